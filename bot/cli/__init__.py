@@ -1,0 +1,161 @@
+"""The `loa` command line: run the bot, manage units and invites, and the indexer commands."""
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from pathlib import Path
+
+from bot.config import Settings
+from bot.errors import LoaError
+
+NO_TOKEN = """\
+TELEGRAM_BOT_TOKEN chưa được đặt, nên bot Telegram chưa chạy.
+Cách lấy token: mở Telegram, nhắn cho @BotFather, gõ /newbot, đặt tên bot; BotFather trả lại
+một token dạng 123456789:ABC... Ghi vào tệp .env ở thư mục này:
+    TELEGRAM_BOT_TOKEN=123456789:ABC...
+    LOA_ADMIN_IDS=<mã số Telegram của bạn>
+rồi chạy lại: make run
+
+Trong lúc chờ, đây là chế độ hỏi đáp trên máy (loa chat) với cùng bộ tài liệu:
+"""
+
+# Feature modules that add their own subcommands with `register(subparsers)`.
+CLI_MODULES = ("indexer.cli", "bot.cli.broadcast", "bot.cli.reports", "bot.cli.ops")
+
+
+def _settings() -> Settings:
+    return Settings.from_env()
+
+
+def _database(settings: Settings):
+    from bot.db import Database
+    db = Database(settings.database_url)
+    db.upgrade()
+    return db
+
+
+def cmd_run(args) -> int:
+    settings = _settings()
+    from bot.logs import setup_logging
+    if not settings.token:
+        print(NO_TOKEN)
+        from indexer.cli import chat_loop
+        return chat_loop()
+    setup_logging(settings.log_level, settings.token)
+    from bot.app import run
+    _database(settings).dispose()  # migrate before the bot starts
+    run(settings)
+    return 0
+
+
+def cmd_db_upgrade(args) -> int:
+    settings = _settings()
+    db = _database(settings)
+    from bot.db.migrations import current
+    print(f"Database {db.backend} at revision {current(db.engine)}")
+    db.dispose()
+    return 0
+
+
+def _members():
+    from bot.services.members import MembersService
+    settings = _settings()
+    return MembersService(_database(settings), settings.admin_ids), settings
+
+
+def cmd_units_add(args) -> int:
+    members, _ = _members()
+    unit, created = members.add_unit(" ".join(args.name), args.kind)
+    print(f"{'added' if created else 'exists'}\t{unit.id}\t{unit.name}")
+    return 0
+
+
+def cmd_units_import(args) -> int:
+    members, _ = _members()
+    text = Path(args.file).read_text(encoding="utf-8-sig")
+    results = members.import_units(text)
+    added = sum(1 for _, created in results if created)
+    for unit, created in results:
+        print(f"{'added' if created else 'exists'}\t{unit.id}\t{unit.name}")
+    print(f"{added} added, {len(results) - added} already present")
+    return 0
+
+
+def cmd_units_list(args) -> int:
+    members, _ = _members()
+    for u in members.units(include_inactive=True):
+        print(f"{u.id}\t{u.name}\t{u.kind}\t{u.members} members{'' if u.active else ' (inactive)'}")
+    return 0
+
+
+def cmd_invite(args) -> int:
+    members, settings = _members()
+    inv = members.create_invite(" ".join(args.unit), ttl_days=args.days or None,
+                                is_reporter=args.reporter)
+    username = args.bot or settings.bot_username or "<ten_bot>"
+    print(f"Unit:   {inv.unit_name}")
+    print(f"Code:   {inv.code}")
+    print(f"Link:   https://t.me/{username}?start={inv.code}")
+    print(f"Expires: {inv.expires_at.isoformat() if inv.expires_at else 'never'}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="loa", description="Loa – Telegram bot for propagandists")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    sp = sub.add_parser("run", help="run the Telegram bot (or loa chat without a token)")
+    sp.set_defaults(func=cmd_run)
+
+    db = sub.add_parser("db", help="database maintenance").add_subparsers(dest="db_cmd",
+                                                                           required=True)
+    db.add_parser("upgrade", help="apply migrations").set_defaults(func=cmd_db_upgrade)
+
+    units = sub.add_parser("units", help="manage units").add_subparsers(dest="units_cmd",
+                                                                         required=True)
+    ua = units.add_parser("add", help="add a unit")
+    ua.add_argument("name", nargs="+")
+    ua.add_argument("--kind", default=None)
+    ua.set_defaults(func=cmd_units_add)
+    ui = units.add_parser("import", help="import units from CSV (column name[,kind])")
+    ui.add_argument("file")
+    ui.set_defaults(func=cmd_units_import)
+    units.add_parser("list", help="list units").set_defaults(func=cmd_units_list)
+
+    inv = sub.add_parser("invite", help="create an invite code and deep link for a unit")
+    inv.add_argument("unit", nargs="+")
+    inv.add_argument("--days", type=int, default=30, help="days until it expires (0 = never)")
+    inv.add_argument("--reporter", action="store_true", help="joiners become the unit's reporter")
+    inv.add_argument("--bot", default="", help="bot username for the link")
+    inv.set_defaults(func=cmd_invite)
+
+    for name in CLI_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as e:
+            if e.name != name:
+                raise
+            continue
+        module.register(sub)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    args = build_parser().parse_args(argv)
+    try:
+        rc = args.func(args)
+    except LoaError as e:
+        import re
+        print(re.sub(r"<[^>]+>", "", e.user_message), file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return int(rc or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,265 @@
+"""SQLAlchemy models for units, members, questions, broadcasts and reports."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+from sqlalchemy import (
+    JSON, BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text,
+    TypeDecorator, UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware UTC datetimes on every backend (SQLite stores them naive)."""
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+def _dt(nullable: bool = True, **kw):
+    return mapped_column(UTCDateTime(), nullable=nullable, **kw)
+
+
+# ---------------------------------------------------------------- units & members
+ROLE_ADMIN = "admin"
+ROLE_MEMBER = "member"
+
+
+class Unit(Base):
+    __tablename__ = "units"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(40), default="chi_bo")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = _dt(False, default=utcnow)
+
+    members: Mapped[list["Member"]] = relationship(back_populates="unit")
+
+
+class Member(Base):
+    __tablename__ = "members"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    telegram_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    full_name: Mapped[str] = mapped_column(String(200), default="")
+    username: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), nullable=True, index=True)
+    role: Mapped[str] = mapped_column(String(20), default=ROLE_MEMBER)
+    is_reporter: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Set when Telegram answers 403 (blocked the bot / deleted account).
+    unreachable: Mapped[bool] = mapped_column(Boolean, default=False)
+    joined_at: Mapped[datetime] = _dt(False, default=utcnow)
+    last_seen_at: Mapped[datetime | None] = _dt()
+
+    unit: Mapped[Unit | None] = relationship(back_populates="members")
+
+
+class Invite(Base):
+    __tablename__ = "invites"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    role: Mapped[str] = mapped_column(String(20), default=ROLE_MEMBER)
+    is_reporter: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("members.id"), nullable=True)
+    created_at: Mapped[datetime] = _dt(False, default=utcnow)
+    expires_at: Mapped[datetime | None] = _dt()
+    revoked_at: Mapped[datetime | None] = _dt()
+    max_uses: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    uses: Mapped[int] = mapped_column(Integer, default=0)
+
+    unit: Mapped[Unit] = relationship()
+
+
+# ---------------------------------------------------------------- questions & FAQ
+Q_ANSWERED_BY_DOCS = "docs"       # answered from the indexed documents
+Q_ANSWERED_BY_FAQ = "faq"         # answered from a board FAQ entry
+Q_OPEN = "open"                   # not found: waiting for the board
+Q_ANSWERED_BY_BOARD = "board"     # the board answered it
+
+
+class Question(Base):
+    __tablename__ = "questions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"), nullable=True)
+    telegram_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    top_chunk: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    score: Mapped[float | None] = mapped_column(nullable=True)
+    rating: Mapped[int | None] = mapped_column(Integer, nullable=True)  # +1 / -1
+    faq_id: Mapped[int | None] = mapped_column(ForeignKey("faqs.id"), nullable=True)
+    answer_text: Mapped[str | None] = mapped_column(Text, nullable=True)
+    answered_by: Mapped[int | None] = mapped_column(ForeignKey("members.id"), nullable=True)
+    answered_at: Mapped[datetime | None] = _dt()
+    created_at: Mapped[datetime] = _dt(False, default=utcnow)
+
+
+class QuestionNotice(Base):
+    """The message an admin received about an open question (so replying to it answers)."""
+    __tablename__ = "question_notices"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id"), index=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    message_id: Mapped[int] = mapped_column(BigInteger)
+    __table_args__ = (UniqueConstraint("chat_id", "message_id"),)
+
+
+class Faq(Base):
+    __tablename__ = "faqs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    question: Mapped[str] = mapped_column(Text)
+    answer: Mapped[str] = mapped_column(Text)
+    source_question_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("members.id"), nullable=True)
+    created_at: Mapped[datetime] = _dt(False, default=utcnow)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+# ---------------------------------------------------------------- broadcasts
+B_DRAFT = "draft"
+B_SCHEDULED = "scheduled"
+B_RUNNING = "running"
+B_DONE = "done"
+B_CANCELLED = "cancelled"
+
+D_QUEUED = "queued"
+D_SENDING = "sending"        # claimed and handed to Telegram; if we crash here it is "in doubt"
+D_SENT = "sent"
+D_FAILED = "failed"
+D_UNREACHABLE = "unreachable"
+D_IN_DOUBT = "in_doubt"      # was in flight during a crash: never re-sent
+D_CANCELLED = "cancelled"
+
+
+class Broadcast(Base):
+    __tablename__ = "broadcasts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("members.id"), nullable=True)
+    kind: Mapped[str] = mapped_column(String(20), default="text")  # text | photo | document | copy
+    text: Mapped[str] = mapped_column(Text, default="")
+    media_file_id: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    source_chat_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    source_message_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    audience: Mapped[dict] = mapped_column(JSON, default=dict)  # {"all": true} | {"units": [ids]} | {"role": "reporter"}
+    status: Mapped[str] = mapped_column(String(20), default=B_DRAFT, index=True)
+    scheduled_at: Mapped[datetime | None] = _dt()
+    created_at: Mapped[datetime] = _dt(False, default=utcnow)
+    started_at: Mapped[datetime | None] = _dt()
+    finished_at: Mapped[datetime | None] = _dt()
+    digest_id: Mapped[int | None] = mapped_column(ForeignKey("digests.id"), nullable=True)
+
+
+class Delivery(Base):
+    __tablename__ = "deliveries"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    broadcast_id: Mapped[int] = mapped_column(ForeignKey("broadcasts.id"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    state: Mapped[str] = mapped_column(String(20), default=D_QUEUED)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = _dt()
+    claimed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    claimed_at: Mapped[datetime | None] = _dt()
+    message_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    sent_at: Mapped[datetime | None] = _dt()
+    acked_at: Mapped[datetime | None] = _dt()
+    last_error: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    __table_args__ = (
+        UniqueConstraint("broadcast_id", "member_id"),
+        Index("ix_deliveries_state", "broadcast_id", "state"),
+    )
+
+
+class Digest(Base):
+    """A recurring key-points digest, e.g. every Monday 07:00."""
+    __tablename__ = "digests"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    doc_id: Mapped[str] = mapped_column(String(200))
+    points: Mapped[list] = mapped_column(JSON, default=list)  # indexes of chosen key points; empty = all
+    weekday: Mapped[int] = mapped_column(Integer)  # 0 = Monday
+    at_time: Mapped[str] = mapped_column(String(5))  # HH:MM in LOA_TIMEZONE
+    audience: Mapped[dict] = mapped_column(JSON, default=dict)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("members.id"), nullable=True)
+    created_at: Mapped[datetime] = _dt(False, default=utcnow)
+    last_run_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+
+
+# ---------------------------------------------------------------- reports
+class ReportDraft(Base):
+    """A parsed report waiting for ✅; confirming it creates exactly one Report."""
+    __tablename__ = "report_drafts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    payload: Mapped[dict] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending | saved | cancelled
+    created_at: Mapped[datetime] = _dt(False, default=utcnow)
+
+
+class Report(Base):
+    __tablename__ = "reports"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    draft_id: Mapped[int | None] = mapped_column(ForeignKey("report_drafts.id"), unique=True, nullable=True)
+    activity_date: Mapped[date] = mapped_column(Date, index=True)
+    form: Mapped[str] = mapped_column(String(100))
+    content: Mapped[str] = mapped_column(Text)
+    participants: Mapped[int] = mapped_column(Integer)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    photos: Mapped[list] = mapped_column(JSON, default=list)  # Telegram file ids
+    created_at: Mapped[datetime] = _dt(False, default=utcnow)
+    updated_at: Mapped[datetime | None] = _dt()
+    deleted_at: Mapped[datetime | None] = _dt()
+
+    unit: Mapped[Unit] = relationship()
+    member: Mapped[Member] = relationship()
+
+
+class ReportAudit(Base):
+    __tablename__ = "report_audit"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), index=True)
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"), nullable=True)
+    action: Mapped[str] = mapped_column(String(20))  # create | edit | delete
+    before: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    after: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    at: Mapped[datetime] = _dt(False, default=utcnow)
+
+
+class Reminder(Base):
+    """One reminder sent to a unit for a month (so a restart does not remind twice)."""
+    __tablename__ = "reminders"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    period: Mapped[str] = mapped_column(String(7))  # YYYY-MM
+    sent_at: Mapped[datetime] = _dt(False, default=utcnow)
+    __table_args__ = (UniqueConstraint("unit_id", "period"),)

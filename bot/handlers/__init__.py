@@ -1,0 +1,1 @@
+"""Telegram handlers: parse the update, call one service, render the result."""

@@ -1,0 +1,134 @@
+"""Admin chat commands for units, invites and members (role re-checked on every call)."""
+from __future__ import annotations
+
+from telegram import Update
+from telegram.constants import ParseMode
+from telegram.ext import Application, CommandHandler, filters
+
+from bot.context import LoaContext
+from bot.errors import InvalidInput
+from bot.handlers.common import admin_only, args_text, esc, reply_html
+from bot.services.members import InviteInfo
+from bot.texts import common as T
+
+
+def invite_link(username: str, code: str) -> str:
+    return f"https://t.me/{username}?start={code}"
+
+
+def render_invite(inv: InviteInfo, username: str, tz) -> str:
+    expires = inv.expires_at.astimezone(tz).strftime("%d/%m/%Y") if inv.expires_at \
+        else T.INVITE_NO_EXPIRY
+    return T.INVITE_CREATED.format(unit=esc(inv.unit_name), code=esc(inv.code),
+                                   link=esc(invite_link(username, inv.code)), expires=expires)
+
+
+@admin_only
+async def units(update: Update, context: LoaContext) -> None:
+    """List units with their member counts."""
+    items = context.loa.members.units()
+    if not items:
+        await update.effective_chat.send_message(T.UNITS_EMPTY, parse_mode=ParseMode.HTML)
+        return
+    lines = [T.UNITS_HEADER.format(count=len(items))]
+    lines += [T.UNIT_LINE.format(id=u.id, name=esc(u.name), members=u.members) for u in items]
+    await reply_html(update, ["\n".join(lines)])
+
+
+@admin_only
+async def unit_add(update: Update, context: LoaContext) -> None:
+    """Add a unit: /donvi_them NAME."""
+    unit, created = context.loa.members.add_unit(args_text(update))
+    text = (T.UNIT_ADDED if created else T.UNIT_EXISTS).format(name=esc(unit.name), id=unit.id)
+    await update.effective_chat.send_message(text, parse_mode=ParseMode.HTML)
+
+
+@admin_only
+async def invite(update: Update, context: LoaContext) -> None:
+    """Create an invite code and deep link for a unit: /moi UNIT."""
+    ref = args_text(update)
+    if not ref:
+        raise InvalidInput(T.INVITE_USAGE)
+    inv = context.loa.members.create_invite(ref, update.effective_user.id)
+    await update.effective_chat.send_message(
+        render_invite(inv, context.bot.username, context.loa.settings.tz),
+        parse_mode=ParseMode.HTML, disable_web_page_preview=True)
+
+
+@admin_only
+async def members(update: Update, context: LoaContext) -> None:
+    """List members (optionally of one unit): /thanhvien [UNIT]."""
+    items = context.loa.members.members(args_text(update) or None)
+    if not items:
+        await update.effective_chat.send_message(T.MEMBERS_EMPTY)
+        return
+    lines = [T.MEMBERS_HEADER.format(count=len(items))]
+    for m in items:
+        flags = ((T.FLAG_ADMIN if m.role == "admin" else "")
+                 + (T.FLAG_REPORTER if m.is_reporter else "")
+                 + (T.FLAG_INACTIVE if not m.active else "")
+                 + (T.FLAG_UNREACHABLE if m.unreachable else ""))
+        lines.append(T.MEMBER_LINE.format(
+            id=m.id, name=esc(m.full_name or m.telegram_id),
+            username=f" (@{esc(m.username)})" if m.username else "",
+            unit=esc(m.unit_name or T.NO_UNIT), flags=flags))
+    await reply_html(update, ["\n".join(lines), T.MEMBER_USAGE])
+
+
+def _member_id_and_rest(update: Update) -> tuple[int, str]:
+    parts = args_text(update).split(maxsplit=1)
+    if not parts or not parts[0].isdigit():
+        raise InvalidInput(T.MEMBER_USAGE)
+    return int(parts[0]), (parts[1] if len(parts) > 1 else "")
+
+
+@admin_only
+async def member_move(update: Update, context: LoaContext) -> None:
+    """Move a member to another unit: /thanhvien_chuyen ID UNIT."""
+    member_id, unit = _member_id_and_rest(update)
+    if not unit:
+        raise InvalidInput(T.MEMBER_USAGE)
+    m = context.loa.members.move(update.effective_user.id, member_id, unit)
+    await update.effective_chat.send_message(
+        T.MEMBER_MOVED.format(name=esc(m.full_name), unit=esc(m.unit_name)),
+        parse_mode=ParseMode.HTML)
+
+
+@admin_only
+async def member_deactivate(update: Update, context: LoaContext) -> None:
+    """Deactivate a member: /thanhvien_ngung ID."""
+    member_id, _ = _member_id_and_rest(update)
+    m = context.loa.members.deactivate(update.effective_user.id, member_id)
+    await update.effective_chat.send_message(T.MEMBER_DEACTIVATED.format(name=esc(m.full_name)),
+                                             parse_mode=ParseMode.HTML)
+
+
+@admin_only
+async def member_reporter(update: Update, context: LoaContext) -> None:
+    """Mark a member as their unit's reporter: /thanhvien_baocao ID."""
+    member_id, _ = _member_id_and_rest(update)
+    m = context.loa.members.set_reporter(update.effective_user.id, member_id, True)
+    await update.effective_chat.send_message(
+        T.MEMBER_REPORTER.format(name=esc(m.full_name), unit=esc(m.unit_name or T.NO_UNIT)),
+        parse_mode=ParseMode.HTML)
+
+
+@admin_only
+async def member_admin(update: Update, context: LoaContext) -> None:
+    """Grant the admin role: /thanhvien_admin ID."""
+    member_id, _ = _member_id_and_rest(update)
+    m = context.loa.members.set_admin(update.effective_user.id, member_id, True)
+    await update.effective_chat.send_message(T.MEMBER_ADMIN.format(name=esc(m.full_name)),
+                                             parse_mode=ParseMode.HTML)
+
+
+def register(app: Application) -> None:
+    p = filters.ChatType.PRIVATE
+    app.add_handler(CommandHandler("donvi", units, filters=p))
+    app.add_handler(CommandHandler("donvi_them", unit_add, filters=p))
+    app.add_handler(CommandHandler("moi", invite, filters=p))
+    app.add_handler(CommandHandler("thanhvien", members, filters=p))
+    app.add_handler(CommandHandler("thanhvien_chuyen", member_move, filters=p))
+    app.add_handler(CommandHandler("thanhvien_ngung", member_deactivate, filters=p))
+    app.add_handler(CommandHandler("thanhvien_baocao", member_reporter, filters=p))
+    app.add_handler(CommandHandler("thanhvien_admin", member_admin, filters=p))

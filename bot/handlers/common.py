@@ -1,0 +1,142 @@
+"""Rendering helpers shared by handlers: safe HTML, message splitting, access guards."""
+from __future__ import annotations
+
+import functools
+import html
+import re
+from typing import Awaitable, Callable
+
+from telegram import Update
+from telegram.constants import ParseMode
+
+from bot.context import LoaContext
+from bot.errors import LoaError
+
+LIMIT = 4096
+SAFE_LIMIT = 4000  # leave room for a header or page marker
+_TAG_RE = re.compile(r"<[^>]+>")
+
+
+def esc(text: object) -> str:
+    """Escape any user or document string for Telegram HTML."""
+    return html.escape(str(text if text is not None else ""), quote=False)
+
+
+def pack_html(blocks: list[str], limit: int = SAFE_LIMIT) -> list[str]:
+    """Pack self-contained (tag-balanced) HTML blocks into messages under the limit.
+
+    A block that alone is too long is split on line and then word boundaries after its tags
+    are dropped, so no message ever carries a broken tag or entity.
+    """
+    pieces: list[str] = []
+    for block in blocks:
+        if len(block) <= limit:
+            pieces.append(block)
+            continue
+        plain = html.unescape(_TAG_RE.sub("", block))
+        for part in _split_plain(plain, limit):
+            pieces.append(esc(part))
+    messages: list[str] = []
+    current = ""
+    for piece in pieces:
+        candidate = f"{current}\n\n{piece}" if current else piece
+        if len(candidate) <= limit:
+            current = candidate
+        else:
+            if current:
+                messages.append(current)
+            current = piece
+    if current:
+        messages.append(current)
+    return messages or [""]
+
+
+def _split_plain(text: str, limit: int) -> list[str]:
+    # Escaping can grow text (& -> &amp;): split the raw text with a margin.
+    limit = max(100, limit // 2)
+    out, current = [], ""
+    for line in text.splitlines(keepends=True):
+        while len(line) > limit:
+            cut = line.rfind(" ", 0, limit)
+            cut = cut if cut > limit // 2 else limit
+            if current:
+                out.append(current)
+                current = ""
+            out.append(line[:cut])
+            line = line[cut:].lstrip(" ")
+        if len(current) + len(line) > limit:
+            out.append(current)
+            current = ""
+        current += line
+    if current.strip():
+        out.append(current)
+    return [p.strip("\n") for p in out if p.strip()]
+
+
+async def reply_html(update: Update, blocks: list[str] | str, reply_markup=None,
+                     markup_on_last: bool = True):
+    """Send HTML blocks as one or more messages; the keyboard goes on the last one."""
+    if isinstance(blocks, str):
+        blocks = [blocks]
+    messages = pack_html(blocks)
+    chat = update.effective_chat
+    sent = None
+    for i, text in enumerate(messages):
+        last = i == len(messages) - 1
+        markup = reply_markup if (last == markup_on_last or len(messages) == 1) else None
+        sent = await chat.send_message(text, parse_mode=ParseMode.HTML, reply_markup=markup,
+                                       disable_web_page_preview=True)
+    return sent
+
+
+def args_text(update: Update) -> str:
+    """The text after the command word (keeps the user's own spacing inside)."""
+    text = (update.effective_message.text or update.effective_message.caption or "") \
+        if update.effective_message else ""
+    parts = text.split(maxsplit=1)
+    return parts[1].strip() if len(parts) > 1 else ""
+
+
+Handler = Callable[[Update, LoaContext], Awaitable[object]]
+
+
+def admin_only(func: Handler) -> Handler:
+    """Re-check the admin role in the database on every call, then run the handler."""
+    @functools.wraps(func)
+    async def wrapper(update: Update, context: LoaContext):
+        user = update.effective_user
+        if user is None or not context.loa.members.is_admin(user.id):
+            from bot.texts import common as T
+            if update.callback_query:
+                await update.callback_query.answer(T.ADMIN_ONLY, show_alert=True)
+            elif update.effective_chat:
+                await update.effective_chat.send_message(T.ADMIN_ONLY)
+            return None
+        return await func(update, context)
+    return wrapper
+
+
+def member_only(func: Handler) -> Handler:
+    """Only active registered members (or configured admins) reach the handler."""
+    @functools.wraps(func)
+    async def wrapper(update: Update, context: LoaContext):
+        user = update.effective_user
+        try:
+            context.loa.members.require_member(user.id)
+        except LoaError as e:
+            if update.callback_query:
+                await update.callback_query.answer(e.user_message, show_alert=True)
+            elif update.effective_chat:
+                await update.effective_chat.send_message(e.user_message, parse_mode=ParseMode.HTML)
+            return None
+        return await func(update, context)
+    return wrapper
+
+
+async def tell_error(update: Update, error: LoaError) -> None:
+    """Turn a typed service error into the user's message."""
+    if update.callback_query:
+        await update.callback_query.answer(_TAG_RE.sub("", error.user_message)[:190],
+                                           show_alert=True)
+    elif update.effective_chat:
+        await update.effective_chat.send_message(error.user_message, parse_mode=ParseMode.HTML)

@@ -1,0 +1,133 @@
+"""Cross-cutting handlers: flood limit, group chats, unknown commands, odd messages, errors."""
+from __future__ import annotations
+
+import collections
+import html
+import logging
+import time
+
+from telegram import Update
+from telegram.constants import ParseMode
+from telegram.error import Forbidden, TelegramError
+from telegram.ext import (
+    Application, ApplicationHandlerStop, MessageHandler, TypeHandler, filters,
+)
+
+from bot.context import LoaContext
+from bot.errors import LoaError
+from bot.handlers.common import tell_error
+from bot.texts import common as T
+
+log = logging.getLogger(__name__)
+
+
+class FloodGate:
+    """Sliding-window limit per user; warns once per window instead of answering every message."""
+
+    def __init__(self, limit: int, window: float):
+        self.limit = limit
+        self.window = window
+        self.hits: dict[int, collections.deque] = {}
+        self.warned: dict[int, float] = {}
+
+    def check(self, user_id: int, now: float | None = None) -> float:
+        """0 if allowed, else seconds to wait."""
+        now = time.monotonic() if now is None else now
+        q = self.hits.setdefault(user_id, collections.deque())
+        while q and now - q[0] > self.window:
+            q.popleft()
+        if len(q) >= self.limit:
+            return self.window - (now - q[0])
+        q.append(now)
+        if len(self.hits) > 10000:  # forget idle users so memory stays bounded
+            for uid in [u for u, d in self.hits.items() if not d or now - d[-1] > self.window]:
+                self.hits.pop(uid, None)
+        return 0.0
+
+
+async def gate(update: Update, context: LoaContext) -> None:
+    """Runs before every handler: drop group chatter, enforce the per-user flood limit."""
+    chat = update.effective_chat
+    msg = update.effective_message
+    if chat is not None and chat.type != "private" and update.callback_query is None:
+        # In groups the bot only points people to a private chat when addressed by command.
+        if msg is not None and msg.text and msg.text.startswith("/") and update.message:
+            try:
+                await chat.send_message(T.GROUP_HINT)
+            except TelegramError:
+                pass
+        raise ApplicationHandlerStop
+    if update.edited_message is not None or update.edited_channel_post is not None:
+        raise ApplicationHandlerStop  # an edit is not a new question; ignore on purpose
+    user = update.effective_user
+    if user is None or update.inline_query is not None:
+        return
+    gatekeeper: FloodGate = context.bot_data["flood"]
+    wait = gatekeeper.check(user.id)
+    if wait:
+        now = time.monotonic()
+        if now - gatekeeper.warned.get(user.id, 0) > gatekeeper.window / 2:
+            gatekeeper.warned[user.id] = now
+            if update.callback_query:
+                await update.callback_query.answer(T.FLOOD.format(seconds=int(wait) + 1))
+            elif chat is not None:
+                await chat.send_message(T.FLOOD.format(seconds=int(wait) + 1))
+        raise ApplicationHandlerStop
+
+
+async def unknown_command(update: Update, context: LoaContext) -> None:
+    """Answer commands nobody handles."""
+    await update.effective_chat.send_message(T.UNKNOWN_COMMAND)
+
+
+async def unsupported(update: Update, context: LoaContext) -> None:
+    """Stickers, voice, locations…: explain politely what the bot can read."""
+    await update.effective_chat.send_message(T.UNSUPPORTED_MESSAGE)
+
+
+async def on_error(update: object, context: LoaContext) -> None:
+    """The one error handler: typed errors become messages; others are logged and apologised for."""
+    error = context.error
+    if isinstance(update, Update) and isinstance(error, LoaError):
+        try:
+            await tell_error(update, error)
+        except TelegramError:
+            log.warning("could not tell the user about %s", type(error).__name__)
+        return
+    if isinstance(error, Forbidden):
+        log.info("forbidden while handling an update: %s", error)
+        return
+    log.error("error while handling an update", exc_info=error)
+    if isinstance(update, Update):
+        try:
+            if update.callback_query:
+                await update.callback_query.answer(T.ERROR[:190], show_alert=True)
+            elif update.effective_chat and update.effective_chat.type == "private":
+                await update.effective_chat.send_message(T.ERROR)
+        except TelegramError:
+            pass
+    loa = context.application.bot_data.get("loa")
+    if loa is not None and loa.settings.extra.get("notify_admins_on_error", True):
+        text = T.ERROR_ADMIN_NOTICE.format(
+            error=html.escape(f"{type(error).__name__}: {error}"[:300]))
+        for chat_id in loa.members.admin_chats()[:5]:
+            try:
+                await context.bot.send_message(chat_id, text, parse_mode=ParseMode.HTML)
+            except TelegramError:
+                pass
+
+
+def register_gate(app: Application, limit: int, window: float) -> None:
+    app.bot_data["flood"] = FloodGate(limit, window)
+    app.add_handler(TypeHandler(Update, gate), group=-1)
+
+
+def register_fallbacks(app: Application) -> None:
+    p = filters.ChatType.PRIVATE
+    app.add_handler(MessageHandler(p & filters.COMMAND, unknown_command))
+    app.add_handler(MessageHandler(
+        p & (filters.Sticker.ALL | filters.VOICE | filters.AUDIO | filters.VIDEO
+             | filters.VIDEO_NOTE | filters.LOCATION | filters.CONTACT | filters.ANIMATION
+             | filters.POLL | filters.Dice.ALL | filters.VENUE | filters.PHOTO
+             | filters.Document.ALL), unsupported))
+    app.add_error_handler(on_error)

@@ -1,0 +1,77 @@
+"""/start with an invite code, /help, and the persistent reply keyboard."""
+from __future__ import annotations
+
+from telegram import KeyboardButton, ReplyKeyboardMarkup, Update
+from telegram.constants import ParseMode
+from telegram.ext import Application, CommandHandler, MessageHandler, filters
+
+from bot.context import LoaContext
+from bot.errors import LoaError
+from bot.handlers.common import esc
+from bot.texts import common as T
+
+
+def main_keyboard() -> ReplyKeyboardMarkup:
+    return ReplyKeyboardMarkup(
+        [[KeyboardButton(T.BTN_ASK), KeyboardButton(T.BTN_KEYPOINTS)],
+         [KeyboardButton(T.BTN_REPORT), KeyboardButton(T.BTN_HELP)]],
+        resize_keyboard=True, is_persistent=True)
+
+
+def help_text(is_admin: bool) -> str:
+    return T.HELP_MEMBER + (T.HELP_ADMIN_EXTRA if is_admin else "")
+
+
+async def start(update: Update, context: LoaContext) -> None:
+    """Join a unit by invite code, or explain how to get one."""
+    loa = context.loa
+    user = update.effective_user
+    chat = update.effective_chat
+    code = context.args[0] if context.args else ""
+    full_name = user.full_name or ""
+    if user.id in loa.settings.admin_ids and not code:
+        loa.members.ensure_admin(user.id, chat.id, full_name, user.username)
+        await chat.send_message(T.WELCOME_ADMIN.format(help=help_text(True)),
+                                parse_mode=ParseMode.HTML, reply_markup=main_keyboard())
+        return
+    if code:
+        try:
+            result = loa.members.join(code, user.id, chat.id, full_name, user.username)
+        except LoaError as e:
+            await chat.send_message(e.user_message, parse_mode=ParseMode.HTML)
+            return
+        is_admin = loa.members.is_admin(user.id)
+        if result.already:
+            text = T.ALREADY_JOINED.format(unit=esc(result.unit_name))
+        elif result.moved:
+            text = T.MOVED_BY_INVITE.format(unit=esc(result.unit_name))
+        else:
+            text = T.JOINED.format(unit=esc(result.unit_name), help=help_text(is_admin))
+        await chat.send_message(text, parse_mode=ParseMode.HTML, reply_markup=main_keyboard())
+        return
+    member = loa.members.get(user.id)
+    if member and member.active:
+        await chat.send_message(
+            T.WELCOME_BACK.format(unit=esc(member.unit_name or T.NO_UNIT),
+                                  help=help_text(member.is_admin)),
+            parse_mode=ParseMode.HTML, reply_markup=main_keyboard())
+        return
+    if member and not member.active:
+        await chat.send_message(T.DEACTIVATED)
+        return
+    text = T.WELCOME_UNREGISTERED + (T.WELCOME_OPEN_QA if loa.settings.open_qa else "")
+    await chat.send_message(text, parse_mode=ParseMode.HTML)
+
+
+async def help_command(update: Update, context: LoaContext) -> None:
+    """Show the usage guide with examples (admins see their commands too)."""
+    is_admin = context.loa.members.is_admin(update.effective_user.id)
+    await update.effective_chat.send_message(help_text(is_admin), parse_mode=ParseMode.HTML,
+                                             reply_markup=main_keyboard())
+
+
+def register(app: Application) -> None:
+    private = filters.ChatType.PRIVATE
+    app.add_handler(CommandHandler("start", start, filters=private))
+    app.add_handler(CommandHandler(["help", "huongdan"], help_command, filters=private))
+    app.add_handler(MessageHandler(private & filters.Text([T.BTN_HELP]), help_command))

@@ -1,0 +1,1 @@
+"""Every Vietnamese user-facing string, one module per feature."""

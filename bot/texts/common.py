@@ -1,0 +1,119 @@
+"""Vietnamese strings shared by the whole bot: welcome, help, errors, access."""
+
+WELCOME_UNREGISTERED = (
+    "Xin chào! Đây là <b>Loa</b> – trợ lý của Ban Tuyên giáo Thị ủy dành cho đội ngũ "
+    "báo cáo viên, tuyên truyền viên.\n\n"
+    "Để sử dụng, bạn cần <b>mã mời</b> của đơn vị. Hãy liên hệ Ban Tuyên giáo Thị ủy "
+    "hoặc bí thư chi bộ để nhận đường link mời, rồi bấm vào link đó."
+)
+WELCOME_OPEN_QA = "\n\nBạn vẫn có thể gửi câu hỏi về các văn bản đã có trong hệ thống."
+INVITE_INVALID = (
+    "Mã mời không hợp lệ, đã hết hạn hoặc đã bị thu hồi. "
+    "Vui lòng xin mã mới từ Ban Tuyên giáo Thị ủy."
+)
+JOINED = "✅ Bạn đã tham gia đơn vị <b>{unit}</b>.\n\n{help}"
+ALREADY_JOINED = "Bạn đang thuộc đơn vị <b>{unit}</b>."
+MOVED_BY_INVITE = "✅ Bạn đã chuyển sang đơn vị <b>{unit}</b>."
+WELCOME_BACK = "Chào mừng bạn quay lại! Bạn thuộc đơn vị <b>{unit}</b>.\n\n{help}"
+WELCOME_ADMIN = "Chào mừng quản trị viên của Ban Tuyên giáo.\n\n{help}"
+NOT_REGISTERED = (
+    "Bạn chưa đăng ký sử dụng. Hãy bấm vào đường link mời do Ban Tuyên giáo Thị ủy "
+    "gửi để tham gia."
+)
+DEACTIVATED = "Tài khoản của bạn đã bị tạm ngừng. Vui lòng liên hệ Ban Tuyên giáo Thị ủy."
+ADMIN_ONLY = "⛔ Chức năng này chỉ dành cho Ban Tuyên giáo (quản trị viên)."
+UNKNOWN_COMMAND = "Không có lệnh này. Gõ /huongdan để xem các lệnh dùng được."
+FLOOD = "Bạn gửi hơi nhanh. Vui lòng đợi {seconds} giây rồi gửi tiếp."
+ERROR = "Xin lỗi, đã có lỗi khi xử lý yêu cầu. Ban Tuyên giáo đã được thông báo; vui lòng thử lại sau."
+ERROR_ADMIN_NOTICE = "⚠️ Lỗi khi xử lý một yêu cầu: <code>{error}</code>"
+UNSUPPORTED_MESSAGE = (
+    "Loa chỉ đọc được tin nhắn chữ. Hãy gõ câu hỏi, hoặc dùng các nút bên dưới."
+)
+GROUP_HINT = "Vui lòng nhắn riêng cho bot để hỏi đáp và báo cáo."
+
+HELP_MEMBER = (
+    "<b>Hướng dẫn sử dụng Loa</b>\n\n"
+    "❓ <b>Hỏi đáp</b>: gõ câu hỏi, có dấu hoặc không dấu đều được.\n"
+    "   Ví dụ: <i>nhiem vu cua bao cao vien la gi</i>\n"
+    "   hoặc /hoi Chỉ thị 30 do ai ban hành?\n"
+    "📌 /diemchinh – điểm chính của các văn bản\n"
+    "📝 /baocao – gửi báo cáo hoạt động của đơn vị\n"
+    "   Nhanh: <code>/baocao 12/06/2024 | Hội nghị | Quán triệt Chỉ thị 30 | 45</code>\n"
+    "🗂 /baocao_cua_toi – các báo cáo gần đây của đơn vị\n"
+    "ℹ️ /huongdan – xem lại hướng dẫn này"
+)
+HELP_ADMIN_EXTRA = (
+    "\n\n<b>Dành cho Ban Tuyên giáo</b>\n"
+    "/cauhoi – câu hỏi chưa có trả lời · /traloi &lt;số&gt; &lt;nội dung&gt;\n"
+    "/phatdi – gửi nội dung định hướng · /phatdi_ds – theo dõi\n"
+    "/tonghop · /xuatbaocao · /bieudo – tổng hợp báo cáo\n"
+    "/donvi – đơn vị · /moi &lt;đơn vị&gt; – tạo mã mời · /thanhvien – thành viên\n"
+    "/trangthai – tình trạng hệ thống\n"
+    "Gửi tệp .docx/.pdf/.txt/.md để bổ sung tài liệu."
+)
+
+# Reply keyboard (persistent main actions)
+BTN_ASK = "❓ Hỏi đáp"
+BTN_KEYPOINTS = "📌 Điểm chính"
+BTN_REPORT = "📝 Báo cáo"
+BTN_HELP = "ℹ️ Hướng dẫn"
+ASK_PROMPT = "Hãy gõ câu hỏi của bạn (có dấu hoặc không dấu đều được)."
+
+# Command menu descriptions
+CMD_MEMBER = [
+    ("hoi", "Hỏi đáp về văn bản"),
+    ("diemchinh", "Điểm chính của văn bản"),
+    ("baocao", "Gửi báo cáo hoạt động"),
+    ("baocao_cua_toi", "Báo cáo của đơn vị tôi"),
+    ("huongdan", "Hướng dẫn sử dụng"),
+]
+CMD_ADMIN = CMD_MEMBER + [
+    ("cauhoi", "Câu hỏi chờ trả lời"),
+    ("traloi", "Trả lời câu hỏi"),
+    ("phatdi", "Gửi nội dung định hướng"),
+    ("phatdi_ds", "Theo dõi các lần gửi"),
+    ("tonghop", "Tổng hợp báo cáo"),
+    ("xuatbaocao", "Xuất báo cáo Excel/CSV"),
+    ("bieudo", "Biểu đồ báo cáo"),
+    ("donvi", "Danh sách đơn vị"),
+    ("moi", "Tạo mã mời cho đơn vị"),
+    ("thanhvien", "Quản lý thành viên"),
+    ("trangthai", "Tình trạng hệ thống"),
+]
+
+# Units & members administration
+UNIT_ADDED = "✅ Đã thêm đơn vị <b>{name}</b> (mã số {id})."
+UNIT_EXISTS = "Đơn vị <b>{name}</b> đã có."
+UNIT_NOT_FOUND = "Không tìm thấy đơn vị «{name}». Gõ /donvi để xem danh sách."
+UNITS_EMPTY = "Chưa có đơn vị nào. Thêm bằng: <code>/donvi_them Chi bộ Khu phố 1</code>"
+UNITS_HEADER = "<b>Các đơn vị</b> ({count}):"
+UNIT_LINE = "{id}. {name} – {members} thành viên"
+UNIT_ADD_USAGE = "Cách dùng: <code>/donvi_them Tên đơn vị</code>"
+INVITE_USAGE = "Cách dùng: <code>/moi Tên hoặc số của đơn vị</code>"
+INVITE_CREATED = (
+    "Mã mời cho <b>{unit}</b>: <code>{code}</code>\n"
+    "Đường link: {link}\n"
+    "Hết hạn: {expires}"
+)
+INVITE_NO_EXPIRY = "không hết hạn"
+MEMBERS_HEADER = "<b>Thành viên</b> ({count}):"
+MEMBER_LINE = "{id}. {name}{username} – {unit}{flags}"
+MEMBERS_EMPTY = "Chưa có thành viên nào."
+MEMBER_USAGE = (
+    "Cách dùng:\n"
+    "<code>/thanhvien</code> – danh sách\n"
+    "<code>/thanhvien_chuyen &lt;số&gt; &lt;đơn vị&gt;</code> – chuyển đơn vị\n"
+    "<code>/thanhvien_ngung &lt;số&gt;</code> – tạm ngừng\n"
+    "<code>/thanhvien_baocao &lt;số&gt;</code> – giao làm người báo cáo của đơn vị\n"
+    "<code>/thanhvien_admin &lt;số&gt;</code> – cấp quyền quản trị"
+)
+MEMBER_NOT_FOUND = "Không tìm thấy thành viên số {id}."
+MEMBER_MOVED = "✅ Đã chuyển {name} sang <b>{unit}</b>."
+MEMBER_DEACTIVATED = "✅ Đã tạm ngừng {name}."
+MEMBER_REPORTER = "✅ {name} là người báo cáo của <b>{unit}</b>."
+MEMBER_ADMIN = "✅ {name} đã được cấp quyền quản trị."
+NO_UNIT = "(chưa có đơn vị)"
+FLAG_ADMIN = " · quản trị"
+FLAG_REPORTER = " · báo cáo"
+FLAG_INACTIVE = " · đã ngừng"
+FLAG_UNREACHABLE = " · không liên lạc được"

@@ -1,0 +1,180 @@
+"""Shared fixtures: databases (SQLite, and PostgreSQL when reachable), the knowledge index,
+and a fake Telegram Bot API server driving the real PTB Application."""
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+from bot.config import Settings  # noqa: E402
+from bot.db import Database  # noqa: E402
+from tests import pg  # noqa: E402
+from tests.faketg import TOKEN, FakeTelegram, FakeUser  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+KNOWLEDGE = ROOT / "knowledge"
+ADMIN_ID = 9000001
+
+_pg_skips: list[str] = []
+
+
+# ------------------------------------------------------------------ databases
+def _sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'loa.db'}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path):
+    """A fresh, empty database URL on each backend (PostgreSQL skipped loudly if absent)."""
+    if request.param == "sqlite":
+        yield _sqlite_url(tmp_path)
+        return
+    ok, why = pg.available()
+    if not ok:
+        _pg_skips.append(request.node.nodeid)
+        pytest.skip(f"PostgreSQL not reachable ({why})")
+    url = pg.create_database()
+    try:
+        yield url
+    finally:
+        pg.drop_database(url)
+
+
+@pytest.fixture
+def sqlite_url(tmp_path):
+    return _sqlite_url(tmp_path)
+
+
+@pytest.fixture
+def db(db_url):
+    database = Database(db_url)
+    database.upgrade()
+    yield database
+    database.dispose()
+
+
+def pytest_terminal_summary(terminalreporter):
+    ok, why = pg.available() if "ok" in pg._state else (True, "")
+    if _pg_skips or not ok:
+        terminalreporter.write_sep("!", "PostgreSQL NOT TESTED", red=True, bold=True)
+        terminalreporter.write_line(f"PostgreSQL was not reachable: {why}")
+        terminalreporter.write_line(f"{len(_pg_skips)} PostgreSQL test(s) skipped; "
+                                    "start it (pg_ctlcluster ... start) to test that backend.")
+    elif "ok" in pg._state:
+        terminalreporter.write_line("PostgreSQL: tested against " + pg.ADMIN_URL.split("@")[-1])
+
+
+# ------------------------------------------------------------------ knowledge
+@pytest.fixture(scope="session")
+def shared_kb(tmp_path_factory):
+    """The real plan, indexed once per test session with the packaged model."""
+    from indexer import IndexConfig, KnowledgeBase
+    index_dir = tmp_path_factory.mktemp("index")
+    kb = KnowledgeBase(IndexConfig(knowledge_dir=KNOWLEDGE, index_dir=index_dir))
+    kb.build()
+    return kb
+
+
+@pytest.fixture
+def own_kb(tmp_path, shared_kb):
+    """A knowledge folder and index of this test's own (for uploads), reusing the loaded model."""
+    from indexer import IndexConfig, KnowledgeBase
+    kdir = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE, kdir)
+    shutil.copytree(shared_kb.config.index_dir, tmp_path / "index", symlinks=True)
+    kb = KnowledgeBase(IndexConfig(knowledge_dir=kdir, index_dir=tmp_path / "index"))
+    kb.load()
+    return kb
+
+
+# ------------------------------------------------------------------ bot harness
+@dataclass
+class Harness:
+    tg: FakeTelegram
+    app: object
+    loa: object
+    admin: FakeUser
+    _next_user: int = 100
+
+    def user(self, first_name: str = "Tuyên truyền viên", user_id: int | None = None,
+             username: str | None = None) -> FakeUser:
+        if user_id is None:
+            self._next_user += 1
+            user_id = 5_000_000 + self._next_user
+        return FakeUser(self.tg, user_id, first_name, username)
+
+    async def member(self, unit: str = "Chi bộ Khu phố 1", first_name: str = "Nguyễn Văn An",
+                     reporter: bool = False, user_id: int | None = None) -> FakeUser:
+        """A user who joined `unit` through a real invite link (/start <code>)."""
+        self.loa.members.add_unit(unit)
+        inv = self.loa.members.create_invite(unit, is_reporter=reporter)
+        u = self.user(first_name, user_id)
+        reply = await u.reply(f"/start {inv.code}")
+        assert unit in reply.text, reply.text
+        return u
+
+
+async def start_harness(settings: Settings, kb, tg: FakeTelegram | None = None,
+                        db: Database | None = None) -> Harness:
+    from bot.app import build_application, create_loa
+    if tg is None:
+        tg = await FakeTelegram().start()
+    settings = replace(settings, api_url=tg.api_url, file_url=tg.file_url)
+    loa = create_loa(settings, kb=kb, db=db)
+    app = build_application(settings, loa, owns_db=db is None)
+    await app.initialize()
+    await app.post_init(app)
+    await app.start()
+    await app.updater.start_polling(poll_interval=0.0, timeout=1, allowed_updates=None)
+    return Harness(tg, app, loa, FakeUser(tg, ADMIN_ID, "Ban Tuyên giáo", "btg_admin"))
+
+
+async def stop_harness(h: Harness, stop_server: bool = True) -> None:
+    app = h.app
+    if app.updater.running:
+        await app.updater.stop()
+    if app.running:
+        await app.stop()
+    await app.post_shutdown(app)
+    await app.shutdown()
+    if stop_server:
+        await h.tg.stop()
+
+
+def make_settings(db_url: str, kb, **overrides) -> Settings:
+    base = Settings(token=TOKEN, database_url=db_url, admin_ids=frozenset({ADMIN_ID}),
+                    knowledge_dir=kb.config.knowledge_dir, index_dir=kb.config.index_dir,
+                    bot_username="loa_test_bot", flood_limit=1000)
+    return replace(base, **overrides)
+
+
+@pytest.fixture
+def settings_overrides():
+    """Override in a test module to change settings for the `bot` fixture."""
+    return {}
+
+
+@pytest.fixture
+async def bot(db_url, shared_kb, settings_overrides):
+    """The real Application polling the fake Bot API, on each database backend."""
+    h = await start_harness(make_settings(db_url, shared_kb, **settings_overrides), shared_kb)
+    try:
+        yield h
+    finally:
+        await stop_harness(h)
+
+
+@pytest.fixture
+async def bot_sqlite(sqlite_url, shared_kb, settings_overrides):
+    """Same as `bot`, SQLite only (for tests whose backend does not matter)."""
+    h = await start_harness(make_settings(sqlite_url, shared_kb, **settings_overrides), shared_kb)
+    try:
+        yield h
+    finally:
+        await stop_harness(h)
