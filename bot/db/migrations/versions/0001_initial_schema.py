@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 08:51:15.050794
+Create Date: 2026-11-26 08:54:43.894682
 """
 from alembic import op
 import sqlalchemy as sa
