@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import importlib
+import secrets
 import logging
 
 from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Update
@@ -115,10 +116,11 @@ def run(settings: Settings) -> None:
     if settings.webhook_url:
         from urllib.parse import urlparse
         path = urlparse(settings.webhook_url).path.lstrip("/") or "telegram"
-        # PTB verifies X-Telegram-Bot-Api-Secret-Token against secret_token for us.
+        # Telegram sends this secret in X-Telegram-Bot-Api-Secret-Token and PTB rejects requests
+        # without it; a fresh random one is registered at each start unless one is configured.
+        secret = settings.webhook_secret or secrets.token_urlsafe(32)
         app.run_webhook(listen=settings.webhook_listen, port=settings.webhook_port,
-                        url_path=path, webhook_url=settings.webhook_url,
-                        secret_token=settings.webhook_secret or None,
+                        url_path=path, webhook_url=settings.webhook_url, secret_token=secret,
                         allowed_updates=allowed, drop_pending_updates=False)
     else:
         app.run_polling(allowed_updates=allowed)

@@ -1,6 +1,33 @@
-"""Handlers for the status feature (filled in by its issue)."""
-from telegram.ext import Application
+"""/trangthai: the board's view of the running system."""
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import Application, CommandHandler, filters
+
+from bot.context import LoaContext
+from bot.handlers.common import admin_only, esc, reply_html
+from bot.texts import status as T
+
+
+def _uptime(seconds: float) -> str:
+    minutes = int(seconds // 60)
+    return T.UPTIME.format(days=minutes // 1440, hours=minutes % 1440 // 60, minutes=minutes % 60)
+
+
+@admin_only
+async def show_status(update: Update, context: LoaContext) -> None:
+    """Show version, uptime, index, members, broadcasts and the database backend."""
+    st = context.loa.status.status()
+    text = T.STATUS.format(
+        version=esc(st.version), uptime=_uptime(st.uptime_seconds), backend=esc(st.backend),
+        documents=st.documents if st.documents is not None else T.UNKNOWN,
+        chunks=st.chunks if st.chunks is not None else T.UNKNOWN,
+        model=esc(st.model or T.UNKNOWN), built_at=esc(st.index_built_at or T.UNKNOWN),
+        index_error=T.INDEX_ERROR.format(error=esc(st.index_error)) if st.index_error else "",
+        members=st.members, active_members=st.active_members, pending=st.pending_broadcasts,
+        queued=st.queued_deliveries, in_doubt=st.in_doubt_deliveries)
+    await reply_html(update, [text])
 
 
 def register(app: Application) -> None:
-    """Add this feature's handlers."""
+    app.add_handler(CommandHandler("trangthai", show_status, filters=filters.ChatType.PRIVATE))

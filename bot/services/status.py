@@ -1,0 +1,106 @@
+"""System status for the board (/trangthai) and consistent backups (`loa backup`)."""
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from bot.db.models import (
+    B_RUNNING, B_SCHEDULED, D_IN_DOUBT, D_QUEUED, D_SENDING, Broadcast, Delivery, Member,
+)
+
+
+def app_version() -> str:
+    try:
+        return version("loa")
+    except PackageNotFoundError:
+        return "dev"
+
+
+@dataclass(frozen=True)
+class Status:
+    version: str
+    uptime_seconds: float
+    backend: str
+    documents: int | None
+    chunks: int | None
+    model: str | None
+    index_built_at: str | None
+    index_error: str | None
+    members: int
+    active_members: int
+    pending_broadcasts: int
+    queued_deliveries: int
+    in_doubt_deliveries: int
+
+
+@dataclass(frozen=True)
+class BackupResult:
+    folder: Path
+    database: Path | None
+    index: Path | None
+    database_note: str
+
+
+class StatusService:
+    def __init__(self, loa):
+        self.loa = loa
+
+    def status(self) -> Status:
+        loa = self.loa
+        docs = chunks = None
+        model = built = err = None
+        try:
+            st = loa.kb.stats()
+            docs, chunks, model, built = st.documents, st.chunks, st.model, st.built_at
+        except Exception as e:  # noqa: BLE001 - status must show the problem, not fail
+            err = str(e)[:200]
+        with loa.db.session() as s:
+            members = s.scalar(select(func.count(Member.id))) or 0
+            active = s.scalar(select(func.count(Member.id)).where(Member.active.is_(True))) or 0
+            pending = s.scalar(select(func.count(Broadcast.id)).where(
+                Broadcast.status.in_([B_SCHEDULED, B_RUNNING]))) or 0
+            queued = s.scalar(select(func.count(Delivery.id)).where(
+                Delivery.state.in_([D_QUEUED, D_SENDING]))) or 0
+            doubt = s.scalar(select(func.count(Delivery.id)).where(
+                Delivery.state == D_IN_DOUBT)) or 0
+        return Status(app_version(), time.time() - loa.started_at, loa.db.backend, docs, chunks,
+                      model, built, err, members, active, pending, queued, doubt)
+
+
+def backup(database_url: str, index_dir: Path, out_dir: Path) -> BackupResult:
+    """Copy the SQLite database with the online backup API (safe while the bot runs) and the index."""
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    folder = out_dir / f"loa-backup-{stamp}"
+    folder.mkdir(parents=True, exist_ok=False)
+    db_copy = None
+    if database_url.startswith("sqlite:///"):
+        src_path = database_url[len("sqlite:///"):]
+        db_copy = folder / "loa.db"
+        src = sqlite3.connect(src_path, timeout=30)
+        dst = sqlite3.connect(db_copy)
+        try:
+            src.backup(dst)
+        finally:
+            dst.close()
+            src.close()
+        note = "SQLite copied with the online backup API"
+    else:
+        note = "PostgreSQL: back it up with pg_dump (see README)"
+    index_copy = None
+    index_dir = Path(index_dir)
+    if index_dir.exists():
+        index_copy = folder / "index"
+        # resolve() follows an index folder that is a symlink to its current version.
+        shutil.copytree(index_dir.resolve(), index_copy)
+    return BackupResult(folder, db_copy, index_copy, note)
+
+
+def attach(loa) -> None:
+    loa.status = StatusService(loa)
