@@ -19,3 +19,7 @@ class ModelNotAvailable(IndexerError):
 
 class DocumentUnreadable(IndexerError):
     """One knowledge file cannot be read; the build records it and goes on."""
+
+
+class DocumentNotFound(IndexerError):
+    """No indexed document matches the name asked for."""

@@ -138,11 +138,16 @@ def tokens(s: str) -> list[str]:
 
     def doc_no(m: re.Match[str]) -> list[str]:
         whole = _doc_number_token(m.group(0))
-        parts = _SYLLABLE.findall(whole)
         # "-kh/tu" without a number is still a useful whole token (a placeholder number).
-        return [whole, *parts]
+        return [whole, *_SYLLABLE.findall(whole)[1 if whole[:1].isdigit() else 0 :]]
 
-    take(_DOC_NO, doc_no)
+    # The number itself stays in the running text so "chỉ thị 30" and "chỉ thị số 30" make bigrams.
+    def keep_number(m: re.Match[str]) -> str:
+        out.extend(doc_no(m))
+        lead = re.match(r"\d+", m.group(0))
+        return f" {lead.group(0)} . " if lead else " . "
+
+    text = _DOC_NO.sub(keep_number, text)
     for segment in _SEGMENT.split(text):
         words = _SYLLABLE.findall(segment)
         out.extend(words)

@@ -1,0 +1,459 @@
+"""The knowledge base: build the index folder from the knowledge files, load it, search it, answer questions."""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import logging
+import os
+import threading
+import time
+from collections import OrderedDict
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Mapping
+
+import numpy as np
+
+from indexer.answer import Answer, Hit, compose
+from indexer.embeddings import DEFAULT_MODEL, Embedder, load_embedder
+from indexer.errors import DocumentNotFound, DocumentUnreadable, IndexerError, IndexNotFound, ModelMismatch
+from indexer.lexical import LexicalIndex
+from indexer.reader import is_candidate, read_document
+from indexer.store import FORMAT_VERSION, StoredIndex, current_build_id, load_index, new_build_id, read_manifest, write_index
+from indexer.structure import CHUNKER_VERSION, PATH_SEP, Chunk, DocumentInfo, KeyPoint, parse_document, slug
+from indexer.text import expand_abbreviations, fold, tokens
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class IndexConfig:
+    """Where the knowledge lives, where its index goes and which embedding model builds it."""
+
+    knowledge_dir: Path
+    index_dir: Path
+    model: str = DEFAULT_MODEL
+    query_prefix: str = ""
+    passage_prefix: str = ""
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> "IndexConfig":
+        """Read LOA_KNOWLEDGE_DIR, LOA_INDEX_DIR, LOA_EMBEDDING_MODEL, LOA_QUERY_PREFIX, LOA_PASSAGE_PREFIX."""
+        return cls(
+            knowledge_dir=Path(env.get("LOA_KNOWLEDGE_DIR") or "knowledge"),
+            index_dir=Path(env.get("LOA_INDEX_DIR") or "var/index"),
+            model=env.get("LOA_EMBEDDING_MODEL") or DEFAULT_MODEL,
+            query_prefix=env.get("LOA_QUERY_PREFIX", ""),
+            passage_prefix=env.get("LOA_PASSAGE_PREFIX", ""),
+        )
+
+
+@dataclass(frozen=True)
+class Fusion:
+    """How the two channels are combined and when the evidence is too weak to answer."""
+
+    alpha: float = 0.1  # weight of the dense channel; lexical gets 1 - alpha
+    min_coverage: float = 0.55  # share of the question's topical terms the best passage must contain
+    second_ratio: float = 0.85  # quote a second passage when it scores this close to the first
+    candidates: int = 50  # per channel, before fusion
+
+
+# Tuned on tests/devset.json with `bench/bench_index.py --devset` (numbers in that script's output).
+DEFAULT_FUSION = Fusion()
+
+
+@dataclass
+class BuildReport:
+    """What one `build()` did."""
+
+    files_indexed: list[str] = field(default_factory=list)  # read (and embedded) this time
+    files_reused: list[str] = field(default_factory=list)  # unchanged: chunks and vectors copied over
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (file name, reason)
+    documents: int = 0
+    chunks: int = 0
+    seconds: float = 0.0
+    rebuilt_reason: str | None = None  # why everything was rebuilt (model changed, --force…)
+    files_removed: list[str] = field(default_factory=list)
+    build_id: str | None = None
+    chunks_embedded: int = 0
+
+    def lines(self) -> list[str]:
+        out = []
+        if self.rebuilt_reason:
+            out.append(f"full rebuild: {self.rebuilt_reason}")
+        out.append(
+            f"{self.documents} documents, {self.chunks} chunks in {self.seconds:.1f}s "
+            f"(read {len(self.files_indexed)}, reused {len(self.files_reused)}, removed {len(self.files_removed)})"
+        )
+        out += [f"indexed: {name}" for name in self.files_indexed]
+        return out
+
+
+@dataclass(frozen=True)
+class Section:
+    """A whole section of a document (every chunk under one heading path), verbatim."""
+
+    doc: DocumentInfo
+    path: str
+    text: str
+
+
+@dataclass(frozen=True)
+class IndexStats:
+    documents: int
+    chunks: int
+    model: str
+    dimension: int
+    built_at: str
+    build_id: str
+
+
+def search_text(chunk: Chunk, doc: DocumentInfo | None) -> str:
+    """What the channels see of a chunk: heading path, text, hidden metadata and expanded abbreviations."""
+    parts = [chunk.section, chunk.text, chunk.search_extra]
+    if doc is not None and chunk.kind != "header":
+        parts.append(" ".join(p for p in (doc.doc_type, doc.number) if p))
+    return expand_abbreviations("\n".join(p for p in parts if p))
+
+
+class _Snapshot:
+    """One loaded index version; immutable once built, so readers need no lock."""
+
+    def __init__(self, stored: StoredIndex, embedder: Embedder):
+        self.stored = stored
+        self.embedder = embedder
+        self.chunks = stored.chunks
+        self.by_id = {c.id: i for i, c in enumerate(stored.chunks)}
+        self.docs = {d.doc_id: d for d in stored.documents}
+        self.display = {d.doc_id: d.display for d in stored.documents}
+        self.vectors = stored.vectors()
+        self._qcache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._qlock = threading.Lock()
+
+    @property
+    def build_id(self) -> str:
+        return self.stored.build_id
+
+    def query_vector(self, text: str) -> np.ndarray:
+        with self._qlock:
+            v = self._qcache.get(text)
+            if v is not None:
+                self._qcache.move_to_end(text)
+                return v
+        v = self.embedder.encode_queries([text])[0]
+        with self._qlock:
+            self._qcache[text] = v
+            if len(self._qcache) > 512:
+                self._qcache.popitem(last=False)
+        return v
+
+    def search(self, query: str, k: int, fusion: Fusion) -> list[Hit]:
+        n = len(self.chunks)
+        if n == 0 or not query.strip():
+            return []
+        qtext = expand_abbreviations(query)
+        qtok = tokens(qtext)
+        bm = self.stored.lexical.scores(qtok)
+        c = min(fusion.candidates, n)
+        lex_cand = np.argpartition(-bm, c - 1)[:c] if n > c else np.arange(n)
+        lex_cand = lex_cand[bm[lex_cand] > 0]
+        qv = self.query_vector(qtext)
+        _, ids = self.stored.faiss_index.search(qv[None, :], c)
+        cand = np.union1d(lex_cand, ids[0][ids[0] >= 0]).astype(np.int64)
+        dense = self.vectors[cand] @ qv
+        lex = bm[cand]
+        bmax = float(lex.max()) if len(lex) else 0.0
+        lex_n = lex / bmax if bmax > 0 else np.zeros_like(lex)
+        span = float(dense.max() - dense.min()) if len(dense) else 0.0
+        dense_n = (dense - dense.min()) / span if span > 1e-6 else np.zeros_like(dense)
+        fused = (1.0 - fusion.alpha) * lex_n + fusion.alpha * dense_n
+        order = np.argsort(-fused, kind="stable")[:k]
+        terms = self.stored.lexical.evidence_terms(qtok)
+        hits = []
+        for j in order:
+            i = int(cand[j])
+            chunk = self.chunks[i]
+            hits.append(Hit(
+                chunk_id=chunk.id, text=chunk.text, document=self.display.get(chunk.doc_id, chunk.doc_id),
+                doc_id=chunk.doc_id, section=chunk.section, score=float(fused[j]), lexical_score=float(lex[j]),
+                dense_score=float(dense[j]), coverage=self.stored.lexical.coverage(terms, i), kind=chunk.kind,
+            ))
+        return hits
+
+
+class KnowledgeBase:
+    """Build, load and query one knowledge index. Safe to query from several threads during a build."""
+
+    def __init__(self, config: IndexConfig, fusion: Fusion = DEFAULT_FUSION):
+        self.config = config
+        self.fusion = fusion
+        self._snapshot: _Snapshot | None = None
+        self._lock = threading.Lock()  # guards loading and swapping the snapshot
+        self._build_lock = threading.Lock()
+        self._failed_build_id: str | None = None
+
+    # --- loading ---------------------------------------------------------------------------
+
+    def _embedder(self) -> Embedder:
+        c = self.config
+        return load_embedder(c.model, c.query_prefix, c.passage_prefix)
+
+    def load(self) -> None:
+        """Load the index folder; raise IndexNotFound or ModelMismatch."""
+        stored = load_index(self.config.index_dir)
+        m = stored.manifest
+        if m.get("format") != FORMAT_VERSION:
+            raise IndexNotFound(f"index at {self.config.index_dir} has an old format; run `loa index`")
+        mismatch = _mismatch(m, self.config)
+        if mismatch:
+            raise ModelMismatch(f"index at {self.config.index_dir} {mismatch}; run `loa index` to rebuild it")
+        embedder = self._embedder()
+        if embedder.dimension != int(m["dimension"]):
+            raise ModelMismatch(
+                f"index vectors have dimension {m['dimension']} but model {self.config.model!r} gives "
+                f"{embedder.dimension}; run `loa index --force`"
+            )
+        snapshot = _Snapshot(stored, embedder)
+        with self._lock:
+            self._snapshot = snapshot
+
+    def reload_if_changed(self) -> bool:
+        """Pick up an index swapped in by another process; cheap when nothing changed."""
+        snapshot = self._snapshot
+        if snapshot is None:
+            return False
+        build_id = current_build_id(self.config.index_dir)
+        if not build_id or build_id == snapshot.build_id or build_id == self._failed_build_id:
+            return False
+        try:
+            self.load()
+        except IndexerError as exc:  # keep serving the old index rather than nothing
+            log.warning("new index %s not loaded: %s", build_id, exc)
+            self._failed_build_id = build_id
+            return False
+        return True
+
+    def _current(self) -> _Snapshot:
+        snapshot = self._snapshot
+        if snapshot is None:
+            with self._lock:
+                snapshot = self._snapshot
+            if snapshot is None:
+                self.load()
+                snapshot = self._snapshot
+        assert snapshot is not None
+        return snapshot
+
+    # --- queries -----------------------------------------------------------------------------
+
+    def search(self, query: str, k: int = 5, fusion: Fusion | None = None) -> list[Hit]:
+        """The k best passages for `query`, best first."""
+        return self._current().search(query, k, fusion or self.fusion)
+
+    def ask(self, question: str, fusion: Fusion | None = None) -> Answer:
+        """Answer with the best passage(s) quoted verbatim, or decline when the evidence is weak."""
+        fusion = fusion or self.fusion
+        snapshot = self._current()
+        hits = snapshot.search(question, 5, fusion)
+        dates = {d.doc_id: d.date_display for d in snapshot.docs.values()}
+        if not hits or hits[0].coverage < fusion.min_coverage:
+            return compose(question, [], hits, dates)
+        top = hits[0]
+        passages = [top]
+        for h in hits[1:3]:
+            if h.score >= fusion.second_ratio * top.score and h.coverage >= fusion.min_coverage:
+                passages.append(h)
+                break
+        return compose(question, passages, hits, dates)
+
+    def documents(self) -> list[DocumentInfo]:
+        return list(self._current().stored.documents)
+
+    def document(self, name: str) -> DocumentInfo:
+        """Find a document by id, file name, stem or number (case and diacritics ignored)."""
+        docs = self.documents()
+        key = fold(name).strip()
+        for d in docs:
+            if key in (d.doc_id, fold(d.source_file), fold(Path(d.source_file).stem), slug(name)):
+                return d
+        matches = [d for d in docs if key and (key in fold(d.number or "") or key in fold(d.title))]
+        if len(matches) == 1:
+            return matches[0]
+        raise DocumentNotFound(f"no document {name!r}; known: {', '.join(d.doc_id for d in docs) or 'none'}")
+
+    def keypoints(self, doc_id: str) -> list[KeyPoint]:
+        """The outline of one document: parts, items and sub-items in order."""
+        doc = self.document(doc_id)
+        return list(self._current().stored.keypoints.get(doc.doc_id, []))
+
+    def section(self, chunk_id: str) -> Section:
+        """All chunks under the heading path of `chunk_id`, joined verbatim."""
+        snapshot = self._current()
+        i = snapshot.by_id.get(chunk_id)
+        if i is None:
+            raise IndexerError(f"no passage {chunk_id!r} in the current index")
+        chunk = snapshot.chunks[i]
+        n = len(chunk.path)
+        parts = [c.text for c in snapshot.chunks if c.doc_id == chunk.doc_id and c.path[:n] == chunk.path]
+        return Section(snapshot.docs[chunk.doc_id], chunk.section, "\n".join(parts))
+
+    def stats(self) -> IndexStats:
+        s = self._current()
+        m = s.stored.manifest
+        return IndexStats(len(s.docs), len(s.chunks), m["model"], int(m["dimension"]), m["built_at"], m["build_id"])
+
+    def embedder(self) -> Embedder:
+        """The loaded embedding model (shared with the index), e.g. for FAQ similarity in the bot."""
+        snapshot = self._snapshot
+        return snapshot.embedder if snapshot is not None else self._embedder()
+
+    # --- building ----------------------------------------------------------------------------
+
+    def build(self, force: bool = False) -> BuildReport:
+        """Index the knowledge folder: re-read changed files only, write a new version, swap it in."""
+        started = time.perf_counter()
+        cfg = self.config
+        if not cfg.knowledge_dir.is_dir():
+            raise IndexerError(f"knowledge folder {cfg.knowledge_dir} does not exist")
+        with self._build_lock, _process_lock(cfg.index_dir):
+            report = BuildReport()
+            embedder = self._embedder()
+            old: StoredIndex | None = None
+            old_manifest = read_manifest(cfg.index_dir)
+            if old_manifest is not None:
+                reason = _mismatch(old_manifest, cfg)
+                if force:
+                    report.rebuilt_reason = "forced (--force)"
+                elif old_manifest.get("format") != FORMAT_VERSION:
+                    report.rebuilt_reason = "index format changed"
+                elif old_manifest.get("chunker_version") != CHUNKER_VERSION:
+                    report.rebuilt_reason = "chunker updated"
+                elif reason:
+                    report.rebuilt_reason = f"index {reason}"
+                else:
+                    try:
+                        old = load_index(cfg.index_dir)
+                    except IndexNotFound as exc:
+                        report.rebuilt_reason = f"previous index unreadable: {exc}"
+            old_files = (old.manifest.get("files", {}) if old else {})
+            old_vectors = old.vectors() if old else None
+            old_rows: dict[str, list[int]] = {}
+            if old:
+                for i, c in enumerate(old.chunks):
+                    old_rows.setdefault(c.doc_id, []).append(i)
+            old_docs = {d.doc_id: d for d in old.documents} if old else {}
+
+            files = sorted((p for p in cfg.knowledge_dir.rglob("*") if is_candidate(p)),
+                           key=lambda p: p.relative_to(cfg.knowledge_dir).as_posix())
+            ids = _doc_ids(files)
+            documents: list[DocumentInfo] = []
+            keypoints: dict[str, list[KeyPoint]] = {}
+            chunks: list[Chunk] = []
+            vectors: list[np.ndarray | None] = []  # one per chunk; None = to embed
+            entries: dict[str, dict] = {}
+            for path in files:
+                name = path.relative_to(cfg.knowledge_dir).as_posix()
+                doc_id = ids[path]
+                try:
+                    data = path.read_bytes()
+                except OSError as exc:
+                    report.errors.append((name, f"cannot open: {exc.strerror or exc}"))
+                    continue
+                sha = hashlib.sha256(data).hexdigest()
+                entry = old_files.get(name)
+                if old and entry and entry["sha256"] == sha and entry["doc_id"] == doc_id and doc_id in old_docs:
+                    rows = old_rows.get(doc_id, [])
+                    documents.append(old_docs[doc_id])
+                    keypoints[doc_id] = old.keypoints.get(doc_id, [])
+                    chunks.extend(old.chunks[i] for i in rows)
+                    vectors.extend(old_vectors[i] for i in rows)
+                    report.files_reused.append(name)
+                else:
+                    try:
+                        parsed = parse_document(read_document(path), doc_id, name)
+                    except DocumentUnreadable as exc:
+                        report.errors.append((name, str(exc)))
+                        continue
+                    if not parsed.chunks:
+                        report.errors.append((name, "no text"))
+                        continue
+                    documents.append(parsed.info)
+                    keypoints[doc_id] = parsed.keypoints
+                    chunks.extend(parsed.chunks)
+                    vectors.extend([None] * len(parsed.chunks))
+                    report.files_indexed.append(name)
+                entries[name] = {"sha256": sha, "size": len(data), "doc_id": doc_id,
+                                 "chunks": sum(1 for c in chunks if c.doc_id == doc_id)}
+            report.files_removed = sorted(set(old_files) - set(entries)) if old else []
+            report.documents, report.chunks = len(documents), len(chunks)
+
+            unchanged = old is not None and not report.files_indexed and not report.files_removed
+            if unchanged:
+                report.build_id = old.build_id
+            else:
+                docs_by_id = {d.doc_id: d for d in documents}
+                todo = [i for i, v in enumerate(vectors) if v is None]
+                fresh = embedder.encode_passages([search_text(chunks[i], docs_by_id.get(chunks[i].doc_id)) for i in todo])
+                for j, i in enumerate(todo):
+                    vectors[i] = fresh[j]
+                report.chunks_embedded = len(todo)
+                matrix = (np.vstack(vectors).astype(np.float32) if vectors
+                          else np.zeros((0, embedder.dimension), dtype=np.float32))
+                lexical = LexicalIndex.build([tokens(search_text(c, docs_by_id.get(c.doc_id))) for c in chunks])
+                build_id = new_build_id()
+                manifest = {
+                    "format": FORMAT_VERSION,
+                    "chunker_version": CHUNKER_VERSION,
+                    "model": cfg.model,
+                    "dimension": embedder.dimension,
+                    "query_prefix": cfg.query_prefix,
+                    "passage_prefix": cfg.passage_prefix,
+                    "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                    "build_id": build_id,
+                    "documents": len(documents),
+                    "chunks": len(chunks),
+                    "bm25": {"k1": lexical.k1, "b": lexical.b},
+                    "files": entries,
+                    "errors": [list(e) for e in report.errors],
+                }
+                write_index(cfg.index_dir, manifest, documents, keypoints, chunks, matrix, lexical)
+                report.build_id = build_id
+            report.seconds = time.perf_counter() - started
+        self.load()
+        return report
+
+
+def _mismatch(manifest: dict, cfg: IndexConfig) -> str | None:
+    if manifest.get("model") != cfg.model:
+        return f"was built with embedding model {manifest.get('model')!r}, configured model is {cfg.model!r}"
+    if manifest.get("passage_prefix", "") != cfg.passage_prefix:
+        return (f"was built with passage prefix {manifest.get('passage_prefix', '')!r}, "
+                f"configured prefix is {cfg.passage_prefix!r}")
+    return None
+
+
+def _doc_ids(files: list[Path]) -> dict[Path, str]:
+    """File stem as id; files sharing a stem (plan.docx, plan.pdf) get the extension too."""
+    by_stem: dict[str, list[Path]] = {}
+    for p in files:
+        by_stem.setdefault(slug(p.stem), []).append(p)
+    out = {}
+    for stem_id, paths in by_stem.items():
+        for p in paths:
+            out[p] = stem_id if len(paths) == 1 else slug(p.name)
+    return out
+
+
+@contextmanager
+def _process_lock(index_dir: Path):
+    """One build at a time across processes (the bot's upload and a `loa index` in a shell)."""
+    index_dir.parent.mkdir(parents=True, exist_ok=True)
+    with open(index_dir.parent / f".{index_dir.name}.lock", "w") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
