@@ -1,6 +1,565 @@
-"""Handlers for the reports feature (filled in by its issue)."""
-from telegram.ext import Application
+"""Activity reports in chat: quick line and guided entry, ✅ confirmation, own reports, board views."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import warnings
+from datetime import date, datetime, time
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.ext import (
+    Application, CallbackQueryHandler, CommandHandler, ContextTypes, ConversationHandler,
+    MessageHandler, filters,
+)
+from telegram.warnings import PTBUserWarning
+
+from bot.context import LoaContext
+from bot.handlers.common import admin_only, args_text, esc, reply_html
+from bot.services import charts, exports
+from bot.services.reports import (
+    CONFIRM_ALREADY, CONFIRM_CANCELLED, CONFIRM_DUPLICATE, MAX_PHOTOS, FieldError, ParsedReport,
+    ReminderRun, check_content, check_note, fmt_date, match_form, parse_date, parse_participants,
+    quick_line,
+)
+from bot.texts import common as TC
+from bot.texts import reports as T
+
+log = logging.getLogger(__name__)
+
+# Conversation states (guided entry and editing).
+DATE, FORM, CONTENT, PARTICIPANTS, NOTE, PHOTOS, EDIT = range(7)
+GUIDED_TIMEOUT = 30 * 60
+
+_REPORT_CB = re.compile(r"^rep:(ok|force|no|del|delok|keep):(\d{1,12})$")
+_FORM_CB = re.compile(r"^rg:form:(\d{1,3})$")
+_DRAFT_KEY = "report_draft"
+_EDIT_KEY = "report_edit"
+
+
+# ---------------------------------------------------------------- rendering
+def render(report: ParsedReport, unit_name: str) -> str:
+    """A report as an HTML block (every user string escaped)."""
+    text = T.REPORT_BLOCK.format(unit=esc(unit_name), date=fmt_date(report.activity_date),
+                                 form=esc(report.form), content=esc(report.content),
+                                 participants=report.participants)
+    if report.note:
+        text += T.REPORT_NOTE.format(note=esc(report.note))
+    if report.photos:
+        text += T.REPORT_PHOTOS.format(count=len(report.photos))
+    return text
+
+
+def _short(text: str, limit: int = 80) -> str:
+    return esc(text if len(text) <= limit else text[:limit] + "…")
+
+
+def confirm_markup(draft_id: int, anyway: bool = False) -> InlineKeyboardMarkup:
+    save = InlineKeyboardButton(T.BTN_SAVE_ANYWAY if anyway else T.BTN_SAVE,
+                                callback_data=f"rep:{'force' if anyway else 'ok'}:{draft_id}")
+    return InlineKeyboardMarkup([[save, InlineKeyboardButton(T.BTN_CANCEL,
+                                                             callback_data=f"rep:no:{draft_id}")]])
+
+
+async def send_preview(update: Update, draft) -> None:
+    text = T.PREVIEW_HEADER + "\n\n" + render(draft.report, draft.unit_name)
+    if draft.duplicate:
+        text += T.DUPLICATE_HINT.format(id=draft.duplicate.id,
+                                        content=_short(draft.duplicate.content))
+    text += T.PREVIEW_FOOTER
+    await reply_html(update, text, reply_markup=confirm_markup(draft.id))
+
+
+# ---------------------------------------------------------------- entry
+def _is_command(update: Update) -> bool:
+    return (update.effective_message.text or "").startswith("/")
+
+
+async def report_entry(update: Update, context: LoaContext) -> int:
+    """Start a report: a quick line drafts at once, /baocao alone starts the guided steps."""
+    loa = context.loa
+    user_id = update.effective_user.id
+    context.user_data.pop(_EDIT_KEY, None)
+    if _is_command(update) and args_text(update):
+        draft = loa.reports.draft_quick(user_id, update.effective_message.text)
+        await send_preview(update, draft)
+        return ConversationHandler.END
+    loa.reports.reporter(user_id)
+    context.user_data[_DRAFT_KEY] = {"photos": []}
+    today = loa.reports.today()
+    await update.effective_chat.send_message(
+        T.ASK_DATE.format(today=fmt_date(today)), parse_mode=ParseMode.HTML,
+        reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton(T.BTN_TODAY,
+                                                                 callback_data="rg:today")]]))
+    return DATE
+
+
+def _draft(context: LoaContext) -> dict:
+    return context.user_data.setdefault(_DRAFT_KEY, {"photos": []})
+
+
+async def _refuse(update: Update, error: FieldError) -> None:
+    await update.effective_chat.send_message(error.message, parse_mode=ParseMode.HTML)
+
+
+async def _picked(update: Update, text: str) -> None:
+    """Acknowledge a button press by replacing the prompt's buttons with the choice."""
+    q = update.callback_query
+    try:
+        await q.edit_message_text(text, parse_mode=ParseMode.HTML)
+    except BadRequest:
+        pass
+    await q.answer()
+
+
+async def ask_form(update: Update, context: LoaContext) -> int:
+    forms = context.loa.settings.report_forms
+    buttons = [[InlineKeyboardButton(f, callback_data=f"rg:form:{i}")] for i, f in enumerate(forms)]
+    await update.effective_chat.send_message(T.ASK_FORM, parse_mode=ParseMode.HTML,
+                                             reply_markup=InlineKeyboardMarkup(buttons))
+    return FORM
+
+
+async def date_today(update: Update, context: LoaContext) -> int:
+    """Step 1 by button: the activity took place today."""
+    d = context.loa.reports.today()
+    _draft(context)["date"] = d.isoformat()
+    await _picked(update, T.DATE_PICKED.format(date=fmt_date(d)))
+    return await ask_form(update, context)
+
+
+async def date_typed(update: Update, context: LoaContext) -> int | None:
+    """Step 1 by text: a typed date, validated like the quick line."""
+    d = parse_date(update.effective_message.text, context.loa.reports.rules())
+    if isinstance(d, FieldError):
+        await _refuse(update, d)
+        return None
+    _draft(context)["date"] = d.isoformat()
+    return await ask_form(update, context)
+
+
+async def _after_form(update: Update, context: LoaContext, form: str) -> int:
+    _draft(context)["form"] = form
+    await update.effective_chat.send_message(T.ASK_CONTENT, parse_mode=ParseMode.HTML)
+    return CONTENT
+
+
+async def form_button(update: Update, context: LoaContext) -> int | None:
+    """Step 2 by button (the index is checked: callback data may be forged)."""
+    forms = context.loa.settings.report_forms
+    i = int(_FORM_CB.match(update.callback_query.data).group(1))
+    if i >= len(forms):
+        await update.callback_query.answer(T.BAD_BUTTON, show_alert=True)
+        return None
+    await _picked(update, T.FORM_PICKED.format(form=esc(forms[i])))
+    return await _after_form(update, context, forms[i])
+
+
+async def form_typed(update: Update, context: LoaContext) -> int | None:
+    """Step 2 by text: matched like the quick line (diacritics and case ignored)."""
+    form = match_form(update.effective_message.text, context.loa.settings.report_forms)
+    if isinstance(form, FieldError):
+        await _refuse(update, form)
+        return None
+    return await _after_form(update, context, form)
+
+
+async def content_typed(update: Update, context: LoaContext) -> int | None:
+    """Step 3: what was done."""
+    content = check_content(update.effective_message.text, context.loa.reports.rules())
+    if isinstance(content, FieldError):
+        await _refuse(update, content)
+        return None
+    _draft(context)["content"] = content
+    await update.effective_chat.send_message(T.ASK_PARTICIPANTS, parse_mode=ParseMode.HTML)
+    return PARTICIPANTS
+
+
+async def participants_typed(update: Update, context: LoaContext) -> int | None:
+    """Step 4: how many people took part."""
+    n = parse_participants(update.effective_message.text)
+    if isinstance(n, FieldError):
+        await _refuse(update, n)
+        return None
+    _draft(context)["participants"] = n
+    await update.effective_chat.send_message(
+        T.ASK_NOTE, parse_mode=ParseMode.HTML,
+        reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton(T.BTN_SKIP,
+                                                                 callback_data="rg:skip")]]))
+    return NOTE
+
+
+async def _ask_photos(update: Update) -> int:
+    await update.effective_chat.send_message(
+        T.ASK_PHOTOS.format(limit=MAX_PHOTOS), parse_mode=ParseMode.HTML,
+        reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton(T.BTN_DONE,
+                                                                 callback_data="rg:done")]]))
+    return PHOTOS
+
+
+async def note_typed(update: Update, context: LoaContext) -> int | None:
+    """Step 5 by text: an optional note."""
+    note = check_note(update.effective_message.text, context.loa.reports.rules())
+    if isinstance(note, FieldError):
+        await _refuse(update, note)
+        return None
+    _draft(context)["note"] = note
+    return await _ask_photos(update)
+
+
+async def note_skip(update: Update, context: LoaContext) -> int:
+    """Step 5 by button: no note."""
+    _draft(context)["note"] = None
+    await _picked(update, T.ASK_NOTE.split(" – ")[0] + " – " + T.BTN_SKIP)
+    return await _ask_photos(update)
+
+
+async def photo_added(update: Update, context: LoaContext) -> int | None:
+    """Step 6: keep the largest size of each photo by its Telegram file id."""
+    photos = _draft(context).setdefault("photos", [])
+    if len(photos) >= MAX_PHOTOS:
+        await update.effective_chat.send_message(T.PHOTO_LIMIT.format(limit=MAX_PHOTOS))
+        return None
+    photos.append(update.effective_message.photo[-1].file_id)
+    await update.effective_chat.send_message(T.PHOTO_ADDED.format(count=len(photos)))
+    return None
+
+
+async def photos_done(update: Update, context: LoaContext) -> int:
+    """End of the steps: store the draft and show the same confirmation as the quick line."""
+    if update.callback_query:
+        await _picked(update, T.BTN_DONE)
+    d = context.user_data.pop(_DRAFT_KEY, None) or {}
+    try:
+        report = ParsedReport(date.fromisoformat(d["date"]), d["form"], d["content"],
+                              int(d["participants"]), d.get("note"), tuple(d.get("photos") or ()))
+    except (KeyError, TypeError, ValueError):
+        await update.effective_chat.send_message(T.GUIDED_EXPIRED)
+        return ConversationHandler.END
+    draft = context.loa.reports.create_draft(update.effective_user.id, report)
+    await send_preview(update, draft)
+    return ConversationHandler.END
+
+
+async def photos_text(update: Update, context: LoaContext) -> int | None:
+    """Typed "xong" ends step 6 like the button."""
+    if (update.effective_message.text or "").strip().lower() in {"xong", "xong.", "done"}:
+        return await photos_done(update, context)
+    await update.effective_chat.send_message(T.ASK_PHOTOS.format(limit=MAX_PHOTOS),
+                                             parse_mode=ParseMode.HTML)
+    return None
+
+
+async def cancel(update: Update, context: LoaContext) -> int:
+    """/huy: leave the guided entry or the edit without saving anything."""
+    editing = context.user_data.pop(_EDIT_KEY, None)
+    context.user_data.pop(_DRAFT_KEY, None)
+    await update.effective_chat.send_message(T.EDIT_CANCELLED if editing else T.GUIDED_CANCELLED)
+    return ConversationHandler.END
+
+
+async def timed_out(update: Update, context: LoaContext) -> None:
+    """The guided entry was left idle: forget it and say so."""
+    context.user_data.pop(_DRAFT_KEY, None)
+    context.user_data.pop(_EDIT_KEY, None)
+    if update and update.effective_chat:
+        try:
+            await update.effective_chat.send_message(T.GUIDED_EXPIRED)
+        except TelegramError:
+            pass
+
+
+async def stale_step_button(update: Update, context: LoaContext) -> None:
+    """A guided-entry button pressed outside the conversation (old message, restart)."""
+    await update.callback_query.answer(T.GUIDED_EXPIRED, show_alert=True)
+
+
+# ---------------------------------------------------------------- confirmation buttons
+async def _edit_or_send(update: Update, text: str, markup=None) -> None:
+    try:
+        await update.callback_query.edit_message_text(text, parse_mode=ParseMode.HTML,
+                                                      reply_markup=markup)
+    except BadRequest:
+        await update.effective_chat.send_message(text, parse_mode=ParseMode.HTML,
+                                                 reply_markup=markup)
+
+
+async def report_button(update: Update, context: LoaContext) -> None:
+    """✅ / ❌ / delete buttons; the ids in callback data are re-checked against the presser."""
+    q = update.callback_query
+    m = _REPORT_CB.match(q.data or "")
+    if not m:
+        await q.answer(T.BAD_BUTTON, show_alert=True)
+        return
+    action, obj_id = m.group(1), int(m.group(2))
+    reports = context.loa.reports
+    user_id = update.effective_user.id
+    if action in ("ok", "force"):
+        result = reports.confirm(user_id, obj_id, force=action == "force")
+        if result.status == CONFIRM_ALREADY:
+            await q.answer(T.ALREADY_SAVED.format(id=result.report.id if result.report else "?"),
+                           show_alert=True)
+        elif result.status == CONFIRM_CANCELLED:
+            await q.answer(T.ALREADY_CANCELLED, show_alert=True)
+        elif result.status == CONFIRM_DUPLICATE:
+            dup = result.duplicate
+            await _edit_or_send(update, T.DUPLICATE_WARNING.format(
+                id=dup.id, date=fmt_date(dup.activity_date), form=esc(dup.form),
+                content=_short(dup.content)), confirm_markup(obj_id, anyway=True))
+            await q.answer()
+        else:
+            r = result.report
+            await _edit_or_send(update, T.SAVED.format(id=r.id, block=render(r.parsed,
+                                                                              r.unit_name)))
+            await q.answer("✅")
+    elif action == "no":
+        result = reports.cancel(user_id, obj_id)
+        if result.status == CONFIRM_ALREADY:
+            await q.answer(T.ALREADY_SAVED.format(id=result.report.id if result.report else "?"),
+                           show_alert=True)
+            return
+        await _edit_or_send(update, T.CANCELLED)
+        await q.answer()
+    elif action == "del":
+        r = reports.editable(user_id, obj_id)
+        markup = InlineKeyboardMarkup([[
+            InlineKeyboardButton(T.BTN_DELETE_YES, callback_data=f"rep:delok:{r.id}"),
+            InlineKeyboardButton(T.BTN_DELETE_NO, callback_data=f"rep:keep:{r.id}")]])
+        await reply_html(update, T.DELETE_CONFIRM.format(id=r.id, block=render(r.parsed,
+                                                                                r.unit_name)),
+                         reply_markup=markup)
+        await q.answer()
+    elif action == "delok":
+        r = reports.delete(user_id, obj_id)
+        await _edit_or_send(update, T.DELETED.format(id=r.id))
+        await q.answer()
+    else:  # keep
+        await _edit_or_send(update, T.DELETE_KEPT)
+        await q.answer()
+
+
+# ---------------------------------------------------------------- own reports
+async def my_reports(update: Update, context: LoaContext) -> None:
+    """/baocao_cua_toi: the unit's recent reports, with edit/delete for the reporter's own."""
+    own = context.loa.reports.recent(update.effective_user.id)
+    if not own.items:
+        await reply_html(update, T.MY_EMPTY.format(unit=esc(own.unit_name)))
+        return
+    blocks = [T.MY_HEADER.format(unit=esc(own.unit_name), count=len(own.items))]
+    rows = []
+    for r, editable in own.items:
+        blocks.append(T.MY_LINE.format(
+            id=r.id, date=fmt_date(r.activity_date), form=esc(r.form),
+            participants=r.participants, content=_short(r.content, 200),
+            reporter=esc(r.reporter_name), edited=T.MY_EDITED if r.updated_at else ""))
+        if editable:
+            rows.append([InlineKeyboardButton(T.BTN_EDIT.format(id=r.id),
+                                              callback_data=f"rep:edit:{r.id}"),
+                         InlineKeyboardButton(T.BTN_DELETE.format(id=r.id),
+                                              callback_data=f"rep:del:{r.id}")])
+    if rows:
+        blocks.append(T.MY_FOOTER.format(hours=own.edit_hours))
+    await reply_html(update, blocks, reply_markup=InlineKeyboardMarkup(rows) if rows else None)
+
+
+async def edit_start(update: Update, context: LoaContext) -> int | None:
+    """✏️ pressed: check the window now, then wait for the replacement line."""
+    q = update.callback_query
+    report_id = int(q.data.rsplit(":", 1)[1])
+    r = context.loa.reports.editable(update.effective_user.id, report_id)
+    context.user_data.pop(_DRAFT_KEY, None)
+    context.user_data[_EDIT_KEY] = r.id
+    await update.effective_chat.send_message(
+        T.EDIT_PROMPT.format(id=r.id, line=esc(quick_line(r.parsed, command=False))),
+        parse_mode=ParseMode.HTML)
+    await q.answer()
+    return EDIT
+
+
+async def edit_typed(update: Update, context: LoaContext) -> int:
+    """The replacement line: validated like a new report, audited, window re-checked."""
+    report_id = context.user_data.get(_EDIT_KEY)
+    if report_id is None:
+        return ConversationHandler.END
+    r = context.loa.reports.edit(update.effective_user.id, report_id,
+                                 update.effective_message.text)
+    context.user_data.pop(_EDIT_KEY, None)
+    await reply_html(update, T.EDITED.format(id=r.id, block=render(r.parsed, r.unit_name)))
+    return ConversationHandler.END
+
+
+# ---------------------------------------------------------------- board
+def _summary_blocks(summary) -> list[str]:
+    p = summary.period
+    blocks = [T.SUMMARY_HEADER.format(label=p.label, start=fmt_date(p.start), end=fmt_date(p.end))]
+    if not summary.count:
+        blocks.append(T.SUMMARY_EMPTY)
+    for u in summary.reported:
+        lines = [T.SUMMARY_UNIT.format(unit=esc(u.name), count=u.count,
+                                       participants=u.participants)]
+        for form, ft in sorted(u.by_form.items(), key=lambda kv: -kv[1].count):
+            lines.append(T.SUMMARY_FORM.format(form=esc(form), count=ft.count,
+                                               participants=ft.participants))
+        blocks.append("\n".join(lines))
+    if summary.count:
+        lines = [T.SUMMARY_TOTAL.format(count=summary.count, participants=summary.participants,
+                                        units=len(summary.reported)), T.SUMMARY_BY_FORM]
+        for form, ft in summary.by_form.items():
+            if ft.count:
+                lines.append(T.SUMMARY_FORM.format(form=esc(form), count=ft.count,
+                                                   participants=ft.participants))
+        blocks.append("\n".join(lines))
+    missing = summary.missing
+    if missing:
+        blocks.append(T.SUMMARY_MISSING.format(count=len(missing),
+                                               units=", ".join(esc(u.name) for u in missing)))
+    elif summary.units:
+        blocks.append(T.SUMMARY_ALL_REPORTED)
+    return blocks
+
+
+@admin_only
+async def summary(update: Update, context: LoaContext) -> None:
+    """/tonghop [MM/YYYY | Q/YYYY | YYYY]: per-unit activities, participants and forms."""
+    reports = context.loa.reports
+    period = reports.period(args_text(update))
+    await reply_html(update, _summary_blocks(reports.summary(period, update.effective_user.id)))
+
+
+@admin_only
+async def export(update: Update, context: LoaContext) -> None:
+    """/xuatbaocao [period]: the period's reports as .xlsx and .csv documents."""
+    loa = context.loa
+    period = loa.reports.period(args_text(update))
+    items = loa.reports.reports(period, update.effective_user.id)
+    if not items:
+        await reply_html(update, T.EXPORT_EMPTY.format(label=period.label))
+        return
+    tz = loa.settings.tz
+    xlsx = await asyncio.to_thread(exports.to_xlsx, items, tz, period.label)
+    csv_bytes = exports.to_csv(items, tz)
+    caption = T.EXPORT_CAPTION.format(label=period.label, count=len(items))
+    chat = update.effective_chat
+    await chat.send_document(InputFile(xlsx, filename=f"bao-cao-{period.key}.xlsx"),
+                             caption=caption)
+    await chat.send_document(InputFile(csv_bytes, filename=f"bao-cao-{period.key}.csv"),
+                             caption=caption)
+
+
+@admin_only
+async def chart(update: Update, context: LoaContext) -> None:
+    """/bieudo [period]: a PNG chart of activities and participants per unit."""
+    loa = context.loa
+    period = loa.reports.period(args_text(update))
+    s = loa.reports.summary(period, update.effective_user.id)
+    if not s.units:
+        await reply_html(update, T.SUMMARY_EMPTY)
+        return
+    png = await asyncio.to_thread(charts.activity_chart, s)
+    await update.effective_chat.send_photo(InputFile(png, filename=f"bieu-do-{period.key}.png"),
+                                           caption=T.CHART_CAPTION.format(label=period.label))
+
+
+# ---------------------------------------------------------------- reminders
+async def send_reminders(app: Application, now: datetime | None = None) -> ReminderRun:
+    """Remind the reporters of units without a report this month, then tell the board."""
+    loa = app.bot_data["loa"]
+    run = loa.reports.claim_reminders(now)
+    if not run.reminded and not run.no_reporter:
+        return run
+    label = run.period.label
+    failed: list[str] = []
+    for target in run.reminded:
+        text = T.REMINDER.format(unit=esc(target.unit_name), label=label)
+        for person in target.recipients:
+            try:
+                await app.bot.send_message(person.chat_id, text, parse_mode=ParseMode.HTML)
+            except Forbidden:
+                loa.members.mark_unreachable(person.member_id)
+                failed.append(person.name)
+            except TelegramError as e:
+                log.warning("reminder to member %s failed: %s", person.member_id, e)
+                failed.append(person.name)
+    blocks = []
+    if run.reminded:
+        blocks.append(T.REMINDER_BOARD.format(
+            label=label, count=len(run.reminded),
+            units=", ".join(esc(t.unit_name) for t in run.reminded)))
+    if run.no_reporter:
+        blocks.append(T.REMINDER_BOARD_NO_REPORTER.format(
+            count=len(run.no_reporter), units=", ".join(esc(n) for n in run.no_reporter)))
+    if failed:
+        blocks.append(T.REMINDER_BOARD_UNREACHABLE.format(names=", ".join(esc(n) for n in failed)))
+    for chat_id in loa.members.admin_chats():
+        try:
+            await app.bot.send_message(chat_id, "\n\n".join(blocks), parse_mode=ParseMode.HTML)
+        except TelegramError as e:
+            log.warning("reminder summary to admin chat %s failed: %s", chat_id, e)
+    return run
+
+
+async def reminder_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Daily at LOA_REMINDER_TIME; acts from LOA_REMINDER_DAY on (catches up after downtime)."""
+    await send_reminders(context.application)
+
+
+async def on_start(app: Application) -> None:
+    """Schedule the daily reminder check."""
+    loa = app.bot_data["loa"]
+    if app.job_queue is None:
+        log.warning("no job queue: report reminders are disabled")
+        return
+    hh, mm = (int(x) for x in loa.settings.reminder_time.split(":"))
+    app.job_queue.run_daily(reminder_job, time=time(hh, mm, tzinfo=loa.settings.tz),
+                            name="report-reminders")
+
+
+# ---------------------------------------------------------------- wiring
+def conversation() -> ConversationHandler:
+    text = filters.TEXT & ~filters.COMMAND
+    with warnings.catch_warnings():
+        # Buttons are tracked per user, not per message, on purpose (one entry at a time).
+        warnings.simplefilter("ignore", PTBUserWarning)
+        return ConversationHandler(
+            entry_points=[
+                CommandHandler("baocao", report_entry, filters=filters.ChatType.PRIVATE),
+                MessageHandler(filters.ChatType.PRIVATE & filters.Text([TC.BTN_REPORT]),
+                               report_entry),
+                CallbackQueryHandler(edit_start, pattern=r"^rep:edit:\d{1,12}$"),
+            ],
+            states={
+                DATE: [CallbackQueryHandler(date_today, pattern=r"^rg:today$"),
+                       MessageHandler(text, date_typed)],
+                FORM: [CallbackQueryHandler(form_button, pattern=_FORM_CB),
+                       MessageHandler(text, form_typed)],
+                CONTENT: [MessageHandler(text, content_typed)],
+                PARTICIPANTS: [MessageHandler(text, participants_typed)],
+                NOTE: [CallbackQueryHandler(note_skip, pattern=r"^rg:skip$"),
+                       MessageHandler(text, note_typed)],
+                PHOTOS: [MessageHandler(filters.PHOTO, photo_added),
+                         CallbackQueryHandler(photos_done, pattern=r"^rg:done$"),
+                         MessageHandler(text, photos_text)],
+                EDIT: [MessageHandler(text, edit_typed)],
+                ConversationHandler.TIMEOUT: [MessageHandler(filters.ALL, timed_out)],
+            },
+            fallbacks=[CommandHandler("huy", cancel)],
+            allow_reentry=True,
+            per_user=True,
+            per_chat=True,
+            conversation_timeout=GUIDED_TIMEOUT,
+            name="reports",
+        )
 
 
 def register(app: Application) -> None:
-    """Add this feature's handlers."""
+    """Add this feature's handlers (before qa's catch-all text handler)."""
+    private = filters.ChatType.PRIVATE
+    app.add_handler(conversation())
+    app.add_handler(CallbackQueryHandler(report_button, pattern=r"^rep:"))
+    app.add_handler(CallbackQueryHandler(stale_step_button, pattern=r"^rg:"))
+    app.add_handler(CommandHandler("baocao_cua_toi", my_reports, filters=private))
+    app.add_handler(CommandHandler("tonghop", summary, filters=private))
+    app.add_handler(CommandHandler("xuatbaocao", export, filters=private))
+    app.add_handler(CommandHandler("bieudo", chart, filters=private))

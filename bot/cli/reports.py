@@ -1,0 +1,66 @@
+"""`loa reports export|summary`: the board's report files and totals from the command line."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+
+def _service():
+    from bot.cli import _database, _settings
+    from bot.services.members import MembersService
+    from bot.services.reports import ReportsService
+    settings = _settings()
+    db = _database(settings)
+    return ReportsService(db, settings, MembersService(db, settings.admin_ids)), db
+
+
+def cmd_export(args) -> int:
+    from bot.services import exports
+    reports, db = _service()
+    try:
+        period = reports.period(args.period)
+        items = reports.reports(period)
+        tz = reports.settings.tz
+        data = (exports.to_xlsx(items, tz, period.label) if args.format == "xlsx"
+                else exports.to_csv(items, tz))
+    finally:
+        db.dispose()
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".part")
+    tmp.write_bytes(data)
+    tmp.replace(out)  # a reader never sees half a file
+    print(f"{len(items)} reports ({period.key}) -> {out}")
+    return 0
+
+
+def cmd_summary(args) -> int:
+    reports, db = _service()
+    try:
+        period = reports.period(args.period)
+        s = reports.summary(period)
+    finally:
+        db.dispose()
+    w = sys.stdout.write
+    w(f"Period {period.key}: {period.start.isoformat()} .. {period.end.isoformat()}\n")
+    w("unit\tactivities\tparticipants\tforms\n")
+    for u in s.units:
+        forms = "; ".join(f"{f}={t.count}" for f, t in u.by_form.items())
+        w(f"{u.name}\t{u.count}\t{u.participants}\t{forms}\n")
+    w(f"TOTAL\t{s.count}\t{s.participants}\t{len(s.reported)} units reported, "
+      f"{len(s.missing)} without a report\n")
+    return 0
+
+
+def register(sub) -> None:
+    p = sub.add_parser("reports", help="activity reports: export and summary")
+    rp = p.add_subparsers(dest="reports_cmd", required=True)
+    ex = rp.add_parser("export", help="export a period's reports as .xlsx or .csv")
+    ex.add_argument("--period", default="", help="2024-06, 06/2024, Q2/2024 or 2024 "
+                                                 "(default: this month)")
+    ex.add_argument("--format", choices=("xlsx", "csv"), default="xlsx")
+    ex.add_argument("--out", required=True, help="file to write")
+    ex.set_defaults(func=cmd_export)
+    sm = rp.add_parser("summary", help="activities and participants per unit")
+    sm.add_argument("--period", default="")
+    sm.set_defaults(func=cmd_summary)

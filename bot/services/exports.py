@@ -1,0 +1,78 @@
+"""Report exports: an .xlsx workbook (openpyxl) and a UTF-8-with-BOM .csv, both as bytes."""
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.texts import reports as T
+
+# Text that a spreadsheet would run as a formula (CSV/formula injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# openpyxl refuses these characters in cells.
+_ILLEGAL = {c: None for c in range(0x20) if c not in (0x09, 0x0A, 0x0D)}
+
+
+def _safe(text: str | None) -> str:
+    text = (text or "").translate(_ILLEGAL)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def _local(dt: datetime | None, tz: ZoneInfo) -> str:
+    return dt.astimezone(tz).strftime("%d/%m/%Y %H:%M") if dt else ""
+
+
+def rows(reports, tz: ZoneInfo) -> list[list]:
+    """One row per report, in the column order of T.COLUMNS (dates left as `date`)."""
+    out = []
+    for i, r in enumerate(reports, 1):
+        out.append([i, _safe(r.unit_name), _safe(r.reporter_name), r.activity_date, _safe(r.form),
+                    _safe(r.content), r.participants, _safe(r.note), len(r.photos),
+                    _local(r.created_at, tz), _local(r.updated_at, tz)])
+    return out
+
+
+def to_csv(reports, tz: ZoneInfo) -> bytes:
+    """CSV with a BOM so Excel opens Vietnamese text correctly."""
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(T.COLUMNS)
+    for row in rows(reports, tz):
+        row[3] = row[3].strftime("%d/%m/%Y")
+        w.writerow(row)
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+WIDTHS = (6, 28, 22, 12, 26, 60, 10, 30, 8, 17, 17)
+
+
+def to_xlsx(reports, tz: ZoneInfo, title: str = "") -> bytes:
+    """A workbook with a bold, frozen header row, sized columns and real date cells."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = T.SHEET_TITLE
+    ws.append(list(T.COLUMNS))
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(vertical="center", wrap_text=True)
+    for row in rows(reports, tz):
+        ws.append(row)
+        r = ws.max_row
+        ws.cell(r, 4).number_format = "DD/MM/YYYY"
+        for col in (2, 3, 5, 6, 8):
+            cell = ws.cell(r, col)
+            cell.data_type = "s"  # never a formula, whatever the text starts with
+            cell.alignment = Alignment(wrap_text=col in (6, 8), vertical="top")
+    for i, width in enumerate(WIDTHS, 1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+    ws.freeze_panes = "A2"
+    if title:
+        wb.properties.title = title
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

@@ -1,0 +1,745 @@
+"""Activity reports: parse and validate, draft and confirm exactly once, edit/delete, summaries, reminders."""
+from __future__ import annotations
+
+import calendar
+import html
+import re
+import unicodedata
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.config import Settings
+from bot.db import Database
+from bot.db.models import Member, Reminder, Report, ReportAudit, ReportDraft, Unit, utcnow
+from bot.errors import InvalidInput, NotAllowed, NotFound
+from bot.services.members import MembersService
+from bot.texts import common as TC
+from bot.texts import reports as T
+from indexer.text import fold, nfc
+
+DRAFT_PENDING = "pending"
+DRAFT_SAVED = "saved"
+DRAFT_CANCELLED = "cancelled"
+
+MAX_PARTICIPANTS = 1_000_000
+MAX_PHOTOS = 10
+DUPLICATE_JACCARD = 0.6
+
+
+# ---------------------------------------------------------------- results
+@dataclass(frozen=True)
+class ParsedReport:
+    """A report that passed validation; not saved yet."""
+    activity_date: date
+    form: str
+    content: str
+    participants: int
+    note: str | None = None
+    photos: tuple[str, ...] = ()
+
+    def to_payload(self) -> dict:
+        return {"activity_date": self.activity_date.isoformat(), "form": self.form,
+                "content": self.content, "participants": self.participants,
+                "note": self.note, "photos": list(self.photos)}
+
+    @classmethod
+    def from_payload(cls, p: dict) -> "ParsedReport":
+        return cls(date.fromisoformat(p["activity_date"]), p["form"], p["content"],
+                   int(p["participants"]), p.get("note"), tuple(p.get("photos") or ()))
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """Why a field was refused: `field` is the field's key, `message` Vietnamese HTML."""
+    field: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Everything validation depends on, so the parser stays a pure function."""
+    today: date
+    forms: tuple[str, ...]
+    max_age_days: int = 90
+    content_max: int = 1000
+
+
+@dataclass(frozen=True)
+class ReportView:
+    id: int
+    unit_id: int
+    unit_name: str
+    member_id: int
+    reporter_name: str
+    activity_date: date
+    form: str
+    content: str
+    participants: int
+    note: str | None
+    photos: tuple[str, ...]
+    created_at: datetime
+    updated_at: datetime | None
+    deleted_at: datetime | None = None
+
+    @property
+    def parsed(self) -> ParsedReport:
+        return ParsedReport(self.activity_date, self.form, self.content, self.participants,
+                            self.note, self.photos)
+
+
+@dataclass(frozen=True)
+class DraftView:
+    id: int
+    unit_name: str
+    report: ParsedReport
+    duplicate: ReportView | None = None
+
+
+CONFIRM_SAVED = "saved"
+CONFIRM_ALREADY = "already"
+CONFIRM_CANCELLED = "cancelled"
+CONFIRM_DUPLICATE = "duplicate"
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    status: str                      # saved | already | cancelled | duplicate
+    draft_id: int
+    report: ReportView | None = None
+    duplicate: ReportView | None = None
+
+
+@dataclass(frozen=True)
+class OwnReports:
+    unit_name: str
+    items: list[tuple[ReportView, bool]]  # (report, the viewer may edit/delete it now)
+    edit_hours: int
+
+
+@dataclass(frozen=True)
+class Period:
+    kind: str    # month | quarter | year
+    year: int
+    number: int  # month 1-12, quarter 1-4, or 0 for a year
+    start: date
+    end: date    # inclusive
+
+    @property
+    def key(self) -> str:
+        if self.kind == "month":
+            return f"{self.year}-{self.number:02d}"
+        if self.kind == "quarter":
+            return f"{self.year}-Q{self.number}"
+        return str(self.year)
+
+    @property
+    def label(self) -> str:
+        if self.kind == "month":
+            return T.PERIOD_MONTH.format(month=self.number, year=self.year)
+        if self.kind == "quarter":
+            return T.PERIOD_QUARTER.format(quarter=self.number, year=self.year)
+        return T.PERIOD_YEAR.format(year=self.year)
+
+
+@dataclass
+class FormTotal:
+    count: int = 0
+    participants: int = 0
+
+
+@dataclass
+class UnitSummary:
+    unit_id: int
+    name: str
+    count: int = 0
+    participants: int = 0
+    by_form: dict[str, FormTotal] = field(default_factory=dict)
+
+
+@dataclass
+class Summary:
+    period: Period
+    units: list[UnitSummary]          # every active unit (and any unit with reports), by name
+    count: int
+    participants: int
+    by_form: dict[str, FormTotal]
+
+    @property
+    def reported(self) -> list[UnitSummary]:
+        return [u for u in self.units if u.count]
+
+    @property
+    def missing(self) -> list[UnitSummary]:
+        return [u for u in self.units if not u.count]
+
+
+@dataclass(frozen=True)
+class Recipient:
+    member_id: int
+    chat_id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class ReminderTarget:
+    unit_id: int
+    unit_name: str
+    recipients: tuple[Recipient, ...]
+
+
+@dataclass
+class ReminderRun:
+    period: Period
+    due: bool
+    reminded: list[ReminderTarget] = field(default_factory=list)
+    no_reporter: list[str] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------- pure parsing
+_CONTROL = {c for c in range(0x20) if c not in (0x0A,)} | {0x7F} | set(range(0x80, 0xA0))
+_CONTROL_TABLE = {c: None for c in _CONTROL} | {0x09: " "}
+_PIPES = str.maketrans({"｜": "|", "¦": "|", "│": "|"})
+_SPACES = re.compile(r"[ \t\u00a0]+")
+
+
+def clean(text: str) -> str:
+    """NFC, no control characters (NUL, escapes), single spaces; newlines kept."""
+    text = nfc(text or "").translate(_CONTROL_TABLE)
+    # Lone surrogates cannot be stored or sent; drop them.
+    text = text.encode("utf-8", "ignore").decode("utf-8")
+    return "\n".join(_SPACES.sub(" ", line).strip() for line in text.split("\n")).strip()
+
+
+def _show(value: str, limit: int = 40) -> str:
+    value = value.replace("\n", " ")
+    value = value if len(value) <= limit else value[:limit] + "…"
+    return html.escape(value, quote=False)
+
+
+def _has_text(s: str) -> bool:
+    return any(ch.isalnum() for ch in s)
+
+
+_DATE_RE = re.compile(r"(\d{1,2})\s*[/.\-]\s*(\d{1,2})(?:\s*[/.\-]\s*(\d{4}|\d{2}))?")
+_TODAY_WORDS = {"hom nay", "homnay", "hnay", "nay", "today"}
+_YESTERDAY_WORDS = {"hom qua", "homqua", "qua", "yesterday"}
+
+
+def fmt_date(d: date) -> str:
+    return d.strftime("%d/%m/%Y")
+
+
+def parse_date(value: str, rules: Rules) -> date | FieldError:
+    """DD/MM/YYYY, DD/MM (this year), or "hôm nay"/"hom nay"; not future, not too old."""
+    raw = clean(value)
+    f = _SPACES.sub(" ", fold(raw)).strip().removeprefix("ngay ").strip()
+    today = rules.today
+    d: date | None = None
+    if f in _TODAY_WORDS:
+        d = today
+    elif f in _YESTERDAY_WORDS:
+        d = today - timedelta(days=1)
+    else:
+        m = _DATE_RE.fullmatch(f)
+        if m:
+            day, month = int(m.group(1)), int(m.group(2))
+            year = m.group(3)
+            y = today.year if year is None else (2000 + int(year) if len(year) == 2 else int(year))
+            try:
+                d = date(y, month, day)
+            except ValueError:
+                d = None
+    if d is None:
+        return FieldError("date", T.ERR_DATE.format(value=_show(raw), today=fmt_date(today)))
+    if d > today:
+        return FieldError("date", T.ERR_DATE_FUTURE.format(value=fmt_date(d), today=fmt_date(today)))
+    if (today - d).days > rules.max_age_days:
+        return FieldError("date", T.ERR_DATE_OLD.format(value=fmt_date(d), days=rules.max_age_days))
+    return d
+
+
+def _key(s: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9]+", fold(s)))
+
+
+# Everyday names for the default forms (folded), applied only when that form is configured.
+FORM_ALIASES = {
+    "hn": "hoi nghi", "hoi nghi bao cao vien": "hoi nghi",
+    "shcb": "sinh hoat chi bo", "sinh hoat": "sinh hoat chi bo", "chi bo": "sinh hoat chi bo",
+    "truc tiep": "tuyen truyen truc tiep tai khu dan cu",
+    "tuyen truyen truc tiep": "tuyen truyen truc tiep tai khu dan cu",
+    "khu dan cu": "tuyen truyen truc tiep tai khu dan cu",
+    "khu pho": "tuyen truyen truc tiep tai khu dan cu",
+    "to dan pho": "tuyen truyen truc tiep tai khu dan cu",
+    "loa": "truyen thanh co so", "loa phat thanh": "truyen thanh co so",
+    "phat thanh": "truyen thanh co so", "truyen thanh": "truyen thanh co so",
+    "dai truyen thanh": "truyen thanh co so",
+    "mxh": "mang xa hoi", "facebook": "mang xa hoi", "fb": "mang xa hoi", "zalo": "mang xa hoi",
+    "tiktok": "mang xa hoi", "online": "mang xa hoi", "truc tuyen": "mang xa hoi",
+    "other": "khac", "khac nhau": "khac",
+}
+
+
+def match_form(value: str, forms: tuple[str, ...]) -> str | FieldError:
+    """The configured form meant by `value`: exact, known alias, initials, or unique prefix."""
+    raw = clean(value)
+    f = _key(raw)
+    keyed = [(form, _key(form)) for form in forms]
+    if f:
+        for form, k in keyed:
+            if k == f:
+                return form
+        alias = FORM_ALIASES.get(f)
+        if alias:
+            for form, k in keyed:
+                if k == alias:
+                    return form
+        initials = [form for form, k in keyed if "".join(w[0] for w in k.split()) == f.replace(" ", "")
+                    and len(f) >= 2]
+        if len(initials) == 1:
+            return initials[0]
+        prefix = [form for form, k in keyed if k.startswith(f)]
+        if len(prefix) == 1:
+            return prefix[0]
+        if len(prefix) > 1 and len(f) >= 2:
+            return FieldError("form", T.ERR_FORM_AMBIGUOUS.format(
+                value=_show(raw), options=", ".join(html.escape(p) for p in prefix)))
+        inside = [form for form, k in keyed if len(f) >= 4 and f" {f} " in f" {k} "]
+        if len(inside) == 1:
+            return inside[0]
+    return FieldError("form", T.ERR_FORM.format(
+        value=_show(raw), forms=", ".join(html.escape(x) for x in forms)))
+
+
+_PARTICIPANTS_RE = re.compile(
+    r"(\d{1,3}(?:[.,]\d{3})+|\d{1,12})\s*(?:nguoi(?: tham du| tham gia)?|ng|luot(?: nguoi)?"
+    r"|dai bieu|db|nguoi dan)?\s*\.?")
+
+
+def parse_participants(value: str) -> int | FieldError:
+    """A positive whole number; "45", "45 người", "1.200" all accepted."""
+    raw = clean(value)
+    f = _SPACES.sub(" ", fold(raw)).strip()
+    m = _PARTICIPANTS_RE.fullmatch(f)
+    if not m:
+        return FieldError("participants", T.ERR_PARTICIPANTS.format(value=_show(raw)))
+    n = int(re.sub(r"[.,]", "", m.group(1)))
+    if n <= 0:
+        return FieldError("participants", T.ERR_PARTICIPANTS.format(value=_show(raw)))
+    if n > MAX_PARTICIPANTS:
+        return FieldError("participants", T.ERR_PARTICIPANTS_BIG.format(
+            value=n, limit=f"{MAX_PARTICIPANTS:,}".replace(",", ".")))
+    return n
+
+
+def check_content(value: str, rules: Rules) -> str | FieldError:
+    text = clean(value)
+    if not _has_text(text):
+        return FieldError("content", T.ERR_CONTENT_EMPTY)
+    if len(text) > rules.content_max:
+        return FieldError("content", T.ERR_CONTENT_LONG.format(length=len(text),
+                                                               limit=rules.content_max))
+    return text
+
+
+def check_note(value: str | None, rules: Rules) -> str | None | FieldError:
+    text = clean(value or "")
+    if not _has_text(text):
+        return None
+    if len(text) > rules.content_max:
+        return FieldError("note", T.ERR_NOTE_LONG.format(length=len(text), limit=rules.content_max))
+    return text
+
+
+_COMMAND_RE = re.compile(r"^/baocao(?:@\w+)?(?=\s|$)", re.IGNORECASE)
+
+
+def parse_quick(text: str, rules: Rules) -> ParsedReport | FieldError:
+    """Parse `[/baocao] date | form | content | participants [| note]`; never raises."""
+    body = _COMMAND_RE.sub("", (text or "").strip(), count=1).translate(_PIPES)
+    parts = [p for p in body.split("|")]
+    if len(parts) < 4:
+        return FieldError("format", T.ERR_FORMAT)
+    # A "|" inside the note is kept as part of the note.
+    note_raw = "|".join(parts[4:]) if len(parts) > 4 else None
+    d = parse_date(parts[0], rules)
+    if isinstance(d, FieldError):
+        return d
+    form = match_form(parts[1], rules.forms)
+    if isinstance(form, FieldError):
+        return form
+    content = check_content(parts[2], rules)
+    if isinstance(content, FieldError):
+        return content
+    n = parse_participants(parts[3])
+    if isinstance(n, FieldError):
+        return n
+    note = check_note(note_raw, rules)
+    if isinstance(note, FieldError):
+        return note
+    return ParsedReport(d, form, content, n, note)
+
+
+def quick_line(r: ParsedReport, command: bool = True) -> str:
+    """The quick line that would produce `r` (used to prefill an edit)."""
+    parts = [fmt_date(r.activity_date), r.form, r.content.replace("|", "/"), str(r.participants)]
+    if r.note:
+        parts.append(r.note)
+    return ("/baocao " if command else "") + " | ".join(p.replace("\n", " ") for p in parts)
+
+
+def example_line(today: date) -> str:
+    return T.EXAMPLE_LINE.format(date=fmt_date(today))
+
+
+def with_example(error: FieldError, today: date) -> str:
+    return error.message + T.EXAMPLE_HINT.format(example=html.escape(example_line(today)))
+
+
+def _words(s: str) -> set[str]:
+    return set(re.findall(r"[a-z0-9]+", fold(s)))
+
+
+def similar(a: str, b: str, threshold: float = DUPLICATE_JACCARD) -> bool:
+    """Folded word-set Jaccard similarity at or above `threshold`."""
+    wa, wb = _words(a), _words(b)
+    if not wa or not wb:
+        return fold(a).strip() == fold(b).strip()
+    return len(wa & wb) / len(wa | wb) >= threshold
+
+
+_PERIOD_MONTH = re.compile(r"(?:thang )?(\d{1,2}) ?[/.\-] ?(\d{4})")
+_PERIOD_MONTH_ISO = re.compile(r"(\d{4}) ?[/.\-] ?(\d{1,2})")
+_PERIOD_QUARTER = re.compile(r"(?:q|quy) ?([1-4]) ?[/.\- ]? ?(\d{4})")
+_PERIOD_QUARTER_ISO = re.compile(r"(\d{4}) ?[/.\- ]? ?(?:q|quy) ?([1-4])")
+_PERIOD_YEAR = re.compile(r"(?:nam )?(\d{4})")
+
+
+def month_period(year: int, month: int) -> Period:
+    last = calendar.monthrange(year, month)[1]
+    return Period("month", year, month, date(year, month, 1), date(year, month, last))
+
+
+def parse_period(text: str | None, today: date) -> Period:
+    """MM/YYYY, YYYY-MM, Q2/2024, quý 2/2024, 2024-Q2 or YYYY; empty means this month."""
+    raw = clean(text or "")
+    f = _SPACES.sub(" ", fold(raw)).strip()
+    if not f:
+        return month_period(today.year, today.month)
+    for regex, kind, order in ((_PERIOD_MONTH, "month", (2, 1)), (_PERIOD_MONTH_ISO, "month", (1, 2)),
+                               (_PERIOD_QUARTER, "quarter", (2, 1)),
+                               (_PERIOD_QUARTER_ISO, "quarter", (1, 2)),
+                               (_PERIOD_YEAR, "year", (1, 0))):
+        m = regex.fullmatch(f)
+        if not m:
+            continue
+        year = int(m.group(order[0]))
+        number = int(m.group(order[1])) if order[1] else 0
+        if not 2000 <= year <= 2100:
+            break
+        if kind == "month" and 1 <= number <= 12:
+            return month_period(year, number)
+        if kind == "quarter":
+            first = 3 * (number - 1) + 1
+            return Period("quarter", year, number, date(year, first, 1),
+                          month_period(year, first + 2).end)
+        if kind == "year":
+            return Period("year", year, 0, date(year, 1, 1), date(year, 12, 31))
+        break
+    raise InvalidInput(T.PERIOD_INVALID.format(value=_show(raw)))
+
+
+# ---------------------------------------------------------------- the service
+def _view(r: Report) -> ReportView:
+    return ReportView(r.id, r.unit_id, r.unit.name if r.unit else "", r.member_id,
+                      r.member.full_name if r.member else "", r.activity_date, r.form, r.content,
+                      r.participants, r.note, tuple(r.photos or ()), r.created_at, r.updated_at,
+                      r.deleted_at)
+
+
+def _snapshot(r: Report) -> dict:
+    return {"activity_date": r.activity_date.isoformat(), "form": r.form, "content": r.content,
+            "participants": r.participants, "note": r.note, "photos": list(r.photos or ()),
+            "deleted_at": r.deleted_at.isoformat() if r.deleted_at else None}
+
+
+class ReportsService:
+    def __init__(self, db: Database, settings: Settings, members: MembersService):
+        self.db = db
+        self.settings = settings
+        self.members = members
+
+    # ------------------------------------------------------------ helpers
+    def now(self) -> datetime:
+        return datetime.now(timezone.utc)
+
+    def today(self) -> date:
+        return datetime.now(self.settings.tz).date()
+
+    def rules(self, today: date | None = None) -> Rules:
+        s = self.settings
+        return Rules(today or self.today(), tuple(s.report_forms), s.report_max_age_days,
+                     s.report_content_max)
+
+    def reporter(self, telegram_id: int):
+        """The active member of a unit sending a report (refuses non-members and unit-less)."""
+        m = self.members.require_member(telegram_id)
+        if m.unit_id is None:
+            raise NotAllowed(T.NO_UNIT)
+        return m
+
+    def parse(self, text: str, today: date | None = None) -> ParsedReport:
+        """Parse a quick line or raise InvalidInput naming the field, with an example line."""
+        rules = self.rules(today)
+        result = parse_quick(text, rules)
+        if isinstance(result, FieldError):
+            raise InvalidInput(with_example(result, rules.today), result.field)
+        return result
+
+    def _lock(self, q):
+        return q.with_for_update() if self.db.backend == "postgresql" else q
+
+    def _duplicate(self, s: Session, unit_id: int, r: ParsedReport,
+                   exclude: int | None = None) -> Report | None:
+        q = select(Report).where(Report.unit_id == unit_id,
+                                 Report.activity_date == r.activity_date,
+                                 Report.form == r.form, Report.deleted_at.is_(None))
+        if exclude is not None:
+            q = q.where(Report.id != exclude)
+        for other in s.scalars(q.order_by(Report.id)):
+            if similar(other.content, r.content):
+                return other
+        return None
+
+    # ------------------------------------------------------------ entry
+    def draft_quick(self, telegram_id: int, text: str) -> DraftView:
+        """Validate a quick line from a member and keep it as a draft awaiting ✅."""
+        self.reporter(telegram_id)
+        return self.create_draft(telegram_id, self.parse(text))
+
+    def create_draft(self, telegram_id: int, report: ParsedReport) -> DraftView:
+        member = self.reporter(telegram_id)
+        if len(report.photos) > MAX_PHOTOS:
+            report = ParsedReport(**{**asdict(report), "photos": report.photos[:MAX_PHOTOS]})
+        with self.db.session() as s:
+            d = ReportDraft(member_id=member.id, unit_id=member.unit_id,
+                            payload=report.to_payload(), status=DRAFT_PENDING)
+            s.add(d)
+            s.flush()
+            dup = self._duplicate(s, member.unit_id, report)
+            return DraftView(d.id, member.unit_name or "", report, _view(dup) if dup else None)
+
+    def confirm(self, telegram_id: int, draft_id: int, force: bool = False) -> Confirmation:
+        """Save a draft as a report exactly once; only its author can, and a repeat saves nothing."""
+        member = self.members.get(telegram_id)
+        try:
+            with self.db.session() as s:
+                d = s.scalar(self._lock(select(ReportDraft).where(ReportDraft.id == draft_id)))
+                if d is None or member is None or d.member_id != member.id:
+                    raise NotFound(T.DRAFT_NOT_FOUND)
+                if d.status == DRAFT_SAVED:
+                    r = s.scalar(select(Report).where(Report.draft_id == d.id))
+                    return Confirmation(CONFIRM_ALREADY, d.id, _view(r) if r else None)
+                if d.status == DRAFT_CANCELLED:
+                    return Confirmation(CONFIRM_CANCELLED, d.id)
+                m = s.get(Member, member.id)
+                if not m.active:
+                    raise NotAllowed(TC.DEACTIVATED)
+                parsed = ParsedReport.from_payload(d.payload)
+                if not force:
+                    dup = self._duplicate(s, d.unit_id, parsed)
+                    if dup is not None:
+                        return Confirmation(CONFIRM_DUPLICATE, d.id, duplicate=_view(dup))
+                r = Report(unit_id=d.unit_id, member_id=d.member_id, draft_id=d.id,
+                           activity_date=parsed.activity_date, form=parsed.form,
+                           content=parsed.content, participants=parsed.participants,
+                           note=parsed.note, photos=list(parsed.photos), created_at=utcnow())
+                s.add(r)
+                s.flush()
+                s.add(ReportAudit(report_id=r.id, member_id=m.id, action="create", before=None,
+                                  after=_snapshot(r)))
+                d.status = DRAFT_SAVED
+                s.flush()
+                s.refresh(r)
+                return Confirmation(CONFIRM_SAVED, d.id, _view(r))
+        except IntegrityError:
+            # A concurrent press won the unique draft_id: report what it saved.
+            with self.db.session() as s:
+                r = s.scalar(select(Report).where(Report.draft_id == draft_id))
+                if r is None:
+                    raise
+                return Confirmation(CONFIRM_ALREADY, draft_id, _view(r))
+
+    def cancel(self, telegram_id: int, draft_id: int) -> Confirmation:
+        """Drop a pending draft; a saved one stays saved."""
+        member = self.members.get(telegram_id)
+        with self.db.session() as s:
+            d = s.scalar(self._lock(select(ReportDraft).where(ReportDraft.id == draft_id)))
+            if d is None or member is None or d.member_id != member.id:
+                raise NotFound(T.DRAFT_NOT_FOUND)
+            if d.status == DRAFT_SAVED:
+                r = s.scalar(select(Report).where(Report.draft_id == d.id))
+                return Confirmation(CONFIRM_ALREADY, d.id, _view(r) if r else None)
+            d.status = DRAFT_CANCELLED
+            return Confirmation(CONFIRM_CANCELLED, d.id)
+
+    # ------------------------------------------------------------ own reports
+    def _editable(self, r: Report, member_id: int, now: datetime) -> bool:
+        return (r.member_id == member_id and r.deleted_at is None
+                and now - r.created_at <= timedelta(hours=self.settings.report_edit_hours))
+
+    def recent(self, telegram_id: int, limit: int = 10) -> OwnReports:
+        """The unit's latest reports, newest first, each marked editable or not for this member."""
+        member = self.reporter(telegram_id)
+        now = self.now()
+        with self.db.session() as s:
+            rows = s.scalars(select(Report).where(Report.unit_id == member.unit_id,
+                                                  Report.deleted_at.is_(None))
+                             .order_by(Report.activity_date.desc(), Report.id.desc()).limit(limit))
+            items = [(_view(r), self._editable(r, member.id, now)) for r in rows]
+        return OwnReports(member.unit_name or "", items, self.settings.report_edit_hours)
+
+    def _own(self, s: Session, telegram_id: int, report_id: int) -> tuple[Report, int]:
+        member = self.reporter(telegram_id)
+        r = s.scalar(self._lock(select(Report).where(Report.id == report_id)))
+        if r is None or r.deleted_at is not None or r.unit_id != member.unit_id:
+            raise NotFound(T.REPORT_NOT_FOUND.format(id=report_id))
+        if r.member_id != member.id:
+            raise NotAllowed(T.NOT_YOURS.format(id=report_id))
+        if not self._editable(r, member.id, self.now()):
+            raise NotAllowed(T.EDIT_WINDOW_OVER.format(id=report_id,
+                                                       hours=self.settings.report_edit_hours))
+        return r, member.id
+
+    def editable(self, telegram_id: int, report_id: int) -> ReportView:
+        """The report if this member may still change it (else NotFound/NotAllowed)."""
+        with self.db.session() as s:
+            r, _ = self._own(s, telegram_id, report_id)
+            return _view(r)
+
+    def edit(self, telegram_id: int, report_id: int, text: str) -> ReportView:
+        """Replace a report's fields from a new quick line; the change is audited."""
+        parsed = self.parse(text)
+        with self.db.session() as s:
+            r, member_id = self._own(s, telegram_id, report_id)
+            before = _snapshot(r)
+            r.activity_date, r.form, r.content = parsed.activity_date, parsed.form, parsed.content
+            r.participants, r.note = parsed.participants, parsed.note
+            r.updated_at = utcnow()
+            s.add(ReportAudit(report_id=r.id, member_id=member_id, action="edit", before=before,
+                              after=_snapshot(r)))
+            s.flush()
+            return _view(r)
+
+    def delete(self, telegram_id: int, report_id: int) -> ReportView:
+        """Soft-delete a report (kept for the audit trail)."""
+        with self.db.session() as s:
+            r, member_id = self._own(s, telegram_id, report_id)
+            before = _snapshot(r)
+            r.deleted_at = utcnow()
+            s.add(ReportAudit(report_id=r.id, member_id=member_id, action="delete",
+                              before=before, after=_snapshot(r)))
+            s.flush()
+            return _view(r)
+
+    # ------------------------------------------------------------ board
+    def _check_admin(self, actor_tid: int | None) -> None:
+        # None is the local operator (CLI); chat callers always pass their Telegram id.
+        if actor_tid is not None:
+            self.members.require_admin(actor_tid)
+
+    def period(self, text: str | None) -> Period:
+        return parse_period(text, self.today())
+
+    def reports(self, period: Period, actor_tid: int | None = None) -> list[ReportView]:
+        """Every live report with its activity date in the period, by unit then date."""
+        self._check_admin(actor_tid)
+        with self.db.session() as s:
+            rows = s.scalars(select(Report).join(Unit, Report.unit_id == Unit.id)
+                             .where(Report.deleted_at.is_(None),
+                                    Report.activity_date >= period.start,
+                                    Report.activity_date <= period.end)
+                             .order_by(Unit.name, Report.activity_date, Report.id))
+            return [_view(r) for r in rows]
+
+    def summary(self, period: Period, actor_tid: int | None = None) -> Summary:
+        """Activities and participants per unit and form; units without a report included."""
+        self._check_admin(actor_tid)
+        with self.db.session() as s:
+            rows = s.execute(
+                select(Report.unit_id, Report.form, func.count(Report.id),
+                       func.coalesce(func.sum(Report.participants), 0))
+                .where(Report.deleted_at.is_(None), Report.activity_date >= period.start,
+                       Report.activity_date <= period.end)
+                .group_by(Report.unit_id, Report.form)).all()
+            unit_ids = {r[0] for r in rows}
+            units = {u.id: u for u in s.scalars(select(Unit).where(
+                Unit.active.is_(True) | Unit.id.in_(unit_ids or {-1})))}
+        per_unit = {uid: UnitSummary(uid, u.name) for uid, u in units.items()}
+        by_form: dict[str, FormTotal] = {f: FormTotal() for f in self.settings.report_forms}
+        for unit_id, form, count, people in rows:
+            u = per_unit[unit_id]
+            u.count += count
+            u.participants += int(people)
+            ft = u.by_form.setdefault(form, FormTotal())
+            ft.count += count
+            ft.participants += int(people)
+            total = by_form.setdefault(form, FormTotal())
+            total.count += count
+            total.participants += int(people)
+        ordered = sorted(per_unit.values(), key=lambda u: fold(u.name))
+        return Summary(period, ordered, sum(u.count for u in ordered),
+                       sum(u.participants for u in ordered), by_form)
+
+    # ------------------------------------------------------------ reminders
+    def reminder_due(self, now: datetime) -> bool:
+        local = now.astimezone(self.settings.tz)
+        day = min(self.settings.reminder_day, calendar.monthrange(local.year, local.month)[1])
+        hh, mm = (int(x) for x in self.settings.reminder_time.split(":"))
+        return local.day > day or (local.day == day and local.time() >= time(hh, mm))
+
+    def claim_reminders(self, now: datetime | None = None) -> ReminderRun:
+        """Units to remind this month (no report yet, not reminded yet), claimed in the database.
+
+        The Reminder row is written before anything is sent, so a restart or a second bot process
+        never reminds a unit twice in a month; a crash between claim and send loses one reminder
+        rather than repeating it.
+        """
+        now = now or self.now()
+        local = now.astimezone(self.settings.tz).date()
+        period = month_period(local.year, local.month)
+        run = ReminderRun(period, self.reminder_due(now))
+        if not run.due:
+            return run
+        with self.db.session() as s:
+            reported = set(s.scalars(select(Report.unit_id).where(
+                Report.deleted_at.is_(None), Report.activity_date >= period.start,
+                Report.activity_date <= period.end).distinct()))
+            done = set(s.scalars(select(Reminder.unit_id).where(Reminder.period == period.key)))
+            units = s.scalars(select(Unit).where(Unit.active.is_(True)).order_by(Unit.name))
+            for unit in units:
+                if unit.id in reported or unit.id in done:
+                    continue
+                try:
+                    with s.begin_nested():
+                        s.add(Reminder(unit_id=unit.id, period=period.key, sent_at=utcnow()))
+                except IntegrityError:
+                    continue  # another process claimed it
+                people = s.execute(select(Member.id, Member.chat_id, Member.full_name).where(
+                    Member.unit_id == unit.id, Member.is_reporter.is_(True),
+                    Member.active.is_(True)).order_by(Member.id)).all()
+                if people:
+                    run.reminded.append(ReminderTarget(unit.id, unit.name, tuple(
+                        Recipient(mid, chat, name) for mid, chat, name in people)))
+                else:
+                    run.no_reporter.append(unit.name)
+        return run
+
+
+def attach(loa) -> None:
+    """Add the reports service to the bot's service container."""
+    loa.reports = ReportsService(loa.db, loa.settings, loa.members)
