@@ -14,21 +14,27 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _ILLEGAL = {c: None for c in range(0x20) if c not in (0x09, 0x0A, 0x0D)}
 
 
-def _safe(text: str | None) -> str:
+def _safe(text: str | None, guard: bool = True) -> str:
     text = (text or "").translate(_ILLEGAL)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    return "'" + text if guard and text.startswith(_FORMULA_START) else text
 
 
 def _local(dt: datetime | None, tz: ZoneInfo) -> str:
     return dt.astimezone(tz).strftime("%d/%m/%Y %H:%M") if dt else ""
 
 
-def rows(reports, tz: ZoneInfo) -> list[list]:
-    """One row per report, in the column order of T.COLUMNS (dates left as `date`)."""
+def rows(reports, tz: ZoneInfo, guard: bool = True) -> list[list]:
+    """One row per report, in the column order of T.COLUMNS (dates left as `date`).
+
+    `guard` prefixes text a spreadsheet would take for a formula with an apostrophe (CSV);
+    the workbook marks such cells as plain strings instead and keeps the text as typed.
+    """
     out = []
     for i, r in enumerate(reports, 1):
-        out.append([i, _safe(r.unit_name), _safe(r.reporter_name), r.activity_date, _safe(r.form),
-                    _safe(r.content), r.participants, _safe(r.note), len(r.photos),
+        g = guard
+        out.append([i, _safe(r.unit_name, g), _safe(r.reporter_name, g), r.activity_date,
+                    _safe(r.form, g), _safe(r.content, g), r.participants, _safe(r.note, g),
+                    len(r.photos),
                     _local(r.created_at, tz), _local(r.updated_at, tz)])
     return out
 
@@ -60,7 +66,7 @@ def to_xlsx(reports, tz: ZoneInfo, title: str = "") -> bytes:
     for cell in ws[1]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(vertical="center", wrap_text=True)
-    for row in rows(reports, tz):
+    for row in rows(reports, tz, guard=False):
         ws.append(row)
         r = ws.max_row
         ws.cell(r, 4).number_format = "DD/MM/YYYY"
