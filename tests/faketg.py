@@ -88,6 +88,7 @@ class FakeTelegram:
         self.calls: list[Call] = []
         self.updates: list[dict] = []
         self.blocked: set[int] = set()    # chats answering 403
+        self.slow_chats: dict[int, float] = {}  # extra seconds before answering sends to a chat
         self.faults: list[Fault] = []
         self.files: dict[str, tuple[str, bytes]] = {}  # file_id -> (file_path, content)
         self.webhook: str = ""
@@ -251,7 +252,7 @@ class FakeTelegram:
         try:
             delay = self.latency
             if method.startswith("send") or method in ("copyMessage", "forwardMessage"):
-                delay += self.send_latency
+                delay += self.send_latency + self.slow_chats.get(call.chat_id, 0.0)
             if delay:
                 await asyncio.sleep(delay)
             fault = self._fault_for(call)

@@ -1,6 +1,575 @@
-"""Handlers for the broadcast feature (filled in by its issue)."""
-from telegram.ext import Application
+"""Broadcast handlers: /phatdi (guided or quick), ✅ Đã nắm, /phatdi_ds, digests, and the sender.
+
+The delivery worker (bot.services.delivery) runs in this process from `on_start`; it sends with
+a Bot of its own (own connection pool), so broadcasts never starve replies to users of HTTP
+connections and a graceful stop can finish the sends in flight before anything is closed.
+"""
+from __future__ import annotations
+
+import html
+import logging
+import re
+import warnings
+from datetime import timedelta
+
+import httpx
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.ext import (
+    Application, CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler,
+    filters,
+)
+from telegram.request import HTTPXRequest
+
+from bot.context import LoaContext
+from bot.errors import InvalidInput, NotAllowed
+from bot.handlers.common import admin_only, args_text, esc, reply_html
+from bot.services.broadcasts import BroadcastStats, Draft
+from bot.services.delivery import (
+    Ambiguous, Content, Job, RateLimited, Rejected, Transient, Unreachable,
+)
+from bot.texts import broadcast as T
+
+log = logging.getLogger(__name__)
+
+# Conversation states of /phatdi.
+CONTENT, AUDIENCE, UNITS, WHEN, CONFIRM = range(5)
+DRAFT_KEY = "broadcast_draft"
+_TAG_RE = re.compile(r"<[^>]+>")
+
+
+# ---------------------------------------------------------------- sending
+def ack_markup(delivery_id: int | str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[InlineKeyboardButton(T.BTN_ACK,
+                                                       callback_data=f"ack:{delivery_id}")]])
+
+
+def acked_markup(delivery_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[InlineKeyboardButton(T.BTN_ACKED,
+                                                       callback_data=f"ack:{delivery_id}")]])
+
+
+async def send_content(bot: Bot, chat_id: int, content: Content,
+                       markup: InlineKeyboardMarkup) -> int:
+    """Send a broadcast's content to one chat exactly as recipients see it; the message id."""
+    if content.kind == "photo":
+        m = await bot.send_photo(chat_id, content.media_file_id, caption=content.text or None,
+                                 parse_mode=ParseMode.HTML, reply_markup=markup)
+    elif content.kind == "document":
+        m = await bot.send_document(chat_id, content.media_file_id,
+                                    caption=content.text or None, parse_mode=ParseMode.HTML,
+                                    reply_markup=markup)
+    elif content.kind == "copy":
+        m = await bot.copy_message(chat_id, content.source_chat_id, content.source_message_id,
+                                   reply_markup=markup)
+    else:
+        m = await bot.send_message(chat_id, content.text, parse_mode=ParseMode.HTML,
+                                   reply_markup=markup)
+    return m.message_id
+
+
+def _seconds(value) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+_UNREACHABLE_HINTS = ("chat not found", "user is deactivated", "peer_id_invalid",
+                      "bot was blocked", "user not found")
+
+
+def make_sender(bot: Bot):
+    """The worker's sender: one delivery to Telegram, errors mapped to delivery outcomes."""
+    async def send(job: Job) -> int:
+        try:
+            return await send_content(bot, job.chat_id, job.content, ack_markup(job.delivery_id))
+        except RetryAfter as e:
+            raise RateLimited(_seconds(e.retry_after), str(e)) from e
+        except Forbidden as e:
+            raise Unreachable(str(e)) from e
+        except BadRequest as e:
+            if any(h in str(e).lower() for h in _UNREACHABLE_HINTS):
+                raise Unreachable(str(e)) from e
+            raise Rejected(str(e)) from e
+        except TimedOut as e:
+            # Pool/connect timeouts happen before the request leaves: safe to retry.
+            if isinstance(e.__cause__, (httpx.PoolTimeout, httpx.ConnectTimeout)):
+                raise Transient(str(e)) from e
+            raise Ambiguous(f"timed out: {e}") from e
+        except NetworkError as e:
+            # A 5xx answer (no cause) or a refused connection delivered nothing; a connection
+            # broken after the request was written may have.
+            if e.__cause__ is None or isinstance(e.__cause__, httpx.ConnectError):
+                raise Transient(str(e)) from e
+            raise Ambiguous(str(e)) from e
+        except TelegramError as e:
+            raise Transient(str(e)) from e
+    return send
+
+
+# ---------------------------------------------------------------- compose: helpers
+def _draft(context: LoaContext) -> dict:
+    return context.user_data.setdefault(DRAFT_KEY, {"audience": {"all": True}})
+
+
+def _to_draft(d: dict) -> Draft:
+    return Draft(kind=d.get("kind", "text"), text=d.get("text", ""),
+                 media_file_id=d.get("media_file_id"), source_chat_id=d.get("source_chat_id"),
+                 source_message_id=d.get("source_message_id"),
+                 audience=dict(d.get("audience") or {"all": True}),
+                 scheduled_at=d.get("scheduled_at"))
+
+
+def _content(d: dict) -> Content:
+    return Content(d.get("kind", "text"), d.get("text", ""), d.get("media_file_id"),
+                   d.get("source_chat_id"), d.get("source_message_id"))
+
+
+def _args_html(message: Message) -> str:
+    """The HTML of what follows the command word (keeps the admin's bold/italic/links)."""
+    text = message.text_html if message.text else ""
+    parts = text.split(maxsplit=1)
+    return parts[1].strip() if len(parts) > 1 else ""
+
+
+async def _ask_audience(chat) -> int:
+    await chat.send_message(T.ASK_AUDIENCE, reply_markup=InlineKeyboardMarkup([
+        [InlineKeyboardButton(T.BTN_ALL, callback_data="bca:all")],
+        [InlineKeyboardButton(T.BTN_UNITS, callback_data="bca:units")],
+        [InlineKeyboardButton(T.BTN_REPORTERS, callback_data="bca:rep")],
+    ]))
+    return AUDIENCE
+
+
+async def _ask_time(chat, context: LoaContext) -> int:
+    await chat.send_message(
+        T.ASK_TIME.format(example=context.loa.broadcasts.example_time()),
+        parse_mode=ParseMode.HTML,
+        reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton(T.BTN_NOW,
+                                                                 callback_data="bct:now")]]))
+    return WHEN
+
+
+def _units_markup(context: LoaContext, chosen: set[int]) -> InlineKeyboardMarkup:
+    rows = [[InlineKeyboardButton(("☑️ " if u.id in chosen else "⬜ ") + u.name[:50],
+                                  callback_data=f"bcu:{u.id}")]
+            for u in context.loa.members.units()]
+    rows.append([InlineKeyboardButton(T.BTN_UNITS_DONE, callback_data="bcu:done")])
+    return InlineKeyboardMarkup(rows)
+
+
+async def _preview(update: Update, context: LoaContext) -> int:
+    d = _draft(context)
+    loa = context.loa
+    draft = loa.broadcasts.check_content(_to_draft(d))
+    chat = update.effective_chat
+    await chat.send_message(T.PREVIEW_INTRO, parse_mode=ParseMode.HTML)
+    await send_content(context.bot, chat.id, _content(d), ack_markup("preview"))
+    count = loa.broadcasts.count_audience(draft.audience)
+    when = loa.broadcasts.local(draft.scheduled_at) if draft.scheduled_at else T.WHEN_NOW
+    await chat.send_message(
+        T.SUMMARY.format(audience=esc(loa.broadcasts.audience_label(draft.audience)),
+                         count=count, when=when),
+        parse_mode=ParseMode.HTML,
+        reply_markup=InlineKeyboardMarkup([[
+            InlineKeyboardButton(T.BTN_SEND, callback_data="bcf:send"),
+            InlineKeyboardButton(T.BTN_CANCEL, callback_data="bcf:cancel")]]))
+    return CONFIRM
+
+
+# ---------------------------------------------------------------- compose: steps
+@admin_only
+async def compose_start(update: Update, context: LoaContext) -> int:
+    """Start composing (/phatdi), or go straight to the preview with /phatdi <nội dung>."""
+    context.user_data.pop(DRAFT_KEY, None)
+    text = _args_html(update.effective_message)
+    if text:
+        context.user_data[DRAFT_KEY] = {"kind": "text", "text": text,
+                                        "audience": {"all": True}, "scheduled_at": None}
+        return await _preview(update, context)
+    _draft(context)
+    await update.effective_chat.send_message(T.ASK_CONTENT, parse_mode=ParseMode.HTML)
+    return CONTENT
+
+
+def _set_content(context: LoaContext, **values) -> None:
+    d = _draft(context)
+    for key in ("kind", "text", "media_file_id", "source_chat_id", "source_message_id"):
+        d[key] = values.get(key)
+    d["text"] = d["text"] or ""
+    context.loa.broadcasts.check_content(_to_draft(d))
+
+
+@admin_only
+async def content_forwarded(update: Update, context: LoaContext) -> int:
+    """A forwarded message: every recipient gets a copy of it."""
+    msg = update.effective_message
+    _set_content(context, kind="copy", source_chat_id=msg.chat_id,
+                 source_message_id=msg.message_id)
+    return await _ask_audience(update.effective_chat)
+
+
+@admin_only
+async def content_text(update: Update, context: LoaContext) -> int:
+    """Typed text (formatting kept)."""
+    _set_content(context, kind="text", text=update.effective_message.text_html)
+    return await _ask_audience(update.effective_chat)
+
+
+@admin_only
+async def content_photo(update: Update, context: LoaContext) -> int:
+    """A photo with an optional caption, re-sent by its file_id."""
+    msg = update.effective_message
+    _set_content(context, kind="photo", media_file_id=msg.photo[-1].file_id,
+                 text=msg.caption_html or "")
+    return await _ask_audience(update.effective_chat)
+
+
+@admin_only
+async def content_document(update: Update, context: LoaContext) -> int:
+    """A document with an optional caption, re-sent by its file_id."""
+    msg = update.effective_message
+    _set_content(context, kind="document", media_file_id=msg.document.file_id,
+                 text=msg.caption_html or "")
+    return await _ask_audience(update.effective_chat)
+
+
+async def content_other(update: Update, context: LoaContext) -> None:
+    """Anything else while waiting for content: say what is accepted."""
+    await update.effective_chat.send_message(T.CONTENT_UNSUPPORTED)
+
+
+@admin_only
+async def audience_chosen(update: Update, context: LoaContext) -> int | None:
+    """Everyone, reporters, or go on to choose units."""
+    q = update.callback_query
+    await q.answer()
+    choice = q.data.split(":", 1)[1]
+    d = _draft(context)
+    await q.edit_message_reply_markup(None)
+    if choice == "units":
+        units = context.loa.members.units()
+        if not units:
+            await update.effective_chat.send_message(T.NO_UNITS)
+            return await _ask_audience(update.effective_chat)
+        d["units"] = []
+        await update.effective_chat.send_message(T.ASK_UNITS, parse_mode=ParseMode.HTML,
+                                                 reply_markup=_units_markup(context, set()))
+        return UNITS
+    d["audience"] = {"role": "reporter"} if choice == "rep" else {"all": True}
+    return await _ask_time(update.effective_chat, context)
+
+
+@admin_only
+async def unit_toggled(update: Update, context: LoaContext) -> int:
+    """Tick or untick one unit."""
+    q = update.callback_query
+    d = _draft(context)
+    chosen = set(d.get("units") or [])
+    unit_id = int(q.data.split(":", 1)[1])
+    if unit_id not in {u.id for u in context.loa.members.units()}:
+        await q.answer(T.NO_UNITS, show_alert=True)
+        return UNITS
+    chosen ^= {unit_id}
+    d["units"] = sorted(chosen)
+    await q.answer()
+    await q.edit_message_reply_markup(_units_markup(context, chosen))
+    return UNITS
+
+
+@admin_only
+async def units_done(update: Update, context: LoaContext) -> int:
+    """Units chosen: go on to the time."""
+    q = update.callback_query
+    d = _draft(context)
+    if not d.get("units"):
+        await q.answer(T.UNITS_NONE_CHOSEN, show_alert=True)
+        return UNITS
+    await q.answer()
+    await q.edit_message_reply_markup(None)
+    d["audience"] = {"units": list(d["units"])}
+    return await _ask_time(update.effective_chat, context)
+
+
+@admin_only
+async def time_now(update: Update, context: LoaContext) -> int:
+    """Send as soon as confirmed."""
+    q = update.callback_query
+    await q.answer()
+    await q.edit_message_reply_markup(None)
+    _draft(context)["scheduled_at"] = None
+    return await _preview(update, context)
+
+
+@admin_only
+async def time_typed(update: Update, context: LoaContext) -> int:
+    """A typed DD/MM/YYYY HH:MM in LOA_TIMEZONE (bad or past times are refused)."""
+    at = context.loa.broadcasts.parse_time(update.effective_message.text)
+    _draft(context)["scheduled_at"] = at
+    return await _preview(update, context)
+
+
+@admin_only
+async def confirmed(update: Update, context: LoaContext) -> int:
+    """✅ Gửi queues the broadcast (once, even if pressed twice); ❌ Hủy drops it."""
+    q = update.callback_query
+    d = context.user_data.get(DRAFT_KEY)
+    if d is None or d.get("queued"):
+        await q.answer(T.SESSION_EXPIRED, show_alert=True)
+        return ConversationHandler.END
+    if q.data == "bcf:cancel":
+        context.user_data.pop(DRAFT_KEY, None)
+        await q.answer()
+        await q.edit_message_reply_markup(None)
+        await update.effective_chat.send_message(T.COMPOSE_CANCELLED)
+        return ConversationHandler.END
+    d["queued"] = True   # set before any await: a second press sees it
+    try:
+        info = context.loa.broadcasts.queue(update.effective_user.id, _to_draft(d))
+    except Exception:
+        d["queued"] = False
+        raise
+    context.user_data.pop(DRAFT_KEY, None)
+    await q.answer()
+    await q.edit_message_reply_markup(None)
+    if d.get("scheduled_at"):
+        text = T.QUEUED_LATER.format(id=info.id, count=info.recipients,
+                                     when=context.loa.broadcasts.local(info.scheduled_at))
+    else:
+        text = T.QUEUED_NOW.format(id=info.id, count=info.recipients)
+    await update.effective_chat.send_message(text, parse_mode=ParseMode.HTML)
+    return ConversationHandler.END
+
+
+async def compose_cancel(update: Update, context: LoaContext) -> int:
+    """/huy: drop the draft."""
+    context.user_data.pop(DRAFT_KEY, None)
+    await update.effective_chat.send_message(T.COMPOSE_CANCELLED)
+    return ConversationHandler.END
+
+
+async def stale_button(update: Update, context: LoaContext) -> None:
+    """A compose button pressed after its conversation ended."""
+    await update.callback_query.answer(T.SESSION_EXPIRED, show_alert=True)
+
+
+# ---------------------------------------------------------------- recipients: ✅ Đã nắm
+async def acknowledge(update: Update, context: LoaContext) -> None:
+    """Record ✅ Đã nắm for the presser's own delivery and show it was recorded."""
+    q = update.callback_query
+    ref = (q.data or "").split(":", 1)[-1]
+    if ref == "preview":
+        await q.answer(T.ACK_PREVIEW, show_alert=True)
+        return
+    if not ref.isdigit() or len(ref) > 12:
+        raise NotAllowed(T.ACK_NOT_YOURS)
+    message_id = q.message.message_id if q.message else None
+    result = context.loa.broadcasts.ack(update.effective_user.id, int(ref), message_id)
+    await q.answer(T.ACK_ALREADY if result.already else T.ACK_THANKS)
+    try:
+        await q.edit_message_reply_markup(acked_markup(result.delivery_id))
+    except BadRequest:  # already shows it (second press), or the message is too old
+        pass
+
+
+# ---------------------------------------------------------------- follow-up: /phatdi_ds
+def _excerpt(html_text: str, limit: int = 90) -> str:
+    plain = " ".join(html.unescape(_TAG_RE.sub("", html_text or "")).split())
+    return esc(plain if len(plain) <= limit else plain[:limit - 1] + "…")
+
+
+def render_stats(st: BroadcastStats, broadcasts) -> str:
+    b = st.info
+    when = broadcasts.local(b.started_at or b.scheduled_at or b.created_at)
+    kind = T.KIND.get(b.kind, "")
+    audience = esc(broadcasts.audience_label(b.audience))
+    if b.status == "scheduled":
+        return T.ITEM_SCHEDULED.format(id=b.id, when=when, kind=kind,
+                                       excerpt=_excerpt(b.text) or "…", audience=audience,
+                                       recipients=st.recipients)
+    waiting = st.queued + st.sending
+    lines = [T.ITEM.format(
+        id=b.id, status=T.STATUS.get(b.status, b.status), when=when, kind=kind,
+        excerpt=_excerpt(b.text) or "…", audience=audience, recipients=st.recipients,
+        sent=st.sent, sent_pct=st.pct(st.sent), failed=st.failed, unreachable=st.unreachable,
+        in_doubt=st.in_doubt, queued=T.ITEM_QUEUED.format(n=waiting) if waiting else "",
+        acked=st.acked, acked_pct=st.pct(st.acked, st.sent))]
+    if st.in_doubt:
+        lines.append(T.IN_DOUBT_NOTE.format(n=st.in_doubt))
+    if st.by_unit:
+        lines.append(T.PENDING_BY_UNIT)
+        for u in st.by_unit:
+            names = ", ".join(esc(n) for n in u.names)
+            more = "…" if u.pending > len(u.names) else ""
+            lines.append(T.PENDING_UNIT.format(unit=esc(u.unit), pending=u.pending,
+                                               delivered=u.delivered,
+                                               names=f" – {names}{more}" if names else ""))
+    return "\n".join(lines)
+
+
+@admin_only
+async def list_broadcasts(update: Update, context: LoaContext) -> None:
+    """Recent broadcasts with delivery and acknowledgement figures, and cancel/remind buttons."""
+    svc = context.loa.broadcasts
+    items = svc.recent(update.effective_user.id, limit=5)
+    if not items:
+        await update.effective_chat.send_message(T.LIST_EMPTY)
+        return
+    rows = []
+    for st in items:
+        row = []
+        if st.info.status in ("scheduled", "running"):
+            row.append(InlineKeyboardButton(T.BTN_LIST_CANCEL.format(id=st.info.id),
+                                            callback_data=f"bcl:cancel:{st.info.id}"))
+        if st.sent > st.acked:
+            row.append(InlineKeyboardButton(T.BTN_LIST_REMIND.format(id=st.info.id),
+                                            callback_data=f"bcl:remind:{st.info.id}"))
+        if row:
+            rows.append(row)
+    blocks = [T.LIST_HEADER] + [render_stats(st, svc) for st in items]
+    await reply_html(update, blocks, InlineKeyboardMarkup(rows) if rows else None)
+
+
+@admin_only
+async def list_action(update: Update, context: LoaContext) -> None:
+    """Cancel a broadcast, or remind those who have not acknowledged it."""
+    q = update.callback_query
+    m = re.fullmatch(r"bcl:(cancel|remind):(\d{1,12})", q.data or "")
+    if not m:
+        raise InvalidInput(T.NOT_FOUND.format(id="?"))
+    action, bid = m.group(1), int(m.group(2))
+    svc = context.loa.broadcasts
+    if action == "cancel":
+        info = svc.cancel(update.effective_user.id, bid)
+        text = T.CANCELLED.format(id=info.id)
+    else:
+        info = svc.remind(update.effective_user.id, bid)
+        text = T.REMIND_QUEUED.format(id=info.id, count=info.recipients, parent=bid)
+    await q.answer()
+    await update.effective_chat.send_message(text, parse_mode=ParseMode.HTML)
+
+
+# ---------------------------------------------------------------- digests
+@admin_only
+async def digest_command(update: Update, context: LoaContext) -> None:
+    """/diemchinh_dinhky THỨ HH:MM → choose a document; without arguments list the schedules."""
+    svc = context.loa.broadcasts
+    args = args_text(update)
+    if not args:
+        items = svc.digests(update.effective_user.id)
+        if not items:
+            await reply_html(update, [T.DIGEST_LIST_EMPTY, T.DIGEST_USAGE])
+            return
+        lines = [T.DIGEST_LIST_HEADER] + [
+            T.DIGEST_LINE.format(id=d.id, day=T.WEEKDAY_NAMES[d.weekday], at=d.at_time,
+                                 title=esc(d.doc_title)) for d in items]
+        markup = InlineKeyboardMarkup([[InlineKeyboardButton(
+            T.BTN_DIGEST_REMOVE.format(id=d.id), callback_data=f"dgx:{d.id}")] for d in items])
+        await reply_html(update, ["\n".join(lines), T.DIGEST_USAGE], markup)
+        return
+    weekday, at = svc.parse_digest_args(args)
+    docs = svc.documents()
+    if not docs:
+        await update.effective_chat.send_message(T.DIGEST_NO_DOCS)
+        return
+    markup = InlineKeyboardMarkup([[InlineKeyboardButton(
+        (" ".join(p for p in (d.number, d.title) if p))[:60] or d.doc_id,
+        callback_data=f"dg:{weekday}:{at.replace(':', '')}:{i}")] for i, d in enumerate(docs[:30])])
+    await update.effective_chat.send_message(
+        T.DIGEST_CHOOSE_DOC.format(day=T.WEEKDAY_NAMES[weekday], at=at),
+        parse_mode=ParseMode.HTML, reply_markup=markup)
+
+
+@admin_only
+async def digest_chosen(update: Update, context: LoaContext) -> None:
+    """A document was chosen: store the weekly digest."""
+    q = update.callback_query
+    m = re.fullmatch(r"dg:([0-6]):(\d{4}):(\d{1,3})", q.data or "")
+    svc = context.loa.broadcasts
+    docs = svc.documents()
+    if not m or int(m.group(3)) >= len(docs):
+        raise InvalidInput(T.DIGEST_DOC_GONE)
+    weekday, hhmm, doc = int(m.group(1)), m.group(2), docs[int(m.group(3))]
+    info = svc.add_digest(update.effective_user.id, weekday, f"{hhmm[:2]}:{hhmm[2:]}", doc.doc_id)
+    await q.answer()
+    await q.edit_message_text(
+        T.DIGEST_CREATED.format(title=esc(info.doc_title), day=T.WEEKDAY_NAMES[info.weekday],
+                                at=info.at_time, id=info.id), parse_mode=ParseMode.HTML)
+
+
+@admin_only
+async def digest_removed(update: Update, context: LoaContext) -> None:
+    """Remove a weekly digest."""
+    q = update.callback_query
+    m = re.fullmatch(r"dgx:(\d{1,12})", q.data or "")
+    if not m:
+        raise InvalidInput(T.DIGEST_NOT_FOUND.format(id="?"))
+    context.loa.broadcasts.remove_digest(update.effective_user.id, int(m.group(1)))
+    await q.answer()
+    await update.effective_chat.send_message(T.DIGEST_REMOVED.format(id=m.group(1)))
+
+
+# ---------------------------------------------------------------- wiring
+def conversation() -> ConversationHandler:
+    text = filters.TEXT & ~filters.COMMAND
+    with warnings.catch_warnings():
+        # per_message=False is intended: the flow mixes typed messages and buttons.
+        warnings.filterwarnings("ignore", message=".*per_message.*")
+        return ConversationHandler(
+            entry_points=[CommandHandler("phatdi", compose_start)],
+            states={
+                CONTENT: [MessageHandler(filters.FORWARDED, content_forwarded),
+                          MessageHandler(filters.PHOTO, content_photo),
+                          MessageHandler(filters.Document.ALL, content_document),
+                          MessageHandler(text, content_text),
+                          MessageHandler(~filters.COMMAND, content_other)],
+                AUDIENCE: [CallbackQueryHandler(audience_chosen, pattern=r"^bca:(all|units|rep)$")],
+                UNITS: [CallbackQueryHandler(units_done, pattern=r"^bcu:done$"),
+                        CallbackQueryHandler(unit_toggled, pattern=r"^bcu:\d{1,12}$")],
+                WHEN: [CallbackQueryHandler(time_now, pattern=r"^bct:now$"),
+                       MessageHandler(text, time_typed)],
+                CONFIRM: [CallbackQueryHandler(confirmed, pattern=r"^bcf:(send|cancel)$")],
+            },
+            fallbacks=[CommandHandler("huy", compose_cancel)],
+            allow_reentry=True,
+            per_user=True,
+            per_chat=True,
+            conversation_timeout=3600,
+            name="broadcast_compose",
+        )
 
 
 def register(app: Application) -> None:
-    """Add this feature's handlers."""
+    """Add this feature's handlers (the conversation before qa's catch-all text handler)."""
+    app.add_handler(conversation())
+    app.add_handler(CallbackQueryHandler(acknowledge, pattern=r"^ack:"))
+    app.add_handler(CommandHandler("phatdi_ds", list_broadcasts))
+    app.add_handler(CallbackQueryHandler(list_action, pattern=r"^bcl:"))
+    app.add_handler(CommandHandler("diemchinh_dinhky", digest_command))
+    app.add_handler(CallbackQueryHandler(digest_chosen, pattern=r"^dg:"))
+    app.add_handler(CallbackQueryHandler(digest_removed, pattern=r"^dgx:"))
+    app.add_handler(CallbackQueryHandler(stale_button, pattern=r"^bc[auft]:"))
+
+
+async def on_start(app: Application) -> None:
+    """Start the delivery worker with a Bot (and connection pool) of its own."""
+    loa = app.bot_data["loa"]
+    if loa.delivery is None or not loa.settings.extra.get("broadcast_worker", True):
+        return
+    s = loa.settings
+    request = HTTPXRequest(connection_pool_size=s.broadcast_in_flight + 2, connect_timeout=5.0,
+                           read_timeout=float(s.extra.get("broadcast_read_timeout", 10.0)),
+                           write_timeout=10.0, pool_timeout=5.0)
+    bot = Bot(s.token, base_url=s.api_url, base_file_url=s.file_url, request=request)
+    await bot.initialize()
+    app.bot_data["broadcast_bot"] = bot
+    await loa.delivery.start(make_sender(bot))
+
+
+async def on_stop(app: Application) -> None:
+    """Let sends in flight finish and record them, then close the worker's connections."""
+    loa = app.bot_data["loa"]
+    if loa.delivery is not None:
+        await loa.delivery.stop()
+    bot = app.bot_data.pop("broadcast_bot", None)
+    if bot is not None:
+        await bot.shutdown()

@@ -1,0 +1,601 @@
+"""Broadcast use cases: compose, queue, cancel, follow up, remind, acknowledge, and digests.
+
+A broadcast is queued as `scheduled` (scheduled_at = now for "send now"); the delivery worker's
+periodic tick calls `tick()`, which starts due broadcasts — resolving the audience at that moment
+and inserting one delivery row per member in the same transaction (the unique
+(broadcast_id, member_id) makes that exactly one) — fires due digests, and closes finished
+broadcasts. Because the schedule lives in the database, a broadcast due while the bot was down
+fires at the next start, and one queued by another process (the `loa broadcast` CLI) is picked up
+within a poll interval.
+"""
+from __future__ import annotations
+
+import html
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+
+from sqlalchemy import and_, exists, func, insert, literal, or_, select, update
+from sqlalchemy.orm import Session
+
+from bot.config import Settings
+from bot.db import Database
+from bot.db.models import (
+    B_CANCELLED, B_DONE, B_RUNNING, B_SCHEDULED, D_CANCELLED, D_FAILED, D_IN_DOUBT, D_QUEUED,
+    D_SENDING, D_SENT, D_UNREACHABLE, Broadcast, Delivery, Digest, Member, Unit, utcnow,
+)
+from bot.errors import InvalidInput, NotAllowed, NotFound
+from bot.services.members import MembersService
+from bot.texts import broadcast as T
+from indexer.text import fold
+
+log = logging.getLogger(__name__)
+
+TEXT_LIMIT = 4096      # Telegram's limit for a text message (after entity parsing)
+CAPTION_LIMIT = 1024   # … and for a caption
+KINDS = ("text", "photo", "document", "copy")
+_TAG_RE = re.compile(r"<[^>]+>")
+_TIME_RE = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\s+(\d{1,2})[:hg](\d{2})\s*$")
+WEEKDAYS = {  # folded words -> Python weekday (0 = Monday)
+    "thu 2": 0, "thu hai": 0, "t2": 0, "2": 0, "hai": 0, "monday": 0,
+    "thu 3": 1, "thu ba": 1, "t3": 1, "3": 1, "ba": 1,
+    "thu 4": 2, "thu tu": 2, "t4": 2, "4": 2, "tu": 2,
+    "thu 5": 3, "thu nam": 3, "t5": 3, "5": 3, "nam": 3,
+    "thu 6": 4, "thu sau": 4, "t6": 4, "6": 4, "sau": 4,
+    "thu 7": 5, "thu bay": 5, "t7": 5, "7": 5, "bay": 5,
+    "chu nhat": 6, "cn": 6, "8": 6,
+}
+
+
+def plain_length(html_text: str) -> int:
+    """Length Telegram counts for an HTML text (tags dropped, entities decoded), in UTF-16 units."""
+    plain = html.unescape(_TAG_RE.sub("", html_text or ""))
+    return len(plain.encode("utf-16-le")) // 2
+
+
+# ---------------------------------------------------------------- results
+@dataclass(frozen=True)
+class Draft:
+    """What an admin composed; nothing is stored until `queue()`."""
+    kind: str = "text"
+    text: str = ""                       # HTML (the text or the caption)
+    media_file_id: str | None = None
+    source_chat_id: int | None = None
+    source_message_id: int | None = None
+    audience: dict = field(default_factory=lambda: {"all": True})
+    scheduled_at: datetime | None = None  # aware UTC; None = now
+
+
+@dataclass(frozen=True)
+class BroadcastInfo:
+    id: int
+    status: str
+    kind: str
+    text: str
+    audience: dict
+    scheduled_at: datetime | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    recipients: int = 0
+
+
+@dataclass(frozen=True)
+class UnitPending:
+    unit: str
+    pending: int
+    delivered: int
+    names: list[str]
+
+
+@dataclass(frozen=True)
+class BroadcastStats:
+    info: BroadcastInfo
+    recipients: int
+    queued: int
+    sending: int
+    sent: int
+    failed: int
+    unreachable: int
+    in_doubt: int
+    cancelled: int
+    acked: int
+    by_unit: list[UnitPending]
+
+    @property
+    def delivered(self) -> int:
+        """Messages that (may have) arrived: sent, plus in doubt (they may have)."""
+        return self.sent
+
+    def pct(self, n: int, of: int | None = None) -> int:
+        total = self.recipients if of is None else of
+        return round(100 * n / total) if total else 0
+
+
+@dataclass(frozen=True)
+class AckResult:
+    delivery_id: int
+    broadcast_id: int
+    already: bool
+
+
+@dataclass(frozen=True)
+class DigestInfo:
+    id: int
+    doc_id: str
+    doc_title: str
+    weekday: int
+    at_time: str
+    active: bool
+    last_run_on: date | None
+
+
+def _info(b: Broadcast, recipients: int = 0) -> BroadcastInfo:
+    return BroadcastInfo(b.id, b.status, b.kind, b.text or "", dict(b.audience or {}),
+                         b.scheduled_at, b.created_at, b.started_at, b.finished_at, recipients)
+
+
+# ---------------------------------------------------------------- the service
+class BroadcastsService:
+    def __init__(self, db: Database, members: MembersService, settings: Settings, kb=None):
+        self.db = db
+        self.members = members
+        self.settings = settings
+        self.kb = kb
+        self.on_queued = None   # set by the worker's owner: wake the worker after a queue
+
+    # ------------------------------------------------------------ input parsing
+    def parse_time(self, text: str, now: datetime | None = None) -> datetime:
+        """`DD/MM/YYYY HH:MM` in LOA_TIMEZONE → aware UTC; refuses bad formats and the past."""
+        m = _TIME_RE.match(text or "")
+        if not m:
+            raise InvalidInput(T.TIME_BAD.format(example=self.example_time()))
+        day, month, year, hour, minute = map(int, m.groups())
+        try:
+            local = datetime(year, month, day, hour, minute, tzinfo=self.settings.tz)
+        except ValueError:
+            raise InvalidInput(T.TIME_BAD.format(example=self.example_time())) from None
+        at = local.astimezone(timezone.utc)
+        if at <= (now or utcnow()):
+            raise InvalidInput(T.TIME_PAST.format(example=self.example_time()))
+        return at
+
+    def example_time(self) -> str:
+        return (utcnow() + timedelta(days=1)).astimezone(self.settings.tz) \
+            .replace(hour=7, minute=30).strftime("%d/%m/%Y %H:%M")
+
+    def local(self, at: datetime | None) -> str:
+        return at.astimezone(self.settings.tz).strftime("%d/%m/%Y %H:%M") if at else ""
+
+    def check_content(self, draft: Draft) -> Draft:
+        """Refuse empty or over-long content with a message naming the limit."""
+        if draft.kind not in KINDS:
+            raise InvalidInput(T.CONTENT_UNSUPPORTED)
+        if draft.kind == "text":
+            if not _TAG_RE.sub("", draft.text or "").strip():
+                raise InvalidInput(T.CONTENT_EMPTY)
+            if plain_length(draft.text) > TEXT_LIMIT:
+                raise InvalidInput(T.TEXT_TOO_LONG.format(limit=TEXT_LIMIT,
+                                                          length=plain_length(draft.text)))
+        elif draft.kind in ("photo", "document"):
+            if not draft.media_file_id:
+                raise InvalidInput(T.CONTENT_UNSUPPORTED)
+            if plain_length(draft.text) > CAPTION_LIMIT:
+                raise InvalidInput(T.CAPTION_TOO_LONG.format(limit=CAPTION_LIMIT,
+                                                             length=plain_length(draft.text)))
+        elif not (draft.source_chat_id and draft.source_message_id):
+            raise InvalidInput(T.CONTENT_UNSUPPORTED)
+        return draft
+
+    # ------------------------------------------------------------ audience
+    def _audience_filter(self, s: Session, audience: dict):
+        base = and_(Member.active.is_(True), Member.unreachable.is_(False))
+        audience = audience or {}
+        if audience.get("all"):
+            return base
+        if audience.get("units"):
+            return and_(base, Member.unit_id.in_([int(u) for u in audience["units"]]))
+        if audience.get("role") == "reporter":
+            return and_(base, Member.is_reporter.is_(True))
+        if audience.get("remind_of"):
+            parent = int(audience["remind_of"])
+            pending = select(Delivery.member_id).where(
+                Delivery.broadcast_id == parent, Delivery.state.in_([D_SENT, D_IN_DOUBT]),
+                Delivery.acked_at.is_(None))
+            return and_(base, Member.id.in_(pending))
+        raise InvalidInput(T.AUDIENCE_EMPTY)
+
+    def count_audience(self, audience: dict) -> int:
+        with self.db.session() as s:
+            return s.scalar(select(func.count(Member.id))
+                            .where(self._audience_filter(s, audience))) or 0
+
+    def audience_label(self, audience: dict) -> str:
+        audience = audience or {}
+        if audience.get("all"):
+            return T.AUD_ALL
+        if audience.get("role") == "reporter":
+            return T.AUD_REPORTERS
+        if audience.get("remind_of"):
+            return T.AUD_REMIND.format(id=audience["remind_of"])
+        if audience.get("units"):
+            with self.db.session() as s:
+                names = list(s.scalars(select(Unit.name).where(
+                    Unit.id.in_([int(u) for u in audience["units"]])).order_by(Unit.name)))
+            return T.AUD_UNITS.format(units=", ".join(names))
+        return "?"
+
+    def resolve_units(self, refs: list[str]) -> list[int]:
+        """Unit ids for names/ids typed by an admin or the CLI (each must match one unit)."""
+        with self.db.session() as s:
+            return [self.members.find_unit(s, r).id for r in refs if r.strip()]
+
+    # ------------------------------------------------------------ queue / cancel
+    def _require_admin(self, actor_tid: int | None) -> int | None:
+        """The acting member's id (None for the trusted command line); re-checks the role."""
+        if actor_tid is None:
+            return None
+        if not self.members.is_admin(actor_tid):
+            raise NotAllowed(T.ADMIN_ONLY)
+        with self.db.session() as s:
+            return s.scalar(select(Member.id).where(Member.telegram_id == actor_tid))
+
+    def queue(self, actor_tid: int | None, draft: Draft, digest_id: int | None = None,
+              now: datetime | None = None) -> BroadcastInfo:
+        """Store a broadcast for the worker; `actor_tid` None means the command line."""
+        creator = self._require_admin(actor_tid)
+        draft = self.check_content(draft)
+        now = now or utcnow()
+        at = draft.scheduled_at
+        if at is not None and at <= now - timedelta(minutes=1):
+            raise InvalidInput(T.TIME_PAST.format(example=self.example_time()))
+        count = self.count_audience(draft.audience)
+        if count == 0:
+            raise InvalidInput(T.NO_RECIPIENTS)
+        with self.db.session() as s:
+            b = Broadcast(created_by=creator, kind=draft.kind, text=draft.text,
+                          media_file_id=draft.media_file_id, source_chat_id=draft.source_chat_id,
+                          source_message_id=draft.source_message_id,
+                          audience=dict(draft.audience), status=B_SCHEDULED,
+                          scheduled_at=at or now, digest_id=digest_id)
+            s.add(b)
+            s.flush()
+            info = _info(b, count)
+        if self.on_queued:
+            self.on_queued()
+        return info
+
+    def cancel(self, actor_tid: int | None, broadcast_id: int) -> BroadcastInfo:
+        """Stop a scheduled or running broadcast; messages already sent stay sent."""
+        self._require_admin(actor_tid)
+        with self.db.session() as s:
+            b = s.get(Broadcast, broadcast_id, with_for_update=True)
+            if b is None:
+                raise NotFound(T.NOT_FOUND.format(id=broadcast_id))
+            if b.status not in (B_SCHEDULED, B_RUNNING):
+                raise InvalidInput(T.CANNOT_CANCEL.format(id=b.id, status=T.STATUS[b.status]))
+            b.status = B_CANCELLED
+            s.execute(update(Delivery).where(Delivery.broadcast_id == b.id,
+                                             Delivery.state == D_QUEUED)
+                      .values(state=D_CANCELLED))
+            return _info(b)
+
+    def remind(self, actor_tid: int | None, broadcast_id: int) -> BroadcastInfo:
+        """A new small broadcast of the same content to those who have not acknowledged."""
+        creator = self._require_admin(actor_tid)
+        with self.db.session() as s:
+            parent = s.get(Broadcast, broadcast_id, with_for_update=True)
+            if parent is None:
+                raise NotFound(T.NOT_FOUND.format(id=broadcast_id))
+            busy = s.scalar(select(Broadcast.id).where(
+                Broadcast.status.in_([B_SCHEDULED, B_RUNNING]),
+                Broadcast.audience["remind_of"].as_integer() == parent.id))
+            if busy:
+                raise InvalidInput(T.REMIND_BUSY.format(id=busy))
+            audience = {"remind_of": parent.id}
+            count = s.scalar(select(func.count(Member.id))
+                             .where(self._audience_filter(s, audience))) or 0
+            if count == 0:
+                raise InvalidInput(T.REMIND_NOBODY.format(id=parent.id))
+            text = parent.text or ""
+            if parent.kind != "copy":
+                prefixed = T.REMIND_PREFIX.format(id=parent.id) + text
+                limit = TEXT_LIMIT if parent.kind == "text" else CAPTION_LIMIT
+                text = prefixed if plain_length(prefixed) <= limit else text
+            b = Broadcast(created_by=creator, kind=parent.kind, text=text,
+                          media_file_id=parent.media_file_id,
+                          source_chat_id=parent.source_chat_id,
+                          source_message_id=parent.source_message_id, audience=audience,
+                          status=B_SCHEDULED, scheduled_at=utcnow())
+            s.add(b)
+            s.flush()
+            info = _info(b, count)
+        if self.on_queued:
+            self.on_queued()
+        return info
+
+    # ------------------------------------------------------------ follow-up
+    def recent(self, actor_tid: int | None, limit: int = 5) -> list[BroadcastStats]:
+        self._require_admin(actor_tid)
+        with self.db.session() as s:
+            ids = list(s.scalars(select(Broadcast.id).where(Broadcast.status != "draft")
+                                 .order_by(Broadcast.id.desc()).limit(limit)))
+        return [self.stats(i) for i in ids]
+
+    def stats(self, broadcast_id: int, names_per_unit: int = 8) -> BroadcastStats:
+        with self.db.session() as s:
+            b = s.get(Broadcast, broadcast_id)
+            if b is None:
+                raise NotFound(T.NOT_FOUND.format(id=broadcast_id))
+            counts: dict[str, int] = {}
+            acked = 0
+            for state, n, a in s.execute(
+                    select(Delivery.state, func.count(), func.count(Delivery.acked_at))
+                    .where(Delivery.broadcast_id == b.id).group_by(Delivery.state)):
+                counts[state] = n
+                acked += a
+            recipients = sum(counts.values())
+            if b.status == B_SCHEDULED:
+                recipients = s.scalar(select(func.count(Member.id)).where(
+                    self._audience_filter(s, b.audience))) or 0
+            delivered_by_unit = dict(s.execute(
+                select(Member.unit_id, func.count()).join(Delivery, Delivery.member_id == Member.id)
+                .where(Delivery.broadcast_id == b.id, Delivery.state == D_SENT)
+                .group_by(Member.unit_id)).all())
+            pending_rows = s.execute(
+                select(Member.unit_id, Member.full_name, Member.telegram_id)
+                .join(Delivery, Delivery.member_id == Member.id)
+                .where(Delivery.broadcast_id == b.id, Delivery.state == D_SENT,
+                       Delivery.acked_at.is_(None))
+                .order_by(Member.unit_id, Member.full_name).limit(2000)).all()
+            unit_names = dict(s.execute(select(Unit.id, Unit.name)).all())
+            pending_count = dict(s.execute(
+                select(Member.unit_id, func.count()).join(Delivery, Delivery.member_id == Member.id)
+                .where(Delivery.broadcast_id == b.id, Delivery.state == D_SENT,
+                       Delivery.acked_at.is_(None)).group_by(Member.unit_id)).all())
+            names: dict[int | None, list[str]] = {}
+            for unit_id, full_name, tid in pending_rows:
+                lst = names.setdefault(unit_id, [])
+                if len(lst) < names_per_unit:
+                    lst.append(full_name or str(tid))
+            by_unit = [UnitPending(unit_names.get(u, T.NO_UNIT), n, delivered_by_unit.get(u, n),
+                                   names.get(u, []))
+                       for u, n in sorted(pending_count.items(),
+                                          key=lambda kv: unit_names.get(kv[0], "") or "")]
+            return BroadcastStats(
+                _info(b, recipients), recipients, counts.get(D_QUEUED, 0),
+                counts.get(D_SENDING, 0), counts.get(D_SENT, 0), counts.get(D_FAILED, 0),
+                counts.get(D_UNREACHABLE, 0), counts.get(D_IN_DOUBT, 0),
+                counts.get(D_CANCELLED, 0), acked, by_unit)
+
+    def overview(self) -> dict:
+        """Numbers for the status page: pending broadcasts, queued and in-doubt deliveries."""
+        with self.db.session() as s:
+            pending = s.scalar(select(func.count(Broadcast.id)).where(
+                Broadcast.status.in_([B_SCHEDULED, B_RUNNING]))) or 0
+            queued = s.scalar(select(func.count(Delivery.id)).where(
+                Delivery.state.in_([D_QUEUED, D_SENDING]))) or 0
+            doubt = s.scalar(select(func.count(Delivery.id)).where(
+                Delivery.state == D_IN_DOUBT)) or 0
+        return {"pending_broadcasts": pending, "queued_deliveries": queued, "in_doubt": doubt}
+
+    # ------------------------------------------------------------ acknowledgement
+    def ack(self, telegram_id: int, delivery_id: int, message_id: int | None = None) -> AckResult:
+        """Record ✅ for the pressing member's own delivery; idempotent; refuses anyone else's."""
+        with self.db.session() as s:
+            row = s.execute(select(Delivery, Member.telegram_id)
+                            .join(Member, Member.id == Delivery.member_id)
+                            .where(Delivery.id == delivery_id)).first()
+            if row is None or row[1] != telegram_id:
+                raise NotAllowed(T.ACK_NOT_YOURS)
+            d: Delivery = row[0]
+            if d.state == D_IN_DOUBT:   # the member has it, so the send did arrive
+                d.state = D_SENT
+                d.message_id = d.message_id or message_id
+                d.sent_at = d.sent_at or utcnow()
+            if d.acked_at is not None:
+                return AckResult(d.id, d.broadcast_id, True)
+            now = utcnow()
+            d.acked_at = now
+            # Acknowledging a reminder acknowledges what it reminded of.
+            b = s.get(Broadcast, d.broadcast_id)
+            seen = set()
+            while b is not None and (b.audience or {}).get("remind_of") and b.id not in seen:
+                seen.add(b.id)
+                parent_id = int(b.audience["remind_of"])
+                s.execute(update(Delivery).where(Delivery.broadcast_id == parent_id,
+                                                 Delivery.member_id == d.member_id,
+                                                 Delivery.acked_at.is_(None))
+                          .values(acked_at=now))
+                b = s.get(Broadcast, parent_id)
+            return AckResult(d.id, d.broadcast_id, False)
+
+    # ------------------------------------------------------------ the worker's tick
+    def tick(self, now: datetime | None = None) -> None:
+        """Start due broadcasts, fire due digests, close finished broadcasts."""
+        now = now or utcnow()
+        try:
+            self.fire_due_digests(now)
+        except Exception:  # noqa: BLE001 - a broken digest must not stop deliveries
+            log.exception("digest tick failed")
+        self.start_due(now)
+        self.finish_done(now)
+
+    def start_due(self, now: datetime | None = None) -> list[int]:
+        """Resolve the audience of every due scheduled broadcast and create its delivery rows."""
+        now = now or utcnow()
+        started = []
+        with self.db.session() as s:
+            due = list(s.scalars(select(Broadcast).where(
+                Broadcast.status == B_SCHEDULED, Broadcast.scheduled_at <= now)
+                .order_by(Broadcast.id).with_for_update(skip_locked=True)))
+            for b in due:
+                try:
+                    cond = self._audience_filter(s, b.audience)
+                except InvalidInput:
+                    b.status, b.finished_at = B_DONE, now
+                    continue
+                rows = select(literal(b.id), Member.id, Member.chat_id, literal(D_QUEUED),
+                              literal(0)).where(cond).where(~exists().where(
+                                  Delivery.broadcast_id == b.id, Delivery.member_id == Member.id))
+                s.execute(insert(Delivery).from_select(
+                    ["broadcast_id", "member_id", "chat_id", "state", "attempts"], rows))
+                b.status, b.started_at = B_RUNNING, now
+                started.append(b.id)
+        if started:
+            log.info("broadcast: started %s", started)
+        return started
+
+    def finish_done(self, now: datetime | None = None) -> None:
+        now = now or utcnow()
+        open_rows = exists().where(Delivery.broadcast_id == Broadcast.id,
+                                   Delivery.state.in_([D_QUEUED, D_SENDING]))
+        with self.db.session() as s:
+            # A row requeued by a worker after its broadcast was cancelled is cancelled here.
+            cancelled = list(s.scalars(select(Broadcast.id).where(
+                Broadcast.status == B_CANCELLED, Broadcast.finished_at.is_(None))))
+            if cancelled:
+                s.execute(update(Delivery).where(Delivery.broadcast_id.in_(cancelled),
+                                                 Delivery.state == D_QUEUED)
+                          .values(state=D_CANCELLED).execution_options(synchronize_session=False))
+            s.execute(update(Broadcast).where(Broadcast.status == B_RUNNING, ~open_rows)
+                      .values(status=B_DONE, finished_at=now)
+                      .execution_options(synchronize_session=False))
+            s.execute(update(Broadcast).where(Broadcast.status == B_CANCELLED,
+                                              Broadcast.finished_at.is_(None), ~open_rows)
+                      .values(finished_at=now).execution_options(synchronize_session=False))
+
+    # ------------------------------------------------------------ digests
+    def parse_weekday(self, text: str) -> int:
+        key = " ".join(fold(text or "").replace("-", " ").split())
+        if key not in WEEKDAYS:
+            raise InvalidInput(T.DIGEST_USAGE)
+        return WEEKDAYS[key]
+
+    @staticmethod
+    def parse_clock(text: str) -> str:
+        m = re.match(r"^\s*(\d{1,2})[:hg](\d{2})\s*$", text or "")
+        if not m or int(m.group(1)) > 23 or int(m.group(2)) > 59:
+            raise InvalidInput(T.DIGEST_USAGE)
+        return f"{int(m.group(1)):02d}:{m.group(2)}"
+
+    def parse_digest_args(self, args: str) -> tuple[int, str]:
+        """`<thứ> <HH:MM>`, e.g. `thu2 07:00`, `thứ hai 07:00`, `cn 18:30`."""
+        parts = (args or "").split()
+        if len(parts) < 2:
+            raise InvalidInput(T.DIGEST_USAGE)
+        at = self.parse_clock(parts[-1])
+        day = " ".join(parts[:-1])
+        folded = fold(day).replace(" ", "")
+        if folded.startswith("thu") and folded[3:].isdigit():
+            day = f"thu {folded[3:]}"
+        return self.parse_weekday(day), at
+
+    def documents(self) -> list:
+        if self.kb is None:
+            return []
+        try:
+            return list(self.kb.documents())
+        except Exception:  # noqa: BLE001 - no index loaded: nothing to choose from
+            log.warning("no documents for digests", exc_info=True)
+            return []
+
+    def digest_text(self, doc_id: str, points: list[int] | None = None) -> str:
+        """The digest message: the document's key points, verbatim, cited, under the limit."""
+        doc = next((d for d in self.documents() if d.doc_id == doc_id), None)
+        if doc is None:
+            raise NotFound(T.DIGEST_DOC_GONE)
+        kps = list(self.kb.keypoints(doc_id))
+        if points:
+            kps = [kp for i, kp in enumerate(kps) if i in set(points)]
+        title = " ".join(p for p in (getattr(doc, "number", None), doc.title) if p)
+        head = T.DIGEST_HEADER.format(title=html.escape(title, quote=False))
+        lines = []
+        for kp in kps:
+            indent = "   " * max(0, int(getattr(kp, "level", 0)))
+            text = f"{kp.label} {kp.text}".strip()
+            line = f"{indent}{html.escape(text, quote=False)}"
+            if int(getattr(kp, "level", 0)) == 0:
+                line = f"<b>{line}</b>"
+            lines.append(line)
+        foot = T.DIGEST_FOOTER
+        body = ""
+        for line in lines:
+            candidate = f"{body}\n{line}" if body else line
+            if plain_length(f"{head}\n{candidate}\n…\n{foot}") > TEXT_LIMIT - 50:
+                body += "\n…"
+                break
+            body = candidate
+        return f"{head}\n{body}\n\n{foot}" if body else f"{head}\n{T.DIGEST_NO_POINTS}"
+
+    def add_digest(self, actor_tid: int | None, weekday: int, at_time: str, doc_id: str,
+                   audience: dict | None = None) -> DigestInfo:
+        creator = self._require_admin(actor_tid)
+        doc = next((d for d in self.documents() if d.doc_id == doc_id), None)
+        if doc is None:
+            raise NotFound(T.DIGEST_DOC_GONE)
+        at_time = self.parse_clock(at_time)
+        with self.db.session() as s:
+            # Created after today's time has passed: the first run is next week, not now.
+            local_now = utcnow().astimezone(self.settings.tz)
+            last = local_now.date() if (local_now.weekday() == weekday
+                                        and local_now.strftime("%H:%M") >= at_time) else None
+            d = Digest(doc_id=doc_id, weekday=weekday, at_time=at_time,
+                       audience=audience or {"all": True}, created_by=creator, last_run_on=last)
+            s.add(d)
+            s.flush()
+            return DigestInfo(d.id, d.doc_id, doc.title, d.weekday, d.at_time, d.active,
+                              d.last_run_on)
+
+    def digests(self, actor_tid: int | None) -> list[DigestInfo]:
+        self._require_admin(actor_tid)
+        titles = {d.doc_id: d.title for d in self.documents()}
+        with self.db.session() as s:
+            return [DigestInfo(d.id, d.doc_id, titles.get(d.doc_id, d.doc_id), d.weekday,
+                               d.at_time, d.active, d.last_run_on)
+                    for d in s.scalars(select(Digest).where(Digest.active.is_(True))
+                                       .order_by(Digest.id))]
+
+    def remove_digest(self, actor_tid: int | None, digest_id: int) -> None:
+        self._require_admin(actor_tid)
+        with self.db.session() as s:
+            d = s.get(Digest, digest_id)
+            if d is None or not d.active:
+                raise NotFound(T.DIGEST_NOT_FOUND.format(id=digest_id))
+            d.active = False
+
+    def fire_due_digests(self, now: datetime | None = None) -> list[int]:
+        """Queue a broadcast for each digest due today and not yet run (last_run_on guards)."""
+        now = now or utcnow()
+        local = now.astimezone(self.settings.tz)
+        today, hhmm = local.date(), local.strftime("%H:%M")
+        fired = []
+        with self.db.session() as s:
+            due = list(s.scalars(select(Digest).where(
+                Digest.active.is_(True), Digest.weekday == local.weekday(),
+                Digest.at_time <= hhmm,
+                or_(Digest.last_run_on.is_(None), Digest.last_run_on < today))
+                .with_for_update(skip_locked=True)))
+            for d in due:
+                d.last_run_on = today   # first, so a failure below never fires it twice
+                try:
+                    text = self.digest_text(d.doc_id, d.points or None)
+                except Exception:  # noqa: BLE001 - document removed or index not loaded
+                    log.exception("digest %s: could not compose", d.id)
+                    continue
+                b = Broadcast(created_by=d.created_by, kind="text", text=text,
+                              audience=dict(d.audience or {"all": True}), status=B_SCHEDULED,
+                              scheduled_at=now, digest_id=d.id)
+                s.add(b)
+                s.flush()
+                fired.append(b.id)
+        return fired
+
+
+def attach(loa) -> None:
+    """Add the broadcasts service and its delivery worker to the container."""
+    from bot.services.delivery import DeliveryWorker
+    loa.broadcasts = BroadcastsService(loa.db, loa.members, loa.settings, kb=loa.kb)
+    loa.delivery = DeliveryWorker(loa.db, loa.settings, tick=loa.broadcasts.tick)
+    loa.broadcasts.on_queued = loa.delivery.wake

@@ -1,0 +1,296 @@
+"""Broadcasts through the real bot and the fake Bot API: exactly once, rate limits, errors,
+restarts, acknowledgements, access control."""
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import insert, select
+
+from bot.db import Database
+from bot.db.models import Broadcast, Delivery, Member, Unit, utcnow
+from bot.services.broadcasts import Draft
+from tests.conftest import ADMIN_ID, make_settings, start_harness, stop_harness
+
+FAST = {"broadcast_rate": 200.0, "broadcast_in_flight": 8,
+        "extra": {"broadcast_poll": 0.2, "broadcast_backoff": 0.1}}
+
+
+@pytest.fixture
+def settings_overrides():
+    return dict(FAST)
+
+
+# ------------------------------------------------------------------ helpers (shared by modules)
+def add_members(db, n: int, unit: str = "Chi bộ Khu phố 1", first_id: int = 7_000_000,
+                reporter_every: int = 0) -> list[int]:
+    """Create n active members directly in the database (fast, for large audiences)."""
+    with db.session() as s:
+        u = s.scalar(select(Unit).where(Unit.name == unit))
+        if u is None:
+            u = Unit(name=unit)
+            s.add(u)
+            s.flush()
+        rows = [dict(telegram_id=first_id + i, chat_id=first_id + i, full_name=f"TV {unit} {i}",
+                     unit_id=u.id, role="member", active=True, unreachable=False,
+                     is_reporter=bool(reporter_every and i % reporter_every == 0),
+                     joined_at=utcnow())
+                for i in range(n)]
+        for k in range(0, n, 2000):
+            s.execute(insert(Member), rows[k:k + 2000])
+    return [first_id + i for i in range(n)]
+
+
+def broadcast_sends(tg, since: int = 0) -> list:
+    """Successful deliveries of broadcasts (messages carrying a real ✅ Đã nắm button)."""
+    out = []
+    for c in tg.sent(since=since):
+        if c.method in ("sendMessage", "sendPhoto", "sendDocument", "copyMessage"):
+            data = [b.get("callback_data", "") for b in c.buttons()]
+            if any(d.startswith("ack:") and d[4:].isdigit() for d in data):
+                out.append(c)
+    return out
+
+
+async def wait_done(loa, broadcast_id: int, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with loa.db.session() as s:
+            if s.get(Broadcast, broadcast_id).status in ("done", "cancelled"):
+                return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"broadcast {broadcast_id} not finished: "
+                         f"{loa.broadcasts.stats(broadcast_id)}")
+
+
+def states(db, broadcast_id: int) -> Counter:
+    with db.session() as s:
+        return Counter(s.scalars(select(Delivery.state).where(
+            Delivery.broadcast_id == broadcast_id)))
+
+
+def queue_text(loa, text: str, **kw) -> int:
+    return loa.broadcasts.queue(ADMIN_ID, Draft(text=text, **kw)).id
+
+
+# ------------------------------------------------------------------ exactly once
+async def test_300_recipients_get_exactly_one_copy(bot):
+    await bot.admin.reply("/start")
+    ids = add_members(bot.loa.db, 300)
+    mark = bot.tg.mark()
+    preview = await bot.admin.reply("/phatdi Triển khai <b>Chỉ thị 30</b> & học tập")
+    summary = await bot.tg.wait_for(lambda c: c.chat_id == ADMIN_ID and "Xác nhận" in c.text,
+                                    mark)
+    assert "Xem trước" in preview.text
+    assert "301 người" in summary.text   # 300 members and the admin, who joined by /start
+    await bot.admin.press(summary, "Gửi")
+    queued = await bot.tg.wait_for(lambda c: c.chat_id == ADMIN_ID and "#" in c.text, mark)
+    with bot.loa.db.session() as s:
+        bid = s.scalar(select(Broadcast.id))
+    assert f"#{bid}" in queued.text
+    await wait_done(bot.loa, bid)
+    sends = broadcast_sends(bot.tg, mark)
+    per_chat = Counter(c.chat_id for c in sends)
+    assert set(per_chat) == set(ids) | {ADMIN_ID}
+    assert max(per_chat.values()) == 1
+    assert sends[0].params["parse_mode"] == "HTML"
+    # What the admin typed is shown as typed: no HTML injection through the text.
+    assert sends[0].text == "Triển khai &lt;b&gt;Chỉ thị 30&lt;/b&gt; &amp; học tập"
+    assert states(bot.loa.db, bid) == Counter({"sent": 301})
+    with bot.loa.db.session() as s:
+        assert s.scalar(select(Delivery.message_id).where(Delivery.chat_id == ids[0])) \
+            == next(c.result["message_id"] for c in sends if c.chat_id == ids[0])
+
+
+async def test_retry_after_pauses_every_send(bot_sqlite):
+    h = bot_sqlite
+    add_members(h.loa.db, 60)
+    mark = h.tg.mark()
+    h.tg.fail("sendMessage", code=429, retry_after=2)
+    bid = queue_text(h.loa, "Nội dung định hướng tuần 48")
+    await wait_done(h.loa, bid)
+    calls = [c for c in h.tg.calls[mark:] if c.method == "sendMessage"]
+    limited = [c for c in calls if c.status == 429]
+    assert len(limited) == 1
+    t429 = limited[0].at
+    # Sends already in flight may land just after the 429; nothing new starts during the pause.
+    during = [c for c in calls if t429 + 0.1 < c.at < t429 + 1.9]
+    assert during == []
+    assert any(c.at >= t429 + 2 for c in calls)
+    per_chat = Counter(c.chat_id for c in broadcast_sends(h.tg, mark))
+    assert len(per_chat) == 60 and max(per_chat.values()) == 1
+    assert limited[0].chat_id in per_chat   # the rate-limited one was retried and delivered
+    assert states(h.loa.db, bid) == Counter({"sent": 60})
+    with h.loa.db.session() as s:
+        assert s.scalar(select(Delivery.attempts).where(
+            Delivery.chat_id == limited[0].chat_id)) == 1   # a 429 is not a failed attempt
+
+
+async def test_blocked_member_is_unreachable_and_not_retried(bot_sqlite):
+    h = bot_sqlite
+    ids = add_members(h.loa.db, 20)
+    h.tg.blocked.add(ids[3])
+    mark = h.tg.mark()
+    bid = queue_text(h.loa, "Lần 1")
+    await wait_done(h.loa, bid)
+    assert len([c for c in h.tg.calls[mark:] if c.chat_id == ids[3]]) == 1
+    assert states(h.loa.db, bid) == Counter({"sent": 19, "unreachable": 1})
+    with h.loa.db.session() as s:
+        assert s.scalar(select(Member.unreachable).where(Member.telegram_id == ids[3])) is True
+    mark = h.tg.mark()
+    bid2 = queue_text(h.loa, "Lần 2")
+    await wait_done(h.loa, bid2)
+    assert [c for c in h.tg.calls[mark:] if c.chat_id == ids[3]] == []
+    assert states(h.loa.db, bid2) == Counter({"sent": 19})
+
+
+async def test_transient_errors_are_retried_then_given_up(bot_sqlite):
+    h = bot_sqlite
+    ids = add_members(h.loa.db, 5)
+    h.tg.fail("sendMessage", code=500, chat_id=ids[0], times=2)
+    h.tg.fail("sendMessage", code=500, chat_id=ids[1], times=50)
+    h.tg.fail("sendMessage", code=400, chat_id=ids[2], description="Bad Request: chat not found")
+    mark = h.tg.mark()
+    bid = queue_text(h.loa, "Thử lỗi tạm thời")
+    await wait_done(h.loa, bid)
+    assert states(h.loa.db, bid) == Counter({"sent": 3, "failed": 1, "unreachable": 1})
+    tries = Counter(c.chat_id for c in h.tg.calls[mark:] if c.method == "sendMessage")
+    assert tries[ids[0]] == 3 and tries[ids[1]] == 5 and tries[ids[2]] == 1
+    with h.loa.db.session() as s:
+        d = s.scalar(select(Delivery).where(Delivery.chat_id == ids[1]))
+        assert d.state == "failed" and "Internal Server Error" in d.last_error
+
+
+async def test_timeout_is_in_doubt_and_never_resent(sqlite_url, shared_kb):
+    extra = dict(FAST["extra"], broadcast_read_timeout=0.5)
+    settings = make_settings(sqlite_url, shared_kb, **dict(FAST, extra=extra))
+    h = await start_harness(settings, shared_kb)
+    try:
+        ids = add_members(h.loa.db, 4)
+        h.tg.slow_chats[ids[1]] = 1.5   # answers after the worker's read timeout
+        mark = h.tg.mark()
+        bid = queue_text(h.loa, "Kiểm tra hết giờ")
+        await wait_done(h.loa, bid)
+        await asyncio.sleep(2.0)   # the slow answer arrives; nothing may be re-sent after it
+        assert states(h.loa.db, bid) == Counter({"sent": 3, "in_doubt": 1})
+        assert len([c for c in h.tg.calls[mark:] if c.chat_id == ids[1]]) == 1
+        assert h.loa.broadcasts.stats(bid).in_doubt == 1
+    finally:
+        await stop_harness(h)
+
+
+# ------------------------------------------------------------------ restart
+async def test_restart_midway_delivers_the_rest_once(db_url, shared_kb):
+    from tests.faketg import FakeTelegram
+    settings = make_settings(db_url, shared_kb, broadcast_rate=100.0, broadcast_in_flight=8,
+                             extra={"broadcast_poll": 0.2})
+    tg = await FakeTelegram(send_latency=0.05).start()
+    h = await start_harness(settings, shared_kb, tg=tg)
+    ids = add_members(h.loa.db, 300)
+    bid = queue_text(h.loa, "Khởi động lại giữa chừng")
+    while len(broadcast_sends(tg)) < 80:
+        await asyncio.sleep(0.02)
+    await stop_harness(h, stop_server=False)
+    first = len(broadcast_sends(tg))
+    assert first < 300
+    db = Database(db_url)
+    mid = states(db, bid)
+    db.dispose()
+    assert mid["sending"] == 0 and mid["in_doubt"] == 0   # a clean stop leaves nothing in doubt
+    h2 = await start_harness(settings, shared_kb, tg=tg)
+    try:
+        await wait_done(h2.loa, bid)
+        per_chat = Counter(c.chat_id for c in broadcast_sends(tg))
+        assert set(per_chat) == set(ids)
+        assert max(per_chat.values()) == 1
+        assert states(h2.loa.db, bid) == Counter({"sent": 300})
+    finally:
+        await stop_harness(h2)
+
+
+async def test_scheduled_broadcast_fires_after_restart(db_url, shared_kb):
+    from tests.faketg import FakeTelegram
+    settings = make_settings(db_url, shared_kb, **FAST)
+    tg = await FakeTelegram().start()
+    h = await start_harness(settings, shared_kb, tg=tg)
+    ids = add_members(h.loa.db, 10)
+    bid = h.loa.broadcasts.queue(ADMIN_ID, Draft(
+        text="Hẹn giờ", scheduled_at=utcnow() + timedelta(seconds=1.5))).id
+    await stop_harness(h, stop_server=False)
+    assert broadcast_sends(tg) == []
+    await asyncio.sleep(1.6)
+    h2 = await start_harness(settings, shared_kb, tg=tg)
+    try:
+        await wait_done(h2.loa, bid)
+        assert sorted(c.chat_id for c in broadcast_sends(tg)) == ids
+    finally:
+        await stop_harness(h2)
+
+
+# ------------------------------------------------------------------ access and acknowledgement
+async def test_member_cannot_broadcast(bot):
+    u = await bot.member()
+    reply = await u.reply("/phatdi Tin giả mạo")
+    assert "chỉ dành cho Ban Tuyên giáo" in reply.text
+    reply = await u.reply("/phatdi_ds")
+    assert "chỉ dành cho Ban Tuyên giáo" in reply.text
+    with bot.loa.db.session() as s:
+        assert s.scalar(select(Broadcast.id)) is None
+    # The service re-checks too (a handler bug could not bypass it).
+    from bot.errors import NotAllowed
+    with pytest.raises(NotAllowed):
+        bot.loa.broadcasts.queue(u.id, Draft(text="x"))
+
+
+async def test_ack_once_per_person_and_forged_ack_refused(bot):
+    a = await bot.member("Chi bộ 1", "Nguyễn Văn An")
+    b = await bot.member("Chi bộ 2", "Trần Thị Bình")
+    mark = bot.tg.mark()
+    bid = queue_text(bot.loa, "Nắm nội dung này")
+    await wait_done(bot.loa, bid)
+    msg_a = next(c for c in broadcast_sends(bot.tg, mark) if c.chat_id == a.id)
+    msg_b = next(c for c in broadcast_sends(bot.tg, mark) if c.chat_id == b.id)
+    assert msg_a.button("Đã nắm")
+    m = await a.press(msg_a, "Đã nắm")
+    answer = await bot.tg.wait_for(lambda c: c.method == "answerCallbackQuery", m)
+    assert "ghi nhận" in answer.params.get("text", "")
+    edit = await bot.tg.wait_for(lambda c: c.method == "editMessageReplyMarkup", m)
+    assert "Đã ghi nhận" in edit.buttons()[0]["text"]
+    with bot.loa.db.session() as s:
+        first = s.scalar(select(Delivery.acked_at).where(Delivery.chat_id == a.id))
+    assert first is not None
+    m = await a.press(msg_a, "Đã nắm")
+    answer = await bot.tg.wait_for(lambda c: c.method == "answerCallbackQuery", m)
+    assert "đã xác nhận" in answer.params.get("text", "")
+    # B forges A's callback data: refused, nothing recorded for either.
+    m = await b.press_data(msg_a.button("Đã nắm")["callback_data"], msg_b)
+    answer = await bot.tg.wait_for(lambda c: c.method == "answerCallbackQuery", m)
+    assert "không dành cho bạn" in answer.params.get("text", "")
+    assert answer.params.get("show_alert") is True
+    for forged in ("ack:999999", "ack:abc", "ack:" + "9" * 60):
+        m = await b.press_data(forged, msg_b)
+        answer = await bot.tg.wait_for(lambda c: c.method == "answerCallbackQuery", m)
+        assert "không dành cho bạn" in answer.params.get("text", "")
+    with bot.loa.db.session() as s:
+        acks = dict(s.execute(select(Delivery.chat_id, Delivery.acked_at)).all())
+    assert acks[a.id] == first and acks[b.id] is None
+    st = bot.loa.broadcasts.stats(bid)
+    assert st.acked == 1 and st.sent == 2
+
+
+# ------------------------------------------------------------------ fairness
+async def test_running_broadcasts_share_the_rate(bot_sqlite):
+    h = bot_sqlite
+    add_members(h.loa.db, 200, "Chi bộ A", first_id=7_100_000)
+    mark = h.tg.mark()
+    b1 = queue_text(h.loa, "Lần gửi thứ nhất")
+    b2 = queue_text(h.loa, "Lần gửi thứ hai")
+    await wait_done(h.loa, b1)
+    await wait_done(h.loa, b2)
+    sends = broadcast_sends(h.tg, mark)
+    assert len(sends) == 400
+    first = Counter("1" if "nhất" in c.text else "2" for c in sends[:100])
+    assert min(first.values()) >= 35, first   # interleaved, not one after the other
