@@ -20,11 +20,11 @@ import numpy as np
 from indexer.answer import Answer, Hit, compose
 from indexer.embeddings import DEFAULT_MODEL, Embedder, load_embedder
 from indexer.errors import DocumentNotFound, DocumentUnreadable, IndexerError, IndexNotFound, ModelMismatch
-from indexer.lexical import LexicalIndex
+from indexer.lexical import LexicalIndex, terms
 from indexer.reader import is_candidate, read_document
 from indexer.store import FORMAT_VERSION, StoredIndex, current_build_id, load_index, new_build_id, read_manifest, write_index
 from indexer.structure import CHUNKER_VERSION, PATH_SEP, Chunk, DocumentInfo, KeyPoint, parse_document, slug
-from indexer.text import expand_abbreviations, fold, tokens
+from indexer.text import expand_abbreviations, fold
 
 log = logging.getLogger(__name__)
 
@@ -55,8 +55,8 @@ class IndexConfig:
 class Fusion:
     """How the two channels are combined and when the evidence is too weak to answer."""
 
-    alpha: float = 0.1  # weight of the dense channel; lexical gets 1 - alpha
-    min_coverage: float = 0.55  # share of the question's topical terms the best passage must contain
+    alpha: float = 0.2  # weight of the dense channel; lexical gets 1 - alpha
+    min_coverage: float = 0.32  # share of the question's topical terms the best passage must contain
     second_ratio: float = 0.85  # quote a second passage when it scores this close to the first
     candidates: int = 50  # per channel, before fusion
 
@@ -115,7 +115,8 @@ def search_text(chunk: Chunk, doc: DocumentInfo | None) -> str:
     """What the channels see of a chunk: heading path, text, hidden metadata and expanded abbreviations."""
     parts = [chunk.section, chunk.text, chunk.search_extra]
     if doc is not None and chunk.kind != "header":
-        parts.append(" ".join(p for p in (doc.doc_type, doc.number) if p))
+        # The document's own name, so "… of the plan for Directive 30" weighs every chunk of it alike.
+        parts.append(" ".join(p for p in (doc.doc_type, doc.number, doc.title) if p))
     return expand_abbreviations("\n".join(p for p in parts if p))
 
 
@@ -155,7 +156,7 @@ class _Snapshot:
         if n == 0 or not query.strip():
             return []
         qtext = expand_abbreviations(query)
-        qtok = tokens(qtext)
+        qtok = terms(qtext)
         bm = self.stored.lexical.scores(qtok)
         c = min(fusion.candidates, n)
         lex_cand = np.argpartition(-bm, c - 1)[:c] if n > c else np.arange(n)
@@ -171,7 +172,7 @@ class _Snapshot:
         dense_n = (dense - dense.min()) / span if span > 1e-6 else np.zeros_like(dense)
         fused = (1.0 - fusion.alpha) * lex_n + fusion.alpha * dense_n
         order = np.argsort(-fused, kind="stable")[:k]
-        terms = self.stored.lexical.evidence_terms(qtok)
+        evidence = self.stored.lexical.evidence_terms(qtok)
         hits = []
         for j in order:
             i = int(cand[j])
@@ -179,7 +180,7 @@ class _Snapshot:
             hits.append(Hit(
                 chunk_id=chunk.id, text=chunk.text, document=self.display.get(chunk.doc_id, chunk.doc_id),
                 doc_id=chunk.doc_id, section=chunk.section, score=float(fused[j]), lexical_score=float(lex[j]),
-                dense_score=float(dense[j]), coverage=self.stored.lexical.coverage(terms, i), kind=chunk.kind,
+                dense_score=float(dense[j]), coverage=self.stored.lexical.coverage(evidence, i), kind=chunk.kind,
             ))
         return hits
 
@@ -402,7 +403,7 @@ class KnowledgeBase:
                 report.chunks_embedded = len(todo)
                 matrix = (np.vstack(vectors).astype(np.float32) if vectors
                           else np.zeros((0, embedder.dimension), dtype=np.float32))
-                lexical = LexicalIndex.build([tokens(search_text(c, docs_by_id.get(c.doc_id))) for c in chunks])
+                lexical = LexicalIndex.build([terms(search_text(c, docs_by_id.get(c.doc_id))) for c in chunks])
                 build_id = new_build_id()
                 manifest = {
                     "format": FORMAT_VERSION,

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 
 from indexer.text import fold, nfc
 
-CHUNKER_VERSION = "3"
+CHUNKER_VERSION = "4"
 MAX_CHUNK_CHARS = 1200
 PATH_SEP = " › "
 
@@ -167,8 +167,7 @@ class _Node:
 
     @property
     def heading(self) -> str:
-        short = _heading_text(self.text)
-        return f"{self.label} {short}".strip()
+        return _heading_text(self.heading_line)
 
     def all_lines(self) -> list[str]:
         out = [self.heading_line] if self.heading_line else []
@@ -188,10 +187,10 @@ def _shorten(s: str, n: int) -> str:
 
 def _heading_text(text: str) -> str:
     """A heading fit for a path: short items whole, long ones to their first clause."""
-    text = text.strip().rstrip(":").strip()
+    text = text.strip().rstrip(":;.").strip() if not text.endswith("./.") else text[:-3].strip()
     if len(text) <= 90:
         return text
-    m = re.search(r"[;:.](?:\s|$)", text[20:])
+    m = re.search(r"[;:.](?:\s|$)", text[20:])  # first clause
     if m and 20 + m.start() <= 90:
         return text[: 20 + m.start()]
     return _shorten(text, 80)
@@ -346,6 +345,8 @@ def parse_document(text: str, doc_id: str, source_file: str) -> ParsedDocument:
         if st:
             mode = "body"
             level, label, text_ = st
+            if level >= 1 and not label.startswith("Điều") and any(n.label.startswith("Điều") for n in stack):
+                level += 1  # "1.", "a)" inside an article ("Điều 3.") sit below it
             node = _Node(level=level, label=label, text=text_, heading_line=line)
             while stack[-1].level >= level:
                 stack.pop()
@@ -383,7 +384,7 @@ def parse_document(text: str, doc_id: str, source_file: str) -> ParsedDocument:
     for node in root.children:
         _emit(node, (node.heading,), add)
     if recipients:
-        add((RECIPIENTS_PATH,), "recipients", recipients)
+        add((RECIPIENTS_PATH,), "recipients", recipients, "Văn bản được gửi đến, gửi tới các nơi nhận")
     if signature:
         add((SIGNATURE_PATH,), "signature", signature, "Người ký, chức vụ, chữ ký")
 

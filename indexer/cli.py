@@ -1,0 +1,129 @@
+"""Command-line subcommands of the knowledge engine: index, search, ask, keypoints, chat."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Callable
+
+from indexer.answer import Answer
+from indexer.errors import IndexerError
+from indexer.service import IndexConfig, KnowledgeBase
+
+EXIT_USAGE = 1
+EXIT_INDEXER = 2
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the indexer subcommands to a parent parser; each sets `func(args) -> int`."""
+    p = subparsers.add_parser("index", help="build or update the knowledge index (incremental)")
+    p.add_argument("--force", action="store_true", help="re-read and re-embed every file")
+    p.set_defaults(func=_guard(cmd_index))
+
+    p = subparsers.add_parser("search", help="show the best passages for a query")
+    p.add_argument("query")
+    p.add_argument("--k", type=int, default=5, help="number of passages (default 5)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=_guard(cmd_search))
+
+    p = subparsers.add_parser("ask", help="answer a question from the documents, with citations")
+    p.add_argument("question")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=_guard(cmd_ask))
+
+    p = subparsers.add_parser("keypoints", help="outline of a document (or of all documents)")
+    p.add_argument("document", nargs="?", help="document id, file name or number")
+    p.set_defaults(func=_guard(cmd_keypoints))
+
+    p = subparsers.add_parser("chat", help="console question-and-answer loop (q or Ctrl-D to quit)")
+    p.set_defaults(func=_guard(cmd_chat))
+
+
+def _guard(command: Callable[[argparse.Namespace, KnowledgeBase], int]) -> Callable[[argparse.Namespace], int]:
+    """Run a command against the configured knowledge base; indexer errors become one line on stderr."""
+
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return command(args, KnowledgeBase(IndexConfig.from_env()))
+        except IndexerError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_INDEXER
+
+    run.__doc__ = command.__doc__
+    return run
+
+
+def cmd_index(args: argparse.Namespace, kb: KnowledgeBase) -> int:
+    """Build the index and print what was done; unreadable files make the exit code non-zero."""
+    report = kb.build(force=args.force)
+    for line in report.lines():
+        print(line)
+    for name, reason in report.errors:
+        print(f"error: {name}: {reason}", file=sys.stderr)
+    return EXIT_USAGE if report.errors else 0
+
+
+def cmd_search(args: argparse.Namespace, kb: KnowledgeBase) -> int:
+    """Print the ranked passages."""
+    hits = kb.search(args.query, k=args.k)
+    if args.json:
+        print(json.dumps([h.to_json() for h in hits], ensure_ascii=False, indent=2))
+        return 0
+    for rank, h in enumerate(hits, 1):
+        print(f"{rank}. [{h.score:.3f} bm25={h.lexical_score:.2f} cos={h.dense_score:.2f}] {h.document}")
+        print(f"   {h.section}")
+        print("   " + h.text.replace("\n", "\n   "))
+        print()
+    return 0
+
+
+def cmd_ask(args: argparse.Namespace, kb: KnowledgeBase) -> int:
+    """Print the answer (or its JSON)."""
+    answer = kb.ask(args.question)
+    if args.json:
+        print(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
+    else:
+        print(answer.answer)
+    return 0
+
+
+def cmd_keypoints(args: argparse.Namespace, kb: KnowledgeBase) -> int:
+    """Print the outline of one document, or of each."""
+    docs = [kb.document(args.document)] if args.document else kb.documents()
+    for doc in docs:
+        print(f"{doc.display}  [{doc.doc_id}]")
+        if doc.title:
+            print(doc.title)
+        for kp in kb.keypoints(doc.doc_id):
+            print("  " * (kp.level + 1) + f"{kp.label} {kp.text}".strip())
+        print()
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace, kb: KnowledgeBase) -> int:
+    """Read questions from the console until EOF or "q"."""
+    kb.load()
+    print("Hỏi về các tài liệu (gõ q để thoát).")
+    while True:
+        try:
+            question = input("> ").strip()
+        except (EOFError, KeyboardInterrupt):
+            print()
+            return 0
+        if question.lower() in ("q", "quit", "exit", "thoát"):
+            return 0
+        if not question:
+            continue
+        kb.reload_if_changed()
+        answer: Answer = kb.ask(question)
+        print(answer.answer)
+        print()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m indexer`: the same subcommands without the bot."""
+    parser = argparse.ArgumentParser(prog="python -m indexer", description=__doc__)
+    register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    return args.func(args)
