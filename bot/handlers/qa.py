@@ -1,6 +1,368 @@
-"""Handlers for the qa feature (filled in by its issue)."""
-from telegram.ext import Application
+"""Questions and answers, the board's hand-off, key points, inline search and knowledge uploads."""
+from __future__ import annotations
+
+import hashlib
+import logging
+
+from telegram import (
+    InlineKeyboardButton, InlineKeyboardMarkup, InlineQueryResultArticle, InputTextMessageContent,
+    Update,
+)
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.ext import (
+    Application, CallbackQueryHandler, CommandHandler, InlineQueryHandler, MessageHandler, filters,
+)
+
+from bot.context import LoaContext
+from bot.errors import InvalidInput
+from bot.handlers.common import admin_only, args_text, esc, pack_html, reply_html
+from bot.db.models import Q_ANSWERED_BY_DOCS, Q_ANSWERED_BY_FAQ
+from bot.services.questions import KeyPointPage, Passage, QuestionResult
+from bot.texts import common as TC
+from bot.texts import qa as T
+
+log = logging.getLogger(__name__)
+
+NOTICE_QUESTION_CHARS = 2500   # the notice must stay one message (a reply to it answers)
+DELIVERY_QUESTION_CHARS = 600
+INLINE_TEXT_CHARS = 3500
+
+
+# ------------------------------------------------------------------ rendering
+def citation(p: Passage) -> str:
+    return esc(T.CITATION.format(document=p.document, section=p.section))
+
+
+def passage_block(p: Passage) -> str:
+    return T.PASSAGE.format(section=esc(p.section), text=esc(p.text), citation=citation(p))
+
+
+def answer_markup(question_id: int, with_section: bool) -> InlineKeyboardMarkup:
+    rows = [[InlineKeyboardButton(T.BTN_UP, callback_data=f"qa:up:{question_id}"),
+             InlineKeyboardButton(T.BTN_DOWN, callback_data=f"qa:down:{question_id}")]]
+    if with_section:
+        rows.append([InlineKeyboardButton(T.BTN_SECTION, callback_data=f"qa:sec:{question_id}")])
+    return InlineKeyboardMarkup(rows)
+
+
+def _short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _day(d) -> str:
+    return d.strftime("%d/%m/%Y")
+
+
+# ------------------------------------------------------------------ asking
+async def _ask(update: Update, context: LoaContext, text: str) -> None:
+    loa = context.loa
+    user = update.effective_user
+    asker = loa.questions.asker(user.id, update.effective_chat.id, user.full_name or "")
+    result = await loa.questions.ask(asker, text)
+    note = [T.LONG_QUESTION_NOTE.format(chars=500)] if result.truncated else []
+    if result.status == Q_ANSWERED_BY_DOCS:
+        blocks = [T.ANSWER_HEADER] + [passage_block(p) for p in result.passages] + note
+        await reply_html(update, blocks, answer_markup(result.question_id, True))
+    elif result.status == Q_ANSWERED_BY_FAQ:
+        faq = result.faq
+        blocks = [T.FAQ_HEADER.format(question=esc(_short(faq.question, 300))),
+                  T.FAQ_BODY.format(answer=esc(faq.answer)),
+                  T.FAQ_CITATION.format(date=_day(faq.answered_on))] + note
+        await reply_html(update, blocks, answer_markup(result.question_id, False))
+    else:
+        await _hand_off(update, context, result)
+
+
+async def _hand_off(update: Update, context: LoaContext, result: QuestionResult) -> None:
+    """Tell the asker plainly, then notify every admin (a reply to the notice answers it)."""
+    notice = result.notice
+    if notice is None:
+        await reply_html(update, T.NOT_FOUND_AGAIN.format(id=result.question_id))
+        return
+    text = T.NOT_FOUND if notice.chat_ids else T.NOT_FOUND_NO_ADMIN
+    await reply_html(update, text.format(id=result.question_id))
+    body = T.NOTICE.format(id=notice.question_id, name=esc(notice.asker_name),
+                           unit=esc(notice.unit_name or T.NOTICE_NO_UNIT),
+                           question=esc(_short(notice.question, NOTICE_QUESTION_CHARS)))
+    sent: list[tuple[int, int]] = []
+    for chat_id in notice.chat_ids:
+        try:
+            msg = await context.bot.send_message(chat_id, body, parse_mode=ParseMode.HTML)
+            sent.append((chat_id, msg.message_id))
+        except TelegramError as e:
+            log.warning("could not notify admin chat %s about question %s: %s",
+                        chat_id, notice.question_id, e)
+    context.loa.questions.record_notices(notice.question_id, sent)
+
+
+async def ask_command(update: Update, context: LoaContext) -> None:
+    """/hoi <câu hỏi>: answer the question (alone: ask for it)."""
+    text = args_text(update)
+    if not text:
+        context.loa.questions.asker(update.effective_user.id, update.effective_chat.id, "")
+        await reply_html(update, T.ASK_PROMPT)
+        return
+    await _ask(update, context, text)
+
+
+async def ask_button(update: Update, context: LoaContext) -> None:
+    """The "❓ Hỏi đáp" keyboard button: invite the user to type a question."""
+    context.loa.questions.asker(update.effective_user.id, update.effective_chat.id, "")
+    await reply_html(update, T.ASK_PROMPT)
+
+
+async def on_text(update: Update, context: LoaContext) -> None:
+    """Plain text is a question — unless an admin is replying to a question notice."""
+    msg = update.effective_message
+    reply_to = msg.reply_to_message
+    if reply_to is not None:
+        loa = context.loa
+        qid = loa.questions.question_for_notice(update.effective_chat.id, reply_to.message_id)
+        if qid is not None and loa.members.is_admin(update.effective_user.id):
+            await _deliver(update, context, qid, msg.text)
+            return
+    await _ask(update, context, msg.text)
+
+
+# ------------------------------------------------------------------ feedback buttons
+def _qid(data: str) -> int:
+    try:
+        return int(data.rsplit(":", 1)[1])
+    except (IndexError, ValueError) as e:
+        raise InvalidInput(T.QUESTION_NOT_YOURS) from e
+
+
+async def on_rate(update: Update, context: LoaContext) -> None:
+    """👍 / 👎 on an answer: stored on the asker's own question only."""
+    q = update.callback_query
+    up = q.data.startswith("qa:up:")
+    context.loa.questions.rate(update.effective_user.id, _qid(q.data), 1 if up else -1)
+    await q.answer(T.RATED_UP if up else T.RATED_DOWN)
+
+
+async def on_section(update: Update, context: LoaContext) -> None:
+    """"📄 Toàn văn mục": send the whole section the answer was quoted from."""
+    q = update.callback_query
+    sec = context.loa.questions.section_of(update.effective_user.id, _qid(q.data))
+    await q.answer()
+    blocks = [T.SECTION_HEADER.format(document=esc(sec.document), section=esc(sec.section))]
+    blocks += [esc(line) for line in sec.text.splitlines() if line.strip()]
+    await reply_html(update, blocks)
+
+
+# ------------------------------------------------------------------ the board answers
+async def _deliver(update: Update, context: LoaContext, question_id: int, text: str) -> None:
+    loa = context.loa
+    ans = loa.questions.answer(update.effective_user.id, question_id, text)
+    body = T.BOARD_ANSWER.format(question=esc(_short(ans.question, DELIVERY_QUESTION_CHARS)),
+                                 answer=esc(ans.answer), date=_day(ans.answered_on))
+    try:
+        await context.bot.send_message(ans.asker_chat_id, body, parse_mode=ParseMode.HTML)
+        confirm = T.ANSWER_SENT
+    except (Forbidden, BadRequest) as e:
+        log.info("answer to question %s not delivered: %s", question_id, e)
+        confirm = T.ANSWER_NOT_DELIVERED
+    markup = InlineKeyboardMarkup([[InlineKeyboardButton(
+        T.BTN_SAVE_FAQ, callback_data=f"qa:faq:{question_id}")]])
+    await update.effective_chat.send_message(
+        confirm.format(id=question_id, name=esc(ans.asker_name)), parse_mode=ParseMode.HTML,
+        reply_markup=markup)
+
+
+@admin_only
+async def answer_command(update: Update, context: LoaContext) -> None:
+    """/traloi <số> <nội dung>: answer an open question and deliver it to the asker."""
+    parts = args_text(update).split(maxsplit=1)
+    ref = parts[0].lstrip("#") if parts else ""
+    if len(parts) < 2 or not ref.isdigit():
+        raise InvalidInput(T.ANSWER_USAGE)
+    await _deliver(update, context, int(ref), parts[1])
+
+
+@admin_only
+async def open_questions(update: Update, context: LoaContext) -> None:
+    """/cauhoi: the questions waiting for the board."""
+    loa = context.loa
+    items, total = loa.questions.open_questions(update.effective_user.id)
+    if not items:
+        await reply_html(update, T.OPEN_EMPTY)
+        return
+    tz = loa.settings.tz
+    blocks = [T.OPEN_HEADER.format(count=total)]
+    blocks += [T.OPEN_LINE.format(id=q.id, date=q.asked_at.astimezone(tz).strftime("%d/%m %H:%M"),
+                                  name=esc(q.asker_name), unit=esc(q.unit_name or T.NOTICE_NO_UNIT),
+                                  question=esc(_short(q.text, 300)))
+               for q in items]
+    if total > len(items):
+        blocks.append(T.OPEN_MORE.format(more=total - len(items)))
+    blocks.append(T.OPEN_FOOTER)
+    await reply_html(update, blocks)
+
+
+@admin_only
+async def on_save_faq(update: Update, context: LoaContext) -> None:
+    """"💾 Lưu vào hỏi đáp": keep the board's answer for similar questions."""
+    q = update.callback_query
+    faq_id, created = context.loa.questions.save_faq(update.effective_user.id, _qid(q.data))
+    await q.answer(T.FAQ_SAVED_SHORT)
+    try:
+        await q.edit_message_reply_markup(None)
+    except TelegramError:
+        pass  # the button stays; pressing it again is harmless
+    await reply_html(update, (T.FAQ_SAVED if created else T.FAQ_ALREADY).format(id=faq_id))
+
+
+# ------------------------------------------------------------------ key points
+def documents_markup(context: LoaContext) -> InlineKeyboardMarkup | None:
+    docs = context.loa.questions.documents()
+    if not docs:
+        return None
+    return InlineKeyboardMarkup([[InlineKeyboardButton(_short(d.label, 60),
+                                                       callback_data=f"kp:{d.key}:1")]
+                                 for d in docs])
+
+
+def keypoints_text(page: KeyPointPage) -> str:
+    lines = [T.KP_HEADER.format(document=esc(page.document), page=page.page, pages=page.pages), ""]
+    if not page.lines:
+        lines.append(T.KP_NONE)
+    for level, label, text in page.lines:
+        item = esc(f"{label} {text}".strip())
+        if level == 0:
+            lines.append(f"\n<b>{item}</b>")
+        elif level == 1:
+            lines.append(f"• {item}")
+        else:
+            lines.append(f"    ◦ {item}")
+    return "\n".join(lines).replace("\n\n\n", "\n\n")
+
+
+def keypoints_markup(page: KeyPointPage) -> InlineKeyboardMarkup:
+    nav = []
+    if page.page > 1:
+        nav.append(InlineKeyboardButton(T.BTN_PREV, callback_data=f"kp:{page.key}:{page.page - 1}"))
+    if page.page < page.pages:
+        nav.append(InlineKeyboardButton(T.BTN_NEXT, callback_data=f"kp:{page.key}:{page.page + 1}"))
+    rows = [nav] if nav else []
+    rows.append([InlineKeyboardButton(T.BTN_DOCS, callback_data="kp:list")])
+    return InlineKeyboardMarkup(rows)
+
+
+async def keypoints_command(update: Update, context: LoaContext) -> None:
+    """/diemchinh: choose a document to read its key points."""
+    user = update.effective_user
+    context.loa.questions.asker(user.id, update.effective_chat.id, user.full_name or "")
+    markup = documents_markup(context)
+    if markup is None:
+        await reply_html(update, T.KP_EMPTY)
+        return
+    await reply_html(update, T.KP_CHOOSE, markup)
+
+
+async def on_keypoints(update: Update, context: LoaContext) -> None:
+    """Open a document's outline, or turn its pages (editing the same message)."""
+    q = update.callback_query
+    user = update.effective_user
+    context.loa.questions.asker(user.id, update.effective_chat.id, user.full_name or "")
+    if q.data == "kp:list":
+        text, markup = T.KP_CHOOSE, documents_markup(context)
+        if markup is None:
+            text = T.KP_EMPTY
+    else:
+        _, key, page = q.data.split(":")
+        kp = context.loa.questions.keypoints_page(key, int(page) if page.isdigit() else 1)
+        text, markup = keypoints_text(kp), keypoints_markup(kp)
+    await q.answer()
+    text = pack_html([text])[0]
+    try:
+        await q.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup,
+                                  disable_web_page_preview=True)
+    except BadRequest as e:
+        if "not modified" not in str(e).lower():
+            raise
+
+
+# ------------------------------------------------------------------ inline mode
+def _article(key: str, title: str, description: str, html_text: str) -> InlineQueryResultArticle:
+    rid = hashlib.sha1(key.encode()).hexdigest()[:32]
+    return InlineQueryResultArticle(
+        id=rid, title=_short(title, 100), description=_short(description, 150),
+        input_message_content=InputTextMessageContent(
+            html_text, parse_mode=ParseMode.HTML, link_preview_options=None))
+
+
+async def on_inline(update: Update, context: LoaContext) -> None:
+    """@bot <câu hỏi> in any chat: the best passages as shareable quotes.
+
+    Inline queries come from anyone who knows the bot's name: registered members (or anyone
+    when LOA_OPEN_QA is on) get passages; others get one article explaining how to join.
+    """
+    iq = update.inline_query
+    loa = context.loa
+    bot_name = context.bot.username or loa.settings.bot_username
+    if not loa.questions.can_ask(iq.from_user.id):
+        results = [_article("join", T.INLINE_JOIN_TITLE, T.INLINE_JOIN_DESC, T.INLINE_JOIN_TEXT)]
+        await iq.answer(results, cache_time=60, is_personal=True)
+        return
+    query = (iq.query or "").strip()
+    if not query:
+        results = [_article("help", T.INLINE_HELP_TITLE, T.INLINE_HELP_DESC.format(bot=bot_name),
+                            T.INLINE_HELP_TEXT.format(bot=esc(bot_name)))]
+        await iq.answer(results, cache_time=30, is_personal=True)
+        return
+    passages = await loa.questions.passages(query, 5)
+    if not passages:
+        results = [_article("none:" + query, T.INLINE_NONE_TITLE, T.INLINE_NONE_DESC,
+                            T.INLINE_NONE_TEXT.format(query=esc(_short(query, 300))))]
+    else:
+        results = []
+        for p in passages:
+            quote = esc(_short(p.text, INLINE_TEXT_CHARS - 400))
+            body = T.PASSAGE.format(section=esc(_short(p.section, 200)), text=quote,
+                                    citation=esc(_short(T.CITATION.format(
+                                        document=p.document, section=p.section), 200)))
+            results.append(_article(p.chunk_id, p.section, " ".join(p.text.split()), body))
+    await iq.answer(results, cache_time=10, is_personal=True)
+
+
+# ------------------------------------------------------------------ knowledge uploads
+async def on_document(update: Update, context: LoaContext) -> None:
+    """A file sent by the board: save it into the knowledge folder and re-index at once."""
+    loa = context.loa
+    user = update.effective_user
+    doc = update.effective_message.document
+    if not loa.members.is_admin(user.id):
+        await reply_html(update, T.UPLOAD_NOT_ADMIN)
+        return
+    name = loa.knowledge.check(user.id, doc.file_name, doc.file_size)
+    await reply_html(update, T.UPLOAD_RECEIVED.format(name=esc(name)))
+    tg_file = await doc.get_file()
+    data = bytes(await tg_file.download_as_bytearray())
+    r = await loa.knowledge.upload(user.id, name, data)
+    await reply_html(update, T.UPLOAD_DONE.format(
+        action=T.UPLOAD_ACTION_REPLACED if r.replaced else T.UPLOAD_ACTION_NEW,
+        name=esc(r.file_name), kind=esc(r.doc_type or T.UPLOAD_KIND_UNKNOWN),
+        number=T.UPLOAD_NUMBER.format(number=esc(r.number)) if r.number else "",
+        title=esc(_short(r.title, 300)) if r.title else T.UPLOAD_NO_TITLE,
+        chunks=r.chunks, documents=r.documents, total_chunks=r.total_chunks))
 
 
 def register(app: Application) -> None:
-    """Add this feature's handlers."""
+    """Add this feature's handlers (the catch-all question handler goes last)."""
+    p = filters.ChatType.PRIVATE
+    app.add_handler(CommandHandler("hoi", ask_command, filters=p))
+    app.add_handler(CommandHandler("diemchinh", keypoints_command, filters=p))
+    app.add_handler(CommandHandler("cauhoi", open_questions, filters=p))
+    app.add_handler(CommandHandler("traloi", answer_command, filters=p))
+    app.add_handler(MessageHandler(p & filters.Text([TC.BTN_ASK]), ask_button))
+    app.add_handler(MessageHandler(p & filters.Text([TC.BTN_KEYPOINTS]), keypoints_command))
+    app.add_handler(CallbackQueryHandler(on_rate, pattern=r"^qa:(up|down):\d+$"))
+    app.add_handler(CallbackQueryHandler(on_section, pattern=r"^qa:sec:\d+$"))
+    app.add_handler(CallbackQueryHandler(on_save_faq, pattern=r"^qa:faq:\d+$"))
+    app.add_handler(CallbackQueryHandler(on_keypoints, pattern=r"^kp:"))
+    app.add_handler(InlineQueryHandler(on_inline))
+    app.add_handler(MessageHandler(p & filters.Document.ALL, on_document))
+    # Buttons of other features are theirs even if their handler is missing or declines them.
+    app.add_handler(MessageHandler(
+        p & filters.TEXT & ~filters.COMMAND & ~filters.Text([TC.BTN_REPORT, TC.BTN_HELP]), on_text))

@@ -1,0 +1,178 @@
+"""Board uploads of knowledge files: check, save into the knowledge folder, re-index, never break the index."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import re
+import threading
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.errors import InvalidInput, LoaError
+from bot.texts import qa as T
+from indexer.text import nfc
+
+log = logging.getLogger(__name__)
+
+ALLOWED = (".docx", ".pdf", ".txt", ".md")
+NAME_MAX = 100
+
+
+@dataclass(frozen=True)
+class UploadResult:
+    file_name: str
+    replaced: bool
+    doc_type: str | None
+    number: str | None
+    title: str
+    chunks: int
+    documents: int
+    total_chunks: int
+
+
+def safe_name(name: str | None) -> str:
+    """A plain file name we can store: no folders, no hidden/temporary prefixes, no odd characters."""
+    name = nfc(name or "").replace("\\", "/").split("/")[-1]
+    stem, ext = os.path.splitext(name)
+    stem = re.sub(r"[^\w\-. ()]+", "_", stem)
+    stem = re.sub(r"\s+", " ", stem).strip(" ._-~$")
+    return (stem[:NAME_MAX].strip(" ._-") or "tai-lieu") + ext.lower()
+
+
+def _reason(detail: str, ext: str) -> str:
+    """The indexer's English reason, told to the board in Vietnamese."""
+    d = detail.lower()
+    if "no text" in d or "empty" in d:
+        return T.REASON_EMPTY
+    if "password" in d:
+        return T.REASON_PASSWORD
+    if "utf-8" in d:
+        return T.REASON_ENCODING
+    if "cannot read" in d or "not a valid" in d or "unsupported" in d:
+        return T.REASON_CORRUPT.format(ext=ext)
+    return T.REASON_OTHER.format(detail=detail)
+
+
+class KnowledgeService:
+    def __init__(self, kb, members, settings):
+        self.kb = kb
+        self.members = members
+        self.settings = settings
+        self._lock = threading.Lock()  # one upload at a time in this process
+
+    @property
+    def folder(self) -> Path:
+        # The folder the knowledge base indexes (the same as LOA_KNOWLEDGE_DIR in a real run).
+        config = getattr(self.kb, "config", None)
+        return Path(config.knowledge_dir if config else self.settings.knowledge_dir)
+
+    def check(self, actor_tid: int, file_name: str | None, size: int | None) -> str:
+        """Refuse before downloading: role, file type and size. Returns the name it will be saved as."""
+        self.members.require_admin(actor_tid)
+        if not file_name:
+            raise InvalidInput(T.UPLOAD_NO_NAME)
+        name = safe_name(file_name)
+        ext = os.path.splitext(name)[1]
+        if ext not in ALLOWED:
+            raise InvalidInput(T.UPLOAD_BAD_TYPE.format(name=_esc(file_name),
+                                                        allowed=", ".join(ALLOWED)))
+        limit = self.settings.max_upload_mb
+        if size is not None and size > limit * 1024 * 1024:
+            raise InvalidInput(T.UPLOAD_TOO_BIG.format(name=_esc(file_name),
+                                                       size=f"{size / 1024 / 1024:.1f}",
+                                                       limit=limit))
+        return name
+
+    async def upload(self, actor_tid: int, file_name: str, data: bytes) -> UploadResult:
+        """Install the file and re-index in a worker thread (the bot keeps answering meanwhile)."""
+        return await asyncio.to_thread(self.install, actor_tid, file_name, data)
+
+    def install(self, actor_tid: int, file_name: str, data: bytes) -> UploadResult:
+        name = self.check(actor_tid, file_name, len(data))
+        ext = os.path.splitext(name)[1]
+        folder = self.folder
+        folder.mkdir(parents=True, exist_ok=True)
+        # Hidden name: the indexer skips dot-files, so a half-written upload is never indexed.
+        tmp = folder / f".upload-{uuid.uuid4().hex}{ext}"
+        with open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        try:
+            self._validate(tmp, name, ext)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        with self._lock:
+            return self._swap_in(tmp, name, ext)
+
+    def _validate(self, path: Path, name: str, ext: str) -> None:
+        """Read and chunk the file before it touches the knowledge folder."""
+        from indexer.errors import DocumentUnreadable
+        from indexer.reader import read_document
+        from indexer.structure import parse_document, slug
+        try:
+            parsed = parse_document(read_document(path), slug(Path(name).stem), name)
+        except DocumentUnreadable as e:
+            raise InvalidInput(T.UPLOAD_UNREADABLE.format(name=_esc(name),
+                                                          reason=_esc(_reason(str(e), ext)))) from e
+        if not parsed.chunks:
+            raise InvalidInput(T.UPLOAD_UNREADABLE.format(name=_esc(name),
+                                                          reason=T.REASON_NO_CHUNKS))
+
+    def _swap_in(self, tmp: Path, name: str, ext: str) -> UploadResult:
+        from indexer.structure import slug
+        folder = self.folder
+        target = folder / name
+        # The same document under another spelling of its name (case, diacritics) is the same
+        # document too: two files with one id would clash in the index.
+        same = [p for p in folder.iterdir()
+                if p.is_file() and not p.name.startswith(".") and slug(p.name) == slug(name)]
+        backups: list[tuple[Path, Path]] = []
+        for old in same:
+            bak = folder / f".{old.name}.bak-{uuid.uuid4().hex[:8]}"
+            os.replace(old, bak)
+            backups.append((old, bak))
+        os.replace(tmp, target)
+
+        def restore() -> None:
+            target.unlink(missing_ok=True)
+            for old, bak in backups:
+                os.replace(bak, old)
+            try:
+                self.kb.build()  # back to the previous files; usually reuses every vector
+            except Exception:  # noqa: BLE001 - the previous index version is still being served
+                log.exception("rebuild after a failed upload failed")
+
+        try:
+            report = self.kb.build()
+        except Exception as e:  # noqa: BLE001 - any failure: put the old files back
+            log.exception("index build failed after uploading %s", name)
+            restore()
+            raise LoaError(T.UPLOAD_BUILD_FAILED.format(name=_esc(name),
+                                                        reason=_esc(type(e).__name__))) from e
+        failed = dict(report.errors).get(name)
+        if failed is not None:
+            restore()
+            raise InvalidInput(T.UPLOAD_UNREADABLE.format(name=_esc(name),
+                                                          reason=_esc(_reason(failed, ext))))
+        for _, bak in backups:
+            bak.unlink(missing_ok=True)
+        info = next((d for d in self.kb.documents() if d.source_file == name), None)
+        log.info("knowledge upload %s: %s chunks (%s)", name, info.chunks if info else 0,
+                 "replaced" if backups else "new")
+        return UploadResult(name, bool(backups), info.doc_type if info else None,
+                            info.number if info else None, info.title if info else "",
+                            info.chunks if info else 0, report.documents, report.chunks)
+
+
+def _esc(text: str) -> str:
+    import html
+    return html.escape(text, quote=False)
+
+
+def attach(loa) -> None:
+    """Add the upload service to the running bot's services (as `loa.knowledge`)."""
+    loa.knowledge = KnowledgeService(loa.kb, loa.members, loa.settings)

@@ -1,0 +1,489 @@
+"""Questions: answer from the documents (or a board FAQ), hand the rest to the board, keep every question."""
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import threading
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import func, select, update
+
+from bot.db.models import (
+    Q_ANSWERED_BY_BOARD, Q_ANSWERED_BY_DOCS, Q_ANSWERED_BY_FAQ, Q_OPEN, Faq, Member, Question,
+    QuestionNotice, Unit, utcnow,
+)
+from bot.errors import InvalidInput, LoaError, NotFound
+from bot.texts import qa as T
+from indexer.lexical import STOPWORDS
+from indexer.text import fold, normalize, tokens
+
+log = logging.getLogger(__name__)
+
+QUERY_CHARS = 500          # a longer question is searched by its beginning (it is still stored whole)
+ANSWER_MAX_CHARS = 3000    # a board answer must fit one message together with the question
+KEYPOINTS_PER_PAGE = 10
+KEYPOINTS_PAGE_CHARS = 3000
+KEYPOINT_CHARS = 500       # an outline line; longer first sentences end in "…"
+# Weighted Dice similarity over folded syllables and bigrams (see FaqMatcher), calibrated on the
+# pairs in tests/test_qa_faq.py: paraphrases (with or without diacritics) score 0.68-1.0, other
+# questions on the same topics up to 0.61. Precision first: a miss only hands the question to the
+# board again, while a false match would give someone the board's answer to another question.
+FAQ_THRESHOLD = 0.62
+STOPWORD_WEIGHT = 0.15
+# Question phrasing beyond the indexer's stopwords ("bao giờ", "mỗi", "mức", "những", "thế nào"…):
+# wording, not topic, so two phrasings of one question still meet.
+QUESTION_WORDS = frozenset({"gio", "moi", "muc", "nhung", "the", "vay", "dien", "hang"})
+_FUNCTION = STOPWORDS | QUESTION_WORDS
+
+
+# ------------------------------------------------------------------ results
+@dataclass(frozen=True)
+class Asker:
+    telegram_id: int
+    chat_id: int
+    name: str
+    member_id: int | None
+    unit_name: str | None
+
+
+@dataclass(frozen=True)
+class Passage:
+    """One verbatim passage to quote, with where it comes from."""
+    chunk_id: str
+    document: str
+    section: str
+    text: str
+    score: float
+
+
+@dataclass(frozen=True)
+class FaqAnswer:
+    faq_id: int
+    question: str
+    answer: str
+    answered_on: date
+    score: float
+
+
+@dataclass(frozen=True)
+class AdminNotice:
+    """What to tell the admins about a question the documents don't answer."""
+    question_id: int
+    question: str
+    asker_name: str
+    unit_name: str | None
+    chat_ids: list[int]
+
+
+@dataclass(frozen=True)
+class QuestionResult:
+    question_id: int
+    status: str                       # docs | faq | open
+    passages: list[Passage]
+    faq: FaqAnswer | None = None
+    notice: AdminNotice | None = None  # None when the same open question was already handed off
+    truncated: bool = False
+
+
+@dataclass(frozen=True)
+class OpenQuestion:
+    id: int
+    text: str
+    asker_name: str
+    unit_name: str | None
+    asked_at: datetime
+
+
+@dataclass(frozen=True)
+class BoardAnswer:
+    question_id: int
+    question: str
+    answer: str
+    asker_chat_id: int
+    asker_name: str
+    answered_on: date
+
+
+@dataclass(frozen=True)
+class SectionText:
+    document: str
+    section: str
+    text: str
+
+
+@dataclass(frozen=True)
+class DocumentChoice:
+    key: str          # short stable handle for callback data (doc ids can exceed 64 bytes)
+    doc_id: str
+    title: str        # the citation form: "Kế hoạch số …-KH/TU (tháng 6/2024) – Thị ủy …"
+    label: str        # for a button: type, number and the document's own title
+
+
+@dataclass(frozen=True)
+class KeyPointPage:
+    key: str
+    document: str
+    lines: list[tuple[int, str, str]]  # (level, label, text)
+    page: int
+    pages: int
+
+
+# ------------------------------------------------------------------ FAQ similarity
+def _weights(text: str) -> dict[str, float]:
+    """Folded syllables and bigrams of a question; function words count little."""
+    out: dict[str, float] = {}
+    for t in tokens(normalize(text)):
+        parts = t.split("_")
+        w = STOPWORD_WEIGHT if all(p in _FUNCTION for p in parts) else \
+            (0.5 if any(p in _FUNCTION for p in parts) else 1.0)
+        out[t] = max(out.get(t, 0.0), w)
+    return out
+
+
+def similarity(a: dict[str, float], b: dict[str, float]) -> float:
+    """Weighted Dice coefficient of two token-weight maps (0..1), symmetric.
+
+    Both directions must be covered: a question that only shares the directive's name
+    ("Chỉ thị 30 …") with an FAQ entry stays well below the threshold.
+    """
+    total = sum(a.values()) + sum(b.values())
+    if total <= 0:
+        return 0.0
+    shared = sum(min(a[t], b[t]) for t in a.keys() & b.keys())
+    return 2.0 * shared / total
+
+
+class FaqMatcher:
+    """Active FAQ entries with their token weights, refreshed when the table changes."""
+
+    def __init__(self, threshold: float = FAQ_THRESHOLD):
+        self.threshold = threshold
+        self._version: tuple | None = None
+        self._entries: list[tuple[int, dict[str, float]]] = []
+        self._lock = threading.Lock()
+
+    def best(self, s, question: str) -> tuple[int, float] | None:
+        version = s.execute(select(func.count(Faq.id), func.max(Faq.id))
+                            .where(Faq.active.is_(True))).one()
+        version = tuple(version)
+        with self._lock:
+            if version != self._version:
+                rows = s.execute(select(Faq.id, Faq.question).where(Faq.active.is_(True))).all()
+                self._entries = [(fid, _weights(q)) for fid, q in rows]
+                self._version = version
+            entries = self._entries
+        if not entries:
+            return None
+        q = _weights(question)
+        best = max(((fid, similarity(q, w)) for fid, w in entries), key=lambda t: t[1])
+        return best if best[1] >= self.threshold else None
+
+
+def doc_key(doc_id: str) -> str:
+    return hashlib.sha1(doc_id.encode()).hexdigest()[:10]
+
+
+def _fold_key(text: str) -> str:
+    return " ".join(fold(text).split())
+
+
+# ------------------------------------------------------------------ the service
+class QuestionsService:
+    def __init__(self, db, kb, members, settings):
+        self.db = db
+        self.kb = kb
+        self.members = members
+        self.settings = settings
+        self.faqs = FaqMatcher()
+
+    # -------------------------------------------------------------- who may ask
+    def asker(self, telegram_id: int, chat_id: int, telegram_name: str) -> Asker:
+        """The member asking; anyone (not deactivated) when LOA_OPEN_QA is on."""
+        member = self.members.get(telegram_id)
+        if member is None and not self.settings.open_qa:
+            member = self.members.require_member(telegram_id)  # raises NotAllowed(NOT_REGISTERED)
+        if member is not None and not member.active:
+            self.members.require_member(telegram_id)  # raises NotAllowed(DEACTIVATED)
+        if member is None:
+            return Asker(telegram_id, chat_id, telegram_name, None, None)
+        return Asker(telegram_id, chat_id, member.full_name or telegram_name, member.id,
+                     member.unit_name)
+
+    def can_ask(self, telegram_id: int) -> bool:
+        if self.settings.open_qa and self.members.get(telegram_id) is None:
+            return True
+        try:
+            self.members.require_member(telegram_id)
+            return True
+        except LoaError:
+            return False
+
+    # -------------------------------------------------------------- asking
+    async def ask(self, asker: Asker, text: str) -> QuestionResult:
+        """Answer a question; the search runs in a worker thread so the event loop keeps serving."""
+        return await asyncio.to_thread(self.ask_sync, asker, text)
+
+    def ask_sync(self, asker: Asker, text: str) -> QuestionResult:
+        text = normalize(text or "").strip()
+        if not text:
+            raise InvalidInput(T.EMPTY_QUESTION)
+        query = text[:QUERY_CHARS]
+        truncated = len(text) > QUERY_CHARS
+
+        with self.db.session() as s:
+            match = self.faqs.best(s, query)
+            if match is not None:
+                faq_id, score = match
+                faq = s.get(Faq, faq_id)
+                if faq is not None and faq.active:
+                    answered = s.scalar(select(Question.answered_at)
+                                        .where(Question.id == faq.source_question_id))
+                    q = self._store(s, asker, text, Q_ANSWERED_BY_FAQ, score=score, faq_id=faq.id)
+                    on = (answered or faq.created_at).astimezone(self.settings.tz).date()
+                    return QuestionResult(q.id, Q_ANSWERED_BY_FAQ, [],
+                                          FaqAnswer(faq.id, faq.question, faq.answer, on, score),
+                                          truncated=truncated)
+
+        answer = self._search(query)
+        if answer.found:
+            passages = _passages(answer)
+            with self.db.session() as s:
+                q = self._store(s, asker, text, Q_ANSWERED_BY_DOCS, score=passages[0].score,
+                                top_chunk=passages[0].chunk_id)
+            return QuestionResult(q.id, Q_ANSWERED_BY_DOCS, passages, truncated=truncated)
+
+        key = _fold_key(text)
+        with self.db.session() as s:
+            # The same person asking the same open question again: don't bother the board twice.
+            earlier = s.execute(select(Question.id, Question.text).where(
+                Question.telegram_id == asker.telegram_id, Question.status == Q_OPEN)
+                .order_by(Question.id.desc()).limit(20)).all()
+            for qid, qtext in earlier:
+                if _fold_key(qtext) == key:
+                    return QuestionResult(qid, Q_OPEN, [], None, None, truncated)
+            top = answer.hits[0] if answer.hits else None
+            q = self._store(s, asker, text, Q_OPEN, score=top.score if top else None,
+                            top_chunk=None)
+        notice = AdminNotice(q.id, text, asker.name, asker.unit_name, self.members.admin_chats())
+        return QuestionResult(q.id, Q_OPEN, [], None, notice, truncated)
+
+    def _search(self, query: str):
+        from indexer import IndexerError
+        try:
+            self.kb.reload_if_changed()
+            return self.kb.ask(query)
+        except IndexerError as e:
+            log.error("knowledge base unavailable: %s", e)
+            raise LoaError(T.KB_UNAVAILABLE, str(e)) from e
+
+    def _store(self, s, asker: Asker, text: str, status: str, **fields) -> Question:
+        q = Question(member_id=asker.member_id, telegram_id=asker.telegram_id,
+                     chat_id=asker.chat_id, text=text, status=status, **fields)
+        s.add(q)
+        s.flush()
+        return q
+
+    # -------------------------------------------------------------- feedback
+    def rate(self, telegram_id: int, question_id: int, value: int) -> None:
+        """Store 👍 (+1) / 👎 (-1) on the asker's own question."""
+        value = 1 if value > 0 else -1
+        with self.db.session() as s:
+            done = s.execute(update(Question).where(
+                Question.id == question_id, Question.telegram_id == telegram_id)
+                .values(rating=value)).rowcount
+        if not done:
+            raise NotFound(T.QUESTION_NOT_YOURS)
+
+    def section_of(self, telegram_id: int, question_id: int) -> SectionText:
+        """The whole section the answer to the asker's question was quoted from."""
+        with self.db.session() as s:
+            q = s.get(Question, question_id)
+            if q is None or q.telegram_id != telegram_id:
+                raise NotFound(T.QUESTION_NOT_YOURS)
+            chunk_id = q.top_chunk
+        if not chunk_id:
+            raise NotFound(T.SECTION_NONE)
+        from indexer import IndexerError
+        try:
+            self.kb.reload_if_changed()
+            sec = self.kb.section(chunk_id)
+        except IndexerError as e:
+            raise NotFound(T.SECTION_GONE) from e
+        return SectionText(sec.doc.display, sec.path, sec.text)
+
+    # -------------------------------------------------------------- the board
+    def record_notices(self, question_id: int, sent: list[tuple[int, int]]) -> None:
+        """Remember which admin message is about which question (so a reply answers it)."""
+        if not sent:
+            return
+        with self.db.session() as s:
+            for chat_id, message_id in sent:
+                s.add(QuestionNotice(question_id=question_id, chat_id=chat_id,
+                                     message_id=message_id))
+
+    def question_for_notice(self, chat_id: int, message_id: int) -> int | None:
+        with self.db.session() as s:
+            return s.scalar(select(QuestionNotice.question_id).where(
+                QuestionNotice.chat_id == chat_id, QuestionNotice.message_id == message_id))
+
+    def open_questions(self, actor_tid: int, limit: int = 30) -> tuple[list[OpenQuestion], int]:
+        self.members.require_admin(actor_tid)
+        with self.db.session() as s:
+            total = s.scalar(select(func.count(Question.id)).where(Question.status == Q_OPEN))
+            rows = s.execute(
+                select(Question, Member.full_name, Unit.name)
+                .outerjoin(Member, Member.id == Question.member_id)
+                .outerjoin(Unit, Unit.id == Member.unit_id)
+                .where(Question.status == Q_OPEN).order_by(Question.id).limit(limit)).all()
+            items = [OpenQuestion(q.id, q.text, name or str(q.telegram_id), unit, q.created_at)
+                     for q, name, unit in rows]
+        return items, int(total or 0)
+
+    def answer(self, actor_tid: int, question_id: int, text: str) -> BoardAnswer:
+        """Record the board's answer once (two admins answering at once: the first one wins)."""
+        self.members.require_admin(actor_tid)
+        text = normalize(text or "").strip()
+        if not text:
+            raise InvalidInput(T.ANSWER_USAGE)
+        if len(text) > ANSWER_MAX_CHARS:
+            raise InvalidInput(T.ANSWER_TOO_LONG.format(length=len(text), limit=ANSWER_MAX_CHARS))
+        now = utcnow()
+        with self.db.session() as s:
+            q = s.get(Question, question_id)
+            if q is None:
+                raise NotFound(T.QUESTION_NOT_FOUND.format(id=question_id))
+            admin_id = s.scalar(select(Member.id).where(Member.telegram_id == actor_tid))
+            # Conditional update: only one answer per question, even with concurrent admins.
+            done = s.execute(update(Question).where(
+                Question.id == question_id, Question.status != Q_ANSWERED_BY_BOARD)
+                .values(status=Q_ANSWERED_BY_BOARD, answer_text=text, answered_by=admin_id,
+                        answered_at=now)).rowcount
+            s.refresh(q)
+            if not done:
+                raise InvalidInput(T.ALREADY_ANSWERED.format(
+                    id=q.id, date=self._day(q.answered_at).strftime("%d/%m/%Y"),
+                    answer=_esc(q.answer_text or "")))
+            name = s.scalar(select(Member.full_name).where(Member.id == q.member_id)) \
+                if q.member_id else None
+            return BoardAnswer(q.id, q.text, text, q.chat_id, name or str(q.telegram_id),
+                               self._day(now))
+
+    def save_faq(self, actor_tid: int, question_id: int) -> tuple[int, bool]:
+        """Turn a board answer into an FAQ entry (once); returns (faq id, created)."""
+        self.members.require_admin(actor_tid)
+        with self.db.session() as s:
+            q = s.get(Question, question_id, with_for_update=True)
+            if q is None:
+                raise NotFound(T.QUESTION_NOT_FOUND.format(id=question_id))
+            if q.status != Q_ANSWERED_BY_BOARD or not q.answer_text:
+                raise InvalidInput(T.FAQ_NOT_ANSWERED.format(id=question_id))
+            existing = s.scalar(select(Faq.id).where(Faq.source_question_id == q.id))
+            if existing:
+                return existing, False
+            admin_id = s.scalar(select(Member.id).where(Member.telegram_id == actor_tid))
+            faq = Faq(question=q.text[:QUERY_CHARS * 2], answer=q.answer_text,
+                      source_question_id=q.id, created_by=admin_id)
+            s.add(faq)
+            s.flush()
+            return faq.id, True
+
+    def _day(self, when: datetime | None) -> date:
+        return (when or utcnow()).astimezone(self.settings.tz).date()
+
+    # -------------------------------------------------------------- inline search
+    async def passages(self, query: str, k: int = 5) -> list[Passage]:
+        """The best passages for an inline query; nothing when the documents don't cover it."""
+        return await asyncio.to_thread(self._passages_sync, query, k)
+
+    def _passages_sync(self, query: str, k: int) -> list[Passage]:
+        query = normalize(query or "").strip()[:QUERY_CHARS]
+        if not query:
+            return []
+        answer = self._search(query)
+        if not answer.found:
+            return []
+        quoted = _passages(answer)
+        seen = {p.chunk_id for p in quoted}
+        min_cov = getattr(getattr(self.kb, "fusion", None), "min_coverage", 0.0)
+        extra = [_passage(h) for h in answer.hits
+                 if h.chunk_id not in seen and h.coverage >= min_cov]
+        return (quoted + extra)[:k]
+
+    # -------------------------------------------------------------- key points
+    def documents(self) -> list[DocumentChoice]:
+        from indexer import IndexerError
+        try:
+            self.kb.reload_if_changed()
+            docs = self.kb.documents()
+        except IndexerError as e:
+            raise LoaError(T.KB_UNAVAILABLE, str(e)) from e
+        return [DocumentChoice(doc_key(d.doc_id), d.doc_id, d.display, _label(d)) for d in docs]
+
+    def keypoints_page(self, key: str, page: int) -> KeyPointPage:
+        choice = next((d for d in self.documents() if d.key == key), None)
+        if choice is None:
+            raise NotFound(T.KP_DOC_GONE)
+        points = self.kb.keypoints(choice.doc_id)
+        pages: list[list[tuple[int, str, str]]] = []
+        current: list[tuple[int, str, str]] = []
+        size = 0
+        for p in points:
+            text = p.text if len(p.text) <= KEYPOINT_CHARS else p.text[:KEYPOINT_CHARS - 1] + "…"
+            line = (p.level, p.label, text)
+            n = len(p.label) + len(text) + 8
+            if current and (len(current) >= KEYPOINTS_PER_PAGE or size + n > KEYPOINTS_PAGE_CHARS):
+                pages.append(current)
+                current, size = [], 0
+            current.append(line)
+            size += n
+        if current:
+            pages.append(current)
+        if not pages:
+            return KeyPointPage(key, choice.title, [], 1, 1)
+        page = min(max(page, 1), len(pages))
+        return KeyPointPage(key, choice.title, pages[page - 1], page, len(pages))
+
+
+def _label(doc) -> str:
+    head = " ".join(p for p in (doc.doc_type, doc.number) if p)
+    if head and doc.title:
+        return f"{head}: {doc.title}"
+    return head or doc.title or doc.display
+
+
+def _passage(hit) -> Passage:
+    return Passage(hit.chunk_id, hit.document, hit.section, hit.text, float(hit.score))
+
+
+def _passages(answer) -> list[Passage]:
+    """The hits the answer quotes, in order (its citations name them by document and section)."""
+    out: list[Passage] = []
+    used: set[str] = set()
+    for c in answer.citations:
+        hit = next((h for h in answer.hits if h.chunk_id not in used
+                    and h.doc_id == c.doc_id and h.section == c.section), None)
+        if hit is not None:
+            used.add(hit.chunk_id)
+            out.append(_passage(hit))
+    if not out and answer.hits:
+        out.append(_passage(answer.hits[0]))
+    return out
+
+
+def _esc(text: str) -> str:
+    import html
+    return html.escape(text, quote=False)
+
+
+def attach(loa) -> None:
+    """Add the questions service (and the board's upload service) to the running bot's services."""
+    from bot.services import knowledge
+    loa.questions = QuestionsService(loa.db, loa.kb, loa.members, loa.settings)
+    knowledge.attach(loa)
+
+
+__all__ = ["QuestionsService", "QuestionResult", "Passage", "FaqAnswer", "AdminNotice",
+           "BoardAnswer", "OpenQuestion", "SectionText", "DocumentChoice", "KeyPointPage",
+           "similarity", "attach"]

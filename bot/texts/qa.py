@@ -1,0 +1,151 @@
+"""Vietnamese strings of the questions feature: answers, hand-off to the board, key points, uploads."""
+
+# ---------------------------------------------------------------- answers
+ANSWER_HEADER = "🔎 <b>Trích văn bản</b> (nguyên văn):"
+PASSAGE = "<b><i>{section}</i></b>\n<blockquote>{text}</blockquote>\n📄 {citation}"
+CITATION = "{document} – {section}"
+LONG_QUESTION_NOTE = (
+    "<i>Câu hỏi khá dài nên Loa chỉ tìm theo {chars} ký tự đầu. "
+    "Lần sau hãy hỏi ngắn gọn một ý để có kết quả chính xác hơn.</i>"
+)
+FAQ_HEADER = "💬 <b>Ban Tuyên giáo Thị ủy đã trả lời câu hỏi tương tự:</b>\n<i>{question}</i>"
+FAQ_BODY = "{answer}"
+FAQ_CITATION = "📄 Ban Tuyên giáo Thị ủy (trả lời ngày {date})"
+NOT_FOUND = (
+    "Các văn bản hiện có chưa có nội dung trả lời câu hỏi này.\n\n"
+    "📨 Câu hỏi của bạn (số {id}) đã được chuyển đến <b>Ban Tuyên giáo Thị ủy</b>. "
+    "Khi có trả lời, Loa sẽ gửi lại cho bạn tại đây."
+)
+NOT_FOUND_AGAIN = (
+    "Các văn bản hiện có chưa có nội dung trả lời câu hỏi này.\n\n"
+    "Bạn đã gửi câu hỏi này trước đó (số {id}); Ban Tuyên giáo Thị ủy đang xem xét, "
+    "Loa sẽ gửi trả lời cho bạn khi có."
+)
+NOT_FOUND_NO_ADMIN = (
+    "Các văn bản hiện có chưa có nội dung trả lời câu hỏi này.\n\n"
+    "Câu hỏi của bạn (số {id}) đã được lưu để Ban Tuyên giáo Thị ủy xem xét."
+)
+EMPTY_QUESTION = "Câu hỏi trống. Ví dụ: <code>/hoi Chỉ thị 30 do ai ban hành?</code>"
+ASK_PROMPT = (
+    "Hãy gõ câu hỏi của bạn (có dấu hoặc không dấu đều được).\n"
+    "Ví dụ: <i>nhiem vu cua ban tuyen giao thi uy la gi</i>"
+)
+KB_UNAVAILABLE = (
+    "Kho văn bản đang được cập nhật, Loa chưa tra cứu được. Vui lòng hỏi lại sau ít phút."
+)
+
+BTN_UP = "👍"
+BTN_DOWN = "👎"
+BTN_SECTION = "📄 Toàn văn mục"
+RATED_UP = "Cảm ơn bạn! Đã ghi nhận đánh giá 👍"
+RATED_DOWN = "Cảm ơn bạn! Đã ghi nhận đánh giá 👎; Ban Tuyên giáo sẽ xem lại."
+QUESTION_NOT_YOURS = "Không tìm thấy câu hỏi này trong các câu hỏi của bạn."
+SECTION_HEADER = "📄 <b>{document}</b>\n<b><i>{section}</i></b>"
+SECTION_GONE = "Mục này không còn trong kho văn bản (tài liệu đã được cập nhật). Hãy hỏi lại."
+SECTION_NONE = "Câu trả lời này không trích từ văn bản nên không có toàn văn mục."
+
+# ---------------------------------------------------------------- hand-off to the board
+NOTICE = (
+    "❓ <b>Câu hỏi mới số {id}</b> chưa có trong văn bản\n"
+    "Người hỏi: {name} – {unit}\n\n"
+    "<blockquote>{question}</blockquote>\n\n"
+    "Trả lời: <b>trả lời (reply) tin nhắn này</b>, hoặc gõ\n"
+    "<code>/traloi {id} nội dung trả lời</code>"
+)
+NOTICE_NO_UNIT = "chưa đăng ký đơn vị"
+OPEN_EMPTY = "✅ Không có câu hỏi nào đang chờ trả lời."
+OPEN_HEADER = "<b>Câu hỏi chờ trả lời</b> ({count}):"
+OPEN_LINE = "<b>{id}.</b> {date} – {name} ({unit}):\n<i>{question}</i>"
+OPEN_MORE = "… và {more} câu hỏi khác."
+OPEN_FOOTER = "Trả lời: <code>/traloi &lt;số&gt; &lt;nội dung&gt;</code> hoặc trả lời (reply) thông báo câu hỏi."
+ANSWER_USAGE = (
+    "Cách dùng: <code>/traloi &lt;số câu hỏi&gt; &lt;nội dung trả lời&gt;</code>\n"
+    "Ví dụ: <code>/traloi 12 Hội nghị sơ kết dự kiến tổ chức trong tháng 12.</code>\n"
+    "Xem các câu hỏi đang chờ: /cauhoi"
+)
+ANSWER_TOO_LONG = "Nội dung trả lời dài {length} ký tự; vui lòng rút gọn dưới {limit} ký tự."
+QUESTION_NOT_FOUND = "Không có câu hỏi số {id}. Xem các câu hỏi đang chờ: /cauhoi"
+ALREADY_ANSWERED = "Câu hỏi số {id} đã được trả lời ngày {date}:\n<blockquote>{answer}</blockquote>"
+NOT_A_HANDOFF = "Câu hỏi số {id} đã được trả lời từ văn bản, không cần Ban Tuyên giáo trả lời."
+BOARD_ANSWER = (
+    "📨 <b>Ban Tuyên giáo trả lời câu hỏi của bạn:</b>\n"
+    "<i>{question}</i>\n\n"
+    "{answer}\n\n"
+    "📄 Ban Tuyên giáo Thị ủy (trả lời ngày {date})"
+)
+ANSWER_SENT = "✅ Đã gửi câu trả lời câu hỏi số {id} cho {name}."
+ANSWER_NOT_DELIVERED = (
+    "⚠️ Đã lưu câu trả lời câu hỏi số {id}, nhưng không gửi được cho {name} "
+    "(người hỏi đã chặn bot hoặc xóa tài khoản)."
+)
+BTN_SAVE_FAQ = "💾 Lưu vào hỏi đáp"
+FAQ_SAVED = "💾 Đã lưu vào hỏi đáp (mục số {id}). Câu hỏi tương tự sẽ được trả lời bằng nội dung này."
+FAQ_SAVED_SHORT = "Đã lưu vào hỏi đáp"
+FAQ_ALREADY = "Câu trả lời này đã có trong hỏi đáp (mục số {id})."
+FAQ_NOT_ANSWERED = "Câu hỏi số {id} chưa được trả lời nên chưa lưu vào hỏi đáp được."
+
+# ---------------------------------------------------------------- key points
+KP_CHOOSE = "📌 <b>Điểm chính</b> – chọn văn bản:"
+KP_EMPTY = "Chưa có văn bản nào trong kho. Ban Tuyên giáo có thể gửi tệp để bổ sung."
+KP_HEADER = "📌 <b>{document}</b>\n<i>Điểm chính – trang {page}/{pages}</i>"
+KP_NONE = "Văn bản này chưa có dàn ý điểm chính."
+KP_DOC_GONE = "Văn bản này không còn trong kho. Gõ /diemchinh để chọn lại."
+BTN_PREV = "◀"
+BTN_NEXT = "▶"
+BTN_DOCS = "📚 Văn bản khác"
+
+# ---------------------------------------------------------------- inline mode
+INLINE_HELP_TITLE = "Gõ câu hỏi để tìm trong văn bản"
+INLINE_HELP_DESC = "Ví dụ: @{bot} chi thi 30 do ai ban hanh"
+INLINE_HELP_TEXT = (
+    "Loa – trợ lý văn bản của Ban Tuyên giáo Thị ủy. Gõ <code>@{bot} câu hỏi</code> "
+    "để tìm và chia sẻ đoạn trích văn bản."
+)
+INLINE_JOIN_TITLE = "Bạn chưa đăng ký sử dụng Loa"
+INLINE_JOIN_DESC = "Cần mã mời của Ban Tuyên giáo Thị ủy"
+INLINE_JOIN_TEXT = (
+    "Loa là trợ lý văn bản của Ban Tuyên giáo Thị ủy dành cho báo cáo viên, tuyên truyền viên. "
+    "Để sử dụng, hãy xin đường link mời từ Ban Tuyên giáo Thị ủy hoặc bí thư chi bộ."
+)
+INLINE_NONE_TITLE = "Không tìm thấy trong văn bản"
+INLINE_NONE_DESC = "Hãy nhắn riêng cho bot để gửi câu hỏi tới Ban Tuyên giáo"
+INLINE_NONE_TEXT = "Các văn bản hiện có chưa có nội dung về: <i>{query}</i>"
+
+# ---------------------------------------------------------------- knowledge uploads
+UPLOAD_NOT_ADMIN = "⛔ Chỉ Ban Tuyên giáo được bổ sung tài liệu. Nếu cần hỏi, hãy gõ câu hỏi."
+UPLOAD_BAD_TYPE = (
+    "Không nhận tệp «{name}»: chỉ nhận tài liệu dạng {allowed}.\n"
+    "Ví dụ: <code>ke-hoach-so-45-KH-TU.docx</code>"
+)
+UPLOAD_TOO_BIG = "Tệp «{name}» nặng {size} MB, vượt giới hạn {limit} MB. Hãy gửi tệp nhỏ hơn."
+UPLOAD_NO_NAME = "Tệp không có tên. Hãy đặt tên tệp, ví dụ <code>ke-hoach-45.docx</code>, rồi gửi lại."
+UPLOAD_RECEIVED = "⏳ Đã nhận «{name}». Đang đọc và lập chỉ mục, vui lòng đợi…"
+UPLOAD_UNREADABLE = (
+    "❌ Không đọc được tệp «{name}»: {reason}.\n"
+    "Tài liệu chưa được bổ sung; kho văn bản vẫn giữ nguyên như trước."
+)
+UPLOAD_BUILD_FAILED = (
+    "❌ Lập chỉ mục thất bại sau khi thêm «{name}» ({reason}). "
+    "Tệp đã được gỡ ra; kho văn bản vẫn giữ nguyên như trước."
+)
+UPLOAD_BUSY = "Đang lập chỉ mục một tài liệu khác; vui lòng gửi lại sau ít phút."
+UPLOAD_DONE = (
+    "✅ Đã {action} tài liệu <b>{name}</b>.\n"
+    "Nhận diện: {kind}{number}\n"
+    "Tiêu đề: <i>{title}</i>\n"
+    "Số đoạn đã lập chỉ mục: <b>{chunks}</b>\n"
+    "Kho hiện có {documents} văn bản, {total_chunks} đoạn. Loa trả lời từ tài liệu này ngay bây giờ."
+)
+UPLOAD_ACTION_NEW = "bổ sung"
+UPLOAD_ACTION_REPLACED = "cập nhật (thay bản cũ cùng tên)"
+UPLOAD_KIND_UNKNOWN = "văn bản (chưa rõ loại)"
+UPLOAD_NUMBER = " số {number}"
+UPLOAD_NO_TITLE = "(không nhận ra tiêu đề)"
+
+# Reasons (from the indexer's English messages) shown to the board in Vietnamese.
+REASON_EMPTY = "tệp không có chữ (có thể là bản scan/ảnh chụp – cần bản có chữ)"
+REASON_CORRUPT = "tệp bị hỏng hoặc không đúng định dạng {ext}"
+REASON_PASSWORD = "tệp PDF có mật khẩu"
+REASON_ENCODING = "tệp chữ không ở mã UTF-8; hãy lưu lại dạng UTF-8"
+REASON_NO_CHUNKS = "không tách được đoạn nội dung nào"
+REASON_OTHER = "{detail}"
