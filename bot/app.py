@@ -59,7 +59,7 @@ async def post_init(app: Application) -> None:
     loa: Loa = app.bot_data["loa"]
     loa.db.upgrade()
     try:
-        loa.kb.load()
+        loa.kb.stats()  # loads the index unless a ready KnowledgeBase was handed over
     except Exception as e:  # noqa: BLE001 - the bot still serves reports and broadcasts
         log.error("knowledge index not loaded: %s", e)
     await _set_commands(app, loa)

@@ -131,7 +131,7 @@ async def start_harness(settings: Settings, kb, tg: FakeTelegram | None = None,
     await app.initialize()
     await app.post_init(app)
     await app.start()
-    await app.updater.start_polling(poll_interval=0.0, timeout=1, allowed_updates=None)
+    await app.updater.start_polling(poll_interval=0.0, timeout=0.2, allowed_updates=None)
     return Harness(tg, app, loa, FakeUser(tg, ADMIN_ID, "Ban Tuyên giáo", "btg_admin"))
 
 
