@@ -114,7 +114,7 @@ def _load_encoder(name: str) -> Encoder:
     if name in _FACTORIES:
         return _FACTORIES[name]()
     target = resolve_model(name)
-    looks_like_path = os.sep in name or name.startswith((".", "~"))
+    looks_like_path = name.startswith((os.sep, ".", "~"))
     if looks_like_path and not Path(target).exists():
         raise ModelNotAvailable(f"embedding model folder {name!r} does not exist")
     # Never download at run time: a name must already be in the local Hugging Face cache.
@@ -127,6 +127,7 @@ def _load_encoder(name: str) -> Encoder:
         from sentence_transformers import SentenceTransformer
     except ImportError as exc:
         raise ModelNotAvailable("sentence-transformers is not installed") from exc
+    _limit_torch_threads()
     try:
         model = SentenceTransformer(target, device="cpu")
     except Exception as exc:
@@ -135,6 +136,21 @@ def _load_encoder(name: str) -> Encoder:
             f"Hugging Face cache ({type(exc).__name__}). Set LOA_EMBEDDING_MODEL to a local model folder."
         ) from exc
     return _SentenceTransformerEncoder(model)
+
+
+def _limit_torch_threads() -> None:
+    """One intra-op thread unless LOA_TORCH_THREADS says otherwise.
+
+    Questions are encoded one at a time from several worker threads on a small machine that also
+    runs the bot and its database; with torch's default (all cores, spinning) a short query took
+    10x longer as soon as another process was busy (measured ~520 ms vs ~50 ms on 2 loaded cores).
+    """
+    import torch
+
+    try:
+        torch.set_num_threads(max(1, int(os.environ.get("LOA_TORCH_THREADS", "1"))))
+    except ValueError:
+        torch.set_num_threads(1)
 
 
 def load_embedder(name: str = DEFAULT_MODEL, query_prefix: str = "", passage_prefix: str = "") -> Embedder:

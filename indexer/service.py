@@ -278,7 +278,7 @@ class KnowledgeBase:
         docs = self.documents()
         key = fold(name).strip()
         for d in docs:
-            if key in (d.doc_id, fold(d.source_file), fold(Path(d.source_file).stem), slug(name)):
+            if d.doc_id in (key, slug(name)) or key in (fold(d.source_file), fold(Path(d.source_file).stem)):
                 return d
         matches = [d for d in docs if key and (key in fold(d.number or "") or key in fold(d.title))]
         if len(matches) == 1:
