@@ -1,0 +1,275 @@
+"""Knowledge-engine numbers: build throughput, `ask` latency, memory, and dev-set quality.
+
+    python bench/bench_index.py              # everything (a few minutes on 2 cores)
+    python bench/bench_index.py --devset     # only the dev-set numbers (hit@3, abstention)
+    python bench/bench_index.py --synthetic 5000
+
+Sections:
+  real       knowledge/ (the plan) with the default model: build chunks/s, ask p50/p95, RSS.
+  synthetic  ~20,000 chunks of generated administrative documents. Passage vectors there come from a
+             deterministic stand-in of the same dimension (384), because embedding 20,000 passages with
+             MiniLM takes ~10 minutes on this machine; the real model's passage throughput is measured on
+             a sample and the full build time extrapolated. Questions are still encoded by the real
+             model, so ask latency covers the real path: query encoding, BM25, FAISS over 20k x 384, fusion.
+  devset     tests/devset.json over knowledge/ plus the sample documents: hit@1/hit@3 for lexical only,
+             fused and dense only, and abstention accuracy across coverage thresholds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import importlib.util
+import os
+import random
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from indexer import IndexConfig, KnowledgeBase  # noqa: E402
+from indexer.embeddings import DEFAULT_MODEL, load_embedder, register_model  # noqa: E402
+from indexer.evaluation import calibrate, evaluate, load_devset  # noqa: E402
+from indexer.reader import read_document  # noqa: E402
+from indexer.service import DEFAULT_FUSION, search_text  # noqa: E402
+from indexer.structure import parse_document, slug  # noqa: E402
+
+DEVSET = ROOT / "tests" / "devset.json"
+
+
+def rss_mb() -> float:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def samples_module():
+    spec = importlib.util.spec_from_file_location("loa_knowledge_samples", ROOT / "tests/fixtures/knowledge/build.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def percentile(values: list[float], p: float) -> float:
+    return float(np.percentile(np.array(values), p))
+
+
+def time_asks(kb: KnowledgeBase, questions: list[str]) -> tuple[float, float, float]:
+    kb.ask("khởi động")  # first call pays lazy imports
+    times = []
+    for q in questions:
+        t = time.perf_counter()
+        kb.ask(q)
+        times.append((time.perf_counter() - t) * 1000)
+    return percentile(times, 50), percentile(times, 95), max(times)
+
+
+def devset_questions() -> list[str]:
+    return [q.question for q in load_devset(DEVSET)]
+
+
+# --- real knowledge ----------------------------------------------------------------------------
+
+def bench_real(tmp: Path) -> None:
+    print("== real knowledge (knowledge/), model", DEFAULT_MODEL)
+    t = time.perf_counter()
+    load_embedder(DEFAULT_MODEL)
+    print(f"model load: {time.perf_counter() - t:.1f} s")
+    kb = KnowledgeBase(IndexConfig(ROOT / "knowledge", tmp / "real" / "index"))
+    report = kb.build()
+    print(f"build: {report.chunks} chunks from {report.documents} documents in {report.seconds:.2f} s "
+          f"= {report.chunks / report.seconds:.1f} chunks/s (embedding included)")
+    again = kb.build()
+    print(f"rebuild with nothing changed: {again.seconds * 1000:.0f} ms (reused {len(again.files_reused)} files)")
+    p50, p95, worst = time_asks(kb, devset_questions() * 2)
+    print(f"ask latency ({len(devset_questions()) * 2} questions, second pass hits the query cache): "
+          f"p50 {p50:.1f} ms, p95 {p95:.1f} ms, max {worst:.1f} ms")
+    p50, p95, worst = time_asks(kb, [q + f" ({i})" for i, q in enumerate(devset_questions())])
+    print(f"ask latency, every question new: p50 {p50:.1f} ms, p95 {p95:.1f} ms, max {worst:.1f} ms")
+    print(f"RSS {rss_mb():.0f} MB (peak {peak_rss_mb():.0f} MB)")
+
+
+# --- synthetic corpus ----------------------------------------------------------------------------
+
+PLACES = ["Thuận Thành", "Gia Bình", "Lương Tài", "Quế Võ", "Tiên Du", "Từ Sơn", "Yên Phong", "Bắc Ninh"]
+UNITS = ["Hà Mãn", "Trí Quả", "Xuân Lâm", "Song Hồ", "Gia Đông", "Thanh Khương", "Trạm Lộ", "Ninh Xá", "Mão Điền",
+         "An Bình", "Nguyệt Đức", "Đình Tổ", "Hoài Thượng", "Ngũ Thái", "Song Liễu", "Đại Đồng Thành"]
+TOPICS = ["chuyển đổi số", "xây dựng nông thôn mới", "bảo vệ môi trường", "an toàn giao thông", "phòng, chống ma túy",
+          "cải cách hành chính", "xây dựng văn hóa công sở", "phát triển kinh tế tập thể", "bảo hiểm xã hội",
+          "phòng, chống dịch bệnh", "khuyến học, khuyến tài", "dân vận khéo", "quốc phòng toàn dân"]
+TYPES = [("KẾ HOẠCH", "KH"), ("HƯỚNG DẪN", "HD"), ("CHỈ THỊ", "CT"), ("THÔNG BÁO", "TB"), ("BÁO CÁO", "BC")]
+ROMAN = ["I", "II", "III", "IV"]
+
+
+def sentence_pool() -> list[str]:
+    """Body sentences of the real plan and the samples, to recombine."""
+    samples = samples_module()
+    folder = samples.build_knowledge(Path(tempfile.mkdtemp()) / "k")
+    pool = []
+    for f in sorted(folder.iterdir()):
+        doc = parse_document(read_document(f), slug(f.stem), f.name)
+        for c in doc.chunks:
+            if c.kind == "body":
+                pool += [line.lstrip("-+ ").strip() for line in c.text.split("\n")[1:] if len(line) > 40]
+    return pool
+
+
+def synthetic_corpus(folder: Path, target_chunks: int, seed: int = 7) -> int:
+    """Write administrative-looking .txt documents totalling about `target_chunks` chunks."""
+    rng = random.Random(seed)
+    pool = sentence_pool()
+    folder.mkdir(parents=True, exist_ok=True)
+    per_doc = 4 * 4 + 4  # items + header, basis, recipients, signature
+    n_docs = max(1, target_chunks // per_doc)
+    for d in range(n_docs):
+        kind, code = rng.choice(TYPES)
+        topic, place, unit = rng.choice(TOPICS), rng.choice(PLACES), rng.choice(UNITS)
+        lines = [f"ĐẢNG ỦY XÃ {unit.upper()}", f"Số {d + 1}-{code}/ĐU",
+                 f"{place}, ngày {rng.randint(1, 28)} tháng {rng.randint(1, 12)} năm {rng.choice([2023, 2024, 2025])}",
+                 kind, f"Về việc thực hiện công tác {topic} năm {rng.choice([2024, 2025])} tại xã {unit}",
+                 f"- Căn cứ Kế hoạch số {rng.randint(1, 300)}-KH/TU của Ban Thường vụ Thị ủy về {topic};",
+                 f"Đảng ủy xã {unit} triển khai như sau:"]
+        for part in ROMAN:
+            lines.append(f"{part}. {rng.choice(['MỤC ĐÍCH, YÊU CẦU', 'NỘI DUNG', 'NHIỆM VỤ, GIẢI PHÁP', 'TỔ CHỨC THỰC HIỆN'])}")
+            for item in range(1, 5):
+                lines.append(f"{item}. {rng.choice(pool)[:90].rsplit(' ', 1)[0]} về {topic}")
+                for _ in range(rng.randint(1, 3)):
+                    lines.append(f"- {rng.choice(pool)} Thôn {rng.randint(1, 12)} xã {rng.choice(UNITS)} thực hiện "
+                                 f"xong trước ngày {rng.randint(1, 28)}/{rng.randint(1, 12)}/2025.")
+        lines += ["Nơi nhận:", "- Ban Thường vụ Thị ủy (báo cáo),", f"- Các chi bộ trực thuộc xã {unit},", "- Lưu VP.",
+                  "T/M ĐẢNG ỦY", "BÍ THƯ", f"{rng.choice(['Nguyễn', 'Trần', 'Lê', 'Phạm'])} Văn {rng.choice(['An', 'Bình', 'Cường', 'Dũng'])}"]
+        (folder / f"vb-{d:05d}.txt").write_text("\n\n".join(lines), encoding="utf-8")
+    return n_docs
+
+
+class QueryModelStandIn:
+    """Real MiniLM for questions; a deterministic pseudo-random unit vector per passage (same dimension)."""
+
+    def __init__(self):
+        self.real = load_embedder(DEFAULT_MODEL)._encoder
+        self.dimension = self.real.dimension
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        if len(texts) == 1:  # a question (builds always send batches)
+            return self.real.encode(texts)
+        out = np.empty((len(texts), self.dimension), dtype=np.float32)
+        for i, t in enumerate(texts):
+            seed = int.from_bytes(hashlib.blake2b(t.encode(), digest_size=8).digest(), "little")
+            out[i] = np.random.default_rng(seed).standard_normal(self.dimension)
+        return out
+
+
+def bench_synthetic(tmp: Path, target: int) -> None:
+    print(f"\n== synthetic corpus, ~{target} chunks")
+    t = time.perf_counter()
+    n_docs = synthetic_corpus(tmp / "syn" / "knowledge", target)
+    print(f"generated {n_docs} documents in {time.perf_counter() - t:.1f} s")
+
+    # Real passage-embedding throughput, measured on a sample of the synthetic chunks.
+    files = sorted((tmp / "syn" / "knowledge").iterdir())[:15]
+    chunks, docs = [], {}
+    for f in files:
+        parsed = parse_document(read_document(f), slug(f.stem), f.name)
+        docs[parsed.info.doc_id] = parsed.info
+        chunks += parsed.chunks
+    texts = [search_text(c, docs[c.doc_id]) for c in chunks]
+    embedder = load_embedder(DEFAULT_MODEL)
+    t = time.perf_counter()
+    embedder.encode_passages(texts)
+    embed_rate = len(texts) / (time.perf_counter() - t)
+    print(f"real model passage embedding: {embed_rate:.1f} chunks/s (sample of {len(texts)} chunks)")
+
+    register_model("bench-minilm-queries", QueryModelStandIn)
+    kb = KnowledgeBase(IndexConfig(tmp / "syn" / "knowledge", tmp / "syn" / "index", model="bench-minilm-queries"))
+    rss_before = rss_mb()
+    report = kb.build()
+    other_rate = report.chunks / report.seconds
+    print(f"build without real embedding: {report.chunks} chunks in {report.seconds:.1f} s = {other_rate:.0f} chunks/s "
+          f"(read, parse, tokens, BM25, FAISS, write)")
+    total = report.chunks / embed_rate + report.seconds
+    print(f"full build with the real model, extrapolated: {total / 60:.1f} min = {report.chunks / total:.1f} chunks/s")
+    t = time.perf_counter()
+    kb.build()
+    print(f"incremental rebuild, nothing changed: {time.perf_counter() - t:.2f} s")
+    (tmp / "syn" / "knowledge" / "vb-00000.txt").write_text(
+        (tmp / "syn" / "knowledge" / "vb-00000.txt").read_text(encoding="utf-8") + "\n\nBổ sung.", encoding="utf-8")
+    again = kb.build()
+    print(f"incremental rebuild, one file changed: {again.seconds:.1f} s (re-embedded {again.chunks_embedded} chunks)")
+    t = time.perf_counter()
+    KnowledgeBase(kb.config).load()
+    print(f"load index: {time.perf_counter() - t:.2f} s")
+    rng = random.Random(3)
+    pool = sentence_pool()
+    questions = [f"{q} ({i})" for i, q in enumerate(devset_questions())]
+    questions += [" ".join(rng.choice(pool).split()[:rng.randint(5, 12)]) + f" xã {rng.choice(UNITS)}" for _ in range(130)]
+    p50, p95, worst = time_asks(kb, questions)
+    print(f"ask latency at {report.chunks} chunks ({len(questions)} new questions, real query encoding): "
+          f"p50 {p50:.1f} ms, p95 {p95:.1f} ms, max {worst:.1f} ms")
+    print(f"RSS {rss_mb():.0f} MB (index in memory ~{rss_mb() - rss_before:.0f} MB over the loaded model; "
+          f"peak {peak_rss_mb():.0f} MB)")
+
+
+# --- dev set ----------------------------------------------------------------------------------
+
+def bench_devset(tmp: Path) -> None:
+    print("\n== dev set:", DEVSET.relative_to(ROOT))
+    folder = samples_module().build_knowledge(tmp / "dev" / "knowledge")
+    kb = KnowledgeBase(IndexConfig(folder, tmp / "dev" / "index"))
+    report = kb.build()
+    questions = load_devset(DEVSET)
+    kinds = {}
+    for q in questions:
+        kinds[q.type] = kinds.get(q.type, 0) + 1
+    print(f"{len(questions)} questions {kinds} over {report.documents} documents / {report.chunks} chunks")
+    for label, alpha in (("lexical only", 0.0), ("fused (default)", DEFAULT_FUSION.alpha), ("dense only", 1.0)):
+        scores = evaluate(kb, questions, replace(DEFAULT_FUSION, alpha=alpha))
+        print(f"{label:16} alpha={alpha:.2f}  {scores.line()}")
+    print("alpha sweep (hit@1 / hit@3):", "  ".join(
+        f"{a:.2f}: {s.hit_at_1:.3f}/{s.hit_at_3:.3f}"
+        for a in (0.0, 0.1, 0.2, 0.3, 0.5) for s in [evaluate(kb, questions, replace(DEFAULT_FUSION, alpha=a))]))
+    curve = calibrate(kb, questions, DEFAULT_FUSION, [0.2, 0.25, 0.3, 0.32, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7])
+    print("abstention accuracy by coverage threshold:", "  ".join(f"{t:.2f}: {a:.3f}" for t, a in curve))
+    tops = [(q, kb.search(q.question, 1)[0]) for q in questions]
+    worst_unans = max(h.coverage for q, h in tops if not q.answerable)
+    least_ans = min(h.coverage for q, h in tops if q.answerable)
+    print(f"top-hit coverage: highest among unanswerable {worst_unans:.3f}, lowest among answerable {least_ans:.3f}; "
+          f"threshold in use {DEFAULT_FUSION.min_coverage}")
+    fused = evaluate(kb, questions, DEFAULT_FUSION)
+    print("per question type (hit@3; unanswerable: share declined):",
+          "  ".join(f"{k}: {v:.3f}" for k, v in fused.by_type.items()))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--devset", action="store_true", help="only the dev-set numbers")
+    parser.add_argument("--synthetic", type=int, default=20000, help="synthetic corpus size in chunks (0 = skip)")
+    args = parser.parse_args()
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp_path = Path(tmp)
+        if args.devset:
+            bench_devset(tmp_path)
+            return 0
+        bench_real(tmp_path)
+        if args.synthetic:
+            bench_synthetic(tmp_path, args.synthetic)
+        bench_devset(tmp_path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
