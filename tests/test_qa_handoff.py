@@ -1,7 +1,9 @@
 """Questions the documents don't answer: hand-off to the board, the board's answer, FAQ reuse."""
 from __future__ import annotations
 
+import asyncio
 import re
+import time
 
 from sqlalchemy import select
 
@@ -20,6 +22,16 @@ def rows(h, model, **where):
         return list(s.scalars(q))
 
 
+async def eventually(fetch, timeout: float = 10.0):
+    """The value of fetch() once it is truthy (the bot records notices right after sending them)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = fetch()
+        if value or time.monotonic() > deadline:
+            return value
+        await asyncio.sleep(0.02)
+
+
 async def ask_unanswerable(h, u, text=UNANSWERABLE):
     """Ask, wait for the asker's reply and the admin's notice; return (reply, notice, qid)."""
     mark = await u.send(text)
@@ -27,6 +39,7 @@ async def ask_unanswerable(h, u, text=UNANSWERABLE):
     notice = await h.tg.wait_for(lambda c: c.chat_id == h.admin.id and "Câu hỏi mới" in c.text,
                                  mark)
     qid = int(re.search(r"Câu hỏi mới số (\d+)", notice.text).group(1))
+    assert await eventually(lambda: rows(h, QuestionNotice, question_id=qid))
     return reply, notice, qid
 
 
@@ -152,3 +165,18 @@ async def test_undeliverable_answer_is_reported_to_the_admin(bot_sqlite):
     confirm = await h.admin.reply(f"/traloi {qid} Nội dung trả lời")
     assert "không gửi được" in confirm.text
     assert rows(h, Question, id=qid)[0].status == "board"
+
+
+async def test_long_question_full_of_markup_still_reaches_the_board(bot_sqlite):
+    h = bot_sqlite
+    u = await h.member()
+    text = ("Phụ cấp <&> hàng tháng " * 300)[:4000]
+    _, notice, qid = await ask_unanswerable(h, u, text)
+    assert len(notice.text) <= 4096 and "&lt;&amp;&gt;" in notice.text
+    mark = await h.admin.send(f"/traloi {qid} " + "Trả lời <&> " * 240)
+    parts = []
+    while not parts or "📄 Ban Tuyên giáo Thị ủy" not in parts[-1].text:
+        parts.append(await h.tg.wait_for(lambda c: c.chat_id == u.id and c not in parts, mark))
+    assert all(len(p.text) <= 4096 for p in parts)
+    assert parts[0].text.startswith("📨 <b>Ban Tuyên giáo trả lời câu hỏi của bạn:</b>")
+    assert "<&>" not in "".join(p.text for p in parts)

@@ -50,6 +50,16 @@ def _short(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+def esc_short(text: str, limit: int) -> str:
+    """Escape, shortened so that the *escaped* text fits `limit` (escaping can grow it 5×)."""
+    size = limit
+    out = esc(_short(text, size))
+    while len(out) > limit:
+        size = int(size * 0.8)
+        out = esc(_short(text, size))
+    return out
+
+
 def _day(d) -> str:
     return d.strftime("%d/%m/%Y")
 
@@ -66,7 +76,7 @@ async def _ask(update: Update, context: LoaContext, text: str) -> None:
         await reply_html(update, blocks, answer_markup(result.question_id, True))
     elif result.status == Q_ANSWERED_BY_FAQ:
         faq = result.faq
-        blocks = [T.FAQ_HEADER.format(question=esc(_short(faq.question, 300))),
+        blocks = [T.FAQ_HEADER.format(question=esc_short(faq.question, 300)),
                   T.FAQ_BODY.format(answer=esc(faq.answer)),
                   T.FAQ_CITATION.format(date=_day(faq.answered_on))] + note
         await reply_html(update, blocks, answer_markup(result.question_id, False))
@@ -82,9 +92,9 @@ async def _hand_off(update: Update, context: LoaContext, result: QuestionResult)
         return
     text = T.NOT_FOUND if notice.chat_ids else T.NOT_FOUND_NO_ADMIN
     await reply_html(update, text.format(id=result.question_id))
-    body = T.NOTICE.format(id=notice.question_id, name=esc(notice.asker_name),
-                           unit=esc(notice.unit_name or T.NOTICE_NO_UNIT),
-                           question=esc(_short(notice.question, NOTICE_QUESTION_CHARS)))
+    body = T.NOTICE.format(id=notice.question_id, name=esc_short(notice.asker_name, 200),
+                           unit=esc_short(notice.unit_name or T.NOTICE_NO_UNIT, 200),
+                           question=esc_short(notice.question, NOTICE_QUESTION_CHARS))
     sent: list[tuple[int, int]] = []
     for chat_id in notice.chat_ids:
         try:
@@ -155,10 +165,11 @@ async def on_section(update: Update, context: LoaContext) -> None:
 async def _deliver(update: Update, context: LoaContext, question_id: int, text: str) -> None:
     loa = context.loa
     ans = loa.questions.answer(update.effective_user.id, question_id, text)
-    body = T.BOARD_ANSWER.format(question=esc(_short(ans.question, DELIVERY_QUESTION_CHARS)),
-                                 answer=esc(ans.answer), date=_day(ans.answered_on))
+    blocks = [T.BOARD_ANSWER.format(question=esc_short(ans.question, DELIVERY_QUESTION_CHARS)),
+              esc(ans.answer), T.FAQ_CITATION.format(date=_day(ans.answered_on))]
     try:
-        await context.bot.send_message(ans.asker_chat_id, body, parse_mode=ParseMode.HTML)
+        for text in pack_html(blocks):
+            await context.bot.send_message(ans.asker_chat_id, text, parse_mode=ParseMode.HTML)
         confirm = T.ANSWER_SENT
     except (Forbidden, BadRequest) as e:
         log.info("answer to question %s not delivered: %s", question_id, e)
@@ -192,7 +203,7 @@ async def open_questions(update: Update, context: LoaContext) -> None:
     blocks = [T.OPEN_HEADER.format(count=total)]
     blocks += [T.OPEN_LINE.format(id=q.id, date=q.asked_at.astimezone(tz).strftime("%d/%m %H:%M"),
                                   name=esc(q.asker_name), unit=esc(q.unit_name or T.NOTICE_NO_UNIT),
-                                  question=esc(_short(q.text, 300)))
+                                  question=esc_short(q.text, 300))
                for q in items]
     if total > len(items):
         blocks.append(T.OPEN_MORE.format(more=total - len(items)))
@@ -314,11 +325,11 @@ async def on_inline(update: Update, context: LoaContext) -> None:
     passages = await loa.questions.passages(query, 5)
     if not passages:
         results = [_article("none:" + query, T.INLINE_NONE_TITLE, T.INLINE_NONE_DESC,
-                            T.INLINE_NONE_TEXT.format(query=esc(_short(query, 300))))]
+                            T.INLINE_NONE_TEXT.format(query=esc_short(query, 300)))]
     else:
         results = []
         for p in passages:
-            quote = esc(_short(p.text, INLINE_TEXT_CHARS - 400))
+            quote = esc_short(p.text, INLINE_TEXT_CHARS - 400)
             body = T.PASSAGE.format(section=esc(_short(p.section, 200)), text=quote,
                                     citation=esc(_short(T.CITATION.format(
                                         document=p.document, section=p.section), 200)))

@@ -67,12 +67,7 @@ ANSWER_TOO_LONG = "Nội dung trả lời dài {length} ký tự; vui lòng rút
 QUESTION_NOT_FOUND = "Không có câu hỏi số {id}. Xem các câu hỏi đang chờ: /cauhoi"
 ALREADY_ANSWERED = "Câu hỏi số {id} đã được trả lời ngày {date}:\n<blockquote>{answer}</blockquote>"
 NOT_A_HANDOFF = "Câu hỏi số {id} đã được trả lời từ văn bản, không cần Ban Tuyên giáo trả lời."
-BOARD_ANSWER = (
-    "📨 <b>Ban Tuyên giáo trả lời câu hỏi của bạn:</b>\n"
-    "<i>{question}</i>\n\n"
-    "{answer}\n\n"
-    "📄 Ban Tuyên giáo Thị ủy (trả lời ngày {date})"
-)
+BOARD_ANSWER = "📨 <b>Ban Tuyên giáo trả lời câu hỏi của bạn:</b>\n<i>{question}</i>"
 ANSWER_SENT = "✅ Đã gửi câu trả lời câu hỏi số {id} cho {name}."
 ANSWER_NOT_DELIVERED = (
     "⚠️ Đã lưu câu trả lời câu hỏi số {id}, nhưng không gửi được cho {name} "
