@@ -518,11 +518,11 @@ class ReportsService:
     # ------------------------------------------------------------ entry
     def draft_quick(self, telegram_id: int, text: str) -> DraftView:
         """Validate a quick line from a member and keep it as a draft awaiting ✅."""
-        self.reporter(telegram_id)
-        return self.create_draft(telegram_id, self.parse(text))
-
-    def create_draft(self, telegram_id: int, report: ParsedReport) -> DraftView:
         member = self.reporter(telegram_id)
+        return self.create_draft(telegram_id, self.parse(text), member)
+
+    def create_draft(self, telegram_id: int, report: ParsedReport, member=None) -> DraftView:
+        member = member or self.reporter(telegram_id)
         if len(report.photos) > MAX_PHOTOS:
             report = ParsedReport(**{**asdict(report), "photos": report.photos[:MAX_PHOTOS]})
         with self.db.session() as s:
@@ -535,18 +535,17 @@ class ReportsService:
 
     def confirm(self, telegram_id: int, draft_id: int, force: bool = False) -> Confirmation:
         """Save a draft as a report exactly once; only its author can, and a repeat saves nothing."""
-        member = self.members.get(telegram_id)
         try:
             with self.db.session() as s:
                 d = s.scalar(self._lock(select(ReportDraft).where(ReportDraft.id == draft_id)))
-                if d is None or member is None or d.member_id != member.id:
+                m = s.scalar(select(Member).where(Member.telegram_id == telegram_id))
+                if d is None or m is None or d.member_id != m.id:
                     raise NotFound(T.DRAFT_NOT_FOUND)
                 if d.status == DRAFT_SAVED:
                     r = s.scalar(select(Report).where(Report.draft_id == d.id))
                     return Confirmation(CONFIRM_ALREADY, d.id, _view(r) if r else None)
                 if d.status == DRAFT_CANCELLED:
                     return Confirmation(CONFIRM_CANCELLED, d.id)
-                m = s.get(Member, member.id)
                 if not m.active:
                     raise NotAllowed(TC.DEACTIVATED)
                 parsed = ParsedReport.from_payload(d.payload)
@@ -563,8 +562,6 @@ class ReportsService:
                 s.add(ReportAudit(report_id=r.id, member_id=m.id, action="create", before=None,
                                   after=_snapshot(r)))
                 d.status = DRAFT_SAVED
-                s.flush()
-                s.refresh(r)
                 return Confirmation(CONFIRM_SAVED, d.id, _view(r))
         except IntegrityError:
             # A concurrent press won the unique draft_id: report what it saved.
