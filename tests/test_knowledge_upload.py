@@ -178,3 +178,19 @@ async def test_unreadable_files_are_reported_and_the_index_keeps_serving(board):
 ])
 def test_file_names_are_sanitised(raw, expected):
     assert safe_name(raw) == expected
+
+
+async def test_index_rebuilt_by_another_process_is_picked_up(board):
+    """`loa index` run in a shell swaps the index folder; the running bot answers from it."""
+    import asyncio
+
+    from indexer import KnowledgeBase
+    h = board
+    u = await h.member()
+    md = (FIXTURES / "quy-che-cung-cap-thong-tin.md").read_bytes()
+    (h.loa.kb.config.knowledge_dir / "quy-che-cung-cap-thong-tin.md").write_bytes(md)
+    other = KnowledgeBase(h.loa.kb.config)  # another process's view of the same folders
+    await asyncio.to_thread(other.build)
+    answer = await u.reply("thong tin ve vu viec nhay cam duoc cung cap khi nao")
+    assert "sau khi có ý kiến của Thường trực Thị ủy" in answer.text
+    assert "📄 Quy chế số 05-QC/TU" in answer.text
