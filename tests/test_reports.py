@@ -344,3 +344,28 @@ async def test_edit_with_invalid_line_keeps_report_and_waits(bot_sqlite):
     reply = await u.reply("/huy")
     assert "thôi sửa" in reply.text
     assert count(h, ReportAudit) == 1
+
+
+# ---------------------------------------------------------------- hostile input
+async def test_hostile_text_is_escaped_cleaned_and_bounded(bot_sqlite):
+    h = bot_sqlite
+    u = await h.member(UNIT, reporter=True)
+    limit = h.loa.settings.report_content_max
+    # Markup and entities are shown as typed and stored as typed; NUL and zero-width-only refused.
+    content = "<b>Họp</b> & <a href='x'>tổ</a> 'dân' \"phố\"; DROP TABLE reports; --"
+    done = await quick(h, u, f"hôm nay | Hội nghị | {content} | 12 | 😀 ghi\x00 chú")
+    assert "&lt;b&gt;Họp&lt;/b&gt; &amp; &lt;a href='x'&gt;" in done.text
+    [r] = stored(h)
+    assert r.content == content and r.note == "😀 ghi chú"
+    for line in ("hôm nay | Hội nghị | \u200b\u200b | 12", "hôm nay | Hội nghị | \x00 | 12"):
+        assert "<b>Nội dung</b> đang để trống" in (await u.reply("/baocao " + line)).text
+    huge = await u.reply("/baocao hôm nay | Hội nghị | " + "a" * 10_000 + " | 5")
+    assert "<b>Nội dung</b> dài 10000 ký tự" in huge.text
+    # The longest allowed content, all characters that grow when escaped, still confirms.
+    worst = "&<a" * (limit // 3)
+    preview = await u.reply(f"/baocao hôm nay | Khác | {worst} | 5 | " + "&b" * (limit // 2))
+    mark = await u.press(preview, "Lưu")
+    confirmation = await saved_message(h, u, mark)
+    assert len(confirmation.text) <= 4096
+    assert len(stored(h)) == 2 and stored(h)[1].content == worst
+    assert h.tg.sent(chat_id=u.id, since=mark)[-1].text == confirmation.text  # no error after it

@@ -40,13 +40,26 @@ _EDIT_KEY = "report_edit"
 
 
 # ---------------------------------------------------------------- rendering
+def clip(text: str, budget: int) -> str:
+    """Escape `text`, cut so the escaped form fits `budget` (never inside an entity)."""
+    out, used = [], 0
+    for ch in text:
+        e = esc(ch)
+        if used + len(e) > budget - 1:
+            out.append("…")
+            break
+        out.append(e)
+        used += len(e)
+    return "".join(out)
+
+
 def render(report: ParsedReport, unit_name: str) -> str:
-    """A report as an HTML block (every user string escaped)."""
-    text = T.REPORT_BLOCK.format(unit=esc(unit_name), date=fmt_date(report.activity_date),
-                                 form=esc(report.form), content=esc(report.content),
+    """A report as an HTML block (user strings escaped and clipped so one message holds it)."""
+    text = T.REPORT_BLOCK.format(unit=clip(unit_name, 200), date=fmt_date(report.activity_date),
+                                 form=clip(report.form, 200), content=clip(report.content, 1800),
                                  participants=report.participants)
     if report.note:
-        text += T.REPORT_NOTE.format(note=esc(report.note))
+        text += T.REPORT_NOTE.format(note=clip(report.note, 900))
     if report.photos:
         text += T.REPORT_PHOTOS.format(count=len(report.photos))
     return text
@@ -372,7 +385,7 @@ async def edit_start(update: Update, context: LoaContext) -> int | None:
     context.user_data.pop(_DRAFT_KEY, None)
     context.user_data[_EDIT_KEY] = r.id
     await update.effective_chat.send_message(
-        T.EDIT_PROMPT.format(id=r.id, line=esc(quick_line(r.parsed, command=False))),
+        T.EDIT_PROMPT.format(id=r.id, line=clip(quick_line(r.parsed, command=False), 3000)),
         parse_mode=ParseMode.HTML)
     await q.answer()
     return EDIT
