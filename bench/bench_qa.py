@@ -133,7 +133,8 @@ async def main(args) -> None:
     print(f"index: {report.documents} documents, {report.chunks} chunks, "
           f"built in {time.perf_counter() - t0:.1f}s")
     db_url = args.db or f"sqlite:///{tmp / 'bench.db'}"
-    settings = make_settings(db_url, kb, flood_limit=10_000)
+    settings = make_settings(db_url, kb, flood_limit=10_000,
+                             extra={"concurrent_updates": args.concurrency})
     tg = await FakeTelegram(send_latency=args.latency).start()
     h = await start_harness(settings, kb, tg=tg)
     try:
@@ -168,7 +169,7 @@ async def main(args) -> None:
         n = len(latencies)
         print(f"users: {args.users}, questions each: {args.rounds}, send latency: "
               f"{args.latency * 1000:.0f} ms, database: {h.loa.db.backend}, "
-              f"concurrent updates: {settings.extra.get('concurrent_updates', 16)}")
+              f"concurrent updates: {args.concurrency}")
         print(f"replies: {n} in {wall:.2f}s -> {n / wall:.1f} replies/s")
         print(f"update -> first reply: p50 {statistics.median(latencies) * 1000:.0f} ms, "
               f"p95 {pct(latencies, 95) * 1000:.0f} ms, max {max(latencies) * 1000:.0f} ms")
@@ -189,5 +190,7 @@ if __name__ == "__main__":
     p.add_argument("--users", type=int, default=200)
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--latency", type=float, default=0.1, help="seconds per send* at the fake server")
+    p.add_argument("--concurrency", type=int, default=16,
+                   help="updates handled at once (PTB concurrent_updates; the bot's default is 16)")
     p.add_argument("--db", default="", help="database URL (default: SQLite in a temp folder)")
     asyncio.run(main(p.parse_args()))

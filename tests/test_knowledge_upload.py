@@ -194,3 +194,21 @@ async def test_index_rebuilt_by_another_process_is_picked_up(board):
     answer = await u.reply("thong tin ve vu viec nhay cam duoc cung cap khi nao")
     assert "sau khi có ý kiến của Thường trực Thị ủy" in answer.text
     assert "📄 Quy chế số 05-QC/TU" in answer.text
+
+
+async def test_full_section_of_a_replaced_document_is_not_mixed_up(board):
+    h = board
+    u = await h.member()
+    answer = await u.reply("nhiệm vụ của Trung tâm Văn hóa, Thể thao và Truyền thông thị xã")
+    assert "4. Trung tâm Văn hóa" in answer.text
+    plan = next(p for p in h.loa.kb.config.knowledge_dir.iterdir() if p.suffix == ".txt")
+    text = plan.read_text(encoding="utf-8")
+    head, tail = text.split("4. Trung tâm Văn hóa, Thể thao và Truyền thông thị xã", 1)
+    shorter = "2. Các tổ chức đảng\n\n- Quán triệt kế hoạch này.\n\n" + head + "Nơi nhận:" + \
+        tail.split("Nơi nhận:", 1)[1]
+    summary = await upload(h, h.admin, plan.name, shorter.encode())
+    assert T.UPLOAD_ACTION_REPLACED in summary.text
+    mark = await u.press(answer, T.BTN_SECTION)
+    ack = h.tg.sent(method="answerCallbackQuery", since=mark)[0]
+    assert ack.params.get("text") == T.SECTION_GONE
+    assert h.tg.sent(u.id, "sendMessage", since=mark) == []

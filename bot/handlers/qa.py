@@ -154,7 +154,8 @@ async def on_rate(update: Update, context: LoaContext) -> None:
 async def on_section(update: Update, context: LoaContext) -> None:
     """"📄 Toàn văn mục": send the whole section the answer was quoted from."""
     q = update.callback_query
-    sec = context.loa.questions.section_of(update.effective_user.id, _qid(q.data))
+    shown = getattr(q.message, "text", None)  # None when the message is too old to read
+    sec = context.loa.questions.section_of(update.effective_user.id, _qid(q.data), shown)
     await q.answer()
     blocks = [T.SECTION_HEADER.format(document=esc(sec.document), section=esc(sec.section))]
     blocks += [esc(line) for line in sec.text.splitlines() if line.strip()]

@@ -296,8 +296,12 @@ class QuestionsService:
         if not done:
             raise NotFound(T.QUESTION_NOT_YOURS)
 
-    def section_of(self, telegram_id: int, question_id: int) -> SectionText:
-        """The whole section the answer to the asker's question was quoted from."""
+    def section_of(self, telegram_id: int, question_id: int, shown: str | None = None) -> SectionText:
+        """The whole section the answer to the asker's question was quoted from.
+
+        `shown` is the answer message as the user sees it: chunk ids are positions, so after the
+        document is replaced the same id may name another section — then we say it is gone.
+        """
         with self.db.session() as s:
             q = s.get(Question, question_id)
             if q is None or q.telegram_id != telegram_id:
@@ -311,6 +315,8 @@ class QuestionsService:
             sec = self.kb.section(chunk_id)
         except IndexerError as e:
             raise NotFound(T.SECTION_GONE) from e
+        if shown is not None and _plain(sec.path) not in _plain(shown):
+            raise NotFound(T.SECTION_GONE)
         return SectionText(sec.doc.display, sec.path, sec.text)
 
     # -------------------------------------------------------------- the board
@@ -425,7 +431,11 @@ class QuestionsService:
         choice = next((d for d in self.documents() if d.key == key), None)
         if choice is None:
             raise NotFound(T.KP_DOC_GONE)
-        points = self.kb.keypoints(choice.doc_id)
+        from indexer import IndexerError
+        try:
+            points = self.kb.keypoints(choice.doc_id)
+        except IndexerError as e:
+            raise NotFound(T.KP_DOC_GONE) from e
         pages: list[list[tuple[int, str, str]]] = []
         current: list[tuple[int, str, str]] = []
         size = 0
@@ -470,6 +480,13 @@ def _passages(answer) -> list[Passage]:
     if not out and answer.hits:
         out.append(_passage(answer.hits[0]))
     return out
+
+
+def _plain(text: str) -> str:
+    """Text without tags or entities, folded and with single spaces (for comparing)."""
+    import html
+    import re
+    return " ".join(fold(html.unescape(re.sub(r"<[^>]+>", "", text))).split())
 
 
 def _esc(text: str) -> str:
