@@ -194,6 +194,7 @@ class KnowledgeBase:
         self._snapshot: _Snapshot | None = None
         self._lock = threading.Lock()  # guards loading and swapping the snapshot
         self._build_lock = threading.Lock()
+        self._first_load = threading.Lock()
         self._failed_build_id: str | None = None
 
     # --- loading ---------------------------------------------------------------------------
@@ -240,11 +241,10 @@ class KnowledgeBase:
     def _current(self) -> _Snapshot:
         snapshot = self._snapshot
         if snapshot is None:
-            with self._lock:
-                snapshot = self._snapshot
-            if snapshot is None:
-                self.load()
-                snapshot = self._snapshot
+            with self._first_load:  # several first questions at once load the index once
+                if self._snapshot is None:
+                    self.load()
+            snapshot = self._snapshot
         assert snapshot is not None
         return snapshot
 
@@ -347,7 +347,8 @@ class KnowledgeBase:
                     old_rows.setdefault(c.doc_id, []).append(i)
             old_docs = {d.doc_id: d for d in old.documents} if old else {}
 
-            files = sorted((p for p in cfg.knowledge_dir.rglob("*") if is_candidate(p)),
+            files = sorted((p for p in cfg.knowledge_dir.rglob("*")
+                            if is_candidate(p) and not _hidden(p.relative_to(cfg.knowledge_dir))),
                            key=lambda p: p.relative_to(cfg.knowledge_dir).as_posix())
             ids = _doc_ids(files)
             documents: list[DocumentInfo] = []
@@ -364,6 +365,7 @@ class KnowledgeBase:
                     report.errors.append((name, f"cannot open: {exc.strerror or exc}"))
                     continue
                 sha = hashlib.sha256(data).hexdigest()
+                first = len(chunks)
                 entry = old_files.get(name)
                 if old and entry and entry["sha256"] == sha and entry["doc_id"] == doc_id and doc_id in old_docs:
                     rows = old_rows.get(doc_id, [])
@@ -386,8 +388,7 @@ class KnowledgeBase:
                     chunks.extend(parsed.chunks)
                     vectors.extend([None] * len(parsed.chunks))
                     report.files_indexed.append(name)
-                entries[name] = {"sha256": sha, "size": len(data), "doc_id": doc_id,
-                                 "chunks": sum(1 for c in chunks if c.doc_id == doc_id)}
+                entries[name] = {"sha256": sha, "size": len(data), "doc_id": doc_id, "chunks": len(chunks) - first}
             report.files_removed = sorted(set(old_files) - set(entries)) if old else []
             report.documents, report.chunks = len(documents), len(chunks)
 
@@ -396,14 +397,15 @@ class KnowledgeBase:
                 report.build_id = old.build_id
             else:
                 docs_by_id = {d.doc_id: d for d in documents}
+                texts = [search_text(c, docs_by_id.get(c.doc_id)) for c in chunks]
                 todo = [i for i, v in enumerate(vectors) if v is None]
-                fresh = embedder.encode_passages([search_text(chunks[i], docs_by_id.get(chunks[i].doc_id)) for i in todo])
+                fresh = embedder.encode_passages([texts[i] for i in todo])
                 for j, i in enumerate(todo):
                     vectors[i] = fresh[j]
                 report.chunks_embedded = len(todo)
                 matrix = (np.vstack(vectors).astype(np.float32) if vectors
                           else np.zeros((0, embedder.dimension), dtype=np.float32))
-                lexical = LexicalIndex.build([terms(search_text(c, docs_by_id.get(c.doc_id))) for c in chunks])
+                lexical = LexicalIndex.build([terms(t) for t in texts])
                 build_id = new_build_id()
                 manifest = {
                     "format": FORMAT_VERSION,
@@ -434,6 +436,10 @@ def _mismatch(manifest: dict, cfg: IndexConfig) -> str | None:
         return (f"was built with passage prefix {manifest.get('passage_prefix', '')!r}, "
                 f"configured prefix is {cfg.passage_prefix!r}")
     return None
+
+
+def _hidden(relative: Path) -> bool:
+    return any(part.startswith(".") for part in relative.parts)
 
 
 def _doc_ids(files: list[Path]) -> dict[Path, str]:

@@ -47,10 +47,16 @@ class StoredIndex:
         return self.manifest["build_id"]
 
     def vectors(self) -> np.ndarray:
-        n = self.faiss_index.ntotal
+        """The stored vectors as an (n, d) array; a view on the FAISS index's memory, not a copy."""
+        import faiss
+
+        n, d = self.faiss_index.ntotal, int(self.manifest["dimension"])
         if n == 0:
-            return np.zeros((0, self.manifest["dimension"]), dtype=np.float32)
-        return self.faiss_index.reconstruct_n(0, n)
+            return np.zeros((0, d), dtype=np.float32)
+        try:
+            return faiss.rev_swig_ptr(self.faiss_index.get_xb(), n * d).reshape(n, d)
+        except AttributeError:
+            return self.faiss_index.reconstruct_n(0, n)
 
 
 def new_build_id() -> str:

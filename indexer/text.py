@@ -22,7 +22,7 @@ _VOWELS = set("aeiouy")
 _PAIR_HINT = re.compile(
     r"[oòóỏõọuùúủũụ][aàáảãạeèéẻẽẹyỳýỷỹỵ]", re.IGNORECASE
 )
-_WORD = re.compile(r"\w+")
+_PAIR_WORD = re.compile(r"\w*" + _PAIR_HINT.pattern + r"\w*", re.IGNORECASE)
 
 
 def nfc(s: str) -> str:
@@ -79,7 +79,7 @@ def normalize(s: str) -> str:
     s = nfc(s)
     if not _PAIR_HINT.search(s):
         return s
-    return _WORD.sub(lambda m: _normalize_syllable(m.group(0)) if _PAIR_HINT.search(m.group(0)) else m.group(0), s)
+    return _PAIR_WORD.sub(lambda m: _normalize_syllable(m.group(0)), s)
 
 
 def _fold_table() -> dict[int, str]:
@@ -191,41 +191,66 @@ ABBREVIATIONS: tuple[tuple[tuple[str, ...], tuple[str, ...], bool], ...] = (
     (("MXH",), ("mạng xã hội",), True),
 )
 
-_NOT_WORD = r"(?<![0-9A-Za-zÀ-ỹĐđ])", r"(?![0-9A-Za-zÀ-ỹĐđ])"
+_ABBR_WORD = re.compile(r"[0-9A-Za-zÀ-ỹĐđ]+")
 
 
-def _form_pattern(form: str) -> str:
-    words = re.split(r"[\s,\-–]+", form.strip())
-    return r"[\s,\-–]+".join(re.escape(w) for w in words if w)
-
-
-def _build_abbreviation_patterns():
-    upper: list[tuple[str, int]] = []   # matched on the NFC text, case-sensitive
-    folded: list[tuple[str, int]] = []  # matched on the folded text
-    full: list[tuple[str, int]] = []    # full forms, matched on the folded text
+def _build_abbreviation_maps():
+    """Word-sequence lookups: abbreviations (case-sensitive when ambiguous) and folded full forms."""
+    exact: dict[tuple[str, ...], int] = {}  # original spelling, e.g. ("TU",)
+    folded: dict[tuple[str, ...], int] = {}  # folded spelling, e.g. ("ct", "xh")
+    full: dict[tuple[str, ...], int] = {}
     for idx, (abbrs, fulls, safe) in enumerate(ABBREVIATIONS):
         for a in abbrs:
-            (folded if safe else upper).append((_form_pattern(fold(a) if safe else a), idx))
+            words = tuple(_ABBR_WORD.findall(a))
+            if safe:
+                folded[tuple(fold(w) for w in words)] = idx
+            else:
+                exact[words] = idx
         for f in fulls:
-            full.append((_form_pattern(fold(f)), idx))
-
-    def compile_(items):
-        items = sorted(items, key=lambda t: -len(t[0]))
-        groups = "|".join(f"(?P<g{n}>{p})" for n, (p, _) in enumerate(items))
-        return re.compile(_NOT_WORD[0] + f"(?:{groups})" + _NOT_WORD[1]), [i for _, i in items]
-
-    return compile_(upper), compile_(folded), compile_(full)
+            full[tuple(fold(w) for w in _ABBR_WORD.findall(f))] = idx
+    return exact, folded, full
 
 
-(_ABBR_UPPER, _ABBR_UPPER_IDX), (_ABBR_FOLDED, _ABBR_FOLDED_IDX), (_FULL, _FULL_IDX) = _build_abbreviation_patterns()
+_ABBR_EXACT, _ABBR_FOLDED, _ABBR_FULL = _build_abbreviation_maps()
 
 
-def _matches(pattern: re.Pattern[str], index: list[int], text: str) -> list[int]:
+def _starts(mapping: dict[tuple[str, ...], int]) -> dict[str, list[int]]:
+    out: dict[str, set[int]] = {}
+    for key in mapping:
+        out.setdefault(key[0], set()).add(len(key))
+    return {k: sorted(v, reverse=True) for k, v in out.items()}
+
+
+_START_EXACT, _START_FOLDED, _START_FULL = _starts(_ABBR_EXACT), _starts(_ABBR_FOLDED), _starts(_ABBR_FULL)
+
+
+def _scan(words: list[str], folded: list[str], abbreviations: bool) -> list[int]:
+    """Longest-first, non-overlapping matches over the word sequence."""
     found = []
-    for m in pattern.finditer(text):
-        group = m.lastgroup
-        if group:
-            found.append(index[int(group[1:])])
+    i, n = 0, len(words)
+    while i < n:
+        idx = None
+        size = 1
+        if abbreviations:
+            for size in _START_FOLDED.get(folded[i], ()):
+                idx = _ABBR_FOLDED.get(tuple(folded[i : i + size]))
+                if idx is not None:
+                    break
+            if idx is None:
+                for size in _START_EXACT.get(words[i], ()):
+                    idx = _ABBR_EXACT.get(tuple(words[i : i + size]))
+                    if idx is not None:
+                        break
+        else:
+            for size in _START_FULL.get(folded[i], ()):
+                idx = _ABBR_FULL.get(tuple(folded[i : i + size]))
+                if idx is not None:
+                    break
+        if idx is not None:
+            found.append(idx)
+            i += size
+        else:
+            i += 1
     return found
 
 
@@ -235,14 +260,17 @@ def expand_abbreviations(s: str) -> str:
     Both directions, so "MTTQ" and "Mặt trận Tổ quốc" share search terms whichever way a text is spelled.
     """
     text = nfc(s)
-    folded = fold(text)
+    words = _ABBR_WORD.findall(text)
+    folded = _ABBR_WORD.findall(fold(text))
+    if len(folded) != len(words):  # folding changed a word boundary (rare symbols): word by word
+        folded = [fold(w) for w in words]
     extra: list[str] = []
     seen: set[tuple[int, bool]] = set()
-    for idx in _matches(_ABBR_UPPER, _ABBR_UPPER_IDX, text) + _matches(_ABBR_FOLDED, _ABBR_FOLDED_IDX, folded):
+    for idx in _scan(words, folded, abbreviations=True):
         if (idx, True) not in seen:
             seen.add((idx, True))
             extra.extend(ABBREVIATIONS[idx][1])
-    for idx in _matches(_FULL, _FULL_IDX, folded):
+    for idx in _scan(words, folded, abbreviations=False):
         if (idx, False) not in seen:
             seen.add((idx, False))
             extra.append(ABBREVIATIONS[idx][0][0])
