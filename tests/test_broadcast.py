@@ -15,7 +15,7 @@ from bot.db.models import Broadcast, Delivery, Member, Unit, utcnow
 from bot.services.broadcasts import Draft
 from tests.conftest import ADMIN_ID, make_settings, start_harness, stop_harness
 
-FAST = {"broadcast_rate": 200.0, "broadcast_in_flight": 8,
+FAST = {"broadcast_rate": 200.0, "broadcast_in_flight": 16,
         "extra": {"broadcast_poll": 0.2, "broadcast_backoff": 0.1}}
 
 

@@ -43,17 +43,21 @@ outcome exceptions below.
 from __future__ import annotations
 
 import asyncio
+import collections
+import functools
 import logging
 import math
 import os
 import secrets
 import socket
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Awaitable, Callable, Protocol
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, bindparam, or_, select, update
+from sqlalchemy.orm import Session
 
 from bot.config import Settings
 from bot.db import Database
@@ -122,29 +126,40 @@ class Sender(Protocol):
 
 # ---------------------------------------------------------------- the limiter
 class RateLimiter:
-    """Strict start-time spacing: consecutive starts are at least 1/rate seconds apart.
+    """Strict limiter: starts on an evenly spaced grid, and never more than `rate` in any
+    one-second window.
 
-    The next slot is computed from the *actual* previous start, so a late wake-up never lets
-    two starts bunch together, and any half-open one-second window holds at most `rate`
-    starts. `pause()` (a 429) holds every start until the pause is over.
+    Slots are 1/rate apart. A start that wakes up a little late keeps the grid (so event-loop
+    lateness does not eat the rate), but two starts are never closer than half a slot, and a
+    start later than half a slot does not earn a catch-up burst. On top of the grid, a sliding
+    window of the last `floor(rate)` start times holds the hard limit (with a 5 % margin for
+    network jitter): no window of one second ever sees more than `rate` starts.
+    `pause()` (a 429) holds every start until the pause is over.
     """
 
     def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic):
         if rate <= 0:
             raise ValueError("rate must be positive")
         self.interval = 1.0 / rate
+        self.cap = max(1, int(rate))
+        self.window = self.cap / rate * 1.05
         self.clock = clock
+        self.recent: collections.deque[float] = collections.deque(maxlen=self.cap)
         self.next_at = 0.0
         self.resume_at = 0.0
 
     def delay(self) -> float:
         """Seconds until a start is allowed (0 if now)."""
-        return max(0.0, max(self.next_at, self.resume_at) - self.clock())
+        at = max(self.next_at, self.resume_at)
+        if len(self.recent) == self.cap:
+            at = max(at, self.recent[0] + self.window)
+        return max(0.0, at - self.clock())
 
     def take(self) -> float:
         """Record a start now (the caller checked `delay()` is 0); returns its time."""
         now = self.clock()
-        self.next_at = now + self.interval
+        self.next_at = max(self.next_at + self.interval, now + self.interval / 2)
+        self.recent.append(now)
         return now
 
     async def acquire(self) -> float:
@@ -221,7 +236,14 @@ class DeliveryWorker:
         self._chat_next: dict[int, float] = {}
         self._content: dict[int, Content] = {}
         self._rr = 0
-        self._wake: asyncio.Event | None = None
+        self._kick: asyncio.Event | None = None
+        self._ready: asyncio.Event | None = None
+        self._stop_ev: asyncio.Event | None = None
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="loa-delivery-db")
+        self._results: list[tuple] = []      # finished sends waiting to be recorded
+        self._recording: list[tuple] = []    # … being recorded now
+        self._pump_task: asyncio.Task | None = None
+        self._loops: list[asyncio.Task] = []
         self._main: asyncio.Task | None = None
         self._stopping = False
 
@@ -231,37 +253,51 @@ class DeliveryWorker:
         return self._main is not None and not self._main.done()
 
     async def start(self, sender: Sender) -> None:
-        """Recover rows left in flight by dead workers, then run the dispatcher."""
+        """Recover rows left in flight by dead workers, then run the worker's loops."""
         if self.running:
             return
         self._sender = sender
         self._stopping = False
-        self._wake = asyncio.Event()
-        n = await asyncio.to_thread(self.recover)
+        self._kick = asyncio.Event()    # a slot was freed or work may have appeared: claim
+        self._ready = asyncio.Event()   # the buffer got jobs: dispatch
+        self._stop_ev = asyncio.Event()
+        n = await self._db(self.recover)
         if n:
             log.warning("broadcast: %d deliveries left in flight by a dead worker are in doubt "
                         "(not re-sent)", n)
-        self._main = asyncio.create_task(self._run(), name="loa-delivery")
+        self._results, self._recording = [], []
+        self._pump_task = asyncio.create_task(self._pump(), name="loa-delivery-pump")
+        self._loops = [asyncio.create_task(self._maintenance(), name="loa-delivery-maint"),
+                       asyncio.create_task(self._dispatcher(), name="loa-delivery-send")]
+        self._main = self._loops[1]
+
+    def _held(self) -> int:
+        """Rows this worker holds in `sending`: buffered, in flight, or not yet recorded."""
+        return len(self._buffer) + len(self._tasks) + len(self._results) + len(self._recording)
+
+    def _held_ids(self) -> list[int]:
+        return ([j.delivery_id for j in self._buffer] + list(self._tasks)
+                + [r[0].delivery_id for r in self._results + self._recording])
 
     def wake(self) -> None:
         """Look for work now (a broadcast was queued in this process)."""
-        if self._wake is not None:
-            self._wake.set()
+        if self._kick is not None:
+            self._kick.set()
 
     async def stop(self) -> None:
         """Stop claiming, let sends in flight finish (bounded), give back unstarted claims."""
         if self._main is None:
             return
         self._stopping = True
-        self.wake()
-        try:
-            await self._main
-        except Exception:  # noqa: BLE001 - already logged by the loop
-            pass
+        self._kick.set()
+        self._ready.set()
+        self._stop_ev.set()
+        for t in self._loops:
+            try:
+                await t
+            except Exception:  # noqa: BLE001 - already logged by the loop
+                pass
         self._main = None
-        buffered, self._buffer = self._buffer, []
-        if buffered:
-            await asyncio.to_thread(self._release, [j.delivery_id for j in buffered])
         if self._tasks:
             done, pending = await asyncio.wait(list(self._tasks.values()),
                                                timeout=self.stop_grace)
@@ -269,47 +305,99 @@ class DeliveryWorker:
                 t.cancel()
             if pending:
                 await asyncio.wait(pending, timeout=2)
-        leftover = list(self._tasks)
-        if leftover:  # cancelled mid-call: the message may have gone out
-            await asyncio.to_thread(self._mark_in_doubt, leftover, "stopped mid-send")
+        leftover = list(self._tasks)   # cancelled mid-call: the message may have gone out
         self._tasks.clear()
+        self._kick.set()
+        try:   # the pump records what finished, then returns
+            await asyncio.wait_for(self._pump_task, timeout=self.stop_grace)
+        except Exception:  # noqa: BLE001
+            log.exception("broadcast: pump did not finish")
+        leftover += [r[0].delivery_id for r in self._results + self._recording]
+        if leftover:
+            await self._db(self._mark_in_doubt, leftover, "stopped mid-send")
+        buffered, self._buffer = self._buffer, []
+        if buffered:   # claimed but never handed to Telegram: back to the queue
+            await self._db(self._release, [j.delivery_id for j in buffered])
 
-    # ------------------------------------------------------------ the dispatcher
-    async def _run(self) -> None:
-        next_maint = 0.0
+    async def _db(self, fn, *args):
+        """Run a database step on the worker's own single thread.
+
+        One thread serialises the worker's transactions: on SQLite, writers from several
+        threads would collide on the database lock and sleep in the busy handler (milliseconds
+        each time), which costs more than queueing them here.
+        """
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, functools.partial(fn, *args))
+
+    # ------------------------------------------------------------ the loops
+    # Three tasks so that database round trips never delay a start: maintenance (due
+    # broadcasts, digests, dead workers, heartbeat), the claimer (keeps a small buffer of
+    # claimed jobs) and the dispatcher (starts sends on the limiter's grid).
+    async def _maintenance(self) -> None:
         next_beat = time.monotonic() + self.heartbeat
-        idle = False   # the last claim found nothing: do not ask again before a poll or a wake
         while not self._stopping:
             try:
-                now = time.monotonic()
-                if now >= next_maint:
-                    await asyncio.to_thread(self.maintain)
-                    next_maint = time.monotonic() + self.poll
-                    idle = False
-                if now >= next_beat:
-                    await asyncio.to_thread(self._beat, list(self._tasks) +
-                                            [j.delivery_id for j in self._buffer])
+                await self._db(self.maintain)
+                self._kick.set()
+                if time.monotonic() >= next_beat:
+                    await self._db(self._beat, self._held_ids())
                     next_beat = time.monotonic() + self.heartbeat
-                free = self.in_flight - len(self._buffer) - len(self._tasks)
-                if free > 0 and not idle and (not self._buffer
-                                              or free >= max(1, self.in_flight // 2)):
-                    jobs = await asyncio.to_thread(self.claim, free)
-                    self._buffer.extend(jobs)
-                    idle = not jobs
+            except Exception:  # noqa: BLE001 - a DB hiccup must not kill the worker
+                log.exception("broadcast maintenance error; retrying")
+            await self._wait(self._stop_ev, self.poll)
+
+    async def _pump(self) -> None:
+        """Record finished sends and claim new ones, both in one short transaction."""
+        while True:
+            results, self._results = self._results, []
+            self._recording = results
+            want, avoid = 0, set()
+            if not self._stopping:
+                free = self.in_flight - len(self._buffer) - len(self._tasks) - len(self._results)
+                if free > 0 and (not self._buffer or free >= max(1, self.in_flight // 2)):
+                    want = free
+                    # Chats still inside the per-chat gap are skipped at claim time, so a
+                    # slot is never held by a job that has to wait.
+                    now = time.monotonic()
+                    avoid = {c for c, t in self._chat_next.items() if t > now}
+                    avoid.update(j.chat_id for j in self._buffer)
+            if not results and not want:
+                self._recording = []
+                if self._stopping and not self._tasks:
+                    return
+                self._kick.clear()
+                await self._wait_any(self._kick, self.poll)
+                continue
+            self._kick.clear()
+            try:
+                jobs = await self._db(self._pump_tx, results, want, avoid)
+            except Exception:  # noqa: BLE001 - keep the results and try again
+                log.exception("broadcast: database step failed; retrying")
+                self._results = results + self._results
+                self._recording = []
+                await asyncio.sleep(0.5)
+                continue
+            self._recording = []
+            if jobs and self._stopping:
+                await self._db(self._release, [j.delivery_id for j in jobs])
+            elif jobs:
+                self._buffer.extend(jobs)
+                self._ready.set()
+            if want and not jobs and not self._results:
+                await self._wait_any(self._kick, self.poll)   # nothing due: wait for news
+
+    async def _dispatcher(self) -> None:
+        while not self._stopping:
+            try:
                 job, chat_wait = self._next_ready()
                 if job is None:
-                    # Wait for a finished send, new work, a chat's gap, or the next poll.
-                    timeout = next_maint - time.monotonic()
-                    if chat_wait is not None:
-                        timeout = min(timeout, chat_wait)
-                    await self._sleep(timeout)
-                    if self._wake.is_set():
-                        self._wake.clear()
-                        idle = False
+                    self._ready.clear()
+                    await self._wait(self._ready, chat_wait if chat_wait is not None
+                                     else self.poll)
                     continue
                 delay = self.limiter.delay()
                 if delay > 0:
-                    await asyncio.sleep(delay)
+                    await self._wait(self._stop_ev, delay)
                     continue
                 self._buffer.remove(job)
                 started = self.limiter.take()
@@ -320,10 +408,8 @@ class DeliveryWorker:
                 self._tasks[job.delivery_id] = asyncio.create_task(self._send(job))
                 if len(self._chat_next) > 1000:
                     self._chat_next = {c: t for c, t in self._chat_next.items() if t > started}
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # noqa: BLE001 - a DB hiccup must not kill the worker
-                log.exception("broadcast worker loop error; retrying shortly")
+            except Exception:  # noqa: BLE001
+                log.exception("broadcast dispatch error; retrying")
                 await asyncio.sleep(min(5.0, self.poll))
 
     def _next_ready(self) -> tuple[Job | None, float | None]:
@@ -339,15 +425,11 @@ class DeliveryWorker:
             best = at if best is None else min(best, at)
         return None, max(0.0, best - now)
 
-    async def _sleep(self, seconds: float, wake_on_event: bool = True) -> None:
-        if seconds <= 0:
-            await asyncio.sleep(0)
-            return
-        if not wake_on_event:
-            await asyncio.sleep(seconds)
+    async def _wait(self, event: asyncio.Event, seconds: float) -> None:
+        if self._stopping:
             return
         try:
-            await asyncio.wait_for(self._wake.wait(), timeout=seconds)
+            await asyncio.wait_for(event.wait(), timeout=max(0.0, seconds))
         except asyncio.TimeoutError:
             pass
 
@@ -374,102 +456,134 @@ class DeliveryWorker:
         except Exception as e:  # noqa: BLE001 - unknown: the message may have been sent
             log.exception("broadcast: unexpected error sending delivery %s", job.delivery_id)
             outcome = ("in_doubt", None, f"{type(e).__name__}: {e}")
-        for attempt in range(5):
-            try:
-                await asyncio.to_thread(self._record, job, *outcome)
-                break
-            except Exception:  # noqa: BLE001 - keep trying; the lease sweep is the last resort
-                log.exception("broadcast: could not record delivery %s", job.delivery_id)
-                await asyncio.sleep(0.5 * (attempt + 1))
+        # Hand the outcome to the recorder; the slot stays taken until it is in the database,
+        # so rows not yet recorded still count toward the in-flight (in-doubt) bound.
         self._tasks.pop(job.delivery_id, None)
-        self._wake.set()
+        self._results.append((job, *outcome))
+        self._kick.set()
+
+    async def _wait_any(self, event: asyncio.Event, seconds: float) -> None:
+        try:
+            await asyncio.wait_for(event.wait(), timeout=max(0.0, seconds))
+        except asyncio.TimeoutError:
+            pass
 
     # ------------------------------------------------------------ database steps
-    def claim(self, n: int) -> list[Job]:
-        """Mark up to n due deliveries `sending` for this worker, round-robin over broadcasts."""
-        now = utcnow()
+    def _pump_tx(self, results: list[tuple], want: int, avoid: set[int]) -> list[Job]:
         with self.db.session() as s:
-            running = list(s.scalars(select(Broadcast.id).where(Broadcast.status == B_RUNNING)
-                                     .order_by(Broadcast.id)))
-            if not running:
-                return []
-            k = self._rr % len(running)
-            self._rr += 1
-            order = running[k:] + running[:k]
-            due = and_(Delivery.state == D_QUEUED,
-                       or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now))
-            ids: list[int] = []
-            active = list(order)
-            while len(ids) < n and active:
-                per = max(1, math.ceil((n - len(ids)) / len(active)))
-                still = []
-                for bid in active:
-                    want = min(per, n - len(ids))
-                    if want <= 0:
-                        break
-                    got = list(s.scalars(
-                        select(Delivery.id).where(Delivery.broadcast_id == bid, due)
-                        .order_by(Delivery.id).limit(want).with_for_update(skip_locked=True)))
-                    ids += got
-                    if len(got) == want:
-                        still.append(bid)
-                active = still
-            if not ids:
-                return []
-            s.execute(update(Delivery).where(Delivery.id.in_(ids), Delivery.state == D_QUEUED)
-                      .values(state=D_SENDING, claimed_by=self.worker_id, claimed_at=now,
-                              attempts=Delivery.attempts + 1)
-                      .execution_options(synchronize_session=False))
-            rows = s.execute(select(Delivery.id, Delivery.broadcast_id, Delivery.member_id,
-                                    Delivery.chat_id, Delivery.attempts, Delivery.claimed_by)
-                             .where(Delivery.id.in_(ids))).all()
-            missing = {r.broadcast_id for r in rows} - set(self._content)
-            for b in s.scalars(select(Broadcast).where(Broadcast.id.in_(missing))):
-                self._content[b.id] = Content(b.kind, b.text or "", b.media_file_id,
-                                              b.source_chat_id, b.source_message_id)
+            if results:
+                self._record_many(s, results)
+            return self._claim(s, want, avoid) if want else []
+
+    def claim(self, n: int, avoid_chats: set[int] | None = None) -> list[Job]:
+        """Mark up to n due deliveries `sending` for this worker (own transaction)."""
+        with self.db.session() as s:
+            return self._claim(s, n, avoid_chats)
+
+    def _claim(self, s: Session, n: int, avoid_chats: set[int] | None = None) -> list[Job]:
+        """Mark up to n due deliveries `sending` for this worker, round-robin over broadcasts,
+        skipping chats in `avoid_chats` (sent to less than the per-chat gap ago)."""
+        now = utcnow()
+        avoid = set(avoid_chats or ())
+        running = list(s.scalars(select(Broadcast.id).where(Broadcast.status == B_RUNNING)
+                                 .order_by(Broadcast.id)))
+        if not running:
+            return []
+        k = self._rr % len(running)
+        self._rr += 1
+        order = running[k:] + running[:k]
+        due = and_(Delivery.state == D_QUEUED,
+                   or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now))
+        ids: list[int] = []
+        active = list(order)
+        while len(ids) < n and active:
+            per = max(1, math.ceil((n - len(ids)) / len(active)))
+            still = []
+            for bid in active:
+                want = min(per, n - len(ids))
+                if want <= 0:
+                    break
+                q = select(Delivery.id, Delivery.chat_id).where(
+                    Delivery.broadcast_id == bid, due)
+                if avoid:
+                    q = q.where(Delivery.chat_id.notin_(avoid))
+                got = s.execute(q.order_by(Delivery.id).limit(want)
+                                .with_for_update(skip_locked=True)).all()
+                ids += [r.id for r in got]
+                avoid.update(r.chat_id for r in got)
+                if len(got) == want:
+                    still.append(bid)
+            active = still
+        if not ids:
+            return []
+        s.execute(update(Delivery).where(Delivery.id.in_(ids), Delivery.state == D_QUEUED)
+                  .values(state=D_SENDING, claimed_by=self.worker_id, claimed_at=now,
+                          attempts=Delivery.attempts + 1)
+                  .execution_options(synchronize_session=False))
+        rows = s.execute(select(Delivery.id, Delivery.broadcast_id, Delivery.member_id,
+                                Delivery.chat_id, Delivery.attempts, Delivery.claimed_by)
+                         .where(Delivery.id.in_(ids))).all()
+        missing = {r.broadcast_id for r in rows} - set(self._content)
+        for b in s.scalars(select(Broadcast).where(Broadcast.id.in_(missing))):
+            self._content[b.id] = Content(b.kind, b.text or "", b.media_file_id,
+                                          b.source_chat_id, b.source_message_id)
         by_id = {r.id: r for r in rows if r.claimed_by == self.worker_id}
         return [Job(i, by_id[i].broadcast_id, by_id[i].member_id, by_id[i].chat_id,
                     by_id[i].attempts, self._content[by_id[i].broadcast_id])
                 for i in ids if i in by_id]
 
-    def _record(self, job: Job, outcome: str, value, error: str | None) -> None:
+    def _record_many(self, s: Session, batch: list[tuple]) -> None:
+        sent = [(job, value) for job, outcome, value, _ in batch if outcome == "sent"]
+        if sent:   # the common case, as one executemany
+            t = Delivery.__table__
+            s.connection().execute(
+                update(t).where(t.c.id == bindparam("d_id"), t.c.claimed_by == self.worker_id,
+                                or_(t.c.state == D_SENDING, t.c.state == D_IN_DOUBT))
+                .values(state=D_SENT, message_id=bindparam("m_id"), sent_at=utcnow(),
+                        last_error=None),
+                [{"d_id": job.delivery_id, "m_id": value} for job, value in sent])
+            self.stats.sent += len(sent)
+        for job, outcome, value, error in batch:
+            if outcome != "sent":
+                self._record(s, job, outcome, value, error)
+
+    def _record(self, s: Session, job: Job, outcome: str, value, error: str | None) -> None:
         now = utcnow()
         mine = and_(Delivery.id == job.delivery_id, Delivery.claimed_by == self.worker_id)
         err = (error or "")[:500] or None
-        with self.db.session() as s:
-            if outcome == "sent":
-                s.execute(update(Delivery).where(mine, Delivery.state.in_([D_SENDING, D_IN_DOUBT]))
-                          .values(state=D_SENT, message_id=value, sent_at=now, last_error=None))
-                self.stats.sent += 1
-                return
-            if outcome == "unreachable":
-                s.execute(update(Delivery).where(mine, Delivery.state.in_([D_SENDING, D_IN_DOUBT]))
-                          .values(state=D_UNREACHABLE, last_error=err))
-                s.execute(update(Member).where(Member.id == job.member_id)
-                          .values(unreachable=True))
-                self.stats.unreachable += 1
-                return
-            if outcome == "failed" or (outcome == "transient"
-                                       and job.attempts >= self.max_attempts):
-                s.execute(update(Delivery).where(mine, Delivery.state == D_SENDING)
-                          .values(state=D_FAILED, last_error=err))
-                self.stats.failed += 1
-                return
-            if outcome in ("transient", "retry"):
-                if outcome == "retry":   # 429 is Telegram's pacing, not a failed attempt
-                    delay, attempts = float(value or 1), Delivery.attempts - 1
-                else:
-                    delay = min(300.0, self.backoff * 2 ** max(0, job.attempts - 1))
-                    attempts = Delivery.attempts
-                s.execute(update(Delivery).where(mine, Delivery.state == D_SENDING)
-                          .values(state=D_QUEUED, claimed_by=None, claimed_at=None,
-                                  attempts=attempts, last_error=err,
-                                  next_attempt_at=now + timedelta(seconds=delay)))
-                self.stats.retried += 1
-                return
+        if outcome == "sent":
+            s.execute(update(Delivery).where(mine, Delivery.state.in_([D_SENDING, D_IN_DOUBT]))
+                      .values(state=D_SENT, message_id=value, sent_at=now, last_error=None))
+            self.stats.sent += 1
+            return
+        if outcome == "unreachable":
+            s.execute(update(Delivery).where(mine, Delivery.state.in_([D_SENDING, D_IN_DOUBT]))
+                      .values(state=D_UNREACHABLE, last_error=err))
+            s.execute(update(Member).where(Member.id == job.member_id)
+                      .values(unreachable=True))
+            self.stats.unreachable += 1
+            return
+        if outcome == "failed" or (outcome == "transient"
+                                   and job.attempts >= self.max_attempts):
             s.execute(update(Delivery).where(mine, Delivery.state == D_SENDING)
-                      .values(state=D_IN_DOUBT, last_error=err or "in doubt"))
-            self.stats.in_doubt += 1
+                      .values(state=D_FAILED, last_error=err))
+            self.stats.failed += 1
+            return
+        if outcome in ("transient", "retry"):
+            if outcome == "retry":   # 429 is Telegram's pacing, not a failed attempt
+                delay, attempts = float(value or 1), Delivery.attempts - 1
+            else:
+                delay = min(300.0, self.backoff * 2 ** max(0, job.attempts - 1))
+                attempts = Delivery.attempts
+            s.execute(update(Delivery).where(mine, Delivery.state == D_SENDING)
+                      .values(state=D_QUEUED, claimed_by=None, claimed_at=None,
+                              attempts=attempts, last_error=err,
+                              next_attempt_at=now + timedelta(seconds=delay)))
+            self.stats.retried += 1
+            return
+        s.execute(update(Delivery).where(mine, Delivery.state == D_SENDING)
+                  .values(state=D_IN_DOUBT, last_error=err or "in doubt"))
+        self.stats.in_doubt += 1
 
     def _release(self, ids: list[int]) -> None:
         """Give back claims that were never handed to Telegram."""
@@ -501,7 +615,7 @@ class DeliveryWorker:
         """Turn `sending` rows of dead or silent workers into `in_doubt`; returns how many."""
         now = utcnow()
         stale_before = now - timedelta(seconds=self.lease)
-        mine_in_flight = set(self._tasks) | {j.delivery_id for j in self._buffer}
+        mine_in_flight = set(self._held_ids())
         with self.db.session() as s:
             active = list(s.scalars(select(Broadcast.id).where(
                 Broadcast.status.in_([B_RUNNING, B_CANCELLED]), Broadcast.finished_at.is_(None))))
