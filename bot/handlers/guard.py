@@ -10,7 +10,7 @@ from telegram import Update
 from telegram.constants import ParseMode
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import (
-    Application, ApplicationHandlerStop, MessageHandler, TypeHandler, filters,
+    Application, ApplicationHandlerStop, CallbackQueryHandler, MessageHandler, TypeHandler, filters,
 )
 
 from bot.context import LoaContext
@@ -85,6 +85,11 @@ async def unsupported(update: Update, context: LoaContext) -> None:
     await update.effective_chat.send_message(T.UNSUPPORTED_MESSAGE)
 
 
+async def stale_button(update: Update, context: LoaContext) -> None:
+    """Buttons nobody handles (old, forged or garbled callback data): say so, change nothing."""
+    await update.callback_query.answer(T.STALE_BUTTON, show_alert=True)
+
+
 async def on_error(update: object, context: LoaContext) -> None:
     """The one error handler: typed errors become messages; others are logged and apologised for."""
     error = context.error
@@ -130,4 +135,5 @@ def register_fallbacks(app: Application) -> None:
              | filters.VIDEO_NOTE | filters.LOCATION | filters.CONTACT | filters.ANIMATION
              | filters.POLL | filters.Dice.ALL | filters.VENUE | filters.PHOTO
              | filters.Document.ALL), unsupported))
+    app.add_handler(CallbackQueryHandler(stale_button))
     app.add_error_handler(on_error)

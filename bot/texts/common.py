@@ -29,6 +29,7 @@ ERROR_ADMIN_NOTICE = "⚠️ Lỗi khi xử lý một yêu cầu: <code>{error}<
 UNSUPPORTED_MESSAGE = (
     "Loa chỉ đọc được tin nhắn chữ. Hãy gõ câu hỏi, hoặc dùng các nút bên dưới."
 )
+STALE_BUTTON = "Nút này không còn hiệu lực. Vui lòng thao tác lại từ đầu."
 GROUP_HINT = "Vui lòng nhắn riêng cho bot để hỏi đáp và báo cáo."
 
 HELP_MEMBER = (

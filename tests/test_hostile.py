@@ -1,0 +1,195 @@
+"""Hostile and broken input through the fake Bot API: every case gets a clear reply or is ignored
+on purpose, replies are valid Telegram HTML under 4096 characters, the bot keeps serving, and the
+database loses or corrupts nothing."""
+from __future__ import annotations
+
+import html.parser
+import io
+import time
+
+from sqlalchemy import func, select
+
+from bot.db.models import Member, Question, Report, ReportDraft, Unit
+
+ALLOWED_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "code", "pre", "a",
+                "blockquote", "tg-spoiler", "span", "tg-emoji"}
+
+
+class _TagChecker(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.stack: list[str] = []
+        self.errors: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag not in ALLOWED_TAGS:
+            self.errors.append(f"tag <{tag}> not allowed by Telegram")
+        self.stack.append(tag)
+
+    def handle_endtag(self, tag):
+        if not self.stack or self.stack[-1] != tag:
+            self.errors.append(f"unbalanced </{tag}>")
+        else:
+            self.stack.pop()
+
+
+def assert_valid_message(call) -> None:
+    text = call.params.get("text") or call.params.get("caption") or ""
+    assert len(text) <= 4096, f"{call.method} text of {len(text)} characters"
+    assert "\x00" not in text
+    if call.params.get("parse_mode") == "HTML":
+        checker = _TagChecker()
+        checker.feed(text)
+        checker.close()
+        assert not checker.errors and not checker.stack, (checker.errors, checker.stack, text[:300])
+        assert "<script" not in text.lower()
+
+
+TEXT_CASES = {
+    "html": '<b>đậm</b><script>alert("x")</script> & <a href="javascript:x">link</a>',
+    "markdown": "*đậm* _nghiêng_ [link](http://evil.example) `code` ```pre```",
+    "ten-thousand": "chỉ thị 30 tuyên truyền miệng " * 340,
+    "zero-width": "chi\u200b thi\u200d 30 do ai\ufeff ban ha\u0300nh",
+    "combining": "nhie\u0302\u0323m vu\u0323 cu\u0309a ba\u0301o ca\u0301o vie\u0302n la\u0300 gi\u0300",
+    "emoji": "🙏🇻🇳😀" * 60,
+    "nul": "chi thi 30\x00 do ai ban hanh\x00",
+    "control": "\x1b[31m\x07\x08 bao cao vien\x7f",
+    "sql": "'; DROP TABLE members; -- ",
+    "bidi": "\u202etuyên truyền\u202c miệng",
+    "spaces": " \u00a0\u3000 ",
+    "report-html": "/baocao hôm nay | Hội nghị | <script>alert(1)</script> <b>x</b> | 45",
+    "report-nul": "/baocao hôm nay | Hội nghị | quán triệt\x00 | 4\x005",
+    "report-huge": "/baocao hôm nay | Hội nghị | " + "nội dung " * 1200 + " | 45",
+    "report-garbage": "/baocao |||||||||||",
+    "report-sql": "/baocao hôm nay | Hội nghị | '); DELETE FROM reports; -- | 12",
+    "broadcast-by-member": "/phatdi <b>không được phép</b>",
+    "unknown-command": "/xoa_het_du_lieu",
+    "command-mention": "/huongdan@loa_test_bot",
+    "traloi-by-member": "/traloi 1 <i>trả lời giả</i>",
+}
+
+
+def _counts(loa) -> dict:
+    with loa.db.session() as s:
+        return {"members": s.scalar(select(func.count(Member.id))),
+                "units": s.scalar(select(func.count(Unit.id))),
+                "reports": s.scalar(select(func.count(Report.id)))}
+
+
+async def test_hostile_text_corpus(bot):
+    tg = bot.tg
+    victim = await bot.member("Chi bộ Khu phố 2", "Nạn Nhân", reporter=True)
+    attacker = await bot.member("Chi bộ Khu phố 1", "Kẻ <Thử>", reporter=True)
+    before = _counts(bot.loa)
+    for name, text in TEXT_CASES.items():
+        mark = await attacker.send(text)
+        reply = await attacker.next_reply(mark, timeout=30)
+        assert reply.text.strip(), name
+        for call in tg.sent(since=mark):
+            assert_valid_message(call)
+        # Only the attacker and the board (a hand-off notice) may hear of it, nobody else.
+        assert not [c for c in tg.sent(since=mark)
+                    if c.chat_id not in (attacker.id, bot.admin.id, None)], name
+    after = _counts(bot.loa)
+    assert after == before, (before, after)
+    # Stored questions are clean text (PostgreSQL rejects NUL; nothing was silently dropped).
+    with bot.loa.db.session() as s:
+        stored = list(s.scalars(select(Question.text)))
+        assert stored and all("\x00" not in q for q in stored)
+        drafts = list(s.scalars(select(ReportDraft)))
+        assert all("\x00" not in str(d.payload) for d in drafts)
+    # The bot keeps serving the next user correctly.
+    answer = await victim.reply("chi thi 30 do ai ban hanh")
+    assert "Ban Bí thư Trung ương Đảng khóa XIII" in answer.text
+
+
+async def test_non_text_messages_and_edits(bot_sqlite):
+    tg = bot_sqlite.tg
+    u = await bot_sqlite.member()
+    kinds = {
+        "sticker": {"sticker": {"file_id": "S1", "file_unique_id": "s1", "type": "regular",
+                                "width": 512, "height": 512, "is_animated": False,
+                                "is_video": False}},
+        "voice": {"voice": {"file_id": "V1", "file_unique_id": "v1", "duration": 3}},
+        "location": {"location": {"latitude": 21.03, "longitude": 105.85}},
+        "contact": {"contact": {"phone_number": "0900000000", "first_name": "A"}},
+    }
+    for name, extra in kinds.items():
+        mark = await u.send_update({"message": u.message(None, **extra)})
+        reply = await u.next_reply(mark)
+        assert "chữ" in reply.text or reply.text, name
+    # An edited message is ignored on purpose (it is not a new question).
+    mark = await u.send_update({"edited_message": {**u.message("chi thi 30 do ai ban hanh"),
+                                                   "edit_date": int(time.time())}})
+    # ...and a group message too.
+    await u.send("chi thi 30 do ai ban hanh", chat_id=-100999)
+    probe = await u.reply("/huongdan")
+    assert "Hướng dẫn" in probe.text
+    sent = tg.sent(chat_id=u.id, since=mark)
+    assert len(sent) == 1, [c.text[:60] for c in sent]
+    assert not tg.sent(chat_id=-100999, since=mark)
+
+
+async def test_forged_callback_data(bot):
+    tg = bot.tg
+    owner = await bot.member("Chi bộ Khu phố 2", "Chủ Báo Cáo", reporter=True)
+    forger = await bot.member("Chi bộ Khu phố 1", "Người Giả Mạo", reporter=True)
+    preview = await owner.reply("/baocao hôm nay | Hội nghị | Quán triệt Chỉ thị 30 | 30")
+    save = preview.button("Lưu")["callback_data"]
+    asked = await owner.reply("chi thi 30 do ai ban hanh")
+    rate = asked.buttons()[0]["callback_data"] if asked.buttons() else "qa:up:1"
+    forged = [save, rate, "ack:999999", "ack:" + "9" * 60, "rep:delok:1", "bcl:cancel:1",
+              "qa:faq:1", "kp:../../etc/passwd:1", "x" * 300, "", "rep:ok:-1", "dgx:1"]
+    for data in forged:
+        mark = await forger.press_data(data)
+        answers = [c for c in tg.calls[mark:] if c.method == "answerCallbackQuery"]
+        assert answers, data
+    with bot.loa.db.session() as s:
+        assert s.scalar(select(func.count(Report.id))) == 0
+        q = s.scalar(select(Question).where(Question.telegram_id == owner.id))
+        assert q.rating is None
+    # The owner's own button still works, exactly once.
+    await owner.press(preview, "Lưu")
+    await owner.press(preview, "Lưu")
+    with bot.loa.db.session() as s:
+        assert s.scalar(select(func.count(Report.id))) == 1
+
+
+async def test_hostile_uploads_keep_the_index_serving(sqlite_url, own_kb):
+    from tests.conftest import make_settings, start_harness, stop_harness
+    h = await start_harness(make_settings(sqlite_url, own_kb, max_upload_mb=1), own_kb)
+    try:
+        admin = h.admin
+        await admin.reply("/start")
+        chunks_before = h.loa.kb.stats().chunks
+        cases = [
+            ("virus.exe", b"MZ\x90\x00" * 100),
+            ("anh.jpg", b"\xff\xd8\xff\xe0" + b"0" * 100),
+            ("hong.docx", b"PK\x03\x04 this is not really a docx"),
+            ("hong.pdf", b"%PDF-1.4\n garbage without objects"),
+            ("to-qua.txt", ("Chỉ thị " * 200_000).encode()),
+        ]
+        # A PDF with a page but no text (like a scan).
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+        buf = io.BytesIO()
+        fig = plt.figure()
+        fig.savefig(buf, format="pdf")
+        plt.close(fig)
+        cases.append(("ban-scan.pdf", buf.getvalue()))
+        for name, content in cases:
+            mark = await admin.send_document(name, content)
+            reply = await admin.next_reply(mark, timeout=60)
+            assert reply.text, name
+            assert "✅" not in reply.text.split("\n")[0], (name, reply.text)
+            for call in h.tg.sent(chat_id=admin.id, since=mark):
+                assert_valid_message(call)
+        assert h.loa.kb.stats().chunks == chunks_before
+        assert not [p.name for p in own_kb.config.knowledge_dir.iterdir()
+                    if p.name in {n for n, _ in cases}]
+        u = await h.member()
+        answer = await u.reply("chi thi 30 do ai ban hanh")
+        assert "Ban Bí thư Trung ương Đảng khóa XIII" in answer.text
+    finally:
+        await stop_harness(h)
