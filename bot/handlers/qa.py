@@ -18,7 +18,7 @@ from bot.context import LoaContext
 from bot.errors import InvalidInput
 from bot.handlers.common import admin_only, args_text, esc, pack_html, reply_html
 from bot.db.models import Q_ANSWERED_BY_DOCS, Q_ANSWERED_BY_FAQ
-from bot.services.questions import KeyPointPage, Passage, QuestionResult
+from bot.services.questions import QUERY_CHARS, KeyPointPage, Passage, QuestionResult
 from bot.texts import common as TC
 from bot.texts import qa as T
 
@@ -70,7 +70,7 @@ async def _ask(update: Update, context: LoaContext, text: str) -> None:
     user = update.effective_user
     asker = loa.questions.asker(user.id, update.effective_chat.id, user.full_name or "")
     result = await loa.questions.ask(asker, text)
-    note = [T.LONG_QUESTION_NOTE.format(chars=500)] if result.truncated else []
+    note = [T.LONG_QUESTION_NOTE.format(chars=QUERY_CHARS)] if result.truncated else []
     if result.status == Q_ANSWERED_BY_DOCS:
         blocks = [T.ANSWER_HEADER] + [passage_block(p) for p in result.passages] + note
         await reply_html(update, blocks, answer_markup(result.question_id, True))
