@@ -10,7 +10,7 @@ import threading
 import time
 from collections import OrderedDict
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Mapping
@@ -23,7 +23,7 @@ from indexer.errors import DocumentNotFound, DocumentUnreadable, IndexerError, I
 from indexer.lexical import LexicalIndex, terms
 from indexer.reader import is_candidate, read_document
 from indexer.store import FORMAT_VERSION, StoredIndex, current_build_id, load_index, new_build_id, read_manifest, write_index
-from indexer.structure import CHUNKER_VERSION, PATH_SEP, Chunk, DocumentInfo, KeyPoint, parse_document, slug
+from indexer.structure import CHUNKER_VERSION, Chunk, DocumentInfo, KeyPoint, parse_document, slug
 from indexer.text import expand_abbreviations, fold
 
 log = logging.getLogger(__name__)
@@ -38,16 +38,24 @@ class IndexConfig:
     model: str = DEFAULT_MODEL
     query_prefix: str = ""
     passage_prefix: str = ""
+    dense_weight: float | None = None  # None: the weight tuned for the default model (Fusion.alpha)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> "IndexConfig":
-        """Read LOA_KNOWLEDGE_DIR, LOA_INDEX_DIR, LOA_EMBEDDING_MODEL, LOA_QUERY_PREFIX, LOA_PASSAGE_PREFIX."""
+        """Read LOA_KNOWLEDGE_DIR, LOA_INDEX_DIR, LOA_EMBEDDING_MODEL, LOA_QUERY_PREFIX, LOA_PASSAGE_PREFIX
+        and LOA_DENSE_WEIGHT (0..1; raise it with a strong Vietnamese model)."""
+        weight = env.get("LOA_DENSE_WEIGHT", "").strip()
+        try:
+            dense_weight = min(1.0, max(0.0, float(weight))) if weight else None
+        except ValueError as exc:
+            raise IndexerError(f"LOA_DENSE_WEIGHT must be a number between 0 and 1, got {weight!r}") from exc
         return cls(
             knowledge_dir=Path(env.get("LOA_KNOWLEDGE_DIR") or "knowledge"),
             index_dir=Path(env.get("LOA_INDEX_DIR") or "var/index"),
             model=env.get("LOA_EMBEDDING_MODEL") or DEFAULT_MODEL,
             query_prefix=env.get("LOA_QUERY_PREFIX", ""),
             passage_prefix=env.get("LOA_PASSAGE_PREFIX", ""),
+            dense_weight=dense_weight,
         )
 
 
@@ -188,8 +196,12 @@ class _Snapshot:
 class KnowledgeBase:
     """Build, load and query one knowledge index. Safe to query from several threads during a build."""
 
-    def __init__(self, config: IndexConfig, fusion: Fusion = DEFAULT_FUSION):
+    def __init__(self, config: IndexConfig, fusion: Fusion | None = None):
         self.config = config
+        if fusion is None:
+            fusion = DEFAULT_FUSION
+            if config.dense_weight is not None:
+                fusion = replace(fusion, alpha=config.dense_weight)
         self.fusion = fusion
         self._snapshot: _Snapshot | None = None
         self._lock = threading.Lock()  # guards loading and swapping the snapshot

