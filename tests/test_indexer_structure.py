@@ -4,6 +4,8 @@ import importlib.util
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from indexer.errors import DocumentUnreadable
 from indexer.reader import read_document
@@ -116,3 +118,24 @@ def test_unreadable_files(tmp_path):
     (tmp_path / "old.doc").write_bytes(b"\xd0\xcf\x11\xe0")
     with pytest.raises(DocumentUnreadable, match="unsupported file type .doc"):
         read_document(tmp_path / "old.doc")
+
+
+LINE = st.one_of(
+    st.sampled_from(["KẾ HOẠCH", "I. NỘI DUNG", "II. TỔ CHỨC THỰC HIỆN", "Nơi nhận:", "T/M BAN THƯỜNG VỤ", "BÍ THƯ",
+                     "Số 12-KH/TU", "Thuận Thành, ngày 5 tháng 6 năm 2024", "Điều 1. Phạm vi", "Chương I. CHUNG"]),
+    st.builds(lambda m, t: f"{m} {t}", st.sampled_from(["1.", "2.", "a)", "b)", "-", "+", "1.1.", "**", "#"]),
+              st.text(alphabet="abcdeđơưáàạ ,.;:", min_size=1, max_size=300)),
+    st.text(alphabet="Thị ủy Ban Tuyên giáo ,.;", min_size=1, max_size=2500),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(LINE, max_size=25))
+def test_any_text_parses_into_bounded_verbatim_chunks(lines):
+    text = "\n".join(lines)
+    doc = parse_document(text, "doc", "doc.txt")
+    flat = " ".join(" ".join(line.replace("**", "").split()) for line in lines)
+    for chunk in doc.chunks:
+        assert len(chunk.text) <= 1200
+        for piece in chunk.text.split("\n"):
+            assert piece.strip("# ") in flat
