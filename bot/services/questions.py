@@ -15,6 +15,7 @@ from bot.db.models import (
     QuestionNotice, Unit, utcnow,
 )
 from bot.errors import InvalidInput, LoaError, NotFound
+from bot.text import clean
 from bot.texts import qa as T
 from indexer.lexical import STOPWORDS
 from indexer.text import fold, normalize, tokens
@@ -226,7 +227,7 @@ class QuestionsService:
         return await asyncio.to_thread(self.ask_sync, asker, text)
 
     def ask_sync(self, asker: Asker, text: str) -> QuestionResult:
-        text = normalize(text or "").strip()
+        text = normalize(clean(text))
         if not text:
             raise InvalidInput(T.EMPTY_QUESTION)
         query = text[:QUERY_CHARS]
@@ -350,7 +351,7 @@ class QuestionsService:
     def answer(self, actor_tid: int, question_id: int, text: str) -> BoardAnswer:
         """Record the board's answer once (two admins answering at once: the first one wins)."""
         self.members.require_admin(actor_tid)
-        text = normalize(text or "").strip()
+        text = normalize(clean(text))
         if not text:
             raise InvalidInput(T.ANSWER_USAGE)
         if len(text) > ANSWER_MAX_CHARS:
@@ -404,7 +405,7 @@ class QuestionsService:
         return await asyncio.to_thread(self._passages_sync, query, k)
 
     def _passages_sync(self, query: str, k: int) -> list[Passage]:
-        query = normalize(query or "").strip()[:QUERY_CHARS]
+        query = normalize(clean(query))[:QUERY_CHARS]
         if not query:
             return []
         answer = self._search(query)
