@@ -210,3 +210,14 @@ async def test_other_features_buttons_are_not_questions(bot_sqlite):
     await u.reply("chi thi 30 do ai ban hanh")  # a later message is answered normally
     assert all(r.text != TC.BTN_REPORT for r in questions(h, u.id))
     no_error_sent(h, mark)
+
+
+async def test_forged_key_point_buttons_change_nothing(bot_sqlite):
+    h = bot_sqlite
+    u = await h.member()
+    for data in ("kp:0000000000:1", "kp:zz:1", "kp:", "qa:sec:abc", "kp:list:9"):
+        mark = await u.press_data(data)
+        ack = h.tg.sent(method="answerCallbackQuery", since=mark)[0]
+        assert ack.params.get("show_alert") is True, data
+        assert TC.ERROR not in ack.params.get("text", ""), data
+        assert h.tg.sent(method="editMessageText", since=mark) == []

@@ -283,7 +283,7 @@ async def on_keypoints(update: Update, context: LoaContext) -> None:
             text = T.KP_EMPTY
     else:
         _, key, page = q.data.split(":")
-        kp = context.loa.questions.keypoints_page(key, int(page) if page.isdigit() else 1)
+        kp = context.loa.questions.keypoints_page(key, int(page))
         text, markup = keypoints_text(kp), keypoints_markup(kp)
     await q.answer()
     text = pack_html([text])[0]
@@ -372,7 +372,7 @@ def register(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(on_rate, pattern=r"^qa:(up|down):\d+$"))
     app.add_handler(CallbackQueryHandler(on_section, pattern=r"^qa:sec:\d+$"))
     app.add_handler(CallbackQueryHandler(on_save_faq, pattern=r"^qa:faq:\d+$"))
-    app.add_handler(CallbackQueryHandler(on_keypoints, pattern=r"^kp:"))
+    app.add_handler(CallbackQueryHandler(on_keypoints, pattern=r"^kp:(list|[0-9a-f]{10}:\d{1,4})$"))
     app.add_handler(InlineQueryHandler(on_inline))
     app.add_handler(MessageHandler(p & filters.Document.ALL, on_document))
     # Buttons of other features are theirs even if their handler is missing or declines them.
