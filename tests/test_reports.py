@@ -248,7 +248,8 @@ async def test_guided_flow_typed_values_skip_and_cancel(bot_sqlite):
     assert "Sinh hoạt chi bộ" in preview.text and "Ghi chú" not in preview.text
     # /huy in the middle of a second guided entry leaves nothing behind.
     await u.reply("/baocao")
-    await u.press(await u.reply("hôm nay"), "Khác")
+    mark = await u.press(await u.reply("hôm nay"), "Khác")
+    await h.tg.wait_for(lambda c: c.chat_id == u.id and "Bước 3/6" in c.text, mark)
     reply = await u.reply("/huy")
     assert "không được lưu" in reply.text
     # After /huy a plain text is not taken as a report step.
@@ -266,7 +267,8 @@ async def test_stale_guided_button_is_answered(bot_sqlite):
     answer = await h.tg.wait_for(lambda c: c.method == "answerCallbackQuery", mark)
     assert answer.params.get("show_alert")
     ask = await u.reply("/baocao")
-    form_q = await u.press(ask, "Hôm nay")
+    mark = await u.press(ask, "Hôm nay")
+    form_q = await h.tg.wait_for(lambda c: c.chat_id == u.id and "Bước 2/6" in c.text, mark)
     mark = await u.press_data("rg:form:99")  # forged index inside the conversation
     answer = await h.tg.wait_for(lambda c: c.method == "answerCallbackQuery", mark)
     assert "không hợp lệ" in answer.params["text"]
@@ -340,6 +342,10 @@ async def test_edit_with_invalid_line_keeps_report_and_waits(bot_sqlite):
     await u.next_reply(await u.press(listing, "Sửa"))
     reply = await u.reply("hôm nay | Hội nghị | Quán triệt | không biết")
     assert "<b>Số người</b>" in reply.text
+    assert stored(h)[0].participants == 45
+    # A question typed while the edit waits is not taken as the replacement line.
+    reply = await u.reply("Chỉ thị 30 do ai ban hành?", timeout=60)
+    assert "Số người" not in reply.text and "4 phần" not in reply.text
     assert stored(h)[0].participants == 45
     reply = await u.reply("/huy")
     assert "thôi sửa" in reply.text

@@ -5,14 +5,14 @@ import asyncio
 import logging
 import re
 import warnings
-from datetime import date, datetime, time
+from datetime import date, datetime
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import (
     Application, CallbackQueryHandler, CommandHandler, ContextTypes, ConversationHandler,
-    MessageHandler, filters,
+    MessageHandler, TypeHandler, filters,
 )
 from telegram.warnings import PTBUserWarning
 
@@ -524,8 +524,8 @@ async def on_start(app: Application) -> None:
     if app.job_queue is None:
         log.warning("no job queue: report reminders are disabled")
         return
-    hh, mm = (int(x) for x in loa.settings.reminder_time.split(":"))
-    app.job_queue.run_daily(reminder_job, time=time(hh, mm, tzinfo=loa.settings.tz),
+    at = loa.reports.reminder_clock()
+    app.job_queue.run_daily(reminder_job, time=at.replace(tzinfo=loa.settings.tz),
                             name="report-reminders")
 
 
@@ -554,8 +554,10 @@ def conversation() -> ConversationHandler:
                 PHOTOS: [MessageHandler(filters.PHOTO, photo_added),
                          CallbackQueryHandler(photos_done, pattern=r"^rg:done$"),
                          MessageHandler(text, photos_text)],
-                EDIT: [MessageHandler(text, edit_typed)],
-                ConversationHandler.TIMEOUT: [MessageHandler(filters.ALL, timed_out)],
+                # Only a line with "|" is taken as the replacement; a question typed meanwhile
+                # still reaches the question handler.
+                EDIT: [MessageHandler(text & filters.Regex(r"[|｜]"), edit_typed)],
+                ConversationHandler.TIMEOUT: [TypeHandler(Update, timed_out)],
             },
             fallbacks=[CommandHandler("huy", cancel)],
             allow_reentry=True,

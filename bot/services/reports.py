@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import calendar
 import html
+import logging
 import re
-import unicodedata
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 
@@ -20,6 +20,8 @@ from bot.services.members import MembersService
 from bot.texts import common as TC
 from bot.texts import reports as T
 from indexer.text import fold, nfc
+
+log = logging.getLogger(__name__)
 
 DRAFT_PENDING = "pending"
 DRAFT_SAVED = "saved"
@@ -693,11 +695,21 @@ class ReportsService:
                        sum(u.participants for u in ordered), by_form)
 
     # ------------------------------------------------------------ reminders
+    def reminder_clock(self) -> time:
+        """LOA_REMINDER_TIME as a time; a malformed value falls back to 08:00 (logged)."""
+        try:
+            hh, mm = (int(x) for x in self.settings.reminder_time.strip().split(":"))
+            return time(hh, mm)
+        except ValueError:
+            log.error("LOA_REMINDER_TIME=%r is not HH:MM; using 08:00", self.settings.reminder_time)
+            return time(8, 0)
+
     def reminder_due(self, now: datetime) -> bool:
+        """From LOA_REMINDER_DAY (capped at the month's last day) and time on, in LOA_TIMEZONE."""
         local = now.astimezone(self.settings.tz)
-        day = min(self.settings.reminder_day, calendar.monthrange(local.year, local.month)[1])
-        hh, mm = (int(x) for x in self.settings.reminder_time.split(":"))
-        return local.day > day or (local.day == day and local.time() >= time(hh, mm))
+        last = calendar.monthrange(local.year, local.month)[1]
+        day = max(1, min(self.settings.reminder_day, last))
+        return local.day > day or (local.day == day and local.time() >= self.reminder_clock())
 
     def claim_reminders(self, now: datetime | None = None) -> ReminderRun:
         """Units to remind this month (no report yet, not reminded yet), claimed in the database.
