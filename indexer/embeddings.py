@@ -82,7 +82,7 @@ class HashingEncoder:
 
 _FACTORIES: dict[str, Callable[[], Encoder]] = {}
 _CACHE: dict[str, Encoder] = {}
-_CACHE_LOCK = threading.Lock()
+_CACHE_LOCK = threading.RLock()  # a factory may load another model (e.g. a wrapper)
 
 
 def register_model(name: str, factory: Callable[[], Encoder]) -> None:
