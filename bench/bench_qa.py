@@ -166,6 +166,13 @@ async def main(args) -> None:
         await replies.stop()
         rss_now, rss_peak = rss_mb()
 
+        # Let the last hand-off notices reach the board before reporting and shutting down.
+        def notices() -> int:
+            return sum(1 for c in tg.sent(h.admin.id, "sendMessage") if "Câu hỏi mới" in c.text)
+        deadline = time.monotonic() + 60
+        while notices() < kinds["hand-off"] and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+
         n = len(latencies)
         print(f"users: {args.users}, questions each: {args.rounds}, send latency: "
               f"{args.latency * 1000:.0f} ms, database: {h.loa.db.backend}, "
@@ -174,8 +181,7 @@ async def main(args) -> None:
         print(f"update -> first reply: p50 {statistics.median(latencies) * 1000:.0f} ms, "
               f"p95 {pct(latencies, 95) * 1000:.0f} ms, max {max(latencies) * 1000:.0f} ms")
         print("answers: " + ", ".join(f"{k} {v}" for k, v in sorted(kinds.items())))
-        print(f"admin notices sent: "
-              f"{sum(1 for c in tg.sent(h.admin.id, 'sendMessage') if 'Câu hỏi mới' in c.text)}")
+        print(f"admin notices sent: {notices()} (one per hand-off)")
         print(f"RSS: {rss_now:.0f} MB now (before the load {rss_before:.0f} MB), "
               f"peak {rss_peak:.0f} MB")
         load = os.getloadavg()
