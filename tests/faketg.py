@@ -39,6 +39,7 @@ class Call:
     at: float = field(default_factory=time.monotonic)
     status: int = 200
     result: Any = None
+    done: bool = False  # the response has been decided (result/status final)
 
     @property
     def chat_id(self) -> int | None:
@@ -157,7 +158,7 @@ class FakeTelegram:
                 continue
             if chat_id is not None and c.chat_id != chat_id:
                 continue
-            if c.status != 200:
+            if c.status != 200 or not c.done:
                 continue
             out.append(c)
         return out
@@ -169,6 +170,8 @@ class FakeTelegram:
         while True:
             while i < len(self.calls):
                 c = self.calls[i]
+                if not c.done and c.method != "getUpdates":
+                    break  # keep the log's order: wait until this call is answered
                 i += 1
                 if c.status == 200 and pred(c):
                     return c
@@ -246,7 +249,10 @@ class FakeTelegram:
         call = Call(method, params, files)
         self.calls.append(call)
         if method == "getUpdates":
-            return await self._get_updates(call)
+            try:
+                return await self._get_updates(call)
+            finally:
+                call.done = True
         self.in_flight += 1
         self.max_in_flight = max(self.max_in_flight, self.in_flight)
         try:
@@ -265,6 +271,7 @@ class FakeTelegram:
             call.result = result
             return web.json_response({"ok": True, "result": result})
         finally:
+            call.done = True
             self.in_flight -= 1
 
     async def _get_updates(self, call: Call) -> web.Response:

@@ -1,0 +1,268 @@
+"""Mixed load: 500 simulated users asking questions, filing reports and acknowledging a broadcast
+for 60 s through the fake Bot API, on SQLite and (if reachable) PostgreSQL.
+
+    python bench/bench_load.py                         # both backends, 500 users, 60 s each
+    python bench/bench_load.py --backend sqlite --users 100 --seconds 20
+
+Everything runs in this process, as in the tests: the fake Telegram server (0.1 s per send), the
+real PTB Application polling it, the real index over knowledge/ and the database. Before the
+load, a broadcast reaches every user (so each has a "✅ Đã nắm" button). Each user then loops:
+think 1–4 s, then one action — a question (60 %), a quick-line report confirmed with ✅ (25 %) or a
+press of the acknowledgement button (15 %) — and waits for the bot's answer.
+
+Printed per backend: actions/s, p50/p95 latency per action (update -> the bot's answer, measured
+at the fake server), errors (timeouts and apologies; target 0), a count check that every
+confirmed report is stored exactly once, and RSS.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import func, select  # noqa: E402
+
+from bot.db.models import Report  # noqa: E402
+from bot.services.broadcasts import Draft  # noqa: E402
+from tests import pg  # noqa: E402
+from tests.conftest import ADMIN_ID, make_settings, start_harness, stop_harness  # noqa: E402
+from tests.faketg import FakeTelegram, FakeUser  # noqa: E402
+
+QUESTIONS = [
+    "chi thi 30 do ai ban hanh", "nhiệm vụ của Ban Tuyên giáo Thị ủy",
+    "trung tam van hoa the thao va truyen thong thi xa lam gi",
+    "mục đích yêu cầu của kế hoạch", "kien toan doi ngu bao cao vien",
+    "phụ cấp tuyên truyền viên bao nhiêu tiền một tháng",
+]
+ERROR_MARK = "Xin lỗi, đã có lỗi"
+
+
+def rss_mb() -> tuple[float, float]:
+    current = 0.0
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            current = int(line.split()[1]) / 1024
+    return current, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] if ordered \
+        else float("nan")
+
+
+class Waiter:
+    """Resolves futures from the fake server's call log: by chat for messages, by id for buttons."""
+
+    def __init__(self, tg: FakeTelegram):
+        self.tg = tg
+        self.by_key: dict[object, asyncio.Future] = {}
+        self.seen = len(tg.calls)
+        self.task = asyncio.create_task(self._scan())
+
+    def expect(self, key) -> asyncio.Future:
+        fut = asyncio.get_running_loop().create_future()
+        self.by_key[key] = fut
+        return fut
+
+    async def _scan(self) -> None:
+        while True:
+            calls = self.tg.calls
+            while self.seen < len(calls):
+                c = calls[self.seen]
+                if c.method == "getUpdates":
+                    self.seen += 1
+                    continue
+                if not c.done:
+                    break  # its result is not decided yet
+                self.seen += 1
+                if c.status != 200:
+                    continue
+                if c.method == "answerCallbackQuery":
+                    key = ("cq", c.params.get("callback_query_id"))
+                elif c.method == "sendMessage":
+                    key = ("msg", c.chat_id)
+                else:
+                    continue
+                fut = self.by_key.pop(key, None)
+                if fut is not None and not fut.done():
+                    fut.set_result(c)
+            await asyncio.sleep(0.002)
+
+
+class Stats:
+    def __init__(self):
+        self.latency: dict[str, list[float]] = defaultdict(list)
+        self.errors: dict[str, int] = defaultdict(int)
+        self.confirmed = 0
+
+
+async def press(u: FakeUser, w: Waiter, message: dict, data: str, timeout: float):
+    cq = f"cq{u.tg.new_message_id()}"
+    fut = w.expect(("cq", cq))
+    t = time.monotonic()
+    await u.tg.push({"callback_query": {"id": cq, "from": u.user, "chat_instance": "ci",
+                                        "message": message, "data": data}})
+    call = await asyncio.wait_for(fut, timeout)
+    return call, call.at - t
+
+
+async def user_loop(i: int, u: FakeUser, w: Waiter, ack_message: dict | None, ack_data: str,
+                    stats: Stats, stop_at: float, timeout: float) -> None:
+    rnd = random.Random(i)
+    n = 0
+    while True:
+        await asyncio.sleep(rnd.uniform(1, 4))
+        if time.monotonic() >= stop_at:
+            return
+        roll = rnd.random()
+        n += 1
+        try:
+            if roll < 0.60:
+                fut = w.expect(("msg", u.id))
+                t = time.monotonic()
+                await u.tg.push({"message": u.message(rnd.choice(QUESTIONS))})
+                call = await asyncio.wait_for(fut, timeout)
+                stats.latency["question"].append(call.at - t)
+                if ERROR_MARK in call.text:
+                    stats.errors["question"] += 1
+            elif roll < 0.85:
+                fut = w.expect(("msg", u.id))
+                t = time.monotonic()
+                line = f"/baocao hôm nay | Hội nghị | Tuyên truyền miệng lần {i}-{n} | {10 + n}"
+                await u.tg.push({"message": u.message(line)})
+                preview = await asyncio.wait_for(fut, timeout)
+                stats.latency["report preview"].append(preview.at - t)
+                save = preview.button("Lưu")["callback_data"]
+                mark = u.tg.mark()
+                answer, dt = await press(u, w, preview.result, save, timeout)
+                # The confirmation edits the preview; a likely duplicate (same unit, day, form,
+                # similar text) edits it into a second question, which this user confirms.
+                edit = await u.tg.wait_for(
+                    lambda c: c.method == "editMessageText" and c.chat_id == u.id
+                    and c.params.get("message_id") == preview.result["message_id"], mark, timeout)
+                if any("Vẫn lưu" in b.get("text", "") for b in edit.buttons()):
+                    answer, dt2 = await press(u, w, preview.result,
+                                              edit.button("Vẫn lưu")["callback_data"], timeout)
+                    dt += dt2
+                stats.latency["report confirm"].append(dt)
+                text = answer.params.get("text") or ""
+                if ERROR_MARK in text:
+                    stats.errors["report"] += 1
+                else:
+                    stats.confirmed += 1
+            elif ack_message is not None:
+                answer, dt = await press(u, w, ack_message, ack_data, timeout)
+                stats.latency["acknowledge"].append(dt)
+                if ERROR_MARK in (answer.params.get("text") or ""):
+                    stats.errors["acknowledge"] += 1
+        except (asyncio.TimeoutError, AssertionError, KeyError) as e:
+            stats.errors[f"{type(e).__name__}"] += 1
+
+
+async def run(backend: str, users: int, seconds: float, latency: float) -> bool:
+    from indexer import IndexConfig, KnowledgeBase
+    tmp = Path(tempfile.mkdtemp(prefix="loa-bench-load-"))
+    kb = KnowledgeBase(IndexConfig(knowledge_dir=ROOT / "knowledge", index_dir=tmp / "index"))
+    kb.build()
+    pg_url = None
+    if backend == "postgresql":
+        ok, why = pg.available()
+        if not ok:
+            print(f"== postgresql: SKIPPED, not reachable ({why})")
+            return True
+        pg_url = db_url = pg.create_database()
+    else:
+        db_url = f"sqlite:///{tmp / 'load.db'}"
+    settings = make_settings(db_url, kb, flood_limit=100_000, broadcast_rate=400,
+                             broadcast_in_flight=16)
+    tg = await FakeTelegram(send_latency=latency).start()
+    h = await start_harness(settings, kb, tg=tg)
+    try:
+        m = h.loa.members
+        units = [f"Chi bộ Khu phố {k}" for k in range(1, 21)]
+        for name in units:
+            m.add_unit(name)
+        people = []
+        for i in range(users):
+            u = h.user(f"Người {i}")
+            inv = m.create_invite(units[i % len(units)], is_reporter=True)
+            m.join(inv.code, u.id, u.id, u.first_name, None)
+            people.append(u)
+        mark = tg.mark()
+        h.loa.broadcasts.queue(ADMIN_ID, Draft(text="<b>Định hướng</b>: tuyên truyền Chỉ thị 30"))
+        deadline = time.monotonic() + 120
+        acks: dict[int, tuple[dict, str]] = {}
+        while len(acks) < users and time.monotonic() < deadline:
+            for c in tg.sent(method="sendMessage", since=mark):
+                if c.chat_id not in acks and c.buttons():
+                    acks[c.chat_id] = (c.result, c.buttons()[0]["callback_data"])
+            await asyncio.sleep(0.2)
+        await people[0].reply(QUESTIONS[0])  # warm-up
+        rss_before, _ = rss_mb()
+        w = Waiter(tg)
+        stats = Stats()
+        began = time.monotonic()
+        stop_at = began + seconds
+        await asyncio.gather(*[
+            user_loop(i, u, w, *(acks.get(u.id) or (None, "")), stats, stop_at, timeout=60)
+            for i, u in enumerate(people)])
+        wall = time.monotonic() - began
+        w.task.cancel()
+        rss_now, rss_peak = rss_mb()
+        with h.loa.db.session() as s:
+            stored = s.scalar(select(func.count(Report.id)))
+            distinct = s.scalar(select(func.count(func.distinct(Report.content))))
+        total = sum(len(v) for k, v in stats.latency.items() if k != "report preview")
+        errors = sum(stats.errors.values())
+        every = [x for v in stats.latency.values() for x in v]
+        print(f"== {h.loa.db.backend}: {users} users, {seconds:.0f} s, send latency "
+              f"{latency * 1000:.0f} ms, broadcast acks ready {len(acks)}/{users}")
+        print(f"throughput: {total / wall:.1f} actions/s ({total} actions, "
+              f"{len(every) / wall:.1f} bot answers/s)")
+        for name, values in sorted(stats.latency.items()):
+            print(f"  {name:15s} n={len(values):5d}  p50 {statistics.median(values) * 1000:6.0f} ms"
+                  f"  p95 {pct(values, 95) * 1000:6.0f} ms  max {max(values) * 1000:6.0f} ms")
+        print(f"p95 over all answers: {pct(every, 95) * 1000:.0f} ms")
+        print(f"errors: {errors} {dict(stats.errors) if errors else ''}(target 0)")
+        print(f"reports confirmed {stats.confirmed}, stored {stored}, distinct {distinct} -> "
+              f"{'OK' if stored == stats.confirmed == distinct else 'MISMATCH'}")
+        print(f"RSS: {rss_now:.0f} MB (before load {rss_before:.0f} MB), peak {rss_peak:.0f} MB")
+        return errors == 0 and stored == stats.confirmed == distinct
+    finally:
+        await stop_harness(h)
+        if pg_url:
+            h.loa.db.dispose()
+            pg.drop_database(pg_url)
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
+    p.add_argument("--users", type=int, default=500)
+    p.add_argument("--seconds", type=float, default=60)
+    p.add_argument("--latency", type=float, default=0.1)
+    a = p.parse_args()
+    ok = True
+    for backend in (["sqlite", "postgresql"] if a.backend == "both" else [a.backend]):
+        ok &= asyncio.run(run(backend, a.users, a.seconds, a.latency))
+    load = os.getloadavg()
+    print(f"machine: {os.cpu_count()} CPUs, load average {load[0]:.1f}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
