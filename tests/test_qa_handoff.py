@@ -180,3 +180,23 @@ async def test_long_question_full_of_markup_still_reaches_the_board(bot_sqlite):
     assert all(len(p.text) <= 4096 for p in parts)
     assert parts[0].text.startswith("📨 <b>Ban Tuyên giáo trả lời câu hỏi của bạn:</b>")
     assert "<&>" not in "".join(p.text for p in parts)
+
+
+async def test_other_admins_learn_the_question_was_answered(bot_sqlite):
+    h = bot_sqlite
+    second = await h.member("Ban Tuyên giáo Thị ủy", "Phó ban")
+    h.loa.members.set_admin(h.admin.id, h.loa.members.get(second.id).id, True)
+    u = await h.member()
+    mark = await u.send(UNANSWERABLE)
+    notices = {}
+    for admin in (h.admin, second):
+        notices[admin.id] = await h.tg.wait_for(
+            lambda c, a=admin: c.chat_id == a.id and "Câu hỏi mới" in c.text, mark)
+    qid = int(re.search(r"Câu hỏi mới số (\d+)", notices[h.admin.id].text).group(1))
+    assert await eventually(lambda: len(rows(h, QuestionNotice, question_id=qid)) == 2)
+    mark = await h.admin.send(f"/traloi {qid} Nội dung trả lời")
+    told = await h.tg.wait_for(lambda c: c.chat_id == second.id, mark)
+    assert f"Câu hỏi số {qid} đã được Ban Tuyên giáo trả lời" in told.text
+    assert told.params["reply_parameters"]["message_id"] == notices[second.id].result["message_id"]
+    await h.admin.next_reply(mark)
+    assert not [c for c in h.tg.sent(h.admin.id, since=mark) if "đã được" in c.text]

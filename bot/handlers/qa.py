@@ -180,6 +180,18 @@ async def _deliver(update: Update, context: LoaContext, question_id: int, text: 
     await update.effective_chat.send_message(
         confirm.format(id=question_id, name=esc(ans.asker_name)), parse_mode=ParseMode.HTML,
         reply_markup=markup)
+    # The other admins got the same notice: tell them, under it, so nobody answers twice.
+    admin_name = esc(update.effective_user.full_name or "Ban Tuyên giáo")
+    for chat_id, message_id in loa.questions.notices_of(question_id):
+        if chat_id == update.effective_chat.id:
+            continue
+        try:
+            await context.bot.send_message(
+                chat_id, T.ANSWERED_BY_OTHER.format(id=question_id, admin=admin_name),
+                parse_mode=ParseMode.HTML, reply_to_message_id=message_id)
+        except TelegramError as e:
+            log.info("could not tell admin chat %s that question %s is answered: %s",
+                     chat_id, question_id, e)
 
 
 @admin_only

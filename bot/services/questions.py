@@ -330,6 +330,13 @@ class QuestionsService:
                 s.add(QuestionNotice(question_id=question_id, chat_id=chat_id,
                                      message_id=message_id))
 
+    def notices_of(self, question_id: int) -> list[tuple[int, int]]:
+        """(chat id, message id) of every admin notice about the question."""
+        with self.db.session() as s:
+            return [tuple(r) for r in s.execute(
+                select(QuestionNotice.chat_id, QuestionNotice.message_id)
+                .where(QuestionNotice.question_id == question_id)).all()]
+
     def question_for_notice(self, chat_id: int, message_id: int) -> int | None:
         with self.db.session() as s:
             return s.scalar(select(QuestionNotice.question_id).where(

@@ -73,6 +73,7 @@ ANSWER_NOT_DELIVERED = (
     "⚠️ Đã lưu câu trả lời câu hỏi số {id}, nhưng không gửi được cho {name} "
     "(người hỏi đã chặn bot hoặc xóa tài khoản)."
 )
+ANSWERED_BY_OTHER = "✅ Câu hỏi số {id} đã được {admin} trả lời; không cần trả lời nữa."
 BTN_SAVE_FAQ = "💾 Lưu vào hỏi đáp"
 FAQ_SAVED = "💾 Đã lưu vào hỏi đáp (mục số {id}). Câu hỏi tương tự sẽ được trả lời bằng nội dung này."
 FAQ_SAVED_SHORT = "Đã lưu vào hỏi đáp"
