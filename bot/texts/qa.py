@@ -66,7 +66,6 @@ ANSWER_USAGE = (
 ANSWER_TOO_LONG = "Nội dung trả lời dài {length} ký tự; vui lòng rút gọn dưới {limit} ký tự."
 QUESTION_NOT_FOUND = "Không có câu hỏi số {id}. Xem các câu hỏi đang chờ: /cauhoi"
 ALREADY_ANSWERED = "Câu hỏi số {id} đã được trả lời ngày {date}:\n<blockquote>{answer}</blockquote>"
-NOT_A_HANDOFF = "Câu hỏi số {id} đã được trả lời từ văn bản, không cần Ban Tuyên giáo trả lời."
 BOARD_ANSWER = "📨 <b>Ban Tuyên giáo trả lời câu hỏi của bạn:</b>\n<i>{question}</i>"
 ANSWER_SENT = "✅ Đã gửi câu trả lời câu hỏi số {id} cho {name}."
 ANSWER_NOT_DELIVERED = (
@@ -124,7 +123,6 @@ UPLOAD_BUILD_FAILED = (
     "❌ Lập chỉ mục thất bại sau khi thêm «{name}» ({reason}). "
     "Tệp đã được gỡ ra; kho văn bản vẫn giữ nguyên như trước."
 )
-UPLOAD_BUSY = "Đang lập chỉ mục một tài liệu khác; vui lòng gửi lại sau ít phút."
 UPLOAD_DONE = (
     "✅ Đã {action} tài liệu <b>{name}</b>.\n"
     "Nhận diện: {kind}{number}\n"
