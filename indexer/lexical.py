@@ -47,51 +47,82 @@ class LexicalIndex:
     dev set: short header and signature chunks otherwise win questions that merely name the document.
     """
 
-    def __init__(self, vocab: list[str], indptr: np.ndarray, postings: np.ndarray, weights: np.ndarray,
-                 idf: np.ndarray, n_docs: int, k1: float, b: float):
+    def __init__(self, vocab: list[str], indptr: np.ndarray, postings: np.ndarray, tfs: np.ndarray,
+                 lengths: np.ndarray, k1: float, b: float, term_ids: dict[str, int] | None = None):
         self.vocab = vocab
-        self.term_ids = {t: i for i, t in enumerate(vocab)}
+        self.term_ids = term_ids if term_ids is not None else {t: i for i, t in enumerate(vocab)}
         self.indptr = indptr
-        self.postings = postings
-        self.weights = weights
-        self.idf = idf
-        self.n_docs = n_docs
+        self.postings = postings  # document index of each posting, sorted within a term
+        self.tfs = tfs  # term frequency of each posting
+        self.lengths = lengths  # tokens per document
+        self.n_docs = len(lengths)
         self.k1 = k1
         self.b = b
-        self.max_idf = math.log(1.0 + (n_docs + 0.5) / 0.5)
+        n = self.n_docs
+        df = np.diff(indptr).astype(np.float32)
+        self.idf = np.log1p((n - df + 0.5) / (df + 0.5)).astype(np.float32)
+        avgdl = max(float(lengths.mean()), 1e-9) if n else 1.0
+        term_of = np.repeat(np.arange(len(vocab), dtype=np.int64), np.diff(indptr))
+        norm = k1 * (1.0 - b + b * lengths[postings] / avgdl)
+        self.weights = (self.idf[term_of] * tfs * (k1 + 1.0) / (tfs + norm)).astype(np.float32)
+        self.max_idf = math.log(1.0 + (n + 0.5) / 0.5)
 
     @classmethod
-    def build(cls, docs: list[list[str]], k1: float = 1.6, b: float = 0.5) -> "LexicalIndex":
-        vocab: dict[str, int] = {}
-        rows: list[np.ndarray] = []
-        terms: list[np.ndarray] = []
-        tfs: list[np.ndarray] = []
-        lengths = np.zeros(len(docs), dtype=np.float32)
-        for d, toks in enumerate(docs):
-            counts = Counter(toks)
-            lengths[d] = len(toks)
-            ids = np.fromiter((vocab.setdefault(t, len(vocab)) for t in counts), dtype=np.int64, count=len(counts))
-            terms.append(ids)
-            tfs.append(np.fromiter(counts.values(), dtype=np.float32, count=len(counts)))
-            rows.append(np.full(len(counts), d, dtype=np.int32))
-        n = len(docs)
-        term_arr = np.concatenate(terms) if terms else np.zeros(0, dtype=np.int64)
-        doc_arr = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int32)
-        tf_arr = np.concatenate(tfs) if tfs else np.zeros(0, dtype=np.float32)
-        order = np.argsort(term_arr, kind="stable")  # stable: postings stay sorted by document
-        term_arr, doc_arr, tf_arr = term_arr[order], doc_arr[order], tf_arr[order]
-        df_count = np.bincount(term_arr, minlength=len(vocab))
+    def _from_triplets(cls, vocab: dict[str, int], terms: np.ndarray, docs: np.ndarray, tfs: np.ndarray,
+                       lengths: np.ndarray, k1: float, b: float) -> "LexicalIndex":
+        # Sort by (term, document): a stable sort on terms of document-ordered triplets does it.
+        order = np.lexsort((docs, terms))
+        terms, docs, tfs = terms[order], docs[order], tfs[order]
         indptr = np.zeros(len(vocab) + 1, dtype=np.int64)
-        indptr[1:] = np.cumsum(df_count)
-        df = df_count.astype(np.float32)
-        idf = np.log1p((n - df + 0.5) / (df + 0.5)).astype(np.float32)
-        avgdl = float(lengths.mean()) if n else 1.0
-        norm = k1 * (1.0 - b + b * lengths[doc_arr] / max(avgdl, 1e-9))
-        weights = (idf[term_arr] * tf_arr * (k1 + 1.0) / (tf_arr + norm)).astype(np.float32)
+        indptr[1:] = np.cumsum(np.bincount(terms, minlength=len(vocab)))
         inv = [""] * len(vocab)
         for t, i in vocab.items():
             inv[i] = t
-        return cls(inv, indptr, doc_arr, weights, idf, n, k1, b)
+        return cls(inv, indptr, docs.astype(np.int32), tfs.astype(np.float32), lengths.astype(np.float32), k1, b,
+                   term_ids=vocab)
+
+    @staticmethod
+    def _count(vocab: dict[str, int], docs: list[tuple[int, list[str]]]):
+        terms, rows, tfs = [], [], []
+        lengths = {}
+        for d, toks in docs:
+            counts = Counter(toks)
+            lengths[d] = len(toks)
+            terms.append(np.fromiter((vocab.setdefault(t, len(vocab)) for t in counts), dtype=np.int64,
+                                     count=len(counts)))
+            tfs.append(np.fromiter(counts.values(), dtype=np.float32, count=len(counts)))
+            rows.append(np.full(len(counts), d, dtype=np.int64))
+        cat = lambda parts, dt: np.concatenate(parts) if parts else np.zeros(0, dtype=dt)  # noqa: E731
+        return cat(terms, np.int64), cat(rows, np.int64), cat(tfs, np.float32), lengths
+
+    @classmethod
+    def build(cls, docs: list[list[str]], k1: float = 1.6, b: float = 0.5) -> "LexicalIndex":
+        """Index token lists; document i is docs[i]."""
+        vocab: dict[str, int] = {}
+        terms, rows, tfs, lengths = cls._count(vocab, list(enumerate(docs)))
+        length_arr = np.array([lengths[d] for d in range(len(docs))], dtype=np.float32)
+        return cls._from_triplets(vocab, terms, rows, tfs, length_arr, k1, b)
+
+    def rebuild(self, keep: np.ndarray, new_docs: list[tuple[int, list[str]]], n_docs: int) -> "LexicalIndex":
+        """A new index from this one without re-reading kept documents.
+
+        keep[old document] is its index in the new index, or -1 if it is gone; new_docs are the
+        (new index, tokens) of documents read this time. Statistics (idf, average length) are recomputed.
+        """
+        vocab = dict(self.term_ids)
+        term_of = np.repeat(np.arange(len(self.vocab), dtype=np.int64), np.diff(self.indptr))
+        moved = keep[self.postings]
+        mask = moved >= 0
+        terms, rows, tfs, lengths = self._count(vocab, new_docs)
+        length_arr = np.zeros(n_docs, dtype=np.float32)
+        kept = keep >= 0
+        length_arr[keep[kept]] = self.lengths[kept]
+        for d, n in lengths.items():
+            length_arr[d] = n
+        return self._from_triplets(
+            vocab, np.concatenate([term_of[mask], terms]), np.concatenate([moved[mask].astype(np.int64), rows]),
+            np.concatenate([self.tfs[mask], tfs]), length_arr, self.k1, self.b,
+        )
 
     def scores(self, query: list[str]) -> np.ndarray:
         """BM25 score of every document for the query tokens."""
@@ -134,14 +165,14 @@ class LexicalIndex:
         return got / total
 
     def save(self, folder: Path) -> None:
-        np.savez(folder / "lexical.npz", indptr=self.indptr, postings=self.postings, weights=self.weights,
-                 idf=self.idf, params=np.array([self.n_docs, self.k1, self.b], dtype=np.float64))
+        np.savez(folder / "lexical.npz", indptr=self.indptr, postings=self.postings, tfs=self.tfs,
+                 lengths=self.lengths, params=np.array([self.k1, self.b], dtype=np.float64))
         (folder / "vocab.json").write_text(json.dumps(self.vocab, ensure_ascii=False), encoding="utf-8")
 
     @classmethod
     def load(cls, folder: Path) -> "LexicalIndex":
         with np.load(folder / "lexical.npz") as z:
-            n_docs, k1, b = z["params"].tolist()
-            arrays = z["indptr"], z["postings"], z["weights"], z["idf"]
+            k1, b = z["params"].tolist()
+            arrays = z["indptr"], z["postings"], z["tfs"], z["lengths"]
         vocab = json.loads((folder / "vocab.json").read_text(encoding="utf-8"))
-        return cls(vocab, *arrays, n_docs=int(n_docs), k1=k1, b=b)
+        return cls(vocab, *arrays, k1=k1, b=b)

@@ -367,6 +367,7 @@ class KnowledgeBase:
             keypoints: dict[str, list[KeyPoint]] = {}
             chunks: list[Chunk] = []
             vectors: list[np.ndarray | None] = []  # one per chunk; None = to embed
+            sources: list[int] = []  # one per chunk: its row in the old index, -1 if read this time
             entries: dict[str, dict] = {}
             for path in files:
                 name = path.relative_to(cfg.knowledge_dir).as_posix()
@@ -385,6 +386,7 @@ class KnowledgeBase:
                     keypoints[doc_id] = old.keypoints.get(doc_id, [])
                     chunks.extend(old.chunks[i] for i in rows)
                     vectors.extend(old_vectors[i] for i in rows)
+                    sources.extend(rows)
                     report.files_reused.append(name)
                 else:
                     try:
@@ -399,6 +401,7 @@ class KnowledgeBase:
                     keypoints[doc_id] = parsed.keypoints
                     chunks.extend(parsed.chunks)
                     vectors.extend([None] * len(parsed.chunks))
+                    sources.extend([-1] * len(parsed.chunks))
                     report.files_indexed.append(name)
                 entries[name] = {"sha256": sha, "size": len(data), "doc_id": doc_id, "chunks": len(chunks) - first}
             report.files_removed = sorted(set(old_files) - set(entries)) if old else []
@@ -409,15 +412,22 @@ class KnowledgeBase:
                 report.build_id = old.build_id
             else:
                 docs_by_id = {d.doc_id: d for d in documents}
-                texts = [search_text(c, docs_by_id.get(c.doc_id)) for c in chunks]
                 todo = [i for i, v in enumerate(vectors) if v is None]
+                texts = {i: search_text(chunks[i], docs_by_id.get(chunks[i].doc_id)) for i in todo}
                 fresh = embedder.encode_passages([texts[i] for i in todo])
                 for j, i in enumerate(todo):
                     vectors[i] = fresh[j]
                 report.chunks_embedded = len(todo)
                 matrix = (np.vstack(vectors).astype(np.float32) if vectors
                           else np.zeros((0, embedder.dimension), dtype=np.float32))
-                lexical = LexicalIndex.build([terms(t) for t in texts])
+                if old is not None:  # reused chunks keep their term counts; only new text is tokenised
+                    keep = np.full(len(old.chunks), -1, dtype=np.int64)
+                    for new_row, old_row in enumerate(sources):
+                        if old_row >= 0:
+                            keep[old_row] = new_row
+                    lexical = old.lexical.rebuild(keep, [(i, terms(texts[i])) for i in todo], len(chunks))
+                else:
+                    lexical = LexicalIndex.build([terms(texts[i]) for i in range(len(chunks))])
                 build_id = new_build_id()
                 manifest = {
                     "format": FORMAT_VERSION,

