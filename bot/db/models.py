@@ -193,7 +193,8 @@ class Delivery(Base):
     last_error: Mapped[str | None] = mapped_column(String(500), nullable=True)
     __table_args__ = (
         UniqueConstraint("broadcast_id", "member_id"),
-        Index("ix_deliveries_state", "broadcast_id", "state"),
+        # (broadcast, state, id): claims read due rows in id order and stop at the limit.
+        Index("ix_deliveries_state", "broadcast_id", "state", "id"),
     )
 
 

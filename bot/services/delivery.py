@@ -516,13 +516,13 @@ class DeliveryWorker:
             active = still
         if not ids:
             return []
-        s.execute(update(Delivery).where(Delivery.id.in_(ids), Delivery.state == D_QUEUED)
-                  .values(state=D_SENDING, claimed_by=self.worker_id, claimed_at=now,
-                          attempts=Delivery.attempts + 1)
-                  .execution_options(synchronize_session=False))
-        rows = s.execute(select(Delivery.id, Delivery.broadcast_id, Delivery.member_id,
-                                Delivery.chat_id, Delivery.attempts, Delivery.claimed_by)
-                         .where(Delivery.id.in_(ids))).all()
+        t = Delivery.__table__
+        rows = s.connection().execute(
+            update(t).where(t.c.id.in_(ids), t.c.state == D_QUEUED)
+            .values(state=D_SENDING, claimed_by=self.worker_id, claimed_at=now,
+                    attempts=t.c.attempts + 1)
+            .returning(t.c.id, t.c.broadcast_id, t.c.member_id, t.c.chat_id, t.c.attempts,
+                       t.c.claimed_by)).all()
         missing = {r.broadcast_id for r in rows} - set(self._content)
         for b in s.scalars(select(Broadcast).where(Broadcast.id.in_(missing))):
             self._content[b.id] = Content(b.kind, b.text or "", b.media_file_id,

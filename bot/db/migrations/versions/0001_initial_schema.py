@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 08:54:43.894682
+Create Date: 2026-11-26 09:37:43.846737
 """
 from alembic import op
 import sqlalchemy as sa
@@ -201,7 +201,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('broadcast_id', 'member_id')
     )
     with op.batch_alter_table('deliveries', schema=None) as batch_op:
-        batch_op.create_index('ix_deliveries_state', ['broadcast_id', 'state'], unique=False)
+        batch_op.create_index('ix_deliveries_state', ['broadcast_id', 'state', 'id'], unique=False)
 
     op.create_table('question_notices',
     sa.Column('id', sa.Integer(), nullable=False),

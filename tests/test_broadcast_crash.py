@@ -1,0 +1,178 @@
+"""Real bot processes (`python -m bot run`) against the fake Bot API in this process:
+kill -9 in the middle of a large broadcast, and two processes sharing one PostgreSQL database."""
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.config import Settings
+from bot.db import Database
+from bot.db.models import Broadcast, Delivery
+from bot.services.broadcasts import BroadcastsService, Draft
+from bot.services.members import MembersService
+from tests import pg
+from tests.faketg import TOKEN, FakeTelegram
+from tests.test_broadcast import add_members, broadcast_sends
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def spawn_bot(tg: FakeTelegram, db_url: str, workdir: Path, rate: float, in_flight: int,
+              name: str) -> subprocess.Popen:
+    """`python -m bot run`, configured only through the environment, like production."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LOA_", "TELEGRAM_"))}
+    env.update(TELEGRAM_BOT_TOKEN=TOKEN, LOA_BOT_API_URL=tg.api_url, LOA_BOT_FILE_URL=tg.file_url,
+               LOA_DATABASE_URL=db_url, LOA_BROADCAST_RATE=str(rate),
+               LOA_BROADCAST_IN_FLIGHT=str(in_flight), LOA_INDEX_DIR=str(workdir / "no-index"),
+               LOA_KNOWLEDGE_DIR=str(workdir / "no-knowledge"), LOA_LOG_LEVEL="WARNING",
+               PYTHONPATH=str(ROOT))
+    log = open(workdir / f"{name}.log", "ab")
+    return subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=workdir, env=env,
+                            stdout=log, stderr=subprocess.STDOUT)
+
+
+def queue(db: Database, text: str) -> int:
+    svc = BroadcastsService(db, MembersService(db), Settings(database_url=db.url))
+    return svc.queue(None, Draft(text=text)).id
+
+
+def finished(db: Database, bid: int) -> bool:
+    """Started, and no delivery left to send."""
+    with db.session() as s:
+        if s.get(Broadcast, bid).status == "scheduled":
+            return False
+        return not s.scalar(select(func.count(Delivery.id)).where(
+            Delivery.broadcast_id == bid, Delivery.state.in_(["queued", "sending"])))
+
+
+async def wait_until(pred, timeout: float, what: str, procs=()) -> None:
+    deadline = time.monotonic() + timeout
+    while not pred():
+        for p in procs:
+            if p.poll() is not None:
+                raise AssertionError(f"bot process exited early ({p.returncode}) while "
+                                     f"waiting for {what}")
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.1)
+
+
+def stop(p: subprocess.Popen) -> None:
+    if p.poll() is None:
+        p.send_signal(signal.SIGTERM)
+        try:
+            p.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+async def test_kill_9_mid_broadcast_never_sends_twice(backend, tmp_path):
+    if backend == "postgresql":
+        ok, why = pg.available()
+        if not ok:
+            pytest.skip(f"PostgreSQL not reachable ({why})")
+        url = pg.create_database()
+    else:
+        url = f"sqlite:///{tmp_path / 'loa.db'}"
+    # 10,000 recipients with LOA_CRASH_RECIPIENTS=10000 (about two minutes per backend here);
+    # the default keeps the suite fast and exercises exactly the same path.
+    n, in_flight = int(os.environ.get("LOA_CRASH_RECIPIENTS", 2000)), 16
+    tg = await FakeTelegram(send_latency=0.02).start()
+    db = Database(url)
+    procs = []
+    try:
+        db.upgrade()
+        ids = add_members(db, n)
+        bid = queue(db, "Nội dung lớn – kill -9")
+        p1 = spawn_bot(tg, url, tmp_path, rate=1000, in_flight=in_flight, name="first")
+        procs.append(p1)
+        await wait_until(lambda: len(tg.calls) > 0 and len(broadcast_sends(tg)) >= n // 3, 60,
+                         "the first sends", [p1])
+        p1.kill()                     # SIGKILL: no clean-up at all
+        p1.wait()
+        killed_at = len(broadcast_sends(tg))
+        assert killed_at < n
+        with db.session() as s:
+            sending = s.scalar(select(func.count(Delivery.id)).where(
+                Delivery.broadcast_id == bid, Delivery.state == "sending"))
+        assert sending <= in_flight
+        p2 = spawn_bot(tg, url, tmp_path, rate=1000, in_flight=in_flight, name="second")
+        procs.append(p2)
+        await wait_until(lambda: finished(db, bid), 240, "the rest of the broadcast", [p2])
+        stop(p2)
+        sends = broadcast_sends(tg)
+        per_chat = Counter(c.chat_id for c in sends)
+        assert max(per_chat.values()) == 1, "a recipient got the broadcast twice"
+        with db.session() as s:
+            rows = dict(s.execute(select(Delivery.chat_id, Delivery.state).where(
+                Delivery.broadcast_id == bid)).all())
+            status = s.get(Broadcast, bid).status
+        states = Counter(rows.values())
+        assert status == "done"
+        assert set(states) <= {"sent", "in_doubt"}, states
+        assert states["in_doubt"] <= in_flight
+        assert states["in_doubt"] == sending   # exactly the rows in flight at the kill
+        for chat in ids:   # everyone got it once, or is honestly in doubt
+            assert rows[chat] == "in_doubt" or per_chat[chat] == 1, chat
+            if rows[chat] == "sent":
+                assert per_chat[chat] == 1
+        assert sum(1 for c in ids if per_chat[c] == 1) + sum(
+            1 for c in ids if rows[c] == "in_doubt" and per_chat[c] == 0) == n
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        db.dispose()
+        await tg.stop()
+        if backend == "postgresql":
+            pg.drop_database(url)
+
+
+async def test_two_processes_share_one_postgresql_database(tmp_path):
+    ok, why = pg.available()
+    if not ok:
+        pytest.skip(f"PostgreSQL not reachable ({why})")
+    url = pg.create_database()
+    tg = await FakeTelegram(send_latency=0.05).start()
+    db = Database(url)
+    procs = []
+    try:
+        db.upgrade()
+        ids = add_members(db, 1000)
+        procs = [spawn_bot(tg, url, tmp_path, rate=1000, in_flight=8, name=f"w{i}")
+                 for i in range(2)]
+        await asyncio.sleep(3)   # both up and polling before there is work
+        bid = queue(db, "Hai tiến trình, một cơ sở dữ liệu")
+        await wait_until(lambda: finished(db, bid), 180, "the broadcast", procs)
+        for p in procs:
+            stop(p)
+        per_chat = Counter(c.chat_id for c in broadcast_sends(tg))
+        assert set(per_chat) == set(ids)
+        assert max(per_chat.values()) == 1
+        with db.session() as s:
+            owners = Counter(s.scalars(select(Delivery.claimed_by).where(
+                Delivery.broadcast_id == bid)))
+            states = Counter(s.scalars(select(Delivery.state).where(
+                Delivery.broadcast_id == bid)))
+        assert states == Counter({"sent": 1000})
+        assert len(owners) == 2 and min(owners.values()) > 100, owners   # both did real work
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        db.dispose()
+        await tg.stop()
+        pg.drop_database(url)
