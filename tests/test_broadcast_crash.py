@@ -87,7 +87,7 @@ async def test_kill_9_mid_broadcast_never_sends_twice(backend, tmp_path):
         url = f"sqlite:///{tmp_path / 'loa.db'}"
     # 10,000 recipients with LOA_CRASH_RECIPIENTS=10000 (about two minutes per backend here);
     # the default keeps the suite fast and exercises exactly the same path.
-    n, in_flight = int(os.environ.get("LOA_CRASH_RECIPIENTS", 2000)), 16
+    n, in_flight = int(os.environ.get("LOA_CRASH_RECIPIENTS", 1200)), 16
     tg = await FakeTelegram(send_latency=0.02).start()
     db = Database(url)
     procs = []

@@ -492,6 +492,11 @@ class DeliveryWorker:
         k = self._rr % len(running)
         self._rr += 1
         order = running[k:] + running[:k]
+        if len(running) == 1:
+            # One broadcast has one row per member, so it cannot repeat a chat within the gap;
+            # skip the NOT IN list (a chat still warm from a just-finished broadcast merely
+            # waits in the buffer for its gap).
+            avoid = set()
         due = and_(Delivery.state == D_QUEUED,
                    or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now))
         ids: list[int] = []
