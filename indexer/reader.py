@@ -46,18 +46,15 @@ def read_document(path: Path) -> str:
 
 def _read_text(path: Path) -> str:
     data = path.read_bytes()
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):  # Notepad's "Unicode"
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("utf-16") if data[:2] in (b"\xff\xfe", b"\xfe\xff") else _fail_encoding()
-    except UnicodeDecodeError:
-        return _fail_encoding()
-
-
-def _fail_encoding() -> str:
-    raise DocumentUnreadable("text is not UTF-8; save the file as UTF-8")
+        raise DocumentUnreadable("text is not UTF-8; save the file as UTF-8") from None
 
 
 def _read_docx(path: Path) -> str:
