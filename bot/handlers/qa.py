@@ -1,6 +1,7 @@
 """Questions and answers, the board's hand-off, key points, inline search and knowledge uploads."""
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 
@@ -68,8 +69,7 @@ def _day(d) -> str:
 async def _ask(update: Update, context: LoaContext, text: str) -> None:
     loa = context.loa
     user = update.effective_user
-    asker = loa.questions.asker(user.id, update.effective_chat.id, user.full_name or "")
-    result = await loa.questions.ask(asker, text)
+    result = await loa.questions.ask(user.id, update.effective_chat.id, user.full_name or "", text)
     note = [T.LONG_QUESTION_NOTE.format(chars=QUERY_CHARS)] if result.truncated else []
     if result.status == Q_ANSWERED_BY_DOCS:
         blocks = [T.ANSWER_HEADER] + [passage_block(p) for p in result.passages] + note
@@ -103,7 +103,7 @@ async def _hand_off(update: Update, context: LoaContext, result: QuestionResult)
         except TelegramError as e:
             log.warning("could not notify admin chat %s about question %s: %s",
                         chat_id, notice.question_id, e)
-    context.loa.questions.record_notices(notice.question_id, sent)
+    await asyncio.to_thread(context.loa.questions.record_notices, notice.question_id, sent)
 
 
 async def ask_command(update: Update, context: LoaContext) -> None:

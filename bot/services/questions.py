@@ -222,9 +222,13 @@ class QuestionsService:
             return False
 
     # -------------------------------------------------------------- asking
-    async def ask(self, asker: Asker, text: str) -> QuestionResult:
-        """Answer a question; the search runs in a worker thread so the event loop keeps serving."""
-        return await asyncio.to_thread(self.ask_sync, asker, text)
+    async def ask(self, telegram_id: int, chat_id: int, telegram_name: str,
+                  text: str) -> QuestionResult:
+        """Check the asker and answer, in a worker thread: the event loop never waits on the
+        search or on SQLite's write lock."""
+        def run() -> QuestionResult:
+            return self.ask_sync(self.asker(telegram_id, chat_id, telegram_name), text)
+        return await asyncio.to_thread(run)
 
     def ask_sync(self, asker: Asker, text: str) -> QuestionResult:
         text = normalize(clean(text))
