@@ -116,8 +116,9 @@ async def test_retry_after_pauses_every_send(bot_sqlite):
     limited = [c for c in calls if c.status == 429]
     assert len(limited) == 1
     t429 = limited[0].at
-    # Sends already in flight may land just after the 429; nothing new starts during the pause.
-    during = [c for c in calls if t429 + 0.1 < c.at < t429 + 1.9]
+    # Sends already in flight may land just after the 429 (later on a loaded machine);
+    # nothing new starts during the pause.
+    during = [c for c in calls if t429 + 0.5 < c.at < t429 + 1.9]
     assert during == []
     assert any(c.at >= t429 + 2 for c in calls)
     per_chat = Counter(c.chat_id for c in broadcast_sends(h.tg, mark))

@@ -1,6 +1,7 @@
 """The /phatdi conversation, /phatdi_ds follow-up (cancel, remind), digests and the CLI."""
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import Counter
 from datetime import datetime, timedelta
@@ -247,3 +248,34 @@ async def test_cli_queues_for_the_running_bot(bot_sqlite, monkeypatch, tmp_path,
     sends = broadcast_sends(h.tg, mark)
     assert sorted(c.chat_id for c in sends) == one
     assert sends[0].text == "Từ dòng lệnh &lt;b&gt;"
+
+
+async def test_cancel_running_broadcast_stops_sending(bot_sqlite):
+    h = bot_sqlite
+    admin = h.admin
+    await admin.reply("/start")
+    add_members(h.loa.db, 300)
+    h.tg.send_latency = 0.2          # slow enough to cancel mid-way
+    mark = h.tg.mark()
+    bid = queue_text(h.loa, "Sẽ bị hủy giữa chừng")
+    await h.tg.wait_for(lambda c: len(broadcast_sends(h.tg, mark)) >= 30, mark)
+    listing = await admin.reply("/phatdi_ds")
+    assert "đang gửi" in listing.text
+    m = await admin.press(listing, f"Hủy #{bid}")
+    await said(h, m, "Đã hủy lần gửi")
+    at_cancel = len(broadcast_sends(h.tg, mark))
+    deadline = time.monotonic() + 20
+    while True:
+        with h.loa.db.session() as s:
+            b = s.get(Broadcast, bid)
+            if b.finished_at is not None or time.monotonic() > deadline:
+                break
+        await asyncio.sleep(0.1)
+    assert b.status == "cancelled" and b.finished_at is not None
+    with h.loa.db.session() as s:
+        st = Counter(s.scalars(select(Delivery.state).where(Delivery.broadcast_id == bid)))
+    total = len(broadcast_sends(h.tg, mark))
+    in_flight = h.loa.settings.broadcast_in_flight
+    assert total <= at_cancel + in_flight   # only what was already in flight
+    assert set(st) <= {"sent", "cancelled"} and st["cancelled"] >= 300 - total
+    assert st["sent"] == total

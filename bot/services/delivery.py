@@ -337,7 +337,12 @@ class DeliveryWorker:
         next_beat = time.monotonic() + self.heartbeat
         while not self._stopping:
             try:
-                await self._db(self.maintain)
+                cancelled = await self._db(self.maintain, set(self._held_ids()),
+                                           {j.broadcast_id for j in self._buffer})
+                if cancelled:   # never start buffered jobs of a cancelled broadcast
+                    drop = [j.delivery_id for j in self._buffer if j.broadcast_id in cancelled]
+                    self._buffer = [j for j in self._buffer if j.broadcast_id not in cancelled]
+                    await self._db(self._cancel_rows, drop)
                 self._kick.set()
                 if time.monotonic() >= next_beat:
                     await self._db(self._beat, self._held_ids())
@@ -616,11 +621,13 @@ class DeliveryWorker:
                       .values(claimed_at=utcnow())
                       .execution_options(synchronize_session=False))
 
-    def recover(self) -> int:
-        """Turn `sending` rows of dead or silent workers into `in_doubt`; returns how many."""
+    def recover(self, held: set[int] | None = None) -> int:
+        """Turn `sending` rows of dead or silent workers into `in_doubt`; returns how many.
+
+        `held`: ids this worker still holds (never touched; its other rows fall to the lease)."""
         now = utcnow()
         stale_before = now - timedelta(seconds=self.lease)
-        mine_in_flight = set(self._held_ids())
+        mine_in_flight = set(held or ())
         with self.db.session() as s:
             active = list(s.scalars(select(Broadcast.id).where(
                 Broadcast.status.in_([B_RUNNING, B_CANCELLED]), Broadcast.finished_at.is_(None))))
@@ -648,24 +655,25 @@ class DeliveryWorker:
         self.stats.recovered_in_doubt += len(dead)
         return len(dead)
 
-    def maintain(self) -> None:
-        """Periodic work: due broadcasts and digests, dead workers' rows, finished broadcasts."""
+    def maintain(self, held: set[int] | None = None,
+                 buffered_broadcasts: set[int] | None = None) -> set[int]:
+        """Periodic work: due broadcasts and digests, dead workers' rows, finished broadcasts.
+
+        Runs on the database thread, so it gets copies of the loop's state; returns the ids
+        of cancelled broadcasts among `buffered_broadcasts` (their buffered jobs are dropped).
+        """
         if self.tick is not None:
             self.tick()
-        self.recover()
-        if self._buffer:
-            self._drop_cancelled()
-
-    def _drop_cancelled(self) -> None:
-        bids = {j.broadcast_id for j in self._buffer}
+        self.recover(held)
+        if not buffered_broadcasts:
+            return set()
         with self.db.session() as s:
-            cancelled = set(s.scalars(select(Broadcast.id).where(
-                Broadcast.id.in_(bids), Broadcast.status == B_CANCELLED)))
-            if not cancelled:
-                return
-            drop = [j.delivery_id for j in self._buffer if j.broadcast_id in cancelled]
-            s.execute(update(Delivery).where(Delivery.id.in_(drop), Delivery.state == D_SENDING,
+            return set(s.scalars(select(Broadcast.id).where(
+                Broadcast.id.in_(buffered_broadcasts), Broadcast.status == B_CANCELLED)))
+
+    def _cancel_rows(self, ids: list[int]) -> None:
+        with self.db.session() as s:
+            s.execute(update(Delivery).where(Delivery.id.in_(ids), Delivery.state == D_SENDING,
                                              Delivery.claimed_by == self.worker_id)
                       .values(state=D_CANCELLED, claimed_by=None)
                       .execution_options(synchronize_session=False))
-        self._buffer = [j for j in self._buffer if j.broadcast_id not in cancelled]
