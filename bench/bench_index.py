@@ -6,7 +6,7 @@
 
 Sections:
   real       knowledge/ (the plan) with the default model: build chunks/s, ask p50/p95, RSS.
-  synthetic  ~20,000 chunks of generated administrative documents. Passage vectors there come from a
+  synthetic  ~1,000 and ~20,000 chunks of generated administrative documents. Passage vectors there come from a
              deterministic stand-in of the same dimension (384), because embedding 20,000 passages with
              MiniLM takes ~10 minutes on this machine; the real model's passage throughput is measured on
              a sample and the full build time extrapolated. Questions are still encoded by the real
@@ -197,6 +197,22 @@ class QueryModelStandIn:
         return out
 
 
+def bench_synthetic_small(tmp: Path, target: int = 1000) -> None:
+    """Latency only, at the issue's first target size."""
+    print(f"\n== synthetic corpus, ~{target} chunks (latency)")
+    synthetic_corpus(tmp / "syn1k" / "knowledge", target)
+    register_model("bench-minilm-queries", QueryModelStandIn)
+    kb = KnowledgeBase(IndexConfig(tmp / "syn1k" / "knowledge", tmp / "syn1k" / "index", model="bench-minilm-queries"))
+    report = kb.build()
+    print(f"{report.chunks} chunks:")
+    rng = random.Random(5)
+    pool = sentence_pool()
+    questions = [f"{q} ({i})" for i, q in enumerate(devset_questions())]
+    questions += [" ".join(rng.choice(pool).split()[:rng.randint(5, 12)]) + f" xã {rng.choice(UNITS)}" for _ in range(60)]
+    for line in latency_lines(kb, questions):
+        print(line)
+
+
 def bench_synthetic(tmp: Path, target: int) -> None:
     print(f"\n== synthetic corpus, ~{target} chunks")
     t = time.perf_counter()
@@ -291,6 +307,7 @@ def main() -> int:
             bench_devset(tmp_path)
             return 0
         bench_real(tmp_path)
+        bench_synthetic_small(tmp_path)
         if args.synthetic:
             bench_synthetic(tmp_path, args.synthetic)
         bench_devset(tmp_path)
