@@ -160,9 +160,12 @@ async def main(args) -> None:
         tasks = [asyncio.create_task(user_loop(u, replies, args.rounds, i, latencies, kinds, start))
                  for i, u in enumerate(users)]
         began = time.monotonic()
+        cpu_began = resource.getrusage(resource.RUSAGE_SELF)
         start.set()
         await asyncio.gather(*tasks)
         wall = time.monotonic() - began
+        cpu_end = resource.getrusage(resource.RUSAGE_SELF)
+        cpu = (cpu_end.ru_utime - cpu_began.ru_utime) + (cpu_end.ru_stime - cpu_began.ru_stime)
         await replies.stop()
         rss_now, rss_peak = rss_mb()
 
@@ -180,6 +183,8 @@ async def main(args) -> None:
         print(f"replies: {n} in {wall:.2f}s -> {n / wall:.1f} replies/s")
         print(f"update -> first reply: p50 {statistics.median(latencies) * 1000:.0f} ms, "
               f"p95 {pct(latencies, 95) * 1000:.0f} ms, max {max(latencies) * 1000:.0f} ms")
+        print(f"CPU of this process (bot + fake server): {cpu:.1f} s = {cpu / n * 1000:.0f} ms "
+              f"per question, {cpu / wall:.2f} cores busy on average")
         print("answers: " + ", ".join(f"{k} {v}" for k, v in sorted(kinds.items())))
         print(f"admin notices sent: {notices()} (one per hand-off)")
         print(f"RSS: {rss_now:.0f} MB now (before the load {rss_before:.0f} MB), "
