@@ -295,3 +295,32 @@ async def test_running_broadcasts_share_the_rate(bot_sqlite):
     assert len(sends) == 400
     first = Counter("1" if "nhất" in c.text else "2" for c in sends[:100])
     assert min(first.values()) >= 35, first   # interleaved, not one after the other
+
+
+# ------------------------------------------------------------------ the limiter (simulated clock)
+def test_limiter_never_exceeds_the_rate_in_any_second_and_pauses():
+    import random
+    from bisect import bisect_left
+
+    from bot.services.delivery import RateLimiter
+    now = [0.0]
+    lim = RateLimiter(25, clock=lambda: now[0])
+    rnd = random.Random(7)
+    starts = []
+    while len(starts) < 2000:
+        wait = lim.delay()
+        # The event loop wakes up a few ms late, now and then 20 ms, rarely 200 ms.
+        now[0] += wait + rnd.choices([0.0, 0.001, 0.005, 0.02, 0.2], [30, 40, 20, 9, 1])[0]
+        if lim.delay() == 0:
+            starts.append(lim.take())
+        if len(starts) == 1000:
+            lim.pause(3.0)
+            paused_at = now[0]
+    starts.sort()
+    busiest = max(bisect_left(starts, t + 1.0, lo=i) - i for i, t in enumerate(starts))
+    assert busiest <= 25
+    gaps = [b - a for a, b in zip(starts, starts[1:])]
+    assert min(gaps) >= 0.5 / 25 - 1e-9          # never a burst
+    assert not any(paused_at < t < paused_at + 3.0 for t in starts)
+    # Lateness is made up on the grid: the long-run rate stays close to the limit.
+    assert 1000 / (starts[999] - starts[0]) > 0.9 * 25

@@ -200,8 +200,11 @@ class BroadcastsService:
             return and_(base, Member.is_reporter.is_(True))
         if audience.get("remind_of"):
             parent = int(audience["remind_of"])
+            # Everyone who may not have it in hand: delivered but not acknowledged, in doubt,
+            # or failed after all retries (the reminder carries the full content).
             pending = select(Delivery.member_id).where(
-                Delivery.broadcast_id == parent, Delivery.state.in_([D_SENT, D_IN_DOUBT]),
+                Delivery.broadcast_id == parent,
+                Delivery.state.in_([D_SENT, D_IN_DOUBT, D_FAILED]),
                 Delivery.acked_at.is_(None))
             return and_(base, Member.id.in_(pending))
         raise InvalidInput(T.AUDIENCE_EMPTY)
@@ -384,11 +387,13 @@ class BroadcastsService:
     def ack(self, telegram_id: int, delivery_id: int, message_id: int | None = None) -> AckResult:
         """Record ✅ for the pressing member's own delivery; idempotent; refuses anyone else's."""
         with self.db.session() as s:
-            row = s.execute(select(Delivery, Member.telegram_id)
+            row = s.execute(select(Delivery, Member.telegram_id, Member.active)
                             .join(Member, Member.id == Delivery.member_id)
                             .where(Delivery.id == delivery_id)).first()
             if row is None or row[1] != telegram_id:
                 raise NotAllowed(T.ACK_NOT_YOURS)
+            if not row[2]:
+                raise NotAllowed(T.DEACTIVATED)
             d: Delivery = row[0]
             if d.state == D_IN_DOUBT:   # the member has it, so the send did arrive
                 d.state = D_SENT

@@ -1,5 +1,5 @@
 """Vietnamese strings of the broadcast feature: composing, delivery, follow-up, digests."""
-from bot.texts.common import ADMIN_ONLY  # noqa: F401 - re-exported for the service
+from bot.texts.common import ADMIN_ONLY, DEACTIVATED  # noqa: F401 - re-exported for the service
 
 # ---------------------------------------------------------------- compose
 ASK_CONTENT = (
