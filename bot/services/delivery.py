@@ -9,8 +9,9 @@ State machine of a delivery row::
        \\--broadcast cancelled--> cancelled
 
 Exactly once. A row is claimed (state ``sending``, ``claimed_by`` = this worker, ``claimed_at``)
-in its own short transaction *before* Telegram is called, and the outcome is recorded right after
-the call returns. A crash between "Telegram accepted it" and "we recorded it" therefore leaves
+in a short, committed transaction *before* Telegram is called, and the outcome is recorded as
+soon as the call returns (outcomes that finish together share one transaction with the next
+claim; a slot is not reused until its outcome is committed). A crash between "Telegram accepted it" and "we recorded it" therefore leaves
 the row in ``sending``; such rows become ``in_doubt`` and are never sent again: we prefer a
 possibly missed message (counted and shown to the board in /phatdi_ds, and healed to ``sent`` if
 the member presses ✅ on it) over a duplicate. A ``TimedOut`` (or a connection that broke after
@@ -31,11 +32,19 @@ process no longer exists (checked by pid, so a restart after kill -9 recovers at
 than the heartbeat and than any single send with its HTTP timeouts). If a slow owner records its
 outcome after all, ``in_doubt`` may still become ``sent`` (that only sharpens the record).
 
-Rate. One dispatcher starts sends at evenly spaced instants (a token bucket of capacity 1, so
-there is never a burst): at most ``broadcast_rate`` starts in any one-second window, at most
-one per second to the same chat, with up to ``broadcast_in_flight`` sends in flight at once so
-the rate is reached with a slow round trip. A 429 pauses every start for ``retry_after``.
-Running broadcasts share the budget: claims take rows from each running broadcast in turn.
+Rate. One dispatcher starts sends at evenly spaced instants (see `RateLimiter`: a grid of
+1/rate slots, never a burst, plus a hard cap of ``broadcast_rate`` starts in any one-second
+window), at most one per second to the same chat (in this process; a second process sharing
+the database keeps its own per-chat clock), with up to ``broadcast_in_flight`` sends in flight
+at once so the rate is reached with a slow round trip. A 429 pauses every start for
+``retry_after`` and the row goes back to the queue without counting as an attempt. Running
+broadcasts share the budget: claims take rows from each running broadcast in turn.
+The budget is per process: two bot processes on one database each use the full rate.
+
+Tasks. Maintenance (due broadcasts, digests, dead workers, heartbeat; every
+``broadcast_poll`` s, so rows queued by another process such as ``loa broadcast`` are found),
+the pump (record outcomes + claim, on one database thread) and the dispatcher (starts sends)
+run as separate asyncio tasks, so a database round trip never delays a start.
 
 The worker knows nothing of Telegram: the bot gives it a ``sender`` coroutine that raises the
 outcome exceptions below.
