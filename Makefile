@@ -21,8 +21,9 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# A document that cannot be read is reported by name; the rest is indexed and the bot still starts.
 index: $(STAMP)
-	$(LOA) index
+	$(LOA) index || echo "loa index: see the messages above; continuing with what could be indexed"
 
 run: index
 	$(LOA) run

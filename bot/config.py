@@ -53,6 +53,7 @@ class Settings:
     embedding_model: str = ""
     query_prefix: str = ""
     passage_prefix: str = ""
+    dense_weight: float | None = None
     timezone: str = "Asia/Ho_Chi_Minh"
     open_qa: bool = False
     webhook_url: str = ""
@@ -83,7 +84,8 @@ class Settings:
         """The indexer's configuration (indexer.IndexConfig) for these settings."""
         from indexer import IndexConfig
         kwargs = dict(knowledge_dir=self.knowledge_dir, index_dir=self.index_dir,
-                      query_prefix=self.query_prefix, passage_prefix=self.passage_prefix)
+                      query_prefix=self.query_prefix, passage_prefix=self.passage_prefix,
+                      dense_weight=self.dense_weight)
         if self.embedding_model:
             kwargs["model"] = self.embedding_model
         return IndexConfig(**kwargs)
@@ -113,6 +115,8 @@ class Settings:
             embedding_model=g("LOA_EMBEDDING_MODEL", "") or "",
             query_prefix=g("LOA_QUERY_PREFIX", "") or "",
             passage_prefix=g("LOA_PASSAGE_PREFIX", "") or "",
+            dense_weight=(min(1.0, max(0.0, float(g("LOA_DENSE_WEIGHT"))))
+                          if (g("LOA_DENSE_WEIGHT") or "").strip() else None),
             timezone=g("LOA_TIMEZONE") or "Asia/Ho_Chi_Minh",
             open_qa=_bool(g("LOA_OPEN_QA")),
             webhook_url=g("LOA_WEBHOOK_URL", "") or "",

@@ -25,6 +25,7 @@ class Loa:
     delivery: Any = None
     reports: Any = None
     status: Any = None
+    knowledge: Any = None        # board uploads (bot.services.knowledge), attached by questions
 
 
 class LoaContext(CallbackContext[ExtBot, dict, dict, dict]):

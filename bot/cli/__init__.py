@@ -41,8 +41,8 @@ def cmd_run(args) -> int:
     from bot.logs import setup_logging
     if not settings.token:
         print(NO_TOKEN)
-        from indexer.cli import chat_loop
-        return chat_loop()
+        # `make run` without a token: the same knowledge, in the console.
+        return build_parser().parse_args(["chat"]).func(args)
     setup_logging(settings.log_level, settings.token)
     from bot.app import run
     _database(settings).dispose()  # migrate before the bot starts
@@ -145,6 +145,13 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    # One source of configuration for every subcommand (the indexer reads os.environ too):
+    # .env fills in what the environment does not set.
+    try:
+        from dotenv import load_dotenv
+        load_dotenv(".env", override=False)
+    except Exception:  # noqa: BLE001 - a broken .env must not stop the CLI
+        pass
     args = build_parser().parse_args(argv)
     try:
         rc = args.func(args)
