@@ -90,11 +90,23 @@ def cmd_units_list(args) -> int:
     return 0
 
 
+def _bot_username(settings: Settings) -> str:
+    """Ask the Bot API who we are (getMe); empty when there is no token or no answer."""
+    if not settings.token:
+        return ""
+    try:
+        import httpx
+        r = httpx.get(f"{settings.api_url}{settings.token}/getMe", timeout=5)
+        return r.json()["result"]["username"]
+    except Exception:  # noqa: BLE001 - the link falls back to a placeholder
+        return ""
+
+
 def cmd_invite(args) -> int:
     members, settings = _members()
     inv = members.create_invite(" ".join(args.unit), ttl_days=args.days or None,
                                 is_reporter=args.reporter)
-    username = args.bot or settings.bot_username or "<ten_bot>"
+    username = args.bot or settings.bot_username or _bot_username(settings) or "<ten_bot>"
     print(f"Unit:   {inv.unit_name}")
     print(f"Code:   {inv.code}")
     print(f"Link:   https://t.me/{username}?start={inv.code}")
