@@ -1,7 +1,6 @@
 """Builds the python-telegram-bot Application and wires services, handlers and lifecycle."""
 from __future__ import annotations
 
-import importlib
 import secrets
 import logging
 
@@ -13,6 +12,9 @@ from bot.config import Settings
 from bot.context import Loa, LoaContext
 from bot.db import Database
 from bot.handlers import admin, broadcast, guard, qa, reports, start, status
+from bot.services import broadcasts, questions
+from bot.services import reports as reports_service
+from bot.services import status as status_service
 from bot.services.members import MembersService
 from bot.texts import common as T
 
@@ -20,9 +22,8 @@ log = logging.getLogger(__name__)
 
 # Order matters: conversations and commands before the catch-all question handler in `qa`.
 FEATURES = (start, admin, status, broadcast, reports, qa)
-# Service modules that expose `attach(loa)` to add themselves to the container.
-SERVICE_MODULES = ("bot.services.questions", "bot.services.broadcasts",
-                   "bot.services.reports", "bot.services.status")
+# Service modules that add themselves to the container with `attach(loa)`.
+SERVICE_MODULES = (questions, broadcasts, reports_service, status_service)
 
 
 def create_loa(settings: Settings, kb=None, db: Database | None = None) -> Loa:
@@ -33,13 +34,7 @@ def create_loa(settings: Settings, kb=None, db: Database | None = None) -> Loa:
         from indexer import KnowledgeBase
         kb = KnowledgeBase(settings.index_config)
     loa = Loa(settings=settings, db=db, kb=kb, members=MembersService(db, settings.admin_ids))
-    for name in SERVICE_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as e:
-            if e.name != name:
-                raise
-            continue
+    for module in SERVICE_MODULES:
         module.attach(loa)
     return loa
 

@@ -144,13 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     inv.set_defaults(func=cmd_invite)
 
     for name in CLI_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as e:
-            if e.name != name:
-                raise
-            continue
-        module.register(sub)
+        importlib.import_module(name).register(sub)
     return p
 
 

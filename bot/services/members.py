@@ -273,39 +273,30 @@ class MembersService:
             raise NotFound(T.MEMBER_NOT_FOUND.format(id=member_id))
         return m
 
-    def move(self, actor_tid: int, member_id: int, unit_ref: str) -> MemberInfo:
+    def _change(self, actor_tid: int, member_id: int, **changes) -> MemberInfo:
+        """Apply an admin's change to a member, the role re-checked first."""
         self.require_admin(actor_tid)
         with self.db.session() as s:
             m = self._member(s, member_id)
-            m.unit_id = self.find_unit(s, unit_ref).id
-            m.is_reporter = False
+            if "unit_ref" in changes:
+                changes["unit_id"] = self.find_unit(s, changes.pop("unit_ref")).id
+            for key, value in changes.items():
+                setattr(m, key, value)
             s.flush()
             s.refresh(m)
             return _member_info(m)
 
+    def move(self, actor_tid: int, member_id: int, unit_ref: str) -> MemberInfo:
+        return self._change(actor_tid, member_id, unit_ref=unit_ref, is_reporter=False)
+
     def deactivate(self, actor_tid: int, member_id: int) -> MemberInfo:
-        self.require_admin(actor_tid)
-        with self.db.session() as s:
-            m = self._member(s, member_id)
-            m.active = False
-            s.flush()
-            return _member_info(m)
+        return self._change(actor_tid, member_id, active=False)
 
     def set_reporter(self, actor_tid: int, member_id: int, value: bool = True) -> MemberInfo:
-        self.require_admin(actor_tid)
-        with self.db.session() as s:
-            m = self._member(s, member_id)
-            m.is_reporter = value
-            s.flush()
-            return _member_info(m)
+        return self._change(actor_tid, member_id, is_reporter=value)
 
     def set_admin(self, actor_tid: int, member_id: int, value: bool = True) -> MemberInfo:
-        self.require_admin(actor_tid)
-        with self.db.session() as s:
-            m = self._member(s, member_id)
-            m.role = ROLE_ADMIN if value else ROLE_MEMBER
-            s.flush()
-            return _member_info(m)
+        return self._change(actor_tid, member_id, role=ROLE_ADMIN if value else ROLE_MEMBER)
 
     def admin_chats(self) -> list[int]:
         """Chats of every active admin (configured ids included, even before they /start)."""

@@ -11,9 +11,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from bot.db.models import (
-    B_RUNNING, B_SCHEDULED, D_IN_DOUBT, D_QUEUED, D_SENDING, Broadcast, Delivery, Member,
-)
+from bot.db.models import Member
 
 
 def app_version() -> str:
@@ -64,14 +62,10 @@ class StatusService:
         with loa.db.session() as s:
             members = s.scalar(select(func.count(Member.id))) or 0
             active = s.scalar(select(func.count(Member.id)).where(Member.active.is_(True))) or 0
-            pending = s.scalar(select(func.count(Broadcast.id)).where(
-                Broadcast.status.in_([B_SCHEDULED, B_RUNNING]))) or 0
-            queued = s.scalar(select(func.count(Delivery.id)).where(
-                Delivery.state.in_([D_QUEUED, D_SENDING]))) or 0
-            doubt = s.scalar(select(func.count(Delivery.id)).where(
-                Delivery.state == D_IN_DOUBT)) or 0
+        sending = loa.broadcasts.overview()
         return Status(app_version(), time.time() - loa.started_at, loa.db.backend, docs, chunks,
-                      model, built, err, members, active, pending, queued, doubt)
+                      model, built, err, members, active, sending["pending_broadcasts"],
+                      sending["queued_deliveries"], sending["in_doubt"])
 
 
 def backup(database_url: str, index_dir: Path, out_dir: Path) -> BackupResult:
