@@ -20,7 +20,6 @@ import argparse
 import asyncio
 import os
 import random
-import resource
 import statistics
 import sys
 import tempfile
@@ -32,6 +31,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.measure import percentile, rss_mb  # noqa: E402
 
 from sqlalchemy import func, select  # noqa: E402
 
@@ -50,18 +51,8 @@ QUESTIONS = [
 ERROR_MARK = "Xin lỗi, đã có lỗi"
 
 
-def rss_mb() -> tuple[float, float]:
-    current = 0.0
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            current = int(line.split()[1]) / 1024
-    return current, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] if ordered \
-        else float("nan")
 
 
 class Waiter:
@@ -235,8 +226,8 @@ async def run(backend: str, users: int, seconds: float, latency: float) -> bool:
               f"{len(every) / wall:.1f} bot answers/s)")
         for name, values in sorted(stats.latency.items()):
             print(f"  {name:15s} n={len(values):5d}  p50 {statistics.median(values) * 1000:6.0f} ms"
-                  f"  p95 {pct(values, 95) * 1000:6.0f} ms  max {max(values) * 1000:6.0f} ms")
-        print(f"p95 over all answers: {pct(every, 95) * 1000:.0f} ms")
+                  f"  p95 {percentile(values, 95) * 1000:6.0f} ms  max {max(values) * 1000:6.0f} ms")
+        print(f"p95 over all answers: {percentile(every, 95) * 1000:.0f} ms")
         print(f"errors: {errors} {dict(stats.errors) if errors else ''}(target 0)")
         print(f"reports confirmed {stats.confirmed}, stored {stored}, distinct {distinct} -> "
               f"{'OK' if stored == stats.confirmed == distinct else 'MISMATCH'}")

@@ -32,6 +32,8 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.measure import percentile, rss_mb  # noqa: E402
+
 from tests.conftest import make_settings, start_harness, stop_harness  # noqa: E402
 from tests.faketg import FakeTelegram, FakeUser  # noqa: E402
 
@@ -47,22 +49,8 @@ QUESTIONS = [
 ]
 
 
-def rss_mb() -> tuple[float, float]:
-    """(current, peak) resident set size of this process in MB."""
-    current = 0.0
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                current = int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return current, peak
 
 
-def pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
 class Replies:
@@ -182,7 +170,7 @@ async def main(args) -> None:
               f"concurrent updates: {args.concurrency}")
         print(f"replies: {n} in {wall:.2f}s -> {n / wall:.1f} replies/s")
         print(f"update -> first reply: p50 {statistics.median(latencies) * 1000:.0f} ms, "
-              f"p95 {pct(latencies, 95) * 1000:.0f} ms, max {max(latencies) * 1000:.0f} ms")
+              f"p95 {percentile(latencies, 95) * 1000:.0f} ms, max {max(latencies) * 1000:.0f} ms")
         print(f"CPU of this process (bot + fake server): {cpu:.1f} s = {cpu / n * 1000:.0f} ms "
               f"per question, {cpu / wall:.2f} cores busy on average")
         print("answers: " + ", ".join(f"{k} {v}" for k, v in sorted(kinds.items())))
