@@ -10,7 +10,6 @@ import socket
 import httpx
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import select
 
 from bot.db import Database
 from bot.db.migrations import current
@@ -104,7 +103,7 @@ async def test_webhook_checks_secret_token(sqlite_url, shared_kb):
     await h.app.updater.stop()
     port = _free_port()
     await h.app.updater.start_webhook(listen="127.0.0.1", port=port, url_path="tg",
-                                      webhook_url=f"https://example.invalid/tg",
+                                      webhook_url="https://example.invalid/tg",
                                       secret_token="s3cret-value")
     try:
         assert h.tg.webhook == "https://example.invalid/tg"

@@ -1,6 +1,5 @@
 """Alembic environment: uses the engine handed over by bot.db.migrations, or sqlalchemy.url."""
 from alembic import context
-from sqlalchemy import create_engine
 
 from bot.db.models import Base
 
