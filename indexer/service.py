@@ -179,6 +179,9 @@ class _Snapshot:
         span = float(dense.max() - dense.min()) if len(dense) else 0.0
         dense_n = (dense - dense.min()) / span if span > 1e-6 else np.zeros_like(dense)
         fused = (1.0 - fusion.alpha) * lex_n + fusion.alpha * dense_n
+        # The "Nơi nhận" list names every body in passing; it should win only when asked about.
+        prior = np.array([KIND_PRIOR.get(self.chunks[int(i)].kind, 1.0) for i in cand])
+        fused = fused * prior
         order = np.argsort(-fused, kind="stable")[:k]
         evidence = self.stored.lexical.evidence_terms(qtok)
         hits = []
@@ -191,6 +194,9 @@ class _Snapshot:
                 dense_score=float(dense[j]), coverage=self.stored.lexical.coverage(evidence, i), kind=chunk.kind,
             ))
         return hits
+
+
+KIND_PRIOR = {"recipients": 0.8}
 
 
 class KnowledgeBase:
