@@ -47,6 +47,7 @@ HELP_ADMIN_EXTRA = (
     "\n\n<b>Dành cho Ban Tuyên giáo</b>\n"
     "/cauhoi – câu hỏi chưa có trả lời · /traloi &lt;số&gt; &lt;nội dung&gt;\n"
     "/phatdi – gửi nội dung định hướng · /phatdi_ds – theo dõi\n"
+    "/diemchinh_dinhky thu2 07:00 – gửi điểm chính định kỳ hằng tuần\n"
     "/tonghop · /xuatbaocao · /bieudo – tổng hợp báo cáo\n"
     "/donvi – đơn vị · /moi &lt;đơn vị&gt; – tạo mã mời · /thanhvien – thành viên\n"
     "/trangthai – tình trạng hệ thống\n"
@@ -73,6 +74,7 @@ CMD_ADMIN = CMD_MEMBER + [
     ("traloi", "Trả lời câu hỏi"),
     ("phatdi", "Gửi nội dung định hướng"),
     ("phatdi_ds", "Theo dõi các lần gửi"),
+    ("diemchinh_dinhky", "Gửi điểm chính định kỳ"),
     ("tonghop", "Tổng hợp báo cáo"),
     ("xuatbaocao", "Xuất báo cáo Excel/CSV"),
     ("bieudo", "Biểu đồ báo cáo"),
