@@ -4,15 +4,17 @@ for 60 s through the fake Bot API, on SQLite and (if reachable) PostgreSQL.
     python bench/bench_load.py                         # both backends, 500 users, 60 s each
     python bench/bench_load.py --backend sqlite --users 100 --seconds 20
 
-Everything runs in this process, as in the tests: the fake Telegram server (0.1 s per send), the
-real PTB Application polling it, the real index over knowledge/ and the database. Before the
-load, a broadcast reaches every user (so each has a "✅ Đã nắm" button). Each user then loops:
+The bot is a real `python -m bot run` process, configured through the environment as in
+production, polling the fake Telegram server (0.1 s per send) that runs in this process with the
+simulated users; it uses the real index over knowledge/ and the database. Before the load, a
+broadcast queued through the database (as `loa broadcast` does) reaches every user, so each has a
+"✅ Đã nắm" button. Each user then loops:
 think 1–4 s, then one action — a question (60 %), a quick-line report confirmed with ✅ (25 %) or a
 press of the acknowledgement button (15 %) — and waits for the bot's answer.
 
 Printed per backend: actions/s, p50/p95 latency per action (update -> the bot's answer, measured
 at the fake server), errors (timeouts and apologies; target 0), a count check that every
-confirmed report is stored exactly once, and RSS.
+confirmed report is stored exactly once, and the bot process's RSS (current and peak).
 """
 from __future__ import annotations
 
@@ -20,6 +22,8 @@ import argparse
 import asyncio
 import os
 import random
+import signal
+import subprocess
 import statistics
 import sys
 import tempfile
@@ -32,15 +36,17 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.measure import percentile, rss_mb  # noqa: E402
+from bench.measure import percentile  # noqa: E402
 
 from sqlalchemy import func, select  # noqa: E402
 
+from bot.config import Settings  # noqa: E402
+from bot.db import Database  # noqa: E402
 from bot.db.models import Report  # noqa: E402
-from bot.services.broadcasts import Draft  # noqa: E402
+from bot.services.broadcasts import BroadcastsService, Draft  # noqa: E402
+from bot.services.members import MembersService  # noqa: E402
 from tests import pg  # noqa: E402
-from tests.conftest import ADMIN_ID, make_settings, start_harness, stop_harness  # noqa: E402
-from tests.faketg import FakeTelegram, FakeUser  # noqa: E402
+from tests.faketg import TOKEN, FakeTelegram, FakeUser  # noqa: E402
 
 QUESTIONS = [
     "chi thi 30 do ai ban hanh", "nhiệm vụ của Ban Tuyên giáo Thị ủy",
@@ -164,11 +170,31 @@ async def user_loop(i: int, u: FakeUser, w: Waiter, ack_message: dict | None, ac
             stats.errors[f"{type(e).__name__}"] += 1
 
 
+def bot_memory(pid: int) -> tuple[float, float]:
+    """(current, peak) RSS of the bot process in MB."""
+    values = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(("VmRSS:", "VmHWM:")):
+            values[line.split(":")[0]] = int(line.split()[1]) / 1024
+    return values.get("VmRSS", 0.0), values.get("VmHWM", 0.0)
+
+
+def spawn_bot(tg: FakeTelegram, db_url: str, tmp: Path) -> subprocess.Popen:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LOA_", "TELEGRAM_"))}
+    env.update(TELEGRAM_BOT_TOKEN=TOKEN, LOA_BOT_API_URL=tg.api_url, LOA_BOT_FILE_URL=tg.file_url,
+               LOA_DATABASE_URL=db_url, LOA_INDEX_DIR=str(tmp / "index"),
+               LOA_KNOWLEDGE_DIR=str(ROOT / "knowledge"), LOA_FLOOD_LIMIT="100000",
+               LOA_BROADCAST_RATE="400", LOA_BROADCAST_IN_FLIGHT="16", LOA_LOG_LEVEL="WARNING",
+               PYTHONPATH=str(ROOT))
+    log = open(tmp / "bot.log", "ab")
+    return subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=tmp, env=env,
+                            stdout=log, stderr=subprocess.STDOUT)
+
+
 async def run(backend: str, users: int, seconds: float, latency: float) -> bool:
     from indexer import IndexConfig, KnowledgeBase
     tmp = Path(tempfile.mkdtemp(prefix="loa-bench-load-"))
-    kb = KnowledgeBase(IndexConfig(knowledge_dir=ROOT / "knowledge", index_dir=tmp / "index"))
-    kb.build()
+    KnowledgeBase(IndexConfig(knowledge_dir=ROOT / "knowledge", index_dir=tmp / "index")).build()
     pg_url = None
     if backend == "postgresql":
         ok, why = pg.available()
@@ -178,23 +204,25 @@ async def run(backend: str, users: int, seconds: float, latency: float) -> bool:
         pg_url = db_url = pg.create_database()
     else:
         db_url = f"sqlite:///{tmp / 'load.db'}"
-    settings = make_settings(db_url, kb, flood_limit=100_000, broadcast_rate=400,
-                             broadcast_in_flight=16)
+    db = Database(db_url)
+    db.upgrade()
+    m = MembersService(db)
+    units = [f"Chi bộ Khu phố {k}" for k in range(1, 21)]
+    for name in units:
+        m.add_unit(name)
     tg = await FakeTelegram(send_latency=latency).start()
-    h = await start_harness(settings, kb, tg=tg)
+    people = []
+    for i in range(users):
+        u = FakeUser(tg, 7_000_000 + i, f"Người {i}")
+        inv = m.create_invite(units[i % len(units)], is_reporter=True)
+        m.join(inv.code, u.id, u.id, u.first_name, None)
+        people.append(u)
+    bot = spawn_bot(tg, db_url, tmp)
     try:
-        m = h.loa.members
-        units = [f"Chi bộ Khu phố {k}" for k in range(1, 21)]
-        for name in units:
-            m.add_unit(name)
-        people = []
-        for i in range(users):
-            u = h.user(f"Người {i}")
-            inv = m.create_invite(units[i % len(units)], is_reporter=True)
-            m.join(inv.code, u.id, u.id, u.first_name, None)
-            people.append(u)
+        await tg.wait_for(lambda c: c.method == "getUpdates", timeout=120)
         mark = tg.mark()
-        h.loa.broadcasts.queue(ADMIN_ID, Draft(text="<b>Định hướng</b>: tuyên truyền Chỉ thị 30"))
+        BroadcastsService(db, m, Settings(database_url=db_url)).queue(
+            None, Draft(text="<b>Định hướng</b>: tuyên truyền Chỉ thị 30"))
         deadline = time.monotonic() + 120
         acks: dict[int, tuple[dict, str]] = {}
         while len(acks) < users and time.monotonic() < deadline:
@@ -202,10 +230,11 @@ async def run(backend: str, users: int, seconds: float, latency: float) -> bool:
                 if c.chat_id not in acks and c.buttons():
                     acks[c.chat_id] = (c.result, c.buttons()[0]["callback_data"])
             await asyncio.sleep(0.2)
-        await people[0].reply(QUESTIONS[0])  # warm-up
-        rss_before, _ = rss_mb()
+        await people[0].reply(QUESTIONS[0], timeout=60)  # warm-up
+        rss_before, _ = bot_memory(bot.pid)
         w = Waiter(tg)
         stats = Stats()
+        cpu_before = os.times()
         began = time.monotonic()
         stop_at = began + seconds
         await asyncio.gather(*[
@@ -213,14 +242,17 @@ async def run(backend: str, users: int, seconds: float, latency: float) -> bool:
             for i, u in enumerate(people)])
         wall = time.monotonic() - began
         w.task.cancel()
-        rss_now, rss_peak = rss_mb()
-        with h.loa.db.session() as s:
+        rss_now, rss_peak = bot_memory(bot.pid)
+        with open(f"/proc/{bot.pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        bot_cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        with db.session() as s:
             stored = s.scalar(select(func.count(Report.id)))
             distinct = s.scalar(select(func.count(func.distinct(Report.content))))
         total = sum(len(v) for k, v in stats.latency.items() if k != "report preview")
         errors = sum(stats.errors.values())
         every = [x for v in stats.latency.values() for x in v]
-        print(f"== {h.loa.db.backend}: {users} users, {seconds:.0f} s, send latency "
+        print(f"== {db.backend}: {users} users, {seconds:.0f} s, send latency "
               f"{latency * 1000:.0f} ms, broadcast acks ready {len(acks)}/{users}")
         print(f"throughput: {total / wall:.1f} actions/s ({total} actions, "
               f"{len(every) / wall:.1f} bot answers/s)")
@@ -231,12 +263,20 @@ async def run(backend: str, users: int, seconds: float, latency: float) -> bool:
         print(f"errors: {errors} {dict(stats.errors) if errors else ''}(target 0)")
         print(f"reports confirmed {stats.confirmed}, stored {stored}, distinct {distinct} -> "
               f"{'OK' if stored == stats.confirmed == distinct else 'MISMATCH'}")
-        print(f"RSS: {rss_now:.0f} MB (before load {rss_before:.0f} MB), peak {rss_peak:.0f} MB")
+        print(f"bot process: RSS {rss_now:.0f} MB (before load {rss_before:.0f} MB), peak "
+              f"{rss_peak:.0f} MB; CPU {bot_cpu:.0f} s in all; this process (fake Telegram + "
+              f"users) CPU {os.times().user - cpu_before.user + os.times().system - cpu_before.system:.0f} s")
         return errors == 0 and stored == stats.confirmed == distinct
     finally:
-        await stop_harness(h)
+        if bot.poll() is None:
+            bot.send_signal(signal.SIGTERM)
+            try:
+                bot.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                bot.kill()
+        await tg.stop()
+        db.dispose()
         if pg_url:
-            h.loa.db.dispose()
             pg.drop_database(pg_url)
 
 
