@@ -9,7 +9,7 @@ production, polling the fake Telegram server (0.1 s per send) that runs in this 
 simulated users; it uses the real index over knowledge/ and the database. Before the load, a
 broadcast queued through the database (as `loa broadcast` does) reaches every user, so each has a
 "✅ Đã nắm" button. Each user then loops:
-think 1–4 s, then one action — a question (60 %), a quick-line report confirmed with ✅ (25 %) or a
+think (1–4 s by default, `--think MIN,MAX`), then one action — a question (60 %), a quick-line report confirmed with ✅ (25 %) or a
 press of the acknowledgement button (15 %) — and waits for the bot's answer.
 
 Printed per backend: actions/s, p50/p95 latency per action (update -> the bot's answer, measured
@@ -118,11 +118,12 @@ async def press(u: FakeUser, w: Waiter, message: dict, data: str, timeout: float
 
 
 async def user_loop(i: int, u: FakeUser, w: Waiter, ack_message: dict | None, ack_data: str,
-                    stats: Stats, stop_at: float, timeout: float) -> None:
+                    stats: Stats, stop_at: float, timeout: float,
+                    think: tuple[float, float] = (1, 4)) -> None:
     rnd = random.Random(i)
     n = 0
     while True:
-        await asyncio.sleep(rnd.uniform(1, 4))
+        await asyncio.sleep(rnd.uniform(*think))
         if time.monotonic() >= stop_at:
             return
         roll = rnd.random()
@@ -191,7 +192,8 @@ def spawn_bot(tg: FakeTelegram, db_url: str, tmp: Path) -> subprocess.Popen:
                             stdout=log, stderr=subprocess.STDOUT)
 
 
-async def run(backend: str, users: int, seconds: float, latency: float) -> bool:
+async def run(backend: str, users: int, seconds: float, latency: float,
+              think: tuple[float, float]) -> bool:
     from indexer import IndexConfig, KnowledgeBase
     tmp = Path(tempfile.mkdtemp(prefix="loa-bench-load-"))
     KnowledgeBase(IndexConfig(knowledge_dir=ROOT / "knowledge", index_dir=tmp / "index")).build()
@@ -238,7 +240,8 @@ async def run(backend: str, users: int, seconds: float, latency: float) -> bool:
         began = time.monotonic()
         stop_at = began + seconds
         await asyncio.gather(*[
-            user_loop(i, u, w, *(acks.get(u.id) or (None, "")), stats, stop_at, timeout=60)
+            user_loop(i, u, w, *(acks.get(u.id) or (None, "")), stats, stop_at, timeout=60,
+                      think=think)
             for i, u in enumerate(people)])
         wall = time.monotonic() - began
         w.task.cancel()
@@ -252,8 +255,9 @@ async def run(backend: str, users: int, seconds: float, latency: float) -> bool:
         total = sum(len(v) for k, v in stats.latency.items() if k != "report preview")
         errors = sum(stats.errors.values())
         every = [x for v in stats.latency.values() for x in v]
-        print(f"== {db.backend}: {users} users, {seconds:.0f} s, send latency "
-              f"{latency * 1000:.0f} ms, broadcast acks ready {len(acks)}/{users}")
+        print(f"== {db.backend}: {users} users thinking {think[0]:g}-{think[1]:g} s, "
+              f"{seconds:.0f} s, send latency {latency * 1000:.0f} ms, "
+              f"broadcast acks ready {len(acks)}/{users}")
         print(f"throughput: {total / wall:.1f} actions/s ({total} actions, "
               f"{len(every) / wall:.1f} bot answers/s)")
         for name, values in sorted(stats.latency.items()):
@@ -286,10 +290,12 @@ def main() -> int:
     p.add_argument("--users", type=int, default=500)
     p.add_argument("--seconds", type=float, default=60)
     p.add_argument("--latency", type=float, default=0.1)
+    p.add_argument("--think", default="1,4", help="seconds a user waits between actions: MIN,MAX")
     a = p.parse_args()
+    think = tuple(float(x) for x in a.think.split(","))
     ok = True
     for backend in (["sqlite", "postgresql"] if a.backend == "both" else [a.backend]):
-        ok &= asyncio.run(run(backend, a.users, a.seconds, a.latency))
+        ok &= asyncio.run(run(backend, a.users, a.seconds, a.latency, think))
     load = os.getloadavg()
     print(f"machine: {os.cpu_count()} CPUs, load average {load[0]:.1f}")
     return 0 if ok else 1
