@@ -375,3 +375,26 @@ async def test_hostile_text_is_escaped_cleaned_and_bounded(bot_sqlite):
     assert len(confirmation.text) <= 4096
     assert len(stored(h)) == 2 and stored(h)[1].content == worst
     assert h.tg.sent(chat_id=u.id, since=mark)[-1].text == confirmation.text  # no error after it
+
+
+async def test_unconfirmed_drafts_are_purged_and_saved_ones_kept(bot):
+    u = await bot.member(UNIT, reporter=True)
+    d = ddmmyyyy(today(bot))
+    await quick(bot, u, LINE.format(d=d))
+    stale = await u.reply("/baocao " + LINE.format(d=d).replace("45", "12"))
+    cancelled = await u.reply("/baocao " + LINE.format(d=d).replace("45", "13"))
+    await u.press(cancelled, "Hủy")
+    fresh = await u.reply("/baocao " + LINE.format(d=d).replace("45", "14"))
+    assert count(bot, ReportDraft) == 4
+    later = bot.loa.reports.now() + timedelta(days=8)
+    with bot.loa.db.session() as s:  # the fresh draft was made just now, not 8 days ago
+        s.get(ReportDraft, int(fresh.button("Lưu")["callback_data"].rsplit(":", 1)[1])) \
+            .created_at = later
+    assert bot.loa.reports.purge_drafts(days=7, now=later) == 2
+    assert count(bot, ReportDraft) == 2  # the saved one and the fresh one
+    assert count(bot, Report) == 1
+    # ✅ on a purged draft saves nothing and says so.
+    mark = await u.press(stale, "Lưu")
+    answer = await bot.tg.wait_for(lambda c: c.method == "answerCallbackQuery", mark)
+    assert answer.params.get("text")
+    assert count(bot, Report) == 1

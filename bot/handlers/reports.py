@@ -5,7 +5,7 @@ import asyncio
 import logging
 import re
 import warnings
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.constants import ParseMode
@@ -518,8 +518,15 @@ async def reminder_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     await send_reminders(context.application)
 
 
+async def purge_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Nightly: forget report drafts that were never confirmed."""
+    purged = await asyncio.to_thread(context.application.bot_data["loa"].reports.purge_drafts)
+    if purged:
+        log.info("purged %d unconfirmed report drafts", purged)
+
+
 async def on_start(app: Application) -> None:
-    """Schedule the daily reminder check."""
+    """Schedule the daily reminder check and the nightly draft clean-up."""
     loa = app.bot_data["loa"]
     if app.job_queue is None:
         log.warning("no job queue: report reminders are disabled")
@@ -527,6 +534,8 @@ async def on_start(app: Application) -> None:
     at = loa.reports.reminder_clock()
     app.job_queue.run_daily(reminder_job, time=at.replace(tzinfo=loa.settings.tz),
                             name="report-reminders")
+    app.job_queue.run_daily(purge_job, time=time(3, 0, tzinfo=loa.settings.tz),
+                            name="report-draft-purge")
 
 
 # ---------------------------------------------------------------- wiring

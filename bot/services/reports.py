@@ -8,7 +8,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -695,6 +695,15 @@ class ReportsService:
                        sum(u.participants for u in ordered), by_form)
 
     # ------------------------------------------------------------ reminders
+    def purge_drafts(self, days: int = 7, now: datetime | None = None) -> int:
+        """Delete drafts never saved (pending or cancelled) older than `days`; saved ones stay,
+        since their report points at them. A ✅ on a purged draft is answered as not found."""
+        cutoff = (now or self.now()) - timedelta(days=days)
+        with self.db.session() as s:
+            return s.execute(delete(ReportDraft).where(
+                ReportDraft.status != "saved", ReportDraft.created_at < cutoff,
+                ~exists().where(Report.draft_id == ReportDraft.id))).rowcount or 0
+
     def reminder_clock(self) -> time:
         """LOA_REMINDER_TIME as a time; a malformed value falls back to 08:00 (logged)."""
         try:
