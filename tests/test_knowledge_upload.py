@@ -212,3 +212,19 @@ async def test_full_section_of_a_replaced_document_is_not_mixed_up(board):
     ack = h.tg.sent(method="answerCallbackQuery", since=mark)[0]
     assert ack.params.get("text") == T.SECTION_GONE
     assert h.tg.sent(u.id, "sendMessage", since=mark) == []
+
+
+def test_interrupted_upload_is_tidied_up_at_start(own_kb):
+    from bot.config import Settings
+    from bot.services.knowledge import KnowledgeService
+    folder = own_kb.config.knowledge_dir
+    # Died after the new version was in place: the hidden backup goes.
+    (folder / "huong-dan.md").write_text("# Bản mới\n", encoding="utf-8")
+    (folder / ".huong-dan.md.bak-1a2b3c4d").write_text("# Bản cũ\n", encoding="utf-8")
+    # Died between moving the old version aside and putting the new one in: it comes back.
+    (folder / ".quy-che.md.bak-5e6f7a8b").write_text("# Quy chế\n", encoding="utf-8")
+    svc = KnowledgeService(own_kb, None, Settings())
+    assert sorted(svc.recover()) == ["huong-dan.md", "quy-che.md"]
+    assert (folder / "huong-dan.md").read_text(encoding="utf-8") == "# Bản mới\n"
+    assert (folder / "quy-che.md").read_text(encoding="utf-8") == "# Quy chế\n"
+    assert not list(folder.glob(".*.bak-*"))

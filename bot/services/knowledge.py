@@ -62,6 +62,24 @@ class KnowledgeService:
         self.settings = settings
         self._lock = threading.Lock()  # one upload at a time in this process
 
+    def recover(self) -> list[str]:
+        """Tidy up after a process that died during an upload's rebuild.
+
+        The new file had been validated before it replaced the old one, so it stays and the
+        hidden backup goes; a backup whose document is missing altogether is put back."""
+        done = []
+        folder = self.folder
+        if not folder.is_dir():
+            return done
+        for bak in folder.glob(".*.bak-*"):
+            original = folder / bak.name[1:].rsplit(".bak-", 1)[0]
+            if original.exists():
+                bak.unlink(missing_ok=True)
+            else:
+                os.replace(bak, original)
+            done.append(original.name)
+        return done
+
     @property
     def folder(self) -> Path:
         # The folder the knowledge base indexes (the same as LOA_KNOWLEDGE_DIR in a real run).
@@ -176,3 +194,6 @@ def _esc(text: str) -> str:
 def attach(loa) -> None:
     """Add the upload service to the running bot's services (as `loa.knowledge`)."""
     loa.knowledge = KnowledgeService(loa.kb, loa.members, loa.settings)
+    recovered = loa.knowledge.recover()
+    if recovered:
+        log.warning("cleaned up after an interrupted knowledge upload: %s", ", ".join(recovered))
