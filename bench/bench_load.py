@@ -22,8 +22,6 @@ import argparse
 import asyncio
 import os
 import random
-import signal
-import subprocess
 import statistics
 import sys
 import tempfile
@@ -46,7 +44,8 @@ from bot.db.models import Report  # noqa: E402
 from bot.services.broadcasts import BroadcastsService, Draft  # noqa: E402
 from bot.services.members import MembersService  # noqa: E402
 from tests import pg  # noqa: E402
-from tests.faketg import TOKEN, FakeTelegram, FakeUser  # noqa: E402
+from tests.botproc import spawn_bot, stop_bot  # noqa: E402
+from tests.faketg import FakeTelegram, FakeUser  # noqa: E402
 
 QUESTIONS = [
     "chi thi 30 do ai ban hanh", "nhiệm vụ của Ban Tuyên giáo Thị ủy",
@@ -180,18 +179,6 @@ def bot_memory(pid: int) -> tuple[float, float]:
     return values.get("VmRSS", 0.0), values.get("VmHWM", 0.0)
 
 
-def spawn_bot(tg: FakeTelegram, db_url: str, tmp: Path) -> subprocess.Popen:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("LOA_", "TELEGRAM_"))}
-    env.update(TELEGRAM_BOT_TOKEN=TOKEN, LOA_BOT_API_URL=tg.api_url, LOA_BOT_FILE_URL=tg.file_url,
-               LOA_DATABASE_URL=db_url, LOA_INDEX_DIR=str(tmp / "index"),
-               LOA_KNOWLEDGE_DIR=str(ROOT / "knowledge"), LOA_FLOOD_LIMIT="100000",
-               LOA_BROADCAST_RATE="400", LOA_BROADCAST_IN_FLIGHT="16", LOA_LOG_LEVEL="WARNING",
-               PYTHONPATH=str(ROOT))
-    log = open(tmp / "bot.log", "ab")
-    return subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=tmp, env=env,
-                            stdout=log, stderr=subprocess.STDOUT)
-
-
 async def run(backend: str, users: int, seconds: float, latency: float,
               think: tuple[float, float]) -> bool:
     from indexer import IndexConfig, KnowledgeBase
@@ -219,7 +206,9 @@ async def run(backend: str, users: int, seconds: float, latency: float,
         inv = m.create_invite(units[i % len(units)], is_reporter=True)
         m.join(inv.code, u.id, u.id, u.first_name, None)
         people.append(u)
-    bot = spawn_bot(tg, db_url, tmp)
+    bot = spawn_bot(tg, db_url, tmp, LOA_INDEX_DIR=str(tmp / "index"),
+                    LOA_KNOWLEDGE_DIR=str(ROOT / "knowledge"), LOA_FLOOD_LIMIT="100000",
+                    LOA_BROADCAST_RATE="400", LOA_BROADCAST_IN_FLIGHT="16")
     try:
         await tg.wait_for(lambda c: c.method == "getUpdates", timeout=120)
         mark = tg.mark()
@@ -272,12 +261,7 @@ async def run(backend: str, users: int, seconds: float, latency: float,
               f"users) CPU {os.times().user - cpu_before.user + os.times().system - cpu_before.system:.0f} s")
         return errors == 0 and stored == stats.confirmed == distinct
     finally:
-        if bot.poll() is None:
-            bot.send_signal(signal.SIGTERM)
-            try:
-                bot.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                bot.kill()
+        stop_bot(bot, timeout=30)
         await tg.stop()
         db.dispose()
         if pg_url:

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
 import subprocess
-import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -20,24 +18,16 @@ from bot.db.models import Broadcast, Delivery
 from bot.services.broadcasts import BroadcastsService, Draft
 from bot.services.members import MembersService
 from tests import pg
-from tests.faketg import TOKEN, FakeTelegram
+from tests.botproc import spawn_bot, stop_bot
+from tests.faketg import FakeTelegram
 from tests.test_broadcast import add_members, broadcast_sends
 
-ROOT = Path(__file__).resolve().parent.parent
 
 
-def spawn_bot(tg: FakeTelegram, db_url: str, workdir: Path, rate: float, in_flight: int,
-              name: str) -> subprocess.Popen:
-    """`python -m bot run`, configured only through the environment, like production."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("LOA_", "TELEGRAM_"))}
-    env.update(TELEGRAM_BOT_TOKEN=TOKEN, LOA_BOT_API_URL=tg.api_url, LOA_BOT_FILE_URL=tg.file_url,
-               LOA_DATABASE_URL=db_url, LOA_BROADCAST_RATE=str(rate),
-               LOA_BROADCAST_IN_FLIGHT=str(in_flight), LOA_INDEX_DIR=str(workdir / "no-index"),
-               LOA_KNOWLEDGE_DIR=str(workdir / "no-knowledge"), LOA_LOG_LEVEL="WARNING",
-               PYTHONPATH=str(ROOT))
-    log = open(workdir / f"{name}.log", "ab")
-    return subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=workdir, env=env,
-                            stdout=log, stderr=subprocess.STDOUT)
+def spawn(tg: FakeTelegram, db_url: str, workdir: Path, rate: float, in_flight: int,
+          name: str) -> subprocess.Popen:
+    return spawn_bot(tg, db_url, workdir, name, LOA_BROADCAST_RATE=str(rate),
+                     LOA_BROADCAST_IN_FLIGHT=str(in_flight))
 
 
 def queue(db: Database, text: str) -> int:
@@ -66,16 +56,6 @@ async def wait_until(pred, timeout: float, what: str, procs=()) -> None:
         await asyncio.sleep(0.1)
 
 
-def stop(p: subprocess.Popen) -> None:
-    if p.poll() is None:
-        p.send_signal(signal.SIGTERM)
-        try:
-            p.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
-
-
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 async def test_kill_9_mid_broadcast_never_sends_twice(backend, tmp_path):
     if backend == "postgresql":
@@ -95,7 +75,7 @@ async def test_kill_9_mid_broadcast_never_sends_twice(backend, tmp_path):
         db.upgrade()
         ids = add_members(db, n)
         bid = queue(db, "Nội dung lớn – kill -9")
-        p1 = spawn_bot(tg, url, tmp_path, rate=1000, in_flight=in_flight, name="first")
+        p1 = spawn(tg, url, tmp_path, rate=1000, in_flight=in_flight, name="first")
         procs.append(p1)
         await wait_until(lambda: len(tg.calls) > 0 and len(broadcast_sends(tg)) >= n // 3, 60,
                          "the first sends", [p1])
@@ -107,10 +87,10 @@ async def test_kill_9_mid_broadcast_never_sends_twice(backend, tmp_path):
             sending = s.scalar(select(func.count(Delivery.id)).where(
                 Delivery.broadcast_id == bid, Delivery.state == "sending"))
         assert sending <= in_flight
-        p2 = spawn_bot(tg, url, tmp_path, rate=1000, in_flight=in_flight, name="second")
+        p2 = spawn(tg, url, tmp_path, rate=1000, in_flight=in_flight, name="second")
         procs.append(p2)
         await wait_until(lambda: finished(db, bid), 240, "the rest of the broadcast", [p2])
-        stop(p2)
+        stop_bot(p2)
         sends = broadcast_sends(tg)
         per_chat = Counter(c.chat_id for c in sends)
         assert max(per_chat.values()) == 1, "a recipient got the broadcast twice"
@@ -151,13 +131,13 @@ async def test_two_processes_share_one_postgresql_database(tmp_path):
     try:
         db.upgrade()
         ids = add_members(db, 1000)
-        procs = [spawn_bot(tg, url, tmp_path, rate=1000, in_flight=8, name=f"w{i}")
+        procs = [spawn(tg, url, tmp_path, rate=1000, in_flight=8, name=f"w{i}")
                  for i in range(2)]
         await asyncio.sleep(3)   # both up and polling before there is work
         bid = queue(db, "Hai tiến trình, một cơ sở dữ liệu")
         await wait_until(lambda: finished(db, bid), 180, "the broadcast", procs)
         for p in procs:
-            stop(p)
+            stop_bot(p)
         per_chat = Counter(c.chat_id for c in broadcast_sends(tg))
         assert set(per_chat) == set(ids)
         assert max(per_chat.values()) == 1

@@ -2,11 +2,9 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import signal
 import subprocess
-import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -17,23 +15,17 @@ from bot.config import Settings
 from bot.db import Database
 from bot.db.models import Report, ReportAudit, ReportDraft
 from bot.services.members import MembersService
-from tests.conftest import ADMIN_ID, ROOT
-from tests.faketg import TOKEN, FakeTelegram, FakeUser
+from tests.conftest import ADMIN_ID
+from tests.botproc import spawn_bot
+from tests.faketg import FakeTelegram, FakeUser
 
 USERS = 60
 SAVED_RE = re.compile(r"Đã lưu báo cáo số (\d+)")
 
 
 def start_bot(tg: FakeTelegram, db_url: str, tmp: Path, n: int) -> subprocess.Popen:
-    """`python -m bot run` (the production entry point) against the fake server."""
-    env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "LOA_BOT_API_URL": tg.api_url,
-           "LOA_BOT_FILE_URL": tg.file_url, "LOA_DATABASE_URL": db_url,
-           "LOA_ADMIN_IDS": str(ADMIN_ID), "LOA_INDEX_DIR": str(tmp / "no-index"),
-           "LOA_KNOWLEDGE_DIR": str(tmp / "no-knowledge"), "LOA_FLOOD_LIMIT": "100000",
-           "LOA_LOG_LEVEL": "WARNING", "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
-    log = open(tmp / f"bot{n}.log", "wb")
-    return subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=ROOT, env=env,
-                            stdout=log, stderr=subprocess.STDOUT)
+    return spawn_bot(tg, db_url, tmp, f"bot{n}", LOA_ADMIN_IDS=str(ADMIN_ID),
+                     LOA_FLOOD_LIMIT="100000")
 
 
 async def wait_polling(tg: FakeTelegram, since: int, proc: subprocess.Popen, tmp: Path) -> None:
