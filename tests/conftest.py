@@ -2,6 +2,7 @@
 and a fake Telegram Bot API server driving the real PTB Application."""
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from dataclasses import dataclass, replace
@@ -154,6 +155,16 @@ def make_settings(db_url: str, kb, **overrides) -> Settings:
     return replace(base, **overrides)
 
 
+@contextlib.asynccontextmanager
+async def running_bot(db_url: str, kb, **overrides):
+    """The real Application polling a fresh fake Bot API server, stopped on the way out."""
+    h = await start_harness(make_settings(db_url, kb, **overrides), kb)
+    try:
+        yield h
+    finally:
+        await stop_harness(h)
+
+
 @pytest.fixture
 def settings_overrides():
     """Override in a test module to change settings for the `bot` fixture."""
@@ -163,18 +174,12 @@ def settings_overrides():
 @pytest.fixture
 async def bot(db_url, shared_kb, settings_overrides):
     """The real Application polling the fake Bot API, on each database backend."""
-    h = await start_harness(make_settings(db_url, shared_kb, **settings_overrides), shared_kb)
-    try:
+    async with running_bot(db_url, shared_kb, **settings_overrides) as h:
         yield h
-    finally:
-        await stop_harness(h)
 
 
 @pytest.fixture
 async def bot_sqlite(sqlite_url, shared_kb, settings_overrides):
     """Same as `bot`, SQLite only (for tests whose backend does not matter)."""
-    h = await start_harness(make_settings(sqlite_url, shared_kb, **settings_overrides), shared_kb)
-    try:
+    async with running_bot(sqlite_url, shared_kb, **settings_overrides) as h:
         yield h
-    finally:
-        await stop_harness(h)

@@ -156,9 +156,8 @@ async def test_forged_callback_data(bot):
 
 
 async def test_hostile_uploads_keep_the_index_serving(sqlite_url, own_kb):
-    from tests.conftest import make_settings, start_harness, stop_harness
-    h = await start_harness(make_settings(sqlite_url, own_kb, max_upload_mb=1), own_kb)
-    try:
+    from tests.conftest import running_bot
+    async with running_bot(sqlite_url, own_kb, max_upload_mb=1) as h:
         admin = h.admin
         await admin.reply("/start")
         chunks_before = h.loa.kb.stats().chunks
@@ -191,5 +190,3 @@ async def test_hostile_uploads_keep_the_index_serving(sqlite_url, own_kb):
         u = await h.member()
         answer = await u.reply("chi thi 30 do ai ban hanh")
         assert "Ban Bí thư Trung ương Đảng khóa XIII" in answer.text
-    finally:
-        await stop_harness(h)

@@ -8,7 +8,7 @@ import pytest
 
 from bot.services.knowledge import safe_name
 from bot.texts import qa as T
-from tests.conftest import make_settings, start_harness, stop_harness
+from tests.conftest import running_bot
 
 FIXTURES = Path(__file__).parent / "fixtures" / "knowledge"
 
@@ -56,11 +56,8 @@ def folder_state(h) -> dict[str, bytes]:
 @pytest.fixture
 async def board(sqlite_url, own_kb):
     """The bot over a writable copy of the knowledge folder and its index."""
-    h = await start_harness(make_settings(sqlite_url, own_kb), own_kb)
-    try:
+    async with running_bot(sqlite_url, own_kb) as h:
         yield h
-    finally:
-        await stop_harness(h)
 
 
 async def upload(h, user, name, content):
@@ -134,16 +131,13 @@ async def test_wrong_types_are_refused_naming_the_allowed_ones(board):
 
 
 async def test_oversized_file_is_refused(sqlite_url, own_kb):
-    h = await start_harness(make_settings(sqlite_url, own_kb, max_upload_mb=1), own_kb)
-    try:
+    async with running_bot(sqlite_url, own_kb, max_upload_mb=1) as h:
         before = folder_state(h)
         mark = await h.admin.send_document("rat-dai.txt", b"a" * (1024 * 1024 + 10))
         reply = await h.admin.next_reply(mark)
         assert "vượt giới hạn 1 MB" in reply.text
         assert h.tg.sent(method="getFile", since=mark) == []
         assert folder_state(h) == before
-    finally:
-        await stop_harness(h)
 
 
 async def test_unreadable_files_are_reported_and_the_index_keeps_serving(board):

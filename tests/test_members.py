@@ -126,10 +126,8 @@ async def test_command_menu_set_with_admin_scope(bot_sqlite):
 
 
 async def test_flood_limit_answers_politely(sqlite_url, shared_kb):
-    from tests.conftest import make_settings, start_harness, stop_harness
-    h = await start_harness(make_settings(sqlite_url, shared_kb, flood_limit=3,
-                                          flood_window=60), shared_kb)
-    try:
+    from tests.conftest import running_bot
+    async with running_bot(sqlite_url, shared_kb, flood_limit=3, flood_window=60) as h:
         u = h.user()
         mark = h.tg.mark()
         for _ in range(6):
@@ -139,5 +137,3 @@ async def test_flood_limit_answers_politely(sqlite_url, shared_kb):
         await asyncio.sleep(0.3)
         replies = h.tg.sent(chat_id=u.id, since=mark)
         assert len(replies) == 4  # three answers and one polite warning
-    finally:
-        await stop_harness(h)

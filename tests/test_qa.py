@@ -6,7 +6,7 @@ from sqlalchemy import select
 from bot.db.models import Question
 from bot.texts import common as TC
 from bot.texts import qa as T
-from tests.conftest import make_settings, start_harness, stop_harness
+from tests.conftest import running_bot
 
 ISSUER = "Ban Bí thư Trung ương Đảng khóa XIII"
 UNANSWERABLE = "Phụ cấp hàng tháng cho tuyên truyền viên là bao nhiêu tiền?"
@@ -135,8 +135,7 @@ async def test_unregistered_user_gets_the_explanation(bot_sqlite):
 
 
 async def test_open_qa_lets_an_unregistered_user_ask(sqlite_url, shared_kb):
-    h = await start_harness(make_settings(sqlite_url, shared_kb, open_qa=True), shared_kb)
-    try:
+    async with running_bot(sqlite_url, shared_kb, open_qa=True) as h:
         stranger = h.user("Khách")
         reply = await stranger.reply("chi thi 30 do ai ban hanh")
         assert ISSUER in reply.text
@@ -147,8 +146,6 @@ async def test_open_qa_lets_an_unregistered_user_ask(sqlite_url, shared_kb):
         rows = questions(h, stranger.id)
         assert [r.status for r in rows] == ["docs", "open"]
         assert rows[0].member_id is None
-    finally:
-        await stop_harness(h)
 
 
 async def test_key_points_pages(bot_sqlite):
