@@ -116,23 +116,6 @@ def admin_only(func: Handler) -> Handler:
     return wrapper
 
 
-def member_only(func: Handler) -> Handler:
-    """Only active registered members (or configured admins) reach the handler."""
-    @functools.wraps(func)
-    async def wrapper(update: Update, context: LoaContext):
-        user = update.effective_user
-        try:
-            context.loa.members.require_member(user.id)
-        except LoaError as e:
-            if update.callback_query:
-                await update.callback_query.answer(e.user_message, show_alert=True)
-            elif update.effective_chat:
-                await update.effective_chat.send_message(e.user_message, parse_mode=ParseMode.HTML)
-            return None
-        return await func(update, context)
-    return wrapper
-
-
 async def tell_error(update: Update, error: LoaError) -> None:
     """Turn a typed service error into the user's message."""
     if update.callback_query:

@@ -17,9 +17,10 @@ from bot.db import Database
 from bot.db.models import Member, Reminder, Report, ReportAudit, ReportDraft, Unit, utcnow
 from bot.errors import InvalidInput, NotAllowed, NotFound
 from bot.services.members import MembersService
+from bot.text import clean
 from bot.texts import common as TC
 from bot.texts import reports as T
-from indexer.text import fold, nfc
+from indexer.text import fold
 
 log = logging.getLogger(__name__)
 
@@ -202,18 +203,8 @@ class ReminderRun:
 
 
 # ---------------------------------------------------------------- pure parsing
-_CONTROL = {c for c in range(0x20) if c not in (0x0A,)} | {0x7F} | set(range(0x80, 0xA0))
-_CONTROL_TABLE = {c: None for c in _CONTROL} | {0x09: " "}
 _PIPES = str.maketrans({"｜": "|", "¦": "|", "│": "|"})
 _SPACES = re.compile(r"[ \t\u00a0]+")
-
-
-def clean(text: str) -> str:
-    """NFC, no control characters (NUL, escapes), single spaces; newlines kept."""
-    text = nfc(text or "").translate(_CONTROL_TABLE)
-    # Lone surrogates cannot be stored or sent; drop them.
-    text = text.encode("utf-8", "ignore").decode("utf-8")
-    return "\n".join(_SPACES.sub(" ", line).strip() for line in text.split("\n")).strip()
 
 
 def _show(value: str, limit: int = 40) -> str:
