@@ -44,7 +44,7 @@ async def test_guided_flow_units_and_schedule(bot_sqlite):
     edit = await h.tg.wait_for(lambda c: c.method == "editMessageReplyMarkup", m)
     assert "☑️ Chi bộ Khu phố 2" in [b["text"] for b in edit.buttons()]
     m = await admin.press(units_msg, "Xong")
-    when = await said(h, m, "Bước 3/3")
+    await said(h, m, "Bước 3/3")
     bad = await admin.reply("31/02/2030 07:00")
     assert "chưa đúng dạng" in bad.text and "ví dụ" in bad.text
     past = await admin.reply("01/01/2020 07:00")
