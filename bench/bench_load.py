@@ -208,7 +208,7 @@ async def run(backend: str, users: int, seconds: float, latency: float,
         people.append(u)
     bot = spawn_bot(tg, db_url, tmp, LOA_INDEX_DIR=str(tmp / "index"),
                     LOA_KNOWLEDGE_DIR=str(ROOT / "knowledge"), LOA_FLOOD_LIMIT="100000",
-                    LOA_BROADCAST_RATE="400", LOA_BROADCAST_IN_FLIGHT="16")
+                    LOA_SEND_RATE="400", LOA_BROADCAST_IN_FLIGHT="16")
     try:
         await tg.wait_for(lambda c: c.method == "getUpdates", timeout=120)
         mark = tg.mark()

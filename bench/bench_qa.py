@@ -122,7 +122,7 @@ async def main(args) -> None:
           f"built in {time.perf_counter() - t0:.1f}s")
     db_url = args.db or f"sqlite:///{tmp / 'bench.db'}"
     settings = make_settings(db_url, kb, flood_limit=10_000,
-                             extra={"concurrent_updates": args.concurrency})
+                             concurrent_updates=args.concurrency)
     tg = await FakeTelegram(send_latency=args.latency).start()
     h = await start_harness(settings, kb, tg=tg)
     try:

@@ -1,42 +1,26 @@
 """Builds the python-telegram-bot Application and wires services, handlers and lifecycle."""
 from __future__ import annotations
 
-import secrets
 import logging
+import secrets
 
 from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Update
 from telegram.error import TelegramError
-from telegram.ext import Application, ContextTypes
+from telegram.ext import Application, ContextTypes, TypeHandler
 
+from bot import jobs
 from bot.config import Settings
 from bot.context import Loa, LoaContext
-from bot.db import Database
 from bot.handlers import admin, broadcast, guard, qa, reports, start, status
-from bot.services import broadcasts, questions
-from bot.services import reports as reports_service
-from bot.services import status as status_service
-from bot.services.members import MembersService
+from bot.persistence import DatabasePersistence
 from bot.texts import common as T
+from bot.transport import BudgetLimiter, broadcast_bot, make_sender
 
 log = logging.getLogger(__name__)
 
 # Order matters: conversations and commands before the catch-all question handler in `qa`.
 FEATURES = (start, admin, status, broadcast, reports, qa)
-# Service modules that add themselves to the container with `attach(loa)`.
-SERVICE_MODULES = (questions, broadcasts, reports_service, status_service)
-
-
-def create_loa(settings: Settings, kb=None, db: Database | None = None) -> Loa:
-    """The long-lived services; tests pass a prepared KnowledgeBase and Database."""
-    if db is None:
-        db = Database(settings.database_url)
-    if kb is None:
-        from indexer import KnowledgeBase
-        kb = KnowledgeBase(settings.index_config)
-    loa = Loa(settings=settings, db=db, kb=kb, members=MembersService(db, settings.admin_ids))
-    for module in SERVICE_MODULES:
-        module.attach(loa)
-    return loa
+PERSIST_GROUP = 99   # after every feature's handlers
 
 
 async def _set_commands(app: Application, loa: Loa) -> None:
@@ -44,69 +28,91 @@ async def _set_commands(app: Application, loa: Loa) -> None:
     admin_cmds = [BotCommand(c, d) for c, d in T.CMD_ADMIN]
     try:
         await app.bot.set_my_commands(member_cmds, scope=BotCommandScopeDefault())
-        for chat_id in loa.members.admin_chats():
+        for chat_id in await loa.run(loa.members.admin_chats):
             await app.bot.set_my_commands(admin_cmds, scope=BotCommandScopeChat(chat_id))
     except TelegramError as e:
         log.warning("could not set the command menu: %s", e)
 
 
-async def post_init(app: Application) -> None:
-    loa: Loa = app.bot_data["loa"]
-    loa.db.upgrade()
+def _load_index(loa: Loa) -> None:
     try:
         loa.kb.stats()  # loads the index unless a ready KnowledgeBase was handed over
     except Exception as e:  # noqa: BLE001 - the bot still serves reports and broadcasts
         log.error("knowledge index not loaded: %s", e)
+    recovered = loa.knowledge.recover()
+    if recovered:
+        log.warning("cleaned up after an interrupted knowledge upload: %s", ", ".join(recovered))
+
+
+async def post_init(app: Application) -> None:
+    """Load the index, set the menus, schedule the jobs and start the delivery worker."""
+    loa: Loa = app.bot_data["loa"]
+    await loa.run(_load_index, loa)
     await _set_commands(app, loa)
-    for feature in FEATURES:
-        hook = getattr(feature, "on_start", None)
-        if hook:
-            await hook(app)
+    jobs.schedule(app, loa)
+    s = loa.settings
+    bot = broadcast_bot(s.token, s.api_url, s.file_url, s.broadcast_in_flight, s.send_timeout)
+    await bot.initialize()
+    app.bot_data["broadcast_bot"] = bot
+    await loa.delivery.start(make_sender(bot, broadcast.ack_markup))
 
 
 async def post_shutdown(app: Application) -> None:
+    """Let broadcast sends in flight finish and record them, then close everything."""
     loa: Loa = app.bot_data["loa"]
-    for feature in reversed(FEATURES):
-        hook = getattr(feature, "on_stop", None)
-        if hook:
-            try:
-                await hook(app)
-            except Exception:  # noqa: BLE001 - shutting down anyway
-                log.exception("error while stopping %s", feature.__name__)
-    if app.bot_data.get("owns_db", True):
-        loa.db.dispose()
+    try:
+        await loa.delivery.stop()
+    except Exception:  # noqa: BLE001 - shutting down anyway
+        log.exception("error while stopping the delivery worker")
+    bot = app.bot_data.pop("broadcast_bot", None)
+    if bot is not None:
+        await bot.shutdown()
+    loa.close(dispose_db=app.bot_data.get("owns_db", True))
+
+
+async def persist(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """After every update: write what changed in a guided form now, not a minute later."""
+    app = context.application
+    if update.effective_user is not None:
+        app.mark_data_for_update_persistence(user_ids=update.effective_user.id)
+    await app.update_persistence()
 
 
 def build_application(settings: Settings, loa: Loa | None = None,
                       owns_db: bool | None = None) -> Application:
+    """The Application over `loa` (built from the settings when not given); migrate first."""
     if loa is None:
-        loa = create_loa(settings)
+        loa = Loa.build(settings)
         owns_db = True if owns_db is None else owns_db
-    builder = (
+    app = (
         Application.builder()
         .token(settings.token)
         .base_url(settings.api_url)
         .base_file_url(settings.file_url)
         .context_types(ContextTypes(context=LoaContext))
-        .concurrent_updates(int(settings.extra.get("concurrent_updates", 16)))
+        .concurrent_updates(settings.concurrent_updates)
+        .rate_limiter(BudgetLimiter(loa.budget))
+        .persistence(DatabasePersistence(loa.db, loa.run))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
-        .connection_pool_size(max(16, settings.broadcast_in_flight * 2))
+        .connection_pool_size(max(16, settings.concurrent_updates + 4))
         .pool_timeout(30)
+        .build()
     )
-    app = builder.build()
     app.bot_data["loa"] = loa
     app.bot_data["owns_db"] = bool(owns_db)
     guard.register_gate(app, settings.flood_limit, settings.flood_window)
     for feature in FEATURES:
         feature.register(app)
     guard.register_fallbacks(app)
+    app.add_handler(TypeHandler(Update, persist), group=PERSIST_GROUP)
     return app
 
 
 def run(settings: Settings) -> None:
-    """Run until interrupted: webhook when LOA_WEBHOOK_URL is set, else long polling."""
+    """Migrate, then run until interrupted: webhook when LOA_WEBHOOK_URL is set, else polling."""
     app = build_application(settings)
+    app.bot_data["loa"].db.upgrade()
     allowed = Update.ALL_TYPES
     if settings.webhook_url:
         from urllib.parse import urlparse

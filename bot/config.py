@@ -1,36 +1,14 @@
-"""Settings for the bot, read once from the environment and an optional .env file."""
+"""Settings: one frozen object, each field read once from the environment (or `.env`)."""
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from zoneinfo import ZoneInfo
+from typing import Callable
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DEFAULT_API_URL = "https://api.telegram.org/bot"
 DEFAULT_FILE_URL = "https://api.telegram.org/file/bot"
-
-
-def _bool(value: str | None, default: bool = False) -> bool:
-    if value is None or value.strip() == "":
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on", "có", "co"}
-
-
-def _ids(value: str | None) -> frozenset[int]:
-    out = set()
-    for part in (value or "").replace(";", ",").split(","):
-        part = part.strip()
-        if part.lstrip("-").isdigit():
-            out.add(int(part))
-    return frozenset(out)
-
-
-def _list(value: str | None, default: tuple[str, ...]) -> tuple[str, ...]:
-    if not value:
-        return default
-    return tuple(p.strip() for p in value.split(",") if p.strip())
-
-
 DEFAULT_REPORT_FORMS = (
     "Hội nghị",
     "Sinh hoạt chi bộ",
@@ -41,39 +19,123 @@ DEFAULT_REPORT_FORMS = (
 )
 
 
+class SettingsError(ValueError):
+    """A variable has a value that cannot be used; the message names it."""
+
+
+# ---------------------------------------------------------------- parsers (text -> value)
+def _text(value: str) -> str:
+    return value.strip()
+
+
+def _raw(value: str) -> str:
+    return value  # prefixes such as "query: " keep their trailing space
+
+
+def _bool(value: str) -> bool:
+    v = value.strip().lower()
+    if v in {"1", "true", "yes", "on", "có", "co"}:
+        return True
+    if v in {"0", "false", "no", "off", "không", "khong"}:
+        return False
+    raise ValueError("expected true or false")
+
+
+def _ids(value: str) -> frozenset[int]:
+    out = set()
+    for part in value.replace(";", ",").split(","):
+        part = part.strip()
+        if part:
+            out.add(int(part))
+    return frozenset(out)
+
+
+def _list(value: str) -> tuple[str, ...]:
+    return tuple(p.strip() for p in value.split(",") if p.strip())
+
+
+def _unit_interval(value: str) -> float:
+    return min(1.0, max(0.0, float(value)))
+
+
+def _positive(kind: type) -> Callable[[str], float | int]:
+    def parse(value: str):
+        number = kind(value)
+        if number <= 0:
+            raise ValueError("expected a number above 0")
+        return number
+    return parse
+
+
+def _clock(value: str) -> str:
+    hh, mm = (int(x) for x in value.strip().split(":"))
+    if not (0 <= hh <= 23 and 0 <= mm <= 59):
+        raise ValueError("expected HH:MM")
+    return f"{hh:02d}:{mm:02d}"
+
+
+def _zone(value: str) -> str:
+    try:
+        ZoneInfo(value.strip())
+    except (ZoneInfoNotFoundError, ValueError) as e:
+        raise ValueError("unknown time zone") from e
+    return value.strip()
+
+
+def _username(value: str) -> str:
+    return value.strip().lstrip("@")
+
+
+def var(name: str, parse: Callable[[str], object] = _text, default=None, **kw):
+    """A settings field read from the variable `name` (an empty value means the default)."""
+    if "default_factory" in kw:
+        return field(metadata={"env": name, "parse": parse}, **kw)
+    return field(default=default, metadata={"env": name, "parse": parse}, **kw)
+
+
 @dataclass(frozen=True)
 class Settings:
-    token: str = ""
-    api_url: str = DEFAULT_API_URL
-    file_url: str = DEFAULT_FILE_URL
-    database_url: str = "sqlite:///var/loa.db"
-    admin_ids: frozenset[int] = frozenset()
-    knowledge_dir: Path = Path("knowledge")
-    index_dir: Path = Path("var/index")
-    embedding_model: str = ""
-    query_prefix: str = ""
-    passage_prefix: str = ""
-    dense_weight: float | None = None
-    timezone: str = "Asia/Ho_Chi_Minh"
-    open_qa: bool = False
-    webhook_url: str = ""
-    webhook_secret: str = ""
-    webhook_listen: str = "127.0.0.1"
-    webhook_port: int = 8443
-    broadcast_rate: float = 25.0
-    broadcast_in_flight: int = 8
-    flood_limit: int = 20          # messages per user ...
-    flood_window: float = 60.0     # ... per this many seconds
-    report_forms: tuple[str, ...] = DEFAULT_REPORT_FORMS
-    report_max_age_days: int = 90
-    report_edit_hours: int = 48
-    report_content_max: int = 1000
-    reminder_day: int = 25
-    reminder_time: str = "08:00"
-    max_upload_mb: int = 20
-    bot_username: str = ""
-    log_level: str = "INFO"
-    extra: dict = field(default_factory=dict, compare=False)
+    """Every knob of the bot; each field is documented in the README's configuration table."""
+    # Telegram
+    token: str = var("TELEGRAM_BOT_TOKEN", default="")
+    api_url: str = var("LOA_BOT_API_URL", default=DEFAULT_API_URL)
+    file_url: str = var("LOA_BOT_FILE_URL", default=DEFAULT_FILE_URL)
+    bot_username: str = var("LOA_BOT_USERNAME", _username, default="")
+    admin_ids: frozenset[int] = var("LOA_ADMIN_IDS", _ids, default=frozenset())
+    open_qa: bool = var("LOA_OPEN_QA", _bool, default=False)
+    webhook_url: str = var("LOA_WEBHOOK_URL", default="")
+    webhook_secret: str = var("LOA_WEBHOOK_SECRET", default="")
+    webhook_listen: str = var("LOA_WEBHOOK_LISTEN", default="127.0.0.1")
+    webhook_port: int = var("LOA_WEBHOOK_PORT", int, default=8443)
+    concurrent_updates: int = var("LOA_CONCURRENT_UPDATES", _positive(int), default=16)
+    flood_limit: int = var("LOA_FLOOD_LIMIT", _positive(int), default=20)
+    flood_window: float = var("LOA_FLOOD_WINDOW", _positive(float), default=60.0)
+    # Sending: one budget for replies and broadcasts together
+    send_rate: float = var("LOA_SEND_RATE", _positive(float), default=30.0)
+    send_timeout: float = var("LOA_SEND_TIMEOUT", _positive(float), default=10.0)
+    broadcast_in_flight: int = var("LOA_BROADCAST_IN_FLIGHT", _positive(int), default=8)
+    broadcast_poll: float = var("LOA_BROADCAST_POLL", _positive(float), default=1.0)
+    broadcast_lease: float = var("LOA_BROADCAST_LEASE", _positive(float), default=30.0)
+    broadcast_max_attempts: int = var("LOA_BROADCAST_MAX_ATTEMPTS", _positive(int), default=5)
+    broadcast_backoff: float = var("LOA_BROADCAST_BACKOFF", _positive(float), default=2.0)
+    # Storage and knowledge
+    database_url: str = var("LOA_DATABASE_URL", default="sqlite:///var/loa.db")
+    knowledge_dir: Path = var("LOA_KNOWLEDGE_DIR", Path, default=Path("knowledge"))
+    index_dir: Path = var("LOA_INDEX_DIR", Path, default=Path("var/index"))
+    embedding_model: str = var("LOA_EMBEDDING_MODEL", default="")
+    query_prefix: str = var("LOA_QUERY_PREFIX", _raw, default="")
+    passage_prefix: str = var("LOA_PASSAGE_PREFIX", _raw, default="")
+    dense_weight: float | None = var("LOA_DENSE_WEIGHT", _unit_interval, default=None)
+    max_upload_mb: int = var("LOA_MAX_UPLOAD_MB", _positive(int), default=20)
+    # Reports
+    timezone: str = var("LOA_TIMEZONE", _zone, default="Asia/Ho_Chi_Minh")
+    report_forms: tuple[str, ...] = var("LOA_REPORT_FORMS", _list, default=DEFAULT_REPORT_FORMS)
+    report_max_age_days: int = var("LOA_REPORT_MAX_AGE_DAYS", _positive(int), default=90)
+    report_edit_hours: int = var("LOA_REPORT_EDIT_HOURS", _positive(int), default=48)
+    report_content_max: int = var("LOA_REPORT_CONTENT_MAX", _positive(int), default=1000)
+    reminder_day: int = var("LOA_REMINDER_DAY", _positive(int), default=25)
+    reminder_time: str = var("LOA_REMINDER_TIME", _clock, default="08:00")
+    log_level: str = var("LOA_LOG_LEVEL", lambda v: v.strip().upper(), default="INFO")
 
     @property
     def tz(self) -> ZoneInfo:
@@ -81,7 +143,7 @@ class Settings:
 
     @property
     def index_config(self):
-        """The indexer's configuration (indexer.IndexConfig) for these settings."""
+        """The indexer's configuration (indexer.IndexConfig): the one place Settings map to it."""
         from indexer import IndexConfig
         kwargs = dict(knowledge_dir=self.knowledge_dir, index_dir=self.index_dir,
                       query_prefix=self.query_prefix, passage_prefix=self.passage_prefix,
@@ -91,52 +153,32 @@ class Settings:
         return IndexConfig(**kwargs)
 
     @classmethod
-    def from_env(cls, env: dict | None = None, dotenv: bool = True) -> "Settings":
-        """Build settings from the environment; a .env file fills what the environment lacks."""
+    def variables(cls) -> dict[str, str]:
+        """Field name of each environment variable."""
+        return {f.metadata["env"]: f.name for f in fields(cls) if "env" in f.metadata}
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None, dotenv: str | None = ".env") -> "Settings":
+        """Read every variable once: the environment, with `.env` filling what it lacks.
+
+        A value that cannot be used raises SettingsError naming the variable."""
         if env is None:
-            if dotenv:
-                try:
-                    from dotenv import dotenv_values
-                    file_values = {k: v for k, v in dotenv_values(".env").items() if v is not None}
-                except Exception:  # a broken .env must not stop the bot; env still applies
-                    file_values = {}
-            else:
-                file_values = {}
-            env = {**file_values, **os.environ}
-        g = env.get
-        return cls(
-            token=g("TELEGRAM_BOT_TOKEN", "").strip(),
-            api_url=g("LOA_BOT_API_URL") or DEFAULT_API_URL,
-            file_url=g("LOA_BOT_FILE_URL") or DEFAULT_FILE_URL,
-            database_url=g("LOA_DATABASE_URL") or "sqlite:///var/loa.db",
-            admin_ids=_ids(g("LOA_ADMIN_IDS")),
-            knowledge_dir=Path(g("LOA_KNOWLEDGE_DIR") or "knowledge"),
-            index_dir=Path(g("LOA_INDEX_DIR") or "var/index"),
-            embedding_model=g("LOA_EMBEDDING_MODEL", "") or "",
-            query_prefix=g("LOA_QUERY_PREFIX", "") or "",
-            passage_prefix=g("LOA_PASSAGE_PREFIX", "") or "",
-            dense_weight=(min(1.0, max(0.0, float(g("LOA_DENSE_WEIGHT"))))
-                          if (g("LOA_DENSE_WEIGHT") or "").strip() else None),
-            timezone=g("LOA_TIMEZONE") or "Asia/Ho_Chi_Minh",
-            open_qa=_bool(g("LOA_OPEN_QA")),
-            webhook_url=g("LOA_WEBHOOK_URL", "") or "",
-            webhook_secret=g("LOA_WEBHOOK_SECRET", "") or "",
-            webhook_listen=g("LOA_WEBHOOK_LISTEN") or "127.0.0.1",
-            webhook_port=int(g("LOA_WEBHOOK_PORT") or 8443),
-            broadcast_rate=float(g("LOA_BROADCAST_RATE") or 25),
-            broadcast_in_flight=int(g("LOA_BROADCAST_IN_FLIGHT") or 8),
-            flood_limit=int(g("LOA_FLOOD_LIMIT") or 20),
-            flood_window=float(g("LOA_FLOOD_WINDOW") or 60),
-            report_forms=_list(g("LOA_REPORT_FORMS"), DEFAULT_REPORT_FORMS),
-            report_max_age_days=int(g("LOA_REPORT_MAX_AGE_DAYS") or 90),
-            report_edit_hours=int(g("LOA_REPORT_EDIT_HOURS") or 48),
-            report_content_max=int(g("LOA_REPORT_CONTENT_MAX") or 1000),
-            reminder_day=int(g("LOA_REMINDER_DAY") or 25),
-            reminder_time=g("LOA_REMINDER_TIME") or "08:00",
-            max_upload_mb=int(g("LOA_MAX_UPLOAD_MB") or 20),
-            bot_username=(g("LOA_BOT_USERNAME") or "").lstrip("@"),
-            log_level=g("LOA_LOG_LEVEL") or "INFO",
-        )
+            values: dict[str, str] = {}
+            if dotenv and Path(dotenv).is_file():
+                from dotenv import dotenv_values
+                values = {k: v for k, v in dotenv_values(dotenv).items() if v is not None}
+            env = {**values, **os.environ}
+        given = {}
+        for f in fields(cls):
+            name = f.metadata.get("env")
+            raw = env.get(name) if name else None
+            if raw is None or raw.strip() == "":
+                continue
+            try:
+                given[f.name] = f.metadata["parse"](raw)
+            except (ValueError, TypeError) as e:
+                raise SettingsError(f"{name}={raw!r}: {e}") from None
+        return cls(**given)
 
     def sqlite_path(self) -> Path | None:
         if self.database_url.startswith("sqlite:///"):

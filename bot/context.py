@@ -1,31 +1,93 @@
-"""The long-lived services of a running bot and the typed PTB context that reaches them."""
+"""The long-lived services of a running bot, the one way handlers call them, and the typed PTB context.
+
+Services are plain synchronous classes (the command line uses them as they are). Handlers call
+them through `await loa.run(service.method, *args)`, which runs the call in the bot's own pool
+of worker threads: the event loop never waits for the database (SQLite's write lock can be
+held for seconds) or for a search. The pool has a thread for every update PTB processes at
+once, plus a few for jobs, so a call waiting for a lock never keeps another one from starting.
+"""
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass, field
-from typing import Any
+import asyncio
+import contextvars
+import functools
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable, ParamSpec, TypeVar
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
+from bot.budget import SendBudget
 from bot.config import Settings
 from bot.db import Database
+from bot.services.broadcasts import BroadcastsService
+from bot.services.delivery import DeliveryWorker
+from bot.services.knowledge import KnowledgeService
 from bot.services.members import MembersService
+from bot.services.questions import QuestionsService
+from bot.services.reports import ReportsService
+from bot.services.status import StatusService
+
+if TYPE_CHECKING:
+    from indexer import KnowledgeBase
+
+P = ParamSpec("P")
+R = TypeVar("R")
+EXTRA_THREADS = 4   # jobs, persistence and the error handler, beside the updates in flight
 
 
 @dataclass
 class Loa:
+    """Every service of the bot, built once by `build()`; fields are read-only by convention."""
     settings: Settings
     db: Database
-    kb: Any                      # indexer.KnowledgeBase
+    kb: "KnowledgeBase"
+    budget: SendBudget
     members: MembersService
-    started_at: float = field(default_factory=time.time)
-    # Feature services, set in bot.app.create_services; typed loosely to keep imports one-way.
-    questions: Any = None
-    broadcasts: Any = None
-    delivery: Any = None
-    reports: Any = None
-    status: Any = None
-    knowledge: Any = None        # board uploads (bot.services.knowledge), attached by questions
+    questions: QuestionsService
+    knowledge: KnowledgeService
+    broadcasts: BroadcastsService
+    delivery: DeliveryWorker
+    reports: ReportsService
+    status: StatusService
+    executor: ThreadPoolExecutor
+
+    @classmethod
+    def build(cls, settings: Settings, kb: "KnowledgeBase | None" = None,
+              db: Database | None = None) -> "Loa":
+        """Wire the services; tests pass a prepared KnowledgeBase and Database."""
+        threads = settings.concurrent_updates + EXTRA_THREADS
+        if db is None:
+            db = Database(settings.database_url, connections=threads + 2)
+        if kb is None:
+            from indexer import KnowledgeBase
+            kb = KnowledgeBase(settings.index_config)
+        budget = SendBudget(settings.send_rate)
+        members = MembersService(db, settings.admin_ids)
+        # The worker is woken by a queue; it is made just below (the lambda reads it then).
+        broadcasts = BroadcastsService(db, members, settings, kb,
+                                       on_queued=lambda: delivery.wake())
+        delivery = DeliveryWorker(db, settings, budget, tick=broadcasts.tick)
+        return cls(
+            settings=settings, db=db, kb=kb, budget=budget, members=members,
+            questions=QuestionsService(db, kb, members, settings),
+            knowledge=KnowledgeService(kb, members, settings),
+            broadcasts=broadcasts, delivery=delivery,
+            reports=ReportsService(db, settings, members),
+            status=StatusService(db, kb, broadcasts),
+            executor=ThreadPoolExecutor(max_workers=threads, thread_name_prefix="loa-service"),
+        )
+
+    async def run(self, fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:
+        """Call a (synchronous) service method in a worker thread and await its result."""
+        loop = asyncio.get_running_loop()
+        call = functools.partial(contextvars.copy_context().run, fn, *args, **kwargs)
+        return await loop.run_in_executor(self.executor, call)
+
+    def close(self, dispose_db: bool = True) -> None:
+        self.executor.shutdown(wait=False, cancel_futures=True)
+        if dispose_db:
+            self.db.dispose()
 
 
 class LoaContext(CallbackContext[ExtBot, dict, dict, dict]):

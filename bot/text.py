@@ -1,8 +1,11 @@
-"""Cleaning of text that users send before it is stored or searched."""
+"""Text helpers: cleaning what users send, and escaping, shortening and dating what the bot shows."""
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 # Control characters (NUL, escapes, C1) go; newline stays and tab becomes a space.
 # Zero-width and bidi-override characters are dropped too: they hide text and break matching.
@@ -11,6 +14,7 @@ _DROP = ({c for c in range(0x20) if c not in (0x0A, 0x09)} | {0x7F} | set(range(
             0x2066, 0x2067, 0x2068, 0x2069})
 _TABLE = {c: None for c in _DROP} | {0x09: " "}
 _SPACES = re.compile(r"[ \u00a0\u3000]+")
+TAG_RE = re.compile(r"<[^>]+>")
 
 
 def clean(text: str | None) -> str:
@@ -18,3 +22,43 @@ def clean(text: str | None) -> str:
     text = unicodedata.normalize("NFC", text or "").translate(_TABLE)
     text = text.encode("utf-8", "ignore").decode("utf-8")
     return "\n".join(_SPACES.sub(" ", line).strip() for line in text.split("\n")).strip()
+
+
+def esc(value: object) -> str:
+    """Escape any user or document string for Telegram HTML."""
+    return html.escape(str(value if value is not None else ""), quote=False)
+
+
+def plain(html_text: str | None) -> str:
+    """What Telegram shows of an HTML text: tags dropped, entities decoded."""
+    return html.unescape(TAG_RE.sub("", html_text or ""))
+
+
+def shorten(text: str, limit: int) -> str:
+    """At most `limit` characters; a cut text ends in "…"."""
+    return text if len(text) <= limit else text[: max(0, limit - 1)].rstrip() + "…"
+
+
+def esc_short(text: str, limit: int) -> str:
+    """Escaped and shortened so that the *escaped* text fits `limit` (escaping can grow it 5×)."""
+    size = limit
+    out = esc(shorten(text, size))
+    while len(out) > limit:
+        size = int(size * 0.8)
+        out = esc(shorten(text, size))
+    return out
+
+
+def one_line(text: str) -> str:
+    """Whitespace (newlines too) folded to single spaces."""
+    return " ".join((text or "").split())
+
+
+def fmt_date(d: date) -> str:
+    """DD/MM/YYYY, the way dates are written in Vietnam."""
+    return d.strftime("%d/%m/%Y")
+
+
+def fmt_datetime(at: datetime | None, tz: ZoneInfo) -> str:
+    """DD/MM/YYYY HH:MM in the bot's time zone (empty for None)."""
+    return at.astimezone(tz).strftime("%d/%m/%Y %H:%M") if at else ""

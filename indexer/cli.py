@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 from typing import Callable
@@ -15,8 +16,14 @@ EXIT_USAGE = 1
 EXIT_INDEXER = 2
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add the indexer subcommands to a parent parser; each sets `func(args) -> int`."""
+Config = Callable[[argparse.Namespace], IndexConfig]
+
+
+def register(subparsers: argparse._SubParsersAction, config: Config) -> None:
+    """Add the indexer subcommands to a parent parser; each sets `func(args) -> int`.
+
+    `config(args)` gives the IndexConfig (the `loa` command derives it from its settings)."""
+    _guard = functools.partial(_guarded, config=config)
     p = subparsers.add_parser("index", help="build or update the knowledge index (incremental)")
     p.add_argument("--force", action="store_true", help="re-read and re-embed every file")
     p.set_defaults(func=_guard(cmd_index))
@@ -40,12 +47,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_guard(cmd_chat))
 
 
-def _guard(command: Callable[[argparse.Namespace, KnowledgeBase], int]) -> Callable[[argparse.Namespace], int]:
+def _guarded(command: Callable[[argparse.Namespace, KnowledgeBase], int], config: Config) -> Callable[[argparse.Namespace], int]:
     """Run a command against the configured knowledge base; indexer errors become one line on stderr."""
 
     def run(args: argparse.Namespace) -> int:
         try:
-            return command(args, KnowledgeBase(IndexConfig.from_env()))
+            return command(args, KnowledgeBase(config(args)))
         except IndexerError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return EXIT_INDEXER
@@ -121,9 +128,19 @@ def cmd_chat(args: argparse.Namespace, kb: KnowledgeBase) -> int:
         print()
 
 
+def _settings_config(args: argparse.Namespace) -> IndexConfig:
+    # The project's one settings object (environment and .env) also configures the indexer.
+    from bot.config import Settings, SettingsError
+
+    try:
+        return Settings.from_env().index_config
+    except SettingsError as exc:
+        raise IndexerError(str(exc)) from exc
+
+
 def main(argv: list[str] | None = None) -> int:
     """`python -m indexer`: the same subcommands without the bot."""
     parser = argparse.ArgumentParser(prog="python -m indexer", description=__doc__)
-    register(parser.add_subparsers(dest="command", required=True))
+    register(parser.add_subparsers(dest="command", required=True), config=_settings_config)
     args = parser.parse_args(argv)
     return args.func(args)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import logging
-import os
 import threading
 import time
 from collections import OrderedDict
@@ -13,7 +12,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Mapping
 
 import numpy as np
 
@@ -39,24 +37,6 @@ class IndexConfig:
     query_prefix: str = ""
     passage_prefix: str = ""
     dense_weight: float | None = None  # None: the weight tuned for the default model (Fusion.alpha)
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str] = os.environ) -> "IndexConfig":
-        """Read LOA_KNOWLEDGE_DIR, LOA_INDEX_DIR, LOA_EMBEDDING_MODEL, LOA_QUERY_PREFIX, LOA_PASSAGE_PREFIX
-        and LOA_DENSE_WEIGHT (0..1; raise it with a strong Vietnamese model)."""
-        weight = env.get("LOA_DENSE_WEIGHT", "").strip()
-        try:
-            dense_weight = min(1.0, max(0.0, float(weight))) if weight else None
-        except ValueError as exc:
-            raise IndexerError(f"LOA_DENSE_WEIGHT must be a number between 0 and 1, got {weight!r}") from exc
-        return cls(
-            knowledge_dir=Path(env.get("LOA_KNOWLEDGE_DIR") or "knowledge"),
-            index_dir=Path(env.get("LOA_INDEX_DIR") or "var/index"),
-            model=env.get("LOA_EMBEDDING_MODEL") or DEFAULT_MODEL,
-            query_prefix=env.get("LOA_QUERY_PREFIX", ""),
-            passage_prefix=env.get("LOA_PASSAGE_PREFIX", ""),
-            dense_weight=dense_weight,
-        )
 
 
 @dataclass(frozen=True)

@@ -2,13 +2,15 @@
 and a fake Telegram Bot API server driving the real PTB Application."""
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import shutil
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pytest
+from sqlalchemy import event
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -102,6 +104,8 @@ class Harness:
     loa: object
     admin: FakeUser
     _next_user: int = 100
+    # SQL the bot ran on the event loop (it must run in its worker threads): (task, statement)
+    on_loop: list = field(default_factory=list)
 
     def user(self, first_name: str = "Tuyên truyền viên", user_id: int | None = None,
              username: str | None = None) -> FakeUser:
@@ -121,19 +125,37 @@ class Harness:
         return u
 
 
+def watch_event_loop(engine, found: list) -> None:
+    """Record every statement the bot runs on the event loop: in the tasks where PTB handles
+    updates and jobs, or in the delivery worker's tasks (test code itself may query freely)."""
+    @event.listens_for(engine, "before_cursor_execute")
+    def _check(conn, cursor, statement, parameters, context, executemany):
+        try:
+            task = asyncio.current_task()
+        except RuntimeError:   # no event loop in this thread: a worker thread, as it should be
+            return
+        name = task.get_name() if task is not None else ""
+        if name.startswith(("Application:", "Job:", "loa-")) or "reminder" in name:
+            found.append((name, statement.split()[0] if statement else ""))
+
+
 async def start_harness(settings: Settings, kb, tg: FakeTelegram | None = None,
                         db: Database | None = None) -> Harness:
-    from bot.app import build_application, create_loa
+    from bot.app import build_application
+    from bot.context import Loa
     if tg is None:
         tg = await FakeTelegram().start()
     settings = replace(settings, api_url=tg.api_url, file_url=tg.file_url)
-    loa = create_loa(settings, kb=kb, db=db)
+    loa = Loa.build(settings, kb=kb, db=db)
+    await asyncio.to_thread(loa.db.upgrade)
     app = build_application(settings, loa, owns_db=db is None)
+    h = Harness(tg, app, loa, FakeUser(tg, ADMIN_ID, "Ban Tuyên giáo", "btg_admin"))
+    watch_event_loop(loa.db.engine, h.on_loop)
     await app.initialize()
     await app.post_init(app)
     await app.start()
     await app.updater.start_polling(poll_interval=0.0, timeout=0.2, allowed_updates=None)
-    return Harness(tg, app, loa, FakeUser(tg, ADMIN_ID, "Ban Tuyên giáo", "btg_admin"))
+    return h
 
 
 async def stop_harness(h: Harness, stop_server: bool = True) -> None:
@@ -146,6 +168,7 @@ async def stop_harness(h: Harness, stop_server: bool = True) -> None:
     await app.shutdown()
     if stop_server:
         await h.tg.stop()
+    assert not h.on_loop, f"database statements ran on the event loop: {h.on_loop[:5]}"
 
 
 def make_settings(db_url: str, kb, **overrides) -> Settings:

@@ -2,16 +2,20 @@
 
 It speaks the Bot API's HTTP shape on 127.0.0.1 (``/bot<token>/<method>`` and
 ``/file/bot<token>/<path>``), hands queued updates to ``getUpdates`` long-polling, records every
-call the bot makes, and can inject latency, 429 RetryAfter and 403 Forbidden answers.
+call the bot makes, and can inject latency, 429 RetryAfter and 403 Forbidden answers. With
+``limits=True`` it enforces Telegram's flood limits as strictly as they are documented: a
+message (send*/copy/forward) arriving when 30 were accepted in the last second, or within a
+second of the last one to the same chat, is answered 429 (``throttled`` counts them).
 """
 from __future__ import annotations
 
 import asyncio
+import collections
 import itertools
 import json
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Awaitable, Callable
 
 from aiohttp import web
 
@@ -29,6 +33,12 @@ _STRING_KEYS = {
 
 def utf16_len(s: str) -> int:
     return len(s.encode("utf-16-le")) // 2
+
+
+def is_message(method: str) -> bool:
+    """Methods that put a message in a chat (what Telegram's flood limits count)."""
+    return ((method.startswith("send") and method != "sendChatAction")
+            or method in ("copyMessage", "forwardMessage"))
 
 
 @dataclass
@@ -82,8 +92,19 @@ class Fault:
 class FakeTelegram:
     """The server. Start with ``await tg.start()``; the bot uses ``tg.api_url``/``tg.file_url``."""
 
-    def __init__(self, token: str = TOKEN, latency: float = 0.0, send_latency: float = 0.0):
+    def __init__(self, token: str = TOKEN, latency: float = 0.0, send_latency: float = 0.0,
+                 limits: bool = False, overall_limit: int = 30, chat_gap: float = 1.0):
         self.token = token
+        self.limits = limits
+        self.overall_limit = overall_limit
+        self.chat_gap = chat_gap
+        self.throttled = 0
+        self._accepted: collections.deque[float] = collections.deque()  # arrivals, last second
+        self._chat_last: dict[int, float] = {}
+        # Awaited with each answered call before its response goes out (tests use them to act
+        # "the instant" a message arrives, or to hold its answer back).
+        self.before_reply: list[Callable[[Call], Awaitable[None]]] = []
+        self._waiters: list[tuple[Callable[[Call], bool], asyncio.Future]] = []
         self.latency = latency            # added to every call
         self.send_latency = send_latency  # added to send*/copyMessage calls (simulates 0.1–0.3 s RTT)
         self.calls: list[Call] = []
@@ -183,6 +204,23 @@ class FakeTelegram:
     def mark(self) -> int:
         return len(self.calls)
 
+    def expect(self, pred: Callable[[Call], bool]) -> asyncio.Future:
+        """A future resolved with the next successful call matching `pred` (no polling)."""
+        fut = asyncio.get_running_loop().create_future()
+        self._waiters.append((pred, fut))
+        return fut
+
+    def _resolve(self, call: Call) -> None:
+        if call.status != 200 or not self._waiters:
+            return
+        keep = []
+        for pred, fut in self._waiters:
+            if not fut.done() and pred(call):
+                fut.set_result(call)
+            elif not fut.done():
+                keep.append((pred, fut))
+        self._waiters = keep
+
     # ------------------------------------------------------------------ HTTP
     async def _params(self, request: web.Request) -> tuple[dict, dict]:
         files: dict = {}
@@ -256,6 +294,9 @@ class FakeTelegram:
         self.in_flight += 1
         self.max_in_flight = max(self.max_in_flight, self.in_flight)
         try:
+            if self.limits and is_message(method) and not self._within_limits(call):
+                self.throttled += 1
+                return self._error(call, 429, "Too Many Requests: retry after 1", 1)
             delay = self.latency
             if method.startswith("send") or method in ("copyMessage", "forwardMessage"):
                 delay += self.send_latency + self.slow_chats.get(call.chat_id, 0.0)
@@ -269,10 +310,29 @@ class FakeTelegram:
             handler = getattr(self, "_m_" + method, None)
             result = handler(call) if handler else True
             call.result = result
+            for hook in list(self.before_reply):
+                await hook(call)
             return web.json_response({"ok": True, "result": result})
         finally:
             call.done = True
             self.in_flight -= 1
+            self._resolve(call)
+
+    def _within_limits(self, call: Call) -> bool:
+        """Telegram's limits, checked on arrival: 30 messages a second overall, one a second per
+        chat. An accepted message is counted; a refused one is not."""
+        now = time.monotonic()
+        while self._accepted and now - self._accepted[0] >= 1.0:
+            self._accepted.popleft()
+        chat = call.chat_id
+        if len(self._accepted) >= self.overall_limit:
+            return False
+        if chat is not None and now - self._chat_last.get(chat, -1e9) < self.chat_gap:
+            return False
+        self._accepted.append(now)
+        if chat is not None:
+            self._chat_last[chat] = now
+        return True
 
     async def _get_updates(self, call: Call) -> web.Response:
         offset = int(call.params.get("offset") or 0)

@@ -26,7 +26,7 @@ from tests.test_broadcast import add_members, broadcast_sends
 
 def spawn(tg: FakeTelegram, db_url: str, workdir: Path, rate: float, in_flight: int,
           name: str) -> subprocess.Popen:
-    return spawn_bot(tg, db_url, workdir, name, LOA_BROADCAST_RATE=str(rate),
+    return spawn_bot(tg, db_url, workdir, name, LOA_SEND_RATE=str(rate),
                      LOA_BROADCAST_IN_FLIGHT=str(in_flight))
 
 

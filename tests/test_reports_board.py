@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.db.models import Member, Reminder
-from bot.handlers.reports import send_reminders
+from bot.jobs import send_reminders
 from bot.services.reports import ParsedReport, month_period
 from tests.conftest import ADMIN_ID
 

@@ -7,7 +7,9 @@ import os
 import sys
 from pathlib import Path
 
-from bot.config import Settings
+from indexer import cli as indexer_cli
+
+from bot.config import Settings, SettingsError
 from bot.errors import LoaError
 
 NO_TOKEN = """\
@@ -22,11 +24,7 @@ Trong lúc chờ, đây là chế độ hỏi đáp trên máy (loa chat) với 
 """
 
 # Feature modules that add their own subcommands with `register(subparsers)`.
-CLI_MODULES = ("indexer.cli", "bot.cli.broadcast", "bot.cli.reports", "bot.cli.ops")
-
-
-def _settings() -> Settings:
-    return Settings.from_env()
+CLI_MODULES = ("bot.cli.broadcast", "bot.cli.reports", "bot.cli.ops")
 
 
 def _database(settings: Settings):
@@ -37,43 +35,42 @@ def _database(settings: Settings):
 
 
 def cmd_run(args) -> int:
-    settings = _settings()
+    settings = args.settings
     from bot.logs import setup_logging
     if not settings.token:
         print(NO_TOKEN)
         # `make run` without a token: the same knowledge, in the console.
-        return build_parser().parse_args(["chat"]).func(args)
+        chat = build_parser().parse_args(["chat"])
+        chat.settings = settings
+        return chat.func(chat)
     setup_logging(settings.log_level, settings.token)
     from bot.app import run
-    _database(settings).dispose()  # migrate before the bot starts
-    run(settings)
+    run(settings)  # migrates before the bot starts
     return 0
 
 
 def cmd_db_upgrade(args) -> int:
-    settings = _settings()
-    db = _database(settings)
+    db = _database(args.settings)
     from bot.db.migrations import current
     print(f"Database {db.backend} at revision {current(db.engine)}")
     db.dispose()
     return 0
 
 
-def _members():
+def _members(settings: Settings):
     from bot.services.members import MembersService
-    settings = _settings()
-    return MembersService(_database(settings), settings.admin_ids), settings
+    return MembersService(_database(settings), settings.admin_ids)
 
 
 def cmd_units_add(args) -> int:
-    members, _ = _members()
+    members = _members(args.settings)
     unit, created = members.add_unit(" ".join(args.name), args.kind)
     print(f"{'added' if created else 'exists'}\t{unit.id}\t{unit.name}")
     return 0
 
 
 def cmd_units_import(args) -> int:
-    members, _ = _members()
+    members = _members(args.settings)
     text = Path(args.file).read_text(encoding="utf-8-sig")
     results = members.import_units(text)
     added = sum(1 for _, created in results if created)
@@ -84,7 +81,7 @@ def cmd_units_import(args) -> int:
 
 
 def cmd_units_list(args) -> int:
-    members, _ = _members()
+    members = _members(args.settings)
     for u in members.units(include_inactive=True):
         print(f"{u.id}\t{u.name}\t{u.kind}\t{u.members} members{'' if u.active else ' (inactive)'}")
     return 0
@@ -103,7 +100,8 @@ def _bot_username(settings: Settings) -> str:
 
 
 def cmd_invite(args) -> int:
-    members, settings = _members()
+    settings = args.settings
+    members = _members(settings)
     inv = members.create_invite(" ".join(args.unit), ttl_days=args.days or None,
                                 is_reporter=args.reporter)
     username = args.bot or settings.bot_username or _bot_username(settings) or "<ten_bot>"
@@ -143,6 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
     inv.add_argument("--bot", default="", help="bot username for the link")
     inv.set_defaults(func=cmd_invite)
 
+    indexer_cli.register(sub, config=lambda args: args.settings.index_config)
     for name in CLI_MODULES:
         importlib.import_module(name).register(sub)
     return p
@@ -151,19 +150,16 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    # One source of configuration for every subcommand (the indexer reads os.environ too):
-    # .env fills in what the environment does not set.
-    try:
-        from dotenv import load_dotenv
-        load_dotenv(".env", override=False)
-    except Exception:  # noqa: BLE001 - a broken .env must not stop the CLI
-        pass
     args = build_parser().parse_args(argv)
     try:
+        # The one reading of the configuration (environment, then .env) for every subcommand.
+        args.settings = Settings.from_env()
         rc = args.func(args)
+    except SettingsError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     except LoaError as e:
-        import re
-        print(re.sub(r"<[^>]+>", "", e.user_message), file=sys.stderr)
+        print(e.plain(), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -12,10 +12,10 @@ from bot.texts import broadcast as T
 
 
 def cmd_broadcast(args) -> int:
-    from bot.cli import _database, _settings
+    from bot.cli import _database
     from bot.services.broadcasts import BroadcastsService, Draft
     from bot.services.members import MembersService
-    settings = _settings()
+    settings = args.settings
     db = _database(settings)
     try:
         members = MembersService(db, settings.admin_ids)

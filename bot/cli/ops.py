@@ -5,9 +5,8 @@ from pathlib import Path
 
 
 def cmd_backup(args) -> int:
-    from bot.config import Settings
     from bot.services.status import backup
-    settings = Settings.from_env()
+    settings = args.settings
     result = backup(settings.database_url, settings.index_dir, Path(args.out))
     print(f"Backup folder: {result.folder}")
     print(f"Database:      {result.database or '-'} ({result.database_note})")

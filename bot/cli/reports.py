@@ -5,18 +5,17 @@ import sys
 from pathlib import Path
 
 
-def _service():
-    from bot.cli import _database, _settings
+def _service(settings):
+    from bot.cli import _database
     from bot.services.members import MembersService
     from bot.services.reports import ReportsService
-    settings = _settings()
     db = _database(settings)
     return ReportsService(db, settings, MembersService(db, settings.admin_ids)), db
 
 
 def cmd_export(args) -> int:
     from bot.services import exports
-    reports, db = _service()
+    reports, db = _service(args.settings)
     try:
         period = reports.period(args.period)
         items = reports.reports(period)
@@ -35,7 +34,7 @@ def cmd_export(args) -> int:
 
 
 def cmd_summary(args) -> int:
-    reports, db = _service()
+    reports, db = _service(args.settings)
     try:
         period = reports.period(args.period)
         s = reports.summary(period)

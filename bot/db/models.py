@@ -18,7 +18,6 @@ class Base(DeclarativeBase):
     pass
 
 
-
 class UTCDateTime(TypeDecorator):
     """Aware UTC datetimes on every backend (SQLite stores them naive)."""
     impl = DateTime(timezone=True)
@@ -214,6 +213,11 @@ class Digest(Base):
 
 
 # ---------------------------------------------------------------- reports
+DRAFT_PENDING = "pending"
+DRAFT_SAVED = "saved"
+DRAFT_CANCELLED = "cancelled"
+
+
 class ReportDraft(Base):
     """A parsed report waiting for ✅; confirming it creates exactly one Report."""
     __tablename__ = "report_drafts"
@@ -221,7 +225,7 @@ class ReportDraft(Base):
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
     payload: Mapped[dict] = mapped_column(JSON, default=dict)
-    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending | saved | cancelled
+    status: Mapped[str] = mapped_column(String(20), default=DRAFT_PENDING)  # pending | saved | cancelled
     created_at: Mapped[datetime] = _dt(False, default=utcnow)
 
 
@@ -264,3 +268,21 @@ class Reminder(Base):
     period: Mapped[str] = mapped_column(String(7))  # YYYY-MM
     sent_at: Mapped[datetime] = _dt(False, default=utcnow)
     __table_args__ = (UniqueConstraint("unit_id", "period"),)
+
+
+# ---------------------------------------------------------------- conversation state (PTB persistence)
+class ConversationState(Base):
+    """Where a user is in a guided form: one row per conversation handler and PTB key."""
+    __tablename__ = "conversation_states"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)  # JSON of PTB's key tuple
+    state: Mapped[object] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = _dt(False, default=utcnow, onupdate=utcnow)
+
+
+class UserState(Base):
+    """What a user typed so far in a guided form (PTB's `user_data`, as JSON)."""
+    __tablename__ = "user_states"
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime] = _dt(False, default=utcnow, onupdate=utcnow)

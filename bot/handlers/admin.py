@@ -6,9 +6,11 @@ from telegram.constants import ParseMode
 from telegram.ext import Application, CommandHandler, filters
 
 from bot.context import LoaContext
+from bot.db.models import ROLE_ADMIN
 from bot.errors import InvalidInput
-from bot.handlers.common import admin_only, args_text, esc, reply_html
+from bot.handlers.common import admin_only, args_text, reply_html
 from bot.services.members import InviteInfo
+from bot.text import esc, fmt_date
 from bot.texts import common as T
 
 
@@ -17,8 +19,7 @@ def invite_link(username: str, code: str) -> str:
 
 
 def render_invite(inv: InviteInfo, username: str, tz) -> str:
-    expires = inv.expires_at.astimezone(tz).strftime("%d/%m/%Y") if inv.expires_at \
-        else T.INVITE_NO_EXPIRY
+    expires = fmt_date(inv.expires_at.astimezone(tz)) if inv.expires_at else T.INVITE_NO_EXPIRY
     return T.INVITE_CREATED.format(unit=esc(inv.unit_name), code=esc(inv.code),
                                    link=esc(invite_link(username, inv.code)), expires=expires)
 
@@ -26,7 +27,8 @@ def render_invite(inv: InviteInfo, username: str, tz) -> str:
 @admin_only
 async def units(update: Update, context: LoaContext) -> None:
     """List units with their member counts."""
-    items = context.loa.members.units()
+    loa = context.loa
+    items = await loa.run(loa.members.units)
     if not items:
         await update.effective_chat.send_message(T.UNITS_EMPTY, parse_mode=ParseMode.HTML)
         return
@@ -38,7 +40,8 @@ async def units(update: Update, context: LoaContext) -> None:
 @admin_only
 async def unit_add(update: Update, context: LoaContext) -> None:
     """Add a unit: /donvi_them NAME."""
-    unit, created = context.loa.members.add_unit(args_text(update))
+    loa = context.loa
+    unit, created = await loa.run(loa.members.add_unit, args_text(update))
     text = (T.UNIT_ADDED if created else T.UNIT_EXISTS).format(name=esc(unit.name), id=unit.id)
     await update.effective_chat.send_message(text, parse_mode=ParseMode.HTML)
 
@@ -49,7 +52,8 @@ async def invite(update: Update, context: LoaContext) -> None:
     ref = args_text(update)
     if not ref:
         raise InvalidInput(T.INVITE_USAGE)
-    inv = context.loa.members.create_invite(ref, update.effective_user.id)
+    loa = context.loa
+    inv = await loa.run(loa.members.create_invite, ref, update.effective_user.id)
     await update.effective_chat.send_message(
         render_invite(inv, context.bot.username, context.loa.settings.tz),
         parse_mode=ParseMode.HTML, disable_web_page_preview=True)
@@ -58,13 +62,14 @@ async def invite(update: Update, context: LoaContext) -> None:
 @admin_only
 async def members(update: Update, context: LoaContext) -> None:
     """List members (optionally of one unit): /thanhvien [UNIT]."""
-    items = context.loa.members.members(args_text(update) or None)
+    loa = context.loa
+    items = await loa.run(loa.members.members, args_text(update) or None)
     if not items:
         await update.effective_chat.send_message(T.MEMBERS_EMPTY)
         return
     lines = [T.MEMBERS_HEADER.format(count=len(items))]
     for m in items:
-        flags = ((T.FLAG_ADMIN if m.role == "admin" else "")
+        flags = ((T.FLAG_ADMIN if m.role == ROLE_ADMIN else "")
                  + (T.FLAG_REPORTER if m.is_reporter else "")
                  + (T.FLAG_INACTIVE if not m.active else "")
                  + (T.FLAG_UNREACHABLE if m.unreachable else ""))
@@ -88,7 +93,8 @@ async def member_move(update: Update, context: LoaContext) -> None:
     member_id, unit = _member_id_and_rest(update)
     if not unit:
         raise InvalidInput(T.MEMBER_USAGE)
-    m = context.loa.members.move(update.effective_user.id, member_id, unit)
+    loa = context.loa
+    m = await loa.run(loa.members.move, update.effective_user.id, member_id, unit)
     await update.effective_chat.send_message(
         T.MEMBER_MOVED.format(name=esc(m.full_name), unit=esc(m.unit_name)),
         parse_mode=ParseMode.HTML)
@@ -98,7 +104,8 @@ async def member_move(update: Update, context: LoaContext) -> None:
 async def member_deactivate(update: Update, context: LoaContext) -> None:
     """Deactivate a member: /thanhvien_ngung ID."""
     member_id, _ = _member_id_and_rest(update)
-    m = context.loa.members.deactivate(update.effective_user.id, member_id)
+    loa = context.loa
+    m = await loa.run(loa.members.deactivate, update.effective_user.id, member_id)
     await update.effective_chat.send_message(T.MEMBER_DEACTIVATED.format(name=esc(m.full_name)),
                                              parse_mode=ParseMode.HTML)
 
@@ -107,7 +114,8 @@ async def member_deactivate(update: Update, context: LoaContext) -> None:
 async def member_reporter(update: Update, context: LoaContext) -> None:
     """Mark a member as their unit's reporter: /thanhvien_baocao ID."""
     member_id, _ = _member_id_and_rest(update)
-    m = context.loa.members.set_reporter(update.effective_user.id, member_id, True)
+    loa = context.loa
+    m = await loa.run(loa.members.set_reporter, update.effective_user.id, member_id, True)
     await update.effective_chat.send_message(
         T.MEMBER_REPORTER.format(name=esc(m.full_name), unit=esc(m.unit_name or T.NO_UNIT)),
         parse_mode=ParseMode.HTML)
@@ -117,18 +125,19 @@ async def member_reporter(update: Update, context: LoaContext) -> None:
 async def member_admin(update: Update, context: LoaContext) -> None:
     """Grant the admin role: /thanhvien_admin ID."""
     member_id, _ = _member_id_and_rest(update)
-    m = context.loa.members.set_admin(update.effective_user.id, member_id, True)
+    loa = context.loa
+    m = await loa.run(loa.members.set_admin, update.effective_user.id, member_id, True)
     await update.effective_chat.send_message(T.MEMBER_ADMIN.format(name=esc(m.full_name)),
                                              parse_mode=ParseMode.HTML)
 
 
+COMMANDS = {
+    "donvi": units, "donvi_them": unit_add, "moi": invite, "thanhvien": members,
+    "thanhvien_chuyen": member_move, "thanhvien_ngung": member_deactivate,
+    "thanhvien_baocao": member_reporter, "thanhvien_admin": member_admin,
+}
+
+
 def register(app: Application) -> None:
-    p = filters.ChatType.PRIVATE
-    app.add_handler(CommandHandler("donvi", units, filters=p))
-    app.add_handler(CommandHandler("donvi_them", unit_add, filters=p))
-    app.add_handler(CommandHandler("moi", invite, filters=p))
-    app.add_handler(CommandHandler("thanhvien", members, filters=p))
-    app.add_handler(CommandHandler("thanhvien_chuyen", member_move, filters=p))
-    app.add_handler(CommandHandler("thanhvien_ngung", member_deactivate, filters=p))
-    app.add_handler(CommandHandler("thanhvien_baocao", member_reporter, filters=p))
-    app.add_handler(CommandHandler("thanhvien_admin", member_admin, filters=p))
+    for name, callback in COMMANDS.items():
+        app.add_handler(CommandHandler(name, callback, filters=filters.ChatType.PRIVATE))

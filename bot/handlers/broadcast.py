@@ -1,45 +1,40 @@
-"""Broadcast handlers: /phatdi (guided or quick), ✅ Đã nắm, /phatdi_ds, digests, and the sender.
+"""Broadcast handlers: /phatdi (guided or quick), ✅ Đã nắm, /phatdi_ds and digests.
 
-The delivery worker (bot.services.delivery) runs in this process from `on_start`; it sends with
-a Bot of its own (own connection pool), so broadcasts never starve replies to users of HTTP
-connections and a graceful stop can finish the sends in flight before anything is closed.
+The composed draft lives in `user_data` (JSON only: the database keeps it across a restart);
+the delivery worker that sends queued broadcasts is started in bot.app.
 """
 from __future__ import annotations
 
-import html
 import logging
 import re
 import warnings
-from datetime import timedelta
+from datetime import datetime
 
-import httpx
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.error import BadRequest
 from telegram.ext import (
     Application, CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler,
     filters,
 )
-from telegram.request import HTTPXRequest
 
 from bot.context import LoaContext
+from bot.db.models import B_RUNNING, B_SCHEDULED
 from bot.errors import InvalidInput, NotAllowed
-from bot.handlers.common import admin_only, args_text, esc, reply_html
+from bot.handlers.common import admin_only, args_text, reply_html
 from bot.services.broadcasts import BroadcastStats, Draft
-from bot.services.delivery import (
-    Ambiguous, Content, Job, RateLimited, Rejected, Transient, Unreachable,
-)
+from bot.text import esc, one_line, plain, shorten
 from bot.texts import broadcast as T
+from bot.transport import send_content
 
 log = logging.getLogger(__name__)
 
 # Conversation states of /phatdi.
 CONTENT, AUDIENCE, UNITS, WHEN, CONFIRM = range(5)
 DRAFT_KEY = "broadcast_draft"
-_TAG_RE = re.compile(r"<[^>]+>")
 
 
-# ---------------------------------------------------------------- sending
+# ---------------------------------------------------------------- markup
 def ack_markup(delivery_id: int | str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[InlineKeyboardButton(T.BTN_ACK,
                                                        callback_data=f"ack:{delivery_id}")]])
@@ -50,78 +45,19 @@ def acked_markup(delivery_id: int) -> InlineKeyboardMarkup:
                                                        callback_data=f"ack:{delivery_id}")]])
 
 
-async def send_content(bot: Bot, chat_id: int, content: Content,
-                       markup: InlineKeyboardMarkup) -> int:
-    """Send a broadcast's content to one chat exactly as recipients see it; the message id."""
-    if content.kind == "photo":
-        m = await bot.send_photo(chat_id, content.media_file_id, caption=content.text or None,
-                                 parse_mode=ParseMode.HTML, reply_markup=markup)
-    elif content.kind == "document":
-        m = await bot.send_document(chat_id, content.media_file_id,
-                                    caption=content.text or None, parse_mode=ParseMode.HTML,
-                                    reply_markup=markup)
-    elif content.kind == "copy":
-        m = await bot.copy_message(chat_id, content.source_chat_id, content.source_message_id,
-                                   reply_markup=markup)
-    else:
-        m = await bot.send_message(chat_id, content.text, parse_mode=ParseMode.HTML,
-                                   reply_markup=markup)
-    return m.message_id
-
-
-def _seconds(value) -> float:
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
-
-
-_UNREACHABLE_HINTS = ("chat not found", "user is deactivated", "peer_id_invalid",
-                      "bot was blocked", "user not found")
-
-
-def make_sender(bot: Bot):
-    """The worker's sender: one delivery to Telegram, errors mapped to delivery outcomes."""
-    async def send(job: Job) -> int:
-        try:
-            return await send_content(bot, job.chat_id, job.content, ack_markup(job.delivery_id))
-        except RetryAfter as e:
-            raise RateLimited(_seconds(e.retry_after), str(e)) from e
-        except Forbidden as e:
-            raise Unreachable(str(e)) from e
-        except BadRequest as e:
-            if any(h in str(e).lower() for h in _UNREACHABLE_HINTS):
-                raise Unreachable(str(e)) from e
-            raise Rejected(str(e)) from e
-        except TimedOut as e:
-            # Pool/connect timeouts happen before the request leaves: safe to retry.
-            if isinstance(e.__cause__, (httpx.PoolTimeout, httpx.ConnectTimeout)):
-                raise Transient(str(e)) from e
-            raise Ambiguous(f"timed out: {e}") from e
-        except NetworkError as e:
-            # A 5xx answer (no cause) or a refused connection delivered nothing; a connection
-            # broken after the request was written may have.
-            if e.__cause__ is None or isinstance(e.__cause__, httpx.ConnectError):
-                raise Transient(str(e)) from e
-            raise Ambiguous(str(e)) from e
-        except TelegramError as e:
-            raise Transient(str(e)) from e
-    return send
-
-
 # ---------------------------------------------------------------- compose: helpers
 def _draft(context: LoaContext) -> dict:
     return context.user_data.setdefault(DRAFT_KEY, {"audience": {"all": True}})
 
 
 def _to_draft(d: dict) -> Draft:
+    """The draft kept in user_data (plain JSON: the time is an ISO string) as a Draft."""
+    at = d.get("scheduled_at")
     return Draft(kind=d.get("kind", "text"), text=d.get("text", ""),
                  media_file_id=d.get("media_file_id"), source_chat_id=d.get("source_chat_id"),
                  source_message_id=d.get("source_message_id"),
                  audience=dict(d.get("audience") or {"all": True}),
-                 scheduled_at=d.get("scheduled_at"))
-
-
-def _content(d: dict) -> Content:
-    return Content(d.get("kind", "text"), d.get("text", ""), d.get("media_file_id"),
-                   d.get("source_chat_id"), d.get("source_message_id"))
+                 scheduled_at=datetime.fromisoformat(at) if at else None)
 
 
 def _args_html(message: Message) -> str:
@@ -149,26 +85,25 @@ async def _ask_time(chat, context: LoaContext) -> int:
     return WHEN
 
 
-def _units_markup(context: LoaContext, chosen: set[int]) -> InlineKeyboardMarkup:
+def _units_markup(units, chosen: set[int]) -> InlineKeyboardMarkup:
     rows = [[InlineKeyboardButton(("☑️ " if u.id in chosen else "⬜ ") + u.name[:50],
                                   callback_data=f"bcu:{u.id}")]
-            for u in context.loa.members.units()]
+            for u in units]
     rows.append([InlineKeyboardButton(T.BTN_UNITS_DONE, callback_data="bcu:done")])
     return InlineKeyboardMarkup(rows)
 
 
 async def _preview(update: Update, context: LoaContext) -> int:
-    d = _draft(context)
     loa = context.loa
-    draft = loa.broadcasts.check_content(_to_draft(d))
+    draft = loa.broadcasts.check_content(_to_draft(_draft(context)))
     chat = update.effective_chat
     await chat.send_message(T.PREVIEW_INTRO, parse_mode=ParseMode.HTML)
-    await send_content(context.bot, chat.id, _content(d), ack_markup("preview"))
-    count = loa.broadcasts.count_audience(draft.audience)
+    await send_content(context.bot, chat.id, draft.content, ack_markup("preview"))
+    count = await loa.run(loa.broadcasts.count_audience, draft.audience)
+    label = await loa.run(loa.broadcasts.audience_label, draft.audience)
     when = loa.broadcasts.local(draft.scheduled_at) if draft.scheduled_at else T.WHEN_NOW
     await chat.send_message(
-        T.SUMMARY.format(audience=esc(loa.broadcasts.audience_label(draft.audience)),
-                         count=count, when=when),
+        T.SUMMARY.format(audience=esc(label), count=count, when=when),
         parse_mode=ParseMode.HTML,
         reply_markup=InlineKeyboardMarkup([[
             InlineKeyboardButton(T.BTN_SEND, callback_data="bcf:send"),
@@ -247,13 +182,14 @@ async def audience_chosen(update: Update, context: LoaContext) -> int | None:
     d = _draft(context)
     await q.edit_message_reply_markup(None)
     if choice == "units":
-        units = context.loa.members.units()
+        loa = context.loa
+        units = await loa.run(loa.members.units)
         if not units:
             await update.effective_chat.send_message(T.NO_UNITS)
             return await _ask_audience(update.effective_chat)
         d["units"] = []
         await update.effective_chat.send_message(T.ASK_UNITS, parse_mode=ParseMode.HTML,
-                                                 reply_markup=_units_markup(context, set()))
+                                                 reply_markup=_units_markup(units, set()))
         return UNITS
     d["audience"] = {"role": "reporter"} if choice == "rep" else {"all": True}
     return await _ask_time(update.effective_chat, context)
@@ -266,13 +202,15 @@ async def unit_toggled(update: Update, context: LoaContext) -> int:
     d = _draft(context)
     chosen = set(d.get("units") or [])
     unit_id = int(q.data.split(":", 1)[1])
-    if unit_id not in {u.id for u in context.loa.members.units()}:
+    loa = context.loa
+    units = await loa.run(loa.members.units)
+    if unit_id not in {u.id for u in units}:
         await q.answer(T.NO_UNITS, show_alert=True)
         return UNITS
     chosen ^= {unit_id}
     d["units"] = sorted(chosen)
     await q.answer()
-    await q.edit_message_reply_markup(_units_markup(context, chosen))
+    await q.edit_message_reply_markup(_units_markup(units, chosen))
     return UNITS
 
 
@@ -304,7 +242,7 @@ async def time_now(update: Update, context: LoaContext) -> int:
 async def time_typed(update: Update, context: LoaContext) -> int:
     """A typed DD/MM/YYYY HH:MM in LOA_TIMEZONE (bad or past times are refused)."""
     at = context.loa.broadcasts.parse_time(update.effective_message.text)
-    _draft(context)["scheduled_at"] = at
+    _draft(context)["scheduled_at"] = at.isoformat()
     return await _preview(update, context)
 
 
@@ -323,8 +261,9 @@ async def confirmed(update: Update, context: LoaContext) -> int:
         await update.effective_chat.send_message(T.COMPOSE_CANCELLED)
         return ConversationHandler.END
     d["queued"] = True   # set before any await: a second press sees it
+    loa = context.loa
     try:
-        info = context.loa.broadcasts.queue(update.effective_user.id, _to_draft(d))
+        info = await loa.run(loa.broadcasts.queue, update.effective_user.id, _to_draft(d))
     except Exception:
         d["queued"] = False
         raise
@@ -363,7 +302,8 @@ async def acknowledge(update: Update, context: LoaContext) -> None:
     if not ref.isdigit() or len(ref) > 12:
         raise NotAllowed(T.ACK_NOT_YOURS)
     message_id = q.message.message_id if q.message else None
-    result = context.loa.broadcasts.ack(update.effective_user.id, int(ref), message_id)
+    loa = context.loa
+    result = await loa.run(loa.broadcasts.ack, update.effective_user.id, int(ref), message_id)
     await q.answer(T.ACK_ALREADY if result.already else T.ACK_THANKS)
     try:
         await q.edit_message_reply_markup(acked_markup(result.delivery_id))
@@ -373,16 +313,15 @@ async def acknowledge(update: Update, context: LoaContext) -> None:
 
 # ---------------------------------------------------------------- follow-up: /phatdi_ds
 def _excerpt(html_text: str, limit: int = 90) -> str:
-    plain = " ".join(html.unescape(_TAG_RE.sub("", html_text or "")).split())
-    return esc(plain if len(plain) <= limit else plain[:limit - 1] + "…")
+    return esc(shorten(one_line(plain(html_text)), limit))
 
 
 def render_stats(st: BroadcastStats, broadcasts) -> str:
     b = st.info
     when = broadcasts.local(b.started_at or b.scheduled_at or b.created_at)
     kind = T.KIND.get(b.kind, "")
-    audience = esc(broadcasts.audience_label(b.audience))
-    if b.status == "scheduled":
+    audience = esc(st.audience)
+    if b.status == B_SCHEDULED:
         return T.ITEM_SCHEDULED.format(id=b.id, when=when, kind=kind,
                                        excerpt=_excerpt(b.text) or "…", audience=audience,
                                        recipients=st.recipients)
@@ -409,15 +348,16 @@ def render_stats(st: BroadcastStats, broadcasts) -> str:
 @admin_only
 async def list_broadcasts(update: Update, context: LoaContext) -> None:
     """Recent broadcasts with delivery and acknowledgement figures, and cancel/remind buttons."""
-    svc = context.loa.broadcasts
-    items = svc.recent(update.effective_user.id, limit=5)
+    loa = context.loa
+    svc = loa.broadcasts
+    items = await loa.run(svc.recent, update.effective_user.id, limit=5)
     if not items:
         await update.effective_chat.send_message(T.LIST_EMPTY)
         return
     rows = []
     for st in items:
         row = []
-        if st.info.status in ("scheduled", "running"):
+        if st.info.status in (B_SCHEDULED, B_RUNNING):
             row.append(InlineKeyboardButton(T.BTN_LIST_CANCEL.format(id=st.info.id),
                                             callback_data=f"bcl:cancel:{st.info.id}"))
         if st.sent > st.acked:
@@ -435,14 +375,14 @@ async def list_action(update: Update, context: LoaContext) -> None:
     q = update.callback_query
     m = re.fullmatch(r"bcl:(cancel|remind):(\d{1,12})", q.data or "")
     if not m:
-        raise InvalidInput(T.NOT_FOUND.format(id="?"))
+        raise InvalidInput(T.NOT_FOUND, id="?")
     action, bid = m.group(1), int(m.group(2))
-    svc = context.loa.broadcasts
+    loa = context.loa
     if action == "cancel":
-        info = svc.cancel(update.effective_user.id, bid)
+        info = await loa.run(loa.broadcasts.cancel, update.effective_user.id, bid)
         text = T.CANCELLED.format(id=info.id)
     else:
-        info = svc.remind(update.effective_user.id, bid)
+        info = await loa.run(loa.broadcasts.remind, update.effective_user.id, bid)
         text = T.REMIND_QUEUED.format(id=info.id, count=info.recipients, parent=bid)
     await q.answer()
     await update.effective_chat.send_message(text, parse_mode=ParseMode.HTML)
@@ -452,10 +392,11 @@ async def list_action(update: Update, context: LoaContext) -> None:
 @admin_only
 async def digest_command(update: Update, context: LoaContext) -> None:
     """/diemchinh_dinhky THỨ HH:MM → choose a document; without arguments list the schedules."""
-    svc = context.loa.broadcasts
+    loa = context.loa
+    svc = loa.broadcasts
     args = args_text(update)
     if not args:
-        items = svc.digests(update.effective_user.id)
+        items = await loa.run(svc.digests, update.effective_user.id)
         if not items:
             await reply_html(update, [T.DIGEST_LIST_EMPTY, T.DIGEST_USAGE])
             return
@@ -467,7 +408,7 @@ async def digest_command(update: Update, context: LoaContext) -> None:
         await reply_html(update, ["\n".join(lines), T.DIGEST_USAGE], markup)
         return
     weekday, at = svc.parse_digest_args(args)
-    docs = svc.documents()
+    docs = await loa.run(svc.documents)
     if not docs:
         await update.effective_chat.send_message(T.DIGEST_NO_DOCS)
         return
@@ -484,12 +425,13 @@ async def digest_chosen(update: Update, context: LoaContext) -> None:
     """A document was chosen: store the weekly digest."""
     q = update.callback_query
     m = re.fullmatch(r"dg:([0-6]):(\d{4}):(\d{1,3})", q.data or "")
-    svc = context.loa.broadcasts
-    docs = svc.documents()
+    loa = context.loa
+    docs = await loa.run(loa.broadcasts.documents)
     if not m or int(m.group(3)) >= len(docs):
         raise InvalidInput(T.DIGEST_DOC_GONE)
     weekday, hhmm, doc = int(m.group(1)), m.group(2), docs[int(m.group(3))]
-    info = svc.add_digest(update.effective_user.id, weekday, f"{hhmm[:2]}:{hhmm[2:]}", doc.doc_id)
+    info = await loa.run(loa.broadcasts.add_digest, update.effective_user.id, weekday,
+                         f"{hhmm[:2]}:{hhmm[2:]}", doc.doc_id)
     await q.answer()
     await q.edit_message_text(
         T.DIGEST_CREATED.format(title=esc(info.doc_title), day=T.WEEKDAY_NAMES[info.weekday],
@@ -502,8 +444,9 @@ async def digest_removed(update: Update, context: LoaContext) -> None:
     q = update.callback_query
     m = re.fullmatch(r"dgx:(\d{1,12})", q.data or "")
     if not m:
-        raise InvalidInput(T.DIGEST_NOT_FOUND.format(id="?"))
-    context.loa.broadcasts.remove_digest(update.effective_user.id, int(m.group(1)))
+        raise InvalidInput(T.DIGEST_NOT_FOUND, id="?")
+    loa = context.loa
+    await loa.run(loa.broadcasts.remove_digest, update.effective_user.id, int(m.group(1)))
     await q.answer()
     await update.effective_chat.send_message(T.DIGEST_REMOVED.format(id=m.group(1)))
 
@@ -535,6 +478,7 @@ def conversation() -> ConversationHandler:
             per_chat=True,
             conversation_timeout=3600,
             name="broadcast_compose",
+            persistent=True,
         )
 
 
@@ -549,27 +493,3 @@ def register(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(digest_removed, pattern=r"^dgx:"))
     app.add_handler(CallbackQueryHandler(stale_button, pattern=r"^bc[auft]:"))
 
-
-async def on_start(app: Application) -> None:
-    """Start the delivery worker with a Bot (and connection pool) of its own."""
-    loa = app.bot_data["loa"]
-    if loa.delivery is None or not loa.settings.extra.get("broadcast_worker", True):
-        return
-    s = loa.settings
-    request = HTTPXRequest(connection_pool_size=s.broadcast_in_flight + 2, connect_timeout=5.0,
-                           read_timeout=float(s.extra.get("broadcast_read_timeout", 10.0)),
-                           write_timeout=10.0, pool_timeout=5.0)
-    bot = Bot(s.token, base_url=s.api_url, base_file_url=s.file_url, request=request)
-    await bot.initialize()
-    app.bot_data["broadcast_bot"] = bot
-    await loa.delivery.start(make_sender(bot))
-
-
-async def on_stop(app: Application) -> None:
-    """Let sends in flight finish and record them, then close the worker's connections."""
-    loa = app.bot_data["loa"]
-    if loa.delivery is not None:
-        await loa.delivery.stop()
-    bot = app.bot_data.pop("broadcast_bot", None)
-    if bot is not None:
-        await bot.shutdown()

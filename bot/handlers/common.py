@@ -1,9 +1,7 @@
-"""Rendering helpers shared by handlers: safe HTML, message splitting, access guards."""
+"""Rendering helpers shared by handlers: message splitting, access guards, errors as messages."""
 from __future__ import annotations
 
 import functools
-import html
-import re
 from typing import Awaitable, Callable
 
 from telegram import Update
@@ -11,15 +9,11 @@ from telegram.constants import ParseMode
 
 from bot.context import LoaContext
 from bot.errors import LoaError
+from bot.text import esc, esc_short, plain  # noqa: F401 - esc and esc_short shared by handlers
+from bot.texts import common as T
 
 LIMIT = 4096
 SAFE_LIMIT = 4000  # leave room for a header or page marker
-_TAG_RE = re.compile(r"<[^>]+>")
-
-
-def esc(text: object) -> str:
-    """Escape any user or document string for Telegram HTML."""
-    return html.escape(str(text if text is not None else ""), quote=False)
 
 
 def pack_html(blocks: list[str], limit: int = SAFE_LIMIT) -> list[str]:
@@ -33,8 +27,7 @@ def pack_html(blocks: list[str], limit: int = SAFE_LIMIT) -> list[str]:
         if len(block) <= limit:
             pieces.append(block)
             continue
-        plain = html.unescape(_TAG_RE.sub("", block))
-        for part in _split_plain(plain, limit):
+        for part in _split_plain(plain(block), limit):
             pieces.append(esc(part))
     messages: list[str] = []
     current = ""
@@ -105,8 +98,8 @@ def admin_only(func: Handler) -> Handler:
     @functools.wraps(func)
     async def wrapper(update: Update, context: LoaContext):
         user = update.effective_user
-        if user is None or not context.loa.members.is_admin(user.id):
-            from bot.texts import common as T
+        loa = context.loa
+        if user is None or not await loa.run(loa.members.is_admin, user.id):
             if update.callback_query:
                 await update.callback_query.answer(T.ADMIN_ONLY, show_alert=True)
             elif update.effective_chat:
@@ -119,7 +112,6 @@ def admin_only(func: Handler) -> Handler:
 async def tell_error(update: Update, error: LoaError) -> None:
     """Turn a typed service error into the user's message."""
     if update.callback_query:
-        await update.callback_query.answer(_TAG_RE.sub("", error.user_message)[:190],
-                                           show_alert=True)
+        await update.callback_query.answer(error.plain()[:190], show_alert=True)
     elif update.effective_chat:
         await update.effective_chat.send_message(error.user_message, parse_mode=ParseMode.HTML)

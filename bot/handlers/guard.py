@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import collections
-import html
 import logging
 import time
 
@@ -16,6 +15,7 @@ from telegram.ext import (
 from bot.context import LoaContext
 from bot.errors import LoaError
 from bot.handlers.common import tell_error
+from bot.text import esc
 from bot.texts import common as T
 
 log = logging.getLogger(__name__)
@@ -112,10 +112,14 @@ async def on_error(update: object, context: LoaContext) -> None:
         except TelegramError:
             pass
     loa = context.application.bot_data.get("loa")
-    if loa is not None and loa.settings.extra.get("notify_admins_on_error", True):
-        text = T.ERROR_ADMIN_NOTICE.format(
-            error=html.escape(f"{type(error).__name__}: {error}"[:300]))
-        for chat_id in loa.members.admin_chats()[:5]:
+    if loa is not None:
+        text = T.ERROR_ADMIN_NOTICE.format(error=esc(f"{type(error).__name__}: {error}"[:300]))
+        try:
+            chats = await loa.run(loa.members.admin_chats)
+        except Exception:  # noqa: BLE001 - the database may be what failed
+            log.exception("could not look up the admins to tell them about the error")
+            chats = []
+        for chat_id in chats[:5]:
             try:
                 await context.bot.send_message(chat_id, text, parse_mode=ParseMode.HTML)
             except TelegramError:

@@ -1,7 +1,6 @@
 """Questions and answers, the board's hand-off, key points, inline search and knowledge uploads."""
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import logging
 
@@ -17,9 +16,10 @@ from telegram.ext import (
 
 from bot.context import LoaContext
 from bot.errors import InvalidInput
-from bot.handlers.common import admin_only, args_text, esc, pack_html, reply_html
+from bot.handlers.common import admin_only, args_text, pack_html, reply_html
 from bot.db.models import Q_ANSWERED_BY_DOCS, Q_ANSWERED_BY_FAQ
 from bot.services.questions import QUERY_CHARS, KeyPointPage, Passage, QuestionResult
+from bot.text import esc, esc_short, fmt_date, fmt_datetime, one_line, shorten
 from bot.texts import common as TC
 from bot.texts import qa as T
 
@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 NOTICE_QUESTION_CHARS = 2500   # the notice must stay one message (a reply to it answers)
 DELIVERY_QUESTION_CHARS = 600
 INLINE_TEXT_CHARS = 3500
+RECORD_WAIT = 0.2              # seconds an answer waits to store its question before going out
 
 
 # ------------------------------------------------------------------ rendering
@@ -47,29 +48,15 @@ def answer_markup(question_id: int, with_section: bool) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(rows)
 
 
-def _short(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def esc_short(text: str, limit: int) -> str:
-    """Escape, shortened so that the *escaped* text fits `limit` (escaping can grow it 5×)."""
-    size = limit
-    out = esc(_short(text, size))
-    while len(out) > limit:
-        size = int(size * 0.8)
-        out = esc(_short(text, size))
-    return out
-
-
-def _day(d) -> str:
-    return d.strftime("%d/%m/%Y")
-
-
 # ------------------------------------------------------------------ asking
 async def _ask(update: Update, context: LoaContext, text: str) -> None:
     loa = context.loa
     user = update.effective_user
-    result = await loa.questions.ask(user.id, update.effective_chat.id, user.full_name or "", text)
+    result = await loa.run(loa.questions.ask, user.id, update.effective_chat.id,
+                           user.full_name or "", text)
+    # Keep the question before answering when the database lets us at once; when another
+    # writer holds it, answer first and keep the question afterwards.
+    stored = result.log is None or await loa.run(loa.questions.record, result.log, RECORD_WAIT)
     note = [T.LONG_QUESTION_NOTE.format(chars=QUERY_CHARS)] if result.truncated else []
     if result.status == Q_ANSWERED_BY_DOCS:
         blocks = [T.ANSWER_HEADER] + [passage_block(p) for p in result.passages] + note
@@ -78,10 +65,12 @@ async def _ask(update: Update, context: LoaContext, text: str) -> None:
         faq = result.faq
         blocks = [T.FAQ_HEADER.format(question=esc_short(faq.question, 300)),
                   T.FAQ_BODY.format(answer=esc(faq.answer)),
-                  T.FAQ_CITATION.format(date=_day(faq.answered_on))] + note
+                  T.FAQ_CITATION.format(date=fmt_date(faq.answered_on))] + note
         await reply_html(update, blocks, answer_markup(result.question_id, False))
     else:
         await _hand_off(update, context, result)
+    if not stored:
+        await loa.run(loa.questions.record, result.log)
 
 
 async def _hand_off(update: Update, context: LoaContext, result: QuestionResult) -> None:
@@ -95,30 +84,32 @@ async def _hand_off(update: Update, context: LoaContext, result: QuestionResult)
     body = T.NOTICE.format(id=notice.question_id, name=esc_short(notice.asker_name, 200),
                            unit=esc_short(notice.unit_name or T.NOTICE_NO_UNIT, 200),
                            question=esc_short(notice.question, NOTICE_QUESTION_CHARS))
-    sent: list[tuple[int, int]] = []
+    loa = context.loa
     for chat_id in notice.chat_ids:
         try:
             msg = await context.bot.send_message(chat_id, body, parse_mode=ParseMode.HTML)
-            sent.append((chat_id, msg.message_id))
         except TelegramError as e:
             log.warning("could not notify admin chat %s about question %s: %s",
                         chat_id, notice.question_id, e)
-    await asyncio.to_thread(context.loa.questions.record_notices, notice.question_id, sent)
+            continue
+        # At once, not after the other admins' notices (a reply faster than that still
+        # finds its question by the number the notice carries).
+        await loa.run(loa.questions.record_notice, notice.question_id, chat_id, msg.message_id)
 
 
 async def ask_command(update: Update, context: LoaContext) -> None:
     """/hoi <câu hỏi>: answer the question (alone: ask for it)."""
     text = args_text(update)
     if not text:
-        context.loa.questions.asker(update.effective_user.id, update.effective_chat.id, "")
-        await reply_html(update, T.ASK_PROMPT)
+        await ask_button(update, context)
         return
     await _ask(update, context, text)
 
 
 async def ask_button(update: Update, context: LoaContext) -> None:
     """The "❓ Hỏi đáp" keyboard button: invite the user to type a question."""
-    context.loa.questions.asker(update.effective_user.id, update.effective_chat.id, "")
+    loa = context.loa
+    await loa.run(loa.questions.asker, update.effective_user.id, update.effective_chat.id, "")
     await reply_html(update, T.ASK_PROMPT)
 
 
@@ -126,10 +117,11 @@ async def on_text(update: Update, context: LoaContext) -> None:
     """Plain text is a question — unless an admin is replying to a question notice."""
     msg = update.effective_message
     reply_to = msg.reply_to_message
-    if reply_to is not None:
+    if reply_to is not None and reply_to.from_user and reply_to.from_user.id == context.bot.id:
         loa = context.loa
-        qid = loa.questions.question_for_notice(update.effective_chat.id, reply_to.message_id)
-        if qid is not None and loa.members.is_admin(update.effective_user.id):
+        qid = await loa.run(loa.questions.question_for_notice, update.effective_chat.id,
+                            reply_to.message_id, reply_to.text)
+        if qid is not None and await loa.run(loa.members.is_admin, update.effective_user.id):
             await _deliver(update, context, qid, msg.text)
             return
     await _ask(update, context, msg.text)
@@ -147,7 +139,8 @@ async def on_rate(update: Update, context: LoaContext) -> None:
     """👍 / 👎 on an answer: stored on the asker's own question only."""
     q = update.callback_query
     up = q.data.startswith("qa:up:")
-    context.loa.questions.rate(update.effective_user.id, _qid(q.data), 1 if up else -1)
+    loa = context.loa
+    await loa.run(loa.questions.rate, update.effective_user.id, _qid(q.data), 1 if up else -1)
     await q.answer(T.RATED_UP if up else T.RATED_DOWN)
 
 
@@ -155,7 +148,8 @@ async def on_section(update: Update, context: LoaContext) -> None:
     """"📄 Toàn văn mục": send the whole section the answer was quoted from."""
     q = update.callback_query
     shown = getattr(q.message, "text", None)  # None when the message is too old to read
-    sec = context.loa.questions.section_of(update.effective_user.id, _qid(q.data), shown)
+    loa = context.loa
+    sec = await loa.run(loa.questions.section_of, update.effective_user.id, _qid(q.data), shown)
     await q.answer()
     blocks = [T.SECTION_HEADER.format(document=esc(sec.document), section=esc(sec.section))]
     blocks += [esc(line) for line in sec.text.splitlines() if line.strip()]
@@ -165,9 +159,9 @@ async def on_section(update: Update, context: LoaContext) -> None:
 # ------------------------------------------------------------------ the board answers
 async def _deliver(update: Update, context: LoaContext, question_id: int, text: str) -> None:
     loa = context.loa
-    ans = loa.questions.answer(update.effective_user.id, question_id, text)
+    ans = await loa.run(loa.questions.answer, update.effective_user.id, question_id, text)
     blocks = [T.BOARD_ANSWER.format(question=esc_short(ans.question, DELIVERY_QUESTION_CHARS)),
-              esc(ans.answer), T.FAQ_CITATION.format(date=_day(ans.answered_on))]
+              esc(ans.answer), T.FAQ_CITATION.format(date=fmt_date(ans.answered_on))]
     try:
         for text in pack_html(blocks):
             await context.bot.send_message(ans.asker_chat_id, text, parse_mode=ParseMode.HTML)
@@ -182,7 +176,7 @@ async def _deliver(update: Update, context: LoaContext, question_id: int, text: 
         reply_markup=markup)
     # The other admins got the same notice: tell them, under it, so nobody answers twice.
     admin_name = esc(update.effective_user.full_name or "Ban Tuyên giáo")
-    for chat_id, message_id in loa.questions.notices_of(question_id):
+    for chat_id, message_id in await loa.run(loa.questions.notices_of, question_id):
         if chat_id == update.effective_chat.id:
             continue
         try:
@@ -208,13 +202,13 @@ async def answer_command(update: Update, context: LoaContext) -> None:
 async def open_questions(update: Update, context: LoaContext) -> None:
     """/cauhoi: the questions waiting for the board."""
     loa = context.loa
-    items, total = loa.questions.open_questions(update.effective_user.id)
+    items, total = await loa.run(loa.questions.open_questions, update.effective_user.id)
     if not items:
         await reply_html(update, T.OPEN_EMPTY)
         return
     tz = loa.settings.tz
     blocks = [T.OPEN_HEADER.format(count=total)]
-    blocks += [T.OPEN_LINE.format(id=q.id, date=q.asked_at.astimezone(tz).strftime("%d/%m %H:%M"),
+    blocks += [T.OPEN_LINE.format(id=q.id, date=fmt_datetime(q.asked_at, tz),
                                   name=esc(q.asker_name), unit=esc(q.unit_name or T.NOTICE_NO_UNIT),
                                   question=esc_short(q.text, 300))
                for q in items]
@@ -228,7 +222,9 @@ async def open_questions(update: Update, context: LoaContext) -> None:
 async def on_save_faq(update: Update, context: LoaContext) -> None:
     """"💾 Lưu vào hỏi đáp": keep the board's answer for similar questions."""
     q = update.callback_query
-    faq_id, created = context.loa.questions.save_faq(update.effective_user.id, _qid(q.data))
+    loa = context.loa
+    faq_id, created = await loa.run(loa.questions.save_faq, update.effective_user.id,
+                                    _qid(q.data))
     await q.answer(T.FAQ_SAVED_SHORT)
     try:
         await q.edit_message_reply_markup(None)
@@ -238,11 +234,12 @@ async def on_save_faq(update: Update, context: LoaContext) -> None:
 
 
 # ------------------------------------------------------------------ key points
-def documents_markup(context: LoaContext) -> InlineKeyboardMarkup | None:
-    docs = context.loa.questions.documents()
+async def documents_markup(context: LoaContext) -> InlineKeyboardMarkup | None:
+    loa = context.loa
+    docs = await loa.run(loa.questions.documents)
     if not docs:
         return None
-    return InlineKeyboardMarkup([[InlineKeyboardButton(_short(d.label, 60),
+    return InlineKeyboardMarkup([[InlineKeyboardButton(shorten(d.label, 60),
                                                        callback_data=f"kp:{d.key}:1")]
                                  for d in docs])
 
@@ -276,8 +273,9 @@ def keypoints_markup(page: KeyPointPage) -> InlineKeyboardMarkup:
 async def keypoints_command(update: Update, context: LoaContext) -> None:
     """/diemchinh: choose a document to read its key points."""
     user = update.effective_user
-    context.loa.questions.asker(user.id, update.effective_chat.id, user.full_name or "")
-    markup = documents_markup(context)
+    loa = context.loa
+    await loa.run(loa.questions.asker, user.id, update.effective_chat.id, user.full_name or "")
+    markup = await documents_markup(context)
     if markup is None:
         await reply_html(update, T.KP_EMPTY)
         return
@@ -288,14 +286,15 @@ async def on_keypoints(update: Update, context: LoaContext) -> None:
     """Open a document's outline, or turn its pages (editing the same message)."""
     q = update.callback_query
     user = update.effective_user
-    context.loa.questions.asker(user.id, update.effective_chat.id, user.full_name or "")
+    loa = context.loa
+    await loa.run(loa.questions.asker, user.id, update.effective_chat.id, user.full_name or "")
     if q.data == "kp:list":
-        text, markup = T.KP_CHOOSE, documents_markup(context)
+        text, markup = T.KP_CHOOSE, await documents_markup(context)
         if markup is None:
             text = T.KP_EMPTY
     else:
         _, key, page = q.data.split(":")
-        kp = context.loa.questions.keypoints_page(key, int(page))
+        kp = await loa.run(loa.questions.keypoints_page, key, int(page))
         text, markup = keypoints_text(kp), keypoints_markup(kp)
     await q.answer()
     text = pack_html([text])[0]
@@ -311,7 +310,7 @@ async def on_keypoints(update: Update, context: LoaContext) -> None:
 def _article(key: str, title: str, description: str, html_text: str) -> InlineQueryResultArticle:
     rid = hashlib.sha1(key.encode()).hexdigest()[:32]
     return InlineQueryResultArticle(
-        id=rid, title=_short(title, 100), description=_short(description, 150),
+        id=rid, title=shorten(title, 100), description=shorten(description, 150),
         input_message_content=InputTextMessageContent(
             html_text, parse_mode=ParseMode.HTML, link_preview_options=None))
 
@@ -325,7 +324,7 @@ async def on_inline(update: Update, context: LoaContext) -> None:
     iq = update.inline_query
     loa = context.loa
     bot_name = context.bot.username or loa.settings.bot_username
-    if not loa.questions.can_ask(iq.from_user.id):
+    if not await loa.run(loa.questions.can_ask, iq.from_user.id):
         results = [_article("join", T.INLINE_JOIN_TITLE, T.INLINE_JOIN_DESC, T.INLINE_JOIN_TEXT)]
         await iq.answer(results, cache_time=60, is_personal=True)
         return
@@ -335,7 +334,7 @@ async def on_inline(update: Update, context: LoaContext) -> None:
                             T.INLINE_HELP_TEXT.format(bot=esc(bot_name)))]
         await iq.answer(results, cache_time=30, is_personal=True)
         return
-    passages = await loa.questions.passages(query, 5)
+    passages = await loa.run(loa.questions.passages, query, 5)
     if not passages:
         results = [_article("none:" + query, T.INLINE_NONE_TITLE, T.INLINE_NONE_DESC,
                             T.INLINE_NONE_TEXT.format(query=esc_short(query, 300)))]
@@ -343,10 +342,10 @@ async def on_inline(update: Update, context: LoaContext) -> None:
         results = []
         for p in passages:
             quote = esc_short(p.text, INLINE_TEXT_CHARS - 400)
-            body = T.PASSAGE.format(section=esc(_short(p.section, 200)), text=quote,
-                                    citation=esc(_short(T.CITATION.format(
+            body = T.PASSAGE.format(section=esc(shorten(p.section, 200)), text=quote,
+                                    citation=esc(shorten(T.CITATION.format(
                                         document=p.document, section=p.section), 200)))
-            results.append(_article(p.chunk_id, p.section, " ".join(p.text.split()), body))
+            results.append(_article(p.chunk_id, p.section, one_line(p.text), body))
     await iq.answer(results, cache_time=10, is_personal=True)
 
 
@@ -356,19 +355,19 @@ async def on_document(update: Update, context: LoaContext) -> None:
     loa = context.loa
     user = update.effective_user
     doc = update.effective_message.document
-    if not loa.members.is_admin(user.id):
+    if not await loa.run(loa.members.is_admin, user.id):
         await reply_html(update, T.UPLOAD_NOT_ADMIN)
         return
-    name = loa.knowledge.check(user.id, doc.file_name, doc.file_size)
+    name = await loa.run(loa.knowledge.check, user.id, doc.file_name, doc.file_size)
     await reply_html(update, T.UPLOAD_RECEIVED.format(name=esc(name)))
     tg_file = await doc.get_file()
     data = bytes(await tg_file.download_as_bytearray())
-    r = await loa.knowledge.upload(user.id, name, data)
+    r = await loa.run(loa.knowledge.install, user.id, name, data)
     await reply_html(update, T.UPLOAD_DONE.format(
         action=T.UPLOAD_ACTION_REPLACED if r.replaced else T.UPLOAD_ACTION_NEW,
         name=esc(r.file_name), kind=esc(r.doc_type or T.UPLOAD_KIND_UNKNOWN),
         number=T.UPLOAD_NUMBER.format(number=esc(r.number)) if r.number else "",
-        title=esc(_short(r.title, 300)) if r.title else T.UPLOAD_NO_TITLE,
+        title=esc(shorten(r.title, 300)) if r.title else T.UPLOAD_NO_TITLE,
         chunks=r.chunks, documents=r.documents, total_chunks=r.total_chunks))
 
 

@@ -1,29 +1,31 @@
-"""Activity reports in chat: quick line and guided entry, ✅ confirmation, own reports, board views."""
+"""Activity reports in chat: quick line and guided entry, ✅ confirmation, own reports, board views.
+
+What a user typed so far in the guided entry lives in `user_data` (JSON only: the database
+keeps it, and the step they are at, across a restart)."""
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 import warnings
-from datetime import date, datetime, time
+from datetime import date
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
-    Application, CallbackQueryHandler, CommandHandler, ContextTypes, ConversationHandler,
-    MessageHandler, TypeHandler, filters,
+    Application, CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler,
+    TypeHandler, filters,
 )
 from telegram.warnings import PTBUserWarning
 
 from bot.context import LoaContext
-from bot.handlers.common import admin_only, args_text, esc, reply_html
+from bot.handlers.common import admin_only, args_text, reply_html
 from bot.services import charts, exports
 from bot.services.reports import (
     CONFIRM_ALREADY, CONFIRM_CANCELLED, CONFIRM_DUPLICATE, MAX_PHOTOS, FieldError, ParsedReport,
-    ReminderRun, check_content, check_note, fmt_date, match_form, parse_date, parse_participants,
-    quick_line,
+    check_content, check_note, match_form, parse_date, parse_participants, quick_line,
 )
+from bot.text import esc, fmt_date, shorten
 from bot.texts import common as TC
 from bot.texts import reports as T
 
@@ -66,7 +68,7 @@ def render(report: ParsedReport, unit_name: str) -> str:
 
 
 def _short(text: str, limit: int = 80) -> str:
-    return esc(text if len(text) <= limit else text[:limit] + "…")
+    return esc(shorten(text, limit + 1))
 
 
 def confirm_markup(draft_id: int, anyway: bool = False) -> InlineKeyboardMarkup:
@@ -96,10 +98,10 @@ async def report_entry(update: Update, context: LoaContext) -> int:
     user_id = update.effective_user.id
     context.user_data.pop(_EDIT_KEY, None)
     if _is_command(update) and args_text(update):
-        draft = loa.reports.draft_quick(user_id, update.effective_message.text)
+        draft = await loa.run(loa.reports.draft_quick, user_id, update.effective_message.text)
         await send_preview(update, draft)
         return ConversationHandler.END
-    loa.reports.reporter(user_id)
+    await loa.run(loa.reports.reporter, user_id)
     context.user_data[_DRAFT_KEY] = {"photos": []}
     today = loa.reports.today()
     await update.effective_chat.send_message(
@@ -251,7 +253,8 @@ async def photos_done(update: Update, context: LoaContext) -> int:
     except (KeyError, TypeError, ValueError):
         await update.effective_chat.send_message(T.GUIDED_EXPIRED)
         return ConversationHandler.END
-    draft = context.loa.reports.create_draft(update.effective_user.id, report)
+    loa = context.loa
+    draft = await loa.run(loa.reports.create_draft, update.effective_user.id, report)
     await send_preview(update, draft)
     return ConversationHandler.END
 
@@ -307,10 +310,11 @@ async def report_button(update: Update, context: LoaContext) -> None:
         await q.answer(T.BAD_BUTTON, show_alert=True)
         return
     action, obj_id = m.group(1), int(m.group(2))
-    reports = context.loa.reports
+    loa = context.loa
+    reports = loa.reports
     user_id = update.effective_user.id
     if action in ("ok", "force"):
-        result = reports.confirm(user_id, obj_id, force=action == "force")
+        result = await loa.run(reports.confirm, user_id, obj_id, force=action == "force")
         if result.status == CONFIRM_ALREADY:
             await q.answer(T.ALREADY_SAVED.format(id=result.report.id if result.report else "?"),
                            show_alert=True)
@@ -328,7 +332,7 @@ async def report_button(update: Update, context: LoaContext) -> None:
                                                                               r.unit_name)))
             await q.answer("✅")
     elif action == "no":
-        result = reports.cancel(user_id, obj_id)
+        result = await loa.run(reports.cancel, user_id, obj_id)
         if result.status == CONFIRM_ALREADY:
             await q.answer(T.ALREADY_SAVED.format(id=result.report.id if result.report else "?"),
                            show_alert=True)
@@ -336,7 +340,7 @@ async def report_button(update: Update, context: LoaContext) -> None:
         await _edit_or_send(update, T.CANCELLED)
         await q.answer()
     elif action == "del":
-        r = reports.editable(user_id, obj_id)
+        r = await loa.run(reports.editable, user_id, obj_id)
         markup = InlineKeyboardMarkup([[
             InlineKeyboardButton(T.BTN_DELETE_YES, callback_data=f"rep:delok:{r.id}"),
             InlineKeyboardButton(T.BTN_DELETE_NO, callback_data=f"rep:keep:{r.id}")]])
@@ -345,7 +349,7 @@ async def report_button(update: Update, context: LoaContext) -> None:
                          reply_markup=markup)
         await q.answer()
     elif action == "delok":
-        r = reports.delete(user_id, obj_id)
+        r = await loa.run(reports.delete, user_id, obj_id)
         await _edit_or_send(update, T.DELETED.format(id=r.id))
         await q.answer()
     else:  # keep
@@ -356,7 +360,8 @@ async def report_button(update: Update, context: LoaContext) -> None:
 # ---------------------------------------------------------------- own reports
 async def my_reports(update: Update, context: LoaContext) -> None:
     """/baocao_cua_toi: the unit's recent reports, with edit/delete for the reporter's own."""
-    own = context.loa.reports.recent(update.effective_user.id)
+    loa = context.loa
+    own = await loa.run(loa.reports.recent, update.effective_user.id)
     if not own.items:
         await reply_html(update, T.MY_EMPTY.format(unit=esc(own.unit_name)))
         return
@@ -381,7 +386,8 @@ async def edit_start(update: Update, context: LoaContext) -> int | None:
     """✏️ pressed: check the window now, then wait for the replacement line."""
     q = update.callback_query
     report_id = int(q.data.rsplit(":", 1)[1])
-    r = context.loa.reports.editable(update.effective_user.id, report_id)
+    loa = context.loa
+    r = await loa.run(loa.reports.editable, update.effective_user.id, report_id)
     context.user_data.pop(_DRAFT_KEY, None)
     context.user_data[_EDIT_KEY] = r.id
     await update.effective_chat.send_message(
@@ -396,8 +402,9 @@ async def edit_typed(update: Update, context: LoaContext) -> int:
     report_id = context.user_data.get(_EDIT_KEY)
     if report_id is None:
         return ConversationHandler.END
-    r = context.loa.reports.edit(update.effective_user.id, report_id,
-                                 update.effective_message.text)
+    loa = context.loa
+    r = await loa.run(loa.reports.edit, update.effective_user.id, report_id,
+                      update.effective_message.text)
     context.user_data.pop(_EDIT_KEY, None)
     await reply_html(update, T.EDITED.format(id=r.id, block=render(r.parsed, r.unit_name)))
     return ConversationHandler.END
@@ -436,9 +443,10 @@ def _summary_blocks(summary) -> list[str]:
 @admin_only
 async def summary(update: Update, context: LoaContext) -> None:
     """/tonghop [MM/YYYY | Q/YYYY | YYYY]: per-unit activities, participants and forms."""
-    reports = context.loa.reports
-    period = reports.period(args_text(update))
-    await reply_html(update, _summary_blocks(reports.summary(period, update.effective_user.id)))
+    loa = context.loa
+    period = loa.reports.period(args_text(update))
+    s = await loa.run(loa.reports.summary, period, update.effective_user.id)
+    await reply_html(update, _summary_blocks(s))
 
 
 @admin_only
@@ -446,13 +454,13 @@ async def export(update: Update, context: LoaContext) -> None:
     """/xuatbaocao [period]: the period's reports as .xlsx and .csv documents."""
     loa = context.loa
     period = loa.reports.period(args_text(update))
-    items = loa.reports.reports(period, update.effective_user.id)
+    items = await loa.run(loa.reports.reports, period, update.effective_user.id)
     if not items:
         await reply_html(update, T.EXPORT_EMPTY.format(label=period.label))
         return
     tz = loa.settings.tz
-    xlsx = await asyncio.to_thread(exports.to_xlsx, items, tz, period.label)
-    csv_bytes = exports.to_csv(items, tz)
+    xlsx = await loa.run(exports.to_xlsx, items, tz, period.label)
+    csv_bytes = await loa.run(exports.to_csv, items, tz)
     caption = T.EXPORT_CAPTION.format(label=period.label, count=len(items))
     chat = update.effective_chat
     await chat.send_document(InputFile(xlsx, filename=f"bao-cao-{period.key}.xlsx"),
@@ -466,76 +474,13 @@ async def chart(update: Update, context: LoaContext) -> None:
     """/bieudo [period]: a PNG chart of activities and participants per unit."""
     loa = context.loa
     period = loa.reports.period(args_text(update))
-    s = loa.reports.summary(period, update.effective_user.id)
+    s = await loa.run(loa.reports.summary, period, update.effective_user.id)
     if not s.units:
         await reply_html(update, T.SUMMARY_EMPTY)
         return
-    png = await asyncio.to_thread(charts.activity_chart, s)
+    png = await loa.run(charts.activity_chart, s)
     await update.effective_chat.send_photo(InputFile(png, filename=f"bieu-do-{period.key}.png"),
                                            caption=T.CHART_CAPTION.format(label=period.label))
-
-
-# ---------------------------------------------------------------- reminders
-async def send_reminders(app: Application, now: datetime | None = None) -> ReminderRun:
-    """Remind the reporters of units without a report this month, then tell the board."""
-    loa = app.bot_data["loa"]
-    run = loa.reports.claim_reminders(now)
-    if not run.reminded and not run.no_reporter:
-        return run
-    label = run.period.label
-    failed: list[str] = []
-    for target in run.reminded:
-        text = T.REMINDER.format(unit=esc(target.unit_name), label=label)
-        for person in target.recipients:
-            try:
-                await app.bot.send_message(person.chat_id, text, parse_mode=ParseMode.HTML)
-            except Forbidden:
-                loa.members.mark_unreachable(person.member_id)
-                failed.append(person.name)
-            except TelegramError as e:
-                log.warning("reminder to member %s failed: %s", person.member_id, e)
-                failed.append(person.name)
-    blocks = []
-    if run.reminded:
-        blocks.append(T.REMINDER_BOARD.format(
-            label=label, count=len(run.reminded),
-            units=", ".join(esc(t.unit_name) for t in run.reminded)))
-    if run.no_reporter:
-        blocks.append(T.REMINDER_BOARD_NO_REPORTER.format(
-            count=len(run.no_reporter), units=", ".join(esc(n) for n in run.no_reporter)))
-    if failed:
-        blocks.append(T.REMINDER_BOARD_UNREACHABLE.format(names=", ".join(esc(n) for n in failed)))
-    for chat_id in loa.members.admin_chats():
-        try:
-            await app.bot.send_message(chat_id, "\n\n".join(blocks), parse_mode=ParseMode.HTML)
-        except TelegramError as e:
-            log.warning("reminder summary to admin chat %s failed: %s", chat_id, e)
-    return run
-
-
-async def reminder_job(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Daily at LOA_REMINDER_TIME; acts from LOA_REMINDER_DAY on (catches up after downtime)."""
-    await send_reminders(context.application)
-
-
-async def purge_job(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Nightly: forget report drafts that were never confirmed."""
-    purged = await asyncio.to_thread(context.application.bot_data["loa"].reports.purge_drafts)
-    if purged:
-        log.info("purged %d unconfirmed report drafts", purged)
-
-
-async def on_start(app: Application) -> None:
-    """Schedule the daily reminder check and the nightly draft clean-up."""
-    loa = app.bot_data["loa"]
-    if app.job_queue is None:
-        log.warning("no job queue: report reminders are disabled")
-        return
-    at = loa.reports.reminder_clock()
-    app.job_queue.run_daily(reminder_job, time=at.replace(tzinfo=loa.settings.tz),
-                            name="report-reminders")
-    app.job_queue.run_daily(purge_job, time=time(3, 0, tzinfo=loa.settings.tz),
-                            name="report-draft-purge")
 
 
 # ---------------------------------------------------------------- wiring
@@ -574,6 +519,7 @@ def conversation() -> ConversationHandler:
             per_chat=True,
             conversation_timeout=GUIDED_TIMEOUT,
             name="reports",
+            persistent=True,
         )
 
 

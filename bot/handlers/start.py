@@ -7,7 +7,7 @@ from telegram.ext import Application, CommandHandler, MessageHandler, filters
 
 from bot.context import LoaContext
 from bot.errors import LoaError
-from bot.handlers.common import esc
+from bot.text import esc
 from bot.texts import common as T
 
 
@@ -30,17 +30,18 @@ async def start(update: Update, context: LoaContext) -> None:
     code = context.args[0] if context.args else ""
     full_name = user.full_name or ""
     if user.id in loa.settings.admin_ids and not code:
-        loa.members.ensure_admin(user.id, chat.id, full_name, user.username)
+        await loa.run(loa.members.ensure_admin, user.id, chat.id, full_name, user.username)
         await chat.send_message(T.WELCOME_ADMIN.format(help=help_text(True)),
                                 parse_mode=ParseMode.HTML, reply_markup=main_keyboard())
         return
     if code:
         try:
-            result = loa.members.join(code, user.id, chat.id, full_name, user.username)
+            result = await loa.run(loa.members.join, code, user.id, chat.id, full_name,
+                                   user.username)
         except LoaError as e:
             await chat.send_message(e.user_message, parse_mode=ParseMode.HTML)
             return
-        is_admin = loa.members.is_admin(user.id)
+        is_admin = await loa.run(loa.members.is_admin, user.id)
         if result.already:
             text = T.ALREADY_JOINED.format(unit=esc(result.unit_name))
         elif result.moved:
@@ -49,7 +50,7 @@ async def start(update: Update, context: LoaContext) -> None:
             text = T.JOINED.format(unit=esc(result.unit_name), help=help_text(is_admin))
         await chat.send_message(text, parse_mode=ParseMode.HTML, reply_markup=main_keyboard())
         return
-    member = loa.members.get(user.id)
+    member = await loa.run(loa.members.get, user.id)
     if member and member.active:
         await chat.send_message(
             T.WELCOME_BACK.format(unit=esc(member.unit_name or T.NO_UNIT),
@@ -65,7 +66,8 @@ async def start(update: Update, context: LoaContext) -> None:
 
 async def help_command(update: Update, context: LoaContext) -> None:
     """Show the usage guide with examples (admins see their commands too)."""
-    is_admin = context.loa.members.is_admin(update.effective_user.id)
+    loa = context.loa
+    is_admin = await loa.run(loa.members.is_admin, update.effective_user.id)
     await update.effective_chat.send_message(help_text(is_admin), parse_mode=ParseMode.HTML,
                                              reply_markup=main_keyboard())
 

@@ -5,7 +5,8 @@ from telegram import Update
 from telegram.ext import Application, CommandHandler, filters
 
 from bot.context import LoaContext
-from bot.handlers.common import admin_only, esc, reply_html
+from bot.handlers.common import admin_only, reply_html
+from bot.text import esc
 from bot.texts import status as T
 
 
@@ -17,7 +18,8 @@ def _uptime(seconds: float) -> str:
 @admin_only
 async def show_status(update: Update, context: LoaContext) -> None:
     """Show version, uptime, index, members, broadcasts and the database backend."""
-    st = context.loa.status.status()
+    loa = context.loa
+    st = await loa.run(loa.status.status)
     text = T.STATUS.format(
         version=esc(st.version), uptime=_uptime(st.uptime_seconds), backend=esc(st.backend),
         documents=st.documents if st.documents is not None else T.UNKNOWN,

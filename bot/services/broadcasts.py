@@ -10,11 +10,11 @@ within a poll interval.
 """
 from __future__ import annotations
 
-import html
 import logging
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
+from typing import Callable
 
 from sqlalchemy import and_, exists, func, insert, literal, or_, select, update
 from sqlalchemy.orm import Session
@@ -22,11 +22,12 @@ from sqlalchemy.orm import Session
 from bot.config import Settings
 from bot.db import Database
 from bot.db.models import (
-    B_CANCELLED, B_DONE, B_RUNNING, B_SCHEDULED, D_CANCELLED, D_FAILED, D_IN_DOUBT, D_QUEUED,
+    B_CANCELLED, B_DONE, B_DRAFT, B_RUNNING, B_SCHEDULED, D_CANCELLED, D_FAILED, D_IN_DOUBT, D_QUEUED,
     D_SENDING, D_SENT, D_UNREACHABLE, Broadcast, Delivery, Digest, Member, Unit, utcnow,
 )
 from bot.errors import InvalidInput, NotAllowed, NotFound
 from bot.services.members import MembersService
+from bot.text import fmt_datetime, plain
 from bot.texts import broadcast as T
 from indexer.text import fold
 
@@ -35,7 +36,6 @@ log = logging.getLogger(__name__)
 TEXT_LIMIT = 4096      # Telegram's limit for a text message (after entity parsing)
 CAPTION_LIMIT = 1024   # … and for a caption
 KINDS = ("text", "photo", "document", "copy")
-_TAG_RE = re.compile(r"<[^>]+>")
 _TIME_RE = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\s+(\d{1,2})[:hg](\d{2})\s*$")
 WEEKDAYS = {  # folded words -> Python weekday (0 = Monday)
     "thu 2": 0, "thu hai": 0, "t2": 0, "2": 0, "hai": 0, "monday": 0,
@@ -50,19 +50,29 @@ WEEKDAYS = {  # folded words -> Python weekday (0 = Monday)
 
 def plain_length(html_text: str) -> int:
     """Length Telegram counts for an HTML text (tags dropped, entities decoded), in UTF-16 units."""
-    plain = html.unescape(_TAG_RE.sub("", html_text or ""))
-    return len(plain.encode("utf-16-le")) // 2
+    return len(plain(html_text).encode("utf-16-le")) // 2
 
 
 # ---------------------------------------------------------------- results
 @dataclass(frozen=True)
-class Draft:
-    """What an admin composed; nothing is stored until `queue()`."""
+class Content:
+    """What a broadcast sends: text (HTML), a photo/document by file_id, or a copied message."""
     kind: str = "text"
     text: str = ""                       # HTML (the text or the caption)
     media_file_id: str | None = None
     source_chat_id: int | None = None
     source_message_id: int | None = None
+
+    @property
+    def content(self) -> "Content":
+        """Just what is sent (a Draft without its audience and time)."""
+        return Content(self.kind, self.text, self.media_file_id, self.source_chat_id,
+                       self.source_message_id)
+
+
+@dataclass(frozen=True)
+class Draft(Content):
+    """What an admin composed: the content, to whom and when; nothing is stored until `queue()`."""
     audience: dict = field(default_factory=lambda: {"all": True})
     scheduled_at: datetime | None = None  # aware UTC; None = now
 
@@ -102,6 +112,7 @@ class BroadcastStats:
     cancelled: int
     acked: int
     by_unit: list[UnitPending]
+    audience: str = ""                # who it goes to, in words
 
     @property
     def delivered(self) -> int:
@@ -118,6 +129,14 @@ class AckResult:
     delivery_id: int
     broadcast_id: int
     already: bool
+
+
+@dataclass(frozen=True)
+class Overview:
+    """Numbers for the status page."""
+    pending_broadcasts: int
+    queued_deliveries: int
+    in_doubt: int
 
 
 @dataclass(frozen=True)
@@ -138,27 +157,28 @@ def _info(b: Broadcast, recipients: int = 0) -> BroadcastInfo:
 
 # ---------------------------------------------------------------- the service
 class BroadcastsService:
-    def __init__(self, db: Database, members: MembersService, settings: Settings, kb=None):
+    def __init__(self, db: Database, members: MembersService, settings: Settings, kb=None,
+                 on_queued: Callable[[], None] | None = None):
         self.db = db
         self.members = members
         self.settings = settings
         self.kb = kb
-        self.on_queued = None   # set by the worker's owner: wake the worker after a queue
+        self.on_queued = on_queued   # wakes the delivery worker of this process (thread-safe)
 
     # ------------------------------------------------------------ input parsing
     def parse_time(self, text: str, now: datetime | None = None) -> datetime:
         """`DD/MM/YYYY HH:MM` in LOA_TIMEZONE → aware UTC; refuses bad formats and the past."""
         m = _TIME_RE.match(text or "")
         if not m:
-            raise InvalidInput(T.TIME_BAD.format(example=self.example_time()))
+            raise InvalidInput(T.TIME_BAD, example=self.example_time())
         day, month, year, hour, minute = map(int, m.groups())
         try:
             local = datetime(year, month, day, hour, minute, tzinfo=self.settings.tz)
         except ValueError:
-            raise InvalidInput(T.TIME_BAD.format(example=self.example_time())) from None
+            raise InvalidInput(T.TIME_BAD, example=self.example_time()) from None
         at = local.astimezone(timezone.utc)
         if at <= (now or utcnow()):
-            raise InvalidInput(T.TIME_PAST.format(example=self.example_time()))
+            raise InvalidInput(T.TIME_PAST, example=self.example_time())
         return at
 
     def example_time(self) -> str:
@@ -166,24 +186,24 @@ class BroadcastsService:
             .replace(hour=7, minute=30).strftime("%d/%m/%Y %H:%M")
 
     def local(self, at: datetime | None) -> str:
-        return at.astimezone(self.settings.tz).strftime("%d/%m/%Y %H:%M") if at else ""
+        return fmt_datetime(at, self.settings.tz)
 
     def check_content(self, draft: Draft) -> Draft:
         """Refuse empty or over-long content with a message naming the limit."""
         if draft.kind not in KINDS:
             raise InvalidInput(T.CONTENT_UNSUPPORTED)
         if draft.kind == "text":
-            if not _TAG_RE.sub("", draft.text or "").strip():
+            if not plain(draft.text).strip():
                 raise InvalidInput(T.CONTENT_EMPTY)
             if plain_length(draft.text) > TEXT_LIMIT:
-                raise InvalidInput(T.TEXT_TOO_LONG.format(limit=TEXT_LIMIT,
-                                                          length=plain_length(draft.text)))
+                raise InvalidInput(T.TEXT_TOO_LONG, limit=TEXT_LIMIT,
+                                   length=plain_length(draft.text))
         elif draft.kind in ("photo", "document"):
             if not draft.media_file_id:
                 raise InvalidInput(T.CONTENT_UNSUPPORTED)
             if plain_length(draft.text) > CAPTION_LIMIT:
-                raise InvalidInput(T.CAPTION_TOO_LONG.format(limit=CAPTION_LIMIT,
-                                                             length=plain_length(draft.text)))
+                raise InvalidInput(T.CAPTION_TOO_LONG, limit=CAPTION_LIMIT,
+                                   length=plain_length(draft.text))
         elif not (draft.source_chat_id and draft.source_message_id):
             raise InvalidInput(T.CONTENT_UNSUPPORTED)
         return draft
@@ -210,11 +230,16 @@ class BroadcastsService:
         raise InvalidInput(T.AUDIENCE_EMPTY)
 
     def count_audience(self, audience: dict) -> int:
-        with self.db.session() as s:
+        with self.db.read() as s:
             return s.scalar(select(func.count(Member.id))
                             .where(self._audience_filter(s, audience))) or 0
 
     def audience_label(self, audience: dict) -> str:
+        """Who an audience is, in words (plain text)."""
+        with self.db.read() as s:
+            return self._label(s, audience)
+
+    def _label(self, s: Session, audience: dict) -> str:
         audience = audience or {}
         if audience.get("all"):
             return T.AUD_ALL
@@ -223,15 +248,14 @@ class BroadcastsService:
         if audience.get("remind_of"):
             return T.AUD_REMIND.format(id=audience["remind_of"])
         if audience.get("units"):
-            with self.db.session() as s:
-                names = list(s.scalars(select(Unit.name).where(
-                    Unit.id.in_([int(u) for u in audience["units"]])).order_by(Unit.name)))
+            names = list(s.scalars(select(Unit.name).where(
+                Unit.id.in_([int(u) for u in audience["units"]])).order_by(Unit.name)))
             return T.AUD_UNITS.format(units=", ".join(names))
         return "?"
 
     def resolve_units(self, refs: list[str]) -> list[int]:
         """Unit ids for names/ids typed by an admin or the CLI (each must match one unit)."""
-        with self.db.session() as s:
+        with self.db.read() as s:
             return [self.members.find_unit(s, r).id for r in refs if r.strip()]
 
     # ------------------------------------------------------------ queue / cancel
@@ -241,7 +265,7 @@ class BroadcastsService:
             return None
         if not self.members.is_admin(actor_tid):
             raise NotAllowed(T.ADMIN_ONLY)
-        with self.db.session() as s:
+        with self.db.read() as s:
             return s.scalar(select(Member.id).where(Member.telegram_id == actor_tid))
 
     def queue(self, actor_tid: int | None, draft: Draft, digest_id: int | None = None,
@@ -252,7 +276,7 @@ class BroadcastsService:
         now = now or utcnow()
         at = draft.scheduled_at
         if at is not None and at <= now - timedelta(minutes=1):
-            raise InvalidInput(T.TIME_PAST.format(example=self.example_time()))
+            raise InvalidInput(T.TIME_PAST, example=self.example_time())
         count = self.count_audience(draft.audience)
         if count == 0:
             raise InvalidInput(T.NO_RECIPIENTS)
@@ -275,9 +299,9 @@ class BroadcastsService:
         with self.db.session() as s:
             b = s.get(Broadcast, broadcast_id, with_for_update=True)
             if b is None:
-                raise NotFound(T.NOT_FOUND.format(id=broadcast_id))
+                raise NotFound(T.NOT_FOUND, id=broadcast_id)
             if b.status not in (B_SCHEDULED, B_RUNNING):
-                raise InvalidInput(T.CANNOT_CANCEL.format(id=b.id, status=T.STATUS[b.status]))
+                raise InvalidInput(T.CANNOT_CANCEL, id=b.id, status=T.STATUS[b.status])
             b.status = B_CANCELLED
             s.execute(update(Delivery).where(Delivery.broadcast_id == b.id,
                                              Delivery.state == D_QUEUED)
@@ -290,17 +314,17 @@ class BroadcastsService:
         with self.db.session() as s:
             parent = s.get(Broadcast, broadcast_id, with_for_update=True)
             if parent is None:
-                raise NotFound(T.NOT_FOUND.format(id=broadcast_id))
+                raise NotFound(T.NOT_FOUND, id=broadcast_id)
             busy = s.scalar(select(Broadcast.id).where(
                 Broadcast.status.in_([B_SCHEDULED, B_RUNNING]),
                 Broadcast.audience["remind_of"].as_integer() == parent.id))
             if busy:
-                raise InvalidInput(T.REMIND_BUSY.format(id=busy))
+                raise InvalidInput(T.REMIND_BUSY, id=busy)
             audience = {"remind_of": parent.id}
             count = s.scalar(select(func.count(Member.id))
                              .where(self._audience_filter(s, audience))) or 0
             if count == 0:
-                raise InvalidInput(T.REMIND_NOBODY.format(id=parent.id))
+                raise InvalidInput(T.REMIND_NOBODY, id=parent.id)
             text = parent.text or ""
             if parent.kind != "copy":
                 prefixed = T.REMIND_PREFIX.format(id=parent.id) + text
@@ -321,16 +345,16 @@ class BroadcastsService:
     # ------------------------------------------------------------ follow-up
     def recent(self, actor_tid: int | None, limit: int = 5) -> list[BroadcastStats]:
         self._require_admin(actor_tid)
-        with self.db.session() as s:
-            ids = list(s.scalars(select(Broadcast.id).where(Broadcast.status != "draft")
+        with self.db.read() as s:
+            ids = list(s.scalars(select(Broadcast.id).where(Broadcast.status != B_DRAFT)
                                  .order_by(Broadcast.id.desc()).limit(limit)))
         return [self.stats(i) for i in ids]
 
     def stats(self, broadcast_id: int, names_per_unit: int = 8) -> BroadcastStats:
-        with self.db.session() as s:
+        with self.db.read() as s:
             b = s.get(Broadcast, broadcast_id)
             if b is None:
-                raise NotFound(T.NOT_FOUND.format(id=broadcast_id))
+                raise NotFound(T.NOT_FOUND, id=broadcast_id)
             counts: dict[str, int] = {}
             acked = 0
             for state, n, a in s.execute(
@@ -370,18 +394,18 @@ class BroadcastsService:
                 _info(b, recipients), recipients, counts.get(D_QUEUED, 0),
                 counts.get(D_SENDING, 0), counts.get(D_SENT, 0), counts.get(D_FAILED, 0),
                 counts.get(D_UNREACHABLE, 0), counts.get(D_IN_DOUBT, 0),
-                counts.get(D_CANCELLED, 0), acked, by_unit)
+                counts.get(D_CANCELLED, 0), acked, by_unit, self._label(s, b.audience))
 
-    def overview(self) -> dict:
+    def overview(self) -> Overview:
         """Numbers for the status page: pending broadcasts, queued and in-doubt deliveries."""
-        with self.db.session() as s:
+        with self.db.read() as s:
             pending = s.scalar(select(func.count(Broadcast.id)).where(
                 Broadcast.status.in_([B_SCHEDULED, B_RUNNING]))) or 0
             queued = s.scalar(select(func.count(Delivery.id)).where(
                 Delivery.state.in_([D_QUEUED, D_SENDING]))) or 0
             doubt = s.scalar(select(func.count(Delivery.id)).where(
                 Delivery.state == D_IN_DOUBT)) or 0
-        return {"pending_broadcasts": pending, "queued_deliveries": queued, "in_doubt": doubt}
+        return Overview(pending, queued, doubt)
 
     # ------------------------------------------------------------ acknowledgement
     def ack(self, telegram_id: int, delivery_id: int, message_id: int | None = None) -> AckResult:
@@ -431,9 +455,11 @@ class BroadcastsService:
         """Resolve the audience of every due scheduled broadcast and create its delivery rows."""
         now = now or utcnow()
         started = []
+        is_due = and_(Broadcast.status == B_SCHEDULED, Broadcast.scheduled_at <= now)
+        if not self._any(is_due):
+            return started
         with self.db.session() as s:
-            due = list(s.scalars(select(Broadcast).where(
-                Broadcast.status == B_SCHEDULED, Broadcast.scheduled_at <= now)
+            due = list(s.scalars(select(Broadcast).where(is_due)
                 .order_by(Broadcast.id).with_for_update(skip_locked=True)))
             for b in due:
                 try:
@@ -456,6 +482,10 @@ class BroadcastsService:
         now = now or utcnow()
         open_rows = exists().where(Delivery.broadcast_id == Broadcast.id,
                                    Delivery.state.in_([D_QUEUED, D_SENDING]))
+        if not self._any(or_(Broadcast.status == B_RUNNING,
+                             and_(Broadcast.status == B_CANCELLED,
+                                  Broadcast.finished_at.is_(None)))):
+            return
         with self.db.session() as s:
             # A row requeued by a worker after its broadcast was cancelled is cancelled here.
             cancelled = list(s.scalars(select(Broadcast.id).where(
@@ -470,6 +500,12 @@ class BroadcastsService:
             s.execute(update(Broadcast).where(Broadcast.status == B_CANCELLED,
                                               Broadcast.finished_at.is_(None), ~open_rows)
                       .values(finished_at=now).execution_options(synchronize_session=False))
+
+    def _any(self, condition) -> bool:
+        """Whether a broadcast matches (a read: the periodic tick takes the write lock only
+        when it has something to write)."""
+        with self.db.read() as s:
+            return s.scalar(select(Broadcast.id).where(condition).limit(1)) is not None
 
     # ------------------------------------------------------------ digests
     def parse_weekday(self, text: str) -> int:
@@ -515,24 +551,8 @@ class BroadcastsService:
         if points:
             kps = [kp for i, kp in enumerate(kps) if i in set(points)]
         title = " ".join(p for p in (getattr(doc, "number", None), doc.title) if p)
-        head = T.DIGEST_HEADER.format(title=html.escape(title, quote=False))
-        lines = []
-        for kp in kps:
-            indent = "   " * max(0, int(getattr(kp, "level", 0)))
-            text = f"{kp.label} {kp.text}".strip()
-            line = f"{indent}{html.escape(text, quote=False)}"
-            if int(getattr(kp, "level", 0)) == 0:
-                line = f"<b>{line}</b>"
-            lines.append(line)
-        foot = T.DIGEST_FOOTER
-        body = ""
-        for line in lines:
-            candidate = f"{body}\n{line}" if body else line
-            if plain_length(f"{head}\n{candidate}\n…\n{foot}") > TEXT_LIMIT - 50:
-                body += "\n…"
-                break
-            body = candidate
-        return f"{head}\n{body}\n\n{foot}" if body else f"{head}\n{T.DIGEST_NO_POINTS}"
+        return T.render_digest(title, [(int(getattr(kp, "level", 0)), f"{kp.label} {kp.text}")
+                                       for kp in kps], TEXT_LIMIT - 50, plain_length)
 
     def add_digest(self, actor_tid: int | None, weekday: int, at_time: str, doc_id: str,
                    audience: dict | None = None) -> DigestInfo:
@@ -556,7 +576,7 @@ class BroadcastsService:
     def digests(self, actor_tid: int | None) -> list[DigestInfo]:
         self._require_admin(actor_tid)
         titles = {d.doc_id: d.title for d in self.documents()}
-        with self.db.session() as s:
+        with self.db.read() as s:
             return [DigestInfo(d.id, d.doc_id, titles.get(d.doc_id, d.doc_id), d.weekday,
                                d.at_time, d.active, d.last_run_on)
                     for d in s.scalars(select(Digest).where(Digest.active.is_(True))
@@ -567,7 +587,7 @@ class BroadcastsService:
         with self.db.session() as s:
             d = s.get(Digest, digest_id)
             if d is None or not d.active:
-                raise NotFound(T.DIGEST_NOT_FOUND.format(id=digest_id))
+                raise NotFound(T.DIGEST_NOT_FOUND, id=digest_id)
             d.active = False
 
     def fire_due_digests(self, now: datetime | None = None) -> list[int]:
@@ -575,13 +595,15 @@ class BroadcastsService:
         now = now or utcnow()
         local = now.astimezone(self.settings.tz)
         today, hhmm = local.date(), local.strftime("%H:%M")
-        fired = []
+        fired: list[int] = []
+        is_due = and_(Digest.active.is_(True), Digest.weekday == local.weekday(),
+                      Digest.at_time <= hhmm,
+                      or_(Digest.last_run_on.is_(None), Digest.last_run_on < today))
+        with self.db.read() as s:
+            if s.scalar(select(Digest.id).where(is_due).limit(1)) is None:
+                return fired
         with self.db.session() as s:
-            due = list(s.scalars(select(Digest).where(
-                Digest.active.is_(True), Digest.weekday == local.weekday(),
-                Digest.at_time <= hhmm,
-                or_(Digest.last_run_on.is_(None), Digest.last_run_on < today))
-                .with_for_update(skip_locked=True)))
+            due = list(s.scalars(select(Digest).where(is_due).with_for_update(skip_locked=True)))
             for d in due:
                 d.last_run_on = today   # first, so a failure below never fires it twice
                 try:
@@ -597,10 +619,3 @@ class BroadcastsService:
                 fired.append(b.id)
         return fired
 
-
-def attach(loa) -> None:
-    """Add the broadcasts service and its delivery worker to the container."""
-    from bot.services.delivery import DeliveryWorker
-    loa.broadcasts = BroadcastsService(loa.db, loa.members, loa.settings, kb=loa.kb)
-    loa.delivery = DeliveryWorker(loa.db, loa.settings, tick=loa.broadcasts.tick)
-    loa.broadcasts.on_queued = loa.delivery.wake

@@ -32,14 +32,15 @@ process no longer exists (checked by pid, so a restart after kill -9 recovers at
 than the heartbeat and than any single send with its HTTP timeouts). If a slow owner records its
 outcome after all, ``in_doubt`` may still become ``sent`` (that only sharpens the record).
 
-Rate. One dispatcher starts sends at evenly spaced instants (see `RateLimiter`: a grid of
-1/rate slots, never a burst, plus a hard cap of ``broadcast_rate`` starts in any one-second
-window), at most one per second to the same chat (in this process; a second process sharing
-the database keeps its own per-chat clock), with up to ``broadcast_in_flight`` sends in flight
-at once so the rate is reached with a slow round trip. A 429 pauses every start for
-``retry_after`` and the row goes back to the queue without counting as an attempt. Running
-broadcasts share the budget: claims take rows from each running broadcast in turn.
-The budget is per process: two bot processes on one database each use the full rate.
+Rate. One dispatcher starts sends on the grid of the process's send budget (bot.budget: evenly
+spaced slots, never a burst, a hard cap per window, and replies to users first: the worker takes
+bulk slots, so a reply never waits behind a broadcast for more than one slot), at most one per
+second to the same chat (in this process; a second process sharing the database keeps its own
+per-chat clock), with up to ``broadcast_in_flight`` sends in flight at once so the rate is
+reached with a slow round trip. A 429 pauses the whole budget for ``retry_after`` and the row
+goes back to the queue without counting as an attempt. Running broadcasts share the budget:
+claims take rows from each running broadcast in turn. The budget is per process: two bot
+processes on one database each use the full rate (set LOA_SEND_RATE to half of it).
 
 Tasks. Maintenance (due broadcasts, digests, dead workers, heartbeat; every
 ``broadcast_poll`` s, so rows queued by another process such as ``loa broadcast`` are found),
@@ -52,7 +53,6 @@ outcome exceptions below.
 from __future__ import annotations
 
 import asyncio
-import collections
 import functools
 import logging
 import math
@@ -68,14 +68,19 @@ from typing import Awaitable, Callable, Protocol
 from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
+from bot.budget import SendBudget
 from bot.config import Settings
 from bot.db import Database
 from bot.db.models import (
     B_CANCELLED, B_RUNNING, D_CANCELLED, D_FAILED, D_IN_DOUBT, D_QUEUED, D_SENDING, D_SENT,
     D_UNREACHABLE, Broadcast, Delivery, Member, utcnow,
 )
+from bot.services.broadcasts import Content
 
 log = logging.getLogger(__name__)
+
+CHAT_GAP = 1.0      # seconds between two messages to one chat (Telegram's per-chat limit)
+STOP_GRACE = 10.0   # seconds a stop waits for the sends in flight
 
 
 # ---------------------------------------------------------------- outcomes raised by a sender
@@ -109,16 +114,6 @@ class Rejected(SendError):
 
 # ---------------------------------------------------------------- what is sent
 @dataclass(frozen=True)
-class Content:
-    """What a broadcast sends: text (HTML), a photo/document by file_id, or a copied message."""
-    kind: str = "text"
-    text: str = ""
-    media_file_id: str | None = None
-    source_chat_id: int | None = None
-    source_message_id: int | None = None
-
-
-@dataclass(frozen=True)
 class Job:
     delivery_id: int
     broadcast_id: int
@@ -131,55 +126,6 @@ class Job:
 class Sender(Protocol):
     def __call__(self, job: Job) -> Awaitable[int]:
         """Send the job's content to its chat; return the message id or raise a SendError."""
-
-
-# ---------------------------------------------------------------- the limiter
-class RateLimiter:
-    """Strict limiter: starts on an evenly spaced grid, and never more than `rate` in any
-    one-second window.
-
-    Slots are 1/rate apart. A start that wakes up a little late keeps the grid (so event-loop
-    lateness does not eat the rate), but two starts are never closer than half a slot, and a
-    start later than half a slot does not earn a catch-up burst. On top of the grid, a sliding
-    window of the last `floor(rate)` start times holds the hard limit (with a 5 % margin for
-    network jitter): no window of one second ever sees more than `rate` starts.
-    `pause()` (a 429) holds every start until the pause is over.
-    """
-
-    def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic):
-        if rate <= 0:
-            raise ValueError("rate must be positive")
-        self.interval = 1.0 / rate
-        self.cap = max(1, int(rate))
-        self.window = self.cap / rate * 1.05
-        self.clock = clock
-        self.recent: collections.deque[float] = collections.deque(maxlen=self.cap)
-        self.next_at = 0.0
-        self.resume_at = 0.0
-
-    def delay(self) -> float:
-        """Seconds until a start is allowed (0 if now)."""
-        at = max(self.next_at, self.resume_at)
-        if len(self.recent) == self.cap:
-            at = max(at, self.recent[0] + self.window)
-        return max(0.0, at - self.clock())
-
-    def take(self) -> float:
-        """Record a start now (the caller checked `delay()` is 0); returns its time."""
-        now = self.clock()
-        self.next_at = max(self.next_at + self.interval, now + self.interval / 2)
-        self.recent.append(now)
-        return now
-
-    async def acquire(self) -> float:
-        while True:
-            wait = self.delay()
-            if wait <= 0:
-                return self.take()
-            await asyncio.sleep(wait)
-
-    def pause(self, seconds: float) -> None:
-        self.resume_at = max(self.resume_at, self.clock() + max(0.0, seconds))
 
 
 # ---------------------------------------------------------------- helpers
@@ -220,23 +166,21 @@ class WorkerStats:
 class DeliveryWorker:
     """Claims due deliveries from the database and sends them under the limits above."""
 
-    def __init__(self, db: Database, settings: Settings,
+    def __init__(self, db: Database, settings: Settings, budget: SendBudget,
                  tick: Callable[[], object] | None = None):
         self.db = db
-        extra = settings.extra or {}
-        self.rate = float(settings.broadcast_rate)
-        self.in_flight = max(1, int(settings.broadcast_in_flight))
-        self.poll = float(extra.get("broadcast_poll", 1.0))
-        self.lease = float(extra.get("broadcast_lease", 30.0))
+        self.in_flight = settings.broadcast_in_flight
+        self.poll = settings.broadcast_poll
+        self.lease = settings.broadcast_lease
         self.heartbeat = min(5.0, self.lease / 3)
-        self.max_attempts = int(extra.get("broadcast_max_attempts", 5))
-        self.backoff = float(extra.get("broadcast_backoff", 2.0))  # 2, 4, 8, 16 s
-        self.per_chat_gap = float(extra.get("broadcast_chat_gap", 1.0))
-        self.stop_grace = float(extra.get("broadcast_stop_grace", 10.0))
+        self.max_attempts = settings.broadcast_max_attempts
+        self.backoff = settings.broadcast_backoff  # 2, 4, 8, 16 s
+        self.per_chat_gap = CHAT_GAP
+        self.stop_grace = STOP_GRACE
         self.tick = tick            # the broadcasts service: start due broadcasts, digests, finish
         self.host = socket.gethostname()
         self.worker_id = f"{self.host}:{os.getpid()}:{secrets.token_hex(3)}"
-        self.limiter = RateLimiter(self.rate)
+        self.budget = budget        # shared with replies, which go first
         self.stats = WorkerStats()
         self.starts: list[float] | None = None   # set to [] to record start times (bench)
         self._sender: Sender | None = None
@@ -248,6 +192,8 @@ class DeliveryWorker:
         self._kick: asyncio.Event | None = None
         self._ready: asyncio.Event | None = None
         self._stop_ev: asyncio.Event | None = None
+        self._tick_ev: asyncio.Event | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="loa-delivery-db")
         self._results: list[tuple] = []      # finished sends waiting to be recorded
         self._recording: list[tuple] = []    # … being recorded now
@@ -270,6 +216,8 @@ class DeliveryWorker:
         self._kick = asyncio.Event()    # a slot was freed or work may have appeared: claim
         self._ready = asyncio.Event()   # the buffer got jobs: dispatch
         self._stop_ev = asyncio.Event()
+        self._tick_ev = asyncio.Event()  # run the maintenance now (a broadcast was queued)
+        self._loop = asyncio.get_running_loop()
         n = await self._db(self.recover)
         if n:
             log.warning("broadcast: %d deliveries left in flight by a dead worker are in doubt "
@@ -289,7 +237,19 @@ class DeliveryWorker:
                 + [r[0].delivery_id for r in self._results + self._recording])
 
     def wake(self) -> None:
-        """Look for work now (a broadcast was queued in this process)."""
+        """Look for work now (a broadcast was queued in this process). Thread-safe: services
+        call it from worker threads."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        try:
+            loop.call_soon_threadsafe(self._wake)
+        except RuntimeError:  # the loop closed meanwhile: nobody to wake
+            pass
+
+    def _wake(self) -> None:
+        if self._tick_ev is not None:
+            self._tick_ev.set()
         if self._kick is not None:
             self._kick.set()
 
@@ -301,6 +261,7 @@ class DeliveryWorker:
         self._kick.set()
         self._ready.set()
         self._stop_ev.set()
+        self._tick_ev.set()
         for t in self._loops:
             try:
                 await t
@@ -341,7 +302,7 @@ class DeliveryWorker:
     # ------------------------------------------------------------ the loops
     # Three tasks so that database round trips never delay a start: maintenance (due
     # broadcasts, digests, dead workers, heartbeat), the claimer (keeps a small buffer of
-    # claimed jobs) and the dispatcher (starts sends on the limiter's grid).
+    # claimed jobs) and the dispatcher (starts sends on the budget's grid).
     async def _maintenance(self) -> None:
         next_beat = time.monotonic() + self.heartbeat
         while not self._stopping:
@@ -358,7 +319,8 @@ class DeliveryWorker:
                     next_beat = time.monotonic() + self.heartbeat
             except Exception:  # noqa: BLE001 - a DB hiccup must not kill the worker
                 log.exception("broadcast maintenance error; retrying")
-            await self._wait(self._stop_ev, self.poll)
+            await self._wait(self._tick_ev, self.poll)
+            self._tick_ev.clear()
 
     async def _pump(self) -> None:
         """Record finished sends and claim new ones, both in one short transaction."""
@@ -409,12 +371,12 @@ class DeliveryWorker:
                     await self._wait(self._ready, chat_wait if chat_wait is not None
                                      else self.poll)
                     continue
-                delay = self.limiter.delay()
+                delay = self.budget.delay(urgent=False)
                 if delay > 0:
                     await self._wait(self._stop_ev, delay)
                     continue
                 self._buffer.remove(job)
-                started = self.limiter.take()
+                started = self.budget.take()
                 self._chat_next[job.chat_id] = started + self.per_chat_gap
                 if self.starts is not None:
                     self.starts.append(started)
@@ -453,7 +415,7 @@ class DeliveryWorker:
             message_id = await self._sender(job)
             outcome = ("sent", message_id, None)
         except RateLimited as e:
-            self.limiter.pause(e.retry_after)
+            self.budget.pause(e.retry_after)
             self.stats.rate_limited += 1
             log.warning("broadcast: 429, pausing all sends for %.1fs", e.retry_after)
             outcome = ("retry", e.retry_after, str(e))
@@ -484,6 +446,8 @@ class DeliveryWorker:
 
     # ------------------------------------------------------------ database steps
     def _pump_tx(self, results: list[tuple], want: int, avoid: set[int]) -> list[Job]:
+        if not results and not self._running():
+            return []   # idle: no write transaction (SQLite's lock is for those with work)
         with self.db.session() as s:
             if results:
                 self._record_many(s, results)
@@ -630,6 +594,13 @@ class DeliveryWorker:
                       .values(claimed_at=utcnow())
                       .execution_options(synchronize_session=False))
 
+    def _running(self) -> bool:
+        """Whether any broadcast is running or being cancelled (a read)."""
+        with self.db.read() as s:
+            return s.scalar(select(Broadcast.id).where(
+                Broadcast.status.in_([B_RUNNING, B_CANCELLED]), Broadcast.finished_at.is_(None))
+                .limit(1)) is not None
+
     def recover(self, held: set[int] | None = None) -> int:
         """Turn `sending` rows of dead or silent workers into `in_doubt`; returns how many.
 
@@ -637,6 +608,8 @@ class DeliveryWorker:
         now = utcnow()
         stale_before = now - timedelta(seconds=self.lease)
         mine_in_flight = set(held or ())
+        if not self._running():
+            return 0
         with self.db.session() as s:
             active = list(s.scalars(select(Broadcast.id).where(
                 Broadcast.status.in_([B_RUNNING, B_CANCELLED]), Broadcast.finished_at.is_(None))))
@@ -676,7 +649,7 @@ class DeliveryWorker:
         self.recover(held)
         if not buffered_broadcasts:
             return set()
-        with self.db.session() as s:
+        with self.db.read() as s:
             return set(s.scalars(select(Broadcast.id).where(
                 Broadcast.id.in_(buffered_broadcasts), Broadcast.status == B_CANCELLED)))
 

@@ -1,7 +1,6 @@
 """Board uploads of knowledge files: check, save into the knowledge folder, re-index, never break the index."""
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import re
@@ -94,20 +93,15 @@ class KnowledgeService:
         name = safe_name(file_name)
         ext = os.path.splitext(name)[1]
         if ext not in ALLOWED:
-            raise InvalidInput(T.UPLOAD_BAD_TYPE.format(name=_esc(file_name),
-                                                        allowed=", ".join(ALLOWED)))
+            raise InvalidInput(T.UPLOAD_BAD_TYPE, name=file_name, allowed=", ".join(ALLOWED))
         limit = self.settings.max_upload_mb
         if size is not None and size > limit * 1024 * 1024:
-            raise InvalidInput(T.UPLOAD_TOO_BIG.format(name=_esc(file_name),
-                                                       size=f"{size / 1024 / 1024:.1f}",
-                                                       limit=limit))
+            raise InvalidInput(T.UPLOAD_TOO_BIG, name=file_name, size=f"{size / 1024 / 1024:.1f}",
+                               limit=limit)
         return name
 
-    async def upload(self, actor_tid: int, file_name: str, data: bytes) -> UploadResult:
-        """Install the file and re-index in a worker thread (the bot keeps answering meanwhile)."""
-        return await asyncio.to_thread(self.install, actor_tid, file_name, data)
-
     def install(self, actor_tid: int, file_name: str, data: bytes) -> UploadResult:
+        """Check, save and re-index (slow: handlers run it in a worker thread)."""
         name = self.check(actor_tid, file_name, len(data))
         ext = os.path.splitext(name)[1]
         folder = self.folder
@@ -134,11 +128,9 @@ class KnowledgeService:
         try:
             parsed = parse_document(read_document(path), slug(Path(name).stem), name)
         except DocumentUnreadable as e:
-            raise InvalidInput(T.UPLOAD_UNREADABLE.format(name=_esc(name),
-                                                          reason=_esc(_reason(str(e), ext)))) from e
+            raise InvalidInput(T.UPLOAD_UNREADABLE, name=name, reason=_reason(str(e), ext)) from e
         if not parsed.chunks:
-            raise InvalidInput(T.UPLOAD_UNREADABLE.format(name=_esc(name),
-                                                          reason=T.REASON_NO_CHUNKS))
+            raise InvalidInput(T.UPLOAD_UNREADABLE, name=name, reason=T.REASON_NO_CHUNKS)
 
     def _swap_in(self, tmp: Path, name: str, ext: str) -> UploadResult:
         from indexer.structure import slug
@@ -169,13 +161,11 @@ class KnowledgeService:
         except Exception as e:  # noqa: BLE001 - any failure: put the old files back
             log.exception("index build failed after uploading %s", name)
             restore()
-            raise LoaError(T.UPLOAD_BUILD_FAILED.format(name=_esc(name),
-                                                        reason=_esc(type(e).__name__))) from e
+            raise LoaError(T.UPLOAD_BUILD_FAILED, name=name, reason=type(e).__name__) from e
         failed = dict(report.errors).get(name)
         if failed is not None:
             restore()
-            raise InvalidInput(T.UPLOAD_UNREADABLE.format(name=_esc(name),
-                                                          reason=_esc(_reason(failed, ext))))
+            raise InvalidInput(T.UPLOAD_UNREADABLE, name=name, reason=_reason(failed, ext))
         for _, bak in backups:
             bak.unlink(missing_ok=True)
         info = next((d for d in self.kb.documents() if d.source_file == name), None)
@@ -185,15 +175,3 @@ class KnowledgeService:
                             info.number if info else None, info.title if info else "",
                             info.chunks if info else 0, report.documents, report.chunks)
 
-
-def _esc(text: str) -> str:
-    import html
-    return html.escape(text, quote=False)
-
-
-def attach(loa) -> None:
-    """Add the upload service to the running bot's services (as `loa.knowledge`)."""
-    loa.knowledge = KnowledgeService(loa.kb, loa.members, loa.settings)
-    recovered = loa.knowledge.recover()
-    if recovered:
-        log.warning("cleaned up after an interrupted knowledge upload: %s", ", ".join(recovered))

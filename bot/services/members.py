@@ -90,7 +90,7 @@ class MembersService:
 
     # ------------------------------------------------------------ lookups / access
     def get(self, telegram_id: int) -> MemberInfo | None:
-        with self.db.session() as s:
+        with self.db.read() as s:
             m = s.scalar(select(Member).where(Member.telegram_id == telegram_id))
             return _member_info(m) if m else None
 
@@ -98,7 +98,7 @@ class MembersService:
         """Fresh check on every call: the configured ids, or an active admin row."""
         if telegram_id in self.admin_ids:
             return True
-        with self.db.session() as s:
+        with self.db.read() as s:
             role, active = s.execute(
                 select(Member.role, Member.active).where(Member.telegram_id == telegram_id)
             ).first() or (None, False)
@@ -134,18 +134,6 @@ class MembersService:
             s.flush()
             return _member_info(m)
 
-    def touch(self, telegram_id: int, chat_id: int, full_name: str, username: str | None) -> None:
-        with self.db.session() as s:
-            m = s.scalar(select(Member).where(Member.telegram_id == telegram_id))
-            if m:
-                m.last_seen_at = utcnow()
-                m.chat_id = chat_id
-                if full_name:
-                    m.full_name = full_name[:200]
-                m.username = (username or None) and username[:64]
-                if m.unreachable:
-                    m.unreachable = False  # they wrote to us, so they can be reached again
-
     # ------------------------------------------------------------ units
     def add_unit(self, name: str, kind: str | None = None) -> tuple[UnitInfo, bool]:
         name = " ".join((name or "").split())
@@ -176,7 +164,7 @@ class MembersService:
         return out
 
     def units(self, include_inactive: bool = False) -> list[UnitInfo]:
-        with self.db.session() as s:
+        with self.db.read() as s:
             counts = dict(s.execute(
                 select(Member.unit_id, func.count(Member.id))
                 .where(Member.active.is_(True)).group_by(Member.unit_id)).all())
@@ -200,7 +188,7 @@ class MembersService:
         partial = [u for u in units if f and f in fold(u.name)]
         if len(partial) == 1:
             return partial[0]
-        raise NotFound(T.UNIT_NOT_FOUND.format(name=ref))
+        raise NotFound(T.UNIT_NOT_FOUND, name=ref)
 
     # ------------------------------------------------------------ invites
     def create_invite(self, unit_ref: str, created_by_tid: int | None = None,
@@ -261,7 +249,7 @@ class MembersService:
 
     # ------------------------------------------------------------ members admin
     def members(self, unit_ref: str | None = None) -> list[MemberInfo]:
-        with self.db.session() as s:
+        with self.db.read() as s:
             q = select(Member).order_by(Member.id)
             if unit_ref:
                 q = q.where(Member.unit_id == self.find_unit(s, unit_ref).id)
@@ -270,7 +258,7 @@ class MembersService:
     def _member(self, s: Session, member_id: int) -> Member:
         m = s.get(Member, member_id)
         if m is None:
-            raise NotFound(T.MEMBER_NOT_FOUND.format(id=member_id))
+            raise NotFound(T.MEMBER_NOT_FOUND, id=member_id)
         return m
 
     def _change(self, actor_tid: int, member_id: int, **changes) -> MemberInfo:
@@ -300,7 +288,7 @@ class MembersService:
 
     def admin_chats(self) -> list[int]:
         """Chats of every active admin (configured ids included, even before they /start)."""
-        with self.db.session() as s:
+        with self.db.read() as s:
             rows = s.execute(select(Member.telegram_id, Member.chat_id).where(
                 Member.role == ROLE_ADMIN, Member.active.is_(True))).all()
         chats = {chat for _, chat in rows}

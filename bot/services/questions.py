@@ -1,21 +1,22 @@
 """Questions: answer from the documents (or a board FAQ), hand the rest to the board, keep every question."""
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import logging
+import re
 import threading
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import func, select, update
 
+from bot.db import DatabaseBusy
 from bot.db.models import (
     Q_ANSWERED_BY_BOARD, Q_ANSWERED_BY_DOCS, Q_ANSWERED_BY_FAQ, Q_OPEN, Faq, Member, Question,
     QuestionNotice, Unit, utcnow,
 )
 from bot.errors import InvalidInput, LoaError, NotFound
-from bot.text import clean
+from bot.text import clean, fmt_date, plain
 from bot.texts import qa as T
 from indexer.lexical import STOPWORDS
 from indexer.text import fold, normalize, tokens
@@ -79,6 +80,19 @@ class AdminNotice:
 
 
 @dataclass(frozen=True)
+class QuestionLog:
+    """The row a question answered from the documents or the FAQ becomes, written by `record()`
+    after the answer went out (its id is reserved: the answer's buttons carry it)."""
+    id: int
+    asker: Asker
+    text: str
+    status: str
+    score: float | None = None
+    top_chunk: str | None = None
+    faq_id: int | None = None
+
+
+@dataclass(frozen=True)
 class QuestionResult:
     question_id: int
     status: str                       # docs | faq | open
@@ -86,6 +100,7 @@ class QuestionResult:
     faq: FaqAnswer | None = None
     notice: AdminNotice | None = None  # None when the same open question was already handed off
     truncated: bool = False
+    log: QuestionLog | None = None     # to `record()` once the answer is sent (docs and faq)
 
 
 @dataclass(frozen=True)
@@ -222,22 +237,22 @@ class QuestionsService:
             return False
 
     # -------------------------------------------------------------- asking
-    async def ask(self, telegram_id: int, chat_id: int, telegram_name: str,
-                  text: str) -> QuestionResult:
-        """Check the asker and answer, in a worker thread: the event loop never waits on the
-        search or on SQLite's write lock."""
-        def run() -> QuestionResult:
-            return self.ask_sync(self.asker(telegram_id, chat_id, telegram_name), text)
-        return await asyncio.to_thread(run)
+    def ask(self, telegram_id: int, chat_id: int, telegram_name: str, text: str) -> QuestionResult:
+        """Check the asker and answer from the FAQ or the documents.
 
-    def ask_sync(self, asker: Asker, text: str) -> QuestionResult:
+        An answer needs no write: it comes with a `log` for `record()` (its id reserved, so the
+        answer's buttons can carry it), and the caller stores it before or after sending, so
+        another user's long write never delays an answer. A question handed to the board is
+        stored here, first (the board answers it by its number).
+        """
+        asker = self.asker(telegram_id, chat_id, telegram_name)
         text = normalize(clean(text))
         if not text:
             raise InvalidInput(T.EMPTY_QUESTION)
         query = text[:QUERY_CHARS]
         truncated = len(text) > QUERY_CHARS
 
-        with self.db.session() as s:
+        with self.db.read() as s:
             match = self.faqs.best(s, query)
             if match is not None:
                 faq_id, score = match
@@ -245,34 +260,51 @@ class QuestionsService:
                 if faq is not None and faq.active:
                     answered = s.scalar(select(Question.answered_at)
                                         .where(Question.id == faq.source_question_id))
-                    q = self._store(s, asker, text, Q_ANSWERED_BY_FAQ, score=score, faq_id=faq.id)
+                    log = QuestionLog(self.db.reserve_id(Question), asker, text,
+                                      Q_ANSWERED_BY_FAQ, score=score, faq_id=faq.id)
                     on = (answered or faq.created_at).astimezone(self.settings.tz).date()
-                    return QuestionResult(q.id, Q_ANSWERED_BY_FAQ, [],
+                    return QuestionResult(log.id, Q_ANSWERED_BY_FAQ, [],
                                           FaqAnswer(faq.id, faq.question, faq.answer, on, score),
-                                          truncated=truncated)
+                                          truncated=truncated, log=log)
 
         answer = self._search(query)
         if answer.found:
             passages = _passages(answer)
-            with self.db.session() as s:
-                q = self._store(s, asker, text, Q_ANSWERED_BY_DOCS, score=passages[0].score,
-                                top_chunk=passages[0].chunk_id)
-            return QuestionResult(q.id, Q_ANSWERED_BY_DOCS, passages, truncated=truncated)
+            log = QuestionLog(self.db.reserve_id(Question), asker, text, Q_ANSWERED_BY_DOCS,
+                              score=passages[0].score, top_chunk=passages[0].chunk_id)
+            return QuestionResult(log.id, Q_ANSWERED_BY_DOCS, passages, truncated=truncated,
+                                  log=log)
 
         key = _fold_key(text)
-        with self.db.session() as s:
+        with self.db.read() as s:
             # The same person asking the same open question again: don't bother the board twice.
             earlier = s.execute(select(Question.id, Question.text).where(
                 Question.telegram_id == asker.telegram_id, Question.status == Q_OPEN)
                 .order_by(Question.id.desc()).limit(20)).all()
-            for qid, qtext in earlier:
-                if _fold_key(qtext) == key:
-                    return QuestionResult(qid, Q_OPEN, [], None, None, truncated)
-            top = answer.hits[0] if answer.hits else None
-            q = self._store(s, asker, text, Q_OPEN, score=top.score if top else None,
-                            top_chunk=None)
-        notice = AdminNotice(q.id, text, asker.name, asker.unit_name, self.members.admin_chats())
-        return QuestionResult(q.id, Q_OPEN, [], None, notice, truncated)
+        for qid, qtext in earlier:
+            if _fold_key(qtext) == key:
+                return QuestionResult(qid, Q_OPEN, [], None, None, truncated)
+        top = answer.hits[0] if answer.hits else None
+        log = QuestionLog(self.db.reserve_id(Question), asker, text, Q_OPEN,
+                          score=top.score if top else None)
+        self.record(log)
+        notice = AdminNotice(log.id, text, asker.name, asker.unit_name, self.members.admin_chats())
+        return QuestionResult(log.id, Q_OPEN, [], None, notice, truncated)
+
+    def record(self, log: QuestionLog, wait: float | None = None) -> bool:
+        """Store a question (every question is kept, answered or not).
+
+        With `wait`, give up (False) when the database is busy for longer than that: the
+        answer then goes out first and the question is stored after it."""
+        a = log.asker
+        try:
+            with self.db.session(wait=wait) as s:
+                s.add(Question(id=log.id, member_id=a.member_id, telegram_id=a.telegram_id,
+                               chat_id=a.chat_id, text=log.text, status=log.status,
+                               score=log.score, top_chunk=log.top_chunk, faq_id=log.faq_id))
+        except DatabaseBusy:
+            return False
+        return True
 
     def _search(self, query: str):
         from indexer import IndexerError
@@ -281,14 +313,7 @@ class QuestionsService:
             return self.kb.ask(query)
         except IndexerError as e:
             log.error("knowledge base unavailable: %s", e)
-            raise LoaError(T.KB_UNAVAILABLE, str(e)) from e
-
-    def _store(self, s, asker: Asker, text: str, status: str, **fields) -> Question:
-        q = Question(member_id=asker.member_id, telegram_id=asker.telegram_id,
-                     chat_id=asker.chat_id, text=text, status=status, **fields)
-        s.add(q)
-        s.flush()
-        return q
+            raise LoaError(T.KB_UNAVAILABLE) from e
 
     # -------------------------------------------------------------- feedback
     def rate(self, telegram_id: int, question_id: int, value: int) -> None:
@@ -307,7 +332,7 @@ class QuestionsService:
         `shown` is the answer message as the user sees it: chunk ids are positions, so after the
         document is replaced the same id may name another section — then we say it is gone.
         """
-        with self.db.session() as s:
+        with self.db.read() as s:
             q = s.get(Question, question_id)
             if q is None or q.telegram_id != telegram_id:
                 raise NotFound(T.QUESTION_NOT_YOURS)
@@ -325,30 +350,38 @@ class QuestionsService:
         return SectionText(sec.doc.display, sec.path, sec.text)
 
     # -------------------------------------------------------------- the board
-    def record_notices(self, question_id: int, sent: list[tuple[int, int]]) -> None:
+    def record_notice(self, question_id: int, chat_id: int, message_id: int) -> None:
         """Remember which admin message is about which question (so a reply answers it)."""
-        if not sent:
-            return
         with self.db.session() as s:
-            for chat_id, message_id in sent:
-                s.add(QuestionNotice(question_id=question_id, chat_id=chat_id,
-                                     message_id=message_id))
+            s.add(QuestionNotice(question_id=question_id, chat_id=chat_id, message_id=message_id))
 
     def notices_of(self, question_id: int) -> list[tuple[int, int]]:
         """(chat id, message id) of every admin notice about the question."""
-        with self.db.session() as s:
+        with self.db.read() as s:
             return [tuple(r) for r in s.execute(
                 select(QuestionNotice.chat_id, QuestionNotice.message_id)
                 .where(QuestionNotice.question_id == question_id)).all()]
 
-    def question_for_notice(self, chat_id: int, message_id: int) -> int | None:
-        with self.db.session() as s:
-            return s.scalar(select(QuestionNotice.question_id).where(
+    def question_for_notice(self, chat_id: int, message_id: int,
+                            notice_text: str | None = None) -> int | None:
+        """The question a bot message in `chat_id` is a notice about, or None.
+
+        The stored (chat, message) pair answers it; a reply that arrives before the notice's
+        id was stored (an admin replying the instant it arrived) is matched by the question
+        number the notice carries (the caller checked the message is the bot's own)."""
+        with self.db.read() as s:
+            qid = s.scalar(select(QuestionNotice.question_id).where(
                 QuestionNotice.chat_id == chat_id, QuestionNotice.message_id == message_id))
+            if qid is not None:
+                return qid
+            m = _NOTICE_REF.match(plain(notice_text or "").strip())
+            if m is None:
+                return None
+            return s.scalar(select(Question.id).where(Question.id == int(m.group(1))))
 
     def open_questions(self, actor_tid: int, limit: int = 30) -> tuple[list[OpenQuestion], int]:
         self.members.require_admin(actor_tid)
-        with self.db.session() as s:
+        with self.db.read() as s:
             total = s.scalar(select(func.count(Question.id)).where(Question.status == Q_OPEN))
             rows = s.execute(
                 select(Question, Member.full_name, Unit.name)
@@ -366,12 +399,12 @@ class QuestionsService:
         if not text:
             raise InvalidInput(T.ANSWER_USAGE)
         if len(text) > ANSWER_MAX_CHARS:
-            raise InvalidInput(T.ANSWER_TOO_LONG.format(length=len(text), limit=ANSWER_MAX_CHARS))
+            raise InvalidInput(T.ANSWER_TOO_LONG, length=len(text), limit=ANSWER_MAX_CHARS)
         now = utcnow()
         with self.db.session() as s:
             q = s.get(Question, question_id)
             if q is None:
-                raise NotFound(T.QUESTION_NOT_FOUND.format(id=question_id))
+                raise NotFound(T.QUESTION_NOT_FOUND, id=question_id)
             admin_id = s.scalar(select(Member.id).where(Member.telegram_id == actor_tid))
             # Conditional update: only one answer per question, even with concurrent admins.
             done = s.execute(update(Question).where(
@@ -380,9 +413,9 @@ class QuestionsService:
                         answered_at=now)).rowcount
             s.refresh(q)
             if not done:
-                raise InvalidInput(T.ALREADY_ANSWERED.format(
-                    id=q.id, date=self._day(q.answered_at).strftime("%d/%m/%Y"),
-                    answer=_esc(q.answer_text or "")))
+                raise InvalidInput(T.ALREADY_ANSWERED, id=q.id,
+                                   date=fmt_date(self._day(q.answered_at)),
+                                   answer=q.answer_text or "")
             name = s.scalar(select(Member.full_name).where(Member.id == q.member_id)) \
                 if q.member_id else None
             return BoardAnswer(q.id, q.text, text, q.chat_id, name or str(q.telegram_id),
@@ -394,9 +427,9 @@ class QuestionsService:
         with self.db.session() as s:
             q = s.get(Question, question_id, with_for_update=True)
             if q is None:
-                raise NotFound(T.QUESTION_NOT_FOUND.format(id=question_id))
+                raise NotFound(T.QUESTION_NOT_FOUND, id=question_id)
             if q.status != Q_ANSWERED_BY_BOARD or not q.answer_text:
-                raise InvalidInput(T.FAQ_NOT_ANSWERED.format(id=question_id))
+                raise InvalidInput(T.FAQ_NOT_ANSWERED, id=question_id)
             existing = s.scalar(select(Faq.id).where(Faq.source_question_id == q.id))
             if existing:
                 return existing, False
@@ -411,11 +444,8 @@ class QuestionsService:
         return (when or utcnow()).astimezone(self.settings.tz).date()
 
     # -------------------------------------------------------------- inline search
-    async def passages(self, query: str, k: int = 5) -> list[Passage]:
+    def passages(self, query: str, k: int = 5) -> list[Passage]:
         """The best passages for an inline query; nothing when the documents don't cover it."""
-        return await asyncio.to_thread(self._passages_sync, query, k)
-
-    def _passages_sync(self, query: str, k: int) -> list[Passage]:
         query = normalize(clean(query))[:QUERY_CHARS]
         if not query:
             return []
@@ -436,7 +466,7 @@ class QuestionsService:
             self.kb.reload_if_changed()
             docs = self.kb.documents()
         except IndexerError as e:
-            raise LoaError(T.KB_UNAVAILABLE, str(e)) from e
+            raise LoaError(T.KB_UNAVAILABLE) from e
         return [DocumentChoice(doc_key(d.doc_id), d.doc_id, d.display, _label(d)) for d in docs]
 
     def keypoints_page(self, key: str, page: int) -> KeyPointPage:
@@ -496,23 +526,13 @@ def _passages(answer) -> list[Passage]:
 
 def _plain(text: str) -> str:
     """Text without tags or entities, folded and with single spaces (for comparing)."""
-    import html
-    import re
-    return " ".join(fold(html.unescape(re.sub(r"<[^>]+>", "", text))).split())
+    return " ".join(fold(plain(text)).split())
 
 
-def _esc(text: str) -> str:
-    import html
-    return html.escape(text, quote=False)
+# The start of a notice as the admin's Telegram shows it ("❓ Câu hỏi mới số 12 …").
+_NOTICE_REF = re.compile(re.escape(plain(T.NOTICE.split("{id}")[0]).strip()) + r"\s*(\d+)")
 
 
-def attach(loa) -> None:
-    """Add the questions service (and the board's upload service) to the running bot's services."""
-    from bot.services import knowledge
-    loa.questions = QuestionsService(loa.db, loa.kb, loa.members, loa.settings)
-    knowledge.attach(loa)
-
-
-__all__ = ["QuestionsService", "QuestionResult", "Passage", "FaqAnswer", "AdminNotice",
-           "BoardAnswer", "OpenQuestion", "SectionText", "DocumentChoice", "KeyPointPage",
-           "similarity", "attach"]
+__all__ = ["QuestionsService", "QuestionResult", "QuestionLog", "Passage", "FaqAnswer",
+           "AdminNotice", "BoardAnswer", "OpenQuestion", "SectionText", "DocumentChoice",
+           "KeyPointPage", "similarity"]

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import calendar
-import html
 import logging
 import re
 from dataclasses import asdict, dataclass, field
@@ -14,19 +13,18 @@ from sqlalchemy.orm import Session
 
 from bot.config import Settings
 from bot.db import Database
-from bot.db.models import Member, Reminder, Report, ReportAudit, ReportDraft, Unit, utcnow
+from bot.db.models import (
+    DRAFT_CANCELLED, DRAFT_PENDING, DRAFT_SAVED, Member, Reminder, Report, ReportAudit,
+    ReportDraft, Unit, utcnow,
+)
 from bot.errors import InvalidInput, NotAllowed, NotFound
 from bot.services.members import MembersService
-from bot.text import clean
+from bot.text import clean, esc, fmt_date, one_line, shorten
 from bot.texts import common as TC
 from bot.texts import reports as T
 from indexer.text import fold
 
 log = logging.getLogger(__name__)
-
-DRAFT_PENDING = "pending"
-DRAFT_SAVED = "saved"
-DRAFT_CANCELLED = "cancelled"
 
 MAX_PARTICIPANTS = 1_000_000
 MAX_PHOTOS = 10
@@ -57,9 +55,20 @@ class ParsedReport:
 
 @dataclass(frozen=True)
 class FieldError:
-    """Why a field was refused: `field` is the field's key, `message` Vietnamese HTML."""
+    """Why a field was refused: the field's key, a template from bot/texts and its values."""
     field: str
-    message: str
+    template: str
+    values: dict = field(default_factory=dict)
+
+    @property
+    def message(self) -> str:
+        """Telegram HTML, the values escaped."""
+        return self.template.format(**{k: esc(v) for k, v in self.values.items()})
+
+    def error(self, today: date) -> InvalidInput:
+        """The same refusal as a typed error, with an example of a correct quick line."""
+        return InvalidInput(self.template + T.EXAMPLE_HINT, **self.values,
+                            example=example_line(today))
 
 
 @dataclass(frozen=True)
@@ -208,9 +217,8 @@ _SPACES = re.compile(r"[ \t\u00a0]+")
 
 
 def _show(value: str, limit: int = 40) -> str:
-    value = value.replace("\n", " ")
-    value = value if len(value) <= limit else value[:limit] + "…"
-    return html.escape(value, quote=False)
+    """What the user typed, on one line and short, to quote back in an error."""
+    return shorten(one_line(value), limit + 1)
 
 
 def _has_text(s: str) -> bool:
@@ -220,10 +228,6 @@ def _has_text(s: str) -> bool:
 _DATE_RE = re.compile(r"(\d{1,2})\s*[/.\-]\s*(\d{1,2})(?:\s*[/.\-]\s*(\d{4}|\d{2}))?")
 _TODAY_WORDS = {"hom nay", "homnay", "hnay", "nay", "today"}
 _YESTERDAY_WORDS = {"hom qua", "homqua", "qua", "yesterday"}
-
-
-def fmt_date(d: date) -> str:
-    return d.strftime("%d/%m/%Y")
 
 
 def parse_date(value: str, rules: Rules) -> date | FieldError:
@@ -247,11 +251,13 @@ def parse_date(value: str, rules: Rules) -> date | FieldError:
             except ValueError:
                 d = None
     if d is None:
-        return FieldError("date", T.ERR_DATE.format(value=_show(raw), today=fmt_date(today)))
+        return FieldError("date", T.ERR_DATE, {"value": _show(raw), "today": fmt_date(today)})
     if d > today:
-        return FieldError("date", T.ERR_DATE_FUTURE.format(value=fmt_date(d), today=fmt_date(today)))
+        return FieldError("date", T.ERR_DATE_FUTURE, {"value": fmt_date(d),
+                                                      "today": fmt_date(today)})
     if (today - d).days > rules.max_age_days:
-        return FieldError("date", T.ERR_DATE_OLD.format(value=fmt_date(d), days=rules.max_age_days))
+        return FieldError("date", T.ERR_DATE_OLD, {"value": fmt_date(d),
+                                                   "days": rules.max_age_days})
     return d
 
 
@@ -299,13 +305,12 @@ def match_form(value: str, forms: tuple[str, ...]) -> str | FieldError:
         if len(prefix) == 1:
             return prefix[0]
         if len(prefix) > 1 and len(f) >= 2:
-            return FieldError("form", T.ERR_FORM_AMBIGUOUS.format(
-                value=_show(raw), options=", ".join(html.escape(p) for p in prefix)))
+            return FieldError("form", T.ERR_FORM_AMBIGUOUS, {"value": _show(raw),
+                                                             "options": ", ".join(prefix)})
         inside = [form for form, k in keyed if len(f) >= 4 and f" {f} " in f" {k} "]
         if len(inside) == 1:
             return inside[0]
-    return FieldError("form", T.ERR_FORM.format(
-        value=_show(raw), forms=", ".join(html.escape(x) for x in forms)))
+    return FieldError("form", T.ERR_FORM, {"value": _show(raw), "forms": ", ".join(forms)})
 
 
 _PARTICIPANTS_RE = re.compile(
@@ -319,13 +324,13 @@ def parse_participants(value: str) -> int | FieldError:
     f = _SPACES.sub(" ", fold(raw)).strip()
     m = _PARTICIPANTS_RE.fullmatch(f)
     if not m:
-        return FieldError("participants", T.ERR_PARTICIPANTS.format(value=_show(raw)))
+        return FieldError("participants", T.ERR_PARTICIPANTS, {"value": _show(raw)})
     n = int(re.sub(r"[.,]", "", m.group(1)))
     if n <= 0:
-        return FieldError("participants", T.ERR_PARTICIPANTS.format(value=_show(raw)))
+        return FieldError("participants", T.ERR_PARTICIPANTS, {"value": _show(raw)})
     if n > MAX_PARTICIPANTS:
-        return FieldError("participants", T.ERR_PARTICIPANTS_BIG.format(
-            value=n, limit=f"{MAX_PARTICIPANTS:,}".replace(",", ".")))
+        return FieldError("participants", T.ERR_PARTICIPANTS_BIG, {
+            "value": n, "limit": f"{MAX_PARTICIPANTS:,}".replace(",", ".")})
     return n
 
 
@@ -334,8 +339,8 @@ def check_content(value: str, rules: Rules) -> str | FieldError:
     if not _has_text(text):
         return FieldError("content", T.ERR_CONTENT_EMPTY)
     if len(text) > rules.content_max:
-        return FieldError("content", T.ERR_CONTENT_LONG.format(length=len(text),
-                                                               limit=rules.content_max))
+        return FieldError("content", T.ERR_CONTENT_LONG, {"length": len(text),
+                                                          "limit": rules.content_max})
     return text
 
 
@@ -344,7 +349,8 @@ def check_note(value: str | None, rules: Rules) -> str | None | FieldError:
     if not _has_text(text):
         return None
     if len(text) > rules.content_max:
-        return FieldError("note", T.ERR_NOTE_LONG.format(length=len(text), limit=rules.content_max))
+        return FieldError("note", T.ERR_NOTE_LONG, {"length": len(text),
+                                                    "limit": rules.content_max})
     return text
 
 
@@ -387,10 +393,6 @@ def quick_line(r: ParsedReport, command: bool = True) -> str:
 
 def example_line(today: date) -> str:
     return T.EXAMPLE_LINE.format(date=fmt_date(today))
-
-
-def with_example(error: FieldError, today: date) -> str:
-    return error.message + T.EXAMPLE_HINT.format(example=html.escape(example_line(today)))
 
 
 def _words(s: str) -> set[str]:
@@ -443,7 +445,7 @@ def parse_period(text: str | None, today: date) -> Period:
         if kind == "year":
             return Period("year", year, 0, date(year, 1, 1), date(year, 12, 31))
         break
-    raise InvalidInput(T.PERIOD_INVALID.format(value=_show(raw)))
+    raise InvalidInput(T.PERIOD_INVALID, value=_show(raw))
 
 
 # ---------------------------------------------------------------- the service
@@ -490,7 +492,7 @@ class ReportsService:
         rules = self.rules(today)
         result = parse_quick(text, rules)
         if isinstance(result, FieldError):
-            raise InvalidInput(with_example(result, rules.today), result.field)
+            raise result.error(rules.today)
         return result
 
     def _lock(self, q):
@@ -586,29 +588,31 @@ class ReportsService:
         """The unit's latest reports, newest first, each marked editable or not for this member."""
         member = self.reporter(telegram_id)
         now = self.now()
-        with self.db.session() as s:
+        with self.db.read() as s:
             rows = s.scalars(select(Report).where(Report.unit_id == member.unit_id,
                                                   Report.deleted_at.is_(None))
                              .order_by(Report.activity_date.desc(), Report.id.desc()).limit(limit))
             items = [(_view(r), self._editable(r, member.id, now)) for r in rows]
         return OwnReports(member.unit_name or "", items, self.settings.report_edit_hours)
 
-    def _own(self, s: Session, telegram_id: int, report_id: int) -> tuple[Report, int]:
+    def _own(self, s: Session, telegram_id: int, report_id: int,
+             lock: bool = True) -> tuple[Report, int]:
         member = self.reporter(telegram_id)
-        r = s.scalar(self._lock(select(Report).where(Report.id == report_id)))
+        q = select(Report).where(Report.id == report_id)
+        r = s.scalar(self._lock(q) if lock else q)
         if r is None or r.deleted_at is not None or r.unit_id != member.unit_id:
-            raise NotFound(T.REPORT_NOT_FOUND.format(id=report_id))
+            raise NotFound(T.REPORT_NOT_FOUND, id=report_id)
         if r.member_id != member.id:
-            raise NotAllowed(T.NOT_YOURS.format(id=report_id))
+            raise NotAllowed(T.NOT_YOURS, id=report_id)
         if not self._editable(r, member.id, self.now()):
-            raise NotAllowed(T.EDIT_WINDOW_OVER.format(id=report_id,
-                                                       hours=self.settings.report_edit_hours))
+            raise NotAllowed(T.EDIT_WINDOW_OVER, id=report_id,
+                             hours=self.settings.report_edit_hours)
         return r, member.id
 
     def editable(self, telegram_id: int, report_id: int) -> ReportView:
         """The report if this member may still change it (else NotFound/NotAllowed)."""
-        with self.db.session() as s:
-            r, _ = self._own(s, telegram_id, report_id)
+        with self.db.read() as s:
+            r, _ = self._own(s, telegram_id, report_id, lock=False)
             return _view(r)
 
     def edit(self, telegram_id: int, report_id: int, text: str) -> ReportView:
@@ -648,7 +652,7 @@ class ReportsService:
     def reports(self, period: Period, actor_tid: int | None = None) -> list[ReportView]:
         """Every live report with its activity date in the period, by unit then date."""
         self._check_admin(actor_tid)
-        with self.db.session() as s:
+        with self.db.read() as s:
             rows = s.scalars(select(Report).join(Unit, Report.unit_id == Unit.id)
                              .where(Report.deleted_at.is_(None),
                                     Report.activity_date >= period.start,
@@ -659,7 +663,7 @@ class ReportsService:
     def summary(self, period: Period, actor_tid: int | None = None) -> Summary:
         """Activities and participants per unit and form; units without a report included."""
         self._check_admin(actor_tid)
-        with self.db.session() as s:
+        with self.db.read() as s:
             rows = s.execute(
                 select(Report.unit_id, Report.form, func.count(Report.id),
                        func.coalesce(func.sum(Report.participants), 0))
@@ -692,17 +696,12 @@ class ReportsService:
         cutoff = (now or self.now()) - timedelta(days=days)
         with self.db.session() as s:
             return s.execute(delete(ReportDraft).where(
-                ReportDraft.status != "saved", ReportDraft.created_at < cutoff,
+                ReportDraft.status != DRAFT_SAVED, ReportDraft.created_at < cutoff,
                 ~exists().where(Report.draft_id == ReportDraft.id))).rowcount or 0
 
     def reminder_clock(self) -> time:
-        """LOA_REMINDER_TIME as a time; a malformed value falls back to 08:00 (logged)."""
-        try:
-            hh, mm = (int(x) for x in self.settings.reminder_time.strip().split(":"))
-            return time(hh, mm)
-        except ValueError:
-            log.error("LOA_REMINDER_TIME=%r is not HH:MM; using 08:00", self.settings.reminder_time)
-            return time(8, 0)
+        """LOA_REMINDER_TIME as a time (checked when the settings were read)."""
+        return time.fromisoformat(self.settings.reminder_time)
 
     def reminder_due(self, now: datetime) -> bool:
         """From LOA_REMINDER_DAY (capped at the month's last day) and time on, in LOA_TIMEZONE."""
@@ -748,7 +747,3 @@ class ReportsService:
                     run.no_reporter.append(unit.name)
         return run
 
-
-def attach(loa) -> None:
-    """Add the reports service to the bot's service container."""
-    loa.reports = ReportsService(loa.db, loa.settings, loa.members)

@@ -11,7 +11,9 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from bot.db import Database
 from bot.db.models import Member
+from bot.services.broadcasts import BroadcastsService
 
 
 def app_version() -> str:
@@ -47,25 +49,27 @@ class BackupResult:
 
 
 class StatusService:
-    def __init__(self, loa):
-        self.loa = loa
+    def __init__(self, db: Database, kb, broadcasts: BroadcastsService):
+        self.db = db
+        self.kb = kb
+        self.broadcasts = broadcasts
+        self.started_at = time.time()
 
     def status(self) -> Status:
-        loa = self.loa
         docs = chunks = None
         model = built = err = None
         try:
-            st = loa.kb.stats()
+            st = self.kb.stats()
             docs, chunks, model, built = st.documents, st.chunks, st.model, st.built_at
         except Exception as e:  # noqa: BLE001 - status must show the problem, not fail
             err = str(e)[:200]
-        with loa.db.session() as s:
+        with self.db.read() as s:
             members = s.scalar(select(func.count(Member.id))) or 0
             active = s.scalar(select(func.count(Member.id)).where(Member.active.is_(True))) or 0
-        sending = loa.broadcasts.overview()
-        return Status(app_version(), time.time() - loa.started_at, loa.db.backend, docs, chunks,
-                      model, built, err, members, active, sending["pending_broadcasts"],
-                      sending["queued_deliveries"], sending["in_doubt"])
+        sending = self.broadcasts.overview()
+        return Status(app_version(), time.time() - self.started_at, self.db.backend, docs,
+                      chunks, model, built, err, members, active, sending.pending_broadcasts,
+                      sending.queued_deliveries, sending.in_doubt)
 
 
 def backup(database_url: str, index_dir: Path, out_dir: Path) -> BackupResult:
@@ -95,6 +99,3 @@ def backup(database_url: str, index_dir: Path, out_dir: Path) -> BackupResult:
         shutil.copytree(index_dir.resolve(), index_copy)
     return BackupResult(folder, db_copy, index_copy, note)
 
-
-def attach(loa) -> None:
-    loa.status = StatusService(loa)

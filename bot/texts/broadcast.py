@@ -1,4 +1,7 @@
 """Vietnamese strings of the broadcast feature: composing, delivery, follow-up, digests."""
+from typing import Callable
+
+from bot.text import esc
 from bot.texts.common import ADMIN_ONLY, DEACTIVATED  # noqa: F401 - re-exported for the service
 
 # ---------------------------------------------------------------- compose
@@ -115,6 +118,26 @@ DIGEST_HEADER = "📌 <b>Điểm chính: {title}</b>"
 DIGEST_FOOTER = "<i>Trích nguyên văn từ văn bản. Gõ /diemchinh để xem chi tiết.</i>"
 DIGEST_NO_POINTS = "(Văn bản chưa có mục nào để tóm lược.)"
 WEEKDAY_NAMES = ["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật"]
+
+
+def render_digest(title: str, points: list[tuple[int, str]], limit: int,
+                  length: Callable[[str], int]) -> str:
+    """The digest message: header, the key points (level, text) verbatim, footer, cut with "…"
+    so that `length` of the whole stays within `limit`."""
+    head = DIGEST_HEADER.format(title=esc(title))
+    lines = []
+    for level, text in points:
+        line = "   " * max(0, level) + esc(text.strip())
+        lines.append(f"<b>{line}</b>" if level == 0 else line)
+    body = ""
+    for line in lines:
+        candidate = f"{body}\n{line}" if body else line
+        if length(f"{head}\n{candidate}\n…\n{DIGEST_FOOTER}") > limit:
+            body += "\n…"
+            break
+        body = candidate
+    return f"{head}\n{body}\n\n{DIGEST_FOOTER}" if body else f"{head}\n{DIGEST_NO_POINTS}"
+
 
 # ---------------------------------------------------------------- command line
 CLI_PREVIEW = "Gửi tới: {audience} – {count} người · Thời gian: {when}\n---\n{text}\n---"

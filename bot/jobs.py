@@ -1,0 +1,85 @@
+"""Scheduled work of the running bot: the monthly report reminders and the nightly draft purge.
+
+Like a handler, a job is an edge: the reports service decides (and claims, once) who is to be
+reminded and returns it as data; the job renders it with bot/texts and sends it. Reminders
+are bulk sends: they yield the send budget to replies.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, time
+
+from telegram.constants import ParseMode
+from telegram.error import Forbidden, TelegramError
+from telegram.ext import Application, ContextTypes
+
+from bot.context import Loa
+from bot.services.reports import ReminderRun
+from bot.text import esc
+from bot.texts import reports as T
+
+log = logging.getLogger(__name__)
+BULK = {"bulk": True}
+
+
+async def send_reminders(app: Application, now: datetime | None = None) -> ReminderRun:
+    """Remind the reporters of units without a report this month, then tell the board."""
+    loa: Loa = app.bot_data["loa"]
+    run = await loa.run(loa.reports.claim_reminders, now)
+    if not run.reminded and not run.no_reporter:
+        return run
+    label = run.period.label
+    failed: list[str] = []
+    for target in run.reminded:
+        text = T.REMINDER.format(unit=esc(target.unit_name), label=label)
+        for person in target.recipients:
+            try:
+                await app.bot.send_message(person.chat_id, text, parse_mode=ParseMode.HTML,
+                                           rate_limit_args=BULK)
+            except Forbidden:
+                await loa.run(loa.members.mark_unreachable, person.member_id)
+                failed.append(person.name)
+            except TelegramError as e:
+                log.warning("reminder to member %s failed: %s", person.member_id, e)
+                failed.append(person.name)
+    blocks = []
+    if run.reminded:
+        blocks.append(T.REMINDER_BOARD.format(
+            label=label, count=len(run.reminded),
+            units=", ".join(esc(t.unit_name) for t in run.reminded)))
+    if run.no_reporter:
+        blocks.append(T.REMINDER_BOARD_NO_REPORTER.format(
+            count=len(run.no_reporter), units=", ".join(esc(n) for n in run.no_reporter)))
+    if failed:
+        blocks.append(T.REMINDER_BOARD_UNREACHABLE.format(names=", ".join(esc(n) for n in failed)))
+    for chat_id in await loa.run(loa.members.admin_chats):
+        try:
+            await app.bot.send_message(chat_id, "\n\n".join(blocks), parse_mode=ParseMode.HTML,
+                                       rate_limit_args=BULK)
+        except TelegramError as e:
+            log.warning("reminder summary to admin chat %s failed: %s", chat_id, e)
+    return run
+
+
+async def reminder_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Daily at LOA_REMINDER_TIME; acts from LOA_REMINDER_DAY on (catches up after downtime)."""
+    await send_reminders(context.application)
+
+
+async def purge_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Nightly: forget report drafts that were never confirmed."""
+    loa: Loa = context.application.bot_data["loa"]
+    purged = await loa.run(loa.reports.purge_drafts)
+    if purged:
+        log.info("purged %d unconfirmed report drafts", purged)
+
+
+def schedule(app: Application, loa: Loa) -> None:
+    """The daily reminder check and the nightly draft clean-up, in LOA_TIMEZONE."""
+    if app.job_queue is None:
+        log.warning("no job queue: report reminders are disabled")
+        return
+    tz = loa.settings.tz
+    app.job_queue.run_daily(reminder_job, time=loa.reports.reminder_clock().replace(tzinfo=tz),
+                            name="report-reminders")
+    app.job_queue.run_daily(purge_job, time=time(3, 0, tzinfo=tz), name="report-draft-purge")
