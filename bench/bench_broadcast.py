@@ -1,13 +1,15 @@
-"""Broadcast throughput against the fake Bot API: achieved msg/s vs the configured rate, the
-busiest one-second window, duplicates, losses and memory.
+"""Broadcast throughput against the fake Bot API: achieved msg/s vs Telegram's limit, the
+busiest one-second window, 429s, duplicates, losses and memory.
 
-    python bench/bench_broadcast.py            # 10,000 recipients, rate 25, 0.15 s per send
+    python bench/bench_broadcast.py            # 10,000 recipients, budget 30/s, 0.15 s per send
     python bench/bench_broadcast.py --quick    # 1,000 recipients
     python bench/bench_broadcast.py --db postgresql+psycopg://postgres@127.0.0.1:5432/loa_bench
 
 The real Application and delivery worker run in this process; the fake server answers every
-send after --latency seconds (a Bot API round trip from Vietnam is 0.1–0.3 s). The knowledge
-index is not loaded (broadcasts do not use it), so RSS is the bot without the embedding model.
+send after --latency seconds (a Bot API round trip from Vietnam is 0.1–0.3 s) and, like
+Telegram, answers 429 to a message arriving when 30 were accepted in the last second or within
+a second of the last one to the same chat (--no-limits turns that off). The knowledge index is
+not loaded (broadcasts do not use it), so RSS is the bot without the embedding model.
 """
 from __future__ import annotations
 
@@ -58,20 +60,21 @@ def rss_mb() -> tuple[float, float]:
     return current, peak
 
 
-async def run(n: int, rate: float, latency: float, in_flight: int, db_url: str | None) -> int:
+async def run(n: int, rate: float, latency: float, in_flight: int, db_url: str | None,
+              limits: bool) -> int:
     from sqlalchemy import func, select
 
-    from bot.app import build_application, create_loa
+    from bot.app import build_application
+    from bot.context import Loa
     tmp = tempfile.mkdtemp(prefix="loa-bench-")
     url = db_url or f"sqlite:///{tmp}/bench.db"
-    tg = await FakeTelegram(send_latency=latency).start()
+    tg = await FakeTelegram(send_latency=latency, limits=limits).start()
     settings = Settings(token=TOKEN, database_url=url, api_url=tg.api_url, file_url=tg.file_url,
-                        broadcast_rate=rate, broadcast_in_flight=in_flight,
-                        knowledge_dir=Path(tmp), index_dir=Path(tmp) / "index",
-                        extra={"broadcast_poll": 0.5, "notify_admins_on_error": False})
+                        send_rate=rate, broadcast_in_flight=in_flight, broadcast_poll=0.5,
+                        knowledge_dir=Path(tmp), index_dir=Path(tmp) / "index")
     db = Database(url)
     db.upgrade()
-    loa = create_loa(settings, kb=NoIndex(), db=db)
+    loa = Loa.build(settings, kb=NoIndex(), db=db)
     app = build_application(settings, loa, owns_db=False)
     await app.initialize()
     await app.post_init(app)
@@ -79,8 +82,8 @@ async def run(n: int, rate: float, latency: float, in_flight: int, db_url: str |
     ids = add_members(db, n, "Chi bộ Bench", first_id=8_000_000)
     loa.delivery.starts = []
     mark = tg.mark()
-    print(f"recipients {n}, rate {rate}/s, in flight {in_flight}, latency {latency}s, "
-          f"db {db.backend}")
+    print(f"recipients {n}, send budget {rate:g}/s, in flight {in_flight}, latency {latency}s, "
+          f"db {db.backend}, Telegram's limits {'enforced' if limits else 'off'}")
     t0 = time.monotonic()
     bid = loa.broadcasts.queue(None, Draft(text="Nội dung định hướng – bench")).id
     def progress() -> tuple[int, int]:
@@ -115,6 +118,8 @@ async def run(n: int, rate: float, latency: float, in_flight: int, db_url: str |
     print(f"achieved rate      {achieved:.2f} msg/s = {100 * achieved / rate:.1f}% of {rate:g}")
     print(f"max starts in 1 s  {max_in_window(loa.delivery.starts)} (worker clock), "
           f"{max_in_window(arrivals)} (arrivals at the server); limit {rate:g}")
+    print(f"throttled (429)    {tg.throttled} answered by the server, "
+          f"{loa.delivery.stats.rate_limited} seen by the worker")
     print(f"max in flight      {tg.max_in_flight} (server side, bound {in_flight})")
     print(f"duplicates         {duplicates}")
     print(f"lost               {lost}")
@@ -125,20 +130,22 @@ async def run(n: int, rate: float, latency: float, in_flight: int, db_url: str |
     await app.shutdown()
     db.dispose()
     await tg.stop()
-    return 0 if duplicates == 0 and lost == 0 else 1
+    return 0 if duplicates == 0 and lost == 0 and tg.throttled == 0 else 1
 
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true", help="1,000 recipients instead of 10,000")
     p.add_argument("-n", type=int, default=None, help="number of recipients")
-    p.add_argument("--rate", type=float, default=25.0)
+    p.add_argument("--rate", type=float, default=Settings().send_rate,
+                   help="the send budget (LOA_SEND_RATE)")
     p.add_argument("--latency", type=float, default=0.15)
     p.add_argument("--in-flight", type=int, default=8)
     p.add_argument("--db", default=os.environ.get("LOA_BENCH_DB"), help="database URL")
+    p.add_argument("--no-limits", action="store_true", help="the fake server never answers 429")
     a = p.parse_args()
     n = a.n or (1000 if a.quick else 10_000)
-    return asyncio.run(run(n, a.rate, a.latency, a.in_flight, a.db))
+    return asyncio.run(run(n, a.rate, a.latency, a.in_flight, a.db, not a.no_limits))
 
 
 if __name__ == "__main__":

@@ -60,45 +60,6 @@ ERROR_MARK = "Xin lỗi, đã có lỗi"
 
 
 
-class Waiter:
-    """Resolves futures from the fake server's call log: by chat for messages, by id for buttons."""
-
-    def __init__(self, tg: FakeTelegram):
-        self.tg = tg
-        self.by_key: dict[object, asyncio.Future] = {}
-        self.seen = len(tg.calls)
-        self.task = asyncio.create_task(self._scan())
-
-    def expect(self, key) -> asyncio.Future:
-        fut = asyncio.get_running_loop().create_future()
-        self.by_key[key] = fut
-        return fut
-
-    async def _scan(self) -> None:
-        while True:
-            calls = self.tg.calls
-            while self.seen < len(calls):
-                c = calls[self.seen]
-                if c.method == "getUpdates":
-                    self.seen += 1
-                    continue
-                if not c.done:
-                    break  # its result is not decided yet
-                self.seen += 1
-                if c.status != 200:
-                    continue
-                if c.method == "answerCallbackQuery":
-                    key = ("cq", c.params.get("callback_query_id"))
-                elif c.method == "sendMessage":
-                    key = ("msg", c.chat_id)
-                else:
-                    continue
-                fut = self.by_key.pop(key, None)
-                if fut is not None and not fut.done():
-                    fut.set_result(c)
-            await asyncio.sleep(0.002)
-
-
 class Stats:
     def __init__(self):
         self.latency: dict[str, list[float]] = defaultdict(list)
@@ -106,9 +67,10 @@ class Stats:
         self.confirmed = 0
 
 
-async def press(u: FakeUser, w: Waiter, message: dict, data: str, timeout: float):
+async def press(u: FakeUser, message: dict, data: str, timeout: float):
     cq = f"cq{u.tg.new_message_id()}"
-    fut = w.expect(("cq", cq))
+    fut = u.tg.expect(lambda c: c.method == "answerCallbackQuery"
+                      and c.params.get("callback_query_id") == cq)
     t = time.monotonic()
     await u.tg.push({"callback_query": {"id": cq, "from": u.user, "chat_instance": "ci",
                                         "message": message, "data": data}})
@@ -116,7 +78,7 @@ async def press(u: FakeUser, w: Waiter, message: dict, data: str, timeout: float
     return call, call.at - t
 
 
-async def user_loop(i: int, u: FakeUser, w: Waiter, ack_message: dict | None, ack_data: str,
+async def user_loop(i: int, u: FakeUser, ack_message: dict | None, ack_data: str,
                     stats: Stats, stop_at: float, timeout: float,
                     think: tuple[float, float] = (1, 4)) -> None:
     rnd = random.Random(i)
@@ -129,7 +91,7 @@ async def user_loop(i: int, u: FakeUser, w: Waiter, ack_message: dict | None, ac
         n += 1
         try:
             if roll < 0.60:
-                fut = w.expect(("msg", u.id))
+                fut = u.expect_message()
                 t = time.monotonic()
                 await u.tg.push({"message": u.message(rnd.choice(QUESTIONS))})
                 call = await asyncio.wait_for(fut, timeout)
@@ -137,7 +99,7 @@ async def user_loop(i: int, u: FakeUser, w: Waiter, ack_message: dict | None, ac
                 if ERROR_MARK in call.text:
                     stats.errors["question"] += 1
             elif roll < 0.85:
-                fut = w.expect(("msg", u.id))
+                fut = u.expect_message()
                 t = time.monotonic()
                 line = f"/baocao hôm nay | Hội nghị | Tuyên truyền miệng lần {i}-{n} | {10 + n}"
                 await u.tg.push({"message": u.message(line)})
@@ -145,14 +107,14 @@ async def user_loop(i: int, u: FakeUser, w: Waiter, ack_message: dict | None, ac
                 stats.latency["report preview"].append(preview.at - t)
                 save = preview.button("Lưu")["callback_data"]
                 mark = u.tg.mark()
-                answer, dt = await press(u, w, preview.result, save, timeout)
+                answer, dt = await press(u, preview.result, save, timeout)
                 # The confirmation edits the preview; a likely duplicate (same unit, day, form,
                 # similar text) edits it into a second question, which this user confirms.
                 edit = await u.tg.wait_for(
                     lambda c: c.method == "editMessageText" and c.chat_id == u.id
                     and c.params.get("message_id") == preview.result["message_id"], mark, timeout)
                 if any("Vẫn lưu" in b.get("text", "") for b in edit.buttons()):
-                    answer, dt2 = await press(u, w, preview.result,
+                    answer, dt2 = await press(u, preview.result,
                                               edit.button("Vẫn lưu")["callback_data"], timeout)
                     dt += dt2
                 stats.latency["report confirm"].append(dt)
@@ -162,7 +124,7 @@ async def user_loop(i: int, u: FakeUser, w: Waiter, ack_message: dict | None, ac
                 else:
                     stats.confirmed += 1
             elif ack_message is not None:
-                answer, dt = await press(u, w, ack_message, ack_data, timeout)
+                answer, dt = await press(u, ack_message, ack_data, timeout)
                 stats.latency["acknowledge"].append(dt)
                 if ERROR_MARK in (answer.params.get("text") or ""):
                     stats.errors["acknowledge"] += 1
@@ -223,17 +185,15 @@ async def run(backend: str, users: int, seconds: float, latency: float,
             await asyncio.sleep(0.2)
         await people[0].reply(QUESTIONS[0], timeout=60)  # warm-up
         rss_before, _ = bot_memory(bot.pid)
-        w = Waiter(tg)
         stats = Stats()
         cpu_before = os.times()
         began = time.monotonic()
         stop_at = began + seconds
         await asyncio.gather(*[
-            user_loop(i, u, w, *(acks.get(u.id) or (None, "")), stats, stop_at, timeout=60,
+            user_loop(i, u, *(acks.get(u.id) or (None, "")), stats, stop_at, timeout=60,
                       think=think)
             for i, u in enumerate(people)])
         wall = time.monotonic() - began
-        w.task.cancel()
         rss_now, rss_peak = bot_memory(bot.pid)
         with open(f"/proc/{bot.pid}/stat") as f:
             fields = f.read().rsplit(")", 1)[1].split()

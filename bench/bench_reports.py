@@ -26,7 +26,8 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 from sqlalchemy import func, select  # noqa: E402
 
-from bot.app import build_application, create_loa  # noqa: E402
+from bot.app import build_application  # noqa: E402
+from bot.context import Loa  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.db.models import Report, ReportAudit, ReportDraft  # noqa: E402
 from tests.faketg import TOKEN, Call, FakeTelegram, FakeUser  # noqa: E402
@@ -117,8 +118,9 @@ async def main() -> None:
     settings = Settings(token=TOKEN, api_url=tg.api_url, file_url=tg.file_url,
                         database_url=db_url, admin_ids=frozenset({9000001}),
                         index_dir=tmp / "no-index", knowledge_dir=tmp / "no-knowledge",
-                        flood_limit=100000, bot_username="loa_test_bot")
-    loa = create_loa(settings)
+                        flood_limit=100000, bot_username="loa_test_bot",
+                        send_rate=10_000)  # the bot's own throughput, not Telegram's limit
+    loa = Loa.build(settings)
     loa.db.upgrade()
     app = build_application(settings, loa, owns_db=True)
     await app.initialize()

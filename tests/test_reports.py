@@ -398,3 +398,54 @@ async def test_unconfirmed_drafts_are_purged_and_saved_ones_kept(bot):
     answer = await bot.tg.wait_for(lambda c: c.method == "answerCallbackQuery", mark)
     assert answer.params.get("text")
     assert count(bot, Report) == 1
+
+
+# ---------------------------------------------------------------- state that survives a restart
+async def test_guided_entry_continues_after_a_restart(db_url, shared_kb):
+    from bot.db.models import ConversationState, UserState
+    from tests.conftest import make_settings, start_harness, stop_harness
+    from tests.faketg import FakeTelegram
+    settings = make_settings(db_url, shared_kb)
+    tg = await FakeTelegram().start()
+    h = await start_harness(settings, shared_kb, tg=tg)
+    try:
+        u = await h.member(UNIT, "Lê Văn Tám", reporter=True)
+        ask = await u.reply("/baocao")
+        mark = await u.press(ask, "Hôm nay")
+        form_q = await h.tg.wait_for(lambda c: c.chat_id == u.id and "Bước 2/6" in c.text, mark)
+        mark = await u.press(form_q, "Hội nghị")
+        await h.tg.wait_for(lambda c: c.chat_id == u.id and "Bước 3/6" in c.text, mark)
+        assert "Bước 4/6" in (await u.reply("Quán triệt Chỉ thị 30 <trước khi khởi động lại>")).text
+        # Written as soon as the step is done, not when the bot stops.
+        for _ in range(200):
+            with h.loa.db.read() as s:
+                data = s.scalar(select(UserState.data).where(UserState.user_id == u.id))
+                state = s.scalar(select(ConversationState.state)
+                                 .where(ConversationState.name == "reports"))
+            if data and data.get("report_draft", {}).get("content"):
+                break
+            await asyncio.sleep(0.02)
+        assert data["report_draft"]["content"] == "Quán triệt Chỉ thị 30 <trước khi khởi động lại>"
+        assert state == 3   # PARTICIPANTS
+    finally:
+        await stop_harness(h, stop_server=False)
+    h = await start_harness(settings, shared_kb, tg=tg)
+    try:
+        note_q = await u.reply("45")             # the next step, in the new process
+        assert "Ghi chú" in note_q.text
+        mark = await u.press(note_q, "Bỏ qua")
+        photos_q = await h.tg.wait_for(lambda c: c.chat_id == u.id and "ảnh" in c.text, mark)
+        mark = await u.press(photos_q, "Xong")
+        preview = await h.tg.wait_for(lambda c: c.chat_id == u.id and "Kiểm tra" in c.text, mark)
+        assert "&lt;trước khi khởi động lại&gt;" in preview.text
+        mark = await u.press(preview, "Lưu")
+        await saved_message(h, u, mark)
+        [r] = stored(h)
+        assert (r.form, r.content, r.participants) == (
+            "Hội nghị", "Quán triệt Chỉ thị 30 <trước khi khởi động lại>", 45)
+        with h.loa.db.read() as s:   # the finished form leaves nothing behind
+            assert s.scalar(select(UserState.data).where(UserState.user_id == u.id)) in (None, {})
+            assert s.scalar(select(ConversationState.state)
+                            .where(ConversationState.name == "reports")) is None
+    finally:
+        await stop_harness(h)

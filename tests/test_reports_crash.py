@@ -5,6 +5,7 @@ import asyncio
 import re
 import signal
 import subprocess
+import time
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -124,6 +125,62 @@ async def test_kill_during_confirmation_burst_loses_and_doubles_nothing(db_url, 
     finally:
         if proc.poll() is None:
             proc.kill()  # a graceful stop waits out a long poll; the data is already checked
+            proc.wait(10)
+        await tg.stop()
+        db.dispose()
+
+
+async def saved_step(db: Database, user_id: int, content: str, timeout: float = 30) -> None:
+    """Wait until the wizard's state holds `content` (written right after the step's reply)."""
+    from bot.db.models import UserState
+    deadline = time.monotonic() + timeout
+    while True:
+        with db.read() as s:
+            data = s.scalar(select(UserState.data).where(UserState.user_id == user_id)) or {}
+        if data.get("report_draft", {}).get("content") == content:
+            return
+        assert time.monotonic() < deadline, f"the step was not stored: {data}"
+        await asyncio.sleep(0.05)
+
+
+async def test_guided_entry_continues_after_kill_9(sqlite_url, tmp_path):
+    """kill -9 between two steps of the report wizard: the restarted process asks the next step
+    and saves what was typed before the crash."""
+    db = Database(sqlite_url)
+    db.upgrade()
+    members = MembersService(db)
+    members.add_unit("Chi bộ Khu phố 1")
+    inv = members.create_invite("Chi bộ Khu phố 1", is_reporter=True)
+    members.join(inv.code, 7_100_001, 7_100_001, "Trần Văn Chín", None)
+    tg = await FakeTelegram().start()
+    u = FakeUser(tg, 7_100_001, "Trần Văn Chín")
+    proc = start_bot(tg, sqlite_url, tmp_path, 1)
+    try:
+        await wait_polling(tg, 0, proc, tmp_path)
+        await u.reply("/baocao", timeout=60)
+        await u.reply("hôm nay")
+        await u.reply("Hội nghị")
+        asked = await u.reply("Nội dung gõ trước khi bot bị tắt")
+        assert "Bước 4/6" in asked.text
+        await saved_step(db, u.id, "Nội dung gõ trước khi bot bị tắt")
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+        mark = tg.mark()
+        proc = start_bot(tg, sqlite_url, tmp_path, 2)
+        await wait_polling(tg, mark, proc, tmp_path)
+        assert "Ghi chú" in (await u.reply("30", timeout=60)).text
+        await u.reply("tại nhà văn hóa")
+        preview = await u.reply("xong")
+        assert "Nội dung gõ trước khi bot bị tắt" in preview.text
+        mark = await u.press(preview, "Lưu", timeout=60)
+        await tg.wait_for(lambda c: c.chat_id == u.id and "Đã lưu báo cáo" in c.text, mark)
+        with db.read() as s:
+            r = s.scalar(select(Report))
+        assert (r.content, r.participants, r.note) == (
+            "Nội dung gõ trước khi bot bị tắt", 30, "tại nhà văn hóa")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
             proc.wait(10)
         await tg.stop()
         db.dispose()
