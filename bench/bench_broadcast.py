@@ -37,8 +37,8 @@ from tests.test_broadcast import add_members, broadcast_sends  # noqa: E402
 class NoIndex:
     """The bench does not ask questions: an index that is simply absent."""
 
-    def load(self) -> None:
-        raise RuntimeError("no index in the broadcast bench")
+    def stats(self):
+        raise RuntimeError("no index in the broadcast bench (broadcasts do not use one)")
 
 
 def max_in_window(times: list[float], window: float = 1.0) -> int:
@@ -140,7 +140,7 @@ def main() -> int:
     p.add_argument("--rate", type=float, default=Settings().send_rate,
                    help="the send budget (LOA_SEND_RATE)")
     p.add_argument("--latency", type=float, default=0.15)
-    p.add_argument("--in-flight", type=int, default=8)
+    p.add_argument("--in-flight", type=int, default=Settings().broadcast_in_flight)
     p.add_argument("--db", default=os.environ.get("LOA_BENCH_DB"), help="database URL")
     p.add_argument("--no-limits", action="store_true", help="the fake server never answers 429")
     a = p.parse_args()

@@ -113,7 +113,7 @@ class Settings:
     # Sending: one budget for replies and broadcasts together
     send_rate: float = var("LOA_SEND_RATE", _positive(float), default=30.0)
     send_timeout: float = var("LOA_SEND_TIMEOUT", _positive(float), default=10.0)
-    broadcast_in_flight: int = var("LOA_BROADCAST_IN_FLIGHT", _positive(int), default=8)
+    broadcast_in_flight: int = var("LOA_BROADCAST_IN_FLIGHT", _positive(int), default=12)
     broadcast_poll: float = var("LOA_BROADCAST_POLL", _positive(float), default=1.0)
     broadcast_lease: float = var("LOA_BROADCAST_LEASE", _positive(float), default=30.0)
     broadcast_max_attempts: int = var("LOA_BROADCAST_MAX_ATTEMPTS", _positive(int), default=5)

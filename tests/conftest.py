@@ -114,6 +114,15 @@ class Harness:
             user_id = 5_000_000 + self._next_user
         return FakeUser(self.tg, user_id, first_name, username)
 
+    async def settled(self, timeout: float = 20.0) -> None:
+        """Every update pushed so far was fetched and fully handled, its replies sent (waits on
+        the bot's own bookkeeping, not on a guessed delay)."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while self.tg.acked_offset <= self.tg.last_update_id:
+            assert asyncio.get_running_loop().time() < deadline, "updates not fetched"
+            await asyncio.sleep(0.01)
+        await asyncio.wait_for(self.app.update_queue.join(), timeout)
+
     async def member(self, unit: str = "Chi bộ Khu phố 1", first_name: str = "Nguyễn Văn An",
                      reporter: bool = False, user_id: int | None = None) -> FakeUser:
         """A user who joined `unit` through a real invite link (/start <code>)."""

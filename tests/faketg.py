@@ -50,6 +50,7 @@ class Call:
     status: int = 200
     result: Any = None
     done: bool = False  # the response has been decided (result/status final)
+    held: bool = False  # answered only when a test lets it (see FakeTelegram.hold)
 
     @property
     def chat_id(self) -> int | None:
@@ -115,6 +116,9 @@ class FakeTelegram:
         self.files: dict[str, tuple[str, bytes]] = {}  # file_id -> (file_path, content)
         self.webhook: str = ""
         self._update_ids = itertools.count(1)
+        self.last_update_id = 0     # the latest update pushed …
+        self.acked_offset = 0       # … and the highest offset getUpdates asked for (all below
+                                    # it were fetched)
         self._message_ids = itertools.count(1000)
         self._file_ids = itertools.count(1)
         self._cond: asyncio.Condition | None = None
@@ -152,6 +156,7 @@ class FakeTelegram:
     # ------------------------------------------------------------------ updates in
     async def push(self, update: dict) -> int:
         update = {"update_id": next(self._update_ids), **update}
+        self.last_update_id = update["update_id"]
         async with self._cond:
             self.updates.append(update)
             self._cond.notify_all()
@@ -191,7 +196,7 @@ class FakeTelegram:
         while True:
             while i < len(self.calls):
                 c = self.calls[i]
-                if not c.done and c.method != "getUpdates":
+                if not c.done and not c.held and c.method != "getUpdates":
                     break  # keep the log's order: wait until this call is answered
                 i += 1
                 if c.status == 200 and pred(c):
@@ -203,6 +208,19 @@ class FakeTelegram:
 
     def mark(self) -> int:
         return len(self.calls)
+
+    def hold(self, pred: Callable[[Call], bool]) -> asyncio.Event:
+        """Answer calls matching `pred` only once the returned event is set (`wait_for` looks
+        past them meanwhile): a deterministic "slow Telegram" for the calls a test chooses."""
+        gate = asyncio.Event()
+
+        async def hook(call: Call) -> None:
+            if pred(call):
+                call.held = True
+                await gate.wait()
+                call.held = False
+        self.before_reply.append(hook)
+        return gate
 
     def expect(self, pred: Callable[[Call], bool]) -> asyncio.Future:
         """A future resolved with the next successful call matching `pred` (no polling)."""
@@ -336,6 +354,7 @@ class FakeTelegram:
 
     async def _get_updates(self, call: Call) -> web.Response:
         offset = int(call.params.get("offset") or 0)
+        self.acked_offset = max(self.acked_offset, offset)
         timeout = float(call.params.get("timeout") or 0)
         limit = int(call.params.get("limit") or 100)
         deadline = time.monotonic() + min(timeout, 2.0)

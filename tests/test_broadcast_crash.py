@@ -133,7 +133,9 @@ async def test_two_processes_share_one_postgresql_database(tmp_path):
         ids = add_members(db, 1000)
         procs = [spawn(tg, url, tmp_path, rate=1000, in_flight=8, name=f"w{i}")
                  for i in range(2)]
-        await asyncio.sleep(3)   # both up and polling before there is work
+        # Both up (each sets its command menu, then starts its worker) before there is work.
+        await wait_until(lambda: len([c for c in tg.calls if c.method == "setMyCommands"]) >= 2,
+                         60, "both processes to start", procs)
         bid = queue(db, "Hai tiến trình, một cơ sở dữ liệu")
         await wait_until(lambda: finished(db, bid), 180, "the broadcast", procs)
         for p in procs:

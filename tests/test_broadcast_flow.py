@@ -12,7 +12,7 @@ from sqlalchemy import select
 from bot.db.models import Broadcast, Delivery, Digest, Unit, utcnow
 from tests.conftest import ADMIN_ID
 from tests.test_broadcast import (
-    FAST, add_members, broadcast_sends, queue_text, unit_id, wait_done,
+    FAST, add_members, broadcast_sends, is_broadcast_send, queue_text, unit_id, wait_done,
 )
 
 
@@ -252,8 +252,9 @@ async def test_cancel_running_broadcast_stops_sending(bot_sqlite):
     admin = h.admin
     await admin.reply("/start")
     add_members(h.loa.db, 300)
-    h.tg.send_latency = 0.2          # slow enough to cancel mid-way
     mark = h.tg.mark()
+    # After the 30th message, Telegram "takes its time" until the board has cancelled.
+    gate = h.tg.hold(lambda c: is_broadcast_send(c) and len(broadcast_sends(h.tg, mark)) >= 30)
     bid = queue_text(h.loa, "Sẽ bị hủy giữa chừng")
     await h.tg.wait_for(lambda c: len(broadcast_sends(h.tg, mark)) >= 30, mark)
     listing = await admin.reply("/phatdi_ds")
@@ -261,6 +262,7 @@ async def test_cancel_running_broadcast_stops_sending(bot_sqlite):
     m = await admin.press(listing, f"Hủy #{bid}")
     await said(h, m, "Đã hủy lần gửi")
     at_cancel = len(broadcast_sends(h.tg, mark))
+    gate.set()
     deadline = time.monotonic() + 20
     while True:
         with h.loa.db.session() as s:

@@ -133,7 +133,6 @@ async def test_flood_limit_answers_politely(sqlite_url, shared_kb):
         for _ in range(6):
             await u.send("/start")
         await h.tg.wait_for(lambda c: "nhanh" in c.text and c.chat_id == u.id, mark)
-        import asyncio
-        await asyncio.sleep(0.3)
+        await h.settled()
         replies = h.tg.sent(chat_id=u.id, since=mark)
         assert len(replies) == 4  # three answers and one polite warning
