@@ -56,6 +56,18 @@ async def wait_until(pred, timeout: float, what: str, procs=()) -> None:
         await asyncio.sleep(0.1)
 
 
+async def clean_up(procs, db: Database, tg: FakeTelegram, pg_url: str | None) -> None:
+    """Kill what is still running, close the database and the fake server, drop a test database."""
+    for p in procs:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    db.dispose()
+    await tg.stop()
+    if pg_url:
+        pg.drop_database(pg_url)
+
+
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 async def test_kill_9_mid_broadcast_never_sends_twice(backend, tmp_path):
     if backend == "postgresql":
@@ -110,14 +122,7 @@ async def test_kill_9_mid_broadcast_never_sends_twice(backend, tmp_path):
         assert sum(1 for c in ids if per_chat[c] == 1) + sum(
             1 for c in ids if rows[c] == "in_doubt" and per_chat[c] == 0) == n
     finally:
-        for p in procs:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
-        db.dispose()
-        await tg.stop()
-        if backend == "postgresql":
-            pg.drop_database(url)
+        await clean_up(procs, db, tg, url if backend == "postgresql" else None)
 
 
 async def test_two_processes_share_one_postgresql_database(tmp_path):
@@ -151,10 +156,4 @@ async def test_two_processes_share_one_postgresql_database(tmp_path):
         assert states == Counter({"sent": 1000})
         assert len(owners) == 2 and min(owners.values()) > 100, owners   # both did real work
     finally:
-        for p in procs:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
-        db.dispose()
-        await tg.stop()
-        pg.drop_database(url)
+        await clean_up(procs, db, tg, url)

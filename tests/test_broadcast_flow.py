@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.db.models import Broadcast, Delivery, Digest, Unit, utcnow
+from bot.db.models import Broadcast, Delivery, Digest, utcnow
 from tests.conftest import ADMIN_ID
 from tests.test_broadcast import (
     FAST, add_members, broadcast_sends, is_broadcast_send, queue_text, unit_id, wait_done,
@@ -23,6 +23,14 @@ def settings_overrides():
 
 async def said(h, mark, text: str, chat_id: int = ADMIN_ID):
     return await h.tg.wait_for(lambda c: c.chat_id == chat_id and text in c.text, mark)
+
+
+async def to_everyone_now(h, mark) -> int:
+    """Steps 2 and 3 of /phatdi after the content sent at `mark`: everyone, now."""
+    audience = await said(h, mark, "Bước 2/3")
+    m = await h.admin.press(audience, "Tất cả")
+    when = await said(h, m, "Bước 3/3")
+    return await h.admin.press(when, "Gửi ngay")
 
 
 async def test_guided_flow_units_and_schedule(bot_sqlite):
@@ -87,10 +95,7 @@ async def test_photo_broadcast_reuses_file_id_and_double_press_sends_once(bot_sq
     ids = add_members(h.loa.db, 4)
     await admin.reply("/phatdi")
     m = await admin.send_photo(caption="Pano tuyên truyền <mới>")
-    audience = await said(h, m, "Bước 2/3")
-    m = await admin.press(audience, "Tất cả")
-    when = await said(h, m, "Bước 3/3")
-    m = await admin.press(when, "Gửi ngay")
+    m = await to_everyone_now(h, m)
     preview = await h.tg.wait_for(lambda c: c.method == "sendPhoto" and c.chat_id == ADMIN_ID, m)
     summary = await said(h, m, "Xác nhận")
     m1 = await admin.press(summary, "Gửi", wait=False)
@@ -115,10 +120,7 @@ async def test_forwarded_message_is_copied(bot_sqlite):
     m = await admin.send("Bài báo chuyển tiếp", forward_origin={
         "type": "hidden_user", "sender_user_name": "Báo Nhân Dân", "date": int(time.time())})
     fwd_id = h.tg.updates[-1]["message"]["message_id"] if h.tg.updates else None
-    audience = await said(h, m, "Bước 2/3")
-    m = await admin.press(audience, "Tất cả")
-    when = await said(h, m, "Bước 3/3")
-    m = await admin.press(when, "Gửi ngay")
+    m = await to_everyone_now(h, m)
     summary = await said(h, m, "Xác nhận")
     m = await admin.press(summary, "Gửi")
     with h.loa.db.session() as s:

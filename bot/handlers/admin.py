@@ -87,48 +87,46 @@ def _member_id_and_rest(update: Update) -> tuple[int, str]:
     return int(parts[0]), (parts[1] if len(parts) > 1 else "")
 
 
+async def _change_member(update: Update, context: LoaContext, change, *args,
+                         template: str) -> None:
+    """/thanhvien_… ID: apply `change` (a MembersService method) and say what it did."""
+    member_id, _ = _member_id_and_rest(update)
+    loa = context.loa
+    m = await loa.run(change, update.effective_user.id, member_id, *args)
+    await update.effective_chat.send_message(
+        template.format(name=esc(m.full_name), unit=esc(m.unit_name or T.NO_UNIT)),
+        parse_mode=ParseMode.HTML)
+
+
 @admin_only
 async def member_move(update: Update, context: LoaContext) -> None:
     """Move a member to another unit: /thanhvien_chuyen ID UNIT."""
-    member_id, unit = _member_id_and_rest(update)
+    _, unit = _member_id_and_rest(update)
     if not unit:
         raise InvalidInput(T.MEMBER_USAGE)
-    loa = context.loa
-    m = await loa.run(loa.members.move, update.effective_user.id, member_id, unit)
-    await update.effective_chat.send_message(
-        T.MEMBER_MOVED.format(name=esc(m.full_name), unit=esc(m.unit_name)),
-        parse_mode=ParseMode.HTML)
+    await _change_member(update, context, context.loa.members.move, unit,
+                         template=T.MEMBER_MOVED)
 
 
 @admin_only
 async def member_deactivate(update: Update, context: LoaContext) -> None:
     """Deactivate a member: /thanhvien_ngung ID."""
-    member_id, _ = _member_id_and_rest(update)
-    loa = context.loa
-    m = await loa.run(loa.members.deactivate, update.effective_user.id, member_id)
-    await update.effective_chat.send_message(T.MEMBER_DEACTIVATED.format(name=esc(m.full_name)),
-                                             parse_mode=ParseMode.HTML)
+    await _change_member(update, context, context.loa.members.deactivate,
+                         template=T.MEMBER_DEACTIVATED)
 
 
 @admin_only
 async def member_reporter(update: Update, context: LoaContext) -> None:
     """Mark a member as their unit's reporter: /thanhvien_baocao ID."""
-    member_id, _ = _member_id_and_rest(update)
-    loa = context.loa
-    m = await loa.run(loa.members.set_reporter, update.effective_user.id, member_id, True)
-    await update.effective_chat.send_message(
-        T.MEMBER_REPORTER.format(name=esc(m.full_name), unit=esc(m.unit_name or T.NO_UNIT)),
-        parse_mode=ParseMode.HTML)
+    await _change_member(update, context, context.loa.members.set_reporter, True,
+                         template=T.MEMBER_REPORTER)
 
 
 @admin_only
 async def member_admin(update: Update, context: LoaContext) -> None:
     """Grant the admin role: /thanhvien_admin ID."""
-    member_id, _ = _member_id_and_rest(update)
-    loa = context.loa
-    m = await loa.run(loa.members.set_admin, update.effective_user.id, member_id, True)
-    await update.effective_chat.send_message(T.MEMBER_ADMIN.format(name=esc(m.full_name)),
-                                             parse_mode=ParseMode.HTML)
+    await _change_member(update, context, context.loa.members.set_admin, True,
+                         template=T.MEMBER_ADMIN)
 
 
 COMMANDS = {

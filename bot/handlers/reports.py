@@ -25,7 +25,7 @@ from bot.services.reports import (
     CONFIRM_ALREADY, CONFIRM_CANCELLED, CONFIRM_DUPLICATE, MAX_PHOTOS, FieldError, ParsedReport,
     check_content, check_note, match_form, parse_date, parse_participants, quick_line,
 )
-from bot.text import esc, fmt_date, shorten
+from bot.text import esc, esc_short, fmt_date
 from bot.texts import common as TC
 from bot.texts import reports as T
 
@@ -42,33 +42,18 @@ _EDIT_KEY = "report_edit"
 
 
 # ---------------------------------------------------------------- rendering
-def clip(text: str, budget: int) -> str:
-    """Escape `text`, cut so the escaped form fits `budget` (never inside an entity)."""
-    out, used = [], 0
-    for ch in text:
-        e = esc(ch)
-        if used + len(e) > budget - 1:
-            out.append("…")
-            break
-        out.append(e)
-        used += len(e)
-    return "".join(out)
-
-
 def render(report: ParsedReport, unit_name: str) -> str:
     """A report as an HTML block (user strings escaped and clipped so one message holds it)."""
-    text = T.REPORT_BLOCK.format(unit=clip(unit_name, 200), date=fmt_date(report.activity_date),
-                                 form=clip(report.form, 200), content=clip(report.content, 1800),
+    text = T.REPORT_BLOCK.format(unit=esc_short(unit_name, 200),
+                                 date=fmt_date(report.activity_date),
+                                 form=esc_short(report.form, 200),
+                                 content=esc_short(report.content, 1800),
                                  participants=report.participants)
     if report.note:
-        text += T.REPORT_NOTE.format(note=clip(report.note, 900))
+        text += T.REPORT_NOTE.format(note=esc_short(report.note, 900))
     if report.photos:
         text += T.REPORT_PHOTOS.format(count=len(report.photos))
     return text
-
-
-def _short(text: str, limit: int = 80) -> str:
-    return esc(shorten(text, limit + 1))
 
 
 def confirm_markup(draft_id: int, anyway: bool = False) -> InlineKeyboardMarkup:
@@ -82,7 +67,7 @@ async def send_preview(update: Update, draft) -> None:
     text = T.PREVIEW_HEADER + "\n\n" + render(draft.report, draft.unit_name)
     if draft.duplicate:
         text += T.DUPLICATE_HINT.format(id=draft.duplicate.id,
-                                        content=_short(draft.duplicate.content))
+                                        content=esc_short(draft.duplicate.content, 80))
     text += T.PREVIEW_FOOTER
     await reply_html(update, text, reply_markup=confirm_markup(draft.id))
 
@@ -324,7 +309,7 @@ async def report_button(update: Update, context: LoaContext) -> None:
             dup = result.duplicate
             await _edit_or_send(update, T.DUPLICATE_WARNING.format(
                 id=dup.id, date=fmt_date(dup.activity_date), form=esc(dup.form),
-                content=_short(dup.content)), confirm_markup(obj_id, anyway=True))
+                content=esc_short(dup.content, 80)), confirm_markup(obj_id, anyway=True))
             await q.answer()
         else:
             r = result.report
@@ -370,7 +355,7 @@ async def my_reports(update: Update, context: LoaContext) -> None:
     for r, editable in own.items:
         blocks.append(T.MY_LINE.format(
             id=r.id, date=fmt_date(r.activity_date), form=esc(r.form),
-            participants=r.participants, content=_short(r.content, 200),
+            participants=r.participants, content=esc_short(r.content, 200),
             reporter=esc(r.reporter_name), edited=T.MY_EDITED if r.updated_at else ""))
         if editable:
             rows.append([InlineKeyboardButton(T.BTN_EDIT.format(id=r.id),
@@ -391,7 +376,8 @@ async def edit_start(update: Update, context: LoaContext) -> int | None:
     context.user_data.pop(_DRAFT_KEY, None)
     context.user_data[_EDIT_KEY] = r.id
     await update.effective_chat.send_message(
-        T.EDIT_PROMPT.format(id=r.id, line=clip(quick_line(r.parsed, command=False), 3000)),
+        T.EDIT_PROMPT.format(id=r.id,
+                             line=esc_short(quick_line(r.parsed, command=False), 3000)),
         parse_mode=ParseMode.HTML)
     await q.answer()
     return EDIT

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, timezone
 from typing import Callable
 
@@ -68,6 +68,11 @@ class Content:
         """Just what is sent (a Draft without its audience and time)."""
         return Content(self.kind, self.text, self.media_file_id, self.source_chat_id,
                        self.source_message_id)
+
+    @classmethod
+    def of(cls, b: Broadcast) -> "Content":
+        """What a stored broadcast sends."""
+        return cls(b.kind, b.text or "", b.media_file_id, b.source_chat_id, b.source_message_id)
 
 
 @dataclass(frozen=True)
@@ -150,6 +155,18 @@ class DigestInfo:
     last_run_on: date | None
 
 
+def _schedule(s: Session, creator: int | None, content: Content, audience: dict,
+              at: datetime, digest_id: int | None = None) -> Broadcast:
+    """A new scheduled broadcast row (the worker starts it at `at`)."""
+    b = Broadcast(created_by=creator, kind=content.kind, text=content.text,
+                  media_file_id=content.media_file_id, source_chat_id=content.source_chat_id,
+                  source_message_id=content.source_message_id, audience=dict(audience),
+                  status=B_SCHEDULED, scheduled_at=at, digest_id=digest_id)
+    s.add(b)
+    s.flush()
+    return b
+
+
 def _info(b: Broadcast, recipients: int = 0) -> BroadcastInfo:
     return BroadcastInfo(b.id, b.status, b.kind, b.text or "", dict(b.audience or {}),
                          b.scheduled_at, b.created_at, b.started_at, b.finished_at, recipients)
@@ -182,8 +199,8 @@ class BroadcastsService:
         return at
 
     def example_time(self) -> str:
-        return (utcnow() + timedelta(days=1)).astimezone(self.settings.tz) \
-            .replace(hour=7, minute=30).strftime("%d/%m/%Y %H:%M")
+        tomorrow = (utcnow() + timedelta(days=1)).astimezone(self.settings.tz)
+        return fmt_datetime(tomorrow.replace(hour=7, minute=30), self.settings.tz)
 
     def local(self, at: datetime | None) -> str:
         return fmt_datetime(at, self.settings.tz)
@@ -281,13 +298,7 @@ class BroadcastsService:
         if count == 0:
             raise InvalidInput(T.NO_RECIPIENTS)
         with self.db.session() as s:
-            b = Broadcast(created_by=creator, kind=draft.kind, text=draft.text,
-                          media_file_id=draft.media_file_id, source_chat_id=draft.source_chat_id,
-                          source_message_id=draft.source_message_id,
-                          audience=dict(draft.audience), status=B_SCHEDULED,
-                          scheduled_at=at or now, digest_id=digest_id)
-            s.add(b)
-            s.flush()
+            b = _schedule(s, creator, draft, draft.audience, at or now, digest_id)
             info = _info(b, count)
         if self.on_queued:
             self.on_queued()
@@ -325,18 +336,13 @@ class BroadcastsService:
                              .where(self._audience_filter(s, audience))) or 0
             if count == 0:
                 raise InvalidInput(T.REMIND_NOBODY, id=parent.id)
-            text = parent.text or ""
-            if parent.kind != "copy":
-                prefixed = T.REMIND_PREFIX.format(id=parent.id) + text
-                limit = TEXT_LIMIT if parent.kind == "text" else CAPTION_LIMIT
-                text = prefixed if plain_length(prefixed) <= limit else text
-            b = Broadcast(created_by=creator, kind=parent.kind, text=text,
-                          media_file_id=parent.media_file_id,
-                          source_chat_id=parent.source_chat_id,
-                          source_message_id=parent.source_message_id, audience=audience,
-                          status=B_SCHEDULED, scheduled_at=utcnow())
-            s.add(b)
-            s.flush()
+            content = Content.of(parent)
+            if content.kind != "copy":
+                prefixed = T.REMIND_PREFIX.format(id=parent.id) + content.text
+                limit = TEXT_LIMIT if content.kind == "text" else CAPTION_LIMIT
+                if plain_length(prefixed) <= limit:
+                    content = replace(content, text=prefixed)
+            b = _schedule(s, creator, content, audience, utcnow())
             info = _info(b, count)
         if self.on_queued:
             self.on_queued()
@@ -611,11 +617,8 @@ class BroadcastsService:
                 except Exception:  # noqa: BLE001 - document removed or index not loaded
                     log.exception("digest %s: could not compose", d.id)
                     continue
-                b = Broadcast(created_by=d.created_by, kind="text", text=text,
-                              audience=dict(d.audience or {"all": True}), status=B_SCHEDULED,
-                              scheduled_at=now, digest_id=d.id)
-                s.add(b)
-                s.flush()
+                b = _schedule(s, d.created_by, Content(text=text),
+                              d.audience or {"all": True}, now, d.id)
                 fired.append(b.id)
         return fired
 

@@ -4,14 +4,11 @@ from __future__ import annotations
 import io
 import threading
 
+from bot.text import shorten
 from bot.texts import reports as T
 
 MAX_UNITS = 40
 _lock = threading.Lock()  # pyplot state is global; charts are drawn one at a time
-
-
-def _shorten(name: str, limit: int = 32) -> str:
-    return name if len(name) <= limit else name[: limit - 1] + "…"
 
 
 def activity_chart(summary) -> bytes:
@@ -23,7 +20,7 @@ def activity_chart(summary) -> bytes:
     units = sorted(summary.units, key=lambda u: (-u.count, -u.participants))
     hidden = max(0, len(units) - MAX_UNITS)
     units = list(reversed(units[:MAX_UNITS]))  # largest at the top
-    names = [_shorten(u.name) for u in units]
+    names = [shorten(u.name, 32) for u in units]
     height = max(3.0, 0.38 * len(units) + 1.8)
     with _lock, matplotlib.rc_context({"font.family": "DejaVu Sans", "font.size": 9}):
         fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, height), sharey=True)

@@ -80,6 +80,8 @@ from bot.services.broadcasts import Content
 log = logging.getLogger(__name__)
 
 CHAT_GAP = 1.0      # seconds between two messages to one chat (Telegram's per-chat limit)
+RETRY = "retry"           # outcome of a 429: back to the queue after retry_after, not an attempt
+TRANSIENT = "transient"   # outcome of a failure that delivered nothing: back off, then retry
 STOP_GRACE = 10.0   # seconds a stop waits for the sends in flight
 
 
@@ -410,28 +412,28 @@ class DeliveryWorker:
             pass
 
     async def _send(self, job: Job) -> None:
-        outcome: tuple = ("in_doubt", None, "unknown")
+        outcome: tuple = (D_IN_DOUBT, None, "unknown")
         try:
             message_id = await self._sender(job)
-            outcome = ("sent", message_id, None)
+            outcome = (D_SENT, message_id, None)
         except RateLimited as e:
             self.budget.pause(e.retry_after)
             self.stats.rate_limited += 1
             log.warning("broadcast: 429, pausing all sends for %.1fs", e.retry_after)
-            outcome = ("retry", e.retry_after, str(e))
+            outcome = (RETRY, e.retry_after, str(e))
         except Unreachable as e:
-            outcome = ("unreachable", None, str(e))
+            outcome = (D_UNREACHABLE, None, str(e))
         except Transient as e:
-            outcome = ("transient", None, str(e))
+            outcome = (TRANSIENT, None, str(e))
         except Rejected as e:
-            outcome = ("failed", None, str(e))
+            outcome = (D_FAILED, None, str(e))
         except Ambiguous as e:
-            outcome = ("in_doubt", None, str(e))
+            outcome = (D_IN_DOUBT, None, str(e))
         except asyncio.CancelledError:
             raise   # stop() marks the row in doubt
         except Exception as e:  # noqa: BLE001 - unknown: the message may have been sent
             log.exception("broadcast: unexpected error sending delivery %s", job.delivery_id)
-            outcome = ("in_doubt", None, f"{type(e).__name__}: {e}")
+            outcome = (D_IN_DOUBT, None, f"{type(e).__name__}: {e}")
         # Hand the outcome to the recorder; the slot stays taken until it is in the database,
         # so rows not yet recorded still count toward the in-flight (in-doubt) bound.
         self._tasks.pop(job.delivery_id, None)
@@ -508,15 +510,14 @@ class DeliveryWorker:
                        t.c.claimed_by)).all()
         missing = {r.broadcast_id for r in rows} - set(self._content)
         for b in s.scalars(select(Broadcast).where(Broadcast.id.in_(missing))):
-            self._content[b.id] = Content(b.kind, b.text or "", b.media_file_id,
-                                          b.source_chat_id, b.source_message_id)
+            self._content[b.id] = Content.of(b)
         by_id = {r.id: r for r in rows if r.claimed_by == self.worker_id}
         return [Job(i, by_id[i].broadcast_id, by_id[i].member_id, by_id[i].chat_id,
                     by_id[i].attempts, self._content[by_id[i].broadcast_id])
                 for i in ids if i in by_id]
 
     def _record_many(self, s: Session, batch: list[tuple]) -> None:
-        sent = [(job, value) for job, outcome, value, _ in batch if outcome == "sent"]
+        sent = [(job, value) for job, outcome, value, _ in batch if outcome == D_SENT]
         if sent:   # the common case, as one executemany
             t = Delivery.__table__
             s.connection().execute(
@@ -527,33 +528,33 @@ class DeliveryWorker:
                 [{"d_id": job.delivery_id, "m_id": value} for job, value in sent])
             self.stats.sent += len(sent)
         for job, outcome, value, error in batch:
-            if outcome != "sent":
+            if outcome != D_SENT:
                 self._record(s, job, outcome, value, error)
 
     def _record(self, s: Session, job: Job, outcome: str, value, error: str | None) -> None:
         now = utcnow()
         mine = and_(Delivery.id == job.delivery_id, Delivery.claimed_by == self.worker_id)
         err = (error or "")[:500] or None
-        if outcome == "sent":
+        if outcome == D_SENT:
             s.execute(update(Delivery).where(mine, Delivery.state.in_([D_SENDING, D_IN_DOUBT]))
                       .values(state=D_SENT, message_id=value, sent_at=now, last_error=None))
             self.stats.sent += 1
             return
-        if outcome == "unreachable":
+        if outcome == D_UNREACHABLE:
             s.execute(update(Delivery).where(mine, Delivery.state.in_([D_SENDING, D_IN_DOUBT]))
                       .values(state=D_UNREACHABLE, last_error=err))
             s.execute(update(Member).where(Member.id == job.member_id)
                       .values(unreachable=True))
             self.stats.unreachable += 1
             return
-        if outcome == "failed" or (outcome == "transient"
+        if outcome == D_FAILED or (outcome == TRANSIENT
                                    and job.attempts >= self.max_attempts):
             s.execute(update(Delivery).where(mine, Delivery.state == D_SENDING)
                       .values(state=D_FAILED, last_error=err))
             self.stats.failed += 1
             return
-        if outcome in ("transient", "retry"):
-            if outcome == "retry":   # 429 is Telegram's pacing, not a failed attempt
+        if outcome in (TRANSIENT, RETRY):
+            if outcome == RETRY:   # 429 is Telegram's pacing, not a failed attempt
                 delay, attempts = float(value or 1), Delivery.attempts - 1
             else:
                 delay = min(300.0, self.backoff * 2 ** max(0, job.attempts - 1))

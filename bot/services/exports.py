@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot.text import fmt_date, fmt_datetime
 from bot.texts import reports as T
 
 # Text that a spreadsheet would run as a formula (CSV/formula injection).
@@ -17,10 +17,6 @@ _ILLEGAL = {c: None for c in range(0x20) if c not in (0x09, 0x0A, 0x0D)}
 def _safe(text: str | None, guard: bool = True) -> str:
     text = (text or "").translate(_ILLEGAL)
     return "'" + text if guard and text.startswith(_FORMULA_START) else text
-
-
-def _local(dt: datetime | None, tz: ZoneInfo) -> str:
-    return dt.astimezone(tz).strftime("%d/%m/%Y %H:%M") if dt else ""
 
 
 def rows(reports, tz: ZoneInfo, guard: bool = True) -> list[list]:
@@ -35,7 +31,7 @@ def rows(reports, tz: ZoneInfo, guard: bool = True) -> list[list]:
         out.append([i, _safe(r.unit_name, g), _safe(r.reporter_name, g), r.activity_date,
                     _safe(r.form, g), _safe(r.content, g), r.participants, _safe(r.note, g),
                     len(r.photos),
-                    _local(r.created_at, tz), _local(r.updated_at, tz)])
+                    fmt_datetime(r.created_at, tz), fmt_datetime(r.updated_at, tz)])
     return out
 
 
@@ -45,7 +41,7 @@ def to_csv(reports, tz: ZoneInfo) -> bytes:
     w = csv.writer(buf)
     w.writerow(T.COLUMNS)
     for row in rows(reports, tz):
-        row[3] = row[3].strftime("%d/%m/%Y")
+        row[3] = fmt_date(row[3])
         w.writerow(row)
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 

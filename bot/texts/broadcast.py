@@ -1,6 +1,7 @@
 """Vietnamese strings of the broadcast feature: composing, delivery, follow-up, digests."""
 from typing import Callable
 
+from bot.db.models import B_CANCELLED, B_DONE, B_DRAFT, B_RUNNING, B_SCHEDULED
 from bot.text import esc
 from bot.texts.common import ADMIN_ONLY, DEACTIVATED  # noqa: F401 - re-exported for the service
 
@@ -68,8 +69,8 @@ REMIND_PREFIX = "🔔 <b>Nhắc lại</b> (lần gửi #{id}) – vui lòng đ�
 LIST_EMPTY = "Chưa có lần gửi nào. Gõ /phatdi để gửi nội dung định hướng."
 LIST_HEADER = "📣 <b>Các lần gửi gần đây</b>"
 STATUS = {
-    "draft": "nháp", "scheduled": "đã hẹn giờ", "running": "đang gửi", "done": "đã xong",
-    "cancelled": "đã hủy",
+    B_DRAFT: "nháp", B_SCHEDULED: "đã hẹn giờ", B_RUNNING: "đang gửi", B_DONE: "đã xong",
+    B_CANCELLED: "đã hủy",
 }
 KIND = {"text": "", "photo": "🖼 ", "document": "📎 ", "copy": "↪️ "}
 ITEM = (
