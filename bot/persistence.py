@@ -84,8 +84,8 @@ class DatabasePersistence(BasePersistence[dict, dict, dict]):
             return
         if self._users.get(user_id, "{}") == encoded:
             return
-        self._users[user_id] = encoded
         await self._run(self._put_user, user_id, json.loads(encoded))
+        self._users[user_id] = encoded
 
     def _put_user(self, user_id: int, data: dict) -> None:
         with self.db.session() as s:
@@ -103,8 +103,8 @@ class DatabasePersistence(BasePersistence[dict, dict, dict]):
         encoded = json.dumps(new_state)
         if self._states.get((name, k), "null") == encoded:
             return
-        self._states[(name, k)] = encoded
         await self._run(self._put_state, name, k, new_state)
+        self._states[(name, k)] = encoded
 
     def _put_state(self, name: str, key: str, state: object) -> None:
         with self.db.session() as s:
