@@ -96,6 +96,18 @@ def own_kb(tmp_path, shared_kb):
     return kb
 
 
+async def eventually(fetch, timeout: float = 20.0):
+    """The value of fetch() once it is truthy, or the last value after `timeout` seconds (for
+    what the bot writes just after its reply)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        value = fetch()
+        if value or loop.time() > deadline:
+            return value
+        await asyncio.sleep(0.02)
+
+
 # ------------------------------------------------------------------ bot harness
 @dataclass
 class Harness:

@@ -7,6 +7,7 @@ import asyncio
 from sqlalchemy import select
 
 from bot.db.models import Question, QuestionNotice
+from tests.conftest import eventually
 
 UNANSWERABLE = "Phụ cấp hàng tháng cho tuyên truyền viên là bao nhiêu tiền?"
 ANSWER = "Phụ cấp do từng đơn vị quyết định."
@@ -44,13 +45,10 @@ async def test_instant_reply_to_a_notice_reaches_the_asker(bot):
         # The admin's reply was an answer, not a new question of theirs.
         assert s.scalars(select(Question).where(Question.telegram_id == h.admin.id)).all() == []
     # The notice is stored afterwards all the same (a later reply finds it by its id).
-    for _ in range(200):
+    def notice_stored():
         with h.loa.db.read() as s:
-            if s.scalar(select(QuestionNotice.id).where(QuestionNotice.question_id == q.id)):
-                break
-        await asyncio.sleep(0.02)
-    else:
-        raise AssertionError("the notice was never stored")
+            return s.scalar(select(QuestionNotice.id).where(QuestionNotice.question_id == q.id))
+    assert await eventually(notice_stored)
 
 
 async def test_reply_to_another_bot_message_is_a_question(bot_sqlite):

@@ -403,7 +403,7 @@ async def test_unconfirmed_drafts_are_purged_and_saved_ones_kept(bot):
 # ---------------------------------------------------------------- state that survives a restart
 async def test_guided_entry_continues_after_a_restart(db_url, shared_kb):
     from bot.db.models import ConversationState, UserState
-    from tests.conftest import make_settings, start_harness, stop_harness
+    from tests.conftest import eventually, make_settings, start_harness, stop_harness
     from tests.faketg import FakeTelegram
     settings = make_settings(db_url, shared_kb)
     tg = await FakeTelegram().start()
@@ -417,16 +417,14 @@ async def test_guided_entry_continues_after_a_restart(db_url, shared_kb):
         await h.tg.wait_for(lambda c: c.chat_id == u.id and "Bước 3/6" in c.text, mark)
         assert "Bước 4/6" in (await u.reply("Quán triệt Chỉ thị 30 <trước khi khởi động lại>")).text
         # Written as soon as the step is done, not when the bot stops.
-        for _ in range(200):
+        def form() -> tuple:
             with h.loa.db.read() as s:
-                data = s.scalar(select(UserState.data).where(UserState.user_id == u.id))
-                state = s.scalar(select(ConversationState.state)
-                                 .where(ConversationState.name == "reports"))
-            if data and data.get("report_draft", {}).get("content"):
-                break
-            await asyncio.sleep(0.02)
-        assert data["report_draft"]["content"] == "Quán triệt Chỉ thị 30 <trước khi khởi động lại>"
-        assert state == 3   # PARTICIPANTS
+                data = s.scalar(select(UserState.data).where(UserState.user_id == u.id)) or {}
+                return (data.get("report_draft", {}).get("content"),
+                        s.scalar(select(ConversationState.state)
+                                 .where(ConversationState.name == "reports")))
+        stored_form = await eventually(lambda: form() if form()[1] == 3 else None)
+        assert stored_form == ("Quán triệt Chỉ thị 30 <trước khi khởi động lại>", 3)  # PARTICIPANTS
     finally:
         await stop_harness(h, stop_server=False)
     h = await start_harness(settings, shared_kb, tg=tg)
@@ -443,9 +441,7 @@ async def test_guided_entry_continues_after_a_restart(db_url, shared_kb):
         [r] = stored(h)
         assert (r.form, r.content, r.participants) == (
             "Hội nghị", "Quán triệt Chỉ thị 30 <trước khi khởi động lại>", 45)
-        with h.loa.db.read() as s:   # the finished form leaves nothing behind
-            assert s.scalar(select(UserState.data).where(UserState.user_id == u.id)) in (None, {})
-            assert s.scalar(select(ConversationState.state)
-                            .where(ConversationState.name == "reports")) is None
+        # The finished form leaves nothing behind.
+        assert await eventually(lambda: form() == (None, None))
     finally:
         await stop_harness(h)

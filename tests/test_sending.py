@@ -10,7 +10,9 @@ from collections import Counter
 from sqlalchemy import select
 
 from bot.db.models import Question
-from tests.conftest import ADMIN_ID, make_settings, running_bot, start_harness, stop_harness
+from tests.conftest import (
+    ADMIN_ID, eventually, make_settings, running_bot, start_harness, stop_harness,
+)
 from tests.faketg import FakeTelegram
 from tests.test_broadcast import add_members, broadcast_sends, queue_text, unit_id, wait_done
 
@@ -60,8 +62,7 @@ async def test_replies_and_a_broadcast_share_telegrams_limit(sqlite_url, shared_
         mark = tg.mark()
         bid = queue_text(h.loa, "Nội dung định hướng",
                          audience={"units": [unit_id(h.loa.db, "Chi bộ Nhận tin")]})
-        while len(broadcast_sends(tg, mark)) < 20:
-            await asyncio.sleep(0.02)
+        assert await eventually(lambda: len(broadcast_sends(tg, mark)) >= 20)
         replies = [tg.expect(lambda c, u=u: c.chat_id == u.id and c.method == "sendMessage")
                    for u in askers]
         for u in askers:
@@ -102,11 +103,9 @@ async def test_held_sqlite_write_lock_delays_nobody_else(sqlite_url, shared_kb):
             locker.close()
         print(f"while the lock was held: /huongdan after {help_call.at - held_at:.2f}s, "
               f"the answer after {answer_call.at - held_at:.2f}s")
-        deadline = time.monotonic() + 30
-        while True:                        # … and is stored once the lock is free
+        def asked():                       # … and is stored once the lock is free
             with h.loa.db.read() as s:
-                texts = list(s.scalars(select(Question.text).where(Question.telegram_id == u.id)))
-            if len(texts) == 2 or time.monotonic() > deadline:
-                break
-            await asyncio.sleep(0.05)
-        assert texts == [QUESTION, "Chỉ thị 30 do ai ban hành?"]
+                return list(s.scalars(select(Question.text).where(Question.telegram_id == u.id)
+                                      .order_by(Question.id)))
+        assert await eventually(lambda: len(asked()) == 2)
+        assert asked() == [QUESTION, "Chỉ thị 30 do ai ban hành?"]
