@@ -57,6 +57,14 @@ async def _ask(update: Update, context: LoaContext, text: str) -> None:
     # Keep the question before answering when the database lets us at once; when another
     # writer holds it, answer first and keep the question afterwards.
     stored = result.log is None or await loa.run(loa.questions.record, result.log, RECORD_WAIT)
+    try:
+        await _answer(update, context, result)
+    finally:
+        if not stored:
+            await loa.run(loa.questions.record, result.log)
+
+
+async def _answer(update: Update, context: LoaContext, result: QuestionResult) -> None:
     note = [T.LONG_QUESTION_NOTE.format(chars=QUERY_CHARS)] if result.truncated else []
     if result.status == Q_ANSWERED_BY_DOCS:
         blocks = [T.ANSWER_HEADER] + [passage_block(p) for p in result.passages] + note
@@ -69,8 +77,6 @@ async def _ask(update: Update, context: LoaContext, text: str) -> None:
         await reply_html(update, blocks, answer_markup(result.question_id, False))
     else:
         await _hand_off(update, context, result)
-    if not stored:
-        await loa.run(loa.questions.record, result.log)
 
 
 async def _hand_off(update: Update, context: LoaContext, result: QuestionResult) -> None:
