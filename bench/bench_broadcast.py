@@ -126,8 +126,8 @@ async def run(n: int, rate: float, latency: float, in_flight: int, db_url: str |
     print(f"delivery states    {states}")
     print(f"RSS                {current:.0f} MB now, {peak:.0f} MB peak")
     await app.stop()
-    await app.post_shutdown(app)
-    await app.shutdown()
+    await app.shutdown()           # writes the last conversation state …
+    await app.post_shutdown(app)   # … before the services close (PTB's own order)
     db.dispose()
     await tg.stop()
     return 0 if duplicates == 0 and lost == 0 and tg.throttled == 0 else 1

@@ -169,8 +169,8 @@ async def main() -> None:
 
     await app.updater.stop()
     await app.stop()
-    await app.post_shutdown(app)
-    await app.shutdown()
+    await app.shutdown()           # writes the last conversation state …
+    await app.post_shutdown(app)   # … before the services close (PTB's own order)
     await tg.stop()
     if pg_url:
         from tests import pg

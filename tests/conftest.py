@@ -185,8 +185,8 @@ async def stop_harness(h: Harness, stop_server: bool = True) -> None:
         await app.updater.stop()
     if app.running:
         await app.stop()
-    await app.post_shutdown(app)
-    await app.shutdown()
+    await app.shutdown()           # writes the last conversation state …
+    await app.post_shutdown(app)   # … before the services close (PTB's own order)
     if stop_server:
         await h.tg.stop()
     assert not h.on_loop, f"database statements ran on the event loop: {h.on_loop[:5]}"
