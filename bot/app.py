@@ -33,7 +33,9 @@ def create_loa(settings: Settings, kb=None, db: Database | None = None) -> Loa:
     if kb is None:
         from indexer import KnowledgeBase
         kb = KnowledgeBase(settings.index_config)
-    loa = Loa(settings=settings, db=db, kb=kb, members=MembersService(db, settings.admin_ids))
+    members = MembersService(db, settings.admin_ids, invite_fail_limit=settings.invite_fail_limit,
+                             invite_fail_window=settings.invite_fail_window)
+    loa = Loa(settings=settings, db=db, kb=kb, members=members)
     for module in SERVICE_MODULES:
         module.attach(loa)
     return loa

@@ -50,6 +50,7 @@ class Settings:
     admin_ids: frozenset[int] = frozenset()
     knowledge_dir: Path = Path("knowledge")
     index_dir: Path = Path("var/index")
+    upload_dir: Path = Path("var/uploads")   # documents the board sent; indexed with knowledge_dir
     embedding_model: str = ""
     query_prefix: str = ""
     passage_prefix: str = ""
@@ -71,6 +72,9 @@ class Settings:
     reminder_day: int = 25
     reminder_time: str = "08:00"
     max_upload_mb: int = 20
+    handoff_daily_limit: int = 5     # unanswered questions per member per day sent to the board
+    invite_fail_limit: int = 30      # invalid invite codes from all users together ...
+    invite_fail_window: float = 600.0  # ... per this many seconds
     bot_username: str = ""
     log_level: str = "INFO"
     extra: dict = field(default_factory=dict, compare=False)
@@ -84,7 +88,7 @@ class Settings:
         """The indexer's configuration (indexer.IndexConfig) for these settings."""
         from indexer import IndexConfig
         kwargs = dict(knowledge_dir=self.knowledge_dir, index_dir=self.index_dir,
-                      query_prefix=self.query_prefix, passage_prefix=self.passage_prefix,
+                      extra_dirs=(self.upload_dir,), query_prefix=self.query_prefix, passage_prefix=self.passage_prefix,
                       dense_weight=self.dense_weight)
         if self.embedding_model:
             kwargs["model"] = self.embedding_model
@@ -112,6 +116,7 @@ class Settings:
             admin_ids=_ids(g("LOA_ADMIN_IDS")),
             knowledge_dir=Path(g("LOA_KNOWLEDGE_DIR") or "knowledge"),
             index_dir=Path(g("LOA_INDEX_DIR") or "var/index"),
+            upload_dir=Path(g("LOA_UPLOAD_DIR") or "var/uploads"),
             embedding_model=g("LOA_EMBEDDING_MODEL", "") or "",
             query_prefix=g("LOA_QUERY_PREFIX", "") or "",
             passage_prefix=g("LOA_PASSAGE_PREFIX", "") or "",
@@ -134,6 +139,9 @@ class Settings:
             reminder_day=int(g("LOA_REMINDER_DAY") or 25),
             reminder_time=g("LOA_REMINDER_TIME") or "08:00",
             max_upload_mb=int(g("LOA_MAX_UPLOAD_MB") or 20),
+            handoff_daily_limit=int(g("LOA_HANDOFF_DAILY_LIMIT") or 5),
+            invite_fail_limit=int(g("LOA_INVITE_FAIL_LIMIT") or 30),
+            invite_fail_window=float(g("LOA_INVITE_FAIL_WINDOW") or 600),
             bot_username=(g("LOA_BOT_USERNAME") or "").lstrip("@"),
             log_level=g("LOA_LOG_LEVEL") or "INFO",
         )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
+import zipfile
 from pathlib import Path
 
 from indexer.errors import DocumentUnreadable
@@ -11,6 +13,18 @@ from indexer.text import nfc
 SUPPORTED = (".txt", ".md", ".docx", ".pdf")
 # Office formats people are likely to drop in by mistake: reported, not silently skipped.
 KNOWN_UNSUPPORTED = (".doc", ".rtf", ".odt", ".xls", ".xlsx", ".ppt", ".pptx", ".jpg", ".jpeg", ".png")
+
+# Limits that keep a hostile file (a "zip bomb": 1 MB that unpacks to 1 GB) from taking the
+# process's memory. They are checked before anything is unpacked: a .docx by the sizes its zip
+# directory declares (Python's zipfile never inflates a member past its declared size), a .pdf
+# stream by stream while the text is extracted. Real documents stay far below them.
+TEXT_MAX_BYTES = 50 * 1024 * 1024          # a .txt/.md file
+DOCX_MAX_PARTS = 2_000                     # members of the zip
+DOCX_MAX_UNPACKED = 100 * 1024 * 1024      # all members together, unpacked
+DOCX_MAX_XML_PART = 30 * 1024 * 1024       # one XML part (the document body), unpacked
+PDF_MAX_STREAM = 10 * 1024 * 1024          # one decoded stream
+PDF_MAX_CONTENT = 50 * 1024 * 1024         # the decoded page contents of the whole document
+PDF_MAX_PAGES = 5_000
 
 _MARKER = re.compile(r"^\s*(?:[IVX]+\.|\d+(?:\.\d+)*\.|[a-zđ]\)|[-–•+*]|Nơi nhận|T/M|K/T|TM\.|KT\.)", re.IGNORECASE)
 
@@ -44,7 +58,18 @@ def read_document(path: Path) -> str:
     return text
 
 
+def _too_large(what: str, size: float, limit: float, unit: str = "MB") -> DocumentUnreadable:
+    """The one wording of "over a limit" (the bot recognises "too large" in it)."""
+    if unit == "MB":
+        size, limit = size / 1024 / 1024, limit / 1024 / 1024
+        return DocumentUnreadable(f"too large: {what} {size:.0f} MB, limit {limit:.0f} MB")
+    return DocumentUnreadable(f"too large: {what} {size:.0f}, limit {limit:.0f}")
+
+
 def _read_text(path: Path) -> str:
+    size = path.stat().st_size
+    if size > TEXT_MAX_BYTES:
+        raise _too_large("text file of", size, TEXT_MAX_BYTES)
     data = path.read_bytes()
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):  # Notepad's "Unicode"
         try:
@@ -61,6 +86,7 @@ def _read_docx(path: Path) -> str:
     import docx  # python-docx; imported lazily so plain-text builds don't pay for it
     from docx.oxml.ns import qn
 
+    check_docx(path)
     document = docx.Document(str(path))
     lines: list[str] = []
     # Walk the body in order so tables (the usual two-column header and signature) stay in place.
@@ -73,6 +99,22 @@ def _read_docx(path: Path) -> str:
                     for p in cell.iter(qn("w:p")):
                         lines.extend(_docx_paragraph_lines(p))
     return "\n".join(lines)
+
+
+def check_docx(path: Path) -> None:
+    """Refuse a .docx whose parts are too many or unpack too large, before unpacking any."""
+    with zipfile.ZipFile(path) as z:
+        parts = z.infolist()
+    if len(parts) > DOCX_MAX_PARTS:
+        raise _too_large("docx with parts:", len(parts), DOCX_MAX_PARTS, unit="")
+    total = sum(p.file_size for p in parts)
+    if total > DOCX_MAX_UNPACKED:
+        raise _too_large("docx unpacks to", total, DOCX_MAX_UNPACKED)
+    biggest = max(parts, key=lambda p: p.file_size, default=None)
+    if biggest is not None and biggest.filename.endswith((".xml", ".rels")) \
+            and biggest.file_size > DOCX_MAX_XML_PART:
+        raise _too_large(f"docx part {biggest.filename} unpacks to", biggest.file_size,
+                         DOCX_MAX_XML_PART)
 
 
 def _docx_paragraph_lines(p) -> list[str]:
@@ -89,20 +131,61 @@ def _docx_paragraph_lines(p) -> list[str]:
     return "".join(parts).split("\n")
 
 
+def _pdf_limits():
+    """pypdf's own decoding limits, tightened for this thread (pypdf >= 6 has Configuration)."""
+    try:
+        from pypdf import apply_configuration
+    except ImportError:  # older pypdf: its module-wide zlib limit, lowered for the whole process
+        from pypdf import filters
+        if getattr(filters, "ZLIB_MAX_OUTPUT_LENGTH", 0) > PDF_MAX_STREAM:
+            filters.ZLIB_MAX_OUTPUT_LENGTH = PDF_MAX_STREAM
+        return contextlib.nullcontext()
+    import dataclasses
+
+    from pypdf import Configuration
+    known = {f.name for f in dataclasses.fields(Configuration)}
+    limits = dict(
+        zlib_maximum_output_length=PDF_MAX_STREAM, lzw_maximum_output_length=PDF_MAX_STREAM,
+        run_length_maximum_output_length=PDF_MAX_STREAM,
+        brotli_maximum_output_length=PDF_MAX_STREAM,
+        array_based_stream_maximum_output_length=PDF_MAX_STREAM,
+        stream_decoding_work_maximum_length=2 * PDF_MAX_STREAM,
+        image_maximum_buffer_size=PDF_MAX_STREAM)
+    return apply_configuration(**{k: v for k, v in limits.items() if k in known})
+
+
 def _read_pdf(path: Path) -> str:
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import PdfReadError, PyPdfError
 
     try:
-        reader = PdfReader(str(path))
-        if reader.is_encrypted:
-            try:
-                reader.decrypt("")
-            except Exception as exc:
-                raise DocumentUnreadable("the PDF is password-protected") from exc
-        pages = [page.extract_text() or "" for page in reader.pages]
+        with _pdf_limits():
+            reader = PdfReader(str(path))
+            if reader.is_encrypted:
+                try:
+                    reader.decrypt("")
+                except Exception as exc:
+                    raise DocumentUnreadable("the PDF is password-protected") from exc
+            if len(reader.pages) > PDF_MAX_PAGES:
+                raise _too_large("PDF with pages:", len(reader.pages), PDF_MAX_PAGES, unit="")
+            pages, content = [], 0
+            for page in reader.pages:
+                # Decoded page contents stay cached in the reader: bound them for the document.
+                stream = page.get_contents()
+                content += len(stream.get_data()) if stream is not None else 0
+                if content > PDF_MAX_CONTENT:
+                    raise _too_large("PDF page contents unpack to more than", content,
+                                     PDF_MAX_CONTENT)
+                pages.append(page.extract_text() or "")
+    except DocumentUnreadable:
+        raise
     except PdfReadError as exc:
         raise DocumentUnreadable(f"not a valid PDF: {exc}") from exc
+    except PyPdfError as exc:  # LimitReachedError and the like: pypdf refused a stream's size
+        if "limit" in str(exc).lower():
+            raise DocumentUnreadable(f"too large: a PDF stream unpacks past "
+                                     f"{PDF_MAX_STREAM // 1024 // 1024} MB ({exc})") from exc
+        raise
     lines: list[str] = []
     for page in pages:
         lines.extend(_unwrap(page.split("\n")))
