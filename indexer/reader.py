@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import re
 import zipfile
 from pathlib import Path
@@ -15,13 +16,13 @@ SUPPORTED = (".txt", ".md", ".docx", ".pdf")
 KNOWN_UNSUPPORTED = (".doc", ".rtf", ".odt", ".xls", ".xlsx", ".ppt", ".pptx", ".jpg", ".jpeg", ".png")
 
 # Limits that keep a hostile file (a "zip bomb": 1 MB that unpacks to 1 GB) from taking the
-# process's memory. They are checked before anything is unpacked: a .docx by the sizes its zip
-# directory declares (Python's zipfile never inflates a member past its declared size), a .pdf
-# stream by stream while the text is extracted. Real documents stay far below them.
+# process's memory. A .docx is checked against its zip directory before anything is unpacked, then
+# its XML parts are unpacked a slice at a time, never past the size they declare (a member that
+# inflates further is cut there and fails its checksum); a .pdf is bounded stream by stream while
+# its text is extracted. Real documents stay far below these.
 TEXT_MAX_BYTES = 50 * 1024 * 1024          # a .txt/.md file
 DOCX_MAX_PARTS = 2_000                     # members of the zip
-DOCX_MAX_UNPACKED = 100 * 1024 * 1024      # all members together, unpacked
-DOCX_MAX_XML_PART = 30 * 1024 * 1024       # one XML part (the document body), unpacked
+DOCX_MAX_XML = 40 * 1024 * 1024            # all XML parts together, unpacked (images are skipped)
 PDF_MAX_STREAM = 10 * 1024 * 1024          # one decoded stream
 PDF_MAX_CONTENT = 50 * 1024 * 1024         # the decoded page contents of the whole document
 PDF_MAX_PAGES = 5_000
@@ -86,8 +87,7 @@ def _read_docx(path: Path) -> str:
     import docx  # python-docx; imported lazily so plain-text builds don't pay for it
     from docx.oxml.ns import qn
 
-    check_docx(path)
-    document = docx.Document(str(path))
+    document = docx.Document(unpack_docx(path))
     lines: list[str] = []
     # Walk the body in order so tables (the usual two-column header and signature) stay in place.
     for block in document.element.body.iterchildren():
@@ -101,20 +101,31 @@ def _read_docx(path: Path) -> str:
     return "\n".join(lines)
 
 
-def check_docx(path: Path) -> None:
-    """Refuse a .docx whose parts are too many or unpack too large, before unpacking any."""
+def unpack_docx(path: Path) -> io.BytesIO:
+    """The .docx's XML parts, unpacked within the limits, as a stored zip for python-docx.
+
+    python-docx reads each part whole, and zipfile's whole read inflates all the compressed data
+    before cutting it to the declared size; so the parts are read here in slices instead. Images,
+    fonts and embedded files are not needed for the text and are left empty (never inflated).
+    """
     with zipfile.ZipFile(path) as z:
-        parts = z.infolist()
-    if len(parts) > DOCX_MAX_PARTS:
-        raise _too_large("docx with parts:", len(parts), DOCX_MAX_PARTS, unit="")
-    total = sum(p.file_size for p in parts)
-    if total > DOCX_MAX_UNPACKED:
-        raise _too_large("docx unpacks to", total, DOCX_MAX_UNPACKED)
-    biggest = max(parts, key=lambda p: p.file_size, default=None)
-    if biggest is not None and biggest.filename.endswith((".xml", ".rels")) \
-            and biggest.file_size > DOCX_MAX_XML_PART:
-        raise _too_large(f"docx part {biggest.filename} unpacks to", biggest.file_size,
-                         DOCX_MAX_XML_PART)
+        parts = [p for p in z.infolist() if not p.is_dir()]
+        if len(parts) > DOCX_MAX_PARTS:
+            raise _too_large("docx with parts:", len(parts), DOCX_MAX_PARTS, unit="")
+        xml = [p for p in parts if p.filename.lower().endswith((".xml", ".rels"))]
+        declared = sum(p.file_size for p in xml)
+        if declared > DOCX_MAX_XML:
+            raise _too_large("docx text parts unpack to", declared, DOCX_MAX_XML)
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as packed:
+            for part in parts:
+                data = b""
+                if part in xml:
+                    with z.open(part) as f:  # stops at the declared size, checks the CRC there
+                        data = b"".join(iter(lambda: f.read(1024 * 1024), b""))
+                packed.writestr(part.filename, data)
+    out.seek(0)
+    return out
 
 
 def _docx_paragraph_lines(p) -> list[str]:

@@ -36,12 +36,12 @@ class IndexConfig:
     knowledge_dir: Path
     index_dir: Path
     model: str = DEFAULT_MODEL
-    # More folders indexed together with knowledge_dir (the board's uploads under var/); a file
-    # in a later folder replaces one of the same name in an earlier folder. Missing ones are skipped.
-    extra_dirs: tuple[Path, ...] = ()
     query_prefix: str = ""
     passage_prefix: str = ""
     dense_weight: float | None = None  # None: the weight tuned for the default model (Fusion.alpha)
+    # More folders indexed together with knowledge_dir (the board's uploads under var/); a file
+    # in a later folder replaces one of the same name in an earlier folder. Missing ones are skipped.
+    extra_dirs: tuple[Path, ...] = ()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> "IndexConfig":

