@@ -40,9 +40,12 @@ def _clean_names() -> None:
     taken = {name.lower() for _, name in rows if name}
     for uid, name in rows:
         new = clean_name(name) if name else name
-        if new and new != name and new.lower() not in taken:  # never two units of one name
-            conn.execute(units.update().where(units.c.id == uid).values(name=new))
-            taken.add(new.lower())
+        if not new or new == name:
+            continue
+        if new.lower() in taken:  # never two units of one name: the board sees which to merge
+            new = f"{new} (#{uid})"
+        conn.execute(units.update().where(units.c.id == uid).values(name=new))
+        taken.add(new.lower())
 
 
 def downgrade() -> None:
