@@ -70,3 +70,21 @@ async def test_upload_of_a_shipped_name_replaces_it_in_the_index_only(sqlite_url
         assert [d.doc_id for d in docs] == [doc_id]              # one document, same id
         answer = await u.reply("chi thi 30 do ai ban hanh")
         assert "(bản cập nhật)" in answer.text
+
+
+def test_backup_copies_the_uploads_too(tmp_path, monkeypatch, capsys, sqlite_url, shared_kb):
+    from bot.cli import main
+    uploads = tmp_path / "var" / "uploads"
+    uploads.mkdir(parents=True)
+    (uploads / "huong-dan-45.docx").write_bytes(guide_docx())
+    (uploads / ".upload-123.docx").write_bytes(b"half written")
+    monkeypatch.setenv("LOA_DATABASE_URL", sqlite_url)
+    monkeypatch.setenv("LOA_INDEX_DIR", str(shared_kb.config.index_dir))
+    monkeypatch.setenv("LOA_UPLOAD_DIR", str(uploads))
+    monkeypatch.chdir(tmp_path)
+    assert main(["db", "upgrade"]) == 0
+    assert main(["backup", "--out", str(tmp_path / "backups")]) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("Uploads:"))
+    copy = Path(line.split(None, 1)[1])
+    assert sorted(p.name for p in copy.iterdir()) == ["huong-dan-45.docx"]
+    assert (copy / "huong-dan-45.docx").read_bytes() == (uploads / "huong-dan-45.docx").read_bytes()
