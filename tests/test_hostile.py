@@ -281,55 +281,11 @@ async def test_zip_bombs_are_refused_and_the_index_keeps_serving(sqlite_url, own
         assert "Ban Bí thư Trung ương Đảng khóa XIII" in answer.text
 
 
-def _rss_kb(pid: int) -> tuple[int, int]:
-    """(VmRSS, VmHWM) of a process in kB: its resident memory now and at its peak."""
-    fields = {}
-    for line in open(f"/proc/{pid}/status"):
-        key, _, value = line.partition(":")
-        fields[key] = value
-    return int(fields["VmRSS"].split()[0]), int(fields["VmHWM"].split()[0])
-
-
-async def measure_bomb_upload(tmp_path, db_url: str, content: bytes, name: str = "bom-nen.docx"):
-    """Upload `content` as the admin to a real `python -m bot run` process through the fake Bot
-    API; returns (reply, RSS before, peak RSS sampled during the upload, and the process's
-    high-water mark since it started, all in MB)."""
-    import asyncio
-
-    from tests.botproc import spawn_bot, stop_bot
-    from tests.conftest import ADMIN_ID
-    from tests.faketg import FakeTelegram, FakeUser
-    tg = await FakeTelegram().start()
-    proc = spawn_bot(tg, db_url, tmp_path, "bomb", LOA_ADMIN_IDS=str(ADMIN_ID),
-                     LOA_UPLOAD_DIR=str(tmp_path / "uploads"))
-    try:
-        for _ in range(1200):
-            assert proc.poll() is None, (tmp_path / "bomb.log").read_text()[-2000:]
-            if any(c.method == "getUpdates" for c in tg.calls):
-                break
-            await asyncio.sleep(0.05)
-        admin = FakeUser(tg, ADMIN_ID, "Ban Tuyên giáo")
-        await admin.reply("/start", timeout=60)
-        await asyncio.sleep(0.5)
-        before, _ = _rss_kb(proc.pid)
-        peak = before
-        mark = await admin.send_document(name, content)
-        waiting = asyncio.ensure_future(tg.wait_for(
-            lambda c: c.chat_id == ADMIN_ID and not c.text.startswith("⏳"), mark, timeout=120))
-        while not waiting.done():
-            peak = max(peak, _rss_kb(proc.pid)[0])
-            await asyncio.sleep(0.005)
-        reply = waiting.result()
-        return reply, before / 1024, peak / 1024, _rss_kb(proc.pid)[1] / 1024
-    finally:
-        stop_bot(proc)
-        await tg.stop()
-
-
 async def test_zip_bomb_upload_to_a_real_bot_process_stays_within_a_few_mb(tmp_path, sqlite_url):
     from tests import bombs
-    reply, before, peak, high = await measure_bomb_upload(tmp_path, sqlite_url,
-                                                          bombs.docx_bomb())
+    from tests.botproc import upload_rss
+    reply, before, peak, high = await upload_rss(tmp_path, sqlite_url, "bom-nen.docx",
+                                                 bombs.docx_bomb())
     print(f"\nzip bomb (1 MB -> 1 GB .docx) through a real bot process: RSS {before:.0f} MB "
           f"before, peak {peak:.0f} MB during the upload (+{peak - before:.1f} MB); "
           f"high-water mark since start {high:.0f} MB")
