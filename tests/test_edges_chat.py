@@ -29,7 +29,8 @@ async def said(h, mark, text: str, chat_id: int = ADMIN_ID):
 
 
 # ------------------------------------------------------------------ help and commands
-async def test_help_quick_report_example_works_when_copied(bot):
+async def test_help_quick_report_example_works_when_copied(bot_sqlite):
+    bot = bot_sqlite
     u = await bot.member("Chi bộ Khu phố 1", "Người Mới", reporter=True)
     help_text = (await u.reply("/huongdan")).text
     examples = [html.unescape(c) for c in re.findall(r"<code>(/baocao [^<]*)</code>", help_text)]
@@ -63,7 +64,8 @@ def _commands(app) -> set[str]:
     return found - {"start", "help"}   # /start comes with the invite link; /help = /huongdan
 
 
-async def test_every_command_is_listed_for_the_role_that_has_it(bot):
+async def test_every_command_is_listed_for_the_role_that_has_it(bot_sqlite):
+    bot = bot_sqlite
     member = await bot.member()
     await bot.admin.reply("/start")
     member_help = (await member.reply("/huongdan")).text
@@ -178,7 +180,8 @@ async def test_reporters_audience_is_not_called_bao_cao_vien(bot_sqlite):
 
 
 # ------------------------------------------------------------------ status
-async def test_status_shows_index_time_in_local_time(bot):
+async def test_status_shows_index_time_in_local_time(bot_sqlite):
+    bot = bot_sqlite
     await bot.admin.reply("/start")
     status = await bot.admin.reply("/trangthai")
     line = next(x for x in status.text.splitlines() if x.startswith("Lập chỉ mục lúc"))

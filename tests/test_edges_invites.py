@@ -57,7 +57,8 @@ def test_cli_invite_with_uses_and_the_invite_list(tmp_path, monkeypatch, capsys,
         db.dispose()
 
 
-async def test_chat_invite_with_uses_is_used_up_and_listed(bot):
+async def test_chat_invite_with_uses_is_used_up_and_listed(bot_sqlite):
+    bot = bot_sqlite
     admin = bot.admin
     await admin.reply("/start")
     await admin.reply("/donvi_them Chi bộ Khu phố 8")

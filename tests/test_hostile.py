@@ -236,7 +236,8 @@ async def test_bidi_names_are_cleaned_in_lists_summaries_and_exports(bot_sqlite)
         assert not any(ch in call.text for ch in INVISIBLE), call.text
 
 
-async def test_invite_reuse_is_refused(bot):
+async def test_invite_reuse_is_refused(bot_sqlite):
+    bot = bot_sqlite
     """An invite for one person cannot be passed on; tapping it again oneself changes nothing."""
     from bot.texts import common as TC
     bot.loa.members.add_unit("Chi bộ Khu phố 4")
