@@ -143,7 +143,7 @@ def _docx_paragraph_lines(p) -> list[str]:
 
 
 def _pdf_limits():
-    """pypdf's own decoding limits, tightened for this thread (pypdf >= 6 has Configuration)."""
+    """pypdf's own decoding limits, tightened for this thread (recent pypdf's Configuration)."""
     try:
         from pypdf import apply_configuration
     except ImportError:  # older pypdf: its module-wide zlib limit, lowered for the whole process
@@ -190,12 +190,12 @@ def _read_pdf(path: Path) -> str:
                 pages.append(page.extract_text() or "")
     except DocumentUnreadable:
         raise
-    except PdfReadError as exc:
-        raise DocumentUnreadable(f"not a valid PDF: {exc}") from exc
-    except PyPdfError as exc:  # LimitReachedError and the like: pypdf refused a stream's size
-        if "limit" in str(exc).lower():
+    except PyPdfError as exc:
+        if "limit" in str(exc).lower():  # LimitReachedError: pypdf refused a stream's size
             raise DocumentUnreadable(f"too large: a PDF stream unpacks past "
                                      f"{PDF_MAX_STREAM // 1024 // 1024} MB ({exc})") from exc
+        if isinstance(exc, PdfReadError):
+            raise DocumentUnreadable(f"not a valid PDF: {exc}") from exc
         raise
     lines: list[str] = []
     for page in pages:
