@@ -13,16 +13,28 @@ STAMP := $(VENV)/.installed
 
 .PHONY: install index run test bench clean
 
+# pip's own output (what it collects, downloads with progress bars, installs) stays visible:
+# a silent install of a few minutes looks hung.
+PIP_FLAGS ?= --disable-pip-version-check
+
 $(STAMP): pyproject.toml
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -qq $(if $(TORCH_INDEX_URL),--index-url $(TORCH_INDEX_URL)) "$(TORCH_SPEC)"
-	$(PY) -m pip install -qq -e ".[dev]"
-	touch $(STAMP)
+	@echo "==> Installing Loa's Python packages into $(VENV): PyTorch (CPU build), sentence-transformers,"
+	@echo "    FAISS, python-telegram-bot and the rest. The first time takes about 2-5 minutes"
+	@echo "    (PyTorch alone is a few hundred MB); pip reports its progress below."
+	@mkdir -p $(VENV) && date +%s > $(VENV)/.install-started
+	@test -x $(PY) || { echo "==> [1/3] Creating the virtual environment $(VENV)"; $(PYTHON) -m venv $(VENV); }
+	@echo "==> [2/3] Installing PyTorch $(TORCH_SPEC)"
+	$(PY) -m pip install $(PIP_FLAGS) $(if $(TORCH_INDEX_URL),--index-url $(TORCH_INDEX_URL)) "$(TORCH_SPEC)"
+	@echo "==> [3/3] Installing Loa and its dependencies"
+	$(PY) -m pip install $(PIP_FLAGS) -e ".[dev]"
+	@touch $(STAMP)
+	@echo "==> Installed in $$(( $$(date +%s) - $$(cat $(VENV)/.install-started) )) s."
 
 install: $(STAMP)
 
 # A document that cannot be read is reported by name; the rest is indexed and the bot still starts.
 index: $(STAMP)
+	@echo "==> Indexing the documents (knowledge/ and the board's uploads); only changed files are read."
 	$(LOA) index || echo "loa index: see the messages above; continuing with what could be indexed"
 
 run: index

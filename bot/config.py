@@ -67,6 +67,13 @@ def _positive(kind: type) -> Callable[[str], float | int]:
     return parse
 
 
+def _not_negative(value: str) -> int:
+    number = int(value)
+    if number < 0:
+        raise ValueError("expected 0 or more")
+    return number
+
+
 def _clock(value: str) -> str:
     hh, mm = (int(x) for x in value.strip().split(":"))
     if not (0 <= hh <= 23 and 0 <= mm <= 59):
@@ -126,7 +133,12 @@ class Settings:
     query_prefix: str = var("LOA_QUERY_PREFIX", _raw, default="")
     passage_prefix: str = var("LOA_PASSAGE_PREFIX", _raw, default="")
     dense_weight: float | None = var("LOA_DENSE_WEIGHT", _unit_interval, default=None)
+    upload_dir: Path = var("LOA_UPLOAD_DIR", Path, default=Path("var/uploads"))
     max_upload_mb: int = var("LOA_MAX_UPLOAD_MB", _positive(int), default=20)
+    # Questions and invites: limits against abuse
+    handoff_daily_limit: int = var("LOA_HANDOFF_DAILY_LIMIT", _not_negative, default=5)
+    invite_fail_limit: int = var("LOA_INVITE_FAIL_LIMIT", _positive(int), default=30)
+    invite_fail_window: float = var("LOA_INVITE_FAIL_WINDOW", _positive(float), default=600.0)
     # Reports
     timezone: str = var("LOA_TIMEZONE", _zone, default="Asia/Ho_Chi_Minh")
     report_forms: tuple[str, ...] = var("LOA_REPORT_FORMS", _list, default=DEFAULT_REPORT_FORMS)
@@ -146,7 +158,8 @@ class Settings:
         """The indexer's configuration (indexer.IndexConfig): the one place Settings map to it."""
         from indexer import IndexConfig
         kwargs = dict(knowledge_dir=self.knowledge_dir, index_dir=self.index_dir,
-                      query_prefix=self.query_prefix, passage_prefix=self.passage_prefix,
+                      extra_dirs=(self.upload_dir,), query_prefix=self.query_prefix,
+                      passage_prefix=self.passage_prefix,
                       dense_weight=self.dense_weight)
         if self.embedding_model:
             kwargs["model"] = self.embedding_model

@@ -63,7 +63,8 @@ class Loa:
             from indexer import KnowledgeBase
             kb = KnowledgeBase(settings.index_config)
         budget = SendBudget(settings.send_rate)
-        members = MembersService(db, settings.admin_ids)
+        members = MembersService(db, settings.admin_ids, invite_fail_limit=settings.invite_fail_limit,
+                                 invite_fail_window=settings.invite_fail_window)
         # The worker is woken by a queue; it is made just below (the lambda reads it then).
         broadcasts = BroadcastsService(db, members, settings, kb,
                                        on_queued=lambda: delivery.wake())

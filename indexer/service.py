@@ -37,6 +37,9 @@ class IndexConfig:
     query_prefix: str = ""
     passage_prefix: str = ""
     dense_weight: float | None = None  # None: the weight tuned for the default model (Fusion.alpha)
+    # More folders indexed together with knowledge_dir (the board's uploads under var/); a file
+    # in a later folder replaces one of the same name in an earlier folder. Missing ones are skipped.
+    extra_dirs: tuple[Path, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -345,9 +348,8 @@ class KnowledgeBase:
                     old_rows.setdefault(c.doc_id, []).append(i)
             old_docs = {d.doc_id: d for d in old.documents} if old else {}
 
-            files = sorted((p for p in cfg.knowledge_dir.rglob("*")
-                            if is_candidate(p) and not _hidden(p.relative_to(cfg.knowledge_dir))),
-                           key=lambda p: p.relative_to(cfg.knowledge_dir).as_posix())
+            named = knowledge_files(cfg)
+            files = [path for _, path in named]
             ids = _doc_ids(files)
             documents: list[DocumentInfo] = []
             keypoints: dict[str, list[KeyPoint]] = {}
@@ -355,8 +357,7 @@ class KnowledgeBase:
             vectors: list[np.ndarray | None] = []  # one per chunk; None = to embed
             sources: list[int] = []  # one per chunk: its row in the old index, -1 if read this time
             entries: dict[str, dict] = {}
-            for path in files:
-                name = path.relative_to(cfg.knowledge_dir).as_posix()
+            for name, path in named:
                 doc_id = ids[path]
                 try:
                     data = path.read_bytes()
@@ -448,6 +449,24 @@ def _mismatch(manifest: dict, cfg: IndexConfig) -> str | None:
 
 def _hidden(relative: Path) -> bool:
     return any(part.startswith(".") for part in relative.parts)
+
+
+def knowledge_files(cfg: IndexConfig) -> list[tuple[str, Path]]:
+    """(name, path) of every file to index, by name: knowledge_dir, then each extra folder.
+
+    The name is the path inside its folder, so files of knowledge_dir keep their names and ids
+    whatever extra folders exist. A file whose name (case and diacritics aside) matches one in an
+    earlier folder replaces it: the board's upload of `ke-hoach.txt` supersedes the shipped one.
+    """
+    chosen: list[tuple[str, Path]] = []
+    for root in (cfg.knowledge_dir, *cfg.extra_dirs):
+        if not root.is_dir():
+            continue
+        found = [(p.relative_to(root).as_posix(), p) for p in root.rglob("*")
+                 if is_candidate(p) and not _hidden(p.relative_to(root))]
+        replaced = {slug(name) for name, _ in found}
+        chosen = [c for c in chosen if slug(c[0]) not in replaced] + found
+    return sorted(chosen, key=lambda item: item[0])
 
 
 def _doc_ids(files: list[Path]) -> dict[Path, str]:

@@ -86,12 +86,14 @@ def shared_kb(tmp_path_factory):
 
 @pytest.fixture
 def own_kb(tmp_path, shared_kb):
-    """A knowledge folder and index of this test's own (for uploads), reusing the loaded model."""
+    """A knowledge folder, an upload folder (var/uploads in a real run) and an index of this
+    test's own, reusing the loaded model."""
     from indexer import IndexConfig, KnowledgeBase
     kdir = tmp_path / "knowledge"
     shutil.copytree(KNOWLEDGE, kdir)
     shutil.copytree(shared_kb.config.index_dir, tmp_path / "index", symlinks=True)
-    kb = KnowledgeBase(IndexConfig(knowledge_dir=kdir, index_dir=tmp_path / "index"))
+    kb = KnowledgeBase(IndexConfig(knowledge_dir=kdir, index_dir=tmp_path / "index",
+                                   extra_dirs=(tmp_path / "uploads",)))
     kb.load()
     return kb
 

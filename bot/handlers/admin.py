@@ -1,6 +1,8 @@
 """Admin chat commands for units, invites and members (role re-checked on every call)."""
 from __future__ import annotations
 
+import re
+
 from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import Application, CommandHandler, filters
@@ -18,10 +20,34 @@ def invite_link(username: str, code: str) -> str:
     return f"https://t.me/{username}?start={code}"
 
 
+def _expires(inv: InviteInfo, tz) -> str:
+    return fmt_date(inv.expires_at.astimezone(tz)) if inv.expires_at else T.INVITE_NO_EXPIRY
+
+
+def _uses_left(inv: InviteInfo) -> str:
+    if inv.max_uses is None:
+        return T.INVITE_UNLIMITED
+    return T.INVITE_USES_LEFT.format(left=inv.uses_left, max=inv.max_uses)
+
+
 def render_invite(inv: InviteInfo, username: str, tz) -> str:
-    expires = fmt_date(inv.expires_at.astimezone(tz)) if inv.expires_at else T.INVITE_NO_EXPIRY
     return T.INVITE_CREATED.format(unit=esc(inv.unit_name), code=esc(inv.code),
-                                   link=esc(invite_link(username, inv.code)), expires=expires)
+                                   link=esc(invite_link(username, inv.code)),
+                                   expires=_expires(inv, tz), uses=_uses_left(inv))
+
+
+def parse_invite_args(text: str) -> tuple[str, int | None]:
+    """`UNIT` or `UNIT | N` (N joins at most; "5 lượt" works too)."""
+    ref, sep, uses = text.partition("|")
+    ref = ref.strip()
+    if not ref:
+        raise InvalidInput(T.INVITE_USAGE)
+    if not sep:
+        return ref, None
+    m = re.fullmatch(r"\s*(\d{1,6})\s*(?:lượt|luot)?\s*", uses, re.IGNORECASE)
+    if not m:
+        raise InvalidInput(T.INVITE_USES_BAD)
+    return ref, int(m.group(1))
 
 
 @admin_only
@@ -49,14 +75,29 @@ async def unit_add(update: Update, context: LoaContext) -> None:
 @admin_only
 async def invite(update: Update, context: LoaContext) -> None:
     """Create an invite code and deep link for a unit: /moi UNIT."""
-    ref = args_text(update)
-    if not ref:
-        raise InvalidInput(T.INVITE_USAGE)
+    ref, uses = parse_invite_args(args_text(update))
     loa = context.loa
-    inv = await loa.run(loa.members.create_invite, ref, update.effective_user.id)
+    inv = await loa.run(loa.members.create_invite, ref, update.effective_user.id, max_uses=uses)
     await update.effective_chat.send_message(
         render_invite(inv, context.bot.username, context.loa.settings.tz),
         parse_mode=ParseMode.HTML, disable_web_page_preview=True)
+
+
+@admin_only
+async def invites(update: Update, context: LoaContext) -> None:
+    """List the invites that can still be used, with the uses left: /moi_ds."""
+    loa = context.loa
+    items = await loa.run(loa.members.invites)
+    if not items:
+        await update.effective_chat.send_message(T.INVITES_EMPTY, parse_mode=ParseMode.HTML)
+        return
+    tz = context.loa.settings.tz
+    lines = [T.INVITES_HEADER.format(count=len(items))]
+    lines += [T.INVITE_LINE.format(unit=esc(inv.unit_name), code=esc(inv.code),
+                                   reporter=T.INVITE_REPORTER if inv.is_reporter else "",
+                                   uses=_uses_left(inv), used=inv.uses,
+                                   expires=_expires(inv, tz)) for inv in items]
+    await reply_html(update, lines)
 
 
 @admin_only
@@ -130,7 +171,7 @@ async def member_admin(update: Update, context: LoaContext) -> None:
 
 
 COMMANDS = {
-    "donvi": units, "donvi_them": unit_add, "moi": invite, "thanhvien": members,
+    "donvi": units, "donvi_them": unit_add, "moi": invite, "moi_ds": invites, "thanhvien": members,
     "thanhvien_chuyen": member_move, "thanhvien_ngung": member_deactivate,
     "thanhvien_baocao": member_reporter, "thanhvien_admin": member_admin,
 }

@@ -95,15 +95,18 @@ def _units_markup(units, chosen: set[int]) -> InlineKeyboardMarkup:
 
 async def _preview(update: Update, context: LoaContext) -> int:
     loa = context.loa
-    draft = loa.broadcasts.check_content(_to_draft(_draft(context)))
+    d = _draft(context)
+    draft = loa.broadcasts.check_content(_to_draft(d))
     chat = update.effective_chat
     await chat.send_message(T.PREVIEW_INTRO, parse_mode=ParseMode.HTML)
     await send_content(context.bot, chat.id, draft.content, ack_markup("preview"))
-    count = await loa.run(loa.broadcasts.count_audience, draft.audience)
+    count = await loa.run(loa.broadcasts.count_audience, draft.audience, update.effective_user.id)
     label = await loa.run(loa.broadcasts.audience_label, draft.audience)
     when = loa.broadcasts.local(draft.scheduled_at) if draft.scheduled_at else T.WHEN_NOW
+    # Kept so that ✅/❌ can replace the hint with what was done (the buttons go away).
+    d["summary"] = T.SUMMARY.format(audience=esc(label), count=count, when=when)
     await chat.send_message(
-        T.SUMMARY.format(audience=esc(label), count=count, when=when),
+        d["summary"] + T.SUMMARY_HINT,
         parse_mode=ParseMode.HTML,
         reply_markup=InlineKeyboardMarkup([[
             InlineKeyboardButton(T.BTN_SEND, callback_data="bcf:send"),
@@ -257,7 +260,7 @@ async def confirmed(update: Update, context: LoaContext) -> int:
     if q.data == "bcf:cancel":
         context.user_data.pop(DRAFT_KEY, None)
         await q.answer()
-        await q.edit_message_reply_markup(None)
+        await _close_summary(q, d, T.SUMMARY_CANCELLED)
         await update.effective_chat.send_message(T.COMPOSE_CANCELLED)
         return ConversationHandler.END
     d["queued"] = True   # set before any await: a second press sees it
@@ -269,7 +272,7 @@ async def confirmed(update: Update, context: LoaContext) -> int:
         raise
     context.user_data.pop(DRAFT_KEY, None)
     await q.answer()
-    await q.edit_message_reply_markup(None)
+    await _close_summary(q, d, T.SUMMARY_QUEUED.format(id=info.id))
     if d.get("scheduled_at"):
         text = T.QUEUED_LATER.format(id=info.id, count=info.recipients,
                                      when=context.loa.broadcasts.local(info.scheduled_at))
@@ -277,6 +280,21 @@ async def confirmed(update: Update, context: LoaContext) -> int:
         text = T.QUEUED_NOW.format(id=info.id, count=info.recipients)
     await update.effective_chat.send_message(text, parse_mode=ParseMode.HTML)
     return ConversationHandler.END
+
+
+async def _close_summary(q, d: dict, outcome: str) -> None:
+    """The summary without its buttons, saying what was done instead of "press ✅ or ❌"."""
+    if not d.get("summary"):
+        await q.edit_message_reply_markup(None)
+        return
+    try:
+        await q.edit_message_text(d["summary"] + outcome, parse_mode=ParseMode.HTML,
+                                  reply_markup=None)
+    except BadRequest:  # too old to edit: at least take the buttons away
+        try:
+            await q.edit_message_reply_markup(None)
+        except BadRequest:
+            pass
 
 
 async def compose_cancel(update: Update, context: LoaContext) -> int:
@@ -334,6 +352,11 @@ def render_stats(st: BroadcastStats, broadcasts) -> str:
         acked=st.acked, acked_pct=st.pct(st.acked, st.sent))]
     if st.in_doubt:
         lines.append(T.IN_DOUBT_NOTE.format(n=st.in_doubt))
+    r = st.reminders
+    if r is not None:
+        lines.append(T.REMINDERS.format(count=r.count, when=broadcasts.local(r.last_at),
+                                        sent=r.last_sent, recipients=r.last_recipients,
+                                        sending=T.REMINDERS_SENDING if r.sending else ""))
     if st.by_unit:
         lines.append(T.PENDING_BY_UNIT)
         for u in st.by_unit:

@@ -9,7 +9,8 @@ from telegram import Update
 from telegram.constants import ParseMode
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import (
-    Application, ApplicationHandlerStop, CallbackQueryHandler, MessageHandler, TypeHandler, filters,
+    Application, ApplicationHandlerStop, CallbackQueryHandler, CommandHandler, MessageHandler,
+    TypeHandler, filters,
 )
 
 from bot.context import LoaContext
@@ -80,6 +81,11 @@ async def unknown_command(update: Update, context: LoaContext) -> None:
     await update.effective_chat.send_message(T.UNKNOWN_COMMAND)
 
 
+async def nothing_to_cancel(update: Update, context: LoaContext) -> None:
+    """/huy outside a report or broadcast in progress: say there is nothing to stop."""
+    await update.effective_chat.send_message(T.NOTHING_TO_CANCEL)
+
+
 async def unsupported(update: Update, context: LoaContext) -> None:
     """Stickers, voice, locations…: explain politely what the bot can read."""
     await update.effective_chat.send_message(T.UNSUPPORTED_MESSAGE)
@@ -133,6 +139,7 @@ def register_gate(app: Application, limit: int, window: float) -> None:
 
 def register_fallbacks(app: Application) -> None:
     p = filters.ChatType.PRIVATE
+    app.add_handler(CommandHandler("huy", nothing_to_cancel, filters=p))
     app.add_handler(MessageHandler(p & filters.COMMAND, unknown_command))
     app.add_handler(MessageHandler(
         p & (filters.Sticker.ALL | filters.VOICE | filters.AUDIO | filters.VIDEO

@@ -17,7 +17,7 @@ from telegram.ext import (
 from bot.context import LoaContext
 from bot.errors import InvalidInput
 from bot.handlers.common import admin_only, args_text, pack_html, reply_html
-from bot.db.models import Q_ANSWERED_BY_DOCS, Q_ANSWERED_BY_FAQ
+from bot.db.models import Q_ANSWERED_BY_DOCS, Q_ANSWERED_BY_FAQ, Q_HELD
 from bot.services.questions import QUERY_CHARS, KeyPointPage, Passage, QuestionResult
 from bot.text import esc, esc_short, fmt_date, fmt_datetime, one_line, shorten
 from bot.texts import common as TC
@@ -82,6 +82,10 @@ async def _answer(update: Update, context: LoaContext, result: QuestionResult) -
 async def _hand_off(update: Update, context: LoaContext, result: QuestionResult) -> None:
     """Tell the asker plainly, then notify every admin (a reply to the notice answers it)."""
     notice = result.notice
+    if result.status == Q_HELD:
+        await reply_html(update, T.HANDOFF_LIMIT.format(id=result.question_id,
+                                                        limit=result.handoff_limit))
+        return
     if notice is None:
         await reply_html(update, T.NOT_FOUND_AGAIN.format(id=result.question_id))
         return

@@ -1,6 +1,8 @@
 """/trangthai: the board's view of the running system."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from telegram import Update
 from telegram.ext import Application, CommandHandler, filters
 
@@ -8,6 +10,19 @@ from bot.context import LoaContext
 from bot.handlers.common import admin_only, reply_html
 from bot.text import esc
 from bot.texts import status as T
+
+
+def local_time(iso: str | None, tz) -> str | None:
+    """An ISO time (the index manifest's, in UTC) as Vietnamese write it, in LOA_TIMEZONE."""
+    if not iso:
+        return None
+    try:
+        at = datetime.fromisoformat(iso)
+    except ValueError:
+        return iso
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=timezone.utc)
+    return at.astimezone(tz).strftime(T.TIME_FORMAT)
 
 
 def _uptime(seconds: float) -> str:
@@ -24,7 +39,8 @@ async def show_status(update: Update, context: LoaContext) -> None:
         version=esc(st.version), uptime=_uptime(st.uptime_seconds), backend=esc(st.backend),
         documents=st.documents if st.documents is not None else T.UNKNOWN,
         chunks=st.chunks if st.chunks is not None else T.UNKNOWN,
-        model=esc(st.model or T.UNKNOWN), built_at=esc(st.index_built_at or T.UNKNOWN),
+        model=esc(st.model or T.UNKNOWN),
+        built_at=esc(local_time(st.index_built_at, context.loa.settings.tz) or T.UNKNOWN),
         index_error=T.INDEX_ERROR.format(error=esc(st.index_error)) if st.index_error else "",
         members=st.members, active_members=st.active_members, pending=st.pending_broadcasts,
         queued=st.queued_deliveries, in_doubt=st.in_doubt_deliveries)

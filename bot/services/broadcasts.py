@@ -105,6 +105,16 @@ class UnitPending:
 
 
 @dataclass(frozen=True)
+class ReminderStats:
+    """The reminders of one broadcast, shown with it rather than as broadcasts of their own."""
+    count: int
+    last_at: datetime | None
+    last_recipients: int
+    last_sent: int
+    sending: bool
+
+
+@dataclass(frozen=True)
 class BroadcastStats:
     info: BroadcastInfo
     recipients: int
@@ -118,6 +128,7 @@ class BroadcastStats:
     acked: int
     by_unit: list[UnitPending]
     audience: str = ""                # who it goes to, in words
+    reminders: ReminderStats | None = None
 
     @property
     def delivered(self) -> int:
@@ -246,10 +257,19 @@ class BroadcastsService:
             return and_(base, Member.id.in_(pending))
         raise InvalidInput(T.AUDIENCE_EMPTY)
 
-    def count_audience(self, audience: dict) -> int:
+    def count_audience(self, audience: dict, sender_tid: int | None = None) -> int:
+        """Recipients of `audience` now; the admin who sends it does not get it himself."""
         with self.db.read() as s:
-            return s.scalar(select(func.count(Member.id))
-                            .where(self._audience_filter(s, audience))) or 0
+            cond = self._audience_filter(s, audience)
+            if sender_tid is not None:
+                cond = and_(cond, Member.telegram_id != sender_tid)
+            return s.scalar(select(func.count(Member.id)).where(cond)) or 0
+
+    @staticmethod
+    def _without_sender(cond, created_by: int | None):
+        # The sender composed it and saw the preview: sending it to him too would only leave
+        # him "not acknowledged" in /phatdi_ds.
+        return cond if created_by is None else and_(cond, Member.id != created_by)
 
     def audience_label(self, audience: dict) -> str:
         """Who an audience is, in words (plain text)."""
@@ -294,7 +314,9 @@ class BroadcastsService:
         at = draft.scheduled_at
         if at is not None and at <= now - timedelta(minutes=1):
             raise InvalidInput(T.TIME_PAST, example=self.example_time())
-        count = self.count_audience(draft.audience)
+        with self.db.read() as s:
+            count = s.scalar(select(func.count(Member.id)).where(self._without_sender(
+                self._audience_filter(s, draft.audience), creator))) or 0
         if count == 0:
             raise InvalidInput(T.NO_RECIPIENTS)
         with self.db.session() as s:
@@ -330,10 +352,10 @@ class BroadcastsService:
                 Broadcast.status.in_([B_SCHEDULED, B_RUNNING]),
                 Broadcast.audience["remind_of"].as_integer() == parent.id))
             if busy:
-                raise InvalidInput(T.REMIND_BUSY, id=busy)
+                raise InvalidInput(T.REMIND_BUSY, id=parent.id)
             audience = {"remind_of": parent.id}
-            count = s.scalar(select(func.count(Member.id))
-                             .where(self._audience_filter(s, audience))) or 0
+            count = s.scalar(select(func.count(Member.id)).where(self._without_sender(
+                self._audience_filter(s, audience), creator))) or 0
             if count == 0:
                 raise InvalidInput(T.REMIND_NOBODY, id=parent.id)
             content = Content.of(parent)
@@ -350,11 +372,28 @@ class BroadcastsService:
 
     # ------------------------------------------------------------ follow-up
     def recent(self, actor_tid: int | None, limit: int = 5) -> list[BroadcastStats]:
+        """The latest broadcasts; reminders are counted under the broadcast they remind of."""
         self._require_admin(actor_tid)
         with self.db.read() as s:
-            ids = list(s.scalars(select(Broadcast.id).where(Broadcast.status != B_DRAFT)
-                                 .order_by(Broadcast.id.desc()).limit(limit)))
+            ids = list(s.scalars(select(Broadcast.id).where(
+                Broadcast.status != B_DRAFT,
+                Broadcast.audience["remind_of"].as_integer().is_(None))
+                .order_by(Broadcast.id.desc()).limit(limit)))
         return [self.stats(i) for i in ids]
+
+    def _reminders(self, s: Session, broadcast_id: int) -> ReminderStats | None:
+        rows = list(s.scalars(select(Broadcast).where(
+            Broadcast.audience["remind_of"].as_integer() == broadcast_id,
+            Broadcast.status != B_CANCELLED).order_by(Broadcast.id)))
+        if not rows:
+            return None
+        last = rows[-1]
+        counts = dict(s.execute(select(Delivery.state, func.count())
+                                .where(Delivery.broadcast_id == last.id)
+                                .group_by(Delivery.state)).all())
+        return ReminderStats(len(rows), last.started_at or last.scheduled_at,
+                             sum(counts.values()), counts.get(D_SENT, 0),
+                             last.status in (B_SCHEDULED, B_RUNNING))
 
     def stats(self, broadcast_id: int, names_per_unit: int = 8) -> BroadcastStats:
         with self.db.read() as s:
@@ -370,8 +409,8 @@ class BroadcastsService:
                 acked += a
             recipients = sum(counts.values())
             if b.status == B_SCHEDULED:
-                recipients = s.scalar(select(func.count(Member.id)).where(
-                    self._audience_filter(s, b.audience))) or 0
+                recipients = s.scalar(select(func.count(Member.id)).where(self._without_sender(
+                    self._audience_filter(s, b.audience), b.created_by))) or 0
             delivered_by_unit = dict(s.execute(
                 select(Member.unit_id, func.count()).join(Delivery, Delivery.member_id == Member.id)
                 .where(Delivery.broadcast_id == b.id, Delivery.state == D_SENT)
@@ -400,7 +439,8 @@ class BroadcastsService:
                 _info(b, recipients), recipients, counts.get(D_QUEUED, 0),
                 counts.get(D_SENDING, 0), counts.get(D_SENT, 0), counts.get(D_FAILED, 0),
                 counts.get(D_UNREACHABLE, 0), counts.get(D_IN_DOUBT, 0),
-                counts.get(D_CANCELLED, 0), acked, by_unit, self._label(s, b.audience))
+                counts.get(D_CANCELLED, 0), acked, by_unit, self._label(s, b.audience),
+                self._reminders(s, b.id))
 
     def overview(self) -> Overview:
         """Numbers for the status page: pending broadcasts, queued and in-doubt deliveries."""
@@ -469,7 +509,8 @@ class BroadcastsService:
                 .order_by(Broadcast.id).with_for_update(skip_locked=True)))
             for b in due:
                 try:
-                    cond = self._audience_filter(s, b.audience)
+                    cond = self._without_sender(self._audience_filter(s, b.audience),
+                                                b.created_by)
                 except InvalidInput:
                     b.status, b.finished_at = B_DONE, now
                     continue

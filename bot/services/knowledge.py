@@ -1,4 +1,4 @@
-"""Board uploads of knowledge files: check, save into the knowledge folder, re-index, never break the index."""
+"""Board uploads of knowledge files: check, save into the upload folder, re-index, never break the index."""
 from __future__ import annotations
 
 import logging
@@ -43,6 +43,8 @@ def safe_name(name: str | None) -> str:
 def _reason(detail: str, ext: str) -> str:
     """The indexer's English reason, told to the board in Vietnamese."""
     d = detail.lower()
+    if "too large" in d:
+        return T.REASON_TOO_BIG
     if "no text" in d or "empty" in d:
         return T.REASON_EMPTY
     if "password" in d:
@@ -81,9 +83,24 @@ class KnowledgeService:
 
     @property
     def folder(self) -> Path:
-        # The folder the knowledge base indexes (the same as LOA_KNOWLEDGE_DIR in a real run).
+        """Where uploads go: the knowledge base's last extra folder (LOA_UPLOAD_DIR in a real run),
+        indexed together with the shipped knowledge folder, which is never written to."""
         config = getattr(self.kb, "config", None)
-        return Path(config.knowledge_dir if config else self.settings.knowledge_dir)
+        if config is None:
+            return Path(self.settings.upload_dir)
+        extra = tuple(getattr(config, "extra_dirs", ()) or ())
+        return Path(extra[-1] if extra else config.knowledge_dir)
+
+    def _shadowed(self, name: str) -> list[Path]:
+        """Files of the other indexed folders that an upload called `name` replaces in the index."""
+        from indexer.structure import slug
+        config = getattr(self.kb, "config", None)
+        if config is None:
+            return []
+        roots = [Path(config.knowledge_dir), *map(Path, getattr(config, "extra_dirs", ()) or ())]
+        return [p for root in roots if root.is_dir() and root.resolve() != self.folder.resolve()
+                for p in root.iterdir()
+                if p.is_file() and not p.name.startswith(".") and slug(p.name) == slug(name)]
 
     def check(self, actor_tid: int, file_name: str | None, size: int | None) -> str:
         """Refuse before downloading: role, file type and size. Returns the name it will be saved as."""
@@ -140,6 +157,8 @@ class KnowledgeService:
         # document too: two files with one id would clash in the index.
         same = [p for p in folder.iterdir()
                 if p.is_file() and not p.name.startswith(".") and slug(p.name) == slug(name)]
+        # A shipped document of that name stays where it is; the upload replaces it in the index.
+        shadowed = bool(self._shadowed(name))
         backups: list[tuple[Path, Path]] = []
         for old in same:
             bak = folder / f".{old.name}.bak-{uuid.uuid4().hex[:8]}"
@@ -170,8 +189,8 @@ class KnowledgeService:
             bak.unlink(missing_ok=True)
         info = next((d for d in self.kb.documents() if d.source_file == name), None)
         log.info("knowledge upload %s: %s chunks (%s)", name, info.chunks if info else 0,
-                 "replaced" if backups else "new")
-        return UploadResult(name, bool(backups), info.doc_type if info else None,
+                 "replaced" if backups or shadowed else "new")
+        return UploadResult(name, bool(backups) or shadowed, info.doc_type if info else None,
                             info.number if info else None, info.title if info else "",
                             info.chunks if info else 0, report.documents, report.chunks)
 

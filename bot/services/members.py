@@ -3,16 +3,18 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.db import Database
-from bot.db.models import ROLE_ADMIN, ROLE_MEMBER, Invite, Member, Unit, utcnow
+from bot.db.models import ROLE_ADMIN, ROLE_MEMBER, Invite, InviteFailure, Member, Unit, utcnow
 from bot.errors import InvalidInput, NotAllowed, NotFound
+from bot.text import clean_name
 from bot.texts import common as T
 from indexer.text import fold
 
@@ -51,6 +53,20 @@ class InviteInfo:
     unit_id: int
     unit_name: str
     expires_at: datetime | None
+    max_uses: int | None = None
+    uses: int = 0
+    is_reporter: bool = False
+    created_at: datetime | None = None
+
+    @property
+    def uses_left(self) -> int | None:
+        """Joins still allowed; None when the invite has no limit."""
+        return None if self.max_uses is None else max(0, self.max_uses - self.uses)
+
+
+def _invite_info(inv: Invite) -> InviteInfo:
+    return InviteInfo(inv.code, inv.unit_id, inv.unit.name, inv.expires_at, inv.max_uses,
+                      inv.uses, inv.is_reporter, inv.created_at)
 
 
 @dataclass(frozen=True)
@@ -83,10 +99,15 @@ def guess_kind(name: str) -> str:
 
 class MembersService:
     def __init__(self, db: Database, admin_ids: frozenset[int] = frozenset(),
-                 invite_ttl_days: int | None = 30):
+                 invite_ttl_days: int | None = 30, invite_fail_limit: int = 30,
+                 invite_fail_window: float = 600.0):
         self.db = db
         self.admin_ids = admin_ids
         self.invite_ttl_days = invite_ttl_days
+        # Invalid invite codes tolerated from all users together per window (seconds): beyond
+        # it nobody's code is checked until the window has passed, so guessing stays hopeless.
+        self.invite_fail_limit = invite_fail_limit
+        self.invite_fail_window = invite_fail_window
 
     # ------------------------------------------------------------ lookups / access
     def get(self, telegram_id: int) -> MemberInfo | None:
@@ -121,6 +142,7 @@ class MembersService:
 
     def ensure_admin(self, telegram_id: int, chat_id: int, full_name: str,
                      username: str | None = None) -> MemberInfo:
+        full_name = clean_name(full_name)
         with self.db.session() as s:
             m = s.scalar(select(Member).where(Member.telegram_id == telegram_id))
             if m is None:
@@ -136,7 +158,7 @@ class MembersService:
 
     # ------------------------------------------------------------ units
     def add_unit(self, name: str, kind: str | None = None) -> tuple[UnitInfo, bool]:
-        name = " ".join((name or "").split())
+        name = clean_name(name, limit=10_000)
         if not name:
             raise InvalidInput(T.UNIT_ADD_USAGE)
         if len(name) > 200:
@@ -175,7 +197,7 @@ class MembersService:
                     for u in s.scalars(q)]
 
     def find_unit(self, s: Session, ref: str) -> Unit:
-        ref = (ref or "").strip()
+        ref = clean_name(ref, limit=10_000)
         if ref.isdigit():
             u = s.get(Unit, int(ref))
             if u:
@@ -192,9 +214,13 @@ class MembersService:
 
     # ------------------------------------------------------------ invites
     def create_invite(self, unit_ref: str, created_by_tid: int | None = None,
-                      ttl_days: int | None = -1, is_reporter: bool = False) -> InviteInfo:
+                      ttl_days: int | None = -1, is_reporter: bool = False,
+                      max_uses: int | None = None) -> InviteInfo:
+        """A new code for `unit_ref`; `max_uses` joins at most (None: until it expires)."""
         if ttl_days == -1:
             ttl_days = self.invite_ttl_days
+        if max_uses is not None and not 1 <= max_uses <= 100_000:
+            raise InvalidInput(T.INVITE_USES_BAD)
         with self.db.session() as s:
             unit = self.find_unit(s, unit_ref)
             creator = None
@@ -203,9 +229,24 @@ class MembersService:
             # 96 bits of randomness: unguessable, and short enough for a deep link (<= 64 chars).
             code = secrets.token_urlsafe(12)
             expires = utcnow() + timedelta(days=ttl_days) if ttl_days else None
-            s.add(Invite(code=code, unit_id=unit.id, created_by=creator, expires_at=expires,
-                         is_reporter=is_reporter))
-            return InviteInfo(code, unit.id, unit.name, expires)
+            inv = Invite(code=code, unit_id=unit.id, created_by=creator, expires_at=expires,
+                         is_reporter=is_reporter, max_uses=max_uses, uses=0, created_at=utcnow())
+            s.add(inv)
+            s.flush()
+            return InviteInfo(code, unit.id, unit.name, expires, max_uses, 0, is_reporter,
+                              inv.created_at)
+
+    def invites(self, include_spent: bool = False) -> list[InviteInfo]:
+        """Invites that can still be used, newest first (all of them with `include_spent`)."""
+        now = utcnow()
+        with self.db.session() as s:
+            q = select(Invite).order_by(Invite.id.desc())
+            if not include_spent:
+                q = q.join(Unit, Unit.id == Invite.unit_id).where(
+                    Invite.revoked_at.is_(None), Unit.active.is_(True),
+                    or_(Invite.expires_at.is_(None), Invite.expires_at >= now),
+                    or_(Invite.max_uses.is_(None), Invite.uses < Invite.max_uses))
+            return [_invite_info(inv) for inv in s.scalars(q)]
 
     def revoke_invite(self, code: str) -> bool:
         with self.db.session() as s:
@@ -215,37 +256,74 @@ class MembersService:
             inv.revoked_at = utcnow()
             return True
 
+    def _invite_lockout(self, s: Session, now: datetime) -> int:
+        """Minutes to wait when too many invalid codes came in lately (0: codes are checked)."""
+        since = now - timedelta(seconds=self.invite_fail_window)
+        recent = list(s.scalars(select(InviteFailure.at).where(InviteFailure.at >= since)
+                                .order_by(InviteFailure.at.desc())
+                                .limit(self.invite_fail_limit)))
+        if len(recent) < self.invite_fail_limit:
+            return 0
+        # Open again once the oldest of the last `limit` failures leaves the window.
+        free_at = recent[-1] + timedelta(seconds=self.invite_fail_window)
+        return max(1, math.ceil((free_at - now).total_seconds() / 60))
+
+    def _record_invite_failure(self, telegram_id: int, now: datetime) -> None:
+        with self.db.session() as s:
+            s.add(InviteFailure(telegram_id=telegram_id, at=now))
+            s.execute(delete(InviteFailure).where(
+                InviteFailure.at < now - timedelta(seconds=self.invite_fail_window)))
+
     def join(self, code: str, telegram_id: int, chat_id: int, full_name: str,
              username: str | None) -> JoinResult:
         now = utcnow()
+        full_name = clean_name(full_name)
+        with self.db.session() as s:
+            wait = self._invite_lockout(s, now)
+            if wait:
+                raise InvalidInput(T.INVITE_TOO_MANY, minutes=wait)
+            inv = s.scalar(select(Invite).where(Invite.code == (code or "")[:64]))
+            valid = not (inv is None or inv.revoked_at is not None
+                         or (inv.expires_at is not None and inv.expires_at < now)
+                         or not inv.unit.active)
+            spent = valid and inv.max_uses is not None and inv.uses >= inv.max_uses
+        if not valid:
+            self._record_invite_failure(telegram_id, now)
+            raise InvalidInput(T.INVITE_INVALID)
         with self.db.session() as s:
             inv = s.scalar(select(Invite).where(Invite.code == (code or "")[:64]))
-            if (inv is None or inv.revoked_at is not None
-                    or (inv.expires_at is not None and inv.expires_at < now)
-                    or (inv.max_uses is not None and inv.uses >= inv.max_uses)
-                    or not inv.unit.active):
-                raise InvalidInput(T.INVITE_INVALID)
             m = s.scalar(select(Member).where(Member.telegram_id == telegram_id))
             if m is not None and not m.active:
                 raise NotAllowed(T.DEACTIVATED)
-            moved = already = False
+            if m is not None and m.unit_id == inv.unit_id:
+                # Tapping the link again changes nothing and uses nothing up.
+                s.refresh(m)
+                return JoinResult(_member_info(m), inv.unit.name, False, True)
+            if spent:
+                raise InvalidInput(T.INVITE_USED_UP)
+            # Conditional update: two people racing for the last use cannot both get in.
+            taken = s.execute(update(Invite).where(
+                Invite.id == inv.id,
+                or_(Invite.max_uses.is_(None), Invite.uses < Invite.max_uses))
+                .values(uses=Invite.uses + 1)).rowcount
+            if not taken:
+                raise InvalidInput(T.INVITE_USED_UP)
+            moved = False
             if m is None:
-                m = Member(telegram_id=telegram_id, chat_id=chat_id, full_name=full_name[:200],
+                m = Member(telegram_id=telegram_id, chat_id=chat_id, full_name=full_name,
                            username=username, unit_id=inv.unit_id, role=ROLE_MEMBER,
                            is_reporter=inv.is_reporter)
                 if telegram_id in self.admin_ids:
                     m.role = ROLE_ADMIN
                 s.add(m)
-            elif m.unit_id == inv.unit_id:
-                already = True
             else:
                 moved = m.unit_id is not None
                 m.unit_id = inv.unit_id
                 m.is_reporter = inv.is_reporter
-            inv.uses += 1
+                m.full_name = full_name or m.full_name
             s.flush()
             s.refresh(m)
-            return JoinResult(_member_info(m), inv.unit.name, moved, already)
+            return JoinResult(_member_info(m), inv.unit.name, moved, False)
 
     # ------------------------------------------------------------ members admin
     def members(self, unit_ref: str | None = None) -> list[MemberInfo]:

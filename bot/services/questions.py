@@ -6,17 +6,17 @@ import logging
 import re
 import threading
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timezone
 
 from sqlalchemy import func, select, update
 
 from bot.db import DatabaseBusy
 from bot.db.models import (
-    Q_ANSWERED_BY_BOARD, Q_ANSWERED_BY_DOCS, Q_ANSWERED_BY_FAQ, Q_OPEN, Faq, Member, Question,
+    Q_ANSWERED_BY_BOARD, Q_ANSWERED_BY_DOCS, Q_ANSWERED_BY_FAQ, Q_HELD, Q_OPEN, Faq, Member, Question,
     QuestionNotice, Unit, utcnow,
 )
 from bot.errors import InvalidInput, LoaError, NotFound
-from bot.text import clean, fmt_date, plain
+from bot.text import clean, clean_name, fmt_date, plain
 from bot.texts import qa as T
 from indexer.lexical import STOPWORDS
 from indexer.text import fold, normalize, tokens
@@ -95,12 +95,13 @@ class QuestionLog:
 @dataclass(frozen=True)
 class QuestionResult:
     question_id: int
-    status: str                       # docs | faq | open
+    status: str                       # docs | faq | open | held
     passages: list[Passage]
     faq: FaqAnswer | None = None
     notice: AdminNotice | None = None  # None when the same open question was already handed off
     truncated: bool = False
     log: QuestionLog | None = None     # to `record()` once the answer is sent (docs and faq)
+    handoff_limit: int = 0            # for `held`: the daily number of hand-offs already reached
 
 
 @dataclass(frozen=True)
@@ -223,9 +224,9 @@ class QuestionsService:
         if member is not None and not member.active:
             self.members.require_member(telegram_id)  # raises NotAllowed(DEACTIVATED)
         if member is None:
-            return Asker(telegram_id, chat_id, telegram_name, None, None)
-        return Asker(telegram_id, chat_id, member.full_name or telegram_name, member.id,
-                     member.unit_name)
+            return Asker(telegram_id, chat_id, clean_name(telegram_name), None, None)
+        return Asker(telegram_id, chat_id, member.full_name or clean_name(telegram_name),
+                     member.id, member.unit_name)
 
     def can_ask(self, telegram_id: int) -> bool:
         if self.settings.open_qa and self.members.get(telegram_id) is None:
@@ -276,18 +277,27 @@ class QuestionsService:
                                   log=log)
 
         key = _fold_key(text)
+        weights = _weights(query)
         with self.db.read() as s:
-            # The same person asking the same open question again: don't bother the board twice.
+            # The same person asking the same open question again (or in other words): don't
+            # bother the board twice.
             earlier = s.execute(select(Question.id, Question.text).where(
                 Question.telegram_id == asker.telegram_id, Question.status == Q_OPEN)
                 .order_by(Question.id.desc()).limit(20)).all()
+            handed_off = self._handed_off_today(s, asker.telegram_id)
         for qid, qtext in earlier:
-            if _fold_key(qtext) == key:
+            if _fold_key(qtext) == key or \
+                    similarity(weights, _weights(qtext[:QUERY_CHARS])) >= FAQ_THRESHOLD:
                 return QuestionResult(qid, Q_OPEN, [], None, None, truncated)
         top = answer.hits[0] if answer.hits else None
-        log = QuestionLog(self.db.reserve_id(Question), asker, text, Q_OPEN,
+        limit = self.settings.handoff_daily_limit
+        status = Q_HELD if limit > 0 and handed_off >= limit else Q_OPEN
+        log = QuestionLog(self.db.reserve_id(Question), asker, text, status,
                           score=top.score if top else None)
         self.record(log)
+        if status == Q_HELD:
+            # Kept for the record, but no notice: one member cannot flood every admin.
+            return QuestionResult(log.id, Q_HELD, [], None, None, truncated, handoff_limit=limit)
         notice = AdminNotice(log.id, text, asker.name, asker.unit_name, self.members.admin_chats())
         return QuestionResult(log.id, Q_OPEN, [], None, notice, truncated)
 
@@ -305,6 +315,15 @@ class QuestionsService:
         except DatabaseBusy:
             return False
         return True
+
+    def _handed_off_today(self, s, telegram_id: int) -> int:
+        """Questions of this asker sent to the board since midnight (LOA_TIMEZONE)."""
+        tz = self.settings.tz
+        midnight = datetime.combine(utcnow().astimezone(tz).date(), time(0), tzinfo=tz)
+        return s.scalar(select(func.count(Question.id)).where(
+            Question.telegram_id == telegram_id,
+            Question.status.in_([Q_OPEN, Q_ANSWERED_BY_BOARD]),
+            Question.created_at >= midnight.astimezone(timezone.utc))) or 0
 
     def _search(self, query: str):
         from indexer import IndexerError

@@ -46,6 +46,7 @@ class BackupResult:
     database: Path | None
     index: Path | None
     database_note: str
+    uploads: Path | None = None
 
 
 class StatusService:
@@ -72,8 +73,10 @@ class StatusService:
                       sending.queued_deliveries, sending.in_doubt)
 
 
-def backup(database_url: str, index_dir: Path, out_dir: Path) -> BackupResult:
-    """Copy the SQLite database with the online backup API (safe while the bot runs) and the index."""
+def backup(database_url: str, index_dir: Path, out_dir: Path,
+           upload_dir: Path | None = None) -> BackupResult:
+    """Copy the SQLite database with the online backup API (safe while the bot runs), the index
+    and the documents the board uploaded."""
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     folder = out_dir / f"loa-backup-{stamp}"
     folder.mkdir(parents=True, exist_ok=False)
@@ -97,5 +100,10 @@ def backup(database_url: str, index_dir: Path, out_dir: Path) -> BackupResult:
         index_copy = folder / "index"
         # resolve() follows an index folder that is a symlink to its current version.
         shutil.copytree(index_dir.resolve(), index_copy)
-    return BackupResult(folder, db_copy, index_copy, note)
+    uploads_copy = None
+    if upload_dir is not None and Path(upload_dir).is_dir():
+        uploads_copy = folder / "uploads"
+        shutil.copytree(Path(upload_dir), uploads_copy,
+                        ignore=shutil.ignore_patterns(".*"))  # no half-written uploads
+    return BackupResult(folder, db_copy, index_copy, note, uploads_copy)
 

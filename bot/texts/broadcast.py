@@ -21,7 +21,8 @@ CAPTION_TOO_LONG = "Chú thích dài {length} ký tự, vượt giới hạn {li
 ASK_AUDIENCE = "Bước 2/3: Gửi cho ai?"
 BTN_ALL = "👥 Tất cả"
 BTN_UNITS = "🏢 Chọn đơn vị"
-BTN_REPORTERS = "📝 Báo cáo viên các đơn vị"
+# The units' report senders (/thanhvien_baocao), not the Party's official speakers (báo cáo viên).
+BTN_REPORTERS = "📝 Người gửi báo cáo của các đơn vị"
 ASK_UNITS = "Chọn một hoặc nhiều đơn vị (bấm lần nữa để bỏ chọn), rồi bấm <b>Xong</b>."
 BTN_UNITS_DONE = "Xong ➡️"
 UNITS_NONE_CHOSEN = "Hãy chọn ít nhất một đơn vị."
@@ -38,9 +39,11 @@ PREVIEW_INTRO = "👀 <b>Xem trước</b> – người nhận sẽ thấy đúng
 SUMMARY = (
     "📋 <b>Xác nhận gửi</b>\n"
     "Người nhận: <b>{audience}</b> – {count} người\n"
-    "Thời gian: <b>{when}</b>\n\n"
-    "Bấm ✅ Gửi để phát đi, ❌ Hủy để bỏ."
+    "Thời gian: <b>{when}</b>"
 )
+SUMMARY_HINT = "\n\nBấm ✅ Gửi để phát đi, ❌ Hủy để bỏ."
+SUMMARY_QUEUED = "\n\n✅ Đã xác nhận – lần gửi <b>#{id}</b>."
+SUMMARY_CANCELLED = "\n\n❌ Đã hủy, không gửi."
 WHEN_NOW = "ngay bây giờ"
 BTN_SEND = "✅ Gửi"
 BTN_CANCEL = "❌ Hủy"
@@ -52,7 +55,7 @@ NO_RECIPIENTS = "Không có người nhận nào phù hợp (chưa có thành vi
 AUDIENCE_EMPTY = "Chưa chọn người nhận."
 
 AUD_ALL = "Tất cả thành viên"
-AUD_REPORTERS = "Báo cáo viên các đơn vị"
+AUD_REPORTERS = "Người gửi báo cáo của các đơn vị"
 AUD_UNITS = "Đơn vị: {units}"
 AUD_REMIND = "Người chưa xác nhận lần gửi #{id}"
 
@@ -95,8 +98,10 @@ BTN_LIST_REMIND = "🔔 Nhắc #{id}"
 CANCELLED = "🛑 Đã hủy lần gửi <b>#{id}</b>. Những tin đã gửi vẫn giữ nguyên; phần chưa gửi sẽ không gửi nữa."
 CANNOT_CANCEL = "Lần gửi #{id} {status}, không hủy được nữa."
 NOT_FOUND = "Không tìm thấy lần gửi #{id}."
-REMIND_QUEUED = "🔔 Đã xếp lời nhắc <b>#{id}</b> tới {count} người chưa xác nhận lần gửi #{parent}."
-REMIND_BUSY = "Đang có lời nhắc #{id} cho lần gửi này chưa gửi xong. Vui lòng đợi."
+REMIND_QUEUED = "🔔 Đã xếp lời nhắc lại lần gửi <b>#{parent}</b> tới {count} người chưa xác nhận."
+REMIND_BUSY = "Lời nhắc trước của lần gửi #{id} chưa gửi xong. Vui lòng đợi."
+REMINDERS = "🔔 Đã nhắc {count} lần; lần gần nhất {when}: gửi {sent}/{recipients} người{sending}"
+REMINDERS_SENDING = " (đang gửi)"
 REMIND_NOBODY = "Mọi người nhận lần gửi #{id} đều đã xác nhận (hoặc không còn ai để nhắc)."
 
 # ---------------------------------------------------------------- digests

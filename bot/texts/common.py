@@ -11,6 +11,14 @@ INVITE_INVALID = (
     "Mã mời không hợp lệ, đã hết hạn hoặc đã bị thu hồi. "
     "Vui lòng xin mã mới từ Ban Tuyên giáo Thị ủy."
 )
+INVITE_USED_UP = (
+    "Mã mời này đã dùng hết số lượt cho phép. "
+    "Vui lòng xin mã mới từ Ban Tuyên giáo Thị ủy."
+)
+INVITE_TOO_MANY = (
+    "Loa vừa nhận quá nhiều mã mời sai nên tạm ngừng kiểm tra mã mời. "
+    "Vui lòng bấm lại đường link sau khoảng {minutes} phút."
+)
 JOINED = "✅ Bạn đã tham gia đơn vị <b>{unit}</b>.\n\n{help}"
 ALREADY_JOINED = "Bạn đang thuộc đơn vị <b>{unit}</b>."
 MOVED_BY_INVITE = "✅ Bạn đã chuyển sang đơn vị <b>{unit}</b>."
@@ -23,6 +31,7 @@ NOT_REGISTERED = (
 DEACTIVATED = "Tài khoản của bạn đã bị tạm ngừng. Vui lòng liên hệ Ban Tuyên giáo Thị ủy."
 ADMIN_ONLY = "⛔ Chức năng này chỉ dành cho Ban Tuyên giáo (quản trị viên)."
 UNKNOWN_COMMAND = "Không có lệnh này. Gõ /huongdan để xem các lệnh dùng được."
+NOTHING_TO_CANCEL = "Không có việc gì đang làm dở để hủy."
 FLOOD = "Bạn gửi hơi nhanh. Vui lòng đợi {seconds} giây rồi gửi tiếp."
 ERROR = "Xin lỗi, đã có lỗi khi xử lý yêu cầu. Ban Tuyên giáo đã được thông báo; vui lòng thử lại sau."
 ERROR_ADMIN_NOTICE = "⚠️ Lỗi khi xử lý một yêu cầu: <code>{error}</code>"
@@ -39,8 +48,9 @@ HELP_MEMBER = (
     "   hoặc /hoi Chỉ thị 30 do ai ban hành?\n"
     "📌 /diemchinh – điểm chính của các văn bản\n"
     "📝 /baocao – gửi báo cáo hoạt động của đơn vị\n"
-    "   Nhanh: <code>/baocao 12/06/2024 | Hội nghị | Quán triệt Chỉ thị 30 | 45</code>\n"
+    "   Nhanh: <code>/baocao hôm nay | Hội nghị | Quán triệt Chỉ thị 30 | 45</code>\n"
     "🗂 /baocao_cua_toi – các báo cáo gần đây của đơn vị\n"
+    "✖️ /huy – dừng việc đang làm dở (báo cáo, soạn tin)\n"
     "ℹ️ /huongdan – xem lại hướng dẫn này"
 )
 HELP_ADMIN_EXTRA = (
@@ -49,7 +59,11 @@ HELP_ADMIN_EXTRA = (
     "/phatdi – gửi nội dung định hướng · /phatdi_ds – theo dõi\n"
     "/diemchinh_dinhky thu2 07:00 – gửi điểm chính định kỳ hằng tuần\n"
     "/tonghop · /xuatbaocao · /bieudo – tổng hợp báo cáo\n"
-    "/donvi – đơn vị · /moi &lt;đơn vị&gt; – tạo mã mời · /thanhvien – thành viên\n"
+    "/donvi – đơn vị · /donvi_them &lt;tên&gt; – thêm đơn vị\n"
+    "/moi &lt;đơn vị&gt; [| số lượt] – tạo mã mời · /moi_ds – các mã mời còn dùng được\n"
+    "/thanhvien [đơn vị] – thành viên · /thanhvien_chuyen &lt;số&gt; &lt;đơn vị&gt; – chuyển đơn vị\n"
+    "/thanhvien_ngung &lt;số&gt; – tạm ngừng · /thanhvien_baocao &lt;số&gt; – giao làm người báo cáo\n"
+    "/thanhvien_admin &lt;số&gt; – cấp quyền quản trị\n"
     "/trangthai – tình trạng hệ thống\n"
     "Gửi tệp .docx/.pdf/.txt/.md để bổ sung tài liệu."
 )
@@ -67,6 +81,7 @@ CMD_MEMBER = [
     ("diemchinh", "Điểm chính của văn bản"),
     ("baocao", "Gửi báo cáo hoạt động"),
     ("baocao_cua_toi", "Báo cáo của đơn vị tôi"),
+    ("huy", "Dừng việc đang làm dở"),
     ("huongdan", "Hướng dẫn sử dụng"),
 ]
 CMD_ADMIN = CMD_MEMBER + [
@@ -79,8 +94,14 @@ CMD_ADMIN = CMD_MEMBER + [
     ("xuatbaocao", "Xuất báo cáo Excel/CSV"),
     ("bieudo", "Biểu đồ báo cáo"),
     ("donvi", "Danh sách đơn vị"),
+    ("donvi_them", "Thêm đơn vị"),
     ("moi", "Tạo mã mời cho đơn vị"),
+    ("moi_ds", "Các mã mời còn dùng được"),
     ("thanhvien", "Quản lý thành viên"),
+    ("thanhvien_chuyen", "Chuyển thành viên sang đơn vị khác"),
+    ("thanhvien_ngung", "Tạm ngừng một thành viên"),
+    ("thanhvien_baocao", "Giao làm người báo cáo của đơn vị"),
+    ("thanhvien_admin", "Cấp quyền quản trị"),
     ("trangthai", "Tình trạng hệ thống"),
 ]
 
@@ -92,13 +113,27 @@ UNITS_EMPTY = "Chưa có đơn vị nào. Thêm bằng: <code>/donvi_them Chi b�
 UNITS_HEADER = "<b>Các đơn vị</b> ({count}):"
 UNIT_LINE = "{id}. {name} – {members} thành viên"
 UNIT_ADD_USAGE = "Cách dùng: <code>/donvi_them Tên đơn vị</code>"
-INVITE_USAGE = "Cách dùng: <code>/moi Tên hoặc số của đơn vị</code>"
+INVITE_USAGE = (
+    "Cách dùng: <code>/moi Tên hoặc số của đơn vị</code>\n"
+    "Giới hạn số người dùng mã: <code>/moi Chi bộ Khu phố 1 | 5</code> (5 lượt)"
+)
+INVITE_USES_BAD = "Số lượt dùng mã mời phải là số nguyên từ 1 đến 100000, ví dụ: <code>/moi Chi bộ Khu phố 1 | 5</code>"
 INVITE_CREATED = (
     "Mã mời cho <b>{unit}</b>: <code>{code}</code>\n"
     "Đường link: {link}\n"
-    "Hết hạn: {expires}"
+    "Hết hạn: {expires}\n"
+    "Số lượt dùng: {uses}"
 )
 INVITE_NO_EXPIRY = "không hết hạn"
+INVITE_UNLIMITED = "không giới hạn"
+INVITE_USES_LEFT = "còn {left}/{max} lượt"
+INVITES_HEADER = "<b>Mã mời còn dùng được</b> ({count}):"
+INVITES_EMPTY = "Không có mã mời nào còn dùng được. Tạo mã mới: <code>/moi Tên đơn vị</code>"
+INVITE_LINE = (
+    "• <b>{unit}</b>{reporter}: <code>{code}</code>\n"
+    "  {uses} · đã dùng {used} · hết hạn: {expires}"
+)
+INVITE_REPORTER = " (người báo cáo)"
 MEMBERS_HEADER = "<b>Thành viên</b> ({count}):"
 MEMBER_LINE = "{id}. {name}{username} – {unit}{flags}"
 MEMBERS_EMPTY = "Chưa có thành viên nào."

@@ -25,6 +25,12 @@ NOT_FOUND_NO_ADMIN = (
     "Các văn bản hiện có chưa có nội dung trả lời câu hỏi này.\n\n"
     "Câu hỏi của bạn (số {id}) đã được lưu để Ban Tuyên giáo Thị ủy xem xét."
 )
+HANDOFF_LIMIT = (
+    "Các văn bản hiện có chưa có nội dung trả lời câu hỏi này.\n\n"
+    "Hôm nay bạn đã gửi {limit} câu hỏi tới Ban Tuyên giáo Thị ủy và các câu hỏi đó đang được "
+    "xem xét, nên câu hỏi này (số {id}) được lưu lại mà chưa chuyển đi. "
+    "Mời bạn gửi lại vào ngày mai nếu vẫn cần; cảm ơn bạn đã thông cảm."
+)
 EMPTY_QUESTION = "Câu hỏi trống. Ví dụ: <code>/hoi Chỉ thị 30 do ai ban hành?</code>"
 ASK_PROMPT = (
     "Hãy gõ câu hỏi của bạn (có dấu hoặc không dấu đều được).\n"
@@ -142,4 +148,8 @@ REASON_CORRUPT = "tệp bị hỏng hoặc không đúng định dạng {ext}"
 REASON_PASSWORD = "tệp PDF có mật khẩu"
 REASON_ENCODING = "tệp chữ không ở mã UTF-8; hãy lưu lại dạng UTF-8"
 REASON_NO_CHUNKS = "không tách được đoạn nội dung nào"
+REASON_TOO_BIG = (
+    "tệp khi giải nén quá lớn hoặc có quá nhiều thành phần (có thể là tệp «bom nén»); "
+    "hãy lưu lại tệp bằng Word hoặc xuất lại PDF rồi gửi lại"
+)
 REASON_OTHER = "{detail}"

@@ -15,4 +15,5 @@ STATUS = (
 )
 INDEX_ERROR = "⚠️ Chỉ mục tài liệu lỗi: <code>{error}</code>\n"
 UNKNOWN = "chưa có"
+TIME_FORMAT = "%H:%M ngày %d/%m/%Y"  # 22:13 ngày 29/11/2026
 UPTIME = "{days} ngày {hours} giờ {minutes} phút"
