@@ -30,7 +30,8 @@ _BREAK = re.compile(r"[.,;:!?()\[\]{}“”\"'«»…\n\r\t|/]+")
 QUESTION_PHRASES = (
     "là gì; là ai; do ai; của ai; ai là; bao nhiêu; bao giờ; khi nào; ở đâu; tại sao; vì sao; thế nào; "
     "như thế nào; ra sao; làm gì; có không; được không; những gì; gồm những gì; nào; hay không; phải không; "
-    "có phải; cho biết; xin hỏi; tôi muốn biết; là bao nhiêu; mấy"
+    "có phải; cho biết; xin hỏi; tôi muốn biết; là bao nhiêu; mấy; có nhiệm vụ gì; có trách nhiệm gì; "
+    "có vai trò gì; có quyền gì; phải làm gì; cần làm gì; được làm gì; có được không; có cần không"
 )
 QUESTION_WEIGHT = 3
 _INTERPOLATION = 0.8  # weight of the bigram estimate against the unigram one

@@ -126,7 +126,9 @@ def search_text(chunk: Chunk, doc: DocumentInfo | None) -> str:
     parts = [chunk.section, chunk.text, chunk.search_extra]
     if doc is not None and chunk.kind != "header":
         # The document's own name, so "… of the plan for Directive 30" weighs every chunk of it alike.
-        parts.append(" ".join(p for p in (doc.doc_type, doc.number, doc.title) if p))
+        # A file without a header has its first line as title: do not count that line twice.
+        title = doc.title if doc.title and doc.title not in chunk.text else ""
+        parts.append(" ".join(p for p in (doc.doc_type, doc.number, title) if p))
     return expand_abbreviations("\n".join(p for p in parts if p))
 
 
