@@ -54,6 +54,7 @@ class Settings:
     query_prefix: str = ""
     passage_prefix: str = ""
     dense_weight: float | None = None
+    embed_threads: int | None = None
     timezone: str = "Asia/Ho_Chi_Minh"
     open_qa: bool = False
     webhook_url: str = ""
@@ -85,7 +86,7 @@ class Settings:
         from indexer import IndexConfig
         kwargs = dict(knowledge_dir=self.knowledge_dir, index_dir=self.index_dir,
                       query_prefix=self.query_prefix, passage_prefix=self.passage_prefix,
-                      dense_weight=self.dense_weight)
+                      dense_weight=self.dense_weight, embed_threads=self.embed_threads)
         if self.embedding_model:
             kwargs["model"] = self.embedding_model
         return IndexConfig(**kwargs)
@@ -117,6 +118,7 @@ class Settings:
             passage_prefix=g("LOA_PASSAGE_PREFIX", "") or "",
             dense_weight=(min(1.0, max(0.0, float(g("LOA_DENSE_WEIGHT"))))
                           if (g("LOA_DENSE_WEIGHT") or "").strip() else None),
+            embed_threads=int(g("LOA_EMBED_THREADS")) if (g("LOA_EMBED_THREADS") or "").strip() else None,
             timezone=g("LOA_TIMEZONE") or "Asia/Ho_Chi_Minh",
             open_qa=_bool(g("LOA_OPEN_QA")),
             webhook_url=g("LOA_WEBHOOK_URL", "") or "",
