@@ -20,7 +20,7 @@ from typing import Iterable
 from indexer.text import fold, normalize
 
 FILE = "diacritics.json"
-VERSION = 1
+VERSION = 2
 
 # A syllable as typed: letters (with or without marks) and digits.
 _WORD = re.compile(r"[^\W_]+")
@@ -31,9 +31,14 @@ QUESTION_PHRASES = (
     "là gì; là ai; do ai; của ai; ai là; bao nhiêu; bao giờ; khi nào; ở đâu; tại sao; vì sao; thế nào; "
     "như thế nào; ra sao; làm gì; có không; được không; những gì; gồm những gì; nào; hay không; phải không; "
     "có phải; cho biết; xin hỏi; tôi muốn biết; là bao nhiêu; mấy; có nhiệm vụ gì; có trách nhiệm gì; "
-    "có vai trò gì; có quyền gì; phải làm gì; cần làm gì; được làm gì; có được không; có cần không"
+    "có vai trò gì; có quyền gì; phải làm gì; cần làm gì; được làm gì; có được không; có cần không; "
+    "đâu là; từ đâu; đến đâu; ở nơi nào; lúc nào; vào lúc nào; năm nào; loại nào; cách nào; thì sao; thì có; "
+    "thì được; thì là; khi đó thì; nếu vậy thì; dùng để làm gì; nêu; nêu rõ"
 )
-QUESTION_WEIGHT = 3
+# Each phrase counts once per this many segments of the documents (at least 3 times), so that the
+# question words keep their weight in a large corpus ("nào" against "não" in medical texts).
+QUESTION_SHARE = 50
+START, END = "<s>", "</s>"  # segment boundaries: "nào" and "đâu" end questions, "não" and "đầu" rarely
 _INTERPOLATION = 0.8  # weight of the bigram estimate against the unigram one
 _FLOOR = 1e-7  # probability of a spelling never seen in this context nor alone
 
@@ -62,26 +67,34 @@ class DiacriticsModel:
         self.total = max(1, sum(unigrams.values()))
         self.spellings: dict[str, list[str]] = {}
         for w in sorted(unigrams, key=lambda w: -unigrams[w]):
-            self.spellings.setdefault(fold(w), []).append(w)
+            if w not in (START, END):
+                self.spellings.setdefault(fold(w), []).append(w)
 
     @classmethod
     def learn(cls, texts: Iterable[str]) -> "DiacriticsModel":
         """Count syllables and syllable pairs of `texts` (as spelled, lower case)."""
         uni: Counter[str] = Counter()
         bi: Counter[str] = Counter()
-        for words in _segments(QUESTION_PHRASES.replace(";", "\n")):
-            for _ in range(QUESTION_WEIGHT):
-                uni.update(words)
-                bi.update(f"{a} {b}" for a, b in zip(words, words[1:]))
+        segments = 0
+
+        def count(words: list[str], times: int = 1) -> None:
+            words = [START, *(w for w in words if not w.isdigit()), END]
+            for w in words:
+                uni[w] += times
+            for a, b in zip(words, words[1:]):
+                bi[f"{a} {b}"] += times
+
         for text in texts:
             for words in _segments(text):
-                words = [w for w in words if not w.isdigit()]
-                uni.update(words)
-                bi.update(f"{a} {b}" for a, b in zip(words, words[1:]))
+                count(words)
+                segments += 1
+        times = max(3, segments // QUESTION_SHARE)
+        for words in _segments(QUESTION_PHRASES.replace(";", "\n")):
+            count(words, times)
         # A pair only helps when one of its syllables has more than one spelling.
         folded_spellings: Counter[str] = Counter(fold(w) for w in uni)
         bi = Counter({k: c for k, c in bi.items()
-                      if any(folded_spellings[fold(w)] > 1 for w in k.split(" "))})
+                      if any(folded_spellings[fold(w)] > 1 for w in k.split(" ") if w not in (START, END))})
         return cls(dict(uni), dict(bi))
 
     def restore(self, text: str) -> str:
@@ -112,10 +125,8 @@ class DiacriticsModel:
             return [low]
         return self.spellings.get(low) or [low]
 
-    def _logp(self, prev: str | None, word: str) -> float:
+    def _logp(self, prev: str, word: str) -> float:
         uni = (self.unigrams.get(word, 0) + 0.1) / self.total
-        if prev is None:
-            return math.log(uni + _FLOOR)
         pair = self.bigrams.get(f"{prev} {word}", 0)
         prev_count = self.unigrams.get(prev, 0)
         bi = pair / prev_count if prev_count else 0.0
@@ -125,10 +136,10 @@ class DiacriticsModel:
         options = [self._options(w) for w in words]
         if all(len(o) == 1 for o in options):
             return [o[0] for o in options]
-        # Viterbi over the spellings of each syllable.
-        scores = {w: self._logp(None, w) for w in options[0]}
+        # Viterbi over the spellings of each syllable, from the segment start to its end.
+        scores = {START: 0.0}
         back: list[dict[str, str]] = []
-        for opts in options[1:]:
+        for opts in [*options, [END]]:
             step: dict[str, float] = {}
             ptr: dict[str, str] = {}
             for w in opts:
@@ -140,11 +151,10 @@ class DiacriticsModel:
                 step[w], ptr[w] = best, best_prev  # type: ignore[assignment]
             back.append(ptr)
             scores = step
-        last = max(scores, key=scores.__getitem__)
-        path = [last]
+        path = [END]
         for ptr in reversed(back):
             path.append(ptr[path[-1]])
-        return path[::-1]
+        return path[::-1][1:-1]
 
     def to_dict(self) -> dict:
         return {"version": VERSION, "unigrams": self.unigrams, "bigrams": self.bigrams}
