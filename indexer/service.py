@@ -19,6 +19,7 @@ import numpy as np
 
 from indexer.answer import Answer, Hit, compose
 from indexer.diacritics import FILE as DIACRITICS_FILE
+from indexer.diacritics import VERSION as DIACRITICS_VERSION
 from indexer.diacritics import DiacriticsModel, marked_share
 from indexer.embeddings import DEFAULT_MODEL, Embedder, engine_info, load_embedder
 from indexer.errors import DocumentNotFound, DocumentUnreadable, IndexerError, IndexNotFound, ModelMismatch
@@ -453,7 +454,9 @@ class KnowledgeBase:
             report.files_removed = sorted(set(old_files) - set(entries)) if old else []
             report.documents, report.chunks = len(documents), len(chunks)
 
-            unchanged = old is not None and not report.files_indexed and not report.files_removed
+            # A newer diacritics model is relearnt and written with the old vectors; nothing is re-embedded.
+            unchanged = (old is not None and not report.files_indexed and not report.files_removed
+                         and old.manifest.get("diacritics", {}).get("version") == DIACRITICS_VERSION)
             if unchanged:
                 report.build_id = old.build_id
             else:
@@ -490,7 +493,8 @@ class KnowledgeBase:
                     "chunks": len(chunks),
                     "bm25": {"k1": lexical.k1, "b": lexical.b},
                     "embedding": engine_info(cfg.model),
-                    "diacritics": {"file": DIACRITICS_FILE, "syllables": len(diacritics.unigrams),
+                    "diacritics": {"file": DIACRITICS_FILE, "version": DIACRITICS_VERSION,
+                                   "syllables": len(diacritics.unigrams),
                                    "pairs": len(diacritics.bigrams)},
                     "files": entries,
                     "errors": [list(e) for e in report.errors],
