@@ -34,10 +34,10 @@ class Fusion:
     candidates: int = 50  # per channel, before fusion
     # Adaptive weight: w = sigmoid(bias + lexical_margin * m_lex + dense_margin * m_dense
     #                              + length * n_terms + unmarked * [typed without diacritics])
-    bias: float = 0.0
-    lexical_margin: float = -1.0
-    dense_margin: float = 1.0
-    length: float = 0.0
+    bias: float = -0.5
+    lexical_margin: float = -0.5
+    dense_margin: float = 1.5
+    length: float = 0.25
     unmarked: float = 0.0
 
 
