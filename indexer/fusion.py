@@ -10,7 +10,8 @@ weight is decided per question from what the two score lists say about themselve
 - the question's length in topical terms (a short question gives BM25 little to go on);
 - whether the question was typed without diacritics (the dense channel then sees a restored text).
 
-Each channel's scores are standardised over the candidates (z-scores), then mixed with the weight
+Each channel's scores are standardised over the candidates (z-scores; the cosines' spread is taken
+as at least `dense_spread`), then mixed with the weight
 w = sigmoid(bias + sum of coefficients x features). The coefficients were tuned once on half of each
 public set in `bench/bench_retrieval.py --tune` (the other half is reported separately) and serve
 every set; see that script for the numbers.
@@ -39,6 +40,10 @@ class Fusion:
     dense_margin: float = 1.5
     length: float = 0.25
     unmarked: float = 0.0
+    # Cosines of the candidates spread by about 0.02 (median standard deviation 0.018-0.022 on the public
+    # sets). In a small knowledge folder a handful of similar chunks can spread by half that, and
+    # standardising by it would turn noise into confidence: the spread is never taken below this.
+    dense_spread: float = 0.02
 
 
 @dataclass
@@ -52,10 +57,10 @@ class Channels:
     marked: bool  # the question was typed with diacritics
 
 
-def _z(x: np.ndarray) -> np.ndarray:
+def _z(x: np.ndarray, floor: float = 0.0) -> np.ndarray:
     if len(x) < 2:
         return np.zeros_like(x)
-    sd = float(x.std())
+    sd = max(float(x.std()), floor)
     return (x - float(x.mean())) / sd if sd > 1e-9 else np.zeros_like(x)
 
 
@@ -73,7 +78,7 @@ def dense_weight(ch: Channels, fusion: Fusion, z_lex: np.ndarray | None = None,
     if fusion.alpha is not None:
         return fusion.alpha
     z_lex = _z(ch.lexical) if z_lex is None else z_lex
-    z_dense = _z(ch.dense) if z_dense is None else z_dense
+    z_dense = _z(ch.dense, fusion.dense_spread) if z_dense is None else z_dense
     x = (fusion.bias + fusion.lexical_margin * _margin(z_lex) + fusion.dense_margin * _margin(z_dense)
          + fusion.length * math.log1p(ch.terms) + fusion.unmarked * (not ch.marked))
     return 1.0 / (1.0 + math.exp(-x))
@@ -92,6 +97,6 @@ def fuse(ch: Channels, fusion: Fusion) -> np.ndarray:
         dense_n = (dense - dense.min()) / span if span > 1e-6 else np.zeros_like(dense)
         return (1.0 - fusion.alpha) * lex_n + fusion.alpha * dense_n
     z_lex = _z(ch.lexical.astype(np.float64))
-    z_dense = _z(ch.dense.astype(np.float64))
+    z_dense = _z(ch.dense.astype(np.float64), fusion.dense_spread)
     w = dense_weight(ch, fusion, z_lex, z_dense)
     return (1.0 - w) * z_lex + w * z_dense
