@@ -272,8 +272,8 @@ def bench_synthetic_small(tmp: Path, target: int = 1000) -> None:
     """Latency only, at the issue's first target size."""
     print(f"\n== synthetic corpus, ~{target} chunks (latency)")
     synthetic_corpus(tmp / "syn1k" / "knowledge", target)
-    register_model("bench-minilm-queries", QueryModelStandIn)
-    kb = KnowledgeBase(IndexConfig(tmp / "syn1k" / "knowledge", tmp / "syn1k" / "index", model="bench-minilm-queries"))
+    register_model("bench-e5-queries", QueryModelStandIn)
+    kb = KnowledgeBase(IndexConfig(tmp / "syn1k" / "knowledge", tmp / "syn1k" / "index", model="bench-e5-queries"))
     report = kb.build()
     print(f"{report.chunks} chunks:")
     rng = random.Random(5)
@@ -322,8 +322,8 @@ def bench_synthetic(tmp: Path, target: int) -> None:
     texts = [search_text(c, docs[c.doc_id]) for c in chunks]
     embed_rate = passage_rates(texts)
 
-    register_model("bench-minilm-queries", QueryModelStandIn)
-    kb = KnowledgeBase(IndexConfig(tmp / "syn" / "knowledge", tmp / "syn" / "index", model="bench-minilm-queries"))
+    register_model("bench-e5-queries", QueryModelStandIn)
+    kb = KnowledgeBase(IndexConfig(tmp / "syn" / "knowledge", tmp / "syn" / "index", model="bench-e5-queries"))
     report = kb.build()
     other_rate = report.chunks / report.seconds
     print(f"build without real embedding: {report.chunks} chunks in {report.seconds:.1f} s = {other_rate:.0f} chunks/s "
@@ -340,7 +340,7 @@ def bench_synthetic(tmp: Path, target: int) -> None:
     del kb
     rss_before = rss_mb()
     t = time.perf_counter()
-    kb = KnowledgeBase(IndexConfig(tmp / "syn" / "knowledge", tmp / "syn" / "index", model="bench-minilm-queries"))
+    kb = KnowledgeBase(IndexConfig(tmp / "syn" / "knowledge", tmp / "syn" / "index", model="bench-e5-queries"))
     kb.load()
     print(f"load index: {time.perf_counter() - t:.2f} s; memory of the loaded index: {rss_mb() - rss_before:.0f} MB")
     rng = random.Random(3)

@@ -202,7 +202,7 @@ class Padded:
         self.unmarked = np.array([0.0 if c.marked else 1.0 for c in chans])
         for i, (c, g) in enumerate(zip(chans, gold)):
             k = len(c.rows)
-            zl, zd = _z(c.lexical.astype(np.float64)), _z(c.dense.astype(np.float64))
+            zl, zd = _z(c.lexical.astype(np.float64)), _z(c.dense.astype(np.float64), DEFAULT_FUSION.dense_spread)
             self.z_lex[i, :k], self.z_dense[i, :k] = zl, zd
             self.m_lex[i], self.m_dense[i] = _margin(zl), _margin(zd)
             self.gold[i, :k] = [s.passage_of_row[int(r)] == g for r in c.rows]
@@ -315,7 +315,8 @@ def main() -> int:
         sets.append(s)
     fusion = DEFAULT_FUSION
     if args.tune:
-        fusion = tune(sets)
+        chosen = tune(sets)
+        print(f"\nchosen by this search: {chosen}\nthe report below uses the product's default: {fusion}")
     print(f"\nmodel {args.model}; E5 prefixes {'on (added by the engine)' if args.model == DEFAULT_MODEL else 'as configured'};"
           f" folded questions: dense channel reads them with diacritics restored")
     report(sets, fusion)
