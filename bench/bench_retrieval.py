@@ -9,7 +9,8 @@ in). Each passage becomes one knowledge file, indexed by `KnowledgeBase.build()`
 model, exactly as a board's documents would be; questions go through the product's search. Metrics
 are per passage (a passage split into several chunks counts at its best chunk): P@1, R@10, MRR@10.
 
-"folded" asks the same questions lower-cased and without diacritics, as many cadres type.
+"folded" asks the same questions lower-cased and without diacritics, as many cadres type; "same top"
+is the share of questions whose first passage is the same either way.
 
 Embedding ~2,500 passages takes minutes, so each set's knowledge folder, index and question vectors
 are kept under bench/out/retrieval/ (gitignored); a rerun only embeds what it has not seen.
@@ -173,7 +174,7 @@ DENSE = replace(DEFAULT_FUSION, alpha=1.0)
 
 def report(sets: list[BenchSet], fusion: Fusion) -> None:
     print(f"\n{'set':12} {'questions':9} {'channel':8} {'P@1':>6} {'R@10':>6} {'MRR@10':>6}   "
-          f"{'folded P@1':>10} {'R@10':>6} {'MRR@10':>6}   published P@1: BM25 / best dense / best any")
+          f"{'folded P@1':>10} {'R@10':>6} {'MRR@10':>6}   {'same top':>9}   published P@1: BM25 / best dense / best any")
     for s in sets:
         marked = [q["q"] for q in s.questions]
         folded = [fold(q) for q in marked]
@@ -181,10 +182,11 @@ def report(sets: list[BenchSet], fusion: Fusion) -> None:
         bm25, dense_best, best = PUBLISHED.get(s.name, (None, None, None))
         pub = " / ".join("–" if v is None else f"{v:.1f}" for v in (bm25, dense_best, best))
         for label, f in (("lexical", LEXICAL), ("dense", DENSE), ("fused", fusion)):
-            a = metrics(s.search_ranks(marked, f), gold)
-            b = metrics(s.search_ranks(folded, f), gold)
+            ranked_marked, ranked_folded = s.search_ranks(marked, f), s.search_ranks(folded, f)
+            a, b = metrics(ranked_marked, gold), metrics(ranked_folded, gold)
+            same = 100 * np.mean([bool(x) and bool(y) and x[0] == y[0] for x, y in zip(ranked_marked, ranked_folded)])
             print(f"{s.name:12} {len(gold):9} {label:8} {a[0]:6.1f} {a[1]:6.1f} {a[2]:6.1f}   "
-                  f"{b[0]:10.1f} {b[1]:6.1f} {b[2]:6.1f}   {pub if label == 'fused' else ''}")
+                  f"{b[0]:10.1f} {b[1]:6.1f} {b[2]:6.1f}   {same:9.1f}   {pub if label == 'fused' else ''}")
 
 
 class Padded:
