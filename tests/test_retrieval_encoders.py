@@ -18,8 +18,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _run(code: str, env: dict | None = None) -> dict:
     """Run `code` in a fresh interpreter; it prints one JSON object as its last line."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("OMP_", "LOA_"))}
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=240,
-                          env={**os.environ, **(env or {})})
+                          env={**base, **(env or {})})
     assert done.returncode == 0, done.stderr[-2000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
 
