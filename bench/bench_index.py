@@ -6,11 +6,14 @@
 
 Sections:
   real       knowledge/ (the plan) with the default model: build chunks/s, ask p50/p95, RSS.
+  processes  fresh `loa ask` processes (wall time, peak RSS, torch imported or not) and a real `loa run`
+             against the fake Bot API answering questions (RSS).
   synthetic  ~1,000 and ~20,000 chunks of generated administrative documents. Passage vectors there come from a
-             deterministic stand-in of the same dimension (384), because embedding 20,000 passages with
-             MiniLM takes ~10 minutes on this machine; the real model's passage throughput is measured on
-             a sample and the full build time extrapolated. Questions are still encoded by the real
-             model, so ask latency covers the real path: query encoding, BM25, FAISS over 20k x 384, fusion.
+             deterministic stand-in of the same dimension (384), because embedding 20,000 passages takes
+             tens of minutes on this machine; the real model's passage throughput is measured on a sample
+             (one engine thread and all allowed threads) and the full build time extrapolated. Questions
+             are still encoded by the real model, so ask latency covers the real path: diacritics
+             restoration, query encoding, BM25, FAISS over 20k x 384, fusion.
   devset     tests/devset.json over knowledge/ plus the sample documents: hit@1/hit@3 for lexical only,
              fused and dense only, and abstention accuracy across coverage thresholds.
 """
@@ -35,7 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from indexer import IndexConfig, KnowledgeBase  # noqa: E402
-from indexer.embeddings import DEFAULT_MODEL, load_embedder, register_model  # noqa: E402
+from indexer.embeddings import DEFAULT_MODEL, embed_threads, load_embedder, register_model  # noqa: E402
 from indexer.evaluation import calibrate, evaluate, load_devset  # noqa: E402
 from indexer.reader import read_document  # noqa: E402
 from indexer.service import DEFAULT_FUSION, search_text  # noqa: E402
@@ -127,6 +130,73 @@ def bench_real(tmp: Path) -> None:
     print(f"RSS {rss_mb():.0f} MB (peak {peak_rss_mb():.0f} MB)")
 
 
+# --- processes: `loa ask` and `loa run` ---------------------------------------------------------
+
+def bench_processes(tmp: Path) -> None:
+    """Fresh `loa ask` processes and a real `loa run` process against the fake Bot API."""
+    import asyncio
+    import subprocess
+
+    print("\n== processes (default model, knowledge/)")
+    index = tmp / "real" / "index"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LOA_", "TELEGRAM_"))}
+    env.update(LOA_INDEX_DIR=str(index), LOA_KNOWLEDGE_DIR=str(ROOT / "knowledge"),
+               LOA_DATABASE_URL=f"sqlite:///{tmp / 'ask.db'}", PYTHONPATH=str(ROOT))
+    probe = ("import runpy, sys; sys.argv = ['loa', 'ask', sys.argv[1]]; "
+             "import atexit; atexit.register(lambda: print('TORCH' if 'torch' in sys.modules else 'NO-TORCH', "
+             "file=sys.stderr)); from bot.cli import main; sys.exit(main(sys.argv[1:]))")
+    walls, peaks, torch_seen = [], [], set()
+    for q in ["chi thi 30 do ai ban hanh", "Nhiệm vụ của tuyên truyền viên nòng cốt là gì",
+              "Trung tâm Văn hóa, Thể thao và Truyền thông thị xã có nhiệm vụ gì"] * 2:
+        t = time.perf_counter()
+        proc = subprocess.Popen([sys.executable, "-c", probe, q], cwd=tmp, env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE)
+        _, _, usage = os.wait4(proc.pid, 0)
+        walls.append(time.perf_counter() - t)
+        peaks.append(usage.ru_maxrss / 1024)
+        out, err = proc.stdout.read().decode(), proc.stderr.read().decode()
+        proc.returncode = 0
+        torch_seen.add("torch imported" if "TORCH" in err.split() else "no torch")
+        assert "Nguồn" in out, (out, err)
+    print(f"`loa ask` in a fresh process: wall p50 {percentile(walls, 50):.2f} s, max {max(walls):.2f} s "
+          f"({len(walls)} runs); peak RSS {max(peaks):.0f} MB; {', '.join(sorted(torch_seen))}")
+
+    sys.path.insert(0, str(ROOT))
+    from tests.botproc import spawn_bot, stop_bot
+    from tests.faketg import FakeTelegram, FakeUser
+
+    async def run() -> None:
+        tg = await FakeTelegram().start()
+        bot = spawn_bot(tg, f"sqlite:///{tmp / 'run.db'}", tmp, LOA_INDEX_DIR=str(index),
+                        LOA_KNOWLEDGE_DIR=str(ROOT / "knowledge"), LOA_OPEN_QA="true", LOA_FLOOD_LIMIT="100000")
+        try:
+            await tg.wait_for(lambda c: c.method == "getUpdates", timeout=120)
+            idle = _proc_rss(bot.pid)
+            user = FakeUser(tg, 9_100_001, "Người hỏi")
+            times = []
+            for i, q in enumerate(devset_questions()):
+                t = time.perf_counter()
+                await user.reply(f"{q} ({i})", timeout=60)
+                times.append((time.perf_counter() - t) * 1000)
+            rss, peak = _proc_rss(bot.pid)
+            print(f"`loa run`: RSS {idle[0]:.0f} MB started, {rss:.0f} MB after {len(times)} questions "
+                  f"(peak {peak:.0f} MB); reply p50 {percentile(times, 50):.0f} ms, p95 {percentile(times, 95):.0f} ms "
+                  f"through the fake Bot API")
+        finally:
+            stop_bot(bot)
+            await tg.stop()
+
+    asyncio.run(run())
+
+
+def _proc_rss(pid: int) -> tuple[float, float]:
+    values = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(("VmRSS:", "VmHWM:")):
+            values[line.split(":")[0]] = int(line.split()[1]) / 1024
+    return values.get("VmRSS", 0.0), values.get("VmHWM", 0.0)
+
+
 # --- synthetic corpus ----------------------------------------------------------------------------
 
 PLACES = ["Thuận Thành", "Gia Bình", "Lương Tài", "Quế Võ", "Tiên Du", "Từ Sơn", "Yên Phong", "Bắc Ninh"]
@@ -181,15 +251,16 @@ def synthetic_corpus(folder: Path, target_chunks: int, seed: int = 7) -> int:
 
 
 class QueryModelStandIn:
-    """Real MiniLM for questions; a deterministic pseudo-random unit vector per passage (same dimension)."""
+    """The real default model for questions; a deterministic pseudo-random unit vector per passage."""
 
     def __init__(self):
         self.real = load_embedder(DEFAULT_MODEL)._encoder
         self.dimension = self.real.dimension
 
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        return self.real.encode_queries(texts)
+
     def encode(self, texts: list[str]) -> np.ndarray:
-        if len(texts) == 1:  # a question (builds always send batches)
-            return self.real.encode(texts)
         out = np.empty((len(texts), self.dimension), dtype=np.float32)
         for i, t in enumerate(texts):
             seed = int.from_bytes(hashlib.blake2b(t.encode(), digest_size=8).digest(), "little")
@@ -201,8 +272,8 @@ def bench_synthetic_small(tmp: Path, target: int = 1000) -> None:
     """Latency only, at the issue's first target size."""
     print(f"\n== synthetic corpus, ~{target} chunks (latency)")
     synthetic_corpus(tmp / "syn1k" / "knowledge", target)
-    register_model("bench-minilm-queries", QueryModelStandIn)
-    kb = KnowledgeBase(IndexConfig(tmp / "syn1k" / "knowledge", tmp / "syn1k" / "index", model="bench-minilm-queries"))
+    register_model("bench-e5-queries", QueryModelStandIn)
+    kb = KnowledgeBase(IndexConfig(tmp / "syn1k" / "knowledge", tmp / "syn1k" / "index", model="bench-e5-queries"))
     report = kb.build()
     print(f"{report.chunks} chunks:")
     rng = random.Random(5)
@@ -211,6 +282,28 @@ def bench_synthetic_small(tmp: Path, target: int = 1000) -> None:
     questions += [" ".join(rng.choice(pool).split()[:rng.randint(5, 12)]) + f" xã {rng.choice(UNITS)}" for _ in range(60)]
     for line in latency_lines(kb, questions):
         print(line)
+
+
+def passage_rates(texts: list[str]) -> float:
+    """Passages/s of the default model with one engine thread and with all allowed threads (fresh processes,
+    because the engine reads its thread count when it loads). Returns the all-threads rate."""
+    import json
+    import subprocess
+
+    sample = Path(tempfile.mkdtemp()) / "texts.json"
+    sample.write_text(json.dumps(texts, ensure_ascii=False), encoding="utf-8")
+    code = ("import json, sys, time; from indexer.embeddings import load_embedder; e = load_embedder();"
+            "e.encode_passages(['khởi động']); t = json.load(open(sys.argv[1], encoding='utf-8'));"
+            "s = time.perf_counter(); e.encode_passages(t); print(len(t) / (time.perf_counter() - s))")
+    rate = 0.0
+    for threads in ("1", str(embed_threads())):
+        env = {**os.environ, "LOA_EMBED_THREADS": threads}
+        out = subprocess.run([sys.executable, "-c", code, str(sample)], cwd=ROOT, env=env, capture_output=True,
+                             text=True, check=True).stdout
+        rate = float(out.strip())
+        print(f"default model passage embedding, {threads} thread(s): {rate:.1f} chunks/s "
+              f"(sample of {len(texts)} chunks, batches of 64)")
+    return rate
 
 
 def bench_synthetic(tmp: Path, target: int) -> None:
@@ -227,14 +320,10 @@ def bench_synthetic(tmp: Path, target: int) -> None:
         docs[parsed.info.doc_id] = parsed.info
         chunks += parsed.chunks
     texts = [search_text(c, docs[c.doc_id]) for c in chunks]
-    embedder = load_embedder(DEFAULT_MODEL)
-    t = time.perf_counter()
-    embedder.encode_passages(texts)
-    embed_rate = len(texts) / (time.perf_counter() - t)
-    print(f"real model passage embedding: {embed_rate:.1f} chunks/s (sample of {len(texts)} chunks)")
+    embed_rate = passage_rates(texts)
 
-    register_model("bench-minilm-queries", QueryModelStandIn)
-    kb = KnowledgeBase(IndexConfig(tmp / "syn" / "knowledge", tmp / "syn" / "index", model="bench-minilm-queries"))
+    register_model("bench-e5-queries", QueryModelStandIn)
+    kb = KnowledgeBase(IndexConfig(tmp / "syn" / "knowledge", tmp / "syn" / "index", model="bench-e5-queries"))
     report = kb.build()
     other_rate = report.chunks / report.seconds
     print(f"build without real embedding: {report.chunks} chunks in {report.seconds:.1f} s = {other_rate:.0f} chunks/s "
@@ -251,7 +340,7 @@ def bench_synthetic(tmp: Path, target: int) -> None:
     del kb
     rss_before = rss_mb()
     t = time.perf_counter()
-    kb = KnowledgeBase(IndexConfig(tmp / "syn" / "knowledge", tmp / "syn" / "index", model="bench-minilm-queries"))
+    kb = KnowledgeBase(IndexConfig(tmp / "syn" / "knowledge", tmp / "syn" / "index", model="bench-e5-queries"))
     kb.load()
     print(f"load index: {time.perf_counter() - t:.2f} s; memory of the loaded index: {rss_mb() - rss_before:.0f} MB")
     rng = random.Random(3)
@@ -277,12 +366,12 @@ def bench_devset(tmp: Path) -> None:
     for q in questions:
         kinds[q.type] = kinds.get(q.type, 0) + 1
     print(f"{len(questions)} questions {kinds} over {report.documents} documents / {report.chunks} chunks")
-    for label, alpha in (("lexical only", 0.0), ("fused (default)", DEFAULT_FUSION.alpha), ("dense only", 1.0)):
+    for label, alpha in (("lexical only", 0.0), ("fused (adaptive)", DEFAULT_FUSION.alpha), ("dense only", 1.0)):
         scores = evaluate(kb, questions, replace(DEFAULT_FUSION, alpha=alpha))
-        print(f"{label:16} alpha={alpha:.2f}  {scores.line()}")
-    print("alpha sweep (hit@1 / hit@3):", "  ".join(
+        print(f"{label:16} {scores.line()}")
+    print("fixed-weight sweep (hit@1 / hit@3):", "  ".join(
         f"{a:.2f}: {s.hit_at_1:.3f}/{s.hit_at_3:.3f}"
-        for a in (0.0, 0.1, 0.2, 0.3, 0.5) for s in [evaluate(kb, questions, replace(DEFAULT_FUSION, alpha=a))]))
+        for a in (0.0, 0.1, 0.2, 0.3, 0.5, 0.7) for s in [evaluate(kb, questions, replace(DEFAULT_FUSION, alpha=a))]))
     curve = calibrate(kb, questions, DEFAULT_FUSION, [0.2, 0.25, 0.3, 0.32, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7])
     print("abstention accuracy by coverage threshold:", "  ".join(f"{t:.2f}: {a:.3f}" for t, a in curve))
     tops = [(q, kb.search(q.question, 1)[0]) for q in questions]
@@ -307,6 +396,7 @@ def main() -> int:
             bench_devset(tmp_path)
             return 0
         bench_real(tmp_path)
+        bench_processes(tmp_path)
         bench_synthetic_small(tmp_path)
         if args.synthetic:
             bench_synthetic(tmp_path, args.synthetic)

@@ -133,6 +133,7 @@ class Settings:
     query_prefix: str = var("LOA_QUERY_PREFIX", _raw, default="")
     passage_prefix: str = var("LOA_PASSAGE_PREFIX", _raw, default="")
     dense_weight: float | None = var("LOA_DENSE_WEIGHT", _unit_interval, default=None)
+    embed_threads: int | None = var("LOA_EMBED_THREADS", _positive(int), default=None)
     upload_dir: Path = var("LOA_UPLOAD_DIR", Path, default=Path("var/uploads"))
     max_upload_mb: int = var("LOA_MAX_UPLOAD_MB", _positive(int), default=20)
     # Questions and invites: limits against abuse
@@ -160,7 +161,7 @@ class Settings:
         kwargs = dict(knowledge_dir=self.knowledge_dir, index_dir=self.index_dir,
                       extra_dirs=(self.upload_dir,), query_prefix=self.query_prefix,
                       passage_prefix=self.passage_prefix,
-                      dense_weight=self.dense_weight)
+                      dense_weight=self.dense_weight, embed_threads=self.embed_threads)
         if self.embedding_model:
             kwargs["model"] = self.embedding_model
         return IndexConfig(**kwargs)

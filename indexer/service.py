@@ -16,8 +16,12 @@ from pathlib import Path
 import numpy as np
 
 from indexer.answer import Answer, Hit, compose
-from indexer.embeddings import DEFAULT_MODEL, Embedder, load_embedder
+from indexer.diacritics import FILE as DIACRITICS_FILE
+from indexer.diacritics import VERSION as DIACRITICS_VERSION
+from indexer.diacritics import DiacriticsModel, marked_share
+from indexer.embeddings import DEFAULT_MODEL, Embedder, engine_info, load_embedder
 from indexer.errors import DocumentNotFound, DocumentUnreadable, IndexerError, IndexNotFound, ModelMismatch
+from indexer.fusion import Channels, Fusion, fuse
 from indexer.lexical import LexicalIndex, terms
 from indexer.reader import is_candidate, read_document
 from indexer.store import FORMAT_VERSION, StoredIndex, current_build_id, load_index, new_build_id, read_manifest, write_index
@@ -36,24 +40,20 @@ class IndexConfig:
     model: str = DEFAULT_MODEL
     query_prefix: str = ""
     passage_prefix: str = ""
-    dense_weight: float | None = None  # None: the weight tuned for the default model (Fusion.alpha)
+    dense_weight: float | None = None  # a fixed weight of the dense channel; None: adaptive fusion
     # More folders indexed together with knowledge_dir (the board's uploads under var/); a file
     # in a later folder replaces one of the same name in an earlier folder. Missing ones are skipped.
     extra_dirs: tuple[Path, ...] = ()
+    embed_threads: int | None = None  # threads of the embedding engine; None: every allowed core
 
 
-@dataclass(frozen=True)
-class Fusion:
-    """How the two channels are combined and when the evidence is too weak to answer."""
 
-    alpha: float = 0.2  # weight of the dense channel; lexical gets 1 - alpha
-    min_coverage: float = 0.32  # share of the question's topical terms the best passage must contain
-    second_ratio: float = 0.85  # quote a second passage when it scores this close to the first
-    candidates: int = 50  # per channel, before fusion
-
-
-# Tuned on tests/devset.json with `bench/bench_index.py --devset` (numbers in that script's output).
+# Tuned on the public Vietnamese sets with `bench/bench_retrieval.py --tune` (see indexer/fusion.py);
+# the coverage threshold on tests/devset.json with `bench/bench_index.py --devset`.
 DEFAULT_FUSION = Fusion()
+
+# Below this share of marked syllables a question counts as typed without diacritics.
+UNMARKED_SHARE = 0.3
 
 
 @dataclass
@@ -107,7 +107,9 @@ def search_text(chunk: Chunk, doc: DocumentInfo | None) -> str:
     parts = [chunk.section, chunk.text, chunk.search_extra]
     if doc is not None and chunk.kind != "header":
         # The document's own name, so "… of the plan for Directive 30" weighs every chunk of it alike.
-        parts.append(" ".join(p for p in (doc.doc_type, doc.number, doc.title) if p))
+        # A file without a header has its first line as title: do not count that line twice.
+        title = doc.title if doc.title and doc.title not in chunk.text else ""
+        parts.append(" ".join(p for p in (doc.doc_type, doc.number, title) if p))
     return expand_abbreviations("\n".join(p for p in parts if p))
 
 
@@ -117,6 +119,8 @@ class _Snapshot:
     def __init__(self, stored: StoredIndex, embedder: Embedder):
         self.stored = stored
         self.embedder = embedder
+        self._diacritics: DiacriticsModel | None = None
+        self._diacritics_loaded = False
         self.chunks = stored.chunks
         self.by_id = {c.id: i for i, c in enumerate(stored.chunks)}
         self.docs = {d.doc_id: d for d in stored.documents}
@@ -142,41 +146,71 @@ class _Snapshot:
                 self._qcache.popitem(last=False)
         return v
 
-    def search(self, query: str, k: int, fusion: Fusion) -> list[Hit]:
+    def diacritics(self) -> DiacriticsModel | None:
+        """The index's syllable model, read on first need (only questions without diacritics use it)."""
+        if not self._diacritics_loaded:
+            self._diacritics = DiacriticsModel.load(self.stored.folder)
+            self._diacritics_loaded = True
+        return self._diacritics
+
+    def dense_text(self, query: str) -> str:
+        """What the embedding model reads: the question with diacritics restored and abbreviations expanded."""
+        if marked_share(query) < UNMARKED_SHARE:
+            model = self.diacritics()
+            if model is not None:
+                query = model.restore(query)
+        return expand_abbreviations(query)
+
+    def channels(self, query: str, fusion: Fusion, vector: np.ndarray | None = None) -> Channels:
+        """Both channels' candidates for `query`; `vector` is its embedding if already computed."""
         n = len(self.chunks)
-        if n == 0 or not query.strip():
-            return []
         qtext = expand_abbreviations(query)
         qtok = terms(qtext)
         bm = self.stored.lexical.scores(qtok)
         c = min(fusion.candidates, n)
         lex_cand = np.argpartition(-bm, c - 1)[:c] if n > c else np.arange(n)
         lex_cand = lex_cand[bm[lex_cand] > 0]
-        qv = self.query_vector(qtext)
+        qv = self.query_vector(self.dense_text(query)) if vector is None else vector
         _, ids = self.stored.faiss_index.search(qv[None, :], c)
         cand = np.union1d(lex_cand, ids[0][ids[0] >= 0]).astype(np.int64)
-        dense = self.vectors[cand] @ qv
-        lex = bm[cand]
-        bmax = float(lex.max()) if len(lex) else 0.0
-        lex_n = lex / bmax if bmax > 0 else np.zeros_like(lex)
-        span = float(dense.max() - dense.min()) if len(dense) else 0.0
-        dense_n = (dense - dense.min()) / span if span > 1e-6 else np.zeros_like(dense)
-        fused = (1.0 - fusion.alpha) * lex_n + fusion.alpha * dense_n
+        return Channels(rows=cand, lexical=bm[cand], dense=self.vectors[cand] @ qv,
+                        terms=len(self.stored.lexical.evidence_terms(qtok)),
+                        marked=marked_share(query) >= UNMARKED_SHARE)
+
+    def search(self, query: str, k: int, fusion: Fusion, vector: np.ndarray | None = None) -> list[Hit]:
+        n = len(self.chunks)
+        if n == 0 or not query.strip():
+            return []
+        ch = self.channels(query, fusion, vector)
+        if len(ch.rows) == 0:
+            return []
+        fused = fuse(ch, fusion)
+        # Scores in 0..1 within the question (1 = best candidate), so ratios between hits mean something.
+        lo, hi = float(fused.min()), float(fused.max())
+        fused = (fused - lo) / (hi - lo) if hi - lo > 1e-12 else np.ones_like(fused)
         # The "Nơi nhận" list names every body in passing; it should win only when asked about.
-        prior = np.array([KIND_PRIOR.get(self.chunks[int(i)].kind, 1.0) for i in cand])
+        prior = np.array([KIND_PRIOR.get(self.chunks[int(i)].kind, 1.0) for i in ch.rows])
         fused = fused * prior
         order = np.argsort(-fused, kind="stable")[:k]
-        evidence = self.stored.lexical.evidence_terms(qtok)
+        evidence = self.stored.lexical.evidence_terms(terms(expand_abbreviations(query)))
         hits = []
         for j in order:
-            i = int(cand[j])
+            i = int(ch.rows[j])
             chunk = self.chunks[i]
             hits.append(Hit(
                 chunk_id=chunk.id, text=chunk.text, document=self.display.get(chunk.doc_id, chunk.doc_id),
-                doc_id=chunk.doc_id, section=chunk.section, score=float(fused[j]), lexical_score=float(lex[j]),
-                dense_score=float(dense[j]), coverage=self.stored.lexical.coverage(evidence, i), kind=chunk.kind,
+                doc_id=chunk.doc_id, section=chunk.section, score=float(fused[j]),
+                lexical_score=float(ch.lexical[j]), dense_score=float(ch.dense[j]),
+                coverage=self.stored.lexical.coverage(evidence, i), kind=chunk.kind,
             ))
         return hits
+
+    def search_many(self, queries: list[str], k: int, fusion: Fusion) -> list[list[Hit]]:
+        """`search` for each query, the questions embedded together in batches (faster on several cores)."""
+        texts = [self.dense_text(q) if q.strip() else "" for q in queries]
+        todo = sorted({t for t in texts if t})
+        vectors = dict(zip(todo, self.embedder.encode_queries(todo)))
+        return [self.search(q, k, fusion, vectors.get(t)) for q, t in zip(queries, texts)]
 
 
 KIND_PRIOR = {"recipients": 0.8}
@@ -202,7 +236,7 @@ class KnowledgeBase:
 
     def _embedder(self) -> Embedder:
         c = self.config
-        return load_embedder(c.model, c.query_prefix, c.passage_prefix)
+        return load_embedder(c.model, c.query_prefix, c.passage_prefix, threads=c.embed_threads)
 
     def load(self) -> None:
         """Load the index folder; raise IndexNotFound or ModelMismatch."""
@@ -254,6 +288,10 @@ class KnowledgeBase:
     def search(self, query: str, k: int = 5, fusion: Fusion | None = None) -> list[Hit]:
         """The k best passages for `query`, best first."""
         return self._current().search(query, k, fusion or self.fusion)
+
+    def search_many(self, queries: list[str], k: int = 5, fusion: Fusion | None = None) -> list[list[Hit]]:
+        """`search` for each of `queries`, in order, in one pass (questions embedded in batches)."""
+        return self._current().search_many(queries, k, fusion or self.fusion)
 
     def ask(self, question: str, fusion: Fusion | None = None) -> Answer:
         """Answer with the best passage(s) quoted verbatim, or decline when the evidence is weak."""
@@ -394,7 +432,11 @@ class KnowledgeBase:
             report.files_removed = sorted(set(old_files) - set(entries)) if old else []
             report.documents, report.chunks = len(documents), len(chunks)
 
-            unchanged = old is not None and not report.files_indexed and not report.files_removed
+            # A newer diacritics model is relearnt and written with the old vectors; nothing is re-embedded.
+            # So are new BM25 parameters (from the stored term counts).
+            unchanged = (old is not None and not report.files_indexed and not report.files_removed
+                         and old.manifest.get("diacritics", {}).get("version") == DIACRITICS_VERSION
+                         and (old.lexical.k1, old.lexical.b) == (LexicalIndex.K1, LexicalIndex.B))
             if unchanged:
                 report.build_id = old.build_id
             else:
@@ -415,6 +457,8 @@ class KnowledgeBase:
                     lexical = old.lexical.rebuild(keep, [(i, terms(texts[i])) for i in todo], len(chunks))
                 else:
                     lexical = LexicalIndex.build([terms(texts[i]) for i in range(len(chunks))])
+                # Relearnt from every chunk each time: counting syllables is cheap next to embedding.
+                diacritics = DiacriticsModel.learn(f"{c.section}\n{c.text}" for c in chunks)
                 build_id = new_build_id()
                 manifest = {
                     "format": FORMAT_VERSION,
@@ -428,10 +472,14 @@ class KnowledgeBase:
                     "documents": len(documents),
                     "chunks": len(chunks),
                     "bm25": {"k1": lexical.k1, "b": lexical.b},
+                    "embedding": engine_info(cfg.model),
+                    "diacritics": {"file": DIACRITICS_FILE, "version": DIACRITICS_VERSION,
+                                   "syllables": len(diacritics.unigrams),
+                                   "pairs": len(diacritics.bigrams)},
                     "files": entries,
                     "errors": [list(e) for e in report.errors],
                 }
-                write_index(cfg.index_dir, manifest, documents, keypoints, chunks, matrix, lexical)
+                write_index(cfg.index_dir, manifest, documents, keypoints, chunks, matrix, lexical, diacritics)
                 report.build_id = build_id
             report.seconds = time.perf_counter() - started
         self.load()

