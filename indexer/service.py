@@ -19,7 +19,7 @@ import numpy as np
 
 from indexer.answer import DECLINED_SMALL_TALK, Answer, Hit, compose, excerpt
 from indexer.catalogue import Catalogue
-from indexer.evidence import ANSWER_CANDIDATES, choose
+from indexer.evidence import ANSWER_CANDIDATES, MIN_COVERAGE, choose
 from indexer.embeddings import DEFAULT_MODEL, Embedder, load_embedder
 from indexer.errors import DocumentNotFound, DocumentUnreadable, IndexerError, IndexNotFound, ModelMismatch
 from indexer.lexical import LexicalIndex, terms
@@ -276,7 +276,7 @@ class KnowledgeBase:
         """The k best passages for `query`, best first."""
         return self._current().search(query, k, fusion or self.fusion)
 
-    def ask(self, question: str, fusion: Fusion | None = None) -> Answer:
+    def ask(self, question: str, fusion: Fusion | None = None, min_coverage: float | None = None) -> Answer:
         """Answer with the passage that holds what is asked, quoted verbatim, or decline.
 
         On top of the fused ranking: the question's type, the documents it names and the content an
@@ -290,7 +290,7 @@ class KnowledgeBase:
         if info.small_talk:
             return compose(question, [], [], dates, reason=DECLINED_SMALL_TALK, kind=info.kind)
         hits = snapshot.search(info.search_text, ANSWER_CANDIDATES, fusion)
-        choice = choose(info, hits, catalogue)
+        choice = choose(info, hits, catalogue, MIN_COVERAGE if min_coverage is None else min_coverage)
         if not choice.passages:
             return compose(question, [], choice.ranked[:5], dates, reason=choice.reason, kind=info.kind,
                            missing=choice.missing)
