@@ -24,6 +24,14 @@ class Resolution:
         return bool(self.held or self.cited_in)
 
 
+_DATE_NEAR = re.compile(r"^\W*(?:ngay\s*)?\d{1,2}\s*/\s*\d{1,2}\s*/\s*\d{4}|^\W*ngay\s+\d{1,2}\s+thang")
+
+
+def _aligned(text: str) -> tuple[str, str]:
+    from indexer.question import _aligned_fold
+    return _aligned_fold(text)
+
+
 def _number_parts(number: str | None) -> tuple[str, str]:
     """("8", "ct/tu") from "08-CT/TU"; ("", "") for a placeholder number ("…-KH/TU")."""
     if not number:
@@ -54,6 +62,7 @@ class Catalogue:
         self._refs: dict[int, list[DocumentReference]] = {}
         self._doc_facts: dict[str, tuple[set, set, str]] = {}
         self._terms: dict[int, frozenset[str]] = {}
+        self._names: dict[str, frozenset[str]] = {}
         self._lock = threading.Lock()
 
     # --- terms -------------------------------------------------------------------------------------
@@ -71,6 +80,17 @@ class Catalogue:
         if i is None:
             return []
         return self.lexical.postings[self.lexical.indptr[i] : self.lexical.indptr[i + 1]].tolist()
+
+    def name_terms(self, doc_id: str) -> frozenset[str]:
+        """Search terms of a document's name: type, number, title, issuer and place."""
+        out = self._names.get(doc_id)
+        if out is None:
+            d = self.docs.get(doc_id)
+            parts = (d.doc_type, d.number, d.title, d.issuer, d.place) if d is not None else ()
+            out = frozenset(tokens(expand_abbreviations(" \n".join(p for p in parts if p))))
+            with self._lock:
+                self._names[doc_id] = out
+        return out
 
     def terms(self, chunk_id: str) -> frozenset[str]:
         """Search terms of a passage as an answer sees it: heading path, text and its document's name."""
@@ -135,7 +155,26 @@ class Catalogue:
             number, suffix = _number_parts(d.number)
             if number and number == ref.number and same_suffix(ref.suffix, suffix):
                 out.append(d.doc_id)
+            elif not ref.suffix and (not number or number != ref.number) and self._titled_by(d, ref.number):
+                out.append(d.doc_id)  # "kế hoạch 30": the plan whose title carries out Directive 30
         return tuple(out)
+
+    @staticmethod
+    def _titled_by(doc: DocumentInfo, number: str) -> bool:
+        """Whether the document's title names another document by that number ("Thực hiện Chỉ thị 30-CT/TW")."""
+        return any(r.number == number for r in references_in(doc.title or ""))
+
+    def cites_with_date(self, chunk_id: str, ref: DocumentReference) -> bool:
+        """Whether the passage gives the date of the cited document right after naming it."""
+        row = self._by_id[chunk_id]
+        original, folded = _aligned(self.chunks[row].text)
+        for found in references_in(self.chunks[row].text):
+            if found.number != ref.number or not set(found.types) & set(ref.types):
+                continue
+            at = folded.find(fold(found.text))
+            if at >= 0 and _DATE_NEAR.search(folded[at + len(found.text) : at + len(found.text) + 30]):
+                return True
+        return False
 
     def cited_in(self, ref: DocumentReference) -> frozenset[str]:
         """Chunk ids of the passages that name the document (by type and number, or a law by name)."""

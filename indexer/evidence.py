@@ -14,7 +14,7 @@ from indexer.question import (
     BODY_HEADS, HOW_MANY, HOW_MUCH, WHEN, WHERE, WHO, WHO_ISSUED, WHO_SIGNED, QuestionInfo, body_named, fold_passage,
 )
 from indexer.lexical import STOPWORDS
-from indexer.text import expand_abbreviations, int_to_roman, tokens
+from indexer.text import expand_abbreviations, fold, int_to_roman, tokens
 
 TIME = re.compile(
     r"\b\d{1,2}\s*/\s*\d{1,2}\b|\bngay\s+\d|\bthang\s+(\d|dau|cuoi|[ivx]+\b)|\bnam\s+(19|20)\d\d|"
@@ -26,6 +26,7 @@ TIME = re.compile(
 AMOUNT = re.compile(r"\d[\d.,]*\s*(dong|d|vnd|nghin|ngan|trieu|ty)\b|\b(trieu|ty|nghin|ngan)\s+dong\b")
 COUNT = re.compile(r"\d|\b(mot|hai|ba|bon|tu|nam|sau|bay|tam|chin|muoi|tram|nghin|nhieu nhat|it nhat)\b|"
                    r"\bhang\s+(ngay|tuan|thang|quy|nam)\b|\bmoi\s+(nam|thang|quy|tuan)\b|\bdinh ky\b")
+PHONE = re.compile(r"\b0\d{2,3}[ .]?\d{3,4}[ .]?\d{3,4}\b")
 PLACE_LINE = re.compile(r"\bdia diem\b")
 PLACE = re.compile(r"\btai\b|\bhoi truong\b|\btru so\b|\bnha van hoa\b|\bso \d+ duong\b")
 _BODY_SUBJECT = re.compile(r"^(?:[a-z0-9]{1,4}\s+)?(?:cac\s+)?(" + "|".join(BODY_HEADS) +
@@ -79,6 +80,8 @@ def preference(info: QuestionInfo, hit: Hit, folded: str) -> float:
             weight *= 1.3
     elif info.kind == WHO_ISSUED and hit.kind in ("header", "basis"):
         weight *= 1.3
+    if info.asks_basis and hit.kind == "basis":
+        weight *= 1.5
     elif info.kind == WHERE:
         if PLACE_LINE.search(folded):
             weight *= 1.5
@@ -106,10 +109,20 @@ def _section_has_ordinal(section: str, n: int) -> bool:
 MIN_COVERAGE = 0.32
 
 
+# How something is asked, not what about; dates are checked on their own (any spelling).
+_ASKING = re.compile(r"\b(lam gi|lam sao|nhu the nao|the nao|ra sao|co phai|phai khong|duoc khong|hay khong|bao lau|"
+                     r"bao gio|luc may gio|may gio|bao nhieu|mot lan|la j|j|ko|k|nhe|a|ha|vay|nao|gi|may|la ai|"
+                     r"ai|do ai|cua ai|bn)\b")
+_DATES = re.compile(r"\b\d{1,2}\s*[/.-]\s*\d{1,2}(?:\s*[/.-]\s*\d{4})?\b|\b(?:ngay|mung|mong)\s+\d{1,2}"
+                    r"(?:\s+thang\s+\d{1,2}(?:\s+nam\s+\d{4})?)?\b")
+
+
 def question_terms(info: QuestionInfo) -> list[str]:
     """The question's topical search terms: folded syllables and bigrams without function words."""
+    text = _DATES.sub(" . ", fold(expand_abbreviations(info.search_text)))
+    text = _ASKING.sub(" . ", text)
     out = []
-    for t in tokens(expand_abbreviations(info.search_text)):
+    for t in tokens(text):
         if any(p in STOPWORDS for p in t.split("_")):
             continue
         out.append(t)
@@ -127,6 +140,13 @@ def coverage(terms: list[str], passage: frozenset[str], catalogue: Catalogue) ->
     return got / total if total > 0 else 0.0
 
 
+def _names_document(terms: list[str], hit: Hit, catalogue: Catalogue) -> float:
+    """Share of the question's topical weight found in the name of the passage's document (type, number,
+    title, issuer, place): "… của xã Song Hồ ai ký" names which document's signature is meant."""
+    name = catalogue.name_terms(hit.doc_id)
+    return coverage(terms, name, catalogue)
+
+
 def judge(info: QuestionInfo, hit: Hit, catalogue: Catalogue, terms: list[str],
           min_coverage: float = MIN_COVERAGE) -> Verdict:
     """Check one passage: shared topic, the kind of answer, and every body, date and ordinal the question names."""
@@ -136,6 +156,8 @@ def judge(info: QuestionInfo, hit: Hit, catalogue: Catalogue, terms: list[str],
     folded = catalogue.folded(hit.chunk_id)
     if not holds_kind(info, hit, folded):
         return Verdict(False, f"no {info.kind} answer")
+    if info.asks_phone and not PHONE.search(folded):
+        return Verdict(False, "no phone number")
     doc = catalogue.docs.get(hit.doc_id)
     if info.bodies:
         where = folded
@@ -155,7 +177,11 @@ def judge(info: QuestionInfo, hit: Hit, catalogue: Catalogue, terms: list[str],
         for head, n in info.ordinals:
             if head not in _SECTION_ORDINALS and (head, n) not in ordinals:
                 return Verdict(False, f"{head} {n}")
-    return Verdict(True, "", preference(info, hit, folded))
+    weight = preference(info, hit, folded)
+    if hit.kind == "signature" or (hit.kind in ("header", "basis") and (info.kind == WHO_ISSUED or info.asks_basis)):
+        # These passages say little of their own; which document they belong to decides.
+        weight *= 1.0 + _names_document(terms, hit, catalogue)
+    return Verdict(True, "", weight)
 
 
 # --- choosing the passages to quote -------------------------------------------------------------------
@@ -202,7 +228,10 @@ def scope(info: QuestionInfo, catalogue: Catalogue) -> tuple[set[str] | None, se
         elif ref.context:
             docs = (docs or set()) | {catalogue.doc_of(c) for c in found.cited_in}
         elif info.about_document or info.kind == WHO_ISSUED:
-            chunks = (chunks or set()) | set(found.cited_in)
+            cited = set(found.cited_in)
+            if info.kind == WHEN:  # "… ban hành ngày nào": the passage must date it where it names it
+                cited = {c for c in cited if catalogue.cites_with_date(c, ref)}
+            chunks = (chunks or set()) | cited
         else:
             missing.append(ref.display)
     return docs, chunks, missing

@@ -110,7 +110,7 @@ _UNIT_AFTER = re.compile(r"\s*(lan|nguoi|ho|buoi|gio|phut|ngay|thang|tuan|%|phan
                          r"diem|noi dung|nhiem vu|giai phap|doi|cap|loai)\b")
 # Verbs that make a named document the context of the question ("thực hiện Chỉ thị 30"), not its source.
 _CONTEXT_BEFORE = re.compile(r"(thuc hien|trien khai|quan triet|tuyen truyen|hoc tap|pho bien|so ket|tong ket|"
-                             r"kiem tra|giam sat|danh gia|cu the hoa|viec|thi hanh)\s+(?:viec\s+)?(?:thuc hien\s+)?"
+                             r"kiem tra|giam sat|danh gia|cu the hoa|viec|thi hanh|ke hoach|kh|chuong trinh)\s+(?:viec\s+)?(?:thuc hien\s+)?"
                              r"(?:cac\s+)?$")
 _CONTEXT_AFTER = re.compile(r"^\s*(?:[a-z0-9/-]+\s+){0,3}?(?:duoc|da|se)\s+(?:duoc\s+)?(trien khai|thuc hien|"
                             r"quan triet|pho bien|tuyen truyen|so ket|tong ket)")
@@ -238,8 +238,12 @@ BODY_HEADS = tuple(sorted((
     "van phong", "trung tam van hoa", "trung tam chinh tri", "doan thanh nien", "hoi phu nu",
     "hoi lien hiep phu nu", "hoi nong dan", "hoi cuu chien binh", "lien doan lao dong", "thuong truc",
     "dai truyen thanh", "bo tai chinh", "quan su", "toa an", "vien kiem sat", "phong van hoa",
-    "thi uy", "tinh uy", "huyen uy", "thanh uy", "dang uy",
+    "thi uy", "tinh uy", "huyen uy", "thanh uy", "dang uy", "chi bo", "dang bo",
+    "cap tinh", "cap huyen", "cap xa", "cap thi xa", "cap co so", "cap trung uong",
 ), key=lambda h: -len(h)))
+# Other spellings of a body's head in documents.
+BODY_ALIASES = {"hoi phu nu": ("hoi lien hiep phu nu",), "doan thanh nien": ("doan tncs", "doan thanh nien cong san"),
+                "uy ban nhan dan": ("ubnd",), "mat tran to quoc": ("mttq",)}
 LEVELS = ("thi uy", "tinh uy", "huyen uy", "thanh uy", "trung uong", "dang uy xa", "dang uy", "thi xa", "xa",
           "phuong", "tinh", "huyen", "thi tran")
 _BODY = re.compile(r"\b(" + "|".join(BODY_HEADS) + r")\b(?:\s+(" + "|".join(LEVELS) + r")\b)?")
@@ -275,12 +279,13 @@ _ABBR_IN_PLACE = {
 def body_named(passage_folded: str, body: tuple[str, str]) -> bool:
     """Whether folded text names the body: its head, and its level within the next few words if one was asked."""
     head, level = body
-    for m in re.finditer(r"\b" + head + r"\b", passage_folded):
-        if not level:
-            return True
-        following = passage_folded[m.end() : m.end() + 40]
-        if re.match(r"(?:\s+\w+){0,3}?\s+" + level + r"\b", following):
-            return True
+    for spelling in (head, *BODY_ALIASES.get(head, ())):
+        for m in re.finditer(r"\b" + spelling + r"\b", passage_folded):
+            if not level:
+                return True
+            following = passage_folded[m.end() : m.end() + 60]
+            if re.match(r"(?:\s+\w+){0,7}?\s+" + level + r"\b", following):
+                return True
     return False
 
 
@@ -361,6 +366,8 @@ class QuestionInfo:
     dates: frozenset = frozenset()  # (day, month, year or None)
     ordinals: frozenset = frozenset()  # ("quy", 4)
     years: frozenset = frozenset()
+    asks_phone: bool = False  # "số điện thoại": an answer must give one
+    asks_basis: bool = False  # "căn cứ vào văn bản nào": the legal bases
     about_document: bool = False  # asks what a named document is (issuer, date, subject), not what it says
     small_talk: str | None = None
     search_text: str = ""
@@ -403,6 +410,8 @@ def analyse(text: str, known=None) -> QuestionInfo:
         dates=frozenset(dates_in(question)),
         ordinals=frozenset(ordinals_in(question)),
         years=years,
+        asks_phone=bool(re.search(r"\b(so dien thoai|dien thoai|sdt|so dt|hotline)\b", folded)),
+        asks_basis=bool(re.search(r"\bcan cu\b", folded)),
         about_document=bool(_ABOUT_DOCUMENT.search(padded)),
         small_talk=talk,
         search_text=search,

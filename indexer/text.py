@@ -194,6 +194,13 @@ ABBREVIATIONS: tuple[tuple[tuple[str, ...], tuple[str, ...], bool], ...] = (
     (("BCT",), ("Bộ Chính trị",), True),
     (("BTC",), ("Ban Tổ chức",), True),
     (("MXH",), ("mạng xã hội",), True),
+    (("PCCC",), ("phòng cháy, chữa cháy",), True),
+    (("LLCT",), ("lý luận chính trị",), True),
+    (("BCĐ", "BCD"), ("Ban Chỉ đạo",), True),
+    (("ĐTN",), ("Đoàn Thanh niên",), True),
+    (("HLHPN", "HPN"), ("Hội Liên hiệp Phụ nữ",), True),
+    (("UBKT",), ("Ủy ban kiểm tra",), True),
+    (("VP",), ("Văn phòng",), False),
 )
 
 _ABBR_WORD = re.compile(r"[0-9A-Za-zÀ-ỹĐđ]+")
