@@ -21,7 +21,7 @@ TIME = re.compile(
     r"\bquy\s+([ivx]+|\d)\b|\b\d+\s*gio\b|\bhang\s+(ngay|tuan|thang|quy|nam)\b|\bdinh ky\b|"
     r"\btuan\s+(dau|cuoi|\d)|\bthu\s+(hai|ba|tu|nam|sau|bay)\b|\bchu nhat\b|\bke tu\b|\btu ngay\b|"
     r"\btruoc ngay\b|\bbuoi\s+(sang|chieu|toi)\b|\bmoi\s+(nam|thang|quy|tuan)\b|\bngay ky\b|\bdot xuat\b|"
-    r"\bthoi gian\b|\bthoi han\b|\bhieu luc\b|\bnhiem ky\b|\bthang (mot|hai|ba)\b"
+    r"\bthoi gian\b|\bthoi han\b|\bhieu luc\b|\bnhiem ky\b|\bthang (mot|hai|ba)\b|\b(sau|truoc|ngay) khi\b|\bkhi co\b"
 )
 AMOUNT = re.compile(r"\d[\d.,]*\s*(dong|d|vnd|nghin|ngan|trieu|ty)\b|\b(trieu|ty|nghin|ngan)\s+dong\b")
 COUNT = re.compile(r"\d|\b(mot|hai|ba|bon|tu|nam|sau|bay|tam|chin|muoi|tram|nghin|nhieu nhat|it nhat)\b|"

@@ -35,7 +35,8 @@ async def test_question_with_and_without_diacritics_quotes_same_passage(bot_sqli
         assert "<blockquote>" in reply.text and "📄 Kế hoạch số" in reply.text
         assert reply.params["parse_mode"] == "HTML"
         labels = [b["text"] for b in reply.buttons()]
-        assert labels == [T.BTN_UP, T.BTN_DOWN, T.BTN_SECTION]
+        assert labels[:3] == [T.BTN_UP, T.BTN_DOWN, T.BTN_SECTION] and set(labels[3:]) <= {T.BTN_MORE}
+        assert len(reply.text) <= 900
     rows = questions(h, u.id)
     assert [r.status for r in rows] == ["docs", "docs"]
     assert rows[0].top_chunk == rows[1].top_chunk
