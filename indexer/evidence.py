@@ -14,7 +14,7 @@ from indexer.question import (
     BODY_HEADS, HOW_MANY, HOW_MUCH, WHEN, WHERE, WHO, WHO_ISSUED, WHO_SIGNED, QuestionInfo, body_named, fold_passage,
 )
 from indexer.lexical import STOPWORDS
-from indexer.text import expand_abbreviations, fold, int_to_roman, tokens
+from indexer.text import expand_abbreviations, fold, int_to_roman, normalize, tokens
 
 TIME = re.compile(
     r"\b\d{1,2}\s*/\s*\d{1,2}\b|\bngay\s+\d|\bthang\s+(\d|dau|cuoi|[ivx]+\b)|\bnam\s+(19|20)\d\d|"
@@ -110,23 +110,43 @@ MIN_COVERAGE = 0.35
 
 
 # How something is asked, not what about; dates are checked on their own (any spelling).
-_ASKING = re.compile(r"\b(lam gi|lam sao|nhu the nao|the nao|ra sao|co phai|phai khong|duoc khong|hay khong|bao lau|"
-                     r"bao gio|luc may gio|may gio|bao nhieu|mot lan|la j|j|ko|k|nhe|a|ha|vay|nao|gi|may|la ai|"
-                     r"ai|do ai|cua ai|bn)\b")
-_DATES = re.compile(r"\b\d{1,2}\s*[/.-]\s*\d{1,2}(?:\s*[/.-]\s*\d{4})?\b|\b(?:ngay|mung|mong)\s+\d{1,2}"
-                    r"(?:\s+thang\s+\d{1,2}(?:\s+nam\s+\d{4})?)?\b")
+_STOP_FOLDED = STOPWORDS | {"lam", "j", "ko", "k", "nhe", "ha", "vay", "may", "gio", "luc", "bn", "sao"}
+_DATES = re.compile(r"\b\d{1,2}\s*[/.-]\s*\d{1,2}(?:\s*[/.-]\s*\d{4})?\b|\b(?:ngày|ngay|mùng|mồng|mung|mong)\s+"
+                    r"\d{1,2}(?:\s+(?:tháng|thang)\s+\d{1,2}(?:\s+(?:năm|nam)\s+\d{4})?)?\b")
+
+
+# Function and question words as spelled with their marks: "đỏ", "độ" are not "do", "báo" is not "bao".
+_STOP_MARKED = frozenset(
+    "là gì nào ai bao nhiêu thế như sao của và các những có không được trong về cho với ở tại để do này đó kia "
+    "hay hoặc một mọi nhé ạ à ư vậy thì mà nếu khi đâu gồm bị bởi ra vào lên nên cần phải theo từ đến hỏi xin "
+    "biết hãy em anh chị tôi mình ta mấy giờ lúc làm sao nhỉ nha hả".split()
+)
+_WORD_RE = re.compile(r"[0-9a-zà-ỹđ]+(?:[/-][0-9a-zà-ỹđ]+)*", re.IGNORECASE)
 
 
 def question_terms(info: QuestionInfo) -> list[str]:
-    """The question's topical search terms: folded syllables and bigrams without function words."""
-    text = _DATES.sub(" . ", fold(expand_abbreviations(info.search_text)))
-    text = _ASKING.sub(" . ", text)
+    """The question's topical search terms: folded syllables and bigrams, function words left out.
+
+    A question typed with diacritics is read by its marks ("sổ đỏ" keeps "đỏ"); one typed without is read
+    folded. Dates are checked on their own (any spelling), so they are no terms here.
+    """
+    marked = any(not c.isascii() for c in info.search_text if c.isalpha())
+    text = _DATES.sub(" . ", normalize(expand_abbreviations(info.search_text)).lower())
+    words = []
+    for m in _WORD_RE.finditer(text):
+        w = m.group(0)
+        stop = w in _STOP_MARKED if marked and w.isalpha() and not w.isascii() else fold(w) in _STOP_FOLDED
+        if marked and w.isascii() and w in _STOP_MARKED:
+            stop = True
+        words.append("." if stop else w)
     out = []
-    for t in tokens(text):
-        if any(p in STOPWORDS for p in t.split("_")):
+    for t in tokens(" ".join(words)):
+        # "kế hoạch 30": the number is a term, the pair is phrasing the documents need not share.
+        if "_" in t and any(p.isdigit() for p in t.split("_")):
             continue
-        out.append(t)
-    return list(dict.fromkeys(out))
+        if t not in out:
+            out.append(t)
+    return out
 
 
 def coverage(terms: list[str], passage: frozenset[str], catalogue: Catalogue) -> float:
@@ -150,7 +170,11 @@ def _names_document(terms: list[str], hit: Hit, catalogue: Catalogue) -> float:
 def judge(info: QuestionInfo, hit: Hit, catalogue: Catalogue, terms: list[str],
           min_coverage: float = MIN_COVERAGE) -> Verdict:
     """Check one passage: shared topic, the kind of answer, and every body, date and ordinal the question names."""
-    share = coverage(terms, catalogue.terms(hit.chunk_id), catalogue)
+    held = catalogue.terms(hit.chunk_id)
+    if hit.kind in ("header", "signature", "recipients"):
+        # What these passages are about is their document: its name, issuer and place count as theirs.
+        held = held | catalogue.name_terms(hit.doc_id)
+    share = coverage(terms, held, catalogue)
     if share < min_coverage:
         return Verdict(False, f"coverage {share:.2f}")
     folded = catalogue.folded(hit.chunk_id)

@@ -104,3 +104,19 @@ async def test_directive_not_held_is_declined_quotes_nothing_and_reaches_the_boa
     # The directive the plan carries out is cited by it: what the plan says of it may be quoted.
     reply = await u.reply("Chỉ thị 30 ban hành ngày nào")
     assert "05/02/2024" in reply.text and "Căn cứ" in reply.text
+
+
+async def test_thanks_after_a_board_answer_is_not_a_new_question(bot_sqlite):
+    h = bot_sqlite
+    await h.admin.reply("/start")
+    u = await h.member()
+    mark = await u.send("Phụ cấp hàng tháng cho tuyên truyền viên là bao nhiêu tiền?")
+    notice = await h.tg.wait_for(lambda c: c.chat_id == h.admin.id and "Câu hỏi mới" in c.text, mark)
+    qid = int(re.search(r"Câu hỏi mới số (\d+)", notice.text).group(1))
+    mark = await h.admin.send(f"/traloi {qid} Mức phụ cấp do từng đơn vị quyết định.")
+    await u.next_reply(mark)
+    mark = await u.send("dạ em cảm ơn Ban nhiều ạ 🙏")
+    reply = await u.next_reply(mark)
+    assert reply.text == T.SMALL_TALK["thanks"]
+    assert [q.status for q in questions(h, u.id)] == ["board"]
+    assert [c for c in h.tg.sent(h.admin.id, since=mark) if "Câu hỏi mới" in c.text] == []

@@ -61,7 +61,9 @@ REPLY_CHARS = 900  # a first reply fits one phone screen or two
 
 def quote_message(header: str, p: Passage, notes: list[str] = ()) -> str:
     """Header, the heading path once, the part of the passage that answers, one source line."""
-    heading = T.QUOTE_HEADING.format(heading=esc_short(p.heading, 160)) if p.heading else ""
+    # The source line names the section; a heading that says no more than it is left out.
+    shown = p.heading if p.heading and p.heading != (p.label or p.section) else ""
+    heading = T.QUOTE_HEADING.format(heading=esc_short(shown, 160)) if shown else ""
     source = T.SOURCE.format(document=esc_short(p.document, 180), label=esc_short(p.label or p.section, 90))
     fixed = [x for x in (header, heading, source, *notes) if x]
     budget = REPLY_CHARS - sum(len(x) + 1 for x in fixed) - len(T.QUOTE_TEXT.format(text=""))
