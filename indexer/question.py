@@ -368,6 +368,7 @@ class QuestionInfo:
     years: frozenset = frozenset()
     asks_phone: bool = False  # "số điện thoại": an answer must give one
     asks_basis: bool = False  # "căn cứ vào văn bản nào": the legal bases
+    asks_recipients: bool = False  # "gửi cho ai", "nơi nhận": the recipients list
     about_document: bool = False  # asks what a named document is (issuer, date, subject), not what it says
     small_talk: str | None = None
     search_text: str = ""
@@ -412,6 +413,7 @@ def analyse(text: str, known=None) -> QuestionInfo:
         years=years,
         asks_phone=bool(re.search(r"\b(so dien thoai|dien thoai|sdt|so dt|hotline)\b", folded)),
         asks_basis=bool(re.search(r"\bcan cu\b", folded)),
+        asks_recipients=bool(re.search(r"\b(gui|noi nhan|gui toi|gui den|nhan duoc|pho bien den)\b", folded)),
         about_document=bool(_ABOUT_DOCUMENT.search(padded)),
         small_talk=talk,
         search_text=search,
