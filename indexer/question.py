@@ -277,16 +277,25 @@ _ABBR_IN_PLACE = {
 
 
 def body_named(passage_folded: str, body: tuple[str, str]) -> bool:
-    """Whether folded text names the body: its head, and its level within the next few words if one was asked."""
+    """Whether folded text names the body: its head, and the level asked as the first level after it.
+
+    "Công an thị xã … tình hình" does not name "Công an tỉnh": the first level after the head is "thị xã".
+    """
     head, level = body
     for spelling in (head, *BODY_ALIASES.get(head, ())):
         for m in re.finditer(r"\b" + spelling + r"\b", passage_folded):
             if not level:
                 return True
-            following = passage_folded[m.end() : m.end() + 60]
-            if re.match(r"(?:\s+\w+){0,7}?\s+" + level + r"\b", following):
+            following = " ".join(passage_folded[m.end() : m.end() + 60].split()[:8])
+            first = _LEVEL.search(" " + following)
+            if first and first.group(1) in _SAME_LEVEL.get(level, (level,)):
                 return True
     return False
+
+
+# A commune's party committee is at the commune level: "BTG xã" is "Ban Tuyên giáo Đảng ủy xã".
+_SAME_LEVEL = {"xa": ("xa", "dang uy xa"), "dang uy": ("dang uy", "dang uy xa")}
+_LEVEL = re.compile(r"\s(" + "|".join(LEVELS) + r")\b")
 
 
 def fold_passage(text: str) -> str:
