@@ -115,7 +115,7 @@ def citation_line(citation: Citation) -> str:
 
 # --- short section labels -------------------------------------------------------------------------
 
-_LABEL = re.compile(r"^(?:(Chương|CHƯƠNG|Phần|PHẦN|Mục|MỤC)\s+([IVXLC]+|\d+)|(Điều\s+\d+)|([IVXLC]+)\.|(\d+(?:\.\d+)*)\.?|"
+_LABEL = re.compile(r"^(?:(Chương|CHƯƠNG|Phần|PHẦN|Mục|MỤC)\s+([IVXLC]+|\d+)\.?|(Điều\s+\d+)\.?|([IVXLC]+)\.|(\d+(?:\.\d+)*)\.?|"
                     r"([a-zđ])\))(?=\s|$)")
 
 
@@ -196,6 +196,8 @@ def excerpt(text: str, section: str, terms: tuple[str, ...] = (), prefer=None, l
     chosen: set[int] = set()
     size = 0
     for k in order:
+        if chosen and score(k) <= 0:
+            break  # the rest shares nothing with the question
         group = {k}
         # A table value ("300.000 đồng/buổi") means nothing without its row's label, and the other way round.
         if k + 1 < len(units) and len(units[k + 1][1]) <= 60 and _VALUE_LINE.match(units[k + 1][1]):
@@ -210,8 +212,6 @@ def excerpt(text: str, section: str, terms: tuple[str, ...] = (), prefer=None, l
             return _cut(units[k0][1], limit - 4, leading=k0 > 0)
         chosen |= group
         size += extra
-        if score(k) <= 0 and len(chosen) > 1:
-            break
     return _render(units, sorted(chosen))
 
 
