@@ -6,6 +6,7 @@ import re
 import threading
 from dataclasses import dataclass
 
+from indexer.lexical import terms
 from indexer.question import DocumentReference, fold_passage, references_in
 from indexer.structure import Chunk, DocumentInfo
 from indexer.text import dates_in, expand_abbreviations, fold, ordinals_in, tokens
@@ -87,7 +88,7 @@ class Catalogue:
         if out is None:
             d = self.docs.get(doc_id)
             parts = (d.doc_type, d.number, d.title, d.issuer, d.place) if d is not None else ()
-            out = frozenset(tokens(expand_abbreviations(" \n".join(p for p in parts if p))))
+            out = frozenset(terms(expand_abbreviations(" \n".join(p for p in parts if p))))
             with self._lock:
                 self._names[doc_id] = out
         return out
@@ -100,7 +101,7 @@ class Catalogue:
             c = self.chunks[i]
             d = self.docs.get(c.doc_id)
             name = " ".join(p for p in (d.doc_type, d.number, d.title) if p) if d is not None else ""
-            out = frozenset(tokens(expand_abbreviations("\n".join((c.section, c.text, c.search_extra, name)))))
+            out = frozenset(terms(expand_abbreviations("\n".join((c.section, c.text, c.search_extra, name)))))
             with self._lock:
                 self._terms[i] = out
         return out

@@ -140,8 +140,11 @@ def question_terms(info: QuestionInfo) -> list[str]:
         if marked and w.isascii() and w in _STOP_MARKED:
             stop = True
         words.append("." if stop else w)
+    # Typed with its marks, a word means that word: "đỏ" is not "do", "sản" is not "san" (the index keeps
+    # each marked word as "~word" beside its folded form).
+    marked_words = {fold(w): "~" + w for w in words if marked and w.isalpha() and not w.isascii()}
     out = []
-    for t in tokens(" ".join(words)):
+    for t in (marked_words.get(t, t) for t in tokens(" ".join(words))):
         # "kế hoạch 30": the number is a term, the pair is phrasing the documents need not share.
         if "_" in t and any(p.isdigit() for p in t.split("_")):
             continue
