@@ -82,6 +82,8 @@ def preference(info: QuestionInfo, hit: Hit, folded: str) -> float:
         weight *= 1.3
     if info.asks_basis and hit.kind == "basis":
         weight *= 1.5
+    if info.asks_recipients and hit.kind == "recipients":
+        weight *= 1.6
     elif info.kind == WHERE:
         if PLACE_LINE.search(folded):
             weight *= 1.5

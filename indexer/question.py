@@ -27,10 +27,9 @@ _KIND_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                      r" ky boi | ky ten | nguoi ky | (ky|ki) (la|boi) ai | ai la nguoi ky "),
         (WHO_ISSUED, r" (do )?(ai|co quan nao|don vi nao|cap nao) (da )?ban hanh | ban hanh boi |"
                      r" co quan ban hanh | cua (ai|co quan nao) ( |$)| ai ra (chi thi|nghi quyet|van ban)"),
-        (HOW_MUCH, r" (bao nhieu|may|nhieu) (tien|dong|trieu|nghin|ngan)| muc (chi|ho tro|phu cap|thu lao|thuong|"
-                   r"phat|luong|dong|boi duong)| (phu cap|thu lao|kinh phi|tien thuong|thuong|boi duong|luong|"
-                   r"hoc phi|le phi|phi|gia|chi|ho tro|phat|dong gop|dong)( [a-z0-9]+){0,6} (bao nhieu|may|nhieu)"
-                   r"( |$)"),
+        (HOW_MUCH, r" (bao nhieu|may|nhieu) (tien|dong|trieu|nghin|ngan)|"
+                   r" (phu cap|thu lao|kinh phi|tien thuong|thuong|boi duong|luong|hoc phi|le phi|phi|gia|chi|ho tro|"
+                   r"phat|dong gop|dong|muc)( [a-z0-9]+){0,10} (bao nhieu|may|nhieu|bn)( |$)"),
         (WHEN, r" (khi nao|luc nao|bao gio|ngay nao|ngay may|hom nao|thoi gian nao|thoi han|han chot|han cuoi|"
                r"thang may|thang nao|nam nao|may gio|gio nao|tu khi nao|hieu luc|thoi diem|dip nao|tuan nao|"
                r"truoc ngay|vao ngay|ngay bao nhieu|thoi gian|luc may gio|bao lau)( |$)"),
@@ -48,12 +47,23 @@ _KIND_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 )
 
 
+# "mức chi cho báo cáo viên" asks an amount even without "bao nhiêu" — unless another question word
+# says what is asked ("hướng dẫn mức chi thay thế văn bản nào").
+_AMOUNT_TOPIC = re.compile(r" muc (chi|ho tro|phu cap|thu lao|thuong|phat|luong|dong|boi duong) ")
+_QUANTITY = re.compile(r" (bao nhieu|may|bn) ")
+_OTHER_ASKING = re.compile(r" (nao|gi|ai|sao|dau|khi|the) ")
+
+
 def question_kind(text: str) -> str:
     """The type of a question, from its wording (with or without diacritics)."""
     padded = " " + " ".join(_WORDS.findall(fold(text))) + " "
+    if _AMOUNT_TOPIC.search(padded) and _QUANTITY.search(padded):
+        return HOW_MUCH
     for kind, pattern in _KIND_PATTERNS:
         if pattern.search(padded):
             return kind
+    if _AMOUNT_TOPIC.search(padded) and not _OTHER_ASKING.search(padded):
+        return HOW_MUCH
     return WHAT
 
 
