@@ -61,8 +61,21 @@ def holds_kind(info: QuestionInfo, hit: Hit, folded: str) -> bool:
     if info.kind == WHEN:
         return bool(TIME.search(folded))
     if info.kind == HOW_MANY:
+        if info.counted:
+            return counts(folded, info.counted)
         return bool(COUNT.search(folded))
     return True
+
+
+_NUMBER = r"(?:\d+|mot|hai|ba|bon|tu|nam|sau|bay|tam|chin|muoi|it nhat mot|vai)"
+# A count of people may be written with who they are: "cử 01 đội gồm 03 tuyên truyền viên" answers "mấy người".
+_PEOPLE = r"(?:nguoi|tuyen truyen vien|bao cao vien|dai bieu|dong chi|can bo|dang vien|thanh vien|ho)"
+
+
+def counts(folded: str, noun: str) -> bool:
+    """Whether a number goes with the counted noun ("15 hộ", "mỗi quý một lần", "nhiệm kỳ 5 năm")."""
+    target = _PEOPLE if noun.split()[0] == "nguoi" else re.escape(noun)
+    return bool(re.search(rf"\b{_NUMBER}(?:\s+(?!\d)\w+)?\s+{target}\b", folded))
 
 
 def preference(info: QuestionInfo, hit: Hit, folded: str) -> float:
@@ -112,6 +125,7 @@ MIN_COVERAGE = 0.40
 
 
 # How something is asked, not what about; dates are checked on their own (any spelling).
+_TYPOS = {"ki": "ky", "j": "gì", "ko": "không", "k": "không", "dc": "được", "đc": "được", "bn": "bao nhiêu"}
 _STOP_FOLDED = STOPWORDS | {"lam", "j", "ko", "k", "nhe", "ha", "vay", "may", "gio", "luc", "bn", "sao", "da", "se",
                             "roi"}
 _DATES = re.compile(r"\b(?:(?:ngày|ngay|mùng|mồng|mung|mong)\s+)?\d{1,2}\s*[/.-]\s*\d{1,2}(?:\s*[/.-]\s*\d{4})?\b|\b(?:ngày|ngay|mùng|mồng|mung|mong)\s+"
@@ -137,7 +151,7 @@ def question_terms(info: QuestionInfo) -> list[str]:
     text = _DATES.sub(" . ", normalize(expand_abbreviations(info.search_text)).lower())
     words = []
     for m in _WORD_RE.finditer(text):
-        w = m.group(0)
+        w = _TYPOS.get(m.group(0), m.group(0))
         stop = w in _STOP_MARKED if marked and w.isalpha() and not w.isascii() else fold(w) in _STOP_FOLDED
         if marked and w.isascii() and w in _STOP_MARKED:
             stop = True
@@ -198,6 +212,9 @@ def judge(info: QuestionInfo, hit: Hit, catalogue: Catalogue, terms: list[str],
         return Verdict(False, f"no {info.kind} answer")
     if info.asks_phone and not PHONE.search(folded):
         return Verdict(False, "no phone number")
+    for role in info.roles:  # "ai là bí thư": the office must be named, not only the body
+        if not re.search(rf"\b{role}\b", folded):
+            return Verdict(False, f"role {role}")
     doc = catalogue.docs.get(hit.doc_id)
     if info.bodies:
         where = folded

@@ -24,12 +24,14 @@ WHAT = "what"  # everything else
 _KIND_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (kind, re.compile(pattern)) for kind, pattern in (
         (WHO_SIGNED, r" (ai|nguoi nao|dong chi nao|nguoi) (da |dung ra |la nguoi )?(ky|ki)( |$)|"
-                     r" ky boi | ky ten | nguoi ky | (ky|ki) (la|boi) ai | ai la nguoi ky "),
+                     r" ky boi | ky ten | nguoi ky | (ky|ki) (la|boi) ai | ai la nguoi ky |"
+                     r" (ky|ki) ( ?[a-z0-9]+){1,6} (ten gi|ten la gi|la ai|la dong chi nao)( |$)"),
         (WHO_ISSUED, r" (do )?(ai|co quan nao|don vi nao|cap nao) (da )?ban hanh | ban hanh boi |"
                      r" co quan ban hanh | cua (ai|co quan nao) ( |$)| ai ra (chi thi|nghi quyet|van ban)"),
         (HOW_MUCH, r" (bao nhieu|may|nhieu) (tien|dong|trieu|nghin|ngan)|"
-                   r" (phu cap|thu lao|kinh phi|tien thuong|thuong|boi duong|luong|hoc phi|le phi|phi|gia|chi|ho tro|"
-                   r"phat|dong gop|dong|muc)( [a-z0-9]+){0,10} (bao nhieu|may|nhieu|bn)( |$)"),
+                   r" (phu cap|thu lao|kinh phi|tien thuong|thuong|boi duong|luong|hoc phi|le phi|ho tro|dong gop|"
+                   r"muc phat|muc chi)( [a-z0-9]+){0,10} (bao nhieu|may|nhieu|bn)( |$)|"
+                   r" (chi|gia|phi|dong|thuong|tra) (bao nhieu|may|bn)( |$)"),
         (WHEN, r" (khi nao|luc nao|bao gio|ngay nao|ngay may|hom nao|thoi gian nao|thoi han|han chot|han cuoi|"
                r"thang may|thang nao|nam nao|may gio|gio nao|tu khi nao|hieu luc|thoi diem|dip nao|tuan nao|"
                r"truoc ngay|vao ngay|ngay bao nhieu|thoi gian|luc may gio|bao lau)( |$)"),
@@ -126,8 +128,10 @@ _CONTEXT_AFTER = re.compile(r"^\s*(?:[a-z0-9/-]+\s+){0,3}?(?:duoc|da|se)\s+(?:du
                             r"quan triet|pho bien|tuyen truyen|so ket|tong ket)")
 # Wording that asks what a named document itself is (issuer, date, number, subject), which the
 # document that cites it may state: "Chỉ thị 30 do ai ban hành", "… ngày nào", "… nói về gì".
-_ABOUT_DOCUMENT = re.compile(r" (ban hanh|ky ngay|ngay ky|so hieu|ky hieu|trich yeu|noi ve|ve van de|ve viec gi|"
-                             r"ve linh vuc|la van ban gi|la gi)( |$)| ve gi( |$)| cua ai( |$)| ai ban hanh")
+_ABOUT_DOCUMENT = re.compile(r" (ky ngay|ngay ky|so hieu|ky hieu|trich yeu|noi ve|ve van de|ve viec gi|ve linh vuc|"
+                             r"la van ban gi|ban hanh ngay|ban hanh khi|ban hanh luc|ban hanh bao gio|ban hanh nam|"
+                             r"ngay ban hanh|ban hanh vao|ban hanh thoi gian)( |$)| ve gi( |$)| cua ai( |$)|"
+                             r" (ai|co quan nao|don vi nao|cap nao) ban hanh| (do|boi) (ai|co quan nao)")
 
 
 @dataclass(frozen=True)
@@ -371,6 +375,27 @@ def strip_greeting(text: str) -> str:
     return stripped if stripped.strip() else text
 
 
+# --- what a count or a person must go with ------------------------------------------------------------
+
+_COUNT_WORD = re.compile(r"\b(?:bao nhieu|may|so luong|bn)\s+([a-z]+(?:\s+[a-z]+){0,2})")
+_NOT_NOUNS = frozenset("la thi co duoc tien dong trieu nghin ngan mot".split())
+_ROLE_ASKED = re.compile(r"\s(pho bi thu|bi thu|pho truong ban|truong ban|pho chu tich|chu tich|giam doc|"
+                         r"pho giam doc|chanh van phong|truong phong|uy vien)\s")
+
+
+def _counted(folded: str) -> str:
+    """The noun a "bao nhiêu/mấy" asks to count: "bao nhiêu hộ" → "ho", "mấy tuyên truyền viên" → "tuyen"."""
+    m = _COUNT_WORD.search(" ".join(_WORDS.findall(folded)))
+    if not m:
+        return ""
+    words = []
+    for w in m.group(1).split():
+        if w in _NOT_NOUNS or w in ("cua", "cho", "trong", "o", "tai", "moi", "de", "thi", "khong"):
+            break
+        words.append(w)
+    return " ".join(words[:2]) if words and words[0] != "vien" else ""
+
+
 # --- the analysis -----------------------------------------------------------------------------------------
 
 
@@ -386,6 +411,8 @@ class QuestionInfo:
     ordinals: frozenset = frozenset()  # ("quy", 4)
     years: frozenset = frozenset()
     asks_phone: bool = False  # "số điện thoại": an answer must give one
+    counted: str = ""  # "bao nhiêu hộ": the folded noun a count must go with ("ho")
+    roles: tuple[str, ...] = ()  # "ai là bí thư": offices an answer must name ("bi thu")
     asks_basis: bool = False  # "căn cứ vào văn bản nào": the legal bases
     asks_recipients: bool = False  # "gửi cho ai", "nơi nhận": the recipients list
     about_document: bool = False  # asks what a named document is (issuer, date, subject), not what it says
@@ -430,6 +457,8 @@ def analyse(text: str, known=None) -> QuestionInfo:
         dates=frozenset(dates_in(question)),
         ordinals=frozenset(ordinals_in(question)),
         years=years,
+        counted=_counted(folded),
+        roles=tuple(dict.fromkeys(m.group(1) for m in _ROLE_ASKED.finditer(" " + folded + " "))),
         asks_phone=bool(re.search(r"\b(so dien thoai|dien thoai|sdt|so dt|hotline)\b", folded)),
         asks_basis=bool(re.search(r"\bcan cu\b", folded)),
         asks_recipients=bool(re.search(r"\b(gui|noi nhan|gui toi|gui den|nhan duoc|pho bien den)\b", folded)),
