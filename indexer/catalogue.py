@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from indexer.lexical import terms
 from indexer.question import DocumentReference, fold_passage, references_in
 from indexer.structure import Chunk, DocumentInfo
-from indexer.text import dates_in, expand_abbreviations, fold, ordinals_in, tokens
+from indexer.text import dates_in, expand_abbreviations, fold, ordinals_in
 
 
 @dataclass(frozen=True)

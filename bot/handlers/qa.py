@@ -31,14 +31,6 @@ INLINE_TEXT_CHARS = 3500
 
 
 # ------------------------------------------------------------------ rendering
-def citation(p: Passage) -> str:
-    return esc(T.CITATION.format(document=p.document, section=p.section))
-
-
-def passage_block(p: Passage) -> str:
-    return T.PASSAGE.format(section=esc(p.section), text=esc(p.text), citation=citation(p))
-
-
 def answer_markup(question_id: int, with_section: bool, more: bool = False) -> InlineKeyboardMarkup:
     rows = [[InlineKeyboardButton(T.BTN_UP, callback_data=f"qa:up:{question_id}"),
              InlineKeyboardButton(T.BTN_DOWN, callback_data=f"qa:down:{question_id}")]]
