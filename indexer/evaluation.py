@@ -1,4 +1,7 @@
-"""Scoring retrieval and abstention on a dev set of questions (used by the bench and the tests)."""
+"""Scoring answers on a dev set of questions: the right passage, and declining what the documents don't answer.
+
+Used by bench/bench_answers.py (the trade-off table and the calibration sweep) and by the tests' floors.
+"""
 
 from __future__ import annotations
 
@@ -6,23 +9,118 @@ import json
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from indexer.answer import Hit
+from indexer.answer import DECLINED_SMALL_TALK, Hit
 from indexer.service import Fusion, KnowledgeBase
+
+TUNE, HELD_OUT = "tune", "held_out"
 
 
 @dataclass(frozen=True)
 class DevQuestion:
     question: str
-    type: str  # answerable | no_diacritics | paraphrase | abbreviation | unanswerable
+    type: str  # answerable, no_diacritics, abbreviation, who, when… ; unanswerable, not_held, small_talk
     expect: tuple[tuple[str, str], ...]  # (doc_id, section substring); empty = not answerable
+    split: str = TUNE  # "held_out": never used to tune anything
 
     @property
     def answerable(self) -> bool:
         return bool(self.expect)
 
-    def matches(self, hit: Hit) -> bool:
+    def matches(self, hit) -> bool:
         return any(hit.doc_id == doc and section in hit.section for doc, section in self.expect)
 
+
+@dataclass(frozen=True)
+class Outcome:
+    """What `ask` did with one dev question."""
+
+    question: DevQuestion
+    found: bool
+    right: bool  # answered, and the first quoted passage is an expected one
+    top3: bool  # an expected passage among the first three candidates
+    reason: str
+    first: str  # "doc_id | section" of the first candidate (quoted or not), for reading misses
+
+
+@dataclass(frozen=True)
+class TradeOff:
+    """Answered right / declined right / false answers / false declines, and top-3 hit rate."""
+
+    n: int
+    answerable: int
+    unanswerable: int
+    answered_right: int  # answerable: the right passage quoted first
+    wrong_passage: int  # answerable: answered, but with another passage (a false answer too)
+    false_declines: int  # answerable: declined
+    declined_right: int  # unanswerable (incl. not held, small talk): declined
+    false_answers: int  # unanswerable: answered
+    top3: int  # answerable: right passage in the top 3
+    not_held: int  # questions about documents not held
+    not_held_answered: int
+    hit1: int
+
+    def rate(self, count: int, of: int) -> float:
+        return count / of if of else 1.0
+
+    @property
+    def hit_at_3(self) -> float:
+        return self.rate(self.top3, self.answerable)
+
+    @property
+    def declined_rate(self) -> float:
+        return self.rate(self.declined_right, self.unanswerable)
+
+    def row(self, label: str) -> str:
+        a, u = self.answerable, self.unanswerable
+        return (f"{label:10} {self.n:4}  {a:4} {self.hit_at_3:6.3f}  "
+                f"{self.answered_right:4} ({self.rate(self.answered_right, a):.3f})  "
+                f"{self.wrong_passage:3}  {self.false_declines:4} ({self.rate(self.false_declines, a):.3f})  |  "
+                f"{u:4} {self.declined_right:4} ({self.declined_rate:.3f})  {self.false_answers:3}  |  "
+                f"{self.not_held_answered}/{self.not_held}")
+
+    HEADER = ("part          n  answ  top3    answered right  wrong  false decl     |  unan  declined right  "
+              "false ans  |  not held answered")
+
+
+def load_devset(path: Path) -> list[DevQuestion]:
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    return [DevQuestion(q["question"], q["type"], tuple(tuple(e) for e in q["expect"]), q.get("split", TUNE))
+            for q in data["questions"]]
+
+
+def run(kb: KnowledgeBase, questions: list[DevQuestion], fusion: Fusion | None = None,
+        min_coverage: float | None = None) -> list[Outcome]:
+    out = []
+    for q in questions:
+        answer = kb.ask(q.question, fusion=fusion, min_coverage=min_coverage)
+        hits: list[Hit] = answer.hits
+        right = answer.found and q.answerable and bool(answer.quotes) and q.matches(answer.quotes[0])
+        top3 = q.answerable and any(q.matches(h) for h in hits[:3])
+        first = f"{hits[0].doc_id} | {hits[0].section[:60]}" if hits else "-"
+        out.append(Outcome(q, answer.found, right, top3, answer.reason, first))
+    return out
+
+
+def trade_off(outcomes: list[Outcome]) -> TradeOff:
+    ans = [o for o in outcomes if o.question.answerable]
+    una = [o for o in outcomes if not o.question.answerable]
+    not_held = [o for o in outcomes if o.question.type == "not_held"]
+    return TradeOff(
+        n=len(outcomes), answerable=len(ans), unanswerable=len(una),
+        answered_right=sum(o.right for o in ans), wrong_passage=sum(o.found and not o.right for o in ans),
+        false_declines=sum(not o.found for o in ans), declined_right=sum(not o.found for o in una),
+        false_answers=sum(o.found for o in una), top3=sum(o.top3 for o in ans),
+        not_held=len(not_held), not_held_answered=sum(o.found for o in not_held),
+        hit1=sum(o.right for o in ans),
+    )
+
+
+def small_talk_recognised(outcomes: list[Outcome]) -> tuple[int, int]:
+    talk = [o for o in outcomes if o.question.type == "small_talk"]
+    return sum(o.reason == DECLINED_SMALL_TALK for o in talk), len(talk)
+
+
+# --- the older summary (bench/bench_index.py --devset) ---------------------------------------------------
 
 @dataclass(frozen=True)
 class Scores:
@@ -39,46 +137,33 @@ class Scores:
                 f"  (answered right {self.answered_right:.3f}, declined right {self.declined_right:.3f})")
 
 
-def load_devset(path: Path) -> list[DevQuestion]:
-    data = json.loads(Path(path).read_text(encoding="utf-8"))
-    return [DevQuestion(q["question"], q["type"], tuple(tuple(e) for e in q["expect"])) for q in data["questions"]]
-
-
-def evaluate(kb: KnowledgeBase, questions: list[DevQuestion], fusion: Fusion) -> Scores:
-    answerable = [q for q in questions if q.answerable]
-    unanswerable = [q for q in questions if not q.answerable]
-    h1 = h3 = right_found = right_declined = correct_decision = 0
+def evaluate(kb: KnowledgeBase, questions: list[DevQuestion], fusion: Fusion | None = None,
+             min_coverage: float | None = None) -> Scores:
+    outcomes = run(kb, questions, fusion, min_coverage)
+    t = trade_off(outcomes)
+    h1 = 0
     per_type: dict[str, list[int]] = {}
-    for q in questions:
-        answer = kb.ask(q.question, fusion=fusion)
-        correct_decision += answer.found == q.answerable
-        top3 = answer.hits[:3]
-        if q.answerable:
-            hit3 = any(q.matches(h) for h in top3)
-            h1 += bool(top3) and q.matches(top3[0])
-            h3 += hit3
-            right_found += answer.found and q.matches(answer.hits[0])
-            per_type.setdefault(q.type, []).append(int(hit3))
-        else:
-            right_declined += not answer.found
-            per_type.setdefault(q.type, []).append(int(not answer.found))
-    na, nu = max(len(answerable), 1), max(len(unanswerable), 1)
+    for o in outcomes:
+        per_type.setdefault(o.question.type, []).append(int(o.top3 if o.question.answerable else not o.found))
+    for o in outcomes:
+        h1 += o.question.answerable and o.first != "-" and o.top3 and o.right
+    correct = sum(o.found == o.question.answerable for o in outcomes)
+    na = max(t.answerable, 1)
     return Scores(
-        n=len(questions), hit_at_1=h1 / na, hit_at_3=h3 / na, abstention_accuracy=correct_decision / len(questions),
-        answered_right=right_found / na, declined_right=right_declined / nu,
-        by_type={t: sum(v) / len(v) for t, v in sorted(per_type.items())},
+        n=t.n, hit_at_1=t.hit1 / na, hit_at_3=t.top3 / na, abstention_accuracy=correct / max(t.n, 1),
+        answered_right=t.answered_right / na, declined_right=t.declined_rate,
+        by_type={k: sum(v) / len(v) for k, v in sorted(per_type.items())},
     )
 
 
 def calibrate(kb: KnowledgeBase, questions: list[DevQuestion], fusion: Fusion,
               thresholds: list[float] | None = None) -> list[tuple[float, float]]:
-    """Abstention accuracy for each coverage threshold (the ranking does not depend on it)."""
-    thresholds = thresholds or [round(0.3 + 0.05 * i, 2) for i in range(13)]
-    tops = [(kb.search(q.question, 1, fusion=fusion) or [None])[0] for q in questions]
+    """Abstention accuracy for each coverage threshold of `ask`."""
+    thresholds = thresholds or [round(0.2 + 0.05 * i, 2) for i in range(9)]
     out = []
     for t in thresholds:
-        ok = sum(1 for q, h in zip(questions, tops) if (h is not None and h.coverage >= t) == q.answerable)
-        out.append((t, ok / len(questions)))
+        outcomes = run(kb, questions, fusion, t)
+        out.append((t, sum(o.found == o.question.answerable for o in outcomes) / max(len(outcomes), 1)))
     return out
 
 

@@ -15,14 +15,17 @@ from pathlib import Path
 
 import numpy as np
 
-from indexer.answer import Answer, Hit, compose
+from indexer.answer import DECLINED_SMALL_TALK, Answer, Hit, compose, excerpt
+from indexer.catalogue import Catalogue
 from indexer.diacritics import FILE as DIACRITICS_FILE
 from indexer.diacritics import VERSION as DIACRITICS_VERSION
 from indexer.diacritics import DiacriticsModel, marked_share
 from indexer.embeddings import DEFAULT_MODEL, Embedder, engine_info, load_embedder
+from indexer.evidence import ANSWER_CANDIDATES, MIN_COVERAGE, choose
 from indexer.errors import DocumentNotFound, DocumentUnreadable, IndexerError, IndexNotFound, ModelMismatch
 from indexer.fusion import Channels, Fusion, fuse
 from indexer.lexical import LexicalIndex, terms
+from indexer.question import analyse
 from indexer.reader import is_candidate, read_document
 from indexer.store import FORMAT_VERSION, StoredIndex, current_build_id, load_index, new_build_id, read_manifest, write_index
 from indexer.structure import CHUNKER_VERSION, Chunk, DocumentInfo, KeyPoint, parse_document, slug
@@ -231,6 +234,7 @@ class KnowledgeBase:
         self._build_lock = threading.Lock()
         self._first_load = threading.Lock()
         self._failed_build_id: str | None = None
+        self._catalogues: tuple[_Snapshot, Catalogue] | None = None
 
     # --- loading ---------------------------------------------------------------------------
 
@@ -293,21 +297,35 @@ class KnowledgeBase:
         """`search` for each of `queries`, in order, in one pass (questions embedded in batches)."""
         return self._current().search_many(queries, k, fusion or self.fusion)
 
-    def ask(self, question: str, fusion: Fusion | None = None) -> Answer:
-        """Answer with the best passage(s) quoted verbatim, or decline when the evidence is weak."""
+    def ask(self, question: str, fusion: Fusion | None = None, min_coverage: float | None = None) -> Answer:
+        """Answer with the passage that holds what is asked, quoted verbatim, or decline.
+
+        On top of the fused ranking: the question's type, the documents it names and the content an
+        answer must hold (indexer.question, indexer.evidence) pick the passage or decline.
+        """
         fusion = fusion or self.fusion
         snapshot = self._current()
-        hits = snapshot.search(question, 5, fusion)
         dates = {d.doc_id: d.date_display for d in snapshot.docs.values()}
-        if not hits or hits[0].coverage < fusion.min_coverage:
-            return compose(question, [], hits, dates)
-        top = hits[0]
-        passages = [top]
-        for h in hits[1:3]:
-            if h.score >= fusion.second_ratio * top.score and h.coverage >= fusion.min_coverage:
-                passages.append(h)
-                break
-        return compose(question, passages, hits, dates)
+        catalogue = self._catalogue(snapshot)
+        info = analyse(question, catalogue.known)
+        if info.small_talk:
+            return compose(question, [], [], dates, reason=DECLINED_SMALL_TALK, kind=info.kind)
+        hits = snapshot.search(info.search_text, ANSWER_CANDIDATES, fusion)
+        choice = choose(info, hits, catalogue, MIN_COVERAGE if min_coverage is None else min_coverage)
+        if not choice.passages:
+            return compose(question, [], choice.ranked[:5], dates, reason=choice.reason, kind=info.kind,
+                           missing=choice.missing)
+        excerpts = [excerpt(h.text, h.section, info.terms, choice.prefer) for h in choice.passages]
+        return compose(question, choice.passages, choice.ranked[:5], dates, excerpts, kind=info.kind)
+
+    def _catalogue(self, snapshot: "_Snapshot") -> Catalogue:
+        """Reference lookups for the loaded index, made once per index version."""
+        cached = self._catalogues
+        if cached is not None and cached[0] is snapshot:
+            return cached[1]
+        catalogue = Catalogue(snapshot.stored.documents, snapshot.chunks, snapshot.stored.lexical)
+        self._catalogues = (snapshot, catalogue)
+        return catalogue
 
     def documents(self) -> list[DocumentInfo]:
         return list(self._current().stored.documents)

@@ -8,10 +8,15 @@ from functools import lru_cache
 
 __all__ = [
     "ABBREVIATIONS",
+    "dates_in",
     "expand_abbreviations",
+    "expand_numbers",
     "fold",
     "nfc",
     "normalize",
+    "ordinals_in",
+    "rewrite_numbers",
+    "roman_to_int",
     "tokens",
 ]
 
@@ -189,6 +194,13 @@ ABBREVIATIONS: tuple[tuple[tuple[str, ...], tuple[str, ...], bool], ...] = (
     (("BCT",), ("Bộ Chính trị",), True),
     (("BTC",), ("Ban Tổ chức",), True),
     (("MXH",), ("mạng xã hội",), True),
+    (("PCCC",), ("phòng cháy, chữa cháy",), True),
+    (("LLCT",), ("lý luận chính trị",), True),
+    (("BCĐ", "BCD"), ("Ban Chỉ đạo",), True),
+    (("ĐTN",), ("Đoàn Thanh niên",), True),
+    (("HLHPN", "HPN"), ("Hội Liên hiệp Phụ nữ",), True),
+    (("UBKT",), ("Ủy ban kiểm tra",), True),
+    (("VP",), ("Văn phòng",), False),
 )
 
 _ABBR_WORD = re.compile(r"[0-9A-Za-zÀ-ỹĐđ]+")
@@ -277,3 +289,126 @@ def expand_abbreviations(s: str) -> str:
     if not extra:
         return text
     return text + "\n(" + "; ".join(extra) + ")"
+
+
+# --- numbers written either way -------------------------------------------------------------------
+# "quý IV" / "quý 4", "phần II" / "phần 2", "ngày 5/6" / "05/06" / "ngày 5 tháng 6", "mùng 5" / "ngày 5".
+
+_ROMAN = {"i": 1, "v": 5, "x": 10, "l": 50, "c": 100}
+_ROMAN_WORD = re.compile(r"^(?=[ivxlc]+$)m{0,3}(c[md]|d?c{0,3})(x[cl]|l?x{0,3})(i[xv]|v?i{0,3})$")
+# Words after which a number is an ordinal that documents write in Roman or Arabic numerals alike.
+_ORDINAL_HEADS = ("quy", "phan", "muc", "chuong", "khoa", "dot", "giai doan")
+_ORDINAL = re.compile(r"\b(" + "|".join(h.replace(" ", r"\s+") for h in _ORDINAL_HEADS)
+                      + r")\s+(?:thu\s+)?([ivxlc]+|\d{1,2})\b")
+_DAY_MONTH = re.compile(r"\b(\d{1,2})\s*[/.-]\s*(\d{1,2})(?:\s*[/.-]\s*(\d{4}))?\b")
+_SPELLED_DATE = re.compile(r"\b(?:ngay|mung|mong)\s+(\d{1,2})\s+thang\s+(\d{1,2})(?:\s+nam\s+(\d{4}))?\b")
+_MUNG = re.compile(r"\b(?:mùng|mồng|mung|mong)\s+(\d{1,2})\b", re.IGNORECASE)
+
+
+def roman_to_int(word: str) -> int | None:
+    """"iv" → 4; None when `word` is not a Roman numeral (case ignored)."""
+    w = word.lower()
+    if not w or not _ROMAN_WORD.match(w):
+        return None
+    total = 0
+    for a, b in zip(w, w[1:] + " "):
+        value = _ROMAN[a]
+        total += -value if b != " " and _ROMAN[b] > value else value
+    return total
+
+
+def int_to_roman(n: int) -> str:
+    out = []
+    for value, letters in ((100, "C"), (90, "XC"), (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"),
+                           (1, "I")):
+        while n >= value:
+            out.append(letters)
+            n -= value
+    return "".join(out)
+
+
+def ordinals_in(s: str) -> set[tuple[str, int]]:
+    """Ordinals after "quý", "phần", "mục", "chương", "khóa", "đợt": {("quy", 4)} for "quý IV" or "quy 4"."""
+    out = set()
+    for m in _ORDINAL.finditer(fold(s)):
+        raw = m.group(2)
+        n = int(raw) if raw.isdigit() else roman_to_int(raw)
+        if n:
+            out.add((" ".join(m.group(1).split()), n))
+    return out
+
+
+def dates_in(s: str) -> set[tuple[int, int, int | None]]:
+    """Day-month dates, whichever way written: (5, 6, None) for "5/6", "05/06", "ngày 5 tháng 6", "mùng 5/6"."""
+    text = fold(s)
+    out = set()
+    for pattern in (_DAY_MONTH, _SPELLED_DATE):
+        for m in pattern.finditer(text):
+            d, mo = int(m.group(1)), int(m.group(2))
+            if 1 <= d <= 31 and 1 <= mo <= 12:
+                out.add((d, mo, int(m.group(3)) if m.group(3) else None))
+    return out
+
+
+def expand_numbers(s: str) -> str:
+    """Return `s` followed by the other spellings of its ordinals and dates, for searching.
+
+    Like `expand_abbreviations`: the text itself is kept; "quý 4" gains "quý IV", "ngày 5/6" gains
+    "ngày 05/06" and "ngày 5 tháng 6", "mùng 5" gains "ngày 5".
+    """
+    extra: list[str] = []
+    for head, n in sorted(ordinals_in(s)):
+        extra += [f"{head} {n}", f"{head} {int_to_roman(n)}"]
+    for d, mo, y in sorted(dates_in(s), key=lambda t: (t[0], t[1], t[2] or 0)):
+        year = f"/{y}" if y else ""
+        spelled_year = f" năm {y}" if y else ""
+        extra += [f"ngày {d}/{mo}{year}", f"ngày {d:02d}/{mo:02d}{year}", f"ngày {d} tháng {mo}{spelled_year}",
+                  f"ngày {d:02d} tháng {mo:02d}{spelled_year}"]
+    for m in _MUNG.finditer(nfc(s)):
+        extra.append(f"ngày {int(m.group(1))}")
+    if not extra:
+        return s
+    return s + "\n(" + "; ".join(dict.fromkeys(extra)) + ")"
+
+
+def rewrite_numbers(s: str, known) -> str:
+    """`s` with each ordinal and day-month date spelled the way the documents spell it.
+
+    `known(term)` tells whether a search term (a folded bigram such as "quy_iv") occurs in the index; the
+    spelling as typed is kept when it occurs or when no other one does.
+    """
+    def ordinal(m: re.Match[str]) -> str:
+        head, raw = m.group(1), m.group(2)
+        n = int(raw) if raw.isdigit() else roman_to_int(raw)
+        if not n:
+            return m.group(0)
+        last = fold(head).split()[-1]
+        for form in (raw, str(n), int_to_roman(n)):
+            if known(f"{last}_{fold(form)}"):
+                return m.group(0)[: m.start(2) - m.start(0)] + form
+        return m.group(0)
+
+    def date(m: re.Match[str]) -> str:
+        if m.group(3):  # a full date is one search term whatever its zeros
+            return m.group(0)
+        d, mo = int(m.group(1)), int(m.group(2))
+        if not (1 <= d <= 31 and 1 <= mo <= 12):
+            return m.group(0)
+        for form in (f"{d}/{mo}", f"{d:02d}/{mo:02d}", f"{d}/{mo:02d}", f"{d:02d}/{mo}"):
+            a, b = form.split("/")
+            if known(f"{a}_{b}"):
+                return form
+        for a, b in ((d, mo), (f"{d:02d}", f"{mo:02d}"), (f"{d:02d}", mo)):
+            if known(f"{a}_thang") and known(f"thang_{b}"):
+                return f"{a} tháng {b}"
+        return m.group(0)
+
+    text = nfc(s)
+    text = _MUNG.sub(lambda m: f"ngày {int(m.group(1))}", text)
+    text = _ORDINAL_TYPED.sub(ordinal, text)
+    return _DAY_MONTH_TYPED.sub(date, text)
+
+
+_ORDINAL_TYPED = re.compile(r"(?i)\b(quý|quy|phần|phan|mục|muc|chương|chuong|khóa|khoá|khoa|đợt|dot|giai đoạn|giai doan)"
+                            r"\s+(?:thứ\s+|thu\s+)?([ivxlcIVXLC]+|\d{1,2})\b")
+_DAY_MONTH_TYPED = re.compile(r"\b(\d{1,2})\s*[/.-]\s*(\d{1,2})(?:\s*[/.-]\s*(\d{4}))?\b")

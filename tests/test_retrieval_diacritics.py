@@ -88,4 +88,5 @@ def test_index_records_the_model_and_learns_new_documents(tmp_path):
     kb.build()
     manifest = json.loads((tmp_path / "index" / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["diacritics"]["file"] == "diacritics.json" and manifest["diacritics"]["syllables"] > 300
-    assert kb._current().dense_text("phong chay chua chay") == "phòng cháy chữa cháy"
+    # The dense channel reads the restored words (then the expansion of their abbreviation, PCCC).
+    assert kb._current().dense_text("phong chay chua chay").split("\n")[0] == "phòng cháy chữa cháy"

@@ -18,7 +18,7 @@ from bot.context import LoaContext
 from bot.errors import InvalidInput
 from bot.handlers.common import admin_only, args_text, pack_html, reply_html
 from bot.db.models import Q_ANSWERED_BY_DOCS, Q_ANSWERED_BY_FAQ, Q_HELD
-from bot.services.questions import QUERY_CHARS, KeyPointPage, Passage, QuestionResult
+from bot.services.questions import QUERY_CHARS, Q_SMALL_TALK, KeyPointPage, Passage, QuestionResult
 from bot.text import esc, esc_short, fmt_date, fmt_datetime, one_line, shorten
 from bot.texts import common as TC
 from bot.texts import qa as T
@@ -32,20 +32,36 @@ RECORD_WAIT = 0.2              # seconds an answer waits to store its question b
 
 
 # ------------------------------------------------------------------ rendering
-def citation(p: Passage) -> str:
-    return esc(T.CITATION.format(document=p.document, section=p.section))
-
-
-def passage_block(p: Passage) -> str:
-    return T.PASSAGE.format(section=esc(p.section), text=esc(p.text), citation=citation(p))
-
-
-def answer_markup(question_id: int, with_section: bool) -> InlineKeyboardMarkup:
+def answer_markup(question_id: int, with_section: bool, more: bool = False) -> InlineKeyboardMarkup:
     rows = [[InlineKeyboardButton(T.BTN_UP, callback_data=f"qa:up:{question_id}"),
              InlineKeyboardButton(T.BTN_DOWN, callback_data=f"qa:down:{question_id}")]]
     if with_section:
-        rows.append([InlineKeyboardButton(T.BTN_SECTION, callback_data=f"qa:sec:{question_id}")])
+        rows.append(passage_buttons(question_id, 0, more))
     return InlineKeyboardMarkup(rows)
+
+
+def passage_buttons(question_id: int, index: int, more: bool) -> list[InlineKeyboardButton]:
+    """"📄 Toàn văn mục" for the passage shown, "Xem thêm" when another passage also answers."""
+    section = f"qa:sec:{question_id}" + (f":{index}" if index else "")
+    row = [InlineKeyboardButton(T.BTN_SECTION, callback_data=section)]
+    if more:
+        row.append(InlineKeyboardButton(T.BTN_MORE, callback_data=f"qa:more:{question_id}:{index + 1}"))
+    return row
+
+
+REPLY_CHARS = 900  # a first reply fits one phone screen or two
+
+
+def quote_message(header: str, p: Passage, notes: list[str] = ()) -> str:
+    """Header, the heading path once, the part of the passage that answers, one source line."""
+    # The source line names the section; a heading that says no more than it is left out.
+    shown = p.heading if p.heading and p.heading != (p.label or p.section) else ""
+    heading = T.QUOTE_HEADING.format(heading=esc_short(shown, 160)) if shown else ""
+    source = T.SOURCE.format(document=esc_short(p.document, 180), label=esc_short(p.label or p.section, 90))
+    fixed = [x for x in (header, heading, source, *notes) if x]
+    budget = REPLY_CHARS - sum(len(x) + 1 for x in fixed) - len(T.QUOTE_TEXT.format(text=""))
+    quote = T.QUOTE_TEXT.format(text=esc_short(p.excerpt or p.text, max(budget, 80)))
+    return "\n".join(x for x in (header, heading, quote, source, *notes) if x)
 
 
 # ------------------------------------------------------------------ asking
@@ -66,9 +82,11 @@ async def _ask(update: Update, context: LoaContext, text: str) -> None:
 
 async def _answer(update: Update, context: LoaContext, result: QuestionResult) -> None:
     note = [T.LONG_QUESTION_NOTE.format(chars=QUERY_CHARS)] if result.truncated else []
-    if result.status == Q_ANSWERED_BY_DOCS:
-        blocks = [T.ANSWER_HEADER] + [passage_block(p) for p in result.passages] + note
-        await reply_html(update, blocks, answer_markup(result.question_id, True))
+    if result.status == Q_SMALL_TALK:
+        await reply_html(update, T.SMALL_TALK.get(result.small_talk or "", T.SMALL_TALK["symbols"]))
+    elif result.status == Q_ANSWERED_BY_DOCS:
+        text = quote_message(T.ANSWER_HEADER, result.passages[0], note)
+        await reply_html(update, text, answer_markup(result.question_id, True, result.more))
     elif result.status == Q_ANSWERED_BY_FAQ:
         faq = result.faq
         blocks = [T.FAQ_HEADER.format(question=esc_short(faq.question, 300)),
@@ -87,14 +105,16 @@ async def _hand_off(update: Update, context: LoaContext, result: QuestionResult)
                                                         limit=result.handoff_limit))
         return
     if notice is None:
-        await reply_html(update, T.NOT_FOUND_AGAIN.format(id=result.question_id))
+        await reply_html(update, _not_held(result) + T.NOT_FOUND_AGAIN.format(id=result.question_id))
         return
     text = T.NOT_FOUND if notice.chat_ids else T.NOT_FOUND_NO_ADMIN
-    await reply_html(update, text.format(id=result.question_id))
+    await reply_html(update, _not_held(result) + text.format(id=result.question_id))
     body = T.NOTICE.format(id=notice.question_id, name=esc_short(notice.asker_name, 200),
                            unit=esc_short(notice.unit_name or T.NOTICE_NO_UNIT, 200),
                            question=esc_short(notice.question, NOTICE_QUESTION_CHARS))
     loa = context.loa
+    if result.missing:
+        body += T.NOTICE_NOT_HELD.format(documents=esc_short(", ".join(result.missing), 300))
     for chat_id in notice.chat_ids:
         try:
             msg = await context.bot.send_message(chat_id, body, parse_mode=ParseMode.HTML)
@@ -105,6 +125,13 @@ async def _hand_off(update: Update, context: LoaContext, result: QuestionResult)
         # At once, not after the other admins' notices (a reply faster than that still
         # finds its question by the number the notice carries).
         await loa.run(loa.questions.record_notice, notice.question_id, chat_id, msg.message_id)
+
+
+def _not_held(result: QuestionResult) -> str:
+    """A line naming the documents asked about that the knowledge does not hold (empty if none)."""
+    if not result.missing:
+        return ""
+    return T.NOT_HELD_NOTE.format(documents=esc_short(", ".join(result.missing), 300)) + "\n\n"
 
 
 async def ask_command(update: Update, context: LoaContext) -> None:
@@ -139,8 +166,14 @@ async def on_text(update: Update, context: LoaContext) -> None:
 
 # ------------------------------------------------------------------ feedback buttons
 def _qid(data: str) -> int:
+    return _ids(data)[0]
+
+
+def _ids(data: str) -> tuple[int, int]:
+    """(question id, passage index) from "qa:<action>:<id>[:<index>]"."""
     try:
-        return int(data.rsplit(":", 1)[1])
+        parts = data.split(":")
+        return int(parts[2]), int(parts[3]) if len(parts) > 3 else 0
     except (IndexError, ValueError) as e:
         raise InvalidInput(T.QUESTION_NOT_YOURS) from e
 
@@ -159,11 +192,23 @@ async def on_section(update: Update, context: LoaContext) -> None:
     q = update.callback_query
     shown = getattr(q.message, "text", None)  # None when the message is too old to read
     loa = context.loa
-    sec = await loa.run(loa.questions.section_of, update.effective_user.id, _qid(q.data), shown)
+    qid, index = _ids(q.data)
+    sec = await loa.run(loa.questions.section_of, update.effective_user.id, qid, shown, index)
     await q.answer()
     blocks = [T.SECTION_HEADER.format(document=esc(sec.document), section=esc(sec.section))]
     blocks += [esc(line) for line in sec.text.splitlines() if line.strip()]
     await reply_html(update, blocks)
+
+
+async def on_more(update: Update, context: LoaContext) -> None:
+    """"Xem thêm": the next passage that also answers, with its own "📄 Toàn văn mục"."""
+    q = update.callback_query
+    qid, index = _ids(q.data)
+    loa = context.loa
+    more = await loa.run(loa.questions.more, update.effective_user.id, qid, index)
+    await q.answer()
+    text = quote_message(T.MORE_HEADER, more.passage)
+    await reply_html(update, text, InlineKeyboardMarkup([passage_buttons(qid, index, more.more)]))
 
 
 # ------------------------------------------------------------------ the board answers
@@ -391,7 +436,8 @@ def register(app: Application) -> None:
     app.add_handler(MessageHandler(p & filters.Text([TC.BTN_ASK]), ask_button))
     app.add_handler(MessageHandler(p & filters.Text([TC.BTN_KEYPOINTS]), keypoints_command))
     app.add_handler(CallbackQueryHandler(on_rate, pattern=r"^qa:(up|down):\d+$"))
-    app.add_handler(CallbackQueryHandler(on_section, pattern=r"^qa:sec:\d+$"))
+    app.add_handler(CallbackQueryHandler(on_section, pattern=r"^qa:sec:\d+(:\d{1,2})?$"))
+    app.add_handler(CallbackQueryHandler(on_more, pattern=r"^qa:more:\d+:\d{1,2}$"))
     app.add_handler(CallbackQueryHandler(on_save_faq, pattern=r"^qa:faq:\d+$"))
     app.add_handler(CallbackQueryHandler(on_keypoints, pattern=r"^kp:(list|[0-9a-f]{10}:\d{1,4})$"))
     app.add_handler(InlineQueryHandler(on_inline))

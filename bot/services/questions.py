@@ -19,10 +19,12 @@ from bot.errors import InvalidInput, LoaError, NotFound
 from bot.text import clean, clean_name, fmt_date, plain
 from bot.texts import qa as T
 from indexer.lexical import STOPWORDS
+from indexer.question import small_talk
 from indexer.text import fold, normalize, tokens
 
 log = logging.getLogger(__name__)
 
+Q_SMALL_TALK = "chat"      # a greeting, thanks, "ok": answered kindly, never stored as a question
 QUERY_CHARS = 500          # a longer question is searched by its beginning (it is still stored whole)
 ANSWER_MAX_CHARS = 3000    # a board answer must fit one message together with the question
 KEYPOINTS_PER_PAGE = 10
@@ -58,6 +60,9 @@ class Passage:
     section: str
     text: str
     score: float
+    excerpt: str = ""      # the part that answers, verbatim, "…" where cut (phone-length)
+    heading: str = ""      # the heading path to show once above the excerpt
+    label: str = ""        # short section for the source line: "mục III.1", "Điều 4"
 
 
 @dataclass(frozen=True)
@@ -102,6 +107,13 @@ class QuestionResult:
     truncated: bool = False
     log: QuestionLog | None = None     # to `record()` once the answer is sent (docs and faq)
     handoff_limit: int = 0            # for `held`: the daily number of hand-offs already reached
+    small_talk: str | None = None     # greeting, thanks, ack, help, symbols: not a question
+    missing: tuple[str, ...] = ()     # documents named in the question that the knowledge does not hold
+
+    @property
+    def more(self) -> bool:
+        """Whether other passages also answer ("Xem thêm")."""
+        return len(self.passages) > 1
 
 
 @dataclass(frozen=True)
@@ -121,6 +133,15 @@ class BoardAnswer:
     asker_chat_id: int
     asker_name: str
     answered_on: date
+
+
+@dataclass(frozen=True)
+class MorePassage:
+    """Another passage that also answers an earlier question ("Xem thêm")."""
+    question_id: int
+    index: int
+    passage: Passage
+    more: bool  # yet another one after it
 
 
 @dataclass(frozen=True)
@@ -250,6 +271,9 @@ class QuestionsService:
         text = normalize(clean(text))
         if not text:
             raise InvalidInput(T.EMPTY_QUESTION)
+        chat = small_talk(text)
+        if chat is not None:
+            return chat_result(chat)
         query = text[:QUERY_CHARS]
         truncated = len(text) > QUERY_CHARS
 
@@ -275,6 +299,7 @@ class QuestionsService:
                               score=passages[0].score, top_chunk=passages[0].chunk_id)
             return QuestionResult(log.id, Q_ANSWERED_BY_DOCS, passages, truncated=truncated,
                                   log=log)
+        missing = tuple(answer.missing)
 
         key = _fold_key(text)
         weights = _weights(query)
@@ -288,7 +313,7 @@ class QuestionsService:
         for qid, qtext in earlier:
             if _fold_key(qtext) == key or \
                     similarity(weights, _weights(qtext[:QUERY_CHARS])) >= FAQ_THRESHOLD:
-                return QuestionResult(qid, Q_OPEN, [], None, None, truncated)
+                return QuestionResult(qid, Q_OPEN, [], None, None, truncated, missing=missing)
         top = answer.hits[0] if answer.hits else None
         limit = self.settings.handoff_daily_limit
         status = Q_HELD if limit > 0 and handed_off >= limit else Q_OPEN
@@ -297,9 +322,10 @@ class QuestionsService:
         self.record(log)
         if status == Q_HELD:
             # Kept for the record, but no notice: one member cannot flood every admin.
-            return QuestionResult(log.id, Q_HELD, [], None, None, truncated, handoff_limit=limit)
+            return QuestionResult(log.id, Q_HELD, [], None, None, truncated, handoff_limit=limit,
+                                  missing=missing)
         notice = AdminNotice(log.id, text, asker.name, asker.unit_name, self.members.admin_chats())
-        return QuestionResult(log.id, Q_OPEN, [], None, notice, truncated)
+        return QuestionResult(log.id, Q_OPEN, [], None, notice, truncated, missing=missing)
 
     def record(self, log: QuestionLog, wait: float | None = None) -> bool:
         """Store a question (every question is kept, answered or not).
@@ -345,8 +371,9 @@ class QuestionsService:
         if not done:
             raise NotFound(T.QUESTION_NOT_YOURS)
 
-    def section_of(self, telegram_id: int, question_id: int, shown: str | None = None) -> SectionText:
-        """The whole section the answer to the asker's question was quoted from.
+    def section_of(self, telegram_id: int, question_id: int, shown: str | None = None,
+                   index: int = 0) -> SectionText:
+        """The whole section the answer (or its `index`-th other passage) was quoted from.
 
         `shown` is the answer message as the user sees it: chunk ids are positions, so after the
         document is replaced the same id may name another section — then we say it is gone.
@@ -355,18 +382,48 @@ class QuestionsService:
             q = s.get(Question, question_id)
             if q is None or q.telegram_id != telegram_id:
                 raise NotFound(T.QUESTION_NOT_YOURS)
-            chunk_id = q.top_chunk
+            chunk_id, text = q.top_chunk, q.text
         if not chunk_id:
             raise NotFound(T.SECTION_NONE)
+        if index > 0:
+            chunk_id = self._quoted(text, index).chunk_id
         from indexer import IndexerError
+        from indexer.answer import section_label
         try:
             self.kb.reload_if_changed()
             sec = self.kb.section(chunk_id)
         except IndexerError as e:
             raise NotFound(T.SECTION_GONE) from e
-        if shown is not None and _plain(sec.path) not in _plain(shown):
-            raise NotFound(T.SECTION_GONE)
+        if shown is not None:
+            seen = _plain(shown)
+            if _plain(section_label(sec.path)) not in seen or _plain(sec.doc.display) not in seen:
+                raise NotFound(T.SECTION_GONE)
         return SectionText(sec.doc.display, sec.path, sec.text)
+
+    def more(self, telegram_id: int, question_id: int, index: int) -> MorePassage:
+        """The `index`-th other passage that also answers the asker's question ("Xem thêm")."""
+        with self.db.read() as s:
+            q = s.get(Question, question_id)
+            if q is None or q.telegram_id != telegram_id:
+                raise NotFound(T.QUESTION_NOT_YOURS)
+            if q.status != Q_ANSWERED_BY_DOCS:
+                raise NotFound(T.MORE_NONE)
+            text = q.text
+        passages = self._answer_passages(text)
+        if not 0 < index < len(passages):
+            raise NotFound(T.MORE_NONE)
+        return MorePassage(question_id, index, passages[index], index + 1 < len(passages))
+
+    def _answer_passages(self, text: str) -> list[Passage]:
+        """The passages that answer a stored question, asked again (the same index gives the same ones)."""
+        answer = self._search(normalize(clean(text))[:QUERY_CHARS])
+        return _passages(answer) if answer.found else []
+
+    def _quoted(self, text: str, index: int) -> Passage:
+        passages = self._answer_passages(text)
+        if not 0 <= index < len(passages):
+            raise NotFound(T.SECTION_GONE)
+        return passages[index]
 
     # -------------------------------------------------------------- the board
     def record_notice(self, question_id: int, chat_id: int, message_id: int) -> None:
@@ -468,15 +525,12 @@ class QuestionsService:
         query = normalize(clean(query))[:QUERY_CHARS]
         if not query:
             return []
+        if small_talk(query) is not None:
+            return []
         answer = self._search(query)
         if not answer.found:
             return []
-        quoted = _passages(answer)
-        seen = {p.chunk_id for p in quoted}
-        min_cov = getattr(getattr(self.kb, "fusion", None), "min_coverage", 0.0)
-        extra = [_passage(h) for h in answer.hits
-                 if h.chunk_id not in seen and h.coverage >= min_cov]
-        return (quoted + extra)[:k]
+        return _passages(answer)[:k]  # only passages that hold what is asked
 
     # -------------------------------------------------------------- key points
     def documents(self) -> list[DocumentChoice]:
@@ -524,23 +578,15 @@ def _label(doc) -> str:
     return head or doc.title or doc.display
 
 
-def _passage(hit) -> Passage:
-    return Passage(hit.chunk_id, hit.document, hit.section, hit.text, float(hit.score))
-
-
 def _passages(answer) -> list[Passage]:
-    """The hits the answer quotes, in order (its citations name them by document and section)."""
-    out: list[Passage] = []
-    used: set[str] = set()
-    for c in answer.citations:
-        hit = next((h for h in answer.hits if h.chunk_id not in used
-                    and h.doc_id == c.doc_id and h.section == c.section), None)
-        if hit is not None:
-            used.add(hit.chunk_id)
-            out.append(_passage(hit))
-    if not out and answer.hits:
-        out.append(_passage(answer.hits[0]))
-    return out
+    """The passages the answer quotes: the first answers, the others also do ("Xem thêm")."""
+    return [Passage(q.chunk_id, q.document, q.section, q.text, float(q.score), q.excerpt, q.heading, q.label)
+            for q in answer.quotes]
+
+
+def chat_result(kind: str) -> QuestionResult:
+    """Small talk: a friendly reply, nothing stored, nothing for the board."""
+    return QuestionResult(0, Q_SMALL_TALK, [], small_talk=kind)
 
 
 def _plain(text: str) -> str:
@@ -554,4 +600,4 @@ _NOTICE_REF = re.compile(re.escape(plain(T.NOTICE.split("{id}")[0]).strip()) + r
 
 __all__ = ["QuestionsService", "QuestionResult", "QuestionLog", "Passage", "FaqAnswer",
            "AdminNotice", "BoardAnswer", "OpenQuestion", "SectionText", "DocumentChoice",
-           "KeyPointPage", "similarity"]
+           "KeyPointPage", "MorePassage", "similarity"]

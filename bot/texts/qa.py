@@ -4,6 +4,26 @@
 ANSWER_HEADER = "🔎 <b>Trích văn bản</b> (nguyên văn):"
 PASSAGE = "<b><i>{section}</i></b>\n<blockquote>{text}</blockquote>\n📄 {citation}"
 CITATION = "{document} – {section}"
+# The phone-length answer: heading path once, the part that answers, one source line.
+QUOTE_HEADING = "<b><i>{heading}</i></b>"
+QUOTE_TEXT = "<blockquote>{text}</blockquote>"
+SOURCE = "📄 {document}, {label}"
+MORE_HEADER = "🔎 <b>Đoạn khác cũng trả lời</b> (nguyên văn):"
+MORE_NONE = "Không còn đoạn văn bản nào khác trả lời câu hỏi này."
+BTN_MORE = "Xem thêm"
+NOT_HELD_NOTE = "ℹ️ Kho văn bản của Loa chưa có <b>{documents}</b>, nên Loa không trích dẫn nội dung văn bản đó."
+
+# ---------------------------------------------------------------- small talk (never sent to the board)
+_HINT = ("Hãy gõ câu hỏi về các văn bản (có dấu hoặc không dấu), ví dụ: "
+         "<i>nhiem vu cua ban tuyen giao thi uy la gi</i>. Gõ /huongdan để xem Loa làm được gì.")
+SMALL_TALK = {
+    "greeting": "Chào bạn! 👋 Loa là trợ lý văn bản của Ban Tuyên giáo Thị ủy.\n" + _HINT,
+    "thanks": "Không có gì ạ! 😊 Khi cần, bạn cứ hỏi tiếp.\n" + _HINT,
+    "ack": "👌 Loa đã nhận. " + _HINT,
+    "help": ("Loa trả lời câu hỏi bằng cách trích nguyên văn các văn bản của Ban Tuyên giáo Thị ủy; "
+             "câu nào văn bản chưa có, Loa chuyển đến Ban Tuyên giáo.\n" + _HINT),
+    "symbols": "Loa chưa hiểu tin nhắn này. " + _HINT,
+}
 LONG_QUESTION_NOTE = (
     "<i>Câu hỏi khá dài nên Loa chỉ tìm theo {chars} ký tự đầu. "
     "Lần sau hãy hỏi ngắn gọn một ý để có kết quả chính xác hơn.</i>"
@@ -59,6 +79,7 @@ NOTICE = (
     "<code>/traloi {id} nội dung trả lời</code>"
 )
 NOTICE_NO_UNIT = "chưa đăng ký đơn vị"
+NOTICE_NOT_HELD = "\n<i>Văn bản được hỏi chưa có trong kho: {documents}</i>"
 OPEN_EMPTY = "✅ Không có câu hỏi nào đang chờ trả lời."
 OPEN_HEADER = "<b>Câu hỏi chờ trả lời</b> ({count}):"
 OPEN_LINE = "<b>{id}.</b> {date} – {name} ({unit}):\n<i>{question}</i>"

@@ -1,0 +1,206 @@
+"""What the knowledge holds and cites: documents by type and number, and the passages that name other documents."""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+
+from indexer.lexical import terms
+from indexer.question import DocumentReference, fold_passage, references_in
+from indexer.structure import Chunk, DocumentInfo
+from indexer.text import dates_in, expand_abbreviations, fold, ordinals_in
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """Where a document named in a question is found: held as a document, and/or cited by passages."""
+
+    reference: DocumentReference
+    held: tuple[str, ...]  # doc ids of the held documents it names
+    cited_in: frozenset[str]  # chunk ids of passages that name it
+
+    @property
+    def known(self) -> bool:
+        return bool(self.held or self.cited_in)
+
+
+_DATE_NEAR = re.compile(r"^\W*(?:ngay\s*)?\d{1,2}\s*/\s*\d{1,2}\s*/\s*\d{4}|^\W*ngay\s+\d{1,2}\s+thang")
+
+
+def _aligned(text: str) -> tuple[str, str]:
+    from indexer.question import _aligned_fold
+    return _aligned_fold(text)
+
+
+def _number_parts(number: str | None) -> tuple[str, str]:
+    """("8", "ct/tu") from "08-CT/TU"; ("", "") for a placeholder number ("…-KH/TU")."""
+    if not number:
+        return "", ""
+    m = re.match(r"\s*0*(\d+[a-z]?)\s*[-/]?\s*(.*)$", fold(number))
+    if not m:
+        return "", ""
+    return m.group(1), re.sub(r"\s+", "", m.group(2))
+
+
+def same_suffix(a: str, b: str) -> bool:
+    """Suffixes agree when either is missing or they are equal ("ct/tw" vs "ct/tu" do not)."""
+    return not a or not b or a == b
+
+
+class Catalogue:
+    """Reference lookups over one loaded index; passages are folded and scanned only when a question needs them."""
+
+    def __init__(self, documents: list[DocumentInfo], chunks: list[Chunk], lexical):
+        self.docs = {d.doc_id: d for d in documents}
+        self.chunks = chunks
+        self.lexical = lexical  # read only: which terms exist, their idf and postings
+        self._by_id = {c.id: i for i, c in enumerate(chunks)}
+        self._rows_of_doc: dict[str, list[int]] = {}
+        for i, c in enumerate(chunks):
+            self._rows_of_doc.setdefault(c.doc_id, []).append(i)
+        self._folded: dict[int, str] = {}
+        self._refs: dict[int, list[DocumentReference]] = {}
+        self._doc_facts: dict[str, tuple[set, set, str]] = {}
+        self._terms: dict[int, frozenset[str]] = {}
+        self._names: dict[str, frozenset[str]] = {}
+        self._lock = threading.Lock()
+
+    # --- terms -------------------------------------------------------------------------------------
+
+    def known(self, term: str) -> bool:
+        return term in self.lexical.term_ids
+
+    def idf(self, term: str) -> float:
+        """A term's weight as evidence; a term no passage has weighs most."""
+        i = self.lexical.term_ids.get(term)
+        return float(self.lexical.idf[i]) if i is not None else self.lexical.max_idf
+
+    def _postings(self, term: str) -> list[int]:
+        i = self.lexical.term_ids.get(term)
+        if i is None:
+            return []
+        return self.lexical.postings[self.lexical.indptr[i] : self.lexical.indptr[i + 1]].tolist()
+
+    def name_terms(self, doc_id: str) -> frozenset[str]:
+        """Search terms of a document's name: type, number, title, issuer and place."""
+        out = self._names.get(doc_id)
+        if out is None:
+            d = self.docs.get(doc_id)
+            parts = (d.doc_type, d.number, d.title, d.issuer, d.place) if d is not None else ()
+            out = frozenset(terms(expand_abbreviations(" \n".join(p for p in parts if p))))
+            with self._lock:
+                self._names[doc_id] = out
+        return out
+
+    def terms(self, chunk_id: str) -> frozenset[str]:
+        """Search terms of a passage as an answer sees it: heading path, text and its document's name."""
+        i = self._by_id[chunk_id]
+        out = self._terms.get(i)
+        if out is None:
+            c = self.chunks[i]
+            d = self.docs.get(c.doc_id)
+            name = " ".join(p for p in (d.doc_type, d.number, d.title) if p) if d is not None else ""
+            out = frozenset(terms(expand_abbreviations("\n".join((c.section, c.text, c.search_extra, name)))))
+            with self._lock:
+                self._terms[i] = out
+        return out
+
+    # --- passages --------------------------------------------------------------------------------
+
+    def folded(self, chunk_id: str) -> str:
+        """The passage with its heading path, folded, abbreviations written out (cached)."""
+        i = self._by_id[chunk_id]
+        text = self._folded.get(i)
+        if text is None:
+            c = self.chunks[i]
+            text = fold_passage(c.section + "\n" + c.text)
+            with self._lock:
+                self._folded[i] = text
+        return text
+
+    def doc_facts(self, doc_id: str) -> tuple[set, set, str]:
+        """(dates, ordinals, folded text) of a whole document, for checks of "ngày 7/11", "quý IV", "năm 2025"."""
+        facts = self._doc_facts.get(doc_id)
+        if facts is None:
+            doc = self.docs.get(doc_id)
+            parts = [self.chunks[i].text for i in self._rows_of_doc.get(doc_id, [])]
+            if doc is not None:
+                parts += [doc.title or "", doc.date or ""]
+            text = "\n".join(parts)
+            facts = (dates_in(text), ordinals_in(text), fold(text))
+            with self._lock:
+                self._doc_facts[doc_id] = facts
+        return facts
+
+    def _references(self, row: int) -> list[DocumentReference]:
+        refs = self._refs.get(row)
+        if refs is None:
+            c = self.chunks[row]
+            refs = references_in(c.text)
+            with self._lock:
+                self._refs[row] = refs
+        return refs
+
+    # --- documents named in a question -------------------------------------------------------------
+
+    def held(self, ref: DocumentReference) -> tuple[str, ...]:
+        out = []
+        for d in self.docs.values():
+            if not d.doc_type or fold(d.doc_type) not in ref.types:
+                continue
+            if ref.types == ("luat",):
+                if ref.number in fold(d.title or ""):
+                    out.append(d.doc_id)
+                continue
+            number, suffix = _number_parts(d.number)
+            if number and number == ref.number and same_suffix(ref.suffix, suffix):
+                out.append(d.doc_id)
+            elif not ref.suffix and (not number or number != ref.number) and self._titled_by(d, ref.number):
+                out.append(d.doc_id)  # "kế hoạch 30": the plan whose title carries out Directive 30
+        return tuple(out)
+
+    @staticmethod
+    def _titled_by(doc: DocumentInfo, number: str) -> bool:
+        """Whether the document's title names another document by that number ("Thực hiện Chỉ thị 30-CT/TW")."""
+        return any(r.number == number for r in references_in(doc.title or ""))
+
+    def cites_with_date(self, chunk_id: str, ref: DocumentReference) -> bool:
+        """Whether the passage gives the date of the cited document right after naming it."""
+        row = self._by_id[chunk_id]
+        original, folded = _aligned(self.chunks[row].text)
+        for found in references_in(self.chunks[row].text):
+            if found.number != ref.number or not set(found.types) & set(ref.types):
+                continue
+            at = folded.find(fold(found.text))
+            if at >= 0 and _DATE_NEAR.search(folded[at + len(found.text) : at + len(found.text) + 30]):
+                return True
+        return False
+
+    def cited_in(self, ref: DocumentReference) -> frozenset[str]:
+        """Chunk ids of the passages that name the document (by type and number, or a law by name)."""
+        if ref.types == ("luat",):
+            first = ref.number.split()[0]
+            rows = self._postings(f"luat_{first}")
+            return frozenset(self.chunks[r].id for r in rows
+                             if re.search(r"\bluat " + re.escape(ref.number) + r"\b", self.folded(self.chunks[r].id)))
+        rows: set[int] = set()
+        digits = re.match(r"\d+", ref.number)
+        if digits:
+            n = int(digits.group(0))
+            for spelled in {str(n), f"{n:02d}", f"{n:03d}", ref.number}:
+                rows.update(self._postings(spelled))
+        out = set()
+        for r in sorted(rows):
+            for found in self._references(r):
+                if found.number == ref.number and set(found.types) & set(ref.types) \
+                        and same_suffix(ref.suffix, found.suffix):
+                    out.add(self.chunks[r].id)
+                    break
+        return frozenset(out)
+
+    def resolve(self, ref: DocumentReference) -> Resolution:
+        return Resolution(ref, self.held(ref), self.cited_in(ref))
+
+    def doc_of(self, chunk_id: str) -> str:
+        return self.chunks[self._by_id[chunk_id]].doc_id

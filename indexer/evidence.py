@@ -1,0 +1,325 @@
+"""Whether a passage holds what a question asks: the kind of answer, the named body, the date, the amount.
+
+These are content checks, not score thresholds: they hold whatever the ranking in front of them is.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from indexer.answer import Hit
+from indexer.catalogue import Catalogue
+from indexer.question import (
+    BODY_HEADS, HOW_MANY, HOW_MUCH, WHEN, WHERE, WHO, WHO_ISSUED, WHO_SIGNED, QuestionInfo, body_named, fold_passage,
+)
+from indexer.lexical import STOPWORDS
+from indexer.text import expand_abbreviations, fold, int_to_roman, normalize, tokens
+
+TIME = re.compile(
+    r"\b\d{1,2}\s*/\s*\d{1,2}\b|\bngay\s+\d|\bthang\s+(\d|dau|cuoi|[ivx]+\b)|\bnam\s+(19|20)\d\d|"
+    r"\bquy\s+([ivx]+|\d)\b|\b\d+\s*gio\b|\bhang\s+(ngay|tuan|thang|quy|nam)\b|\bdinh ky\b|"
+    r"\btuan\s+(dau|cuoi|\d)|\bthu\s+(hai|ba|tu|nam|sau|bay)\b|\bchu nhat\b|\bke tu\b|\btu ngay\b|"
+    r"\btruoc ngay\b|\bbuoi\s+(sang|chieu|toi)\b|\bmoi\s+(nam|thang|quy|tuan)\b|\bngay ky\b|\bdot xuat\b|"
+    r"\bthoi gian\b|\bthoi han\b|\bhieu luc\b|\bnhiem ky\b|\bthang (mot|hai|ba)\b|\b(sau|truoc|ngay) khi\b|\bkhi co\b"
+)
+AMOUNT = re.compile(r"\d[\d.,]*\s*(dong|d|vnd|nghin|ngan|trieu|ty)\b|\b(trieu|ty|nghin|ngan)\s+dong\b")
+COUNT = re.compile(r"\d|\b(mot|hai|ba|bon|tu|nam|sau|bay|tam|chin|muoi|tram|nghin|nhieu nhat|it nhat)\b|"
+                   r"\bhang\s+(ngay|tuan|thang|quy|nam)\b|\bmoi\s+(nam|thang|quy|tuan)\b|\bdinh ky\b")
+PHONE = re.compile(r"\b0\d{2,3}[ .]?\d{3,4}[ .]?\d{3,4}\b")
+PLACE_LINE = re.compile(r"\bdia diem\b")
+PLACE = re.compile(r"\btai\b|\bhoi truong\b|\btru so\b|\bnha van hoa\b|\bso \d+ duong\b")
+_BODY_SUBJECT = re.compile(r"^(?:[a-z0-9]{1,4}\s+)?(?:cac\s+)?(" + "|".join(BODY_HEADS) +
+                           r"|chi bo|dang bo|dang uy|doan the|to chuc|co quan|bao cao vien|tuyen truyen vien|"
+                           r"cong an|doi ngu|cap uy)\b")
+_CHAIR = re.compile(r"\b(chu tri|phu trach|dau moi)\b")
+# Ordinals that name a part of a document ("phần II", "mục 3") rather than something in its text.
+_SECTION_ORDINALS = ("phan", "muc", "chuong")
+# A passage missing the question's kind of answer is not an answer (signature, amount, time, count).
+GATED_KINDS = {WHO_SIGNED, HOW_MUCH, WHEN, HOW_MANY}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One passage judged against one question."""
+
+    ok: bool
+    reason: str  # "" when ok, else which check failed
+    weight: float = 1.0  # > 1 when the passage holds the kind of answer asked (a body as subject, a place line…)
+
+
+def _heading_of(section: str) -> str:
+    return section.split(" › ")[-1]
+
+
+def holds_kind(info: QuestionInfo, hit: Hit, folded: str) -> bool:
+    """Whether the passage holds the kind of answer asked: a signature, an amount, a time, a count."""
+    if info.kind == WHO_SIGNED:
+        return hit.kind == "signature"
+    if info.kind == HOW_MUCH:
+        return bool(AMOUNT.search(folded))
+    if info.kind == WHEN:
+        return bool(TIME.search(folded))
+    if info.kind == HOW_MANY:
+        if info.counted:
+            return counts(folded, info.counted)
+        return bool(COUNT.search(folded))
+    return True
+
+
+_NUMBER = r"(?:\d+|mot|hai|ba|bon|tu|nam|sau|bay|tam|chin|muoi|it nhat mot|vai)"
+# A count of people may be written with who they are: "cử 01 đội gồm 03 tuyên truyền viên" answers "mấy người".
+_PEOPLE = r"(?:nguoi|tuyen truyen vien|bao cao vien|dai bieu|dong chi|can bo|dang vien|thanh vien|ho)"
+
+
+def counts(folded: str, noun: str) -> bool:
+    """Whether a number goes with the counted noun ("15 hộ", "mỗi quý một lần", "nhiệm kỳ 5 năm")."""
+    target = _PEOPLE if noun.split()[0] == "nguoi" else re.escape(noun)
+    return bool(re.search(rf"\b{_NUMBER}(?:\s+(?!\d)\w+)?\s+{target}\b", folded))
+
+
+def preference(info: QuestionInfo, hit: Hit, folded: str) -> float:
+    """How much better than its rank a passage is for this kind of question (1.0 = no change)."""
+    weight = 1.0
+    last = fold_passage(_heading_of(hit.section))
+    lines = folded.split("\n")[1:]  # the first line is the heading path
+    subject_heading = bool(_BODY_SUBJECT.match(last.strip()))
+    if info.kind == WHO:
+        if subject_heading:
+            weight *= 1.3
+        elif any(_BODY_SUBJECT.match(line.strip()) and _CHAIR.search(line) for line in lines):
+            weight *= 1.15
+        if any(re.match(r"^(?:\d+\s+)?chu tri\b", line.strip()) for line in lines):
+            weight *= 1.3
+    elif info.kind == WHO_ISSUED and hit.kind in ("header", "basis"):
+        weight *= 1.3
+    if info.asks_basis and hit.kind == "basis":
+        weight *= 1.5
+    if info.asks_recipients and hit.kind == "recipients":
+        weight *= 1.6
+    elif info.kind == WHERE:
+        if PLACE_LINE.search(folded):
+            weight *= 1.5
+        elif PLACE.search(folded):
+            weight *= 1.05
+    elif info.kind == WHEN and re.search(r"\bthoi gian\b|\d{1,2}\s*/\s*\d{1,2}", folded):
+        weight *= 1.15
+    if info.bodies and subject_heading and all(body_named(last, b) for b in info.bodies):
+        # "BTG Thị ủy có nhiệm vụ gì": the body's own section, most of all when its heading is the body alone.
+        weight *= 1.6 if len(last.split()) <= 2 + sum(len(" ".join(b).split()) for b in info.bodies) else 1.3
+    for head, n in info.ordinals:
+        if head in _SECTION_ORDINALS and _section_has_ordinal(hit.section, n):
+            weight *= 1.5
+    return weight
+
+
+def _section_has_ordinal(section: str, n: int) -> bool:
+    labels = [p.split(" ", 1)[0].rstrip(".") for p in section.split(" › ")]
+    return str(n) in labels or int_to_roman(n) in labels or any(
+        re.match(rf"(?i)(chương|phần|mục|điều)\s+({n}|{int_to_roman(n)})\b", p) for p in section.split(" › "))
+
+
+# Share of the question's topical weight a passage must hold (see `coverage`); calibrated with
+# `bench/bench_answers.py --sweep` on the tuning part of tests/devset.json.
+MIN_COVERAGE = 0.40
+
+
+# How something is asked, not what about; dates are checked on their own (any spelling).
+_TYPOS = {"ki": "ky", "j": "gì", "ko": "không", "k": "không", "dc": "được", "đc": "được", "bn": "bao nhiêu"}
+_STOP_FOLDED = STOPWORDS | {"lam", "j", "ko", "k", "nhe", "ha", "vay", "may", "gio", "luc", "bn", "sao", "da", "se",
+                            "roi"}
+_DATES = re.compile(r"\b(?:(?:ngày|ngay|mùng|mồng|mung|mong)\s+)?\d{1,2}\s*[/.-]\s*\d{1,2}(?:\s*[/.-]\s*\d{4})?\b|\b(?:ngày|ngay|mùng|mồng|mung|mong)\s+"
+                    r"\d{1,2}(?:\s+(?:tháng|thang)\s+\d{1,2}(?:\s+(?:năm|nam)\s+\d{4})?)?\b")
+
+
+# Function and question words as spelled with their marks: "đỏ", "độ" are not "do", "báo" is not "bao".
+_STOP_MARKED = frozenset(
+    "là gì nào ai bao nhiêu thế như sao của và các những có không được trong về cho với ở tại để do này đó kia "
+    "hay hoặc một mọi nhé ạ à ư vậy thì mà nếu khi đâu gồm bị bởi ra vào lên nên cần phải theo từ đến hỏi xin "
+    "biết hãy em anh chị tôi mình ta mấy giờ lúc làm sao nhỉ nha hả đã sẽ rồi".split()
+)
+_WORD_RE = re.compile(r"[0-9a-zà-ỹđ]+(?:[/-][0-9a-zà-ỹđ]+)*", re.IGNORECASE)
+
+
+def question_terms(info: QuestionInfo) -> list[str]:
+    """The question's topical search terms: folded syllables and bigrams, function words left out.
+
+    A question typed with diacritics is read by its marks ("sổ đỏ" keeps "đỏ"); one typed without is read
+    folded. Dates are checked on their own (any spelling), so they are no terms here.
+    """
+    marked = any(not c.isascii() for c in info.search_text if c.isalpha())
+    text = _DATES.sub(" . ", normalize(expand_abbreviations(info.search_text)).lower())
+    words = []
+    for m in _WORD_RE.finditer(text):
+        w = _TYPOS.get(m.group(0), m.group(0))
+        stop = w in _STOP_MARKED if marked and w.isalpha() and not w.isascii() else fold(w) in _STOP_FOLDED
+        if marked and w.isascii() and w in _STOP_MARKED:
+            stop = True
+        words.append("." if stop else w)
+    # Typed with its marks, a word means that word: "đỏ" is not "do", "sản" is not "san" (the index keeps
+    # each marked word as "~word" beside its folded form).
+    marked_words = {fold(w): "~" + w for w in words if marked and w.isalpha() and not w.isascii()}
+    out = []
+    for t in (marked_words.get(t, t) for t in tokens(" ".join(words))):
+        # "kế hoạch 30": the number is a term, the pair is phrasing the documents need not share.
+        if "_" in t and any(p.isdigit() for p in t.split("_")):
+            continue
+        if t not in out:
+            out.append(t)
+    return out
+
+
+def coverage(terms: list[str], passage: frozenset[str], catalogue: Catalogue) -> float:
+    """Share of the question's topical weight (idf; a term the index lacks weighs most) the passage holds."""
+    total = got = 0.0
+    for t in terms:
+        w = catalogue.idf(t)
+        if "_" in t and not catalogue.known(t):
+            # A pair no passage has weighs at most as much as its two words: "ký kế" (ký | kế hoạch) is
+            # phrasing, "kết nạp" (a rare word) still weighs fully.
+            a, b = t.split("_", 1)
+            w = min(w, catalogue.idf(a) + catalogue.idf(b))
+        total += w
+        if t in passage:
+            got += w
+    return got / total if total > 0 else 0.0
+
+
+def _names_document(terms: list[str], hit: Hit, catalogue: Catalogue) -> float:
+    """Share of the question's topical weight found in the name of the passage's document (type, number,
+    title, issuer, place): "… của xã Song Hồ ai ký" names which document's signature is meant."""
+    name = catalogue.name_terms(hit.doc_id)
+    return coverage(terms, name, catalogue)
+
+
+def judge(info: QuestionInfo, hit: Hit, catalogue: Catalogue, terms: list[str],
+          min_coverage: float = MIN_COVERAGE) -> Verdict:
+    """Check one passage: shared topic, the kind of answer, and every body, date and ordinal the question names."""
+    held = catalogue.terms(hit.chunk_id)
+    if hit.kind == "signature" and info.kind != WHO_SIGNED:
+        return Verdict(False, "signature")  # a name and a title answer "who signed", nothing else
+    if hit.kind == "recipients" and not info.asks_recipients:
+        return Verdict(False, "recipients")
+    if hit.kind == "signature" or hit.kind == "recipients" or (
+            hit.kind == "header" and (info.kind in (WHO_ISSUED, WHEN) or info.about_document)):
+        # What these passages are about is their document: its name, issuer and place count as theirs.
+        held = held | catalogue.name_terms(hit.doc_id)
+    share = coverage(terms, held, catalogue)
+    if share < min_coverage:
+        return Verdict(False, f"coverage {share:.2f}")
+    folded = catalogue.folded(hit.chunk_id)
+    if not holds_kind(info, hit, folded):
+        return Verdict(False, f"no {info.kind} answer")
+    if info.asks_phone and not PHONE.search(folded):
+        return Verdict(False, "no phone number")
+    for role in info.roles:  # "ai là bí thư": the office must be named, not only the body
+        if not re.search(rf"\b{role}\b", folded):
+            return Verdict(False, f"role {role}")
+    doc = catalogue.docs.get(hit.doc_id)
+    if info.bodies:
+        where = folded
+        if doc is not None:
+            where += "\n" + fold_passage(" ".join(p for p in (doc.display, doc.title) if p))
+        for body in info.bodies:
+            if not body_named(where, body):
+                return Verdict(False, "body " + " ".join(body).strip())
+    if info.dates or info.years or info.ordinals:
+        dates, ordinals, doc_text = catalogue.doc_facts(hit.doc_id)
+        for d, m, y in info.dates:
+            if not any(d == dd and m == mm and (y is None or yy is None or y == yy) for dd, mm, yy in dates):
+                return Verdict(False, f"date {d}/{m}")
+        for year in info.years:
+            if str(year) not in doc_text:
+                return Verdict(False, f"year {year}")
+        for head, n in info.ordinals:
+            if head not in _SECTION_ORDINALS and (head, n) not in ordinals:
+                return Verdict(False, f"{head} {n}")
+    weight = preference(info, hit, folded)
+    if hit.kind == "signature" or (hit.kind in ("header", "basis") and (info.kind == WHO_ISSUED or info.asks_basis)):
+        # These passages say little of their own; which document they belong to decides.
+        weight *= 1.0 + _names_document(terms, hit, catalogue)
+    return Verdict(True, "", weight)
+
+
+# --- choosing the passages to quote -------------------------------------------------------------------
+
+ANSWER_CANDIDATES = 30  # passages of the fused ranking judged per question
+MORE_RATIO = 0.5  # another passage that also answers is offered ("Xem thêm") when it ranks this close
+MORE_PASSAGES = 2
+
+
+@dataclass
+class Choice:
+    """The passages to quote (best first), the candidates reordered, or why nothing is quoted."""
+
+    passages: list[Hit]
+    ranked: list[Hit]
+    reason: str = ""
+    missing: list[str] = field(default_factory=list)
+    prefer: object = None  # folded unit -> bool: the sentences that hold the kind of answer asked
+
+
+def _unit_preference(info: QuestionInfo):
+    pattern = {HOW_MUCH: AMOUNT, WHEN: TIME, HOW_MANY: COUNT, WHERE: PLACE_LINE}.get(info.kind)
+    if info.kind == WHO:
+        pattern = _CHAIR
+    return None if pattern is None else (lambda unit: bool(pattern.search(unit)))
+
+
+def scope(info: QuestionInfo, catalogue: Catalogue) -> tuple[set[str] | None, set[str] | None, list[str]]:
+    """(allowed documents, allowed passages, documents not held) for the documents a question names.
+
+    A held document is answered from itself. A document only cited by held ones may be answered about
+    what the citing text says of it (issuer, date, subject) or when it is named as what is carried out
+    ("thực hiện Chỉ thị 30"); asking what it says is declined — never another document's text for it.
+    """
+    docs: set[str] | None = None
+    chunks: set[str] | None = None
+    missing: list[str] = []
+    for ref in info.references:
+        found = catalogue.resolve(ref)
+        if found.held:
+            docs = (docs or set()) | set(found.held)
+        elif not found.cited_in:
+            missing.append(ref.display)
+        elif ref.context:
+            docs = (docs or set()) | {catalogue.doc_of(c) for c in found.cited_in}
+        elif info.about_document or info.kind == WHO_ISSUED:
+            cited = set(found.cited_in)
+            if info.kind == WHEN:  # "… ban hành ngày nào": the passage must date it where it names it
+                cited = {c for c in cited if catalogue.cites_with_date(c, ref)}
+            chunks = (chunks or set()) | cited
+        else:
+            missing.append(ref.display)
+    return docs, chunks, missing
+
+
+def choose(info: QuestionInfo, hits: list[Hit], catalogue: Catalogue, min_coverage: float = MIN_COVERAGE) -> Choice:
+    """Judge the fused ranking's candidates; the ones that answer come first, reordered by kind of answer."""
+    from indexer.answer import DECLINED_NOT_FOUND, DECLINED_NOT_HELD
+
+    docs, chunks, missing = scope(info, catalogue)
+    if missing:
+        return Choice([], hits, DECLINED_NOT_HELD, missing)
+    good: list[tuple[float, int, Hit]] = []
+    rest: list[Hit] = []
+    terms = question_terms(info)
+    for rank, hit in enumerate(hits):
+        if docs is not None and hit.doc_id not in docs and (chunks is None or hit.chunk_id not in chunks):
+            verdict = Verdict(False, "other document")
+        elif docs is None and chunks is not None and hit.chunk_id not in chunks:
+            verdict = Verdict(False, "does not name the document")
+        else:
+            verdict = judge(info, hit, catalogue, terms, min_coverage)
+        hit.answers, hit.check = verdict.ok, verdict.reason
+        if verdict.ok:
+            good.append((hit.score * verdict.weight, rank, hit))
+        else:
+            rest.append(hit)
+    good.sort(key=lambda t: (-t[0], t[1]))
+    ranked = [h for _, _, h in good] + rest
+    if not good:
+        return Choice([], ranked, DECLINED_NOT_FOUND)
+    top = good[0][0]
+    passages = [good[0][2]] + [h for s, _, h in good[1:] if s >= MORE_RATIO * top][:MORE_PASSAGES]
+    return Choice(passages, ranked, "", [], _unit_preference(info))

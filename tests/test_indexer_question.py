@@ -1,0 +1,116 @@
+"""Reading a question (type, named documents, bodies, small talk), numbers written either way, trimmed quotes."""
+
+import pytest
+
+from indexer.answer import excerpt, section_label, shown_heading
+from indexer.question import (
+    HOW_MANY, HOW_MUCH, WHAT, WHEN, WHERE, WHO, WHO_ISSUED, WHO_SIGNED, YES_NO, analyse, body_named, fold_passage,
+    references_in, small_talk,
+)
+from indexer.text import dates_in, expand_numbers, ordinals_in, rewrite_numbers, roman_to_int
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("ai chủ trì hội nghị báo cáo viên", WHO),
+    ("đồng chí nào phụ trách tuyên truyền viên", WHO),
+    ("ai la nguoi da ky ke hoach thuc hien chi thi 30", WHO_SIGNED),
+    ("Chỉ thị 30 do ai ban hành", WHO_ISSUED),
+    ("hạn chót gửi danh sách là ngày nào", WHEN),
+    ("hoi nghi to chuc bao gio", WHEN),
+    ("hội nghị họp ở đâu", WHERE),
+    ("dia diem to chuc hoi thi", WHERE),
+    ("mức chi cho báo cáo viên", HOW_MUCH),
+    ("phu cap hang thang bao nhieu tien", HOW_MUCH),
+    ("mỗi tuyên truyền viên phụ trách bao nhiêu hộ", HOW_MANY),
+    ("có phải thành lập đội dân phòng không", YES_NO),
+    ("nhiệm vụ của ban tuyên giáo", WHAT),
+])
+def test_question_kinds(question, kind):
+    assert analyse(question).kind == kind
+
+
+def test_documents_named_in_a_question():
+    refs = references_in("Nghị quyết 43-NQ/TW và chi thi 12 noi gi, con Luật Báo chí?")
+    assert [(r.types, r.number, r.suffix) for r in refs] == [
+        (("nghi quyet",), "43", "nq/tw"), (("chi thi",), "12", ""), (("luat",), "bao chi", "")]
+    assert [r.display for r in refs] == ["Nghị quyết 43-NQ/TW", "Chi thi 12", "Luật Báo chí"]
+    [bare] = references_in("30-CT/TW ngày 05/02/2024 nói về gì")
+    assert bare.types == ("chi thi",) and bare.display == "Chỉ thị 30-CT/TW"
+    [qd] = references_in("QĐ 69 nói gì")
+    assert set(qd.types) == {"quy dinh", "quyet dinh"}
+    # Counts, years and ordinary words are not documents.
+    for text in ("quy định 2 lần một năm", "kế hoạch 2025", "kỷ luật đảng viên", "vi phạm pháp luật",
+                 "xây dựng quy định mới về chế độ", "quý 4"):
+        assert references_in(text) == [], text
+    # "Thực hiện Chỉ thị 30" names what is carried out, not the source of the answer.
+    assert references_in("nhiệm vụ của BTG trong thực hiện Chỉ thị 30")[0].context
+    assert not references_in("theo Chỉ thị 30 thì tuyên truyền viên phải làm gì")[0].context
+
+
+def test_bodies_and_their_level():
+    info = analyse("BTG thị ủy có nhiệm vụ gì")
+    assert info.bodies == (("ban tuyen giao", "thi uy"),)
+    assert body_named(fold_passage("1. Ban Tuyên giáo Thị ủy"), info.bodies[0])
+    assert not body_named(fold_passage("Ban Tuyên giáo Đảng ủy xã chủ trì"), info.bodies[0])
+    assert body_named(fold_passage("Ban Tuyên giáo Đảng ủy xã"), ("ban tuyen giao", "xa"))
+    assert not body_named(fold_passage("Công an thị xã cung cấp thông tin về tình hình"), ("cong an", "tinh"))
+    assert analyse("hướng dẫn 105-HD/BTGTU ban hành ngày nào").bodies == ()  # a number, not the board
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("xin chào", "greeting"), ("Chào Loa!", "greeting"), ("cảm ơn ạ", "thanks"), ("dạ em cảm ơn nhiều", "thanks"),
+    ("thank you", "thanks"), ("ok", "ack"), ("Vâng ạ", "ack"), ("👍", "symbols"), ("?", "symbols"),
+    ("bạn là ai", "help"), ("chào anh, cho hỏi chỉ thị 30 do ai ban hành", None), ("hội thi", None),
+    ("ok 30 người", None),
+])
+def test_small_talk(text, kind):
+    assert small_talk(text) == kind
+
+
+def test_numbers_written_either_way():
+    assert roman_to_int("iv") == 4 and roman_to_int("XIII") == 13 and roman_to_int("vx") is None
+    assert ordinals_in("hội nghị quý 4") == ordinals_in("HỘI NGHỊ QUÝ IV") == {("quy", 4)}
+    assert ordinals_in("phần II") == {("phan", 2)}
+    assert dates_in("ngày 5/6") == dates_in("05/06") == dates_in("ngày 5 tháng 6") == dates_in("mùng 5 tháng 6") \
+        == {(5, 6, None)}
+    assert dates_in("ngày 07/11/2024") == {(7, 11, 2024)}
+    assert "quy IV" in expand_numbers("quý 4") and "ngày 05/06" in expand_numbers("ngày 5/6")
+    known = {"quy_iv", "05_thang", "thang_06"}.__contains__
+    assert rewrite_numbers("hội nghị quý 4 ở đâu", known) == "hội nghị quý IV ở đâu"
+    assert rewrite_numbers("họp ngày 5/6", known) == "họp ngày 05 tháng 06"
+    assert rewrite_numbers("mùng 5 tháng 6", known).startswith("ngày 5")
+
+
+def test_excerpt_keeps_the_sentences_that_answer_verbatim():
+    lines = ["1. Tổ chức hội nghị quán triệt trong cán bộ, đảng viên:"] + [
+        f"- Nội dung thứ {i} về công tác tuyên truyền miệng ở cơ sở, gồm nhiều ý dài dòng cần đọc kỹ." for i in range(12)]
+    lines.insert(7, "- Thời gian: ngày 07/11/2024, tại Hội trường tầng 3.")
+    text = "\n".join(lines)
+    cut = excerpt(text, "II. NỘI DUNG › 1. Tổ chức hội nghị quán triệt trong cán bộ, đảng viên",
+                  ("thoi", "gian", "hoi", "truong"), prefer=lambda u: "07" in u, limit=300)
+    assert len(cut) <= 300 and "- Thời gian: ngày 07/11/2024, tại Hội trường tầng 3." in cut
+    assert cut.startswith("…") and "…" in cut
+    for piece in cut.replace("…", "\n").split("\n"):
+        assert piece.strip() in text
+    short = "1. Ban Tuyên giáo Thị ủy\n- Tham mưu cấp ủy."
+    assert excerpt(short, "III. TỔ CHỨC THỰC HIỆN › 1. Ban Tuyên giáo Thị ủy") == "- Tham mưu cấp ủy."
+
+
+def test_table_values_stay_with_their_row():
+    rows = ["Nội dung chi", "Mức chi"] + [x for i in range(10) for x in (f"Khoản chi số {i} cho hội nghị báo cáo viên"
+                                                                         f" thị xã và các xã", f"{i + 1}00.000 đồng/buổi")]
+    text = "\n".join(rows)
+    cut = excerpt(text, "II. MỨC CHI › 1. Mức chi", ("khoan", "chi", "so", "7"), prefer=lambda u: "dong" in u,
+                  limit=200)
+    assert "Khoản chi số 7 cho hội nghị báo cáo viên thị xã và các xã\n800.000 đồng/buổi" in cut
+
+
+def test_section_labels_and_heading_shown_once():
+    assert section_label("III. TỔ CHỨC THỰC HIỆN › 1. Ban Tuyên giáo Thị ủy") == "mục III.1"
+    assert section_label("II. NỘI DUNG › 1. Hội nghị › a) Thời gian") == "mục II.1.a"
+    assert section_label("Chương II. HÌNH THỨC › Điều 4. Trách nhiệm") == "Điều 4"
+    assert section_label("2. Địa điểm: Hội trường") == "mục 2"
+    assert section_label("Căn cứ ban hành") == "Căn cứ ban hành"
+    assert shown_heading("II. NỘI DUNG › 1. Tổ chức hội nghị nghiên cứu…", "1. Tổ chức hội nghị nghiên cứu, học") \
+        == "II. NỘI DUNG"
+    assert shown_heading("III. TỔ CHỨC › 1. Ban Tuyên giáo", "- Tham mưu") == "III. TỔ CHỨC › 1. Ban Tuyên giáo"
