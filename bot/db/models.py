@@ -55,8 +55,11 @@ class Unit(Base):
     kind: Mapped[str] = mapped_column(String(40), default="chi_bo")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = _dt(False, default=utcnow)
+    # The unit above (None: a top-level unit). See bot/scope.py for how the tree scopes boards.
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), nullable=True, index=True)
 
-    members: Mapped[list["Member"]] = relationship(back_populates="unit")
+    members: Mapped[list["Member"]] = relationship(back_populates="unit",
+                                                   foreign_keys="Member.unit_id")
 
 
 class Member(Base):
@@ -68,6 +71,9 @@ class Member(Base):
     username: Mapped[str | None] = mapped_column(String(64), nullable=True)
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), nullable=True, index=True)
     role: Mapped[str] = mapped_column(String(20), default=ROLE_MEMBER)
+    # For an admin: the unit whose board they sit on (that unit and everything under it).
+    # None with the admin role: the top-level board, which sees the whole tree.
+    board_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), nullable=True)
     is_reporter: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Set when Telegram answers 403 (blocked the bot / deleted account).
@@ -75,7 +81,7 @@ class Member(Base):
     joined_at: Mapped[datetime] = _dt(False, default=utcnow)
     last_seen_at: Mapped[datetime | None] = _dt()
 
-    unit: Mapped[Unit | None] = relationship(back_populates="members")
+    unit: Mapped[Unit | None] = relationship(back_populates="members", foreign_keys=[unit_id])
 
 
 class Invite(Base):

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from bot.db import Database
 from bot.db.models import ROLE_ADMIN, ROLE_MEMBER, Invite, InviteFailure, Member, Unit, utcnow
 from bot.errors import InvalidInput, NotAllowed, NotFound
+from bot.scope import Scope, subtree
 from bot.text import clean_name
 from bot.texts import common as T
 from indexer.text import fold
@@ -124,6 +125,22 @@ class MembersService:
                 select(Member.role, Member.active).where(Member.telegram_id == telegram_id)
             ).first() or (None, False)
             return role == ROLE_ADMIN and bool(active)
+
+    def scope(self, telegram_id: int) -> Scope:
+        """The board member's scope, read fresh from the database; NotAllowed for anyone else.
+
+        LOA_ADMIN_IDS and admins without a board unit are the top-level board (the whole tree);
+        an admin of a unit sees and acts on that unit and everything under it."""
+        with self.db.read() as s:
+            row = s.execute(select(Member.id, Member.role, Member.active, Member.board_unit_id)
+                            .where(Member.telegram_id == telegram_id)).first()
+            if telegram_id in self.admin_ids:
+                return Scope(telegram_id, row.id if row else None, None, None)
+            if row is None or row.role != ROLE_ADMIN or not row.active:
+                raise NotAllowed(T.ADMIN_ONLY)
+            if row.board_unit_id is None:
+                return Scope(telegram_id, row.id, None, None)
+            return Scope(telegram_id, row.id, row.board_unit_id, subtree(s, row.board_unit_id))
 
     def require_admin(self, telegram_id: int) -> None:
         if not self.is_admin(telegram_id):
