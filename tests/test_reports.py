@@ -423,8 +423,9 @@ async def test_guided_entry_continues_after_a_restart(db_url, shared_kb):
                 return (data.get("report_draft", {}).get("content"),
                         s.scalar(select(ConversationState.state)
                                  .where(ConversationState.name == "reports")))
-        stored_form = await eventually(lambda: form() if form()[1] == 3 else None)
-        assert stored_form == ("Quán triệt Chỉ thị 30 <trước khi khởi động lại>", 3)  # PARTICIPANTS
+        # user_data and the conversation state are two writes: wait for both.
+        expected = ("Quán triệt Chỉ thị 30 <trước khi khởi động lại>", 3)  # PARTICIPANTS
+        assert await eventually(lambda: form() == expected), form()
     finally:
         await stop_harness(h, stop_server=False)
     h = await start_harness(settings, shared_kb, tg=tg)

@@ -131,15 +131,18 @@ async def test_kill_during_confirmation_burst_loses_and_doubles_nothing(db_url, 
 
 
 async def saved_step(db: Database, user_id: int, content: str, timeout: float = 30) -> None:
-    """Wait until the wizard's state holds `content` (written right after the step's reply)."""
-    from bot.db.models import UserState
+    """Wait until the wizard's state holds `content` and the form has moved on to the number of
+    participants (two writes, both right after the step's reply)."""
+    from bot.db.models import ConversationState, UserState
     deadline = time.monotonic() + timeout
     while True:
         with db.read() as s:
             data = s.scalar(select(UserState.data).where(UserState.user_id == user_id)) or {}
-        if data.get("report_draft", {}).get("content") == content:
+            state = s.scalar(select(ConversationState.state)
+                             .where(ConversationState.name == "reports"))
+        if data.get("report_draft", {}).get("content") == content and state == 3:  # PARTICIPANTS
             return
-        assert time.monotonic() < deadline, f"the step was not stored: {data}"
+        assert time.monotonic() < deadline, f"the step was not stored: {data}, state {state}"
         await asyncio.sleep(0.05)
 
 

@@ -28,3 +28,9 @@ def current(engine: Engine) -> str | None:
     from alembic.runtime.migration import MigrationContext
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
+
+
+def head() -> str:
+    """The newest revision the code knows (what `upgrade` brings a database to)."""
+    from alembic.script import ScriptDirectory
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
