@@ -29,6 +29,7 @@ from bot.services.reports import ReportsService
 from bot.services.status import StatusService
 
 if TYPE_CHECKING:
+    from bot.scope import Scope
     from indexer import KnowledgeBase
 
 P = ParamSpec("P")
@@ -97,6 +98,9 @@ class LoaContext(CallbackContext[ExtBot, dict, dict, dict]):
     def __init__(self, application: Application, chat_id: int | None = None,
                  user_id: int | None = None):
         super().__init__(application=application, chat_id=chat_id, user_id=user_id)
+        # The acting board member's scope, worked out once for this update by `admin_only`
+        # (a new context is made for every update, so it is never stale).
+        self.scope: "Scope | None" = None
 
     @property
     def loa(self) -> Loa:

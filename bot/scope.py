@@ -7,6 +7,7 @@ questions or documents, so no service can forget the rule. The top-level board
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, select, true
@@ -42,10 +43,16 @@ class Scope:
         return column.in_(sorted(self.unit_ids))
 
 
-def subtree(s: Session, unit_id: int) -> frozenset[int]:
-    """`unit_id` and every unit under it (inactive ones too: their history stays visible)."""
-    found = {unit_id}
-    frontier = [unit_id]
+# The command line (run by whoever runs the server) acts for the whole tree.
+TOP = Scope(0, None, None, None)
+
+
+def subtree(s: Session, unit_id: int | Iterable[int]) -> frozenset[int]:
+    """`unit_id` (or each of several) and every unit under it (inactive ones too: their
+    history stays visible)."""
+    roots = [unit_id] if isinstance(unit_id, int) else list(unit_id)
+    found = set(roots)
+    frontier = list(roots)
     for _ in range(MAX_DEPTH + 1):   # a tree deeper than allowed (or a cycle) stops here
         if not frontier:
             break

@@ -180,11 +180,15 @@ class _Snapshot:
                         terms=len(self.stored.lexical.evidence_terms(qtok)),
                         marked=marked_share(query) >= UNMARKED_SHARE)
 
-    def search(self, query: str, k: int, fusion: Fusion, vector: np.ndarray | None = None) -> list[Hit]:
+    def search(self, query: str, k: int, fusion: Fusion, vector: np.ndarray | None = None,
+               exclude: frozenset[str] = frozenset()) -> list[Hit]:
         n = len(self.chunks)
         if n == 0 or not query.strip():
             return []
         ch = self.channels(query, fusion, vector)
+        if exclude:  # documents the asker may not be answered from (the caller decides which)
+            keep = np.array([self.chunks[int(i)].doc_id not in exclude for i in ch.rows], dtype=bool)
+            ch = replace(ch, rows=ch.rows[keep], lexical=ch.lexical[keep], dense=ch.dense[keep])
         if len(ch.rows) == 0:
             return []
         fused = fuse(ch, fusion)
@@ -289,16 +293,21 @@ class KnowledgeBase:
 
     # --- queries -----------------------------------------------------------------------------
 
-    def search(self, query: str, k: int = 5, fusion: Fusion | None = None) -> list[Hit]:
-        """The k best passages for `query`, best first."""
-        return self._current().search(query, k, fusion or self.fusion)
+    def search(self, query: str, k: int = 5, fusion: Fusion | None = None,
+               exclude_docs: frozenset[str] = frozenset()) -> list[Hit]:
+        """The k best passages for `query`, best first (never from the doc ids in `exclude_docs`)."""
+        return self._current().search(query, k, fusion or self.fusion, exclude=exclude_docs)
 
     def search_many(self, queries: list[str], k: int = 5, fusion: Fusion | None = None) -> list[list[Hit]]:
         """`search` for each of `queries`, in order, in one pass (questions embedded in batches)."""
         return self._current().search_many(queries, k, fusion or self.fusion)
 
-    def ask(self, question: str, fusion: Fusion | None = None, min_coverage: float | None = None) -> Answer:
+    def ask(self, question: str, fusion: Fusion | None = None, min_coverage: float | None = None,
+            exclude_docs: frozenset[str] = frozenset()) -> Answer:
         """Answer with the passage that holds what is asked, quoted verbatim, or decline.
+
+        `exclude_docs`: doc ids never quoted nor ranked for this question (e.g. another unit's own
+        documents in a multi-level deployment).
 
         On top of the fused ranking: the question's type, the documents it names and the content an
         answer must hold (indexer.question, indexer.evidence) pick the passage or decline.
@@ -310,7 +319,7 @@ class KnowledgeBase:
         info = analyse(question, catalogue.known)
         if info.small_talk:
             return compose(question, [], [], dates, reason=DECLINED_SMALL_TALK, kind=info.kind)
-        hits = snapshot.search(info.search_text, ANSWER_CANDIDATES, fusion)
+        hits = snapshot.search(info.search_text, ANSWER_CANDIDATES, fusion, exclude=exclude_docs)
         choice = choose(info, hits, catalogue, MIN_COVERAGE if min_coverage is None else min_coverage)
         if not choice.passages:
             return compose(question, [], choice.ranked[:5], dates, reason=choice.reason, kind=info.kind,

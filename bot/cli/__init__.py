@@ -66,8 +66,9 @@ def _members(settings: Settings):
 
 def cmd_units_add(args) -> int:
     members = _members(args.settings)
-    unit, created = members.add_unit(" ".join(args.name), args.kind)
-    print(f"{'added' if created else 'exists'}\t{unit.id}\t{unit.name}")
+    unit, created = members.add_unit(" ".join(args.name), args.kind, args.parent)
+    where = members.unit_path(unit.id)
+    print(f"{'added' if created else 'exists'}\t{unit.id}\t{where}")
     return 0
 
 
@@ -77,15 +78,17 @@ def cmd_units_import(args) -> int:
     results = members.import_units(text)
     added = sum(1 for _, created in results if created)
     for unit, created in results:
-        print(f"{'added' if created else 'exists'}\t{unit.id}\t{unit.name}")
+        print(f"{'added' if created else 'exists'}\t{unit.id}\t{members.unit_path(unit.id)}")
     print(f"{added} added, {len(results) - added} already present")
     return 0
 
 
 def cmd_units_list(args) -> int:
     members = _members(args.settings)
+    # The tree, each unit under its parent, two spaces deeper per level.
     for u in members.units(include_inactive=True):
-        print(f"{u.id}\t{u.name}\t{u.kind}\t{u.members} members{'' if u.active else ' (inactive)'}")
+        print(f"{u.id}\t{'  ' * u.depth}{u.name}\t{u.kind}\t{u.members} members"
+              f"{'' if u.active else ' (inactive)'}")
     return 0
 
 
@@ -105,9 +108,11 @@ def cmd_invite(args) -> int:
     settings = args.settings
     members = _members(settings)
     inv = members.create_invite(" ".join(args.unit), ttl_days=args.days or None,
-                                is_reporter=args.reporter, max_uses=args.uses)
+                                is_reporter=args.reporter, max_uses=args.uses, admin=args.admin)
     username = args.bot or settings.bot_username or _bot_username(settings) or "<ten_bot>"
-    print(f"Unit:   {inv.unit_name}")
+    print(f"Unit:   {members.unit_path(inv.unit_id)}")
+    if inv.is_admin:
+        print("Role:   board member of the unit (admin for it and everything under it)")
     print(f"Code:   {inv.code}")
     print(f"Link:   https://t.me/{username}?start={inv.code}")
     print(f"Expires: {_local(inv.expires_at, settings) if inv.expires_at else 'never'}")
@@ -128,7 +133,7 @@ def cmd_invites(args) -> int:
     members = _members(settings)
     items = members.invites(include_spent=args.all)
     for inv in items:
-        role = "reporter" if inv.is_reporter else "member"
+        role = "board" if inv.is_admin else "reporter" if inv.is_reporter else "member"
         expires = _local(inv.expires_at, settings) if inv.expires_at else "never"
         print(f"{inv.code}\t{inv.unit_name}\t{role}\tused {inv.uses}, {_uses(inv)}"
               f"\texpires {expires}")
@@ -159,11 +164,13 @@ def build_parser() -> argparse.ArgumentParser:
     ua = units.add_parser("add", help="add a unit")
     ua.add_argument("name", nargs="+")
     ua.add_argument("--kind", default=None)
+    ua.add_argument("--parent", default=None,
+                    help="the unit above (name or path 'Xã A › Chi bộ 1'); default: top level")
     ua.set_defaults(func=cmd_units_add)
-    ui = units.add_parser("import", help="import units from CSV (column name[,kind])")
+    ui = units.add_parser("import", help="import units from CSV (header: name[,parent][,kind])")
     ui.add_argument("file")
     ui.set_defaults(func=cmd_units_import)
-    units.add_parser("list", help="list units").set_defaults(func=cmd_units_list)
+    units.add_parser("list", help="list units as a tree").set_defaults(func=cmd_units_list)
 
     inv = sub.add_parser("invite", help="create an invite code and deep link for a unit")
     inv.add_argument("unit", nargs="+")
@@ -171,6 +178,8 @@ def build_parser() -> argparse.ArgumentParser:
     inv.add_argument("--reporter", action="store_true", help="joiners become the unit's reporter")
     inv.add_argument("--uses", type=_positive, default=None, metavar="N",
                      help="at most N people may join with it (default: no limit)")
+    inv.add_argument("--admin", action="store_true",
+                     help="joiners become board members of the unit (its admins)")
     inv.add_argument("--bot", default="", help="bot username for the link")
     inv.set_defaults(func=cmd_invite)
     invs = sub.add_parser("invites", help="list invites with their uses left")

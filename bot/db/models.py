@@ -51,7 +51,9 @@ ROLE_MEMBER = "member"
 class Unit(Base):
     __tablename__ = "units"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(String(200), unique=True)
+    # Unique among siblings (two communes may each have a "Chi bộ Thôn 1"); top-level names,
+    # whose parent is NULL, are kept apart by MembersService (SQL treats NULLs as distinct).
+    name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(40), default="chi_bo")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = _dt(False, default=utcnow)
@@ -60,6 +62,7 @@ class Unit(Base):
 
     members: Mapped[list["Member"]] = relationship(back_populates="unit",
                                                    foreign_keys="Member.unit_id")
+    __table_args__ = (UniqueConstraint("parent_id", "name", name="uq_units_parent_name"),)
 
 
 class Member(Base):
@@ -133,6 +136,11 @@ class Question(Base):
     answered_by: Mapped[int | None] = mapped_column(ForeignKey("members.id"), nullable=True)
     answered_at: Mapped[datetime | None] = _dt()
     created_at: Mapped[datetime] = _dt(False, default=utcnow)
+    # The asker's unit when asking, and the board an unanswered question is handed to (the
+    # nearest unit above the asker with an active admin; None: the top-level board).
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), nullable=True)
+    board_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), nullable=True,
+                                                      index=True)
 
 
 class QuestionNotice(Base):
@@ -154,6 +162,19 @@ class Faq(Base):
     created_by: Mapped[int | None] = mapped_column(ForeignKey("members.id"), nullable=True)
     created_at: Mapped[datetime] = _dt(False, default=utcnow)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The board that saved it: it serves askers in that unit's subtree (None: everyone).
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), nullable=True)
+
+
+class Upload(Base):
+    """A document a board sent to the bot: whose it is decides who it answers."""
+    __tablename__ = "uploads"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    file_name: Mapped[str] = mapped_column(String(300), unique=True)
+    # The uploading board's unit: the document answers that unit's subtree (None: everyone).
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), nullable=True)
+    uploaded_by: Mapped[int | None] = mapped_column(ForeignKey("members.id"), nullable=True)
+    uploaded_at: Mapped[datetime] = _dt(False, default=utcnow)
 
 
 # ---------------------------------------------------------------- broadcasts
@@ -188,6 +209,8 @@ class Broadcast(Base):
     started_at: Mapped[datetime | None] = _dt()
     finished_at: Mapped[datetime | None] = _dt()
     digest_id: Mapped[int | None] = mapped_column(ForeignKey("digests.id"), nullable=True)
+    # The sending board's unit: the audience is resolved inside its subtree (None: everyone).
+    board_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), nullable=True)
 
 
 class Delivery(Base):

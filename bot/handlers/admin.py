@@ -14,6 +14,7 @@ from bot.handlers.common import admin_only, args_text, reply_html
 from bot.services.members import InviteInfo
 from bot.text import esc, fmt_date
 from bot.texts import common as T
+from bot.texts import province as TP
 
 
 def invite_link(username: str, code: str) -> str:
@@ -31,13 +32,27 @@ def _uses_left(inv: InviteInfo) -> str:
 
 
 def render_invite(inv: InviteInfo, username: str, tz) -> str:
-    return T.INVITE_CREATED.format(unit=esc(inv.unit_name), code=esc(inv.code),
+    text = T.INVITE_CREATED.format(unit=esc(inv.unit_name), code=esc(inv.code),
                                    link=esc(invite_link(username, inv.code)),
                                    expires=_expires(inv, tz), uses=_uses_left(inv))
+    if inv.is_admin:
+        text += TP.INVITE_ADMIN_CREATED_NOTE.format(unit=esc(inv.unit_name))
+    return text
 
 
-def parse_invite_args(text: str) -> tuple[str, int | None]:
-    """`UNIT` or `UNIT | N` (N joins at most; "5 lượt" works too)."""
+ADMIN_FLAG = re.compile(r"(?:^|\s)(?:--admin|—admin|–admin)(?=\s|$|\|)", re.IGNORECASE)
+
+
+def parse_invite_args(text: str) -> tuple[str, int | None, bool]:
+    """`UNIT`, `UNIT | N` (N joins at most; "5 lượt" works too), either with `--admin` (the
+    joiners sit on the unit's board)."""
+    admin = bool(ADMIN_FLAG.search(text))
+    text = ADMIN_FLAG.sub(" ", text).strip()
+    ref, uses = _parse_uses(text)
+    return ref, uses, admin
+
+
+def _parse_uses(text: str) -> tuple[str, int | None]:
     ref, sep, uses = text.partition("|")
     ref = ref.strip()
     if not ref:
@@ -52,32 +67,41 @@ def parse_invite_args(text: str) -> tuple[str, int | None]:
 
 @admin_only
 async def units(update: Update, context: LoaContext) -> None:
-    """List units with their member counts."""
+    """List the units of the board's scope as a tree, with their member counts."""
     loa = context.loa
-    items = await loa.run(loa.members.units)
+    items = await loa.run(loa.members.units, scope=context.scope)
     if not items:
         await update.effective_chat.send_message(T.UNITS_EMPTY, parse_mode=ParseMode.HTML)
         return
     lines = [T.UNITS_HEADER.format(count=len(items))]
-    lines += [T.UNIT_LINE.format(id=u.id, name=esc(u.name), members=u.members) for u in items]
+    lines += [TP.UNIT_TREE_LINE.format(indent="    " * u.depth, id=u.id, name=esc(u.name),
+                                       members=u.members) for u in items]
     await reply_html(update, ["\n".join(lines)])
 
 
 @admin_only
 async def unit_add(update: Update, context: LoaContext) -> None:
-    """Add a unit: /donvi_them NAME."""
+    """Add a unit: /donvi_them NAME [| PARENT] (a board adds under its own unit by default)."""
     loa = context.loa
-    unit, created = await loa.run(loa.members.add_unit, args_text(update))
-    text = (T.UNIT_ADDED if created else T.UNIT_EXISTS).format(name=esc(unit.name), id=unit.id)
+    name, _, parent = args_text(update).partition("|")
+    unit, created = await loa.run(loa.members.add_unit, name, None, parent.strip() or None,
+                                  context.scope)
+    if created and unit.parent_id is not None:
+        where = await loa.run(loa.members.unit_path, unit.parent_id)
+        text = TP.UNIT_ADDED_UNDER.format(name=esc(unit.name), id=unit.id, parent=esc(where))
+    else:
+        text = (T.UNIT_ADDED if created else T.UNIT_EXISTS).format(name=esc(unit.name),
+                                                                   id=unit.id)
     await update.effective_chat.send_message(text, parse_mode=ParseMode.HTML)
 
 
 @admin_only
 async def invite(update: Update, context: LoaContext) -> None:
-    """Create an invite code and deep link for a unit: /moi UNIT."""
-    ref, uses = parse_invite_args(args_text(update))
+    """Create an invite code and deep link for a unit: /moi UNIT [| N] [--admin]."""
+    ref, uses, admin = parse_invite_args(args_text(update))
     loa = context.loa
-    inv = await loa.run(loa.members.create_invite, ref, update.effective_user.id, max_uses=uses)
+    inv = await loa.run(loa.members.create_invite, ref, update.effective_user.id, max_uses=uses,
+                        admin=admin, scope=context.scope)
     await update.effective_chat.send_message(
         render_invite(inv, context.bot.username, context.loa.settings.tz),
         parse_mode=ParseMode.HTML, disable_web_page_preview=True)
@@ -87,14 +111,15 @@ async def invite(update: Update, context: LoaContext) -> None:
 async def invites(update: Update, context: LoaContext) -> None:
     """List the invites that can still be used, with the uses left: /moi_ds."""
     loa = context.loa
-    items = await loa.run(loa.members.invites)
+    items = await loa.run(loa.members.invites, scope=context.scope)
     if not items:
         await update.effective_chat.send_message(T.INVITES_EMPTY, parse_mode=ParseMode.HTML)
         return
     tz = context.loa.settings.tz
     lines = [T.INVITES_HEADER.format(count=len(items))]
     lines += [T.INVITE_LINE.format(unit=esc(inv.unit_name), code=esc(inv.code),
-                                   reporter=T.INVITE_REPORTER if inv.is_reporter else "",
+                                   reporter=(TP.INVITE_ADMIN if inv.is_admin else
+                                             T.INVITE_REPORTER if inv.is_reporter else ""),
                                    uses=_uses_left(inv), used=inv.uses,
                                    expires=_expires(inv, tz)) for inv in items]
     await reply_html(update, lines)
@@ -104,7 +129,7 @@ async def invites(update: Update, context: LoaContext) -> None:
 async def members(update: Update, context: LoaContext) -> None:
     """List members (optionally of one unit): /thanhvien [UNIT]."""
     loa = context.loa
-    items = await loa.run(loa.members.members, args_text(update) or None)
+    items = await loa.run(loa.members.members, args_text(update) or None, context.scope)
     if not items:
         await update.effective_chat.send_message(T.MEMBERS_EMPTY)
         return
@@ -133,7 +158,7 @@ async def _change_member(update: Update, context: LoaContext, change, *args,
     """/thanhvien_… ID: apply `change` (a MembersService method) and say what it did."""
     member_id, _ = _member_id_and_rest(update)
     loa = context.loa
-    m = await loa.run(change, update.effective_user.id, member_id, *args)
+    m = await loa.run(change, context.scope, member_id, *args)
     await update.effective_chat.send_message(
         template.format(name=esc(m.full_name), unit=esc(m.unit_name or T.NO_UNIT)),
         parse_mode=ParseMode.HTML)

@@ -100,7 +100,8 @@ async def _preview(update: Update, context: LoaContext) -> int:
     chat = update.effective_chat
     await chat.send_message(T.PREVIEW_INTRO, parse_mode=ParseMode.HTML)
     await send_content(context.bot, chat.id, draft.content, ack_markup("preview"))
-    count = await loa.run(loa.broadcasts.count_audience, draft.audience, update.effective_user.id)
+    count = await loa.run(loa.broadcasts.count_audience, draft.audience, update.effective_user.id,
+                          context.scope)
     label = await loa.run(loa.broadcasts.audience_label, draft.audience)
     when = loa.broadcasts.local(draft.scheduled_at) if draft.scheduled_at else T.WHEN_NOW
     # Kept so that ✅/❌ can replace the hint with what was done (the buttons go away).
@@ -185,8 +186,7 @@ async def audience_chosen(update: Update, context: LoaContext) -> int | None:
     d = _draft(context)
     await q.edit_message_reply_markup(None)
     if choice == "units":
-        loa = context.loa
-        units = await loa.run(loa.members.units)
+        units = await _choosable_units(context)
         if not units:
             await update.effective_chat.send_message(T.NO_UNITS)
             return await _ask_audience(update.effective_chat)
@@ -198,6 +198,20 @@ async def audience_chosen(update: Update, context: LoaContext) -> int | None:
     return await _ask_time(update.effective_chat, context)
 
 
+CHOOSABLE_MAX = 95   # Telegram allows 100 buttons under a message; one is "done"
+
+
+async def _choosable_units(context: LoaContext) -> list:
+    """The units a board may pick: the level below its own (a chosen unit brings everything
+    under it); a flat list of units as it is."""
+    loa = context.loa
+    units = await loa.run(loa.members.units, scope=context.scope)
+    roots = [u for u in units if u.depth == 0]
+    if len(roots) == 1 and any(u.depth == 1 for u in units):
+        return [u for u in units if u.depth == 1][:CHOOSABLE_MAX]
+    return roots[:CHOOSABLE_MAX]
+
+
 @admin_only
 async def unit_toggled(update: Update, context: LoaContext) -> int:
     """Tick or untick one unit."""
@@ -205,8 +219,7 @@ async def unit_toggled(update: Update, context: LoaContext) -> int:
     d = _draft(context)
     chosen = set(d.get("units") or [])
     unit_id = int(q.data.split(":", 1)[1])
-    loa = context.loa
-    units = await loa.run(loa.members.units)
+    units = await _choosable_units(context)
     if unit_id not in {u.id for u in units}:
         await q.answer(T.NO_UNITS, show_alert=True)
         return UNITS
@@ -266,7 +279,7 @@ async def confirmed(update: Update, context: LoaContext) -> int:
     d["queued"] = True   # set before any await: a second press sees it
     loa = context.loa
     try:
-        info = await loa.run(loa.broadcasts.queue, update.effective_user.id, _to_draft(d))
+        info = await loa.run(loa.broadcasts.queue, context.scope, _to_draft(d))
     except Exception:
         d["queued"] = False
         raise
@@ -373,7 +386,7 @@ async def list_broadcasts(update: Update, context: LoaContext) -> None:
     """Recent broadcasts with delivery and acknowledgement figures, and cancel/remind buttons."""
     loa = context.loa
     svc = loa.broadcasts
-    items = await loa.run(svc.recent, update.effective_user.id, limit=5)
+    items = await loa.run(svc.recent, context.scope, limit=5)
     if not items:
         await update.effective_chat.send_message(T.LIST_EMPTY)
         return
@@ -402,10 +415,10 @@ async def list_action(update: Update, context: LoaContext) -> None:
     action, bid = m.group(1), int(m.group(2))
     loa = context.loa
     if action == "cancel":
-        info = await loa.run(loa.broadcasts.cancel, update.effective_user.id, bid)
+        info = await loa.run(loa.broadcasts.cancel, context.scope, bid)
         text = T.CANCELLED.format(id=info.id)
     else:
-        info = await loa.run(loa.broadcasts.remind, update.effective_user.id, bid)
+        info = await loa.run(loa.broadcasts.remind, context.scope, bid)
         text = T.REMIND_QUEUED.format(id=info.id, count=info.recipients, parent=bid)
     await q.answer()
     await update.effective_chat.send_message(text, parse_mode=ParseMode.HTML)
@@ -419,7 +432,7 @@ async def digest_command(update: Update, context: LoaContext) -> None:
     svc = loa.broadcasts
     args = args_text(update)
     if not args:
-        items = await loa.run(svc.digests, update.effective_user.id)
+        items = await loa.run(svc.digests, context.scope)
         if not items:
             await reply_html(update, [T.DIGEST_LIST_EMPTY, T.DIGEST_USAGE])
             return
@@ -453,7 +466,7 @@ async def digest_chosen(update: Update, context: LoaContext) -> None:
     if not m or int(m.group(3)) >= len(docs):
         raise InvalidInput(T.DIGEST_DOC_GONE)
     weekday, hhmm, doc = int(m.group(1)), m.group(2), docs[int(m.group(3))]
-    info = await loa.run(loa.broadcasts.add_digest, update.effective_user.id, weekday,
+    info = await loa.run(loa.broadcasts.add_digest, context.scope, weekday,
                          f"{hhmm[:2]}:{hhmm[2:]}", doc.doc_id)
     await q.answer()
     await q.edit_message_text(
@@ -469,7 +482,7 @@ async def digest_removed(update: Update, context: LoaContext) -> None:
     if not m:
         raise InvalidInput(T.DIGEST_NOT_FOUND, id="?")
     loa = context.loa
-    await loa.run(loa.broadcasts.remove_digest, update.effective_user.id, int(m.group(1)))
+    await loa.run(loa.broadcasts.remove_digest, context.scope, int(m.group(1)))
     await q.answer()
     await update.effective_chat.send_message(T.DIGEST_REMOVED.format(id=m.group(1)))
 

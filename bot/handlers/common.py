@@ -8,7 +8,7 @@ from telegram import Update
 from telegram.constants import ParseMode
 
 from bot.context import LoaContext
-from bot.errors import LoaError
+from bot.errors import LoaError, NotAllowed
 from bot.text import esc, esc_short, plain  # noqa: F401 - esc and esc_short shared by handlers
 from bot.texts import common as T
 
@@ -94,12 +94,20 @@ Handler = Callable[[Update, LoaContext], Awaitable[object]]
 
 
 def admin_only(func: Handler) -> Handler:
-    """Re-check the admin role in the database on every call, then run the handler."""
+    """Work out the board member's scope from the database on every call (`context.scope`,
+    which the handler hands to the services), then run the handler."""
     @functools.wraps(func)
     async def wrapper(update: Update, context: LoaContext):
         user = update.effective_user
         loa = context.loa
-        if user is None or not await loa.run(loa.members.is_admin, user.id):
+        scope = None
+        if user is not None:
+            try:
+                scope = await loa.run(loa.members.scope, user.id)
+            except NotAllowed:
+                scope = None
+        context.scope = scope
+        if scope is None:
             if update.callback_query:
                 await update.callback_query.answer(T.ADMIN_ONLY, show_alert=True)
             elif update.effective_chat:

@@ -121,7 +121,8 @@ async def on_error(update: object, context: LoaContext) -> None:
     if loa is not None:
         text = T.ERROR_ADMIN_NOTICE.format(error=esc(f"{type(error).__name__}: {error}"[:300]))
         try:
-            chats = await loa.run(loa.members.admin_chats)
+            # The top-level board runs the bot; a commune's board is not told of its faults.
+            chats = await loa.run(loa.members.board_chats, None)
         except Exception:  # noqa: BLE001 - the database may be what failed
             log.exception("could not look up the admins to tell them about the error")
             chats = []

@@ -15,12 +15,13 @@ from telegram.ext import (
 )
 
 from bot.context import LoaContext
-from bot.errors import InvalidInput
+from bot.errors import InvalidInput, NotAllowed
 from bot.handlers.common import admin_only, args_text, pack_html, reply_html
 from bot.db.models import Q_ANSWERED_BY_DOCS, Q_ANSWERED_BY_FAQ, Q_HELD
 from bot.services.questions import QUERY_CHARS, Q_SMALL_TALK, KeyPointPage, Passage, QuestionResult
 from bot.text import esc, esc_short, fmt_date, fmt_datetime, one_line, shorten
 from bot.texts import common as TC
+from bot.texts import province as TP
 from bot.texts import qa as T
 
 log = logging.getLogger(__name__)
@@ -58,6 +59,8 @@ def quote_message(header: str, p: Passage, notes: list[str] = ()) -> str:
     shown = p.heading if p.heading and p.heading != (p.label or p.section) else ""
     heading = T.QUOTE_HEADING.format(heading=esc_short(shown, 160)) if shown else ""
     source = T.SOURCE.format(document=esc_short(p.document, 180), label=esc_short(p.label or p.section, 90))
+    if p.owner:   # a unit's own document: say whose it is
+        source += TP.OWNER.format(unit=esc_short(p.owner, 120))
     fixed = [x for x in (header, heading, source, *notes) if x]
     budget = REPLY_CHARS - sum(len(x) + 1 for x in fixed) - len(T.QUOTE_TEXT.format(text=""))
     quote = T.QUOTE_TEXT.format(text=esc_short(p.excerpt or p.text, max(budget, 80)))
@@ -107,17 +110,32 @@ async def _hand_off(update: Update, context: LoaContext, result: QuestionResult)
     if notice is None:
         await reply_html(update, _not_held(result) + T.NOT_FOUND_AGAIN.format(id=result.question_id))
         return
-    text = T.NOT_FOUND if notice.chat_ids else T.NOT_FOUND_NO_ADMIN
-    await reply_html(update, _not_held(result) + text.format(id=result.question_id))
+    text = (T.NOT_FOUND if notice.chat_ids else T.NOT_FOUND_NO_ADMIN).format(id=result.question_id)
+    if notice.board_name:   # handed to the board of the asker's own commune
+        text = TP.NOT_FOUND_AT_BOARD.format(id=result.question_id, board=esc(notice.board_name))
+    await reply_html(update, _not_held(result) + text)
     body = T.NOTICE.format(id=notice.question_id, name=esc_short(notice.asker_name, 200),
                            unit=esc_short(notice.unit_name or T.NOTICE_NO_UNIT, 200),
                            question=esc_short(notice.question, NOTICE_QUESTION_CHARS))
     loa = context.loa
     if result.missing:
         body += T.NOTICE_NOT_HELD.format(documents=esc_short(", ".join(result.missing), 300))
+    await _notify_board(context, notice, body)
+
+
+def escalate_markup(question_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[InlineKeyboardButton(TP.BTN_ESCALATE,
+                                                       callback_data=f"qa:esc:{question_id}")]])
+
+
+async def _notify_board(context: LoaContext, notice, body: str) -> None:
+    """Send a question notice to the board it is handed to (a unit's board may pass it up)."""
+    loa = context.loa
+    markup = escalate_markup(notice.question_id) if notice.can_escalate else None
     for chat_id in notice.chat_ids:
         try:
-            msg = await context.bot.send_message(chat_id, body, parse_mode=ParseMode.HTML)
+            msg = await context.bot.send_message(chat_id, body, parse_mode=ParseMode.HTML,
+                                                 reply_markup=markup)
         except TelegramError as e:
             log.warning("could not notify admin chat %s about question %s: %s",
                         chat_id, notice.question_id, e)
@@ -158,7 +176,12 @@ async def on_text(update: Update, context: LoaContext) -> None:
         loa = context.loa
         qid = await loa.run(loa.questions.question_for_notice, update.effective_chat.id,
                             reply_to.message_id, reply_to.text)
-        if qid is not None and await loa.run(loa.members.is_admin, update.effective_user.id):
+        if qid is not None:
+            try:
+                context.scope = await loa.run(loa.members.scope, update.effective_user.id)
+            except NotAllowed:
+                context.scope = None
+        if qid is not None and context.scope is not None:
             await _deliver(update, context, qid, msg.text)
             return
     await _ask(update, context, msg.text)
@@ -214,7 +237,7 @@ async def on_more(update: Update, context: LoaContext) -> None:
 # ------------------------------------------------------------------ the board answers
 async def _deliver(update: Update, context: LoaContext, question_id: int, text: str) -> None:
     loa = context.loa
-    ans = await loa.run(loa.questions.answer, update.effective_user.id, question_id, text)
+    ans = await loa.run(loa.questions.answer, context.scope, question_id, text)
     blocks = [T.BOARD_ANSWER.format(question=esc_short(ans.question, DELIVERY_QUESTION_CHARS)),
               esc(ans.answer), T.FAQ_CITATION.format(date=fmt_date(ans.answered_on))]
     try:
@@ -257,7 +280,7 @@ async def answer_command(update: Update, context: LoaContext) -> None:
 async def open_questions(update: Update, context: LoaContext) -> None:
     """/cauhoi: the questions waiting for the board."""
     loa = context.loa
-    items, total = await loa.run(loa.questions.open_questions, update.effective_user.id)
+    items, total = await loa.run(loa.questions.open_questions, context.scope)
     if not items:
         await reply_html(update, T.OPEN_EMPTY)
         return
@@ -266,6 +289,7 @@ async def open_questions(update: Update, context: LoaContext) -> None:
     blocks += [T.OPEN_LINE.format(id=q.id, date=fmt_datetime(q.asked_at, tz),
                                   name=esc(q.asker_name), unit=esc(q.unit_name or T.NOTICE_NO_UNIT),
                                   question=esc_short(q.text, 300))
+               + (TP.OPEN_AT_BOARD.format(board=esc(q.board)) if q.board else "")
                for q in items]
     if total > len(items):
         blocks.append(T.OPEN_MORE.format(more=total - len(items)))
@@ -278,8 +302,7 @@ async def on_save_faq(update: Update, context: LoaContext) -> None:
     """"💾 Lưu vào hỏi đáp": keep the board's answer for similar questions."""
     q = update.callback_query
     loa = context.loa
-    faq_id, created = await loa.run(loa.questions.save_faq, update.effective_user.id,
-                                    _qid(q.data))
+    faq_id, created = await loa.run(loa.questions.save_faq, context.scope, _qid(q.data))
     await q.answer(T.FAQ_SAVED_SHORT)
     try:
         await q.edit_message_reply_markup(None)
@@ -288,10 +311,31 @@ async def on_save_faq(update: Update, context: LoaContext) -> None:
     await reply_html(update, (T.FAQ_SAVED if created else T.FAQ_ALREADY).format(id=faq_id))
 
 
-# ------------------------------------------------------------------ key points
-async def documents_markup(context: LoaContext) -> InlineKeyboardMarkup | None:
+@admin_only
+async def on_escalate(update: Update, context: LoaContext) -> None:
+    """"⬆️ Chuyển lên cấp trên": hand the question to the next board up and tell it."""
+    q = update.callback_query
     loa = context.loa
-    docs = await loa.run(loa.questions.documents)
+    esc_ = await loa.run(loa.questions.escalate, context.scope, _qid(q.data))
+    await q.answer()
+    try:
+        await q.edit_message_reply_markup(None)
+    except TelegramError:
+        pass
+    n = esc_.notice
+    body = TP.ESCALATED_NOTICE.format(from_board=esc(esc_.from_board), id=n.question_id) + \
+        "\n" + T.NOTICE.format(id=n.question_id, name=esc_short(n.asker_name, 200),
+                               unit=esc_short(n.unit_name or T.NOTICE_NO_UNIT, 200),
+                               question=esc_short(n.question, NOTICE_QUESTION_CHARS))
+    await _notify_board(context, n, body)
+    await reply_html(update, TP.ESCALATED.format(id=n.question_id, board=esc(esc_.board)))
+
+
+# ------------------------------------------------------------------ key points
+async def documents_markup(context: LoaContext, user_id: int | None = None
+                           ) -> InlineKeyboardMarkup | None:
+    loa = context.loa
+    docs = await loa.run(loa.questions.documents, user_id)
     if not docs:
         return None
     return InlineKeyboardMarkup([[InlineKeyboardButton(shorten(d.label, 60),
@@ -330,7 +374,7 @@ async def keypoints_command(update: Update, context: LoaContext) -> None:
     user = update.effective_user
     loa = context.loa
     await loa.run(loa.questions.asker, user.id, update.effective_chat.id, user.full_name or "")
-    markup = await documents_markup(context)
+    markup = await documents_markup(context, user.id)
     if markup is None:
         await reply_html(update, T.KP_EMPTY)
         return
@@ -344,12 +388,12 @@ async def on_keypoints(update: Update, context: LoaContext) -> None:
     loa = context.loa
     await loa.run(loa.questions.asker, user.id, update.effective_chat.id, user.full_name or "")
     if q.data == "kp:list":
-        text, markup = T.KP_CHOOSE, await documents_markup(context)
+        text, markup = T.KP_CHOOSE, await documents_markup(context, user.id)
         if markup is None:
             text = T.KP_EMPTY
     else:
         _, key, page = q.data.split(":")
-        kp = await loa.run(loa.questions.keypoints_page, key, int(page))
+        kp = await loa.run(loa.questions.keypoints_page, key, int(page), user.id)
         text, markup = keypoints_text(kp), keypoints_markup(kp)
     await q.answer()
     text = pack_html([text])[0]
@@ -389,7 +433,7 @@ async def on_inline(update: Update, context: LoaContext) -> None:
                             T.INLINE_HELP_TEXT.format(bot=esc(bot_name)))]
         await iq.answer(results, cache_time=30, is_personal=True)
         return
-    passages = await loa.run(loa.questions.passages, query, 5)
+    passages = await loa.run(loa.questions.passages, query, 5, iq.from_user.id)
     if not passages:
         results = [_article("none:" + query, T.INLINE_NONE_TITLE, T.INLINE_NONE_DESC,
                             T.INLINE_NONE_TEXT.format(query=esc_short(query, 300)))]
@@ -410,14 +454,16 @@ async def on_document(update: Update, context: LoaContext) -> None:
     loa = context.loa
     user = update.effective_user
     doc = update.effective_message.document
-    if not await loa.run(loa.members.is_admin, user.id):
+    try:
+        scope = await loa.run(loa.members.scope, user.id)
+    except NotAllowed:
         await reply_html(update, T.UPLOAD_NOT_ADMIN)
         return
-    name = await loa.run(loa.knowledge.check, user.id, doc.file_name, doc.file_size)
+    name = await loa.run(loa.knowledge.check, scope, doc.file_name, doc.file_size)
     await reply_html(update, T.UPLOAD_RECEIVED.format(name=esc(name)))
     tg_file = await doc.get_file()
     data = bytes(await tg_file.download_as_bytearray())
-    r = await loa.run(loa.knowledge.install, user.id, name, data)
+    r = await loa.run(loa.knowledge.install, scope, name, data)
     await reply_html(update, T.UPLOAD_DONE.format(
         action=T.UPLOAD_ACTION_REPLACED if r.replaced else T.UPLOAD_ACTION_NEW,
         name=esc(r.file_name), kind=esc(r.doc_type or T.UPLOAD_KIND_UNKNOWN),
@@ -439,6 +485,7 @@ def register(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(on_section, pattern=r"^qa:sec:\d+(:\d{1,2})?$"))
     app.add_handler(CallbackQueryHandler(on_more, pattern=r"^qa:more:\d+:\d{1,2}$"))
     app.add_handler(CallbackQueryHandler(on_save_faq, pattern=r"^qa:faq:\d+$"))
+    app.add_handler(CallbackQueryHandler(on_escalate, pattern=r"^qa:esc:\d{1,12}$"))
     app.add_handler(CallbackQueryHandler(on_keypoints, pattern=r"^kp:(list|[0-9a-f]{10}:\d{1,4})$"))
     app.add_handler(InlineQueryHandler(on_inline))
     app.add_handler(MessageHandler(p & filters.Document.ALL, on_document))

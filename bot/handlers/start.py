@@ -9,6 +9,7 @@ from bot.context import LoaContext
 from bot.errors import LoaError
 from bot.text import esc
 from bot.texts import common as T
+from bot.texts import province as TP
 
 
 def main_keyboard() -> ReplyKeyboardMarkup:
@@ -42,7 +43,9 @@ async def start(update: Update, context: LoaContext) -> None:
             await chat.send_message(e.user_message, parse_mode=ParseMode.HTML)
             return
         is_admin = await loa.run(loa.members.is_admin, user.id)
-        if result.already:
+        if result.board and not result.already:
+            text = TP.JOINED_BOARD.format(unit=esc(result.unit_name))
+        elif result.already:
             text = T.ALREADY_JOINED.format(unit=esc(result.unit_name))
         elif result.moved:
             text = T.MOVED_BY_INVITE.format(unit=esc(result.unit_name))

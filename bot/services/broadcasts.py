@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, timezone
 from typing import Callable
 
-from sqlalchemy import and_, exists, func, insert, literal, or_, select, update
+from sqlalchemy import and_, exists, func, insert, literal, or_, select, true, update
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
@@ -26,9 +26,11 @@ from bot.db.models import (
     D_SENDING, D_SENT, D_UNREACHABLE, Broadcast, Delivery, Digest, Member, Unit, utcnow,
 )
 from bot.errors import InvalidInput, NotAllowed, NotFound
-from bot.services.members import MembersService
+from bot.scope import Scope, subtree
+from bot.services.members import Actor, MembersService
 from bot.text import fmt_datetime, plain
 from bot.texts import broadcast as T
+from bot.texts import province as TP
 from indexer.text import fold
 
 log = logging.getLogger(__name__)
@@ -167,12 +169,15 @@ class DigestInfo:
 
 
 def _schedule(s: Session, creator: int | None, content: Content, audience: dict,
-              at: datetime, digest_id: int | None = None) -> Broadcast:
-    """A new scheduled broadcast row (the worker starts it at `at`)."""
+              at: datetime, digest_id: int | None = None,
+              board_unit_id: int | None = None) -> Broadcast:
+    """A new scheduled broadcast row (the worker starts it at `at`), inside the sending
+    board's subtree (`board_unit_id`; None: the top-level board)."""
     b = Broadcast(created_by=creator, kind=content.kind, text=content.text,
                   media_file_id=content.media_file_id, source_chat_id=content.source_chat_id,
                   source_message_id=content.source_message_id, audience=dict(audience),
-                  status=B_SCHEDULED, scheduled_at=at, digest_id=digest_id)
+                  status=B_SCHEDULED, scheduled_at=at, digest_id=digest_id,
+                  board_unit_id=board_unit_id)
     s.add(b)
     s.flush()
     return b
@@ -237,13 +242,18 @@ class BroadcastsService:
         return draft
 
     # ------------------------------------------------------------ audience
-    def _audience_filter(self, s: Session, audience: dict):
+    def _audience_filter(self, s: Session, audience: dict, within: int | None = None):
+        """Who an audience is now: inside the sending board's subtree (`within`), a chosen
+        unit meaning it and every unit under it."""
         base = and_(Member.active.is_(True), Member.unreachable.is_(False))
+        if within is not None:
+            base = and_(base, Member.unit_id.in_(sorted(subtree(s, within))))
         audience = audience or {}
         if audience.get("all"):
             return base
         if audience.get("units"):
-            return and_(base, Member.unit_id.in_([int(u) for u in audience["units"]]))
+            chosen = subtree(s, [int(u) for u in audience["units"]])
+            return and_(base, Member.unit_id.in_(sorted(chosen)))
         if audience.get("role") == "reporter":
             return and_(base, Member.is_reporter.is_(True))
         if audience.get("remind_of"):
@@ -257,10 +267,12 @@ class BroadcastsService:
             return and_(base, Member.id.in_(pending))
         raise InvalidInput(T.AUDIENCE_EMPTY)
 
-    def count_audience(self, audience: dict, sender_tid: int | None = None) -> int:
-        """Recipients of `audience` now; the admin who sends it does not get it himself."""
+    def count_audience(self, audience: dict, sender_tid: int | None = None,
+                       scope: Scope | None = None) -> int:
+        """Recipients of `audience` now, inside the board's scope; the admin who sends it does
+        not get it himself."""
         with self.db.read() as s:
-            cond = self._audience_filter(s, audience)
+            cond = self._audience_filter(s, audience, scope.unit_id if scope else None)
             if sender_tid is not None:
                 cond = and_(cond, Member.telegram_id != sender_tid)
             return s.scalar(select(func.count(Member.id)).where(cond)) or 0
@@ -290,49 +302,83 @@ class BroadcastsService:
             return T.AUD_UNITS.format(units=", ".join(names))
         return "?"
 
-    def resolve_units(self, refs: list[str]) -> list[int]:
-        """Unit ids for names/ids typed by an admin or the CLI (each must match one unit)."""
+    def resolve_units(self, refs: list[str], scope: Actor = None) -> list[int]:
+        """Unit ids for names/ids typed by an admin or the CLI (each must match one unit inside
+        the scope)."""
+        scope = self.members.as_scope(scope)
         with self.db.read() as s:
-            return [self.members.find_unit(s, r).id for r in refs if r.strip()]
+            return [self.members.require_unit_in(s, scope, self.members.find_unit(s, r, scope)).id
+                    for r in refs if r.strip()]
 
     # ------------------------------------------------------------ queue / cancel
-    def _require_admin(self, actor_tid: int | None) -> int | None:
-        """The acting member's id (None for the trusted command line); re-checks the role."""
-        if actor_tid is None:
-            return None
-        if not self.members.is_admin(actor_tid):
-            raise NotAllowed(T.ADMIN_ONLY)
-        with self.db.read() as s:
-            return s.scalar(select(Member.id).where(Member.telegram_id == actor_tid))
+    def _actor(self, actor: Actor) -> tuple[Scope, int | None]:
+        """The acting board's scope (read fresh for a Telegram id; the whole tree for the
+        trusted command line, None) and the member id recorded as the sender."""
+        scope = self.members.as_scope(actor)
+        if scope.member_id is None and scope.telegram_id:
+            with self.db.read() as s:
+                return scope, s.scalar(select(Member.id).where(
+                    Member.telegram_id == scope.telegram_id))
+        return scope, scope.member_id
 
-    def queue(self, actor_tid: int | None, draft: Draft, digest_id: int | None = None,
+    def _require_admin(self, actor: Actor) -> int | None:
+        """The acting member's id (None for the trusted command line); re-checks the role."""
+        return self._actor(actor)[1]
+
+    def _check_units(self, s: Session, scope: Scope, audience: dict) -> None:
+        """A board names only units inside its scope (forged or stale unit ids too)."""
+        for ref in (audience or {}).get("units") or []:
+            u = s.get(Unit, int(ref))
+            if u is None:
+                raise InvalidInput(T.AUDIENCE_EMPTY)
+            self.members.require_unit_in(s, scope, u)
+
+    def _visible(self, s: Session, scope: Scope, b: Broadcast) -> bool:
+        """A board sees its own broadcasts, those of boards under it, and those from above
+        that reached its people (to follow up its own members)."""
+        if scope.is_top or (b.board_unit_id is not None and scope.covers(b.board_unit_id)):
+            return True
+        return s.scalar(select(Delivery.id).join(Member, Member.id == Delivery.member_id).where(
+            Delivery.broadcast_id == b.id, scope.where(Member.unit_id)).limit(1)) is not None
+
+    def _owned(self, s: Session, scope: Scope, b: Broadcast | None, broadcast_id: int) -> Broadcast:
+        if b is None:
+            raise NotFound(T.NOT_FOUND, id=broadcast_id)
+        if not (scope.is_top or (b.board_unit_id is not None and scope.covers(b.board_unit_id))):
+            raise NotAllowed(TP.OUT_OF_SCOPE_BROADCAST, id=broadcast_id,
+                             board=self.members.board_name(s, scope))
+        return b
+
+    def queue(self, actor: Actor, draft: Draft, digest_id: int | None = None,
               now: datetime | None = None) -> BroadcastInfo:
-        """Store a broadcast for the worker; `actor_tid` None means the command line."""
-        creator = self._require_admin(actor_tid)
+        """Store a broadcast for the worker, to the board's subtree; `actor` None means the
+        command line (the whole tree)."""
+        scope, creator = self._actor(actor)
         draft = self.check_content(draft)
         now = now or utcnow()
         at = draft.scheduled_at
         if at is not None and at <= now - timedelta(minutes=1):
             raise InvalidInput(T.TIME_PAST, example=self.example_time())
         with self.db.read() as s:
+            self._check_units(s, scope, draft.audience)
             count = s.scalar(select(func.count(Member.id)).where(self._without_sender(
-                self._audience_filter(s, draft.audience), creator))) or 0
+                self._audience_filter(s, draft.audience, scope.unit_id), creator))) or 0
         if count == 0:
             raise InvalidInput(T.NO_RECIPIENTS)
         with self.db.session() as s:
-            b = _schedule(s, creator, draft, draft.audience, at or now, digest_id)
+            b = _schedule(s, creator, draft, draft.audience, at or now, digest_id, scope.unit_id)
             info = _info(b, count)
         if self.on_queued:
             self.on_queued()
         return info
 
-    def cancel(self, actor_tid: int | None, broadcast_id: int) -> BroadcastInfo:
-        """Stop a scheduled or running broadcast; messages already sent stay sent."""
-        self._require_admin(actor_tid)
+    def cancel(self, actor: Actor, broadcast_id: int) -> BroadcastInfo:
+        """Stop a scheduled or running broadcast of the board's own (or a board's under it);
+        messages already sent stay sent."""
+        scope, _ = self._actor(actor)
         with self.db.session() as s:
-            b = s.get(Broadcast, broadcast_id, with_for_update=True)
-            if b is None:
-                raise NotFound(T.NOT_FOUND, id=broadcast_id)
+            b = self._owned(s, scope, s.get(Broadcast, broadcast_id, with_for_update=True),
+                            broadcast_id)
             if b.status not in (B_SCHEDULED, B_RUNNING):
                 raise InvalidInput(T.CANNOT_CANCEL, id=b.id, status=T.STATUS[b.status])
             b.status = B_CANCELLED
@@ -341,21 +387,27 @@ class BroadcastsService:
                       .values(state=D_CANCELLED))
             return _info(b)
 
-    def remind(self, actor_tid: int | None, broadcast_id: int) -> BroadcastInfo:
-        """A new small broadcast of the same content to those who have not acknowledged."""
-        creator = self._require_admin(actor_tid)
+    def remind(self, actor: Actor, broadcast_id: int) -> BroadcastInfo:
+        """A new small broadcast of the same content to those who have not acknowledged — of
+        the board's own people only (a commune board reminds its members of the province's)."""
+        scope, creator = self._actor(actor)
         with self.db.session() as s:
             parent = s.get(Broadcast, broadcast_id, with_for_update=True)
             if parent is None:
                 raise NotFound(T.NOT_FOUND, id=broadcast_id)
+            if not self._visible(s, scope, parent):
+                raise NotAllowed(TP.OUT_OF_SCOPE_BROADCAST, id=broadcast_id,
+                                 board=self.members.board_name(s, scope))
+            mine = (Broadcast.board_unit_id.is_(None) if scope.unit_id is None
+                    else Broadcast.board_unit_id == scope.unit_id)
             busy = s.scalar(select(Broadcast.id).where(
-                Broadcast.status.in_([B_SCHEDULED, B_RUNNING]),
+                Broadcast.status.in_([B_SCHEDULED, B_RUNNING]), mine,
                 Broadcast.audience["remind_of"].as_integer() == parent.id))
             if busy:
                 raise InvalidInput(T.REMIND_BUSY, id=parent.id)
             audience = {"remind_of": parent.id}
             count = s.scalar(select(func.count(Member.id)).where(self._without_sender(
-                self._audience_filter(s, audience), creator))) or 0
+                self._audience_filter(s, audience, scope.unit_id), creator))) or 0
             if count == 0:
                 raise InvalidInput(T.REMIND_NOBODY, id=parent.id)
             content = Content.of(parent)
@@ -364,27 +416,38 @@ class BroadcastsService:
                 limit = TEXT_LIMIT if content.kind == "text" else CAPTION_LIMIT
                 if plain_length(prefixed) <= limit:
                     content = replace(content, text=prefixed)
-            b = _schedule(s, creator, content, audience, utcnow())
+            b = _schedule(s, creator, content, audience, utcnow(), None, scope.unit_id)
             info = _info(b, count)
         if self.on_queued:
             self.on_queued()
         return info
 
     # ------------------------------------------------------------ follow-up
-    def recent(self, actor_tid: int | None, limit: int = 5) -> list[BroadcastStats]:
-        """The latest broadcasts; reminders are counted under the broadcast they remind of."""
-        self._require_admin(actor_tid)
+    def recent(self, actor: Actor, limit: int = 5) -> list[BroadcastStats]:
+        """The latest broadcasts the board sees (its own, its sub-boards', and those from above
+        that reached its people), counted for its people only; reminders are counted under
+        the broadcast they remind of."""
+        scope, _ = self._actor(actor)
         with self.db.read() as s:
-            ids = list(s.scalars(select(Broadcast.id).where(
+            q = select(Broadcast.id).where(
                 Broadcast.status != B_DRAFT,
                 Broadcast.audience["remind_of"].as_integer().is_(None))
-                .order_by(Broadcast.id.desc()).limit(limit)))
-        return [self.stats(i) for i in ids]
+            if not scope.is_top:
+                reached = exists().where(
+                    Delivery.broadcast_id == Broadcast.id, Delivery.member_id == Member.id,
+                    scope.where(Member.unit_id))
+                q = q.where(or_(scope.where(Broadcast.board_unit_id), reached))
+            ids = list(s.scalars(q.order_by(Broadcast.id.desc()).limit(limit)))
+        return [self.stats(i, scope=scope) for i in ids]
 
-    def _reminders(self, s: Session, broadcast_id: int) -> ReminderStats | None:
-        rows = list(s.scalars(select(Broadcast).where(
+    def _reminders(self, s: Session, broadcast_id: int,
+                   scope: Scope | None = None) -> ReminderStats | None:
+        q = select(Broadcast).where(
             Broadcast.audience["remind_of"].as_integer() == broadcast_id,
-            Broadcast.status != B_CANCELLED).order_by(Broadcast.id)))
+            Broadcast.status != B_CANCELLED)
+        if scope is not None and not scope.is_top:
+            q = q.where(scope.where(Broadcast.board_unit_id))
+        rows = list(s.scalars(q.order_by(Broadcast.id)))
         if not rows:
             return None
         last = rows[-1]
@@ -395,37 +458,43 @@ class BroadcastsService:
                              sum(counts.values()), counts.get(D_SENT, 0),
                              last.status in (B_SCHEDULED, B_RUNNING))
 
-    def stats(self, broadcast_id: int, names_per_unit: int = 8) -> BroadcastStats:
+    def stats(self, broadcast_id: int, names_per_unit: int = 8,
+              scope: Scope | None = None) -> BroadcastStats:
+        """Delivery and acknowledgement figures; for a board's scope, of its people only."""
         with self.db.read() as s:
             b = s.get(Broadcast, broadcast_id)
             if b is None:
                 raise NotFound(T.NOT_FOUND, id=broadcast_id)
+            mine = scope.where(Member.unit_id) if scope is not None else true()
             counts: dict[str, int] = {}
             acked = 0
-            for state, n, a in s.execute(
-                    select(Delivery.state, func.count(), func.count(Delivery.acked_at))
-                    .where(Delivery.broadcast_id == b.id).group_by(Delivery.state)):
+            q = select(Delivery.state, func.count(), func.count(Delivery.acked_at)) \
+                .where(Delivery.broadcast_id == b.id)
+            if scope is not None and not scope.is_top:
+                q = q.join(Member, Member.id == Delivery.member_id).where(mine)
+            for state, n, a in s.execute(q.group_by(Delivery.state)):
                 counts[state] = n
                 acked += a
             recipients = sum(counts.values())
             if b.status == B_SCHEDULED:
                 recipients = s.scalar(select(func.count(Member.id)).where(self._without_sender(
-                    self._audience_filter(s, b.audience), b.created_by))) or 0
+                    self._audience_filter(s, b.audience, b.board_unit_id), b.created_by),
+                    mine)) or 0
             delivered_by_unit = dict(s.execute(
                 select(Member.unit_id, func.count()).join(Delivery, Delivery.member_id == Member.id)
-                .where(Delivery.broadcast_id == b.id, Delivery.state == D_SENT)
+                .where(Delivery.broadcast_id == b.id, Delivery.state == D_SENT, mine)
                 .group_by(Member.unit_id)).all())
             pending_rows = s.execute(
                 select(Member.unit_id, Member.full_name, Member.telegram_id)
                 .join(Delivery, Delivery.member_id == Member.id)
                 .where(Delivery.broadcast_id == b.id, Delivery.state == D_SENT,
-                       Delivery.acked_at.is_(None))
+                       Delivery.acked_at.is_(None), mine)
                 .order_by(Member.unit_id, Member.full_name).limit(2000)).all()
             unit_names = dict(s.execute(select(Unit.id, Unit.name)).all())
             pending_count = dict(s.execute(
                 select(Member.unit_id, func.count()).join(Delivery, Delivery.member_id == Member.id)
                 .where(Delivery.broadcast_id == b.id, Delivery.state == D_SENT,
-                       Delivery.acked_at.is_(None)).group_by(Member.unit_id)).all())
+                       Delivery.acked_at.is_(None), mine).group_by(Member.unit_id)).all())
             names: dict[int | None, list[str]] = {}
             for unit_id, full_name, tid in pending_rows:
                 lst = names.setdefault(unit_id, [])
@@ -435,12 +504,15 @@ class BroadcastsService:
                                    names.get(u, []))
                        for u, n in sorted(pending_count.items(),
                                           key=lambda kv: unit_names.get(kv[0], "") or "")]
+            label = self._label(s, b.audience)
+            if b.board_unit_id is not None:
+                label += TP.AUD_WITHIN.format(unit=unit_names.get(b.board_unit_id, "?"))
             return BroadcastStats(
                 _info(b, recipients), recipients, counts.get(D_QUEUED, 0),
                 counts.get(D_SENDING, 0), counts.get(D_SENT, 0), counts.get(D_FAILED, 0),
                 counts.get(D_UNREACHABLE, 0), counts.get(D_IN_DOUBT, 0),
-                counts.get(D_CANCELLED, 0), acked, by_unit, self._label(s, b.audience),
-                self._reminders(s, b.id))
+                counts.get(D_CANCELLED, 0), acked, by_unit, label,
+                self._reminders(s, b.id, scope))
 
     def overview(self) -> Overview:
         """Numbers for the status page: pending broadcasts, queued and in-doubt deliveries."""
@@ -509,8 +581,8 @@ class BroadcastsService:
                 .order_by(Broadcast.id).with_for_update(skip_locked=True)))
             for b in due:
                 try:
-                    cond = self._without_sender(self._audience_filter(s, b.audience),
-                                                b.created_by)
+                    cond = self._without_sender(
+                        self._audience_filter(s, b.audience, b.board_unit_id), b.created_by)
                 except InvalidInput:
                     b.status, b.finished_at = B_DONE, now
                     continue
@@ -601,9 +673,12 @@ class BroadcastsService:
         return T.render_digest(title, [(int(getattr(kp, "level", 0)), f"{kp.label} {kp.text}")
                                        for kp in kps], TEXT_LIMIT - 50, plain_length)
 
-    def add_digest(self, actor_tid: int | None, weekday: int, at_time: str, doc_id: str,
+    def add_digest(self, actor: Actor, weekday: int, at_time: str, doc_id: str,
                    audience: dict | None = None) -> DigestInfo:
-        creator = self._require_admin(actor_tid)
+        scope, creator = self._actor(actor)
+        audience = dict(audience or {"all": True})
+        if scope.unit_id is not None:
+            audience["within"] = scope.unit_id   # the board's subtree, as its broadcasts
         doc = next((d for d in self.documents() if d.doc_id == doc_id), None)
         if doc is None:
             raise NotFound(T.DIGEST_DOC_GONE)
@@ -614,27 +689,35 @@ class BroadcastsService:
             last = local_now.date() if (local_now.weekday() == weekday
                                         and local_now.strftime("%H:%M") >= at_time) else None
             d = Digest(doc_id=doc_id, weekday=weekday, at_time=at_time,
-                       audience=audience or {"all": True}, created_by=creator, last_run_on=last)
+                       audience=audience, created_by=creator, last_run_on=last)
             s.add(d)
             s.flush()
             return DigestInfo(d.id, d.doc_id, doc.title, d.weekday, d.at_time, d.active,
                               d.last_run_on)
 
-    def digests(self, actor_tid: int | None) -> list[DigestInfo]:
-        self._require_admin(actor_tid)
+    @staticmethod
+    def _digest_in(scope: Scope, d: Digest) -> bool:
+        within = (d.audience or {}).get("within")
+        return scope.is_top or (within is not None and scope.covers(int(within)))
+
+    def digests(self, actor: Actor) -> list[DigestInfo]:
+        scope, _ = self._actor(actor)
         titles = {d.doc_id: d.title for d in self.documents()}
         with self.db.read() as s:
             return [DigestInfo(d.id, d.doc_id, titles.get(d.doc_id, d.doc_id), d.weekday,
                                d.at_time, d.active, d.last_run_on)
                     for d in s.scalars(select(Digest).where(Digest.active.is_(True))
-                                       .order_by(Digest.id))]
+                                       .order_by(Digest.id)) if self._digest_in(scope, d)]
 
-    def remove_digest(self, actor_tid: int | None, digest_id: int) -> None:
-        self._require_admin(actor_tid)
+    def remove_digest(self, actor: Actor, digest_id: int) -> None:
+        scope, _ = self._actor(actor)
         with self.db.session() as s:
             d = s.get(Digest, digest_id)
             if d is None or not d.active:
                 raise NotFound(T.DIGEST_NOT_FOUND, id=digest_id)
+            if not self._digest_in(scope, d):
+                raise NotAllowed(TP.OUT_OF_SCOPE_DIGEST, id=digest_id,
+                                 board=self.members.board_name(s, scope))
             d.active = False
 
     def fire_due_digests(self, now: datetime | None = None) -> list[int]:
@@ -658,8 +741,10 @@ class BroadcastsService:
                 except Exception:  # noqa: BLE001 - document removed or index not loaded
                     log.exception("digest %s: could not compose", d.id)
                     continue
-                b = _schedule(s, d.created_by, Content(text=text),
-                              d.audience or {"all": True}, now, d.id)
+                audience = dict(d.audience or {"all": True})
+                within = audience.pop("within", None)
+                b = _schedule(s, d.created_by, Content(text=text), audience, now, d.id,
+                              int(within) if within is not None else None)
                 fired.append(b.id)
         return fired
 

@@ -9,6 +9,9 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import select
+
+from bot.db.models import Upload, utcnow
 from bot.errors import InvalidInput, LoaError
 from bot.texts import qa as T
 from indexer.text import nfc
@@ -63,6 +66,15 @@ class KnowledgeService:
         self.settings = settings
         self._lock = threading.Lock()  # one upload at a time in this process
 
+    @staticmethod
+    def owned_name(unit_id: int | None, name: str) -> str:
+        """A unit board's upload is saved under a name of its own ("dv12-ke-hoach.docx"): it
+        never replaces the province's document or another unit's of the same name."""
+        if unit_id is None:
+            return name
+        prefix = f"dv{unit_id}-"
+        return name if name.startswith(prefix) else prefix + name
+
     def recover(self) -> list[str]:
         """Tidy up after a process that died during an upload's rebuild.
 
@@ -102,12 +114,13 @@ class KnowledgeService:
                 for p in root.iterdir()
                 if p.is_file() and not p.name.startswith(".") and slug(p.name) == slug(name)]
 
-    def check(self, actor_tid: int, file_name: str | None, size: int | None) -> str:
-        """Refuse before downloading: role, file type and size. Returns the name it will be saved as."""
-        self.members.require_admin(actor_tid)
+    def check(self, actor, file_name: str | None, size: int | None) -> str:
+        """Refuse before downloading: role, file type and size. Returns the name it will be saved
+        as (a unit board's own name, see `owned_name`)."""
+        scope = self.members.as_scope(actor)
         if not file_name:
             raise InvalidInput(T.UPLOAD_NO_NAME)
-        name = safe_name(file_name)
+        name = self.owned_name(scope.unit_id, safe_name(file_name))
         ext = os.path.splitext(name)[1]
         if ext not in ALLOWED:
             raise InvalidInput(T.UPLOAD_BAD_TYPE, name=file_name, allowed=", ".join(ALLOWED))
@@ -117,9 +130,13 @@ class KnowledgeService:
                                limit=limit)
         return name
 
-    def install(self, actor_tid: int, file_name: str, data: bytes) -> UploadResult:
-        """Check, save and re-index (slow: handlers run it in a worker thread)."""
-        name = self.check(actor_tid, file_name, len(data))
+    def install(self, actor, file_name: str, data: bytes) -> UploadResult:
+        """Check, save, record whose document it is, and re-index (slow: handlers run it in a
+        worker thread). A unit board's document answers only that unit's subtree."""
+        scope = self.members.as_scope(actor)
+        name = self.check(scope, file_name, len(data))
+        # Recorded before the index can serve it: a question in between never sees it unowned.
+        self._record(scope, name)
         ext = os.path.splitext(name)[1]
         folder = self.folder
         folder.mkdir(parents=True, exist_ok=True)
@@ -136,6 +153,17 @@ class KnowledgeService:
             raise
         with self._lock:
             return self._swap_in(tmp, name, ext)
+
+    def _record(self, scope, name: str) -> None:
+        db = self.members.db
+        with db.session() as s:
+            row = s.scalar(select(Upload).where(Upload.file_name == name))
+            if row is None:
+                s.add(Upload(file_name=name, unit_id=scope.unit_id, uploaded_by=scope.member_id,
+                             uploaded_at=utcnow()))
+            else:
+                row.unit_id, row.uploaded_by, row.uploaded_at = \
+                    scope.unit_id, scope.member_id, utcnow()
 
     def _validate(self, path: Path, name: str, ext: str) -> None:
         """Read and chunk the file before it touches the knowledge folder."""

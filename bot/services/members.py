@@ -14,10 +14,15 @@ from sqlalchemy.orm import Session
 from bot.db import Database
 from bot.db.models import ROLE_ADMIN, ROLE_MEMBER, Invite, InviteFailure, Member, Unit, utcnow
 from bot.errors import InvalidInput, NotAllowed, NotFound
-from bot.scope import Scope, subtree
+from bot.scope import MAX_DEPTH, TOP, Scope, subtree
 from bot.text import clean_name
 from bot.texts import common as T
+from bot.texts import province as TP
 from indexer.text import fold
+
+# A unit written with its parents: "Xã A › Chi bộ 1" (also "Xã A / Chi bộ 1", "Xã A > Chi bộ 1").
+PATH_SEPARATORS = ("›", ">", "/")
+Actor = Scope | int | None   # a board's scope; a Telegram id (its scope is read); None: the CLI
 
 
 @dataclass(frozen=True)
@@ -27,6 +32,8 @@ class UnitInfo:
     kind: str
     active: bool
     members: int = 0
+    parent_id: int | None = None
+    depth: int = 0          # levels below the listing's root (0: top level, or the board's unit)
 
 
 @dataclass(frozen=True)
@@ -42,6 +49,7 @@ class MemberInfo:
     is_reporter: bool
     active: bool
     unreachable: bool
+    board_unit_id: int | None = None
 
     @property
     def is_admin(self) -> bool:
@@ -58,6 +66,7 @@ class InviteInfo:
     uses: int = 0
     is_reporter: bool = False
     created_at: datetime | None = None
+    is_admin: bool = False    # joiners become board members of the unit
 
     @property
     def uses_left(self) -> int | None:
@@ -67,7 +76,7 @@ class InviteInfo:
 
 def _invite_info(inv: Invite) -> InviteInfo:
     return InviteInfo(inv.code, inv.unit_id, inv.unit.name, inv.expires_at, inv.max_uses,
-                      inv.uses, inv.is_reporter, inv.created_at)
+                      inv.uses, inv.is_reporter, inv.created_at, inv.role == ROLE_ADMIN)
 
 
 @dataclass(frozen=True)
@@ -76,12 +85,13 @@ class JoinResult:
     unit_name: str
     moved: bool
     already: bool
+    board: bool = False      # joined the unit's board (an --admin invite)
 
 
 def _member_info(m: Member) -> MemberInfo:
     return MemberInfo(m.id, m.telegram_id, m.chat_id, m.full_name, m.username, m.unit_id,
                       m.unit.name if m.unit else None, m.role, m.is_reporter, m.active,
-                      m.unreachable)
+                      m.unreachable, m.board_unit_id)
 
 
 UNIT_KINDS = {
@@ -142,6 +152,59 @@ class MembersService:
                 return Scope(telegram_id, row.id, None, None)
             return Scope(telegram_id, row.id, row.board_unit_id, subtree(s, row.board_unit_id))
 
+    def as_scope(self, actor: Actor) -> Scope:
+        """The scope a service acts in: a board's (read fresh for a Telegram id), or the whole
+        tree for the command line (None), which only whoever runs the server can use."""
+        if actor is None:
+            return TOP
+        if isinstance(actor, Scope):
+            return actor
+        return self.scope(int(actor))
+
+    def board_name(self, s: Session, scope: Scope) -> str:
+        """The scope's own unit, for messages ("Ban của Đảng ủy xã A")."""
+        if scope.unit_id is None:
+            return TP.TOP_BOARD
+        u = s.get(Unit, scope.unit_id)
+        return u.name if u else TP.TOP_BOARD
+
+    def require_unit_in(self, s: Session, scope: Scope, unit: Unit) -> Unit:
+        """The unit, or NotAllowed naming it when it lies outside the scope."""
+        if not scope.covers(unit.id):
+            raise NotAllowed(TP.OUT_OF_SCOPE_UNIT, unit=unit.name, board=self.board_name(s, scope))
+        return unit
+
+    def board_chats(self, board_unit_id: int | None) -> list[int]:
+        """Chats of a board's active members: of one unit, or (None) the top-level board."""
+        with self.db.read() as s:
+            rows = s.execute(select(Member.telegram_id, Member.chat_id).where(
+                Member.role == ROLE_ADMIN, Member.active.is_(True),
+                Member.board_unit_id == board_unit_id if board_unit_id is not None
+                else Member.board_unit_id.is_(None))).all()
+        if board_unit_id is not None:
+            return sorted({chat for tid, chat in rows if tid not in self.admin_ids})
+        chats = {chat for _, chat in rows}
+        # LOA_ADMIN_IDS sit on the top board whatever their row says, even before they /start.
+        with self.db.read() as s:
+            known = dict(s.execute(select(Member.telegram_id, Member.chat_id).where(
+                Member.telegram_id.in_(sorted(self.admin_ids)))).all()) if self.admin_ids else {}
+        chats.update(known.get(t, t) for t in self.admin_ids)
+        return sorted(chats)
+
+    def nearest_board(self, s: Session, unit_id: int | None, above: bool = False) -> int | None:
+        """The nearest unit at or above `unit_id` (strictly above with `above`) whose board has
+        an active member; None: the top-level board."""
+        from bot.scope import path
+        chain = [u.id for u in reversed(path(s, unit_id))]
+        if above:
+            chain = chain[1:]
+        if not chain:
+            return None
+        staffed = set(s.scalars(select(Member.board_unit_id).where(
+            Member.board_unit_id.in_(chain), Member.role == ROLE_ADMIN,
+            Member.active.is_(True), Member.telegram_id.not_in(sorted(self.admin_ids) or [0]))))
+        return next((u for u in chain if u in staffed), None)
+
     def require_admin(self, telegram_id: int) -> None:
         if not self.is_admin(telegram_id):
             raise NotAllowed(T.ADMIN_ONLY)
@@ -174,72 +237,178 @@ class MembersService:
             return _member_info(m)
 
     # ------------------------------------------------------------ units
-    def add_unit(self, name: str, kind: str | None = None) -> tuple[UnitInfo, bool]:
+    def add_unit(self, name: str, kind: str | None = None, parent: str | None = None,
+                 scope: Actor = None) -> tuple[UnitInfo, bool]:
+        """Add a unit (or find it among its siblings). A board adds only inside its subtree:
+        without a parent, under its own unit; the top-level board and the CLI at the top."""
+        scope = self.as_scope(scope)
         name = clean_name(name, limit=10_000)
-        if not name:
-            raise InvalidInput(T.UNIT_ADD_USAGE)
-        if len(name) > 200:
-            raise InvalidInput(T.UNIT_ADD_USAGE)
+        if not name or len(name) > 200:
+            raise InvalidInput(TP.UNIT_ADD_USAGE)
         with self.db.session() as s:
-            u = s.scalar(select(Unit).where(func.lower(Unit.name) == name.lower()))
-            if u:
-                return UnitInfo(u.id, u.name, u.kind, u.active), False
-            u = Unit(name=name, kind=kind or guess_kind(name))
-            s.add(u)
-            s.flush()
-            return UnitInfo(u.id, u.name, u.kind, u.active), True
+            if parent and parent.strip():
+                p = self.require_unit_in(s, scope, self.find_unit(s, parent, scope))
+            else:
+                p = s.get(Unit, scope.unit_id) if scope.unit_id is not None else None
+            if p is not None:
+                from bot.scope import path
+                if len(path(s, p.id)) >= MAX_DEPTH:
+                    raise InvalidInput(TP.UNIT_TOO_DEEP, name=name, parent=p.name, max=MAX_DEPTH)
+            u, created = self._sibling_or_new(s, name, p.id if p else None, kind)
+            return UnitInfo(u.id, u.name, u.kind, u.active, parent_id=u.parent_id), created
+
+    @staticmethod
+    def _sibling_or_new(s: Session, name: str, parent_id: int | None,
+                        kind: str | None) -> tuple[Unit, bool]:
+        parent_cond = Unit.parent_id.is_(None) if parent_id is None else Unit.parent_id == parent_id
+        key = fold(name)
+        u = next((x for x in s.scalars(select(Unit).where(parent_cond))
+                  if fold(x.name) == key), None)
+        if u is not None:
+            if kind and u.kind != kind:
+                u.kind = kind        # a re-import updates, never duplicates
+            return u, False
+        u = Unit(name=name, kind=kind or guess_kind(name), parent_id=parent_id)
+        s.add(u)
+        s.flush()
+        return u, True
 
     def import_units(self, csv_text: str) -> list[tuple[UnitInfo, bool]]:
-        """CSV with a header `name[,kind]` (or a bare list of names, one a line)."""
+        """CSV with a header row: `name` (required), `parent` (the parent's name or path, empty:
+        top level), `kind`. Idempotent; parents may come after their children or already exist.
+        All or nothing: the first problem stops it with the line it is on.
+        (A file without a header, one name a line, or `name,kind`, is still read as before.)"""
         rows = list(csv.reader(io.StringIO(csv_text.lstrip("\ufeff"))))
-        if rows and rows[0] and fold(rows[0][0]) in {"name", "ten", "ten don vi", "don vi"}:
-            rows = rows[1:]
-        out = []
-        for row in rows:
-            if not row or not row[0].strip():
-                continue
-            out.append(self.add_unit(row[0], row[1].strip() if len(row) > 1 and row[1].strip()
-                                     else None))
-        return out
+        cols = {"name": 0, "kind": 1}
+        first = 1
+        if rows and rows[0]:
+            head = [" ".join(fold(c).split()) for c in rows[0]]
+            names = {"name", "ten", "ten don vi", "don vi"}
+            if any(h in names for h in head):
+                cols = {}
+                for i, h in enumerate(head):
+                    if h in names:
+                        cols.setdefault("name", i)
+                    elif h in {"parent", "cap tren", "don vi cap tren", "thuoc"}:
+                        cols.setdefault("parent", i)
+                    elif h in {"kind", "loai"}:
+                        cols.setdefault("kind", i)
+                rows = rows[1:]
+                first = 2
 
-    def units(self, include_inactive: bool = False) -> list[UnitInfo]:
+        def cell(row: list[str], key: str) -> str:
+            i = cols.get(key)
+            return row[i].strip() if i is not None and i < len(row) else ""
+
+        entries: list[tuple[int, str, str, str]] = []   # (line, name, parent, kind)
+        for n, row in enumerate(rows, start=first):
+            if not any(c.strip() for c in row):
+                continue
+            name = clean_name(cell(row, "name"), limit=10_000)
+            if not name:
+                raise InvalidInput(TP.IMPORT_LINE_ERROR, line=n, reason=TP.IMPORT_NO_NAME)
+            if len(name) > 200:
+                raise InvalidInput(TP.IMPORT_LINE_ERROR, line=n, reason=TP.IMPORT_TOO_LONG)
+            entries.append((n, name, clean_name(cell(row, "parent"), limit=10_000),
+                            cell(row, "kind")))
+        with self.db.session() as s:
+            return _Import(self, s, entries).run()
+
+    def units(self, include_inactive: bool = False, scope: Actor = None) -> list[UnitInfo]:
+        """Units in tree order (each after its parent), indented by `depth`; a board sees its
+        own unit and everything under it."""
+        scope = self.as_scope(scope)
         with self.db.read() as s:
             counts = dict(s.execute(
                 select(Member.unit_id, func.count(Member.id))
                 .where(Member.active.is_(True)).group_by(Member.unit_id)).all())
-            q = select(Unit).order_by(Unit.id)
+            q = select(Unit).where(scope.where(Unit.id)).order_by(Unit.id)
             if not include_inactive:
                 q = q.where(Unit.active.is_(True))
-            return [UnitInfo(u.id, u.name, u.kind, u.active, counts.get(u.id, 0))
-                    for u in s.scalars(q)]
+            found = list(s.scalars(q))
+        ids = {u.id for u in found}
+        kids: dict[int | None, list[Unit]] = {}
+        for u in found:
+            # A unit whose parent is not listed (inactive, or above the board) is a root here.
+            kids.setdefault(u.parent_id if u.parent_id in ids else None, []).append(u)
+        out: list[UnitInfo] = []
+        stack = [(u, 0) for u in reversed(kids.get(None, []))]
+        while stack:
+            u, depth = stack.pop()
+            out.append(UnitInfo(u.id, u.name, u.kind, u.active, counts.get(u.id, 0),
+                                u.parent_id, depth))
+            if depth < MAX_DEPTH + 1:
+                stack.extend((c, depth + 1) for c in reversed(kids.get(u.id, [])))
+        return out
 
-    def find_unit(self, s: Session, ref: str) -> Unit:
+    def unit_path(self, unit_id: int | None) -> str:
+        """"Tỉnh › Xã › Chi bộ" for a unit (empty for none)."""
+        from bot.scope import path
+        with self.db.read() as s:
+            return " › ".join(u.name for u in path(s, unit_id))
+
+    def find_unit(self, s: Session, ref: str, scope: Scope | None = None,
+                  partial: bool = True) -> Unit:
+        """The unit an admin or the CLI named: its number, its name (case and diacritics aside),
+        its path ("Xã A › Chi bộ 1") or one unambiguous part of its name. With a scope, units
+        inside it win over namesakes elsewhere (the caller still checks the result is inside)."""
         ref = clean_name(ref, limit=10_000)
         if ref.isdigit():
             u = s.get(Unit, int(ref))
             if u:
                 return u
         units = list(s.scalars(select(Unit).where(Unit.active.is_(True))))
-        f = fold(ref)
-        exact = [u for u in units if fold(u.name) == f]
-        if exact:
-            return exact[0]
-        partial = [u for u in units if f and f in fold(u.name)]
-        if len(partial) == 1:
-            return partial[0]
+        by_id = {u.id: u for u in units}
+        parts = [fold(p).strip() for p in _split_path(ref)]
+        f = parts[-1] if parts else ""
+
+        def ancestors_match(u: Unit) -> bool:
+            p = by_id.get(u.parent_id) if u.parent_id else None
+            for want in reversed(parts[:-1]):
+                if p is None or " ".join(fold(p.name).split()) != " ".join(want.split()):
+                    return False
+                p = by_id.get(p.parent_id) if p.parent_id else None
+            return True
+
+        def pick(found: list[Unit]) -> Unit | None:
+            if len(found) == 1:
+                return found[0]
+            if len(found) > 1 and scope is not None and not scope.is_top:
+                inside = [u for u in found if scope.covers(u.id)]
+                if len(inside) == 1:
+                    return inside[0]
+            if len(found) > 1:
+                paths = [" › ".join(x.name for x in _chain(by_id, u)) for u in found[:5]]
+                raise NotFound(TP.UNIT_AMBIGUOUS, name=ref, paths="; ".join(paths),
+                               example=paths[0])
+            return None
+
+        exact = [u for u in units if fold(u.name) == f and ancestors_match(u)]
+        u = pick(exact)
+        if u is not None:
+            return u
+        if len(parts) == 1 and partial:
+            some = [u for u in units if f and f in fold(u.name)]
+            if scope is not None and not scope.is_top:
+                some = [u for u in some if scope.covers(u.id)] or some
+            if len(some) == 1:
+                return some[0]
         raise NotFound(T.UNIT_NOT_FOUND, name=ref)
 
     # ------------------------------------------------------------ invites
     def create_invite(self, unit_ref: str, created_by_tid: int | None = None,
                       ttl_days: int | None = -1, is_reporter: bool = False,
-                      max_uses: int | None = None) -> InviteInfo:
-        """A new code for `unit_ref`; `max_uses` joins at most (None: until it expires)."""
+                      max_uses: int | None = None, admin: bool = False,
+                      scope: Actor = None) -> InviteInfo:
+        """A new code for `unit_ref` inside the creator's scope; `max_uses` joins at most (None:
+        until it expires); with `admin` whoever joins sits on the unit's board."""
         if ttl_days == -1:
             ttl_days = self.invite_ttl_days
         if max_uses is not None and not 1 <= max_uses <= 100_000:
             raise InvalidInput(T.INVITE_USES_BAD)
+        scope = self.as_scope(scope if scope is not None else created_by_tid)
         with self.db.session() as s:
-            unit = self.find_unit(s, unit_ref)
+            unit = self.require_unit_in(s, scope, self.find_unit(s, unit_ref, scope))
             creator = None
             if created_by_tid is not None:
                 creator = s.scalar(select(Member.id).where(Member.telegram_id == created_by_tid))
@@ -247,17 +416,20 @@ class MembersService:
             code = secrets.token_urlsafe(12)
             expires = utcnow() + timedelta(days=ttl_days) if ttl_days else None
             inv = Invite(code=code, unit_id=unit.id, created_by=creator, expires_at=expires,
-                         is_reporter=is_reporter, max_uses=max_uses, uses=0, created_at=utcnow())
+                         is_reporter=is_reporter, max_uses=max_uses, uses=0, created_at=utcnow(),
+                         role=ROLE_ADMIN if admin else ROLE_MEMBER)
             s.add(inv)
             s.flush()
             return InviteInfo(code, unit.id, unit.name, expires, max_uses, 0, is_reporter,
-                              inv.created_at)
+                              inv.created_at, admin)
 
-    def invites(self, include_spent: bool = False) -> list[InviteInfo]:
-        """Invites that can still be used, newest first (all of them with `include_spent`)."""
+    def invites(self, include_spent: bool = False, scope: Actor = None) -> list[InviteInfo]:
+        """Invites that can still be used, newest first (all of them with `include_spent`);
+        a board sees those for units inside its scope."""
         now = utcnow()
+        scope = self.as_scope(scope)
         with self.db.session() as s:
-            q = select(Invite).order_by(Invite.id.desc())
+            q = select(Invite).where(scope.where(Invite.unit_id)).order_by(Invite.id.desc())
             if not include_spent:
                 q = q.join(Unit, Unit.id == Invite.unit_id).where(
                     Invite.revoked_at.is_(None), Unit.active.is_(True),
@@ -312,10 +484,12 @@ class MembersService:
             m = s.scalar(select(Member).where(Member.telegram_id == telegram_id))
             if m is not None and not m.active:
                 raise NotAllowed(T.DEACTIVATED)
-            if m is not None and m.unit_id == inv.unit_id:
+            board = inv.role == ROLE_ADMIN
+            if m is not None and m.unit_id == inv.unit_id and (
+                    not board or (m.role == ROLE_ADMIN and m.board_unit_id == inv.unit_id)):
                 # Tapping the link again changes nothing and uses nothing up.
                 s.refresh(m)
-                return JoinResult(_member_info(m), inv.unit.name, False, True)
+                return JoinResult(_member_info(m), inv.unit.name, False, True, board)
             if spent:
                 raise InvalidInput(T.INVITE_USED_UP)
             # Conditional update: two people racing for the last use cannot both get in.
@@ -334,21 +508,42 @@ class MembersService:
                     m.role = ROLE_ADMIN
                 s.add(m)
             else:
-                moved = m.unit_id is not None
+                moved = m.unit_id is not None and m.unit_id != inv.unit_id
                 m.unit_id = inv.unit_id
                 m.is_reporter = inv.is_reporter
                 m.full_name = full_name or m.full_name
+            if board:
+                # A board member of the unit: an admin for it and everything under it.
+                m.role = ROLE_ADMIN
+                m.board_unit_id = inv.unit_id
             s.flush()
             s.refresh(m)
-            return JoinResult(_member_info(m), inv.unit.name, moved, False)
+            return JoinResult(_member_info(m), inv.unit.name, moved, False, board)
 
     # ------------------------------------------------------------ members admin
-    def members(self, unit_ref: str | None = None) -> list[MemberInfo]:
+    def members(self, unit_ref: str | None = None, scope: Actor = None) -> list[MemberInfo]:
+        """Members (of one unit) inside the scope: of its units, or on its boards."""
+        scope = self.as_scope(scope)
         with self.db.read() as s:
             q = select(Member).order_by(Member.id)
+            if not scope.is_top:
+                q = q.where(or_(scope.where(Member.unit_id), scope.where(Member.board_unit_id)))
             if unit_ref:
-                q = q.where(Member.unit_id == self.find_unit(s, unit_ref).id)
+                unit = self.require_unit_in(s, scope, self.find_unit(s, unit_ref, scope))
+                q = q.where(Member.unit_id == unit.id)
             return [_member_info(m) for m in s.scalars(q)]
+
+    def _require_member_in(self, s: Session, scope: Scope, m: Member) -> Member:
+        """A board acts on its own people only: members of its units, and board members of
+        units under it (never a member of a board at or above its own, nor LOA_ADMIN_IDS)."""
+        if scope.is_top:
+            return m
+        inside = scope.covers(m.unit_id) if m.role != ROLE_ADMIN else (
+            m.telegram_id not in self.admin_ids and m.board_unit_id is not None
+            and scope.covers(m.board_unit_id) and scope.covers(m.unit_id))
+        if not inside:
+            raise NotAllowed(TP.OUT_OF_SCOPE_MEMBER, id=m.id, board=self.board_name(s, scope))
+        return m
 
     def _member(self, s: Session, member_id: int) -> Member:
         m = s.get(Member, member_id)
@@ -356,30 +551,34 @@ class MembersService:
             raise NotFound(T.MEMBER_NOT_FOUND, id=member_id)
         return m
 
-    def _change(self, actor_tid: int, member_id: int, **changes) -> MemberInfo:
-        """Apply an admin's change to a member, the role re-checked first."""
-        self.require_admin(actor_tid)
+    def _change(self, actor: Actor, member_id: int, **changes) -> MemberInfo:
+        """Apply an admin's change to a member, the role and scope re-checked first."""
+        scope = self.as_scope(actor)
         with self.db.session() as s:
-            m = self._member(s, member_id)
+            m = self._require_member_in(s, scope, self._member(s, member_id))
             if "unit_ref" in changes:
-                changes["unit_id"] = self.find_unit(s, changes.pop("unit_ref")).id
+                unit = self.find_unit(s, changes.pop("unit_ref"), scope)
+                changes["unit_id"] = self.require_unit_in(s, scope, unit).id
+            if changes.get("role") == ROLE_ADMIN and not scope.is_top:
+                # Granted by a unit's board: a member of that board, not of the top one.
+                changes["board_unit_id"] = scope.unit_id
             for key, value in changes.items():
                 setattr(m, key, value)
             s.flush()
             s.refresh(m)
             return _member_info(m)
 
-    def move(self, actor_tid: int, member_id: int, unit_ref: str) -> MemberInfo:
-        return self._change(actor_tid, member_id, unit_ref=unit_ref, is_reporter=False)
+    def move(self, actor: Actor, member_id: int, unit_ref: str) -> MemberInfo:
+        return self._change(actor, member_id, unit_ref=unit_ref, is_reporter=False)
 
-    def deactivate(self, actor_tid: int, member_id: int) -> MemberInfo:
-        return self._change(actor_tid, member_id, active=False)
+    def deactivate(self, actor: Actor, member_id: int) -> MemberInfo:
+        return self._change(actor, member_id, active=False)
 
-    def set_reporter(self, actor_tid: int, member_id: int, value: bool = True) -> MemberInfo:
-        return self._change(actor_tid, member_id, is_reporter=value)
+    def set_reporter(self, actor: Actor, member_id: int, value: bool = True) -> MemberInfo:
+        return self._change(actor, member_id, is_reporter=value)
 
-    def set_admin(self, actor_tid: int, member_id: int, value: bool = True) -> MemberInfo:
-        return self._change(actor_tid, member_id, role=ROLE_ADMIN if value else ROLE_MEMBER)
+    def set_admin(self, actor: Actor, member_id: int, value: bool = True) -> MemberInfo:
+        return self._change(actor, member_id, role=ROLE_ADMIN if value else ROLE_MEMBER)
 
     def admin_chats(self) -> list[int]:
         """Chats of every active admin (configured ids included, even before they /start)."""
@@ -396,3 +595,98 @@ class MembersService:
             m = s.get(Member, member_id)
             if m:
                 m.unreachable = True
+
+
+def _split_path(ref: str) -> list[str]:
+    for sep in PATH_SEPARATORS:
+        if sep in ref:
+            return [p.strip() for p in ref.split(sep) if p.strip()]
+    return [ref]
+
+
+def _chain(by_id: dict[int, Unit], u: Unit) -> list[Unit]:
+    """The unit and its ancestors, root first (from units already loaded)."""
+    out, seen = [], set()
+    while u is not None and u.id not in seen and len(out) <= MAX_DEPTH:
+        out.append(u)
+        seen.add(u.id)
+        u = by_id.get(u.parent_id) if u.parent_id else None
+    return list(reversed(out))
+
+
+class _Import:
+    """One `loa units import`: resolve each line's parent (in the file or the database), then
+    add or update the units, parents first, in the caller's transaction."""
+
+    def __init__(self, members: MembersService, s: Session,
+                 entries: list[tuple[int, str, str, str]]):
+        self.members = members
+        self.s = s
+        self.entries = entries
+        self.by_name: dict[str, list[int]] = {}
+        for i, (_, name, _, _) in enumerate(entries):
+            self.by_name.setdefault(fold(name), []).append(i)
+        self.done: dict[int, Unit] = {}
+        self.results: dict[int, tuple[Unit, bool]] = {}
+
+    def fail(self, i: int, reason: str):
+        raise InvalidInput(TP.IMPORT_LINE_ERROR, line=self.entries[i][0], reason=reason)
+
+    def run(self) -> list[tuple[UnitInfo, bool]]:
+        for i in range(len(self.entries)):
+            self.resolve(i, ())
+        out = []
+        for i in range(len(self.entries)):
+            u, created = self.results[i]
+            out.append((UnitInfo(u.id, u.name, u.kind, u.active, parent_id=u.parent_id), created))
+        return out
+
+    def resolve(self, i: int, visiting: tuple[int, ...]) -> Unit:
+        if i in self.done:
+            return self.done[i]
+        line, name, parent_ref, kind = self.entries[i]
+        if i in visiting:
+            self.fail(i, TP.IMPORT_CYCLE.format(name=name))
+        parent = self.parent(i, parent_ref, visiting + (i,)) if parent_ref else None
+        if parent is not None:
+            from bot.scope import path
+            if len(path(self.s, parent.id)) >= MAX_DEPTH:
+                self.fail(i, plain_too_deep(name, parent.name))
+        u, created = MembersService._sibling_or_new(self.s, name, parent.id if parent else None,
+                                                    kind or None)
+        self.done[i] = u
+        # The same unit twice in the file is one unit (created once).
+        self.results[i] = (u, created and not any(
+            r[0].id == u.id for j, r in self.results.items() if j != i))
+        return u
+
+    def parent(self, i: int, ref: str, visiting: tuple[int, ...]) -> Unit:
+        parts = _split_path(ref)
+        key = fold(parts[-1]).strip()
+        in_file = [j for j in self.by_name.get(key, []) if j != i]
+        if len(parts) > 1 and len(in_file) > 1:
+            want = fold(parts[-2]).strip()
+            in_file = [j for j in in_file if self.entries[j][2] and
+                       fold(_split_path(self.entries[j][2])[-1]).strip() == want]
+        if len(in_file) > 1:
+            self.fail(i, TP.IMPORT_PARENT_AMBIGUOUS.format(parent=ref))
+        if in_file:
+            return self.resolve(in_file[0], visiting)
+        try:
+            return self.members.find_unit(self.s, ref, partial=False) if not ref.isdigit() \
+                else self._exact(i, ref)
+        except NotFound as e:
+            if e.template == TP.UNIT_AMBIGUOUS:
+                self.fail(i, TP.IMPORT_PARENT_AMBIGUOUS.format(parent=ref))
+            self.fail(i, TP.IMPORT_PARENT_UNKNOWN.format(parent=ref))
+
+    def _exact(self, i: int, ref: str) -> Unit:
+        u = self.s.get(Unit, int(ref))
+        if u is None:
+            self.fail(i, TP.IMPORT_PARENT_UNKNOWN.format(parent=ref))
+        return u
+
+
+def plain_too_deep(name: str, parent: str) -> str:
+    from bot.text import plain
+    return plain(TP.UNIT_TOO_DEEP).format(name=name, parent=parent, max=MAX_DEPTH)

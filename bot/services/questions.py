@@ -13,10 +13,12 @@ from sqlalchemy import func, select, update
 from bot.db import DatabaseBusy
 from bot.db.models import (
     Q_ANSWERED_BY_BOARD, Q_ANSWERED_BY_DOCS, Q_ANSWERED_BY_FAQ, Q_HELD, Q_OPEN, Faq, Member, Question,
-    QuestionNotice, Unit, utcnow,
+    QuestionNotice, Unit, Upload, utcnow,
 )
-from bot.errors import InvalidInput, LoaError, NotFound
+from bot.errors import InvalidInput, LoaError, NotAllowed, NotFound
+from bot.scope import Scope, path
 from bot.text import clean, clean_name, fmt_date, plain
+from bot.texts import province as TP
 from bot.texts import qa as T
 from indexer.lexical import STOPWORDS
 from indexer.question import small_talk
@@ -50,6 +52,10 @@ class Asker:
     name: str
     member_id: int | None
     unit_name: str | None
+    unit_id: int | None = None
+    # The units whose own documents and FAQ entries may answer this asker: the asker's unit
+    # and every unit above it (for a board member, also the board's unit and those above).
+    reach: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -63,6 +69,8 @@ class Passage:
     excerpt: str = ""      # the part that answers, verbatim, "…" where cut (phone-length)
     heading: str = ""      # the heading path to show once above the excerpt
     label: str = ""        # short section for the source line: "mục III.1", "Điều 4"
+    doc_id: str = ""
+    owner: str = ""        # the unit whose own document it is (empty: the top-level knowledge)
 
 
 @dataclass(frozen=True)
@@ -82,6 +90,13 @@ class AdminNotice:
     asker_name: str
     unit_name: str | None
     chat_ids: list[int]
+    board_unit_id: int | None = None   # the board it is handed to (None: the top-level board)
+    board_name: str = ""               # that board's unit (empty: the top-level board)
+
+    @property
+    def can_escalate(self) -> bool:
+        """A unit's board may pass it up ("⬆️ Chuyển lên cấp trên"); the top board may not."""
+        return self.board_unit_id is not None
 
 
 @dataclass(frozen=True)
@@ -95,6 +110,7 @@ class QuestionLog:
     score: float | None = None
     top_chunk: str | None = None
     faq_id: int | None = None
+    board_unit_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -123,6 +139,7 @@ class OpenQuestion:
     asker_name: str
     unit_name: str | None
     asked_at: datetime
+    board: str | None = None       # the board it waits at, when not the viewer's own
 
 
 @dataclass(frozen=True)
@@ -133,6 +150,15 @@ class BoardAnswer:
     asker_chat_id: int
     asker_name: str
     answered_on: date
+
+
+@dataclass(frozen=True)
+class Escalation:
+    """A question passed up to the next board."""
+    question_id: int
+    board: str
+    from_board: str
+    notice: AdminNotice
 
 
 @dataclass(frozen=True)
@@ -202,20 +228,26 @@ class FaqMatcher:
         self._entries: list[tuple[int, dict[str, float]]] = []
         self._lock = threading.Lock()
 
-    def best(self, s, question: str) -> tuple[int, float] | None:
+    def best(self, s, question: str,
+             reach: frozenset[int] | None = None) -> tuple[int, float] | None:
+        """The closest FAQ entry above the threshold; with `reach`, only entries for everyone
+        or saved by a board of one of those units (a commune's answers serve the commune)."""
         version = s.execute(select(func.count(Faq.id), func.max(Faq.id))
                             .where(Faq.active.is_(True))).one()
         version = tuple(version)
         with self._lock:
             if version != self._version:
-                rows = s.execute(select(Faq.id, Faq.question).where(Faq.active.is_(True))).all()
-                self._entries = [(fid, _weights(q)) for fid, q in rows]
+                rows = s.execute(select(Faq.id, Faq.question, Faq.unit_id)
+                                 .where(Faq.active.is_(True))).all()
+                self._entries = [(fid, unit, _weights(q)) for fid, q, unit in rows]
                 self._version = version
             entries = self._entries
+        if reach is not None:
+            entries = [e for e in entries if e[1] is None or e[1] in reach]
         if not entries:
             return None
         q = _weights(question)
-        best = max(((fid, similarity(q, w)) for fid, w in entries), key=lambda t: t[1])
+        best = max(((fid, similarity(q, w)) for fid, _, w in entries), key=lambda t: t[1])
         return best if best[1] >= self.threshold else None
 
 
@@ -246,8 +278,44 @@ class QuestionsService:
             self.members.require_member(telegram_id)  # raises NotAllowed(DEACTIVATED)
         if member is None:
             return Asker(telegram_id, chat_id, clean_name(telegram_name), None, None)
+        with self.db.read() as s:
+            reach = frozenset(u.id for u in path(s, member.unit_id)) | frozenset(
+                u.id for u in path(s, member.board_unit_id))
         return Asker(telegram_id, chat_id, member.full_name or clean_name(telegram_name),
-                     member.id, member.unit_name)
+                     member.id, member.unit_name, member.unit_id, reach)
+
+    def reach_of(self, telegram_id: int) -> frozenset[int]:
+        """The units whose own documents may answer this user (see Asker.reach)."""
+        member = self.members.get(telegram_id)
+        if member is None:
+            return frozenset()
+        with self.db.read() as s:
+            return frozenset(u.id for u in path(s, member.unit_id)) | frozenset(
+                u.id for u in path(s, member.board_unit_id))
+
+    def _uploads(self) -> dict[str, int]:
+        """File name -> owner unit of every document a unit's board uploaded."""
+        with self.db.read() as s:
+            return dict(s.execute(select(Upload.file_name, Upload.unit_id)
+                                  .where(Upload.unit_id.is_not(None))).all())
+
+    def _excluded(self, reach: frozenset[int]) -> frozenset[str]:
+        """Doc ids of other units' own documents: never quoted to this asker."""
+        foreign = {name for name, unit in self._uploads().items() if unit not in reach}
+        if not foreign:
+            return frozenset()
+        return frozenset(d.doc_id for d in self.kb.documents() if d.source_file in foreign)
+
+    def _owners(self) -> dict[str, str]:
+        """Doc id -> the unit whose own document it is (for "tài liệu của …" in citations)."""
+        owned = self._uploads()
+        if not owned:
+            return {}
+        with self.db.read() as s:
+            names = dict(s.execute(select(Unit.id, Unit.name)
+                                   .where(Unit.id.in_(set(owned.values())))).all())
+        return {d.doc_id: names.get(owned[d.source_file], "")
+                for d in self.kb.documents() if d.source_file in owned}
 
     def can_ask(self, telegram_id: int) -> bool:
         if self.settings.open_qa and self.members.get(telegram_id) is None:
@@ -278,7 +346,7 @@ class QuestionsService:
         truncated = len(text) > QUERY_CHARS
 
         with self.db.read() as s:
-            match = self.faqs.best(s, query)
+            match = self.faqs.best(s, query, asker.reach)
             if match is not None:
                 faq_id, score = match
                 faq = s.get(Faq, faq_id)
@@ -292,9 +360,9 @@ class QuestionsService:
                                           FaqAnswer(faq.id, faq.question, faq.answer, on, score),
                                           truncated=truncated, log=log)
 
-        answer = self._search(query)
+        answer = self._search(query, asker.reach)
         if answer.found:
-            passages = _passages(answer)
+            passages = _passages(answer, self._owners())
             log = QuestionLog(self.db.reserve_id(Question), asker, text, Q_ANSWERED_BY_DOCS,
                               score=passages[0].score, top_chunk=passages[0].chunk_id)
             return QuestionResult(log.id, Q_ANSWERED_BY_DOCS, passages, truncated=truncated,
@@ -317,14 +385,21 @@ class QuestionsService:
         top = answer.hits[0] if answer.hits else None
         limit = self.settings.handoff_daily_limit
         status = Q_HELD if limit > 0 and handed_off >= limit else Q_OPEN
+        with self.db.read() as s:
+            # The board of the asker's nearest unit with an active board member; else the top.
+            board = self.members.nearest_board(s, asker.unit_id)
         log = QuestionLog(self.db.reserve_id(Question), asker, text, status,
-                          score=top.score if top else None)
+                          score=top.score if top else None, board_unit_id=board)
         self.record(log)
         if status == Q_HELD:
             # Kept for the record, but no notice: one member cannot flood every admin.
             return QuestionResult(log.id, Q_HELD, [], None, None, truncated, handoff_limit=limit,
                                   missing=missing)
-        notice = AdminNotice(log.id, text, asker.name, asker.unit_name, self.members.admin_chats())
+        with self.db.read() as s:
+            board_name = (s.scalar(select(Unit.name).where(Unit.id == board)) or "") \
+                if board is not None else ""
+        notice = AdminNotice(log.id, text, asker.name, asker.unit_name,
+                             self.members.board_chats(board), board, board_name)
         return QuestionResult(log.id, Q_OPEN, [], None, notice, truncated, missing=missing)
 
     def record(self, log: QuestionLog, wait: float | None = None) -> bool:
@@ -337,7 +412,8 @@ class QuestionsService:
             with self.db.session(wait=wait) as s:
                 s.add(Question(id=log.id, member_id=a.member_id, telegram_id=a.telegram_id,
                                chat_id=a.chat_id, text=log.text, status=log.status,
-                               score=log.score, top_chunk=log.top_chunk, faq_id=log.faq_id))
+                               score=log.score, top_chunk=log.top_chunk, faq_id=log.faq_id,
+                               unit_id=a.unit_id, board_unit_id=log.board_unit_id))
         except DatabaseBusy:
             return False
         return True
@@ -351,11 +427,15 @@ class QuestionsService:
             Question.status.in_([Q_OPEN, Q_ANSWERED_BY_BOARD]),
             Question.created_at >= midnight.astimezone(timezone.utc))) or 0
 
-    def _search(self, query: str):
+    def _search(self, query: str, reach: frozenset[int] | None = None):
+        """Ask the index; with `reach`, other units' own documents are left out."""
         from indexer import IndexerError
         try:
             self.kb.reload_if_changed()
-            return self.kb.ask(query)
+            if reach is None:
+                return self.kb.ask(query)
+            exclude = self._excluded(reach)
+            return self.kb.ask(query, exclude_docs=exclude) if exclude else self.kb.ask(query)
         except IndexerError as e:
             log.error("knowledge base unavailable: %s", e)
             raise LoaError(T.KB_UNAVAILABLE) from e
@@ -386,7 +466,7 @@ class QuestionsService:
         if not chunk_id:
             raise NotFound(T.SECTION_NONE)
         if index > 0:
-            chunk_id = self._quoted(text, index).chunk_id
+            chunk_id = self._quoted(text, index, self.reach_of(telegram_id)).chunk_id
         from indexer import IndexerError
         from indexer.answer import section_label
         try:
@@ -409,18 +489,18 @@ class QuestionsService:
             if q.status != Q_ANSWERED_BY_DOCS:
                 raise NotFound(T.MORE_NONE)
             text = q.text
-        passages = self._answer_passages(text)
+        passages = self._answer_passages(text, self.reach_of(telegram_id))
         if not 0 < index < len(passages):
             raise NotFound(T.MORE_NONE)
         return MorePassage(question_id, index, passages[index], index + 1 < len(passages))
 
-    def _answer_passages(self, text: str) -> list[Passage]:
+    def _answer_passages(self, text: str, reach: frozenset[int] | None = None) -> list[Passage]:
         """The passages that answer a stored question, asked again (the same index gives the same ones)."""
-        answer = self._search(normalize(clean(text))[:QUERY_CHARS])
-        return _passages(answer) if answer.found else []
+        answer = self._search(normalize(clean(text))[:QUERY_CHARS], reach)
+        return _passages(answer, self._owners()) if answer.found else []
 
-    def _quoted(self, text: str, index: int) -> Passage:
-        passages = self._answer_passages(text)
+    def _quoted(self, text: str, index: int, reach: frozenset[int] | None = None) -> Passage:
+        passages = self._answer_passages(text, reach)
         if not 0 <= index < len(passages):
             raise NotFound(T.SECTION_GONE)
         return passages[index]
@@ -455,22 +535,42 @@ class QuestionsService:
                 return None
             return s.scalar(select(Question.id).where(Question.id == int(m.group(1))))
 
-    def open_questions(self, actor_tid: int, limit: int = 30) -> tuple[list[OpenQuestion], int]:
-        self.members.require_admin(actor_tid)
+    def _board_names(self, s, ids) -> dict[int | None, str]:
+        ids = {i for i in ids if i is not None}
+        names = dict(s.execute(select(Unit.id, Unit.name).where(Unit.id.in_(ids))).all()) \
+            if ids else {}
+        return {None: TP.TOP_BOARD, **names}
+
+    def _require_question_in(self, s, scope: Scope, q: Question) -> Question:
+        """A board acts on the questions handed to it or to a board under it."""
+        if not scope.covers(q.board_unit_id):
+            raise NotAllowed(TP.OUT_OF_SCOPE_QUESTION, id=q.id,
+                             board=self.members.board_name(s, scope))
+        return q
+
+    def open_questions(self, actor, limit: int = 30) -> tuple[list[OpenQuestion], int]:
+        """Open questions handed to the board or to any board under it (the top board: all)."""
+        scope = self.members.as_scope(actor)
+        mine = Question.board_unit_id.in_(sorted(scope.unit_ids)) if not scope.is_top else None
         with self.db.read() as s:
-            total = s.scalar(select(func.count(Question.id)).where(Question.status == Q_OPEN))
+            cond = [Question.status == Q_OPEN] + ([mine] if mine is not None else [])
+            total = s.scalar(select(func.count(Question.id)).where(*cond))
             rows = s.execute(
                 select(Question, Member.full_name, Unit.name)
                 .outerjoin(Member, Member.id == Question.member_id)
                 .outerjoin(Unit, Unit.id == Member.unit_id)
-                .where(Question.status == Q_OPEN).order_by(Question.id).limit(limit)).all()
-            items = [OpenQuestion(q.id, q.text, name or str(q.telegram_id), unit, q.created_at)
+                .where(*cond).order_by(Question.id).limit(limit)).all()
+            boards = self._board_names(s, [q.board_unit_id for q, _, _ in rows])
+            items = [OpenQuestion(q.id, q.text, name or str(q.telegram_id), unit, q.created_at,
+                                  None if q.board_unit_id == scope.unit_id
+                                  else boards.get(q.board_unit_id))
                      for q, name, unit in rows]
         return items, int(total or 0)
 
-    def answer(self, actor_tid: int, question_id: int, text: str) -> BoardAnswer:
-        """Record the board's answer once (two admins answering at once: the first one wins)."""
-        self.members.require_admin(actor_tid)
+    def answer(self, actor, question_id: int, text: str) -> BoardAnswer:
+        """Record the board's answer once (two admins answering at once: the first one wins);
+        only a question handed to this board or one under it."""
+        scope = self.members.as_scope(actor)
         text = normalize(clean(text))
         if not text:
             raise InvalidInput(T.ANSWER_USAGE)
@@ -481,7 +581,9 @@ class QuestionsService:
             q = s.get(Question, question_id)
             if q is None:
                 raise NotFound(T.QUESTION_NOT_FOUND, id=question_id)
-            admin_id = s.scalar(select(Member.id).where(Member.telegram_id == actor_tid))
+            self._require_question_in(s, scope, q)
+            admin_id = scope.member_id or s.scalar(
+                select(Member.id).where(Member.telegram_id == scope.telegram_id))
             # Conditional update: only one answer per question, even with concurrent admins.
             done = s.execute(update(Question).where(
                 Question.id == question_id, Question.status != Q_ANSWERED_BY_BOARD)
@@ -497,21 +599,55 @@ class QuestionsService:
             return BoardAnswer(q.id, q.text, text, q.chat_id, name or str(q.telegram_id),
                                self._day(now))
 
-    def save_faq(self, actor_tid: int, question_id: int) -> tuple[int, bool]:
-        """Turn a board answer into an FAQ entry (once); returns (faq id, created)."""
-        self.members.require_admin(actor_tid)
+    def escalate(self, actor, question_id: int) -> Escalation:
+        """"⬆️ Chuyển lên cấp trên": hand an open question to the next board up (the nearest
+        unit above with an active board member; else the top-level board)."""
+        scope = self.members.as_scope(actor)
+        with self.db.session() as s:
+            q = s.get(Question, question_id)
+            if q is None:
+                raise NotFound(T.QUESTION_NOT_FOUND, id=question_id)
+            self._require_question_in(s, scope, q)
+            if q.status != Q_OPEN:
+                raise InvalidInput(TP.ESCALATE_NOT_OPEN, id=q.id)
+            if q.board_unit_id is None:
+                raise InvalidInput(TP.ESCALATE_TOP, id=q.id)
+            old = q.board_unit_id
+            new = self.members.nearest_board(s, old, above=True)
+            # Conditional: two board members pressing at once pass it up one level, not two.
+            done = s.execute(update(Question).where(
+                Question.id == q.id, Question.board_unit_id == old, Question.status == Q_OPEN)
+                .values(board_unit_id=new)).rowcount
+            if not done:
+                raise InvalidInput(TP.ESCALATE_NOT_OPEN, id=q.id)
+            boards = self._board_names(s, [old, new])
+            asker = s.scalar(select(Member.full_name).where(Member.id == q.member_id)) \
+                if q.member_id else None
+            unit = s.scalar(select(Unit.name).where(Unit.id == q.unit_id)) if q.unit_id else None
+            text = q.text
+        notice = AdminNotice(question_id, text, asker or str(q.telegram_id), unit,
+                             self.members.board_chats(new), new)
+        return Escalation(question_id, boards.get(new, TP.TOP_BOARD),
+                          boards.get(old, TP.TOP_BOARD), notice)
+
+    def save_faq(self, actor, question_id: int) -> tuple[int, bool]:
+        """Turn a board answer into an FAQ entry (once); returns (faq id, created). It serves
+        the saving board's subtree (the top board's: everyone)."""
+        scope = self.members.as_scope(actor)
         with self.db.session() as s:
             q = s.get(Question, question_id, with_for_update=True)
             if q is None:
                 raise NotFound(T.QUESTION_NOT_FOUND, id=question_id)
+            self._require_question_in(s, scope, q)
             if q.status != Q_ANSWERED_BY_BOARD or not q.answer_text:
                 raise InvalidInput(T.FAQ_NOT_ANSWERED, id=question_id)
             existing = s.scalar(select(Faq.id).where(Faq.source_question_id == q.id))
             if existing:
                 return existing, False
-            admin_id = s.scalar(select(Member.id).where(Member.telegram_id == actor_tid))
+            admin_id = scope.member_id or s.scalar(
+                select(Member.id).where(Member.telegram_id == scope.telegram_id))
             faq = Faq(question=q.text[:QUERY_CHARS * 2], answer=q.answer_text,
-                      source_question_id=q.id, created_by=admin_id)
+                      source_question_id=q.id, created_by=admin_id, unit_id=scope.unit_id)
             s.add(faq)
             s.flush()
             return faq.id, True
@@ -520,30 +656,35 @@ class QuestionsService:
         return (when or utcnow()).astimezone(self.settings.tz).date()
 
     # -------------------------------------------------------------- inline search
-    def passages(self, query: str, k: int = 5) -> list[Passage]:
+    def passages(self, query: str, k: int = 5, telegram_id: int | None = None) -> list[Passage]:
         """The best passages for an inline query; nothing when the documents don't cover it."""
         query = normalize(clean(query))[:QUERY_CHARS]
         if not query:
             return []
         if small_talk(query) is not None:
             return []
-        answer = self._search(query)
+        reach = self.reach_of(telegram_id) if telegram_id is not None else None
+        answer = self._search(query, reach)
         if not answer.found:
             return []
-        return _passages(answer)[:k]  # only passages that hold what is asked
+        return _passages(answer, self._owners())[:k]  # only passages that hold what is asked
 
     # -------------------------------------------------------------- key points
-    def documents(self) -> list[DocumentChoice]:
+    def documents(self, telegram_id: int | None = None) -> list[DocumentChoice]:
+        """The documents to choose from (for a user: without other units' own documents)."""
         from indexer import IndexerError
         try:
             self.kb.reload_if_changed()
             docs = self.kb.documents()
         except IndexerError as e:
             raise LoaError(T.KB_UNAVAILABLE) from e
+        if telegram_id is not None:
+            hidden = self._excluded(self.reach_of(telegram_id))
+            docs = [d for d in docs if d.doc_id not in hidden]
         return [DocumentChoice(doc_key(d.doc_id), d.doc_id, d.display, _label(d)) for d in docs]
 
-    def keypoints_page(self, key: str, page: int) -> KeyPointPage:
-        choice = next((d for d in self.documents() if d.key == key), None)
+    def keypoints_page(self, key: str, page: int, telegram_id: int | None = None) -> KeyPointPage:
+        choice = next((d for d in self.documents(telegram_id) if d.key == key), None)
         if choice is None:
             raise NotFound(T.KP_DOC_GONE)
         from indexer import IndexerError
@@ -578,9 +719,11 @@ def _label(doc) -> str:
     return head or doc.title or doc.display
 
 
-def _passages(answer) -> list[Passage]:
+def _passages(answer, owners: dict[str, str] | None = None) -> list[Passage]:
     """The passages the answer quotes: the first answers, the others also do ("Xem thêm")."""
-    return [Passage(q.chunk_id, q.document, q.section, q.text, float(q.score), q.excerpt, q.heading, q.label)
+    owners = owners or {}
+    return [Passage(q.chunk_id, q.document, q.section, q.text, float(q.score), q.excerpt, q.heading,
+                    q.label, q.doc_id, owners.get(q.doc_id, ""))
             for q in answer.quotes]
 
 
@@ -600,4 +743,4 @@ _NOTICE_REF = re.compile(re.escape(plain(T.NOTICE.split("{id}")[0]).strip()) + r
 
 __all__ = ["QuestionsService", "QuestionResult", "QuestionLog", "Passage", "FaqAnswer",
            "AdminNotice", "BoardAnswer", "OpenQuestion", "SectionText", "DocumentChoice",
-           "KeyPointPage", "MorePassage", "similarity"]
+           "KeyPointPage", "MorePassage", "Escalation", "similarity"]

@@ -1,0 +1,68 @@
+"""Vietnamese texts of the unit tree and the scoped boards (one bot for a whole province)."""
+
+# ---------------------------------------------------------------- scope refusals
+OUT_OF_SCOPE_UNIT = (
+    "⛔ Đơn vị <b>{unit}</b> không thuộc phạm vi của Ban bạn (<b>{board}</b>). "
+    "Bạn chỉ quản lý đơn vị của mình và các đơn vị trực thuộc."
+)
+OUT_OF_SCOPE_MEMBER = "⛔ Thành viên số {id} không thuộc phạm vi của Ban bạn (<b>{board}</b>)."
+OUT_OF_SCOPE_QUESTION = (
+    "⛔ Câu hỏi số {id} không thuộc phạm vi của Ban bạn (<b>{board}</b>): "
+    "Ban cấp khác đang xử lý câu hỏi này."
+)
+OUT_OF_SCOPE_BROADCAST = "⛔ Đợt phát số {id} không thuộc phạm vi của Ban bạn (<b>{board}</b>)."
+OUT_OF_SCOPE_DIGEST = "⛔ Lịch điểm tin số {id} không thuộc phạm vi của Ban bạn (<b>{board}</b>)."
+TOP_BOARD = "Ban Tuyên giáo cấp trên cùng"
+
+# ---------------------------------------------------------------- units
+UNIT_TOO_DEEP = (
+    "Không thể thêm <b>{name}</b> dưới <b>{parent}</b>: cây đơn vị sâu tối đa {max} cấp "
+    "(tỉnh › xã › chi bộ › tổ)."
+)
+UNIT_AMBIGUOUS = (
+    "Có nhiều đơn vị tên «{name}»: {paths}. Ghi rõ cả đơn vị cấp trên, ví dụ "
+    "<code>{example}</code>."
+)
+UNIT_ADD_USAGE = (
+    "Cách dùng: <code>/donvi_them Tên đơn vị</code> hoặc "
+    "<code>/donvi_them Tên đơn vị | Đơn vị cấp trên</code>"
+)
+UNIT_ADDED_UNDER = "✅ Đã thêm đơn vị <b>{name}</b> (mã số {id}) thuộc <b>{parent}</b>."
+UNITS_TREE_HEADER = "<b>Các đơn vị</b> ({count}):"
+UNIT_TREE_LINE = "{indent}{id}. {name} – {members} thành viên"
+IMPORT_LINE_ERROR = "Dòng {line}: {reason}"
+IMPORT_NO_NAME = "thiếu tên đơn vị (cột name)"
+IMPORT_NO_HEADER = "dòng đầu phải là tiêu đề có cột name (và parent, kind nếu cần)"
+IMPORT_PARENT_UNKNOWN = "không tìm thấy đơn vị cấp trên «{parent}»"
+IMPORT_PARENT_AMBIGUOUS = "có nhiều đơn vị tên «{parent}», ghi rõ đường dẫn (Tỉnh › Xã)"
+IMPORT_CYCLE = "đơn vị «{name}» vòng lại chính nó qua cột parent"
+IMPORT_DUPLICATE = "đơn vị «{name}» đã có ở dòng {first} với cùng đơn vị cấp trên"
+IMPORT_TOO_LONG = "tên dài quá 200 ký tự"
+
+# ---------------------------------------------------------------- invites
+INVITE_ADMIN = " (thành viên Ban của đơn vị)"
+INVITE_ADMIN_CREATED_NOTE = (
+    "\n\n👥 Người dùng mã này trở thành <b>thành viên Ban</b> của <b>{unit}</b>: quản lý đơn vị này "
+    "và các đơn vị trực thuộc."
+)
+JOINED_BOARD = (
+    "✅ Bạn đã là thành viên Ban của <b>{unit}</b>. Bạn quản lý đơn vị này và các đơn vị "
+    "trực thuộc: /huongdan để xem các lệnh."
+)
+
+# ---------------------------------------------------------------- questions
+BTN_ESCALATE = "⬆️ Chuyển lên cấp trên"
+ESCALATED = "⬆️ Đã chuyển câu hỏi số {id} lên <b>{board}</b>."
+ESCALATED_NOTICE = "⬆️ <b>{from_board}</b> chuyển lên câu hỏi số {id}."
+ESCALATE_TOP = "Câu hỏi số {id} đã ở Ban cấp trên cùng, không chuyển lên được nữa."
+ESCALATE_NOT_OPEN = "Câu hỏi số {id} không còn chờ trả lời."
+OPEN_AT_BOARD = " · đang ở {board}"
+OWNER = " (tài liệu của {unit})"
+
+# ---------------------------------------------------------------- broadcasts
+AUD_WITHIN = " (trong {unit})"
+NOT_FOUND_AT_BOARD = (
+    "Các văn bản hiện có chưa có nội dung trả lời câu hỏi này.\n\n"
+    "📨 Câu hỏi của bạn (số {id}) đã được chuyển đến <b>Ban của {board}</b>. "
+    "Khi có trả lời, Loa sẽ gửi lại cho bạn tại đây."
+)
