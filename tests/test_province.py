@@ -164,7 +164,9 @@ async def test_broadcasts_cascade_within_each_board(bot, tmp_path, monkeypatch, 
         return int(re.search(r"#(\d+)", queued.text).group(1))
 
     def receivers(text: str) -> set[int]:
-        return {c.chat_id for c in h.tg.sent(method="sendMessage") if text in c.text}
+        """Who got the broadcast itself (not the sender's preview of it)."""
+        return {c.chat_id for c in h.tg.sent(method="sendMessage") if text in c.text
+                and "ack:" in str(c.markup) and "ack:preview" not in str(c.markup)}
 
     # A commune broadcast reaches exactly its subtree (the sender does not get his own).
     bid = await broadcast(a_board, "Tin riêng của xã An Bình")
@@ -190,7 +192,7 @@ async def test_broadcasts_cascade_within_each_board(bot, tmp_path, monkeypatch, 
         for c in h.tg.sent(method="sendMessage", since=mark)))
     await asyncio.sleep(0.5)
     reminded = {c.chat_id for c in h.tg.sent(method="sendMessage", since=mark)
-                if "Điểm tin của Tỉnh" in c.text}
+                if "Điểm tin của Tỉnh" in c.text and "ack:" in str(c.markup)}
     assert reminded == {a1.id}
 
     # Cross-scope: a forged cancel of the province's broadcast, units outside the scope.
@@ -209,7 +211,7 @@ async def test_broadcasts_cascade_within_each_board(bot, tmp_path, monkeypatch, 
     ask = await a_board.reply("Nội dung thử")
     units_msg = await h.tg.wait_for(lambda c: c.chat_id == a_board.id and "bcu:" in str(c.markup),
                                     (await a_board.press(ask, "Chọn đơn vị", wait=False)))
-    labels = [b["text"] for b in units_msg.buttons]
+    labels = [b["text"] for b in units_msg.buttons()]
     assert any("Chi bộ Thôn 1" in t for t in labels) and not any("Thôn 2" in t for t in labels)
     mark = h.tg.mark()
     await a_board.press_data(f"bcu:{unit_id(h, 'Chi bộ Thôn 2')}", units_msg)
@@ -250,7 +252,9 @@ async def test_questions_go_to_the_nearest_board_and_up(bot, tmp_path, monkeypat
     await a_board.press(notice, "Chuyển lên cấp trên")
     up = await h.tg.wait_for(lambda c: c.chat_id == h.admin.id and "Câu hỏi mới" in c.text, mark)
     assert AN_BINH in up.text and UNANSWERABLE in up.text
-    assert not up.buttons                   # the top board has nowhere to pass it
+    assert not up.buttons()                 # the top board has nowhere to pass it
+    told = await h.tg.wait_for(lambda c: c.chat_id == a_board.id and "Đã chuyển" in c.text, mark)
+    assert TP.TOP_BOARD in told.text
     refused = await a_board.reply(f"/traloi {qid} Muộn rồi")
     assert "không thuộc phạm vi" in refused.text
     mark = await h.admin.send(f"/traloi {qid} Mức phụ cấp do từng xã quyết định.")
