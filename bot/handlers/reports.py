@@ -20,13 +20,14 @@ from telegram.warnings import PTBUserWarning
 
 from bot.context import LoaContext
 from bot.handlers.common import admin_only, args_text, reply_html
-from bot.services import charts, exports
+from bot.services import charts, exports, periodic
 from bot.services.reports import (
     CONFIRM_ALREADY, CONFIRM_CANCELLED, CONFIRM_DUPLICATE, MAX_PHOTOS, FieldError, ParsedReport,
     check_content, check_note, match_form, parse_date, parse_participants, quick_line,
 )
 from bot.text import esc, esc_short, fmt_date
 from bot.texts import common as TC
+from bot.texts import periodic as TP
 from bot.texts import reports as T
 
 log = logging.getLogger(__name__)
@@ -496,6 +497,23 @@ async def chart(update: Update, context: LoaContext) -> None:
         InputFile(png, filename=f"bieu-do-{s.period.key}.png"), caption=caption)
 
 
+@admin_only
+async def periodic_draft(update: Update, context: LoaContext) -> None:
+    """/baocaodinhky <period>: the draft of the board's periodic report as a .docx."""
+    loa = context.loa
+    text = args_text(update)
+    if not text:
+        await reply_html(update, TP.USAGE)
+        return
+    f = await loa.run(loa.periodic.board_figures, update.effective_user.id, text)
+    data = await loa.run(periodic.to_docx, f, loa.reports.today())
+    unit = TP.CAPTION_UNIT.format(unit=f.issuer.name) if f.issuer else ""
+    stem = f"du-thao-bao-cao-{f.period.key}" + (f"-{f.issuer.unit_id}" if f.issuer else "")
+    await update.effective_chat.send_document(
+        InputFile(data, filename=f"{stem}.docx"),
+        caption=TP.CAPTION.format(label=f.period.label, unit=unit))
+
+
 # ---------------------------------------------------------------- wiring
 def conversation() -> ConversationHandler:
     text = filters.TEXT & ~filters.COMMAND
@@ -546,3 +564,4 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler("tonghop", summary, filters=private))
     app.add_handler(CommandHandler("xuatbaocao", export, filters=private))
     app.add_handler(CommandHandler("bieudo", chart, filters=private))
+    app.add_handler(CommandHandler("baocaodinhky", periodic_draft, filters=private))
