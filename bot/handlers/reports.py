@@ -398,6 +398,7 @@ async def edit_typed(update: Update, context: LoaContext) -> int:
 
 
 # ---------------------------------------------------------------- board
+FORMS_PER_ROW_UP_TO = 12   # rows; beyond that each row is one line
 SILENT_SHOWN = 40   # silent units listed by name; the rest are counted (drill down to see them)
 
 
@@ -425,7 +426,10 @@ def _summary_blocks(summary) -> list[str]:
             line += T.SUMMARY_UNIT_SHARE.format(reported=u.units_reported,
                                                 total=u.units_in_subtree)
         lines = [line]
-        for form, ft in sorted(u.by_form.items(), key=lambda kv: -kv[1].count):
+        # One line per unit when there are many (a province's hundred communes); the forms of
+        # each are one drill-down away.
+        forms = u.by_form.items() if len(summary.units) <= FORMS_PER_ROW_UP_TO else ()
+        for form, ft in sorted(forms, key=lambda kv: -kv[1].count):
             lines.append(T.SUMMARY_FORM.format(form=esc(form), count=ft.count,
                                                participants=ft.participants))
         blocks.append("\n".join(lines))
