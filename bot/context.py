@@ -24,6 +24,7 @@ from bot.services.broadcasts import BroadcastsService
 from bot.services.delivery import DeliveryWorker
 from bot.services.knowledge import KnowledgeService
 from bot.services.members import MembersService
+from bot.services.periodic import PeriodicService
 from bot.services.questions import QuestionsService
 from bot.services.reports import ReportsService
 from bot.services.status import StatusService
@@ -50,6 +51,7 @@ class Loa:
     broadcasts: BroadcastsService
     delivery: DeliveryWorker
     reports: ReportsService
+    periodic: PeriodicService
     status: StatusService
     executor: ThreadPoolExecutor
 
@@ -70,12 +72,13 @@ class Loa:
         broadcasts = BroadcastsService(db, members, settings, kb,
                                        on_queued=lambda: delivery.wake())
         delivery = DeliveryWorker(db, settings, budget, tick=broadcasts.tick)
+        reports = ReportsService(db, settings, members)
         return cls(
             settings=settings, db=db, kb=kb, budget=budget, members=members,
             questions=QuestionsService(db, kb, members, settings),
             knowledge=KnowledgeService(kb, members, settings),
             broadcasts=broadcasts, delivery=delivery,
-            reports=ReportsService(db, settings, members),
+            reports=reports, periodic=PeriodicService(reports),
             status=StatusService(db, kb, broadcasts),
             executor=ThreadPoolExecutor(max_workers=threads, thread_name_prefix="loa-service"),
         )

@@ -308,6 +308,18 @@ class Reminder(Base):
     __table_args__ = (UniqueConstraint("unit_id", "period"),)
 
 
+class BoardReminder(Base):
+    """A board told about its silent units for a month (claimed before sending, so never twice).
+
+    `board` is "top" for the top-level board or "unit:<id>" for the board of that unit."""
+    __tablename__ = "board_reminders"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    board: Mapped[str] = mapped_column(String(40))
+    period: Mapped[str] = mapped_column(String(7))  # YYYY-MM
+    sent_at: Mapped[datetime] = _dt(False, default=utcnow)
+    __table_args__ = (UniqueConstraint("board", "period"),)
+
+
 # ---------------------------------------------------------------- conversation state (PTB persistence)
 class ConversationState(Base):
     """Where a user is in a guided form: one row per conversation handler and PTB key."""
