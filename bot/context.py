@@ -22,6 +22,7 @@ from bot.config import Settings
 from bot.db import Database
 from bot.services.broadcasts import BroadcastsService
 from bot.services.delivery import DeliveryWorker
+from bot.services.desk import DeskService
 from bot.services.knowledge import KnowledgeService
 from bot.services.members import MembersService
 from bot.services.questions import QuestionsService
@@ -50,6 +51,7 @@ class Loa:
     delivery: DeliveryWorker
     reports: ReportsService
     status: StatusService
+    desk: DeskService
     executor: ThreadPoolExecutor
 
     @classmethod
@@ -69,13 +71,15 @@ class Loa:
         broadcasts = BroadcastsService(db, members, settings, kb,
                                        on_queued=lambda: delivery.wake())
         delivery = DeliveryWorker(db, settings, budget, tick=broadcasts.tick)
+        reports = ReportsService(db, settings, members)
         return cls(
             settings=settings, db=db, kb=kb, budget=budget, members=members,
             questions=QuestionsService(db, kb, members, settings),
             knowledge=KnowledgeService(kb, members, settings),
             broadcasts=broadcasts, delivery=delivery,
-            reports=ReportsService(db, settings, members),
+            reports=reports,
             status=StatusService(db, kb, broadcasts),
+            desk=DeskService(db, settings, members, reports),
             executor=ThreadPoolExecutor(max_workers=threads, thread_name_prefix="loa-service"),
         )
 

@@ -103,6 +103,7 @@ CMD_ADMIN = CMD_MEMBER + [
     ("thanhvien_baocao", "Giao làm người báo cáo của đơn vị"),
     ("thanhvien_admin", "Cấp quyền quản trị"),
     ("trangthai", "Tình trạng hệ thống"),
+    ("bangdieukhien", "Bảng điều khiển (trang web)"),
 ]
 
 # Units & members administration
