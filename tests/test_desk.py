@@ -115,8 +115,8 @@ def _row(html: str, unit_id: int) -> str:
     return m.group(1)
 
 
-async def test_mini_app_sign_in_shows_the_boards_own_units(sqlite_url, tmp_path):
-    async with desk_bot(sqlite_url, tmp_path) as h, client() as c:
+async def test_mini_app_sign_in_shows_the_boards_own_units(db_url, tmp_path):
+    async with desk_bot(db_url, tmp_path) as h, client() as c:
         ids = h.tree.units
         status, page = await c.get(h.url + "/")
         assert status == 200 and "data-signin" in page and "Ấp 1" not in page   # no session
@@ -254,3 +254,35 @@ def test_links_expire_after_ten_minutes_and_owner_is_rechecked(db):
             loa.desk.create_link(MEMBER_A1)
     finally:
         loa.close(dispose_db=False)
+
+
+async def test_loa_run_serves_the_desk_in_its_own_process(sqlite_url, tmp_path):
+    """`python -m bot run` (what `loa run` is): the bot and the desk, one process, one loop."""
+    import asyncio
+    import socket
+    from tests.botproc import spawn_bot, stop_bot
+    from tests.conftest import ADMIN_ID
+    from tests.faketg import FakeTelegram, FakeUser
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    url = f"http://127.0.0.1:{port}"
+    tg = await FakeTelegram().start()
+    proc = spawn_bot(tg, sqlite_url, tmp_path, LOA_ADMIN_IDS=str(ADMIN_ID),
+                     LOA_WEB_PORT=str(port), LOA_WEB_URL=url)
+    try:
+        for _ in range(600):
+            assert proc.poll() is None, (tmp_path / "bot.log").read_text()[-2000:]
+            if any(call.method == "getUpdates" for call in tg.calls):
+                break
+            await asyncio.sleep(0.05)
+        reply = await FakeUser(tg, ADMIN_ID, "Ban Tuyên giáo").reply("/bangdieukhien", timeout=60)
+        assert reply.button("Mở bảng điều khiển")["web_app"] == {"url": url}
+        async with client() as c:
+            assert (await c.signin(url, init_data(ADMIN_ID)))[0] == 200
+            status, page = await c.get(url + "/")
+            assert status == 200 and "Ban Tuyên giáo (toàn bộ đơn vị)" in page
+    finally:
+        stop_bot(proc)
+        await tg.stop()
+    assert proc.returncode == 0, (tmp_path / "bot.log").read_text()[-2000:]

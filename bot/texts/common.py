@@ -65,6 +65,7 @@ HELP_ADMIN_EXTRA = (
     "/thanhvien_ngung &lt;số&gt; – tạm ngừng · /thanhvien_baocao &lt;số&gt; – giao làm người báo cáo\n"
     "/thanhvien_admin &lt;số&gt; – cấp quyền quản trị\n"
     "/trangthai – tình trạng hệ thống\n"
+    "/bangdieukhien – bảng điều khiển (trang web) · /bangdieukhien web – link cho máy tính\n"
     "Gửi tệp .docx/.pdf/.txt/.md để bổ sung tài liệu."
 )
 
