@@ -22,14 +22,21 @@ log = logging.getLogger(__name__)
 BULK = {"bulk": True}
 
 
+def _relative(path: str, board) -> str:
+    if board is not None and path.startswith(board.path + " › "):
+        return path[len(board.path) + 3:]
+    return path
+
+
 async def send_reminders(app: Application, now: datetime | None = None) -> ReminderRun:
-    """Remind the reporters of units without a report this month, then tell the board."""
+    """Remind the reporters of units without a report this month, then tell each board (the
+    top-level board and every unit's board) about the silent units of its own subtree."""
     loa: Loa = app.bot_data["loa"]
     run = await loa.run(loa.reports.claim_reminders, now)
-    if not run.reminded and not run.no_reporter:
+    if not run.due:
         return run
     label = run.period.label
-    failed: list[str] = []
+    failed: list[tuple[int, str]] = []   # (unit id, name)
     for target in run.reminded:
         text = T.REMINDER.format(unit=esc(target.unit_name), label=label)
         for person in target.recipients:
@@ -38,26 +45,33 @@ async def send_reminders(app: Application, now: datetime | None = None) -> Remin
                                            rate_limit_args=BULK)
             except Forbidden:
                 await loa.run(loa.members.mark_unreachable, person.member_id)
-                failed.append(person.name)
+                failed.append((target.unit_id, person.name))
             except TelegramError as e:
                 log.warning("reminder to member %s failed: %s", person.member_id, e)
-                failed.append(person.name)
-    blocks = []
-    if run.reminded:
-        blocks.append(T.REMINDER_BOARD.format(
-            label=label, count=len(run.reminded),
-            units=", ".join(esc(t.unit_name) for t in run.reminded)))
-    if run.no_reporter:
-        blocks.append(T.REMINDER_BOARD_NO_REPORTER.format(
-            count=len(run.no_reporter), units=", ".join(esc(n) for n in run.no_reporter)))
-    if failed:
-        blocks.append(T.REMINDER_BOARD_UNREACHABLE.format(names=", ".join(esc(n) for n in failed)))
-    for chat_id in await loa.run(loa.members.admin_chats):
-        try:
-            await app.bot.send_message(chat_id, "\n\n".join(blocks), parse_mode=ParseMode.HTML,
-                                       rate_limit_args=BULK)
-        except TelegramError as e:
-            log.warning("reminder summary to admin chat %s failed: %s", chat_id, e)
+                failed.append((target.unit_id, person.name))
+    notices = await loa.run(loa.reports.claim_board_reminders, now)
+    for notice in notices:
+        blocks = []
+        if notice.board is not None:
+            blocks.append(T.REMINDER_BOARD_OF.format(unit=esc(notice.board.name)))
+        if notice.reminded:
+            blocks.append(T.REMINDER_BOARD.format(
+                label=label, count=len(notice.reminded),
+                units=", ".join(esc(_relative(u.path, notice.board)) for u in notice.reminded)))
+        if notice.no_reporter:
+            blocks.append(T.REMINDER_BOARD_NO_REPORTER.format(
+                count=len(notice.no_reporter),
+                units=", ".join(esc(_relative(u.path, notice.board)) for u in notice.no_reporter)))
+        mine = {u.unit_id for u in notice.reminded}
+        names = [n for unit_id, n in failed if unit_id in mine]
+        if names:
+            blocks.append(T.REMINDER_BOARD_UNREACHABLE.format(names=", ".join(esc(n) for n in names)))
+        for chat_id in notice.chats:
+            try:
+                await app.bot.send_message(chat_id, "\n\n".join(blocks), parse_mode=ParseMode.HTML,
+                                           rate_limit_args=BULK)
+            except TelegramError as e:
+                log.warning("reminder summary to admin chat %s failed: %s", chat_id, e)
     return run
 
 

@@ -18,7 +18,8 @@ def cmd_export(args) -> int:
     reports, db = _service(args.settings)
     try:
         period = reports.period(args.period)
-        items = reports.reports(period)
+        unit = reports.find_unit(None, args.unit) if args.unit else None
+        items = reports.reports(period, unit_id=unit.unit_id if unit else None)
         tz = reports.settings.tz
         data = (exports.to_xlsx(items, tz, period.label) if args.format == "xlsx"
                 else exports.to_csv(items, tz))
@@ -37,17 +38,22 @@ def cmd_summary(args) -> int:
     reports, db = _service(args.settings)
     try:
         period = reports.period(args.period)
-        s = reports.summary(period)
+        unit = reports.find_unit(None, args.unit) if args.unit else None
+        s = reports.summary(period, None, unit.unit_id if unit else None)
     finally:
         db.dispose()
     w = sys.stdout.write
     w(f"Period {period.key}: {period.start.isoformat()} .. {period.end.isoformat()}\n")
+    if s.unit:
+        w(f"Unit: {s.unit.path}\n")
     w("unit\tactivities\tparticipants\tforms\n")
     for u in s.units:
         forms = "; ".join(f"{f}={t.count}" for f, t in u.by_form.items())
         w(f"{u.name}\t{u.count}\t{u.participants}\t{forms}\n")
-    w(f"TOTAL\t{s.count}\t{s.participants}\t{len(s.reported)} units reported, "
-      f"{len(s.missing)} without a report\n")
+    w(f"TOTAL\t{s.count}\t{s.participants}\t{s.units_reported} units reported, "
+      f"{len(s.silent)} without a report\n")
+    for u in s.silent:
+        w(f"no report: {u.path}\n")
     return 0
 
 
@@ -57,9 +63,11 @@ def register(sub) -> None:
     ex = rp.add_parser("export", help="export a period's reports as .xlsx or .csv")
     ex.add_argument("--period", default="", help="2024-06, 06/2024, Q2/2024 or 2024 "
                                                  "(default: this month)")
+    ex.add_argument("--unit", default="", help="only this unit and the units under it")
     ex.add_argument("--format", choices=("xlsx", "csv"), default="xlsx")
     ex.add_argument("--out", required=True, help="file to write")
     ex.set_defaults(func=cmd_export)
     sm = rp.add_parser("summary", help="activities and participants per unit")
     sm.add_argument("--period", default="")
+    sm.add_argument("--unit", default="", help="one line per unit directly under this one")
     sm.set_defaults(func=cmd_summary)

@@ -285,6 +285,18 @@ class Reminder(Base):
     __table_args__ = (UniqueConstraint("unit_id", "period"),)
 
 
+class BoardReminder(Base):
+    """A board told about its silent units for a month (claimed before sending, so never twice).
+
+    `board` is "top" for the top-level board or "unit:<id>" for the board of that unit."""
+    __tablename__ = "board_reminders"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    board: Mapped[str] = mapped_column(String(40))
+    period: Mapped[str] = mapped_column(String(7))  # YYYY-MM
+    sent_at: Mapped[datetime] = _dt(False, default=utcnow)
+    __table_args__ = (UniqueConstraint("board", "period"),)
+
+
 # ---------------------------------------------------------------- the board's desk (dashboard)
 class DeskLink(Base):
     """A one-time desktop sign-in link: valid a few minutes, used once; only its hash is kept."""

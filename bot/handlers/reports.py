@@ -397,50 +397,74 @@ async def edit_typed(update: Update, context: LoaContext) -> int:
 
 
 # ---------------------------------------------------------------- board
+SILENT_SHOWN = 40   # silent units listed by name; the rest are counted (drill down to see them)
+
+
+def _relative(path: str, viewed) -> str:
+    """A unit's path below the viewed unit (the province need not read its own name 40 times)."""
+    if viewed and path.startswith(viewed.path + " › "):
+        return path[len(viewed.path) + 3:]
+    return path
+
+
 def _summary_blocks(summary) -> list[str]:
     p = summary.period
-    blocks = [T.SUMMARY_HEADER.format(label=p.label, start=fmt_date(p.start), end=fmt_date(p.end))]
+    head = T.SUMMARY_HEADER.format(label=p.label, start=fmt_date(p.start), end=fmt_date(p.end))
+    if summary.unit:
+        head += "\n" + T.SUMMARY_OF.format(path=esc(summary.unit.path))
+    blocks = [head]
     if not summary.count:
         blocks.append(T.SUMMARY_EMPTY)
-    for u in summary.reported:
-        lines = [T.SUMMARY_UNIT.format(unit=esc(u.name), count=u.count,
-                                       participants=u.participants)]
+    for u in summary.units:
+        if not u.count and not u.units_in_subtree:
+            continue
+        name = T.SUMMARY_OWN.format(unit=esc(u.name)) if u.own else esc(u.name)
+        line = T.SUMMARY_UNIT.format(unit=name, count=u.count, participants=u.participants)
+        if u.units_in_subtree > 1:
+            line += T.SUMMARY_UNIT_SHARE.format(reported=u.units_reported,
+                                                total=u.units_in_subtree)
+        lines = [line]
         for form, ft in sorted(u.by_form.items(), key=lambda kv: -kv[1].count):
             lines.append(T.SUMMARY_FORM.format(form=esc(form), count=ft.count,
                                                participants=ft.participants))
         blocks.append("\n".join(lines))
     if summary.count:
         lines = [T.SUMMARY_TOTAL.format(count=summary.count, participants=summary.participants,
-                                        units=len(summary.reported)), T.SUMMARY_BY_FORM]
+                                        units=summary.units_reported),
+                 T.SUMMARY_SHARE.format(reported=summary.units_reported,
+                                        total=summary.units_total,
+                                        percent=round(100 * summary.share)),
+                 T.SUMMARY_BY_FORM]
         for form, ft in summary.by_form.items():
             if ft.count:
                 lines.append(T.SUMMARY_FORM.format(form=esc(form), count=ft.count,
                                                    participants=ft.participants))
         blocks.append("\n".join(lines))
-    missing = summary.missing
-    if missing:
-        blocks.append(T.SUMMARY_MISSING.format(count=len(missing),
-                                               units=", ".join(esc(u.name) for u in missing)))
-    elif summary.units:
+    silent = summary.silent
+    if silent:
+        names = ", ".join(esc(_relative(u.path, summary.unit)) for u in silent[:SILENT_SHOWN])
+        if len(silent) > SILENT_SHOWN:
+            names += T.SUMMARY_MISSING_MORE.format(count=len(silent) - SILENT_SHOWN)
+        blocks.append(T.SUMMARY_MISSING.format(count=len(silent), units=names))
+    elif summary.units_total:
         blocks.append(T.SUMMARY_ALL_REPORTED)
     return blocks
 
 
 @admin_only
 async def summary(update: Update, context: LoaContext) -> None:
-    """/tonghop [MM/YYYY | Q/YYYY | YYYY]: per-unit activities, participants and forms."""
+    """/tonghop [unit] [period]: the admin's subtree by the next level down, with totals."""
     loa = context.loa
-    period = loa.reports.period(args_text(update))
-    s = await loa.run(loa.reports.summary, period, update.effective_user.id)
+    s = await loa.run(loa.reports.board_summary, update.effective_user.id, args_text(update))
     await reply_html(update, _summary_blocks(s))
 
 
 @admin_only
 async def export(update: Update, context: LoaContext) -> None:
-    """/xuatbaocao [period]: the period's reports as .xlsx and .csv documents."""
+    """/xuatbaocao [unit] [period]: the subtree's reports as .xlsx and .csv documents."""
     loa = context.loa
-    period = loa.reports.period(args_text(update))
-    items = await loa.run(loa.reports.reports, period, update.effective_user.id)
+    period, unit, items = await loa.run(loa.reports.board_reports, update.effective_user.id,
+                                        args_text(update))
     if not items:
         await reply_html(update, T.EXPORT_EMPTY.format(label=period.label))
         return
@@ -448,25 +472,28 @@ async def export(update: Update, context: LoaContext) -> None:
     xlsx = await loa.run(exports.to_xlsx, items, tz, period.label)
     csv_bytes = await loa.run(exports.to_csv, items, tz)
     caption = T.EXPORT_CAPTION.format(label=period.label, count=len(items))
+    if unit:
+        caption += " " + T.EXPORT_OF.format(unit=unit.name)
+    stem = f"bao-cao-{period.key}" + (f"-{unit.unit_id}" if unit else "")
     chat = update.effective_chat
-    await chat.send_document(InputFile(xlsx, filename=f"bao-cao-{period.key}.xlsx"),
-                             caption=caption)
-    await chat.send_document(InputFile(csv_bytes, filename=f"bao-cao-{period.key}.csv"),
-                             caption=caption)
+    await chat.send_document(InputFile(xlsx, filename=f"{stem}.xlsx"), caption=caption)
+    await chat.send_document(InputFile(csv_bytes, filename=f"{stem}.csv"), caption=caption)
 
 
 @admin_only
 async def chart(update: Update, context: LoaContext) -> None:
-    """/bieudo [period]: a PNG chart of activities and participants per unit."""
+    """/bieudo [unit] [period]: a PNG chart of activities and participants per child unit."""
     loa = context.loa
-    period = loa.reports.period(args_text(update))
-    s = await loa.run(loa.reports.summary, period, update.effective_user.id)
+    s = await loa.run(loa.reports.board_summary, update.effective_user.id, args_text(update))
     if not s.units:
         await reply_html(update, T.SUMMARY_EMPTY)
         return
     png = await loa.run(charts.activity_chart, s)
-    await update.effective_chat.send_photo(InputFile(png, filename=f"bieu-do-{period.key}.png"),
-                                           caption=T.CHART_CAPTION.format(label=period.label))
+    caption = T.CHART_CAPTION.format(label=s.period.label)
+    if s.unit:
+        caption += " " + T.EXPORT_OF.format(unit=s.unit.name)
+    await update.effective_chat.send_photo(
+        InputFile(png, filename=f"bieu-do-{s.period.key}.png"), caption=caption)
 
 
 # ---------------------------------------------------------------- wiring

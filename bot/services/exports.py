@@ -31,7 +31,8 @@ def rows(reports, tz: ZoneInfo, guard: bool = True) -> list[list]:
         out.append([i, _safe(r.unit_name, g), _safe(r.reporter_name, g), r.activity_date,
                     _safe(r.form, g), _safe(r.content, g), r.participants, _safe(r.note, g),
                     len(r.photos),
-                    fmt_datetime(r.created_at, tz), fmt_datetime(r.updated_at, tz)])
+                    fmt_datetime(r.created_at, tz), fmt_datetime(r.updated_at, tz),
+                    _safe(r.unit_path or r.unit_name, g)])
     return out
 
 
@@ -46,7 +47,7 @@ def to_csv(reports, tz: ZoneInfo) -> bytes:
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
-WIDTHS = (6, 28, 22, 12, 26, 60, 10, 30, 8, 17, 17)
+WIDTHS = (6, 28, 22, 12, 26, 60, 10, 30, 8, 17, 17, 50)
 
 
 def to_xlsx(reports, tz: ZoneInfo, title: str = "") -> bytes:
@@ -66,7 +67,7 @@ def to_xlsx(reports, tz: ZoneInfo, title: str = "") -> bytes:
         ws.append(row)
         r = ws.max_row
         ws.cell(r, 4).number_format = "DD/MM/YYYY"
-        for col in (2, 3, 5, 6, 8):
+        for col in (2, 3, 5, 6, 8, 12):
             cell = ws.cell(r, col)
             cell.data_type = "s"  # never a formula, whatever the text starts with
             cell.alignment = Alignment(wrap_text=col in (6, 8), vertical="top")

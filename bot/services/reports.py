@@ -9,15 +9,16 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from sqlalchemy import delete, exists, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from bot.config import Settings
 from bot.db import Database
 from bot.db.models import (
-    DRAFT_CANCELLED, DRAFT_PENDING, DRAFT_SAVED, Member, Reminder, Report, ReportAudit,
+    ROLE_ADMIN, BoardReminder, DRAFT_CANCELLED, DRAFT_PENDING, DRAFT_SAVED, Member, Reminder, Report, ReportAudit,
     ReportDraft, Unit, utcnow,
 )
 from bot.errors import InvalidInput, NotAllowed, NotFound
+from bot.scope import Scope
 from bot.services.members import MembersService
 from bot.text import clean, esc, fmt_date, one_line, shorten
 from bot.texts import common as TC
@@ -96,6 +97,7 @@ class ReportView:
     created_at: datetime
     updated_at: datetime | None
     deleted_at: datetime | None = None
+    unit_path: str = ""               # "Tỉnh › Xã › Chi bộ"
 
     @property
     def parsed(self) -> ParsedReport:
@@ -134,9 +136,9 @@ class OwnReports:
 
 @dataclass(frozen=True)
 class Period:
-    kind: str    # month | quarter | year
+    kind: str    # month | quarter | half | year
     year: int
-    number: int  # month 1-12, quarter 1-4, or 0 for a year
+    number: int  # month 1-12, quarter 1-4, half 1-2, or 0 for a year
     start: date
     end: date    # inclusive
 
@@ -146,6 +148,8 @@ class Period:
             return f"{self.year}-{self.number:02d}"
         if self.kind == "quarter":
             return f"{self.year}-Q{self.number}"
+        if self.kind == "half":
+            return f"{self.year}-H{self.number}"
         return str(self.year)
 
     @property
@@ -154,6 +158,9 @@ class Period:
             return T.PERIOD_MONTH.format(month=self.number, year=self.year)
         if self.kind == "quarter":
             return T.PERIOD_QUARTER.format(quarter=self.number, year=self.year)
+        if self.kind == "half":
+            return (T.PERIOD_HALF_FIRST if self.number == 1 else T.PERIOD_HALF_LAST).format(
+                year=self.year)
         return T.PERIOD_YEAR.format(year=self.year)
 
 
@@ -163,22 +170,57 @@ class FormTotal:
     participants: int = 0
 
 
-@dataclass
-class UnitSummary:
+PATH_SEP = " › "
+
+
+@dataclass(frozen=True)
+class UnitRef:
+    """A unit named with its place in the tree."""
     unit_id: int
     name: str
+    path: str          # root first, joined by " › ": "Tỉnh › Xã › Chi bộ"
+    kind: str = ""
+
+
+@dataclass
+class UnitSummary:
+    """One row of a summary: a child unit of the viewed unit, rolled up over its whole subtree."""
+    unit_id: int
+    name: str
+    path: str = ""
     count: int = 0
     participants: int = 0
     by_form: dict[str, FormTotal] = field(default_factory=dict)
+    units_in_subtree: int = 0     # units of its subtree that are expected to report
+    units_reported: int = 0       # of those, units with at least one report in the period
+    own: bool = False             # the viewed unit's own reports, not a child's
+
+    @property
+    def share(self) -> float:
+        """Share of its units that reported (0..1; 0 when none is expected to report)."""
+        return self.units_reported / self.units_in_subtree if self.units_in_subtree else 0.0
 
 
 @dataclass
 class Summary:
+    """A period's reports in one board's view, grouped by the next level down.
+
+    `rows` sum to the totals: every report of the viewed subtree is counted in exactly one row
+    (a report filed by the viewed unit itself is in its `own` row)."""
     period: Period
-    units: list[UnitSummary]          # every active unit (and any unit with reports), by name
+    scope: UnitRef | None            # the board's own unit; None: the top-level board
+    unit: UnitRef | None             # the unit being looked at; None: the whole tree
+    units: list[UnitSummary]         # one row per child unit (and the `own` row), by name
     count: int
     participants: int
     by_form: dict[str, FormTotal]
+    units_total: int = 0             # units of the viewed subtree expected to report
+    units_reported: int = 0
+    silent: list[UnitRef] = field(default_factory=list)  # expected, no report in the period
+
+    @property
+    def rows(self) -> list[UnitSummary]:
+        return self.units
 
     @property
     def reported(self) -> list[UnitSummary]:
@@ -187,6 +229,70 @@ class Summary:
     @property
     def missing(self) -> list[UnitSummary]:
         return [u for u in self.units if not u.count]
+
+    @property
+    def share(self) -> float:
+        return self.units_reported / self.units_total if self.units_total else 0.0
+
+
+class _Tree:
+    """Every unit's name, parent and state, read once per call (a province has ~2,000)."""
+
+    def __init__(self, s: Session):
+        rows = s.execute(select(Unit.id, Unit.name, Unit.parent_id, Unit.active, Unit.kind)).all()
+        self.name = {r.id: r.name for r in rows}
+        self.kind = {r.id: r.kind for r in rows}
+        self.parent = {r.id: r.parent_id for r in rows}
+        self.active = {r.id: bool(r.active) for r in rows}
+        self.kids: dict[int | None, list[int]] = {}
+        for r in rows:
+            self.kids.setdefault(r.parent_id if r.parent_id in self.name else None, []).append(r.id)
+        self._paths: dict[int, str] = {}
+
+    def children(self, unit_id: int | None) -> list[int]:
+        return self.kids.get(unit_id, [])
+
+    def subtree(self, unit_id: int | None) -> list[int]:
+        """The unit and everything under it (None: every unit)."""
+        if unit_id is None:
+            return list(self.name)
+        out, stack, seen = [], [unit_id], set()
+        while stack:
+            u = stack.pop()
+            if u in seen:
+                continue
+            seen.add(u)
+            out.append(u)
+            stack.extend(self.kids.get(u, ()))
+        return out
+
+    def chain(self, unit_id: int) -> list[int]:
+        out, seen = [], set()
+        u: int | None = unit_id
+        while u is not None and u in self.name and u not in seen:
+            out.append(u)
+            seen.add(u)
+            u = self.parent[u]
+        return list(reversed(out))
+
+    def path(self, unit_id: int) -> str:
+        p = self._paths.get(unit_id)
+        if p is None:
+            p = self._paths[unit_id] = PATH_SEP.join(self.name[u] for u in self.chain(unit_id))
+        return p
+
+    def ref(self, unit_id: int | None) -> UnitRef | None:
+        if unit_id is None or unit_id not in self.name:
+            return None
+        return UnitRef(unit_id, self.name[unit_id], self.path(unit_id), self.kind[unit_id])
+
+    def top_of(self, unit_id: int, viewed: int | None) -> int:
+        """The child of `viewed` on the way down to `unit_id` (or `viewed` itself)."""
+        chain = self.chain(unit_id)
+        if viewed is None:
+            return chain[0]
+        i = chain.index(viewed)
+        return chain[i + 1] if i + 1 < len(chain) else viewed
 
 
 @dataclass(frozen=True)
@@ -201,6 +307,19 @@ class ReminderTarget:
     unit_id: int
     unit_name: str
     recipients: tuple[Recipient, ...]
+
+
+@dataclass(frozen=True)
+class BoardNotice:
+    """What one board is told about its own silent units in a month."""
+    board: UnitRef | None                 # None: the top-level board
+    chats: tuple[int, ...]
+    reminded: tuple[UnitRef, ...]         # silent units whose reporters were reminded
+    no_reporter: tuple[UnitRef, ...]      # silent units nobody could be reminded in
+
+    def covers(self, path: str) -> bool:
+        return self.board is None or path == self.board.path or path.startswith(
+            self.board.path + PATH_SEP)
 
 
 @dataclass
@@ -412,6 +531,9 @@ _PERIOD_MONTH_ISO = re.compile(r"(\d{4}) ?[/.\-] ?(\d{1,2})")
 _PERIOD_QUARTER = re.compile(r"(?:q|quy) ?([1-4]) ?[/.\- ]? ?(\d{4})")
 _PERIOD_QUARTER_ISO = re.compile(r"(\d{4}) ?[/.\- ]? ?(?:q|quy) ?([1-4])")
 _PERIOD_YEAR = re.compile(r"(?:nam )?(\d{4})")
+_LOOKS_LIKE_PERIOD = re.compile(r"\s*(?:thang|quy|nam|ky|q ?\d|h ?\d|\d)")
+_PERIOD_HALF = re.compile(r"(?:6 thang|nua) (dau|cuoi) (?:nam )?(\d{4})")
+_PERIOD_HALF_SHORT = re.compile(r"h ?([12]) ?[/.\- ]? ?(\d{4})")
 
 
 def month_period(year: int, month: int) -> Period:
@@ -420,11 +542,17 @@ def month_period(year: int, month: int) -> Period:
 
 
 def parse_period(text: str | None, today: date) -> Period:
-    """MM/YYYY, YYYY-MM, Q2/2024, quý 2/2024, 2024-Q2 or YYYY; empty means this month."""
+    """MM/YYYY, YYYY-MM, Q2/2024, quý 2/2024, 2024-Q2, "6 tháng đầu/cuối năm 2024", H1/2024
+    or YYYY; empty means this month."""
     raw = clean(text or "")
     f = _SPACES.sub(" ", fold(raw)).strip()
     if not f:
         return month_period(today.year, today.month)
+    m = _PERIOD_HALF.fullmatch(f) or _PERIOD_HALF_SHORT.fullmatch(f)
+    if m and 2000 <= int(m.group(2)) <= 2100:
+        year, half = int(m.group(2)), 1 if m.group(1) in ("dau", "1") else 2
+        return Period("half", year, half, date(year, 1 if half == 1 else 7, 1),
+                      date(year, 6, 30) if half == 1 else date(year, 12, 31))
     for regex, kind, order in ((_PERIOD_MONTH, "month", (2, 1)), (_PERIOD_MONTH_ISO, "month", (1, 2)),
                                (_PERIOD_QUARTER, "quarter", (2, 1)),
                                (_PERIOD_QUARTER_ISO, "quarter", (1, 2)),
@@ -449,11 +577,11 @@ def parse_period(text: str | None, today: date) -> Period:
 
 
 # ---------------------------------------------------------------- the service
-def _view(r: Report) -> ReportView:
+def _view(r: Report, unit_path: str = "") -> ReportView:
     return ReportView(r.id, r.unit_id, r.unit.name if r.unit else "", r.member_id,
                       r.member.full_name if r.member else "", r.activity_date, r.form, r.content,
                       r.participants, r.note, tuple(r.photos or ()), r.created_at, r.updated_at,
-                      r.deleted_at)
+                      r.deleted_at, unit_path or (r.unit.name if r.unit else ""))
 
 
 def _snapshot(r: Report) -> dict:
@@ -649,45 +777,193 @@ class ReportsService:
     def period(self, text: str | None) -> Period:
         return parse_period(text, self.today())
 
-    def reports(self, period: Period, actor_tid: int | None = None) -> list[ReportView]:
-        """Every live report with its activity date in the period, by unit then date."""
-        self._check_admin(actor_tid)
-        with self.db.read() as s:
-            rows = s.scalars(select(Report).join(Unit, Report.unit_id == Unit.id)
-                             .where(Report.deleted_at.is_(None),
-                                    Report.activity_date >= period.start,
-                                    Report.activity_date <= period.end)
-                             .order_by(Unit.name, Report.activity_date, Report.id))
-            return [_view(r) for r in rows]
+    def _scope(self, scope: Scope | None, actor_tid: int | None) -> Scope | None:
+        """The caller's scope: given, read fresh for a chat user, or None (the local operator)."""
+        if scope is None and actor_tid is not None:
+            return self.members.scope(actor_tid)
+        return scope
 
-    def summary(self, period: Period, actor_tid: int | None = None) -> Summary:
-        """Activities and participants per unit and form; units without a report included."""
-        self._check_admin(actor_tid)
+    def _viewed(self, tree: _Tree, scope: Scope | None, unit_id: int | None) -> int | None:
+        """The unit a board looks at: `unit_id` if inside its scope, else the scope's unit."""
+        if unit_id is not None:
+            if unit_id not in tree.name:
+                raise NotFound(T.UNIT_UNKNOWN, name=str(unit_id))
+            if scope is not None and not scope.covers(unit_id):
+                raise NotAllowed(T.UNIT_OUT_OF_SCOPE, name=tree.name[unit_id])
+            return unit_id
+        if scope is not None and scope.unit_id is not None:
+            return scope.unit_id
+        roots = tree.children(None)
+        if len(roots) == 1 and tree.children(roots[0]):
+            return roots[0]   # one province at the top: its communes are the rows
+        return None
+
+    def _expected(self, s: Session, tree: _Tree, ids, reported: set[int]) -> set[int]:
+        """Units expected to report: active ones without an active unit below (a chi bộ; every
+        unit of a flat list), those with an active reporter, and any unit that did report."""
+        reporters = set(s.scalars(select(Member.unit_id).where(
+            Member.is_reporter.is_(True), Member.active.is_(True),
+            Member.unit_id.is_not(None)).distinct()))
+        out = set()
+        for u in ids:
+            if u in reported:
+                out.add(u)
+            elif tree.active[u] and (u in reporters or not any(
+                    tree.active[c] for c in tree.children(u))):
+                out.add(u)
+        return out
+
+    def find_unit(self, scope: Scope | None, ref: str) -> UnitRef:
+        """A unit named (folded exact name, id, or a unique part of a name) inside the scope.
+
+        A unit that exists outside the scope is refused by name (NotAllowed); a partial name
+        is matched only inside the scope, so nothing outside it is revealed."""
+        name = clean(ref)
+        f = fold(name).strip()
         with self.db.read() as s:
-            rows = s.execute(
-                select(Report.unit_id, Report.form, func.count(Report.id),
-                       func.coalesce(func.sum(Report.participants), 0))
-                .where(Report.deleted_at.is_(None), Report.activity_date >= period.start,
-                       Report.activity_date <= period.end)
-                .group_by(Report.unit_id, Report.form)).all()
-            unit_ids = {r[0] for r in rows}
-            units = {u.id: u for u in s.scalars(select(Unit).where(
-                Unit.active.is_(True) | Unit.id.in_(unit_ids or {-1})))}
-        per_unit = {uid: UnitSummary(uid, u.name) for uid, u in units.items()}
+            tree = _Tree(s)
+        inside = (lambda u: True) if scope is None else scope.covers
+        ids = list(tree.name)
+        exact = [u for u in ids if fold(tree.name[u]) == f] or (
+            [int(f)] if f.isdigit() and int(f) in tree.name else [])
+        if exact:
+            mine = [u for u in exact if inside(u)]
+            if not mine:
+                raise NotAllowed(T.UNIT_OUT_OF_SCOPE, name=tree.name[exact[0]])
+            return tree.ref(mine[0])
+        partial = [u for u in ids if f and f in fold(tree.name[u]) and inside(u)]
+        if len(partial) == 1:
+            return tree.ref(partial[0])
+        raise NotFound(T.UNIT_UNKNOWN, name=_show(name, 80))
+
+    def view(self, scope: Scope | None, text: str | None) -> tuple[UnitRef | None, Period]:
+        """Split `/tonghop [unit] [period]` arguments: a period alone, a unit alone, or both."""
+        raw = clean(text or "")
+        if not raw:
+            return None, self.period("")
+        try:
+            return None, self.period(raw)
+        except InvalidInput:
+            pass
+        words = raw.split()
+        for cut in range(1, len(words)):
+            head, tail = " ".join(words[:cut]), " ".join(words[cut:])
+            try:
+                period = self.period(tail)
+            except InvalidInput:
+                continue
+            return self.find_unit(scope, head), period
+        try:
+            return self.find_unit(scope, raw), self.period("")
+        except NotFound:
+            # Neither a unit nor a period: if it was meant as a period, say what one looks like.
+            if _LOOKS_LIKE_PERIOD.match(fold(raw)):
+                self.period(raw)
+            raise
+
+    def reports(self, period: Period, actor_tid: int | None = None, *,
+                scope: Scope | None = None, unit_id: int | None = None) -> list[ReportView]:
+        """Every live report of the period in the viewed subtree, by unit path then date.
+
+        The subtree is the scope's (or `unit_id`'s, which must be inside the scope); without a
+        scope (the command line) the whole tree. Each row carries the unit's path."""
+        scope = self._scope(scope, actor_tid)
+        with self.db.read() as s:
+            tree = _Tree(s)
+            viewed = self._viewed(tree, scope, unit_id)
+            q = (select(Report).options(joinedload(Report.unit), joinedload(Report.member))
+                 .where(Report.deleted_at.is_(None), Report.activity_date >= period.start,
+                        Report.activity_date <= period.end))
+            ids = set(tree.subtree(viewed))
+            if viewed is not None and len(ids) <= 900:
+                q = q.where(Report.unit_id.in_(sorted(ids)))
+            rows = [r for r in s.scalars(q) if r.unit_id in ids]
+            rows.sort(key=lambda r: (fold(tree.path(r.unit_id)), r.activity_date, r.id))
+            return [_view(r, tree.path(r.unit_id)) for r in rows]
+
+    def summary(self, period: Period, scope: Scope | int | None = None,
+                unit_id: int | None = None) -> Summary:
+        """A period's reports as one board sees them, rolled up by the next level down.
+
+        For the desk (web dashboard) and the chat alike:
+        - `scope`: the viewer's Scope from MembersService.scope(telegram_id), read fresh per
+          request; None is the top-level board (the command line). A Telegram id is accepted
+          too and turned into its scope.
+        - `unit_id`: drill down into that unit; it must be inside the scope, else NotAllowed
+          (NotFound if there is no such unit). Default: the scope's unit; for the top-level
+          board the whole tree, or the single top-level unit when there is only one (a
+          province), so the rows are its communes.
+        - Rows (`Summary.units`): one per child unit of the viewed unit, each rolled up over its
+          whole subtree (count, participants, by_form, units_in_subtree, units_reported), plus
+          an `own=True` row when the viewed unit filed reports itself. Rows sum to the totals.
+        - Units "expected to report" (the denominators) are active units with no active unit
+          below them, plus units with an active reporter and any unit that reported; `silent`
+          lists those of the viewed subtree with no report in the period, with their paths.
+        """
+        if isinstance(scope, int):
+            scope = self.members.scope(scope)
+        with self.db.read() as s:
+            tree = _Tree(s)
+            viewed = self._viewed(tree, scope, unit_id)
+            ids = tree.subtree(viewed)
+            q = (select(Report.unit_id, Report.form, func.count(Report.id),
+                        func.coalesce(func.sum(Report.participants), 0))
+                 .where(Report.deleted_at.is_(None), Report.activity_date >= period.start,
+                        Report.activity_date <= period.end))
+            if viewed is not None and len(ids) <= 900:
+                q = q.where(Report.unit_id.in_(sorted(ids)))
+            idset = set(ids)
+            rows = [r for r in s.execute(q.group_by(Report.unit_id, Report.form)).all()
+                    if r[0] in idset]
+            reported = {r[0] for r in rows}
+            expected = self._expected(s, tree, ids, reported)
+        per_row: dict[int, UnitSummary] = {}
+
+        def row(uid: int) -> UnitSummary:
+            r = per_row.get(uid)
+            if r is None:
+                r = per_row[uid] = UnitSummary(uid, tree.name[uid], tree.path(uid),
+                                               own=uid == viewed)
+            return r
+
+        for c in tree.children(viewed):
+            if tree.active[c]:
+                row(c)
         by_form: dict[str, FormTotal] = {f: FormTotal() for f in self.settings.report_forms}
-        for unit_id, form, count, people in rows:
-            u = per_unit[unit_id]
-            u.count += count
-            u.participants += int(people)
-            ft = u.by_form.setdefault(form, FormTotal())
+        for uid, form, count, people in rows:
+            r = row(tree.top_of(uid, viewed))
+            r.count += count
+            r.participants += int(people)
+            ft = r.by_form.setdefault(form, FormTotal())
             ft.count += count
             ft.participants += int(people)
             total = by_form.setdefault(form, FormTotal())
             total.count += count
             total.participants += int(people)
-        ordered = sorted(per_unit.values(), key=lambda u: fold(u.name))
-        return Summary(period, ordered, sum(u.count for u in ordered),
-                       sum(u.participants for u in ordered), by_form)
+        for uid in expected:
+            r = row(tree.top_of(uid, viewed))
+            r.units_in_subtree += 1
+            r.units_reported += uid in reported
+        ordered = sorted(per_row.values(), key=lambda u: (not u.own, fold(u.name)))
+        silent = sorted((tree.ref(u) for u in expected - reported), key=lambda u: fold(u.path))
+        return Summary(period, tree.ref(scope.unit_id) if scope else None, tree.ref(viewed),
+                       ordered, sum(u.count for u in ordered),
+                       sum(u.participants for u in ordered), by_form,
+                       len(expected), len(expected & reported), silent)
+
+    def board_summary(self, telegram_id: int, text: str | None) -> Summary:
+        """`/tonghop [unit] [period]`: the admin's scope read fresh, the unit checked against it."""
+        scope = self.members.scope(telegram_id)
+        unit, period = self.view(scope, text)
+        return self.summary(period, scope, unit.unit_id if unit else None)
+
+    def board_reports(self, telegram_id: int,
+                      text: str | None) -> tuple[Period, UnitRef | None, list[ReportView]]:
+        """`/xuatbaocao [unit] [period]`: the period's reports of the admin's (sub)tree."""
+        scope = self.members.scope(telegram_id)
+        unit, period = self.view(scope, text)
+        items = self.reports(period, scope=scope, unit_id=unit.unit_id if unit else None)
+        return period, unit, items
 
     # ------------------------------------------------------------ reminders
     def purge_drafts(self, days: int = 7, now: datetime | None = None) -> int:
@@ -728,9 +1004,13 @@ class ReportsService:
                 Report.deleted_at.is_(None), Report.activity_date >= period.start,
                 Report.activity_date <= period.end).distinct()))
             done = set(s.scalars(select(Reminder.unit_id).where(Reminder.period == period.key)))
+            tree = _Tree(s)
+            expected = self._expected(s, tree, list(tree.name), reported)
             units = s.scalars(select(Unit).where(Unit.active.is_(True)).order_by(Unit.name))
             for unit in units:
-                if unit.id in reported or unit.id in done:
+                # A commune whose chi bộ report for it is not reminded itself (unless it has
+                # a reporter of its own).
+                if unit.id in reported or unit.id in done or unit.id not in expected:
                     continue
                 try:
                     with s.begin_nested():
@@ -747,3 +1027,51 @@ class ReportsService:
                     run.no_reporter.append(unit.name)
         return run
 
+
+    def claim_board_reminders(self, now: datetime | None = None) -> list[BoardNotice]:
+        """Each board (of a unit, and the top-level board) with silent units in its subtree this
+        month, claimed in the database before anything is sent: told once, even across a
+        restart or a second process (a crash after the claim loses one notice, never repeats)."""
+        now = now or self.now()
+        local = now.astimezone(self.settings.tz).date()
+        period = month_period(local.year, local.month)
+        if not self.reminder_due(now):
+            return []
+        out: list[BoardNotice] = []
+        with self.db.session() as s:
+            tree = _Tree(s)
+            reported = set(s.scalars(select(Report.unit_id).where(
+                Report.deleted_at.is_(None), Report.activity_date >= period.start,
+                Report.activity_date <= period.end).distinct()))
+            silent = self._expected(s, tree, list(tree.name), reported) - reported
+            if not silent:
+                return out
+            reporters = set(s.scalars(select(Member.unit_id).where(
+                Member.is_reporter.is_(True), Member.active.is_(True),
+                Member.unit_id.is_not(None)).distinct()))
+            boards: dict[int | None, set[int]] = {None: set()}
+            admins = s.execute(select(Member.telegram_id, Member.chat_id, Member.board_unit_id)
+                               .where(Member.role == ROLE_ADMIN, Member.active.is_(True))).all()
+            for _, chat, board in admins:
+                boards.setdefault(board if board in tree.name else None, set()).add(chat)
+            known = {tid for tid, _, _ in admins}
+            boards[None].update(t for t in self.members.admin_ids if t not in known)
+            done = set(s.scalars(select(BoardReminder.board).where(
+                BoardReminder.period == period.key)))
+            for board, chats in sorted(boards.items(), key=lambda kv: (kv[0] is not None,
+                                                                      kv[0] or 0)):
+                key = "top" if board is None else f"unit:{board}"
+                here = sorted((u for u in silent & set(tree.subtree(board))),
+                              key=lambda u: fold(tree.path(u)))
+                if not chats or not here or key in done:
+                    continue
+                try:
+                    with s.begin_nested():
+                        s.add(BoardReminder(board=key, period=period.key, sent_at=utcnow()))
+                except IntegrityError:
+                    continue  # another process told this board
+                out.append(BoardNotice(
+                    tree.ref(board), tuple(sorted(chats)),
+                    tuple(tree.ref(u) for u in here if u in reporters),
+                    tuple(tree.ref(u) for u in here if u not in reporters)))
+        return out

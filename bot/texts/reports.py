@@ -114,14 +114,28 @@ EDIT_WINDOW_OVER = (
 
 # Board
 PERIOD_INVALID = (
-    "❗ <b>Kỳ</b> «{value}» không hợp lệ. Ghi tháng (06/2024), quý (Q2/2024 hoặc quy 2/2024) "
-    "hoặc năm (2024); để trống là tháng này."
+    "❗ <b>Kỳ</b> «{value}» không hợp lệ. Ghi tháng (06/2024), quý (Q2/2024 hoặc quy 2/2024), "
+    "6 tháng (6 tháng đầu năm 2024) hoặc năm (2024); để trống là tháng này."
 )
 PERIOD_MONTH = "tháng {month:02d}/{year}"
+UNIT_UNKNOWN = (
+    "Không tìm thấy đơn vị «{name}» trong phạm vi của bạn. Ghi đúng tên đơn vị, "
+    "ví dụ <code>/tonghop Xã An Bình 06/2026</code>."
+)
+UNIT_OUT_OF_SCOPE = (
+    "⛔ Đơn vị «{name}» không thuộc phạm vi phụ trách của bạn, nên không xem được báo cáo "
+    "của đơn vị này."
+)
 PERIOD_QUARTER = "quý {quarter}/{year}"
 PERIOD_YEAR = "năm {year}"
+PERIOD_HALF_FIRST = "6 tháng đầu năm {year}"
+PERIOD_HALF_LAST = "6 tháng cuối năm {year}"
 SUMMARY_HEADER = "<b>Tổng hợp báo cáo {label}</b> ({start} – {end})"
+SUMMARY_OF = "Đơn vị: {path}"
 SUMMARY_UNIT = "<b>{unit}</b>: {count} hoạt động, {participants} lượt người"
+SUMMARY_UNIT_SHARE = " · {reported}/{total} đơn vị đã báo cáo"
+SUMMARY_OWN = "{unit} (báo cáo của chính đơn vị)"
+SUMMARY_SHARE = "Tỷ lệ đơn vị đã báo cáo: {reported}/{total} ({percent}%)."
 SUMMARY_FORM = "   • {form}: {count} ({participants} người)"
 SUMMARY_TOTAL = (
     "<b>Tổng cộng</b>: {count} hoạt động, {participants} lượt người, "
@@ -129,9 +143,11 @@ SUMMARY_TOTAL = (
 )
 SUMMARY_BY_FORM = "<b>Theo hình thức</b>:"
 SUMMARY_MISSING = "<b>Chưa báo cáo</b> ({count}): {units}"
+SUMMARY_MISSING_MORE = " … và {count} đơn vị khác (xem từng đơn vị: /tonghop &lt;tên đơn vị&gt;)"
 SUMMARY_ALL_REPORTED = "Tất cả đơn vị đã báo cáo. 👍"
 SUMMARY_EMPTY = "Chưa có báo cáo nào trong kỳ này."
 EXPORT_CAPTION = "Báo cáo {label}: {count} dòng."
+EXPORT_OF = "Đơn vị: {unit}."
 EXPORT_EMPTY = "Không có báo cáo nào trong {label} để xuất."
 CHART_CAPTION = "Biểu đồ hoạt động {label}."
 CHART_TITLE = "Hoạt động tuyên truyền miệng {label}"
@@ -141,7 +157,7 @@ CHART_MORE = "(và {count} đơn vị khác)"
 
 # Export column headers
 COLUMNS = ("STT", "Đơn vị", "Người báo cáo", "Ngày", "Hình thức", "Nội dung", "Số người",
-           "Ghi chú", "Số ảnh", "Gửi lúc", "Sửa lúc")
+           "Ghi chú", "Số ảnh", "Gửi lúc", "Sửa lúc", "Đơn vị theo cấp")
 SHEET_TITLE = "Báo cáo"
 
 # Reminders
@@ -149,6 +165,7 @@ REMINDER = (
     "🔔 Nhắc báo cáo: đơn vị <b>{unit}</b> chưa có báo cáo hoạt động {label}. "
     "Gửi bằng /baocao (nhanh: <code>/baocao hôm nay | Hội nghị | nội dung | số người</code>)."
 )
+REMINDER_BOARD_OF = "📋 <b>{unit}</b>"
 REMINDER_BOARD = "🔔 <b>Đã nhắc báo cáo {label}</b> – {count} đơn vị: {units}"
 REMINDER_BOARD_NO_REPORTER = (
     "⚠️ Đơn vị chưa có người báo cáo nên không nhắc được ({count}): {units}. "
