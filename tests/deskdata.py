@@ -50,7 +50,7 @@ def seed(db, today: date) -> Tree:
                 (6_000_021, "Võ Văn Dũng", "Chi bộ Ấp 2", "member", None),
                 (6_000_031, "Đỗ Thị Mai", "Chi bộ Ấp Đông", "member", None)]:
             m = Member(telegram_id=tid, chat_id=tid, full_name=name, unit_id=ids[unit], role=role,
-                       board_unit_id=ids[board] if board else None, is_reporter=True)
+                       board_unit_id=ids[board] if board else None, is_reporter=board is None)
             s.add(m)
             s.flush()
             people[tid] = m.id

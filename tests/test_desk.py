@@ -132,7 +132,9 @@ async def test_mini_app_sign_in_shows_the_boards_own_units(db_url, tmp_path):
         assert '<td class="count">2</td><td class="people">50</td>' in a1
         assert '<td class="count">1</td><td class="people">15</td>' in a2
         assert '<td class="count">0</td>' in a3
-        assert re.search(r'id="missing-list">[^<]*Chi bộ Ấp 3', page)
+        assert re.search(rf'id="missing-list"><a href="/donvi/{ids["Chi bộ Ấp 3"]}[^"]*">Chi bộ Ấp 3'
+                         r'</a></p>', page)
+        assert 'id="card-share"><b>2/3</b>' in page   # chi bộ that reported / expected to
         assert 'id="card-members"><b>4</b>' in page   # three propagandists and the board member
         # the broadcast's acknowledgement per chi bộ: Ấp 1 received 2, 1 acked, 1 not
         panel = page[page.index(f'id="broadcast-{h.tree.broadcast_id}"'):]
@@ -286,3 +288,44 @@ async def test_loa_run_serves_the_desk_in_its_own_process(sqlite_url, tmp_path):
         stop_bot(proc)
         await tg.stop()
     assert proc.returncode == 0, (tmp_path / "bot.log").read_text()[-2000:]
+
+
+def test_desk_figures_are_the_roll_up_of_tonghop(db):
+    """The desk shows ReportsService.summary's roll-up (what /tonghop prints) for every view."""
+    from datetime import date
+    from pathlib import Path
+
+    from bot.config import Settings
+    from bot.context import Loa
+    from bot.services.reports import month_period
+    from indexer import IndexConfig, KnowledgeBase
+    from tests.conftest import ADMIN_ID
+    from tests.rollup_tree import BOARD_A, BOARD_B, ROOT, make_tree
+    ids = make_tree(db, date(2026, 6, 10))
+    june = month_period(2026, 6)
+    loa = Loa.build(Settings(token=TOKEN, admin_ids=frozenset({ADMIN_ID})),
+                    kb=KnowledgeBase(IndexConfig(Path("x"), Path("y"))), db=db)
+    try:
+        for tid, unit in [(ADMIN_ID, None), (BOARD_B, None), (ADMIN_ID, ids["Xã Bình Minh"]),
+                          (BOARD_A, ids["Chi bộ An Bình 1"])]:
+            ov = loa.desk.overview(tid, june, unit)
+            s = loa.reports.summary(june, loa.members.scope(tid), unit)
+            assert [(r.unit_id, r.count, r.participants, r.units, r.reported) for r in ov.rows] \
+                == [(r.unit_id, r.count, r.participants, r.units_in_subtree, r.units_reported)
+                    for r in s.units]
+            assert (ov.count, ov.participants, ov.expected, ov.reported) == \
+                (s.count, s.participants, s.units_total, s.units_reported)
+            assert [u.unit_id for u in ov.silent] == [u.unit_id for u in s.silent]
+        top = loa.desk.overview(ADMIN_ID, june)
+        assert top.title == ROOT and [r.name for r in top.rows] == ["Xã An Bình", "Xã Bình Minh"]
+        assert [u.name for u in top.silent] == ["Xã An Bình › Chi bộ An Bình 2",
+                                                "Xã Bình Minh › Chi bộ Bình Minh 2"]
+        down = loa.desk.overview(ADMIN_ID, june, ids["Xã Bình Minh"])
+        assert [c.name for c in down.crumbs] == [ROOT, "Xã Bình Minh"]
+        assert (down.rows[0].name, down.rows[0].count, down.rows[0].participants) == \
+            ("Xã Bình Minh (trực tiếp)", 1, 7)
+        with pytest.raises(Refused) as e:
+            loa.desk.overview(BOARD_A, june, ids["Xã Bình Minh"])
+        assert e.value.reason == "outside"
+    finally:
+        loa.close(dispose_db=False)

@@ -20,10 +20,10 @@ from bot.db import Database
 from bot.db.models import (
     B_DRAFT, D_SENT, Q_OPEN, Broadcast, Delivery, DeskLink, Member, Question, Unit,
 )
-from bot.errors import NotAllowed
+from bot.errors import NotAllowed, NotFound
 from bot.scope import Scope
 from bot.services.members import MembersService
-from bot.services.reports import Period, ReportsService
+from bot.services.reports import PATH_SEP, Period, ReportsService
 from indexer.text import fold
 from bot.texts import desk as T
 
@@ -103,18 +103,15 @@ class Overview:
     period: Period
     members: int
     units: int
-    rows: list[UnitRow]
-    missing: list[UnitRow]
+    rows: list[UnitRow]           # one per child unit, rolled up over its subtree
+    silent: list[Crumb]           # units expected to report that have not (path below the view)
     count: int
     participants: int
+    expected: int                 # units of the subtree expected to report
+    reported: int                 # of those, units that did
     broadcasts: list[BroadcastPanel] = field(default_factory=list)
     questions: list[WaitingQuestion] = field(default_factory=list)
     questions_total: int = 0
-
-    @property
-    def share_reported(self) -> int:
-        """Percent of child units with a report somewhere in their subtree."""
-        return round(100 * sum(1 for r in self.rows if r.count) / len(self.rows)) if self.rows else 0
 
 
 @dataclass(frozen=True)
@@ -129,6 +126,13 @@ class Questions:
 class Link:
     token: str
     expires_at: datetime
+
+
+def _relative(path: str, viewed) -> str:
+    """A unit's path below the viewed unit ("Xã A › Chi bộ 1" seen from the province)."""
+    if viewed is not None and path.startswith(viewed.path + PATH_SEP):
+        return path[len(viewed.path + PATH_SEP):]
+    return path
 
 
 def _hash(token: str) -> str:
@@ -208,32 +212,40 @@ class DeskService:
         return self.reports.period(text)
 
     def overview(self, telegram_id: int, period: Period, unit_id: int | None = None) -> Overview:
-        """Members, units, reports per child unit, units without a report, the last broadcasts'
-        acknowledgement per child unit and the questions waiting for the board."""
+        """Members, units, reports per child unit (the roll-up of ReportsService.summary), units
+        without a report, the last broadcasts' acknowledgement per child unit and the questions
+        waiting for the board."""
         scope = self.scope(telegram_id)
-        view = self._view(scope, unit_id)
+        self._view(scope, unit_id)
+        try:
+            summary = self.reports.summary(period, scope, unit_id)
+        except (NotAllowed, NotFound):
+            raise Refused("outside") from None
+        view = summary.unit.unit_id if summary.unit is not None else None
         with self.db.read() as s:
             tree = _Tree(s)
-            if view is not None and view not in tree.units:
-                raise Refused("outside")
             inside = tree.below(view)
             kids = tree.children(view)
             groups = {k: tree.below(k) for k in kids}
             title = tree.units[view].name if view is not None else T.TOP_BOARD
-            crumbs = [Crumb(u, tree.units[u].name) for u in tree.path(view)
-                      if scope.covers(u)]
-            if scope.is_top:
+            crumbs = [Crumb(u, tree.units[u].name) for u in tree.path(view) if scope.covers(u)]
+            if scope.is_top and view is not None and len(tree.children(None)) > 1:
                 crumbs.insert(0, Crumb(None, T.TOP_BOARD))
             members = s.scalar(select(func.count(Member.id)).where(
                 Member.active.is_(True), Member.unit_id.in_(inside))) or 0
             units = sum(1 for u in inside if u != view and tree.units[u].active)
-            rows = self._report_rows(s, tree, period, view, kids, groups)
+            rows = [UnitRow(r.unit_id, T.OWN_REPORTS.format(name=r.name) if r.own else r.name,
+                            r.count, r.participants, r.units_in_subtree, r.units_reported,
+                            not r.own and bool(tree.children(r.unit_id)))
+                    for r in summary.units]
+            silent = [Crumb(u.unit_id, _relative(u.path, summary.unit)) for u in summary.silent]
             overview = Overview(self._viewer(s, telegram_id), view, title, crumbs, period,
-                                members, units, rows, [r for r in rows if not r.count],
-                                sum(r.count for r in rows), sum(r.participants for r in rows))
+                                members, units, rows, silent, summary.count,
+                                summary.participants, summary.units_total,
+                                summary.units_reported)
             overview.broadcasts = self._broadcasts(s, tree, view, kids, groups, inside)
             overview.questions, overview.questions_total = self._questions(
-                s, tree, inside if view is not None or not scope.is_top else None, QUESTIONS_SHOWN)
+                s, tree, None if view is None else inside, QUESTIONS_SHOWN)
             return overview
 
     def questions(self, telegram_id: int, limit: int = 100) -> Questions:
@@ -247,28 +259,6 @@ class DeskService:
             return Questions(self._viewer(s, telegram_id), title, items, total)
 
     # ------------------------------------------------------------ panels
-    def _report_rows(self, s: Session, tree: _Tree, period: Period, view: int | None,
-                     kids: list[int], groups: dict[int, set[int]]) -> list[UnitRow]:
-        from bot.db.models import Report
-        per_unit = {uid: (n, int(p or 0)) for uid, n, p in s.execute(
-            select(Report.unit_id, func.count(Report.id), func.sum(Report.participants))
-            .where(Report.deleted_at.is_(None), Report.activity_date >= period.start,
-                   Report.activity_date <= period.end)
-            .group_by(Report.unit_id)).all()}
-        rows = []
-        for k in kids:
-            g = groups[k]
-            active = [u for u in g if tree.units[u].active or u in per_unit]
-            rows.append(UnitRow(
-                k, tree.units[k].name, sum(per_unit.get(u, (0, 0))[0] for u in g),
-                sum(per_unit.get(u, (0, 0))[1] for u in g), len(active),
-                sum(1 for u in active if u in per_unit), bool(tree.children(k))))
-        if view is not None and view in per_unit:   # the unit's own reports, beside its children
-            n, p = per_unit[view]
-            rows.insert(0, UnitRow(view, T.OWN_REPORTS.format(name=tree.units[view].name),
-                                   n, p, 1, 1, False))
-        return rows
-
     def _broadcasts(self, s: Session, tree: _Tree, view: int | None, kids: list[int],
                     groups: dict[int, set[int]], inside: set[int]) -> list[BroadcastPanel]:
         scoped = Member.unit_id.in_(inside)

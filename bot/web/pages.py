@@ -69,6 +69,8 @@ SIGNIN_JS = """
 })();
 """
 
+SILENT_SHOWN = 60   # a province can have hundreds of silent chi bộ: the rest are counted
+
 LINK_JS = "document.getElementById('go').submit();"
 
 
@@ -160,11 +162,10 @@ def overview_page(ov: Overview, today: date, tz: ZoneInfo, nonce: str, now: date
         f'<a href="{"/" if c.unit_id is None else f"/donvi/{c.unit_id}"}{q}">{escape(c.name)}</a>'
         for c in ov.crumbs)
     label = ov.period.label
-    reported = sum(1 for r in ov.rows if r.count)
     cards = ('<div class="cards">' + _card(ov.members, T.MEMBERS, "members")
              + _card(ov.units, T.UNITS, "units") + _card(ov.count, T.REPORTS, "reports")
              + _card(ov.participants, T.PARTICIPANTS, "participants")
-             + _card(f"{reported}/{len(ov.rows)}", T.SHARE, "share") + "</div>")
+             + _card(f"{ov.reported}/{ov.expected}", T.SHARE, "share") + "</div>")
     body = [f'<p class="crumbs">{crumbs}</p>' if len(ov.crumbs) > 1 else "",
             _period_bar(ov.period, today, base), cards]
     # Reports per child unit
@@ -188,17 +189,19 @@ def overview_page(ov: Overview, today: date, tz: ZoneInfo, nonce: str, now: date
         reports = f'<p class="muted">{escape(T.NO_CHILDREN)}</p>'
     body.append(f'<section><h2>{escape(T.REPORTS_HEAD.format(period=label))}</h2>{reports}'
                 f'</section>')
-    # Units without a report
-    if ov.missing:
-        items = ", ".join(
-            (f'<a href="/donvi/{r.unit_id}{q}">{escape(r.name)}</a>' if r.has_children
-             else escape(r.name)) for r in ov.missing)
+    # Units expected to report that have not (leaf units, with their path below this one)
+    if ov.silent:
+        items = ", ".join(f'<a href="/donvi/{u.unit_id}{q}">{escape(u.name)}</a>'
+                          for u in ov.silent[:SILENT_SHOWN])
+        more = len(ov.silent) - SILENT_SHOWN
+        if more > 0:
+            items += escape(T.MISSING_MORE.format(count=more))
         missing = f'<p id="missing-list">{items}</p>'
     else:
-        missing = f'<p class="muted">{escape(T.MISSING_NONE)}</p>' if ov.rows else ""
-    if ov.rows:
+        missing = f'<p class="muted">{escape(T.MISSING_NONE)}</p>'
+    if ov.expected:
         body.append(f'<section id="missing"><h2>{escape(T.MISSING_HEAD.format(period=label))}'
-                    f' ({len(ov.missing)})</h2>{missing}</section>')
+                    f' ({len(ov.silent)})</h2>{missing}</section>')
     # Last broadcasts: acknowledgement per child unit
     panels = []
     for b in ov.broadcasts:
