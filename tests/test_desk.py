@@ -329,3 +329,17 @@ def test_desk_figures_are_the_roll_up_of_tonghop(db):
         assert e.value.reason == "outside"
     finally:
         loa.close(dispose_db=False)
+
+
+@pytest.mark.parametrize("key,prev,next_", [
+    ("2026-01", "2025-12", "2026-02"), ("2026-Q1", "2025-Q4", "2026-Q2"),
+    ("H2/2026", "H1/2026", "H1/2027"), ("2026", "2025", "2027")])
+def test_period_picker_steps_and_every_key_parses_back(key, prev, next_):
+    from datetime import date
+
+    from bot.services.reports import parse_period
+    from bot.web.pages import _key, _shift
+    today = date(2026, 11, 30)
+    p = parse_period(key, today)
+    assert _key(p) == key and (_shift(p, -1), _shift(p, 1)) == (prev, next_)
+    assert _key(parse_period(prev, today)) == prev and _key(parse_period(next_, today)) == next_

@@ -117,6 +117,11 @@ def link_page(token: str, nonce: str) -> str:
 
 
 # ---------------------------------------------------------------- periods
+def _key(p: Period) -> str:
+    """The period as the `?ky=` parameter (read back by parse_period)."""
+    return _shift(p, 0)
+
+
 def _shift(p: Period, step: int) -> str:
     if p.kind == "month":
         n = p.year * 12 + p.number - 1 + step
@@ -124,6 +129,9 @@ def _shift(p: Period, step: int) -> str:
     if p.kind == "quarter":
         n = p.year * 4 + p.number - 1 + step
         return f"{n // 4}-Q{n % 4 + 1}"
+    if p.kind == "half":
+        n = p.year * 2 + p.number - 1 + step
+        return f"H{n % 2 + 1}/{n // 2}"   # Period.key "2026-H1" is not read back by parse_period
     return str(p.year + step)
 
 
@@ -133,12 +141,12 @@ def _period_bar(p: Period, today: date, base: str) -> str:
     links = [f'<a href="{base}?ky={_shift(p, -1)}">{escape(T.PERIOD_PREV)}</a>']
     for kind, label in (("month", T.PERIOD_MONTH), ("quarter", T.PERIOD_QUARTER),
                         ("year", T.PERIOD_YEAR)):
-        on = ' class="on"' if p.key == here[kind] else ""
+        on = ' class="on"' if _key(p) == here[kind] else ""
         links.append(f'<a{on} href="{base}?ky={here[kind]}">{escape(label)}</a>')
     links.append(f'<a href="{base}?ky={_shift(p, 1)}">{escape(T.PERIOD_NEXT)}</a>')
     form = (f'<form method="get" action="{base}" class="period">'
             f'<input name="ky" aria-label="{escape(T.PERIOD_INPUT)}" '
-            f'placeholder="{escape(T.PERIOD_INPUT)}" value="{escape(p.key)}">'
+            f'placeholder="{escape(T.PERIOD_INPUT)}" value="{escape(_key(p))}">'
             f'<button type="submit">{escape(T.PERIOD_GO)}</button></form>')
     return f'<nav class="period" id="period">{"".join(links)}{form}</nav>'
 
@@ -156,7 +164,7 @@ def _card(value: object, label: str, key: str) -> str:
 
 def overview_page(ov: Overview, today: date, tz: ZoneInfo, nonce: str, now: datetime) -> str:
     base = "/" if ov.unit_id is None else f"/donvi/{ov.unit_id}"
-    q = f"?ky={ov.period.key}"
+    q = f"?ky={_key(ov.period)}"
     crumbs = " › ".join(
         escape(c.name) if c.unit_id == ov.unit_id else
         f'<a href="{"/" if c.unit_id is None else f"/donvi/{c.unit_id}"}{q}">{escape(c.name)}</a>'
