@@ -11,7 +11,7 @@ TORCH_SPEC ?= torch==2.13.0
 TORCH_INDEX_URL ?=
 STAMP := $(VENV)/.installed
 
-.PHONY: install index run test bench clean
+.PHONY: install index run test bench clean chromium
 
 # pip's own output (what it collects, downloads with progress bars, installs) stays visible:
 # a silent install of a few minutes looks hung.
@@ -40,7 +40,18 @@ index: $(STAMP)
 run: index
 	$(LOA) run
 
-test: index
+# The dashboard's browser tests need headless Chromium: installed here when missing and
+# possible (root with apt-get); otherwise those tests are skipped and the summary says so.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || [ -n "$$LOA_TEST_CHROMIUM" ] || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "==> Installing Chromium for the dashboard's browser tests (apt-get install chromium)"; \
+	    apt-get install -y --no-install-recommends chromium >/dev/null 2>&1 || \
+	      { apt-get update >/dev/null 2>&1 && apt-get install -y --no-install-recommends chromium >/dev/null 2>&1; } || \
+	      echo "==> Could not install Chromium: the dashboard's browser tests will be skipped"; \
+	  else echo "==> No Chromium (and not root with apt-get): the dashboard's browser tests will be skipped"; fi; }
+
+test: index chromium
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
 bench: index

@@ -11,15 +11,16 @@ from telegram.ext import Application, ContextTypes, TypeHandler
 from bot import jobs
 from bot.config import Settings
 from bot.context import Loa, LoaContext
-from bot.handlers import admin, broadcast, guard, qa, reports, start, status
+from bot.handlers import admin, broadcast, desk, guard, qa, reports, start, status
 from bot.persistence import DatabasePersistence
 from bot.texts import common as T
 from bot.transport import BudgetLimiter, broadcast_bot, make_sender
+from bot.web.server import DeskServer
 
 log = logging.getLogger(__name__)
 
 # Order matters: conversations and commands before the catch-all question handler in `qa`.
-FEATURES = (start, admin, status, broadcast, reports, qa)
+FEATURES = (start, admin, status, desk, broadcast, reports, qa)
 PERSIST_GROUP = 99   # after every feature's handlers
 
 
@@ -45,7 +46,7 @@ def _load_index(loa: Loa) -> None:
 
 
 async def post_init(app: Application) -> None:
-    """Load the index, set the menus, schedule the jobs and start the delivery worker."""
+    """Load the index, set the menus, schedule the jobs, start the delivery worker and the desk."""
     loa: Loa = app.bot_data["loa"]
     await loa.run(_load_index, loa)
     await _set_commands(app, loa)
@@ -55,11 +56,17 @@ async def post_init(app: Application) -> None:
     await bot.initialize()
     app.bot_data["broadcast_bot"] = bot
     await loa.delivery.start(make_sender(bot, broadcast.ack_markup))
+    desk_server = DeskServer(loa)
+    app.bot_data["desk"] = desk_server
+    await desk_server.start()
 
 
 async def post_shutdown(app: Application) -> None:
     """Let broadcast sends in flight finish and record them, then close everything."""
     loa: Loa = app.bot_data["loa"]
+    desk_server = app.bot_data.pop("desk", None)
+    if desk_server is not None:
+        await desk_server.stop()
     try:
         await loa.delivery.stop()
     except Exception:  # noqa: BLE001 - shutting down anyway

@@ -149,6 +149,11 @@ class Settings:
     reminder_day: int = var("LOA_REMINDER_DAY", _positive(int), default=25)
     reminder_time: str = var("LOA_REMINDER_TIME", _clock, default="08:00")
     log_level: str = var("LOA_LOG_LEVEL", lambda v: v.strip().upper(), default="INFO")
+    # The board's desk (dashboard web app), served by `loa run` beside the bot
+    web_listen: str = var("LOA_WEB_LISTEN", default="127.0.0.1")
+    web_port: int = var("LOA_WEB_PORT", _not_negative, default=8080)
+    web_url: str = var("LOA_WEB_URL", lambda v: v.strip().rstrip("/"),
+                       default="http://127.0.0.1:8080")
 
     @property
     def tz(self) -> ZoneInfo:

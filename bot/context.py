@@ -22,6 +22,7 @@ from bot.config import Settings
 from bot.db import Database
 from bot.services.broadcasts import BroadcastsService
 from bot.services.delivery import DeliveryWorker
+from bot.services.desk import DeskService
 from bot.services.knowledge import KnowledgeService
 from bot.services.members import MembersService
 from bot.services.periodic import PeriodicService
@@ -53,6 +54,7 @@ class Loa:
     reports: ReportsService
     periodic: PeriodicService
     status: StatusService
+    desk: DeskService
     executor: ThreadPoolExecutor
 
     @classmethod
@@ -80,6 +82,7 @@ class Loa:
             broadcasts=broadcasts, delivery=delivery,
             reports=reports, periodic=PeriodicService(reports),
             status=StatusService(db, kb, broadcasts),
+            desk=DeskService(db, settings, members, reports),
             executor=ThreadPoolExecutor(max_workers=threads, thread_name_prefix="loa-service"),
         )
 

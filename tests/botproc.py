@@ -23,6 +23,7 @@ def spawn_bot(tg: FakeTelegram, db_url: str, workdir: Path, name: str = "bot",
     env.update(TELEGRAM_BOT_TOKEN=TOKEN, LOA_BOT_API_URL=tg.api_url, LOA_BOT_FILE_URL=tg.file_url,
                LOA_DATABASE_URL=db_url, LOA_INDEX_DIR=str(workdir / "no-index"),
                LOA_KNOWLEDGE_DIR=str(workdir / "no-knowledge"), LOA_LOG_LEVEL="WARNING",
+               LOA_WEB_PORT="0",
                HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", PYTHONPATH=str(ROOT))
     env.update(env_overrides)
     log = open(workdir / f"{name}.log", "ab")

@@ -25,6 +25,7 @@ KNOWLEDGE = ROOT / "knowledge"
 ADMIN_ID = 9000001
 
 _pg_skips: list[str] = []
+browser_skips: list[str] = []   # desk tests that found no Chromium (tests/test_desk_browser.py)
 
 
 # ------------------------------------------------------------------ databases
@@ -71,6 +72,11 @@ def pytest_terminal_summary(terminalreporter):
                                     "start it (pg_ctlcluster ... start) to test that backend.")
     elif "ok" in pg._state:
         terminalreporter.write_line("PostgreSQL: tested against " + pg.ADMIN_URL.split("@")[-1])
+    if browser_skips:
+        terminalreporter.write_sep("!", "BROWSER NOT TESTED", red=True, bold=True)
+        terminalreporter.write_line(f"{len(browser_skips)} dashboard browser test(s) skipped: "
+                                    "no Chromium. apt-get install chromium (make test does it "
+                                    "when it can) or set LOA_TEST_CHROMIUM.")
 
 
 # ------------------------------------------------------------------ knowledge
@@ -197,7 +203,8 @@ async def stop_harness(h: Harness, stop_server: bool = True) -> None:
 def make_settings(db_url: str, kb, **overrides) -> Settings:
     base = Settings(token=TOKEN, database_url=db_url, admin_ids=frozenset({ADMIN_ID}),
                     knowledge_dir=kb.config.knowledge_dir, index_dir=kb.config.index_dir,
-                    bot_username="loa_test_bot", flood_limit=1000)
+                    bot_username="loa_test_bot", flood_limit=1000,
+                    web_port=0)   # the dashboard on a free port: tests run side by side
     return replace(base, **overrides)
 
 

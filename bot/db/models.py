@@ -320,6 +320,18 @@ class BoardReminder(Base):
     __table_args__ = (UniqueConstraint("board", "period"),)
 
 
+# ---------------------------------------------------------------- the board's desk (dashboard)
+class DeskLink(Base):
+    """A one-time desktop sign-in link: valid a few minutes, used once; only its hash is kept."""
+    __tablename__ = "desk_links"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)   # sha256 hex of the token
+    telegram_id: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = _dt(False, default=utcnow)
+    expires_at: Mapped[datetime] = _dt(False)
+    used_at: Mapped[datetime | None] = _dt()
+
+
 # ---------------------------------------------------------------- conversation state (PTB persistence)
 class ConversationState(Base):
     """Where a user is in a guided form: one row per conversation handler and PTB key."""

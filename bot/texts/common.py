@@ -66,6 +66,7 @@ HELP_ADMIN_EXTRA = (
     "/thanhvien_ngung &lt;số&gt; – tạm ngừng · /thanhvien_baocao &lt;số&gt; – giao làm người báo cáo\n"
     "/thanhvien_admin &lt;số&gt; – cấp quyền quản trị\n"
     "/trangthai – tình trạng hệ thống\n"
+    "/bangdieukhien – bảng điều khiển (trang web) · /bangdieukhien web – link cho máy tính\n"
     "Gửi tệp .docx/.pdf/.txt/.md để bổ sung tài liệu."
 )
 
@@ -105,6 +106,7 @@ CMD_ADMIN = CMD_MEMBER + [
     ("thanhvien_baocao", "Giao làm người báo cáo của đơn vị"),
     ("thanhvien_admin", "Cấp quyền quản trị"),
     ("trangthai", "Tình trạng hệ thống"),
+    ("bangdieukhien", "Bảng điều khiển (trang web)"),
 ]
 
 # Units & members administration

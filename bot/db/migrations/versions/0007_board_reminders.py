@@ -1,7 +1,7 @@
 """board_reminders: each board is told once a month about its own silent units
 
 Revision ID: 0007
-Revises: 0004
+Revises: 0006 (re-chained after 0006_desk when merged into desk; 0004 on branch rollup)
 
 A new table only; nothing existing changes.
 """
@@ -12,7 +12,7 @@ import bot.db.models
 
 
 revision = '0007'
-down_revision = '0004'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 

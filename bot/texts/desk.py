@@ -1,0 +1,93 @@
+"""Vietnamese strings of the board's desk: the /bangdieukhien command and the dashboard pages."""
+
+# Chat
+OPEN = (
+    "📊 <b>Bảng điều khiển</b> của {board}: báo cáo theo đơn vị, xác nhận đã nắm nội dung, "
+    "câu hỏi chờ trả lời.\nBấm nút dưới đây để mở ngay trong Telegram. Trên máy tính, gõ "
+    "<code>/bangdieukhien web</code> để nhận đường link đăng nhập một lần."
+)
+BTN_OPEN = "📊 Mở bảng điều khiển"
+LINK = (
+    "🔐 Đường link đăng nhập bảng điều khiển trên máy tính (dùng <b>một lần</b>, hết hạn lúc "
+    "{expires}):\n{link}\n\nKhông chuyển link này cho người khác."
+)
+NO_HTTPS = (
+    "⚠️ Telegram chỉ mở bảng điều khiển trong ứng dụng khi địa chỉ là HTTPS "
+    "(LOA_WEB_URL hiện là {url}). Trên máy tính: <code>/bangdieukhien web</code>."
+)
+TOP_BOARD = "Ban Tuyên giáo (toàn bộ đơn vị)"
+
+# Pages
+TITLE = "Bảng điều khiển"
+SIGNING_IN = "Đang đăng nhập…"
+NOSCRIPT = "Trang này cần JavaScript để đăng nhập từ Telegram."
+VIEWER = "Người xem: {name}"
+PERIOD = "Kỳ: {label}"
+PERIOD_MONTH = "Tháng này"
+PERIOD_QUARTER = "Quý này"
+PERIOD_YEAR = "Năm nay"
+PERIOD_PREV = "‹ Kỳ trước"
+PERIOD_NEXT = "Kỳ sau ›"
+PERIOD_INPUT = "Kỳ khác (vd. 10/2026, Q3/2026, H1/2026, 2026)"
+PERIOD_GO = "Xem"
+MEMBERS = "Thành viên"
+UNITS = "Đơn vị trực thuộc"
+REPORTS = "Hoạt động"
+PARTICIPANTS = "Lượt người tham gia"
+SHARE = "Đơn vị đã báo cáo"
+REPORTS_HEAD = "Báo cáo {period} theo đơn vị"
+COL_UNIT = "Đơn vị"
+COL_COUNT = "Hoạt động"
+COL_PEOPLE = "Người tham gia"
+COL_REPORTED = "Có báo cáo"
+NO_CHILDREN = "Không có đơn vị trực thuộc."
+CHART_TITLE = "Số hoạt động theo đơn vị"
+MISSING_HEAD = "Chưa có báo cáo {period}"
+MISSING_NONE = "Tất cả đơn vị đã có báo cáo."
+MISSING_MORE = " … và {count} đơn vị khác"
+BROADCASTS_HEAD = "Nội dung đã gửi gần đây"
+BROADCASTS_NONE = "Chưa gửi nội dung nào đến các đơn vị này."
+BROADCAST_LINE = "#{id} · {at}: {text}"
+COL_RECEIVED = "Đã nhận"
+COL_ACKED = "Đã nắm"
+COL_PENDING = "Chưa nắm"
+TOTAL = "Cộng"
+QUESTIONS_HEAD = "Câu hỏi chờ Ban trả lời ({total})"
+QUESTIONS_NONE = "Không có câu hỏi nào đang chờ."
+QUESTIONS_ALL = "Xem tất cả câu hỏi"
+QUESTION_META = "{asker} · {unit} · {at}"
+QUESTION_ANSWER = "Trả lời trong Telegram: /traloi {id}"
+OPEN_CHAT = "Mở Telegram để trả lời"
+BACK = "‹ Bảng điều khiển"
+OWN_REPORTS = "{name} (trực tiếp)"
+NO_UNIT = "Chưa thuộc đơn vị"
+MEDIA = "(ảnh / tệp)"
+FOOTER = "Số liệu đọc trực tiếp từ cơ sở dữ liệu của Loa lúc {at}."
+
+# Refusal pages: reason -> (heading, explanation). No data about anyone is shown on them.
+REFUSAL = {
+    "signature": ("Không xác thực được",
+                  "Dữ liệu đăng nhập từ Telegram không đúng chữ ký. Hãy mở lại bảng điều khiển "
+                  "bằng nút trong cuộc trò chuyện với bot."),
+    "expired": ("Phiên đăng nhập đã hết hạn",
+                "Dữ liệu đăng nhập từ Telegram đã quá 24 giờ. Hãy gõ /bangdieukhien trong bot "
+                "và bấm nút mở lại."),
+    "member": ("Không có quyền truy cập",
+               "Bảng điều khiển chỉ dành cho thành viên Ban Tuyên giáo (quản trị viên của bot)."),
+    "outside": ("Ngoài phạm vi phụ trách",
+                "Đơn vị này không thuộc phạm vi Ban của bạn, nên không xem được số liệu."),
+    "signin": ("Chưa đăng nhập",
+               "Hãy mở bảng điều khiển từ bot Telegram: gõ /bangdieukhien và bấm nút "
+               "(trên máy tính: /bangdieukhien web để nhận link đăng nhập)."),
+    "link": ("Link đăng nhập không hợp lệ",
+             "Link này không đúng. Gõ /bangdieukhien web trong bot để nhận link mới."),
+    "link_used": ("Link đăng nhập đã được dùng",
+                  "Mỗi link chỉ dùng được một lần. Gõ /bangdieukhien web trong bot để nhận "
+                  "link mới."),
+    "link_expired": ("Link đăng nhập đã hết hạn",
+                     "Link chỉ dùng được trong 10 phút. Gõ /bangdieukhien web trong bot để "
+                     "nhận link mới."),
+    "notfound": ("Không tìm thấy trang", "Trang này không có trên bảng điều khiển."),
+}
+LINK_CONTINUE = "Đăng nhập"
+LINK_WAIT = "Đang đăng nhập bảng điều khiển…"

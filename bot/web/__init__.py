@@ -1,0 +1,1 @@
+"""The board's desk: a small aiohttp web app (the dashboard, also a Telegram Mini App) run by `loa run`."""

@@ -1,0 +1,265 @@
+"""HTML of the desk's pages: one small stylesheet, no external files, readable from 360 px up."""
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from html import escape
+from zoneinfo import ZoneInfo
+
+from bot.services.desk import Overview, Questions
+from bot.services.reports import Period
+from bot.text import fmt_datetime, one_line, shorten
+from bot.texts import desk as T
+from bot.web.charts import bar_chart
+
+CSS = """
+*{box-sizing:border-box}
+body{margin:0;font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;
+ color:#1b1b1b;background:#f4f4f2}
+header{background:#b71c1c;color:#fff;padding:10px 14px}
+header h1{font-size:18px;margin:0}
+header p{margin:2px 0 0;font-size:13px;opacity:.9}
+main{max-width:980px;margin:0 auto;padding:10px}
+section{background:#fff;border-radius:8px;padding:10px 12px;margin:0 0 12px;
+ box-shadow:0 1px 2px rgba(0,0,0,.08)}
+h2{font-size:16px;margin:0 0 8px}
+a{color:#0d47a1}
+.crumbs{font-size:13px;margin:0 0 8px;overflow-wrap:anywhere}
+.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(140px,1fr));gap:8px;margin:0 0 12px}
+.card{background:#fff;border-radius:8px;padding:8px 10px;box-shadow:0 1px 2px rgba(0,0,0,.08)}
+.card b{display:block;font-size:22px}
+.card span{font-size:12px;color:#555}
+.period{display:flex;flex-wrap:wrap;gap:6px;align-items:center;font-size:14px;margin:0 0 10px}
+.period a,.period button{padding:4px 8px;border:1px solid #bbb;border-radius:6px;
+ background:#fff;text-decoration:none;color:#1b1b1b;font:inherit}
+.period a.on{background:#b71c1c;color:#fff;border-color:#b71c1c}
+.period input{width:9em;max-width:100%;padding:4px;font:inherit}
+table{width:100%;border-collapse:collapse;table-layout:fixed;font-size:14px}
+th,td{padding:5px 4px;border-bottom:1px solid #e4e4e4;text-align:right;overflow-wrap:anywhere}
+th:first-child,td:first-child{text-align:left;width:46%}
+tfoot td{font-weight:bold}
+.chart{display:block;max-width:640px;margin:8px 0 0}
+.muted{color:#666;font-size:13px}
+ul.q{list-style:none;margin:0;padding:0}
+ul.q li{padding:6px 0;border-bottom:1px solid #e4e4e4;overflow-wrap:anywhere}
+.refusal{max-width:520px;margin:40px auto;background:#fff;border-left:5px solid #b71c1c;
+ padding:14px 16px;border-radius:6px}
+.btn{display:inline-block;padding:8px 14px;background:#b71c1c;color:#fff;border:0;
+ border-radius:6px;text-decoration:none;font:inherit}
+"""
+
+# Reads Telegram's `#tgWebAppData=…` itself (telegram.org's script is never loaded) and trades
+# it for a session cookie; whatever the page showed is removed first, so a refusal shows no data.
+SIGNIN_JS = """
+(function(){
+ function signin(){
+  var p=new URLSearchParams(location.hash.slice(1)),d=p.get('tgWebAppData');
+  var m=document.getElementById('main');
+  if(!d){if(m.dataset.signin){m.innerHTML=%(signin)s;}return;}
+  var hd=document.querySelector('header');if(hd){hd.remove();}
+  m.innerHTML='<p class="muted">'+%(wait)s+'</p>';
+  fetch('/api/session',{method:'POST',body:d,credentials:'same-origin',
+   headers:{'Content-Type':'text/plain'}}).then(function(r){
+   if(r.ok){location.replace(location.pathname+location.search);return;}
+   return r.text().then(function(t){m.innerHTML=t;});
+  }).catch(function(){m.innerHTML=%(signin)s;});
+ }
+ signin();
+ window.addEventListener('hashchange',signin);
+})();
+"""
+
+SILENT_SHOWN = 60   # a province can have hundreds of silent chi bộ: the rest are counted
+
+LINK_JS = "document.getElementById('go').submit();"
+
+
+def _js(value: str) -> str:
+    """A JS string literal that cannot close the script element it sits in."""
+    return json.dumps(value).replace("</", "<\\/")
+
+
+def page(title: str, body: str, nonce: str, header: str = "", signin: bool = False) -> str:
+    """A whole page; every page carries the sign-in script (a Mini App may open any of them)."""
+    script = SIGNIN_JS % {"signin": _js(refusal_box("signin")), "wait": _js(escape(T.SIGNING_IN))}
+    marker = ' data-signin="1"' if signin else ""
+    return (
+        '<!doctype html><html lang="vi"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width,initial-scale=1">'
+        f"<title>{escape(title)}</title><style>{CSS}</style></head><body>"
+        f'{header}<main id="main"{marker}>{body}</main>'
+        f'<script nonce="{nonce}">{script}</script></body></html>')
+
+
+def refusal_box(reason: str) -> str:
+    head, text = T.REFUSAL.get(reason, T.REFUSAL["signin"])
+    return (f'<div class="refusal" id="refusal" data-reason="{escape(reason)}">'
+            f"<h2>{escape(head)}</h2><p>{escape(text)}</p></div>")
+
+
+def refusal_page(reason: str, nonce: str) -> str:
+    return page(T.REFUSAL.get(reason, T.REFUSAL["signin"])[0], refusal_box(reason), nonce)
+
+
+def signin_page(nonce: str) -> str:
+    """What a visitor without a session sees: the script signs a Mini App in, else a refusal."""
+    return page(T.TITLE, f'<noscript>{escape(T.NOSCRIPT)}</noscript>'
+                         f'<p class="muted">{escape(T.SIGNING_IN)}</p>', nonce, signin=True)
+
+
+def link_page(token: str, nonce: str) -> str:
+    """The one-time link's landing page: a form posted at once, so a link preview spends nothing."""
+    body = (f'<form id="go" method="post" action="/dangnhap"><p>{escape(T.LINK_WAIT)}</p>'
+            f'<input type="hidden" name="t" value="{escape(token)}">'
+            f'<button class="btn" type="submit">{escape(T.LINK_CONTINUE)}</button></form>'
+            f'<script nonce="{nonce}">{LINK_JS}</script>')
+    return page(T.TITLE, body, nonce)
+
+
+# ---------------------------------------------------------------- periods
+def _key(p: Period) -> str:
+    """The period as the `?ky=` parameter (read back by parse_period)."""
+    return _shift(p, 0)
+
+
+def _shift(p: Period, step: int) -> str:
+    if p.kind == "month":
+        n = p.year * 12 + p.number - 1 + step
+        return f"{n // 12}-{n % 12 + 1:02d}"
+    if p.kind == "quarter":
+        n = p.year * 4 + p.number - 1 + step
+        return f"{n // 4}-Q{n % 4 + 1}"
+    if p.kind == "half":
+        n = p.year * 2 + p.number - 1 + step
+        return f"H{n % 2 + 1}/{n // 2}"   # Period.key "2026-H1" is not read back by parse_period
+    return str(p.year + step)
+
+
+def _period_bar(p: Period, today: date, base: str) -> str:
+    here = {"month": f"{today.year}-{today.month:02d}",
+            "quarter": f"{today.year}-Q{(today.month - 1) // 3 + 1}", "year": str(today.year)}
+    links = [f'<a href="{base}?ky={_shift(p, -1)}">{escape(T.PERIOD_PREV)}</a>']
+    for kind, label in (("month", T.PERIOD_MONTH), ("quarter", T.PERIOD_QUARTER),
+                        ("year", T.PERIOD_YEAR)):
+        on = ' class="on"' if _key(p) == here[kind] else ""
+        links.append(f'<a{on} href="{base}?ky={here[kind]}">{escape(label)}</a>')
+    links.append(f'<a href="{base}?ky={_shift(p, 1)}">{escape(T.PERIOD_NEXT)}</a>')
+    form = (f'<form method="get" action="{base}" class="period">'
+            f'<input name="ky" aria-label="{escape(T.PERIOD_INPUT)}" '
+            f'placeholder="{escape(T.PERIOD_INPUT)}" value="{escape(_key(p))}">'
+            f'<button type="submit">{escape(T.PERIOD_GO)}</button></form>')
+    return f'<nav class="period" id="period">{"".join(links)}{form}</nav>'
+
+
+# ---------------------------------------------------------------- the overview
+def _header(title: str, viewer: str, label: str) -> str:
+    who = f"<p>{escape(T.VIEWER.format(name=viewer))}</p>" if viewer else ""
+    return (f"<header><h1>{escape(T.TITLE)} · {escape(title)}</h1>"
+            f"<p>{escape(T.PERIOD.format(label=label))}</p>{who}</header>")
+
+
+def _card(value: object, label: str, key: str) -> str:
+    return f'<div class="card" id="card-{key}"><b>{value}</b><span>{escape(label)}</span></div>'
+
+
+def overview_page(ov: Overview, today: date, tz: ZoneInfo, nonce: str, now: datetime) -> str:
+    base = "/" if ov.unit_id is None else f"/donvi/{ov.unit_id}"
+    q = f"?ky={_key(ov.period)}"
+    crumbs = " › ".join(
+        escape(c.name) if c.unit_id == ov.unit_id else
+        f'<a href="{"/" if c.unit_id is None else f"/donvi/{c.unit_id}"}{q}">{escape(c.name)}</a>'
+        for c in ov.crumbs)
+    label = ov.period.label
+    cards = ('<div class="cards">' + _card(ov.members, T.MEMBERS, "members")
+             + _card(ov.units, T.UNITS, "units") + _card(ov.count, T.REPORTS, "reports")
+             + _card(ov.participants, T.PARTICIPANTS, "participants")
+             + _card(f"{ov.reported}/{ov.expected}", T.SHARE, "share") + "</div>")
+    body = [f'<p class="crumbs">{crumbs}</p>' if len(ov.crumbs) > 1 else "",
+            _period_bar(ov.period, today, base), cards]
+    # Reports per child unit
+    if ov.rows:
+        trs = []
+        for r in ov.rows:
+            name = escape(r.name)
+            if r.unit_id is not None and r.unit_id != ov.unit_id:
+                name = f'<a href="/donvi/{r.unit_id}{q}">{name}</a>'
+            trs.append(f'<tr data-unit="{r.unit_id or ""}"><td>{name}</td>'
+                       f'<td class="count">{r.count}</td><td class="people">{r.participants}</td>'
+                       f'<td>{r.reported}/{r.units}</td></tr>')
+        table = (f'<table id="reports"><thead><tr><th>{escape(T.COL_UNIT)}</th>'
+                 f'<th>{escape(T.COL_COUNT)}</th><th>{escape(T.COL_PEOPLE)}</th>'
+                 f'<th>{escape(T.COL_REPORTED)}</th></tr></thead><tbody>{"".join(trs)}</tbody>'
+                 f'<tfoot><tr><td>{escape(T.TOTAL)}</td><td>{ov.count}</td>'
+                 f'<td>{ov.participants}</td><td></td></tr></tfoot></table>')
+        chart = bar_chart([(r.name, r.count) for r in ov.rows], T.CHART_TITLE)
+        reports = table + chart
+    else:
+        reports = f'<p class="muted">{escape(T.NO_CHILDREN)}</p>'
+    body.append(f'<section><h2>{escape(T.REPORTS_HEAD.format(period=label))}</h2>{reports}'
+                f'</section>')
+    # Units expected to report that have not (leaf units, with their path below this one)
+    if ov.silent:
+        items = ", ".join(f'<a href="/donvi/{u.unit_id}{q}">{escape(u.name)}</a>'
+                          for u in ov.silent[:SILENT_SHOWN])
+        more = len(ov.silent) - SILENT_SHOWN
+        if more > 0:
+            items += escape(T.MISSING_MORE.format(count=more))
+        missing = f'<p id="missing-list">{items}</p>'
+    else:
+        missing = f'<p class="muted">{escape(T.MISSING_NONE)}</p>'
+    if ov.expected:
+        body.append(f'<section id="missing"><h2>{escape(T.MISSING_HEAD.format(period=label))}'
+                    f' ({len(ov.silent)})</h2>{missing}</section>')
+    # Last broadcasts: acknowledgement per child unit
+    panels = []
+    for b in ov.broadcasts:
+        rows = "".join(
+            f'<tr data-unit="{r.unit_id or ""}"><td>{escape(r.name)}</td>'
+            f'<td class="received">{r.received}</td><td class="acked">{r.acked}</td>'
+            f'<td class="pending">{r.pending}</td></tr>' for r in b.rows)
+        line = T.BROADCAST_LINE.format(id=b.id, at=fmt_datetime(b.at, tz),
+                                       text=shorten(one_line(b.text), 120))
+        panels.append(
+            f'<div class="broadcast" id="broadcast-{b.id}"><p>{escape(line)}</p>'
+            f'<table><thead><tr><th>{escape(T.COL_UNIT)}</th><th>{escape(T.COL_RECEIVED)}</th>'
+            f'<th>{escape(T.COL_ACKED)}</th><th>{escape(T.COL_PENDING)}</th></tr></thead>'
+            f'<tbody>{rows}</tbody><tfoot><tr><td>{escape(T.TOTAL)}</td>'
+            f'<td>{b.received}</td><td>{b.acked}</td><td>{b.pending}</td></tr></tfoot>'
+            f'</table></div>')
+    body.append(f'<section id="broadcasts"><h2>{escape(T.BROADCASTS_HEAD)}</h2>'
+                f'{"".join(panels) or f"<p class=muted>{escape(T.BROADCASTS_NONE)}</p>"}'
+                f'</section>')
+    # Questions waiting for the board
+    body.append(f'<section id="questions"><h2>'
+                f'{escape(T.QUESTIONS_HEAD.format(total=ov.questions_total))}</h2>'
+                f'{_question_list(ov.questions, tz)}'
+                f'<p><a href="/cauhoi">{escape(T.QUESTIONS_ALL)}</a></p></section>')
+    body.append(f'<p class="muted">{escape(T.FOOTER.format(at=fmt_datetime(now, tz)))}</p>')
+    return page(f"{T.TITLE} · {ov.title}", "".join(body), nonce,
+                header=_header(ov.title, ov.viewer, label))
+
+
+def _question_list(items, tz: ZoneInfo, answer_hint: bool = False) -> str:
+    if not items:
+        return f'<p class="muted">{escape(T.QUESTIONS_NONE)}</p>'
+    lis = []
+    for q in items:
+        meta = T.QUESTION_META.format(asker=q.asker or "–", unit=q.unit or "–",
+                                      at=fmt_datetime(q.created_at, tz))
+        hint = f'<br><span class="muted">{escape(T.QUESTION_ANSWER.format(id=q.id))}</span>' \
+            if answer_hint else ""
+        lis.append(f'<li data-question="{q.id}">{escape(shorten(one_line(q.text), 300))}<br>'
+                   f'<span class="muted">{escape(meta)}</span>{hint}</li>')
+    return f'<ul class="q">{"".join(lis)}</ul>'
+
+
+def questions_page(qs: Questions, bot_username: str, tz: ZoneInfo, nonce: str) -> str:
+    chat = (f'<p><a class="btn" id="open-chat" href="https://t.me/{escape(bot_username)}">'
+            f'{escape(T.OPEN_CHAT)}</a></p>') if bot_username else ""
+    body = (f'<p><a href="/">{escape(T.BACK)}</a></p><section id="questions">'
+            f'<h2>{escape(T.QUESTIONS_HEAD.format(total=qs.total))}</h2>{chat}'
+            f'{_question_list(qs.items, tz, answer_hint=True)}</section>')
+    header = (f"<header><h1>{escape(T.TITLE)} · {escape(qs.title)}</h1>"
+              + (f"<p>{escape(T.VIEWER.format(name=qs.viewer))}</p>" if qs.viewer else "")
+              + "</header>")
+    return page(f"{T.TITLE} · {escape(qs.title)}", body, nonce, header=header)

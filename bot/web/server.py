@@ -1,0 +1,191 @@
+"""The desk's HTTP server: aiohttp on the bot's own event loop, started and stopped with PTB.
+
+aiohttp because it is already what PTB's stack and our tests speak asynchronously, it runs on
+the loop `loa run` already has (no second process, no ASGI server to add), and its client is the
+tests' HTTP client. Handlers here parse the request, call DeskService in the bot's worker
+threads (`loa.run`) and render a page, like the chat handlers.
+"""
+from __future__ import annotations
+
+import logging
+import secrets
+from datetime import datetime, timezone
+
+from aiohttp import web
+
+from bot.context import Loa
+from bot.errors import InvalidInput
+from bot.services.desk import Refused
+from bot.web import auth, pages
+
+log = logging.getLogger(__name__)
+
+LOA_KEY = web.AppKey("loa", Loa)
+MAX_BODY = 16 * 1024   # init data is a few hundred bytes
+
+
+def _headers(nonce: str) -> dict[str, str]:
+    # Scripts only with this response's nonce; nothing loaded from anywhere else.
+    return {
+        "Content-Security-Policy": (
+            "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+            f"script-src 'nonce-{nonce}'; connect-src 'self'; form-action 'self'; "
+            "base-uri 'none'"),
+        "Cache-Control": "no-store",
+        "Referrer-Policy": "no-referrer",
+        "X-Content-Type-Options": "nosniff",
+    }
+
+
+def _html(body_fn, status: int = 200) -> web.Response:
+    nonce = secrets.token_urlsafe(12)
+    return web.Response(text=body_fn(nonce), status=status, content_type="text/html",
+                        charset="utf-8", headers=_headers(nonce))
+
+
+def _refusal(reason: str, status: int = 403) -> web.Response:
+    return _html(lambda n: pages.refusal_page(reason, n), status)
+
+
+def _set_session(resp: web.StreamResponse, loa: Loa, telegram_id: int) -> None:
+    resp.set_cookie(auth.COOKIE, auth.make_session(telegram_id, loa.settings.token),
+                    max_age=auth.SESSION_SECONDS, httponly=True, samesite="Lax", path="/",
+                    secure=loa.settings.web_url.startswith("https://"))
+
+
+def _viewer(request: web.Request) -> int | None:
+    loa = request.app[LOA_KEY]
+    return auth.read_session(request.cookies.get(auth.COOKIE), loa.settings.token)
+
+
+async def _period(request: web.Request):
+    loa = request.app[LOA_KEY]
+    return await loa.run(loa.desk.period, request.query.get("ky", ""))
+
+
+async def overview(request: web.Request) -> web.Response:
+    """The board's own overview, or (`/donvi/{id}`) a unit below it; refused outside the scope."""
+    loa = request.app[LOA_KEY]
+    tid = _viewer(request)
+    if tid is None:
+        return _html(pages.signin_page)
+    unit_id = None
+    if "unit" in request.match_info:
+        try:
+            unit_id = int(request.match_info["unit"])
+        except ValueError:
+            return _refusal("notfound", 404)
+    try:
+        period = await _period(request)
+    except InvalidInput:
+        period = await loa.run(loa.desk.period, "")
+    try:
+        ov = await loa.run(loa.desk.overview, tid, period, unit_id)
+    except Refused as e:
+        return _refusal(e.reason)
+    today = await loa.run(loa.reports.today)
+    now = datetime.now(timezone.utc)
+    return _html(lambda n: pages.overview_page(ov, today, loa.settings.tz, n, now))
+
+
+async def questions(request: web.Request) -> web.Response:
+    """The open questions of the viewer's scope, with a link to the bot's chat."""
+    loa = request.app[LOA_KEY]
+    tid = _viewer(request)
+    if tid is None:
+        return _html(pages.signin_page)
+    try:
+        qs = await loa.run(loa.desk.questions, tid)
+    except Refused as e:
+        return _refusal(e.reason)
+    return _html(lambda n: pages.questions_page(qs, loa.settings.bot_username,
+                                                loa.settings.tz, n))
+
+
+async def session(request: web.Request) -> web.Response:
+    """Trade Mini App init data (the page's POST body) for a session cookie."""
+    loa = request.app[LOA_KEY]
+    data = (await request.text())[:MAX_BODY]
+    try:
+        user = auth.verify_init_data(data, loa.settings.token)
+        await loa.run(loa.desk.scope, user.telegram_id)
+    except (auth.AuthError, Refused) as e:
+        resp = web.Response(text=pages.refusal_box(e.reason), status=403,
+                            content_type="text/html", charset="utf-8",
+                            headers={"Cache-Control": "no-store"})
+        resp.del_cookie(auth.COOKIE, path="/")
+        return resp
+    resp = web.json_response({"ok": True}, headers={"Cache-Control": "no-store"})
+    _set_session(resp, loa, user.telegram_id)
+    return resp
+
+
+async def link_landing(request: web.Request) -> web.Response:
+    """The one-time link: a page that posts the token (a GET never spends it)."""
+    return _html(lambda n: pages.link_page(request.query.get("t", "")[:100], n))
+
+
+async def link_redeem(request: web.Request) -> web.StreamResponse:
+    """Spend a one-time link and sign the browser in."""
+    loa = request.app[LOA_KEY]
+    form = await request.post()
+    try:
+        tid = await loa.run(loa.desk.redeem_link, str(form.get("t", ""))[:100])
+    except Refused as e:
+        return _refusal(e.reason)
+    resp = web.HTTPSeeOther("/")
+    _set_session(resp, loa, tid)
+    return resp
+
+
+async def not_found(request: web.Request) -> web.Response:
+    return _refusal("notfound", 404)
+
+
+def build_web_app(loa: Loa) -> web.Application:
+    app = web.Application(client_max_size=MAX_BODY)
+    app[LOA_KEY] = loa
+    app.router.add_get("/", overview)
+    app.router.add_get("/donvi/{unit}", overview)
+    app.router.add_get("/cauhoi", questions)
+    app.router.add_post("/api/session", session)
+    app.router.add_get("/dangnhap", link_landing)
+    app.router.add_post("/dangnhap", link_redeem)
+    app.router.add_route("*", "/{tail:.*}", not_found)
+    return app
+
+
+class DeskServer:
+    """The web app's lifecycle inside the bot's event loop (post_init / post_shutdown)."""
+
+    def __init__(self, loa: Loa):
+        self.loa = loa
+        self.runner: web.AppRunner | None = None
+        self.port: int | None = None
+
+    @property
+    def url(self) -> str:
+        """Where this process actually listens (LOA_WEB_PORT=0 picks a free port)."""
+        return f"http://{self.loa.settings.web_listen}:{self.port}"
+
+    async def start(self) -> None:
+        s = self.loa.settings
+        self.runner = web.AppRunner(build_web_app(self.loa), access_log=None)
+        await self.runner.setup()
+        site = web.TCPSite(self.runner, s.web_listen, s.web_port)
+        try:
+            await site.start()
+        except OSError as e:
+            # The bot's own work (answers, broadcasts, reports) goes on without the dashboard.
+            log.error("dashboard not started: cannot listen on %s:%s: %s",
+                      s.web_listen, s.web_port, e)
+            await self.runner.cleanup()
+            self.runner = None
+            return
+        self.port = site._server.sockets[0].getsockname()[1]
+        log.info("dashboard listening on %s:%s (public URL %s)", s.web_listen, self.port, s.web_url)
+
+    async def stop(self) -> None:
+        if self.runner is not None:
+            await self.runner.cleanup()
+            self.runner = None
