@@ -1,7 +1,7 @@
 """one-time desktop sign-in links to the board's dashboard (only a hash of each token is kept)
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 """
 from alembic import op
 import sqlalchemy as sa
