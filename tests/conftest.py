@@ -10,13 +10,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, func, select
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 from bot.config import Settings  # noqa: E402
 from bot.db import Database  # noqa: E402
+from bot.db.models import Unit  # noqa: E402
 from tests import pg  # noqa: E402
 from tests.faketg import TOKEN, FakeTelegram, FakeUser  # noqa: E402
 
@@ -146,7 +147,10 @@ class Harness:
     async def member(self, unit: str = "Chi bộ Khu phố 1", first_name: str = "Nguyễn Văn An",
                      reporter: bool = False, user_id: int | None = None) -> FakeUser:
         """A user who joined `unit` through a real invite link (/start <code>)."""
-        self.loa.members.add_unit(unit)
+        with self.loa.db.read() as s:   # a unit of a tree made by the test is used as it is
+            known = s.scalar(select(func.count(Unit.id)).where(Unit.name == unit))
+        if not known:
+            self.loa.members.add_unit(unit)
         inv = self.loa.members.create_invite(unit, is_reporter=reporter)
         u = self.user(first_name, user_id)
         reply = await u.reply(f"/start {inv.code}")
