@@ -296,3 +296,54 @@ async def test_commune_document_answers_only_that_commune(sqlite_url, own_kb, tm
         assert "chưa có nội dung trả lời" in other.text
         # The province's own knowledge still answers everyone.
         assert "📄" in (await b1.reply("nhiem vu cua bao cao vien la gi")).text
+
+
+def test_a_flat_database_keeps_everything(db_url):
+    """Migration 0005 on a populated flat database: every unit stays (top level, names kept),
+    admins stay the top board, and old questions, FAQ entries and broadcasts are the top board's."""
+    from sqlalchemy import text
+
+    from bot.db import Database
+    from bot.db.migrations import current, head, upgrade
+    from bot.db.models import Broadcast, utcnow
+    from bot.services.members import MembersService
+
+    db = Database(db_url)
+    try:
+        upgrade(db.engine, "0004")
+        now = utcnow().replace(tzinfo=None)
+        with db.engine.begin() as conn:
+            for name in ("Chi bộ Khu phố 1", "Chi bộ Khu phố 2"):
+                conn.execute(text("INSERT INTO units (name, kind, active, created_at) "
+                                  "VALUES (:n, 'chi_bo', true, :t)"), {"n": name, "t": now})
+            conn.execute(text(
+                "INSERT INTO members (telegram_id, chat_id, full_name, unit_id, role, is_reporter,"
+                " active, unreachable, joined_at) VALUES (777, 777, 'Quản trị', 1, 'admin',"
+                " false, true, false, :t)"), {"t": now})
+            conn.execute(text(
+                "INSERT INTO questions (telegram_id, chat_id, text, status, created_at) "
+                "VALUES (777, 777, 'Câu hỏi cũ', 'open', :t)"), {"t": now})
+            conn.execute(text(
+                "INSERT INTO faqs (question, answer, created_at, active) "
+                "VALUES ('Hỏi cũ', 'Đáp cũ', :t, true)"), {"t": now})
+            conn.execute(text(
+                "INSERT INTO broadcasts (kind, text, audience, status, created_at) "
+                "VALUES ('text', 'Tin cũ', '{\"all\": true}', 'done', :t)"), {"t": now})
+        db.upgrade()
+        assert current(db.engine) == head() == "0005"
+        members = MembersService(db)
+        assert [(u.name, u.parent_id, u.depth) for u in members.units()] == [
+            ("Chi bộ Khu phố 1", None, 0), ("Chi bộ Khu phố 2", None, 0)]
+        assert members.scope(777).is_top
+        with db.read() as s:
+            q = s.scalar(select(Question))
+            assert (q.text, q.board_unit_id, q.unit_id) == ("Câu hỏi cũ", None, None)
+            assert s.scalar(select(Faq.unit_id)) is None and s.scalar(select(Faq.answer)) == "Đáp cũ"
+            assert s.scalar(select(Broadcast.board_unit_id)) is None
+        # Names are now unique among siblings: the same name under another parent is allowed,
+        # the same name at the same level is the same unit.
+        members.add_unit("Chi bộ Khu phố 1", parent="Chi bộ Khu phố 2")
+        assert members.add_unit("chi bo khu pho 2")[1] is False
+        assert len(members.units()) == 3
+    finally:
+        db.dispose()

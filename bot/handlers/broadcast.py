@@ -102,7 +102,7 @@ async def _preview(update: Update, context: LoaContext) -> int:
     await send_content(context.bot, chat.id, draft.content, ack_markup("preview"))
     count = await loa.run(loa.broadcasts.count_audience, draft.audience, update.effective_user.id,
                           context.scope)
-    label = await loa.run(loa.broadcasts.audience_label, draft.audience)
+    label = await loa.run(loa.broadcasts.audience_label, draft.audience, context.scope)
     when = loa.broadcasts.local(draft.scheduled_at) if draft.scheduled_at else T.WHEN_NOW
     # Kept so that ✅/❌ can replace the hint with what was done (the buttons go away).
     d["summary"] = T.SUMMARY.format(audience=esc(label), count=count, when=when)

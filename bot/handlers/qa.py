@@ -443,7 +443,9 @@ async def on_inline(update: Update, context: LoaContext) -> None:
             quote = esc_short(p.text, INLINE_TEXT_CHARS - 400)
             body = T.PASSAGE.format(section=esc(shorten(p.section, 200)), text=quote,
                                     citation=esc(shorten(T.CITATION.format(
-                                        document=p.document, section=p.section), 200)))
+                                        document=p.document, section=p.section), 200))
+                                    + (TP.OWNER.format(unit=esc_short(p.owner, 120))
+                                       if p.owner else ""))
             results.append(_article(p.chunk_id, p.section, one_line(p.text), body))
     await iq.answer(results, cache_time=10, is_personal=True)
 

@@ -283,10 +283,13 @@ class BroadcastsService:
         # him "not acknowledged" in /phatdi_ds.
         return cond if created_by is None else and_(cond, Member.id != created_by)
 
-    def audience_label(self, audience: dict) -> str:
-        """Who an audience is, in words (plain text)."""
+    def audience_label(self, audience: dict, scope: Scope | None = None) -> str:
+        """Who an audience is, in words (plain text); a unit board's, "(trong <unit>)"."""
         with self.db.read() as s:
-            return self._label(s, audience)
+            label = self._label(s, audience)
+            if scope is not None and scope.unit_id is not None:
+                label += TP.AUD_WITHIN.format(unit=self.members.board_name(s, scope))
+            return label
 
     def _label(self, s: Session, audience: dict) -> str:
         audience = audience or {}
