@@ -347,3 +347,27 @@ def test_a_flat_database_keeps_everything(db_url):
         assert len(members.units()) == 3
     finally:
         db.dispose()
+
+
+async def test_a_commune_digest_stays_in_the_commune(bot_sqlite, tmp_path, monkeypatch, capsys):
+    h = bot_sqlite
+    _, a_board, b_board, a1, b1, b2 = await setup_province(h, tmp_path, monkeypatch, capsys)
+    svc = h.loa.broadcasts
+    a_scope, b_scope = h.loa.members.scope(a_board.id), h.loa.members.scope(b_board.id)
+    doc = svc.documents(a_scope)[0]
+    from bot.db.models import Broadcast, Digest, utcnow
+    now = utcnow()
+    local = now.astimezone(h.loa.settings.tz)
+    info = await asyncio.to_thread(svc.add_digest, a_scope, local.weekday(), "00:00", doc.doc_id)
+    assert [d.id for d in svc.digests(a_scope)] == [info.id] and svc.digests(b_scope) == []
+    with pytest.raises(NotAllowed):
+        svc.remove_digest(b_scope, info.id)
+    with h.loa.db.session() as s:       # due now (it was made after today's time)
+        s.get(Digest, info.id).last_run_on = None
+    [bid] = await asyncio.to_thread(svc.fire_due_digests, now)
+    await asyncio.to_thread(svc.start_due, now)
+    with h.loa.db.read() as s:
+        assert s.get(Broadcast, bid).board_unit_id == unit_id(h, AN_BINH)
+        got = set(s.scalars(select(Member.telegram_id).join(Delivery, Delivery.member_id == Member.id)
+                            .where(Delivery.broadcast_id == bid)))
+    assert got == {a1.id}

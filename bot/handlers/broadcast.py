@@ -444,7 +444,7 @@ async def digest_command(update: Update, context: LoaContext) -> None:
         await reply_html(update, ["\n".join(lines), T.DIGEST_USAGE], markup)
         return
     weekday, at = svc.parse_digest_args(args)
-    docs = await loa.run(svc.documents)
+    docs = await loa.run(svc.documents, context.scope)
     if not docs:
         await update.effective_chat.send_message(T.DIGEST_NO_DOCS)
         return
@@ -462,7 +462,7 @@ async def digest_chosen(update: Update, context: LoaContext) -> None:
     q = update.callback_query
     m = re.fullmatch(r"dg:([0-6]):(\d{4}):(\d{1,3})", q.data or "")
     loa = context.loa
-    docs = await loa.run(loa.broadcasts.documents)
+    docs = await loa.run(loa.broadcasts.documents, context.scope)
     if not m or int(m.group(3)) >= len(docs):
         raise InvalidInput(T.DIGEST_DOC_GONE)
     weekday, hhmm, doc = int(m.group(1)), m.group(2), docs[int(m.group(3))]
