@@ -148,6 +148,10 @@ async def test_csv_tree_boards_and_unit_scope(bot, tmp_path, monkeypatch, capsys
     # The province sees the whole tree, indented.
     units = await h.admin.reply("/donvi")
     assert f"\n    " in units.text and BINH_MINH in units.text and AN_BINH in units.text
+    one = await h.admin.reply(f"/donvi {BINH_MINH}")
+    assert "Chi bộ Thôn 2" in one.text and AN_BINH not in one.text and PROVINCE not in one.text
+    refused = await a_board.reply("/donvi Chi bộ Thôn 2")
+    assert "không thuộc phạm vi" in refused.text
 
 
 async def test_broadcasts_cascade_within_each_board(bot, tmp_path, monkeypatch, capsys):
@@ -371,3 +375,19 @@ async def test_a_commune_digest_stays_in_the_commune(bot_sqlite, tmp_path, monke
         got = set(s.scalars(select(Member.telegram_id).join(Delivery, Delivery.member_id == Member.id)
                             .where(Delivery.broadcast_id == bid)))
     assert got == {a1.id}
+
+
+async def test_a_province_list_shows_two_levels_and_drills_down(bot_sqlite):
+    h = bot_sqlite
+    rows = ["name,parent", f"{PROVINCE},"]
+    for c in range(1, 8):
+        rows.append(f"Đảng ủy xã {c},{PROVINCE}")
+        rows += [f"Chi bộ Thôn {k},Đảng ủy xã {c}" for k in range(1, 21)]
+    await asyncio.to_thread(h.loa.members.import_units, "\n".join(rows))
+    await h.admin.reply("/start")
+    listing = await h.admin.reply("/donvi")
+    assert "Các đơn vị</b> (148)" in listing.text
+    assert "Đảng ủy xã 7 – 0 thành viên · 20 đơn vị trực thuộc" in listing.text
+    assert "Chi bộ Thôn" not in listing.text and "/donvi Tên hoặc số" in listing.text
+    one = await h.admin.reply("/donvi Đảng ủy xã 7")
+    assert "Chi bộ Thôn 20" in one.text and "Đảng ủy xã 6" not in one.text

@@ -314,10 +314,15 @@ class MembersService:
         with self.db.session() as s:
             return _Import(self, s, entries).run()
 
-    def units(self, include_inactive: bool = False, scope: Actor = None) -> list[UnitInfo]:
+    def units(self, include_inactive: bool = False, scope: Actor = None,
+              root: str | None = None) -> list[UnitInfo]:
         """Units in tree order (each after its parent), indented by `depth`; a board sees its
-        own unit and everything under it."""
+        own unit and everything under it; with `root`, that unit's subtree (inside the scope)."""
         scope = self.as_scope(scope)
+        if root:
+            with self.db.read() as s:
+                unit = self.require_unit_in(s, scope, self.find_unit(s, root, scope))
+                scope = Scope(scope.telegram_id, scope.member_id, unit.id, subtree(s, unit.id))
         with self.db.read() as s:
             counts = dict(s.execute(
                 select(Member.unit_id, func.count(Member.id))
