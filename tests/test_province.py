@@ -280,9 +280,9 @@ async def test_questions_go_to_the_nearest_board_and_up(bot, tmp_path, monkeypat
     assert "tháng 10 tại nhà văn hóa xã" not in (await a1.reply(again)).text
 
 
-async def test_commune_document_answers_only_that_commune(sqlite_url, own_kb, tmp_path,
+async def test_commune_document_answers_only_that_commune(db_url, own_kb, tmp_path,
                                                           monkeypatch, capsys):
-    async with running_bot(sqlite_url, own_kb) as h:
+    async with running_bot(db_url, own_kb) as h:
         _, a_board, b_board, a1, b1, b2 = await setup_province(h, tmp_path, monkeypatch, capsys)
         doc = ("ĐẢNG ỦY XÃ AN BÌNH\nSố 07-QC/ĐU\nQUY CHẾ\nHoạt động của tổ tuyên truyền thôn\n"
                "Điều 1. Tổ tuyên truyền thôn họp giao ban vào sáng thứ Bảy tuần đầu tiên "

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from bot.db import Database
 from bot.db.models import ROLE_ADMIN, ROLE_MEMBER, Invite, InviteFailure, Member, Unit, utcnow
 from bot.errors import InvalidInput, NotAllowed, NotFound
-from bot.scope import MAX_DEPTH, TOP, Scope, subtree
+from bot.scope import MAX_DEPTH, TOP, Scope, path, subtree
 from bot.text import clean_name
 from bot.texts import common as T
 from bot.texts import province as TP
@@ -194,7 +194,6 @@ class MembersService:
     def nearest_board(self, s: Session, unit_id: int | None, above: bool = False) -> int | None:
         """The nearest unit at or above `unit_id` (strictly above with `above`) whose board has
         an active member; None: the top-level board."""
-        from bot.scope import path
         chain = [u.id for u in reversed(path(s, unit_id))]
         if above:
             chain = chain[1:]
@@ -251,7 +250,6 @@ class MembersService:
             else:
                 p = s.get(Unit, scope.unit_id) if scope.unit_id is not None else None
             if p is not None:
-                from bot.scope import path
                 if len(path(s, p.id)) >= MAX_DEPTH:
                     raise InvalidInput(TP.UNIT_TOO_DEEP, name=name, parent=p.name, max=MAX_DEPTH)
             u, created = self._sibling_or_new(s, name, p.id if p else None, kind)
@@ -348,7 +346,6 @@ class MembersService:
 
     def unit_path(self, unit_id: int | None) -> str:
         """"Tỉnh › Xã › Chi bộ" for a unit (empty for none)."""
-        from bot.scope import path
         with self.db.read() as s:
             return " › ".join(u.name for u in path(s, unit_id))
 
