@@ -148,6 +148,15 @@ async def test_csv_tree_boards_and_unit_scope(bot, tmp_path, monkeypatch, capsys
     # The province sees the whole tree, indented.
     units = await h.admin.reply("/donvi")
     assert f"\n    " in units.text and BINH_MINH in units.text and AN_BINH in units.text
+    # A name two communes share needs its path from the province; the path works.
+    ambiguous = await h.admin.reply("/moi Chi bộ Thôn 1")
+    assert "Có nhiều đơn vị tên" in ambiguous.text and f"{BINH_MINH} › Chi bộ Thôn 1" in ambiguous.text
+    link = await h.admin.reply(f"/moi {BINH_MINH} › Chi bộ Thôn 1")
+    assert "Mã mời cho <b>Chi bộ Thôn 1</b>" in link.text
+    # Admin rights granted by a commune board are that commune's board.
+    a1_id = h.loa.members.get(a1.id).id
+    assert "quyền quản trị" in (await a_board.reply(f"/thanhvien_admin {a1_id}")).text
+    assert h.loa.members.scope(a1.id).unit_id == unit_id(h, AN_BINH)
     one = await h.admin.reply(f"/donvi {BINH_MINH}")
     assert "Chi bộ Thôn 2" in one.text and AN_BINH not in one.text and PROVINCE not in one.text
     refused = await a_board.reply("/donvi Chi bộ Thôn 2")
