@@ -304,6 +304,10 @@ async def test_commune_document_answers_only_that_commune(db_url, own_kb, tmp_pa
         answer = await a1.reply(question)
         assert "thứ Bảy tuần đầu tiên" in answer.text
         assert TP.OWNER.format(unit=AN_BINH) in answer.text
+        mark = h.tg.mark()
+        await a1.press(answer, "Toàn văn")
+        section = await a1.next_reply(mark)
+        assert "thứ Bảy tuần đầu tiên" in section.text and TP.OWNER.format(unit=AN_BINH) in section.text
         other = await b1.reply(question)
         assert "thứ Bảy tuần đầu tiên" not in other.text
         assert "chưa có nội dung trả lời" in other.text

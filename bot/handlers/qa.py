@@ -218,7 +218,8 @@ async def on_section(update: Update, context: LoaContext) -> None:
     qid, index = _ids(q.data)
     sec = await loa.run(loa.questions.section_of, update.effective_user.id, qid, shown, index)
     await q.answer()
-    blocks = [T.SECTION_HEADER.format(document=esc(sec.document), section=esc(sec.section))]
+    owner = TP.OWNER.format(unit=esc_short(sec.owner, 120)) if sec.owner else ""
+    blocks = [T.SECTION_HEADER.format(document=esc(sec.document) + owner, section=esc(sec.section))]
     blocks += [esc(line) for line in sec.text.splitlines() if line.strip()]
     await reply_html(update, blocks)
 
