@@ -148,6 +148,19 @@ async def test_csv_tree_boards_and_unit_scope(bot, tmp_path, monkeypatch, capsys
     # The province sees the whole tree, indented.
     units = await h.admin.reply("/donvi")
     assert f"\n    " in units.text and BINH_MINH in units.text and AN_BINH in units.text
+    # A name two communes share needs its path from the province; the path works.
+    ambiguous = await h.admin.reply("/moi Chi bộ Thôn 1")
+    assert "Có nhiều đơn vị tên" in ambiguous.text and f"{BINH_MINH} › Chi bộ Thôn 1" in ambiguous.text
+    link = await h.admin.reply(f"/moi {BINH_MINH} › Chi bộ Thôn 1")
+    assert "Mã mời cho <b>Chi bộ Thôn 1</b>" in link.text
+    # Admin rights granted by a commune board are that commune's board.
+    a1_id = h.loa.members.get(a1.id).id
+    assert "quyền quản trị" in (await a_board.reply(f"/thanhvien_admin {a1_id}")).text
+    assert h.loa.members.scope(a1.id).unit_id == unit_id(h, AN_BINH)
+    one = await h.admin.reply(f"/donvi {BINH_MINH}")
+    assert "Chi bộ Thôn 2" in one.text and AN_BINH not in one.text and PROVINCE not in one.text
+    refused = await a_board.reply("/donvi Chi bộ Thôn 2")
+    assert "không thuộc phạm vi" in refused.text
 
 
 async def test_broadcasts_cascade_within_each_board(bot, tmp_path, monkeypatch, capsys):
@@ -276,9 +289,9 @@ async def test_questions_go_to_the_nearest_board_and_up(bot, tmp_path, monkeypat
     assert "tháng 10 tại nhà văn hóa xã" not in (await a1.reply(again)).text
 
 
-async def test_commune_document_answers_only_that_commune(sqlite_url, own_kb, tmp_path,
+async def test_commune_document_answers_only_that_commune(db_url, own_kb, tmp_path,
                                                           monkeypatch, capsys):
-    async with running_bot(sqlite_url, own_kb) as h:
+    async with running_bot(db_url, own_kb) as h:
         _, a_board, b_board, a1, b1, b2 = await setup_province(h, tmp_path, monkeypatch, capsys)
         doc = ("ĐẢNG ỦY XÃ AN BÌNH\nSố 07-QC/ĐU\nQUY CHẾ\nHoạt động của tổ tuyên truyền thôn\n"
                "Điều 1. Tổ tuyên truyền thôn họp giao ban vào sáng thứ Bảy tuần đầu tiên "
@@ -291,8 +304,103 @@ async def test_commune_document_answers_only_that_commune(sqlite_url, own_kb, tm
         answer = await a1.reply(question)
         assert "thứ Bảy tuần đầu tiên" in answer.text
         assert TP.OWNER.format(unit=AN_BINH) in answer.text
+        mark = h.tg.mark()
+        await a1.press(answer, "Toàn văn")
+        section = await a1.next_reply(mark)
+        assert "thứ Bảy tuần đầu tiên" in section.text and TP.OWNER.format(unit=AN_BINH) in section.text
         other = await b1.reply(question)
         assert "thứ Bảy tuần đầu tiên" not in other.text
         assert "chưa có nội dung trả lời" in other.text
         # The province's own knowledge still answers everyone.
         assert "📄" in (await b1.reply("nhiem vu cua bao cao vien la gi")).text
+
+
+def test_a_flat_database_keeps_everything(db_url):
+    """Migration 0005 on a populated flat database: every unit stays (top level, names kept),
+    admins stay the top board, and old questions, FAQ entries and broadcasts are the top board's."""
+    from sqlalchemy import text
+
+    from bot.db import Database
+    from bot.db.migrations import current, head, upgrade
+    from bot.db.models import Broadcast, utcnow
+    from bot.services.members import MembersService
+
+    db = Database(db_url)
+    try:
+        upgrade(db.engine, "0004")
+        now = utcnow().replace(tzinfo=None)
+        with db.engine.begin() as conn:
+            for name in ("Chi bộ Khu phố 1", "Chi bộ Khu phố 2"):
+                conn.execute(text("INSERT INTO units (name, kind, active, created_at) "
+                                  "VALUES (:n, 'chi_bo', true, :t)"), {"n": name, "t": now})
+            conn.execute(text(
+                "INSERT INTO members (telegram_id, chat_id, full_name, unit_id, role, is_reporter,"
+                " active, unreachable, joined_at) VALUES (777, 777, 'Quản trị', 1, 'admin',"
+                " false, true, false, :t)"), {"t": now})
+            conn.execute(text(
+                "INSERT INTO questions (telegram_id, chat_id, text, status, created_at) "
+                "VALUES (777, 777, 'Câu hỏi cũ', 'open', :t)"), {"t": now})
+            conn.execute(text(
+                "INSERT INTO faqs (question, answer, created_at, active) "
+                "VALUES ('Hỏi cũ', 'Đáp cũ', :t, true)"), {"t": now})
+            conn.execute(text(
+                "INSERT INTO broadcasts (kind, text, audience, status, created_at) "
+                "VALUES ('text', 'Tin cũ', '{\"all\": true}', 'done', :t)"), {"t": now})
+        db.upgrade()
+        assert current(db.engine) == head() == "0005"
+        members = MembersService(db)
+        assert [(u.name, u.parent_id, u.depth) for u in members.units()] == [
+            ("Chi bộ Khu phố 1", None, 0), ("Chi bộ Khu phố 2", None, 0)]
+        assert members.scope(777).is_top
+        with db.read() as s:
+            q = s.scalar(select(Question))
+            assert (q.text, q.board_unit_id, q.unit_id) == ("Câu hỏi cũ", None, None)
+            assert s.scalar(select(Faq.unit_id)) is None and s.scalar(select(Faq.answer)) == "Đáp cũ"
+            assert s.scalar(select(Broadcast.board_unit_id)) is None
+        # Names are now unique among siblings: the same name under another parent is allowed,
+        # the same name at the same level is the same unit.
+        members.add_unit("Chi bộ Khu phố 1", parent="Chi bộ Khu phố 2")
+        assert members.add_unit("chi bo khu pho 2")[1] is False
+        assert len(members.units()) == 3
+    finally:
+        db.dispose()
+
+
+async def test_a_commune_digest_stays_in_the_commune(bot_sqlite, tmp_path, monkeypatch, capsys):
+    h = bot_sqlite
+    _, a_board, b_board, a1, b1, b2 = await setup_province(h, tmp_path, monkeypatch, capsys)
+    svc = h.loa.broadcasts
+    a_scope, b_scope = h.loa.members.scope(a_board.id), h.loa.members.scope(b_board.id)
+    doc = svc.documents(a_scope)[0]
+    from bot.db.models import Broadcast, Digest, utcnow
+    now = utcnow()
+    local = now.astimezone(h.loa.settings.tz)
+    info = await asyncio.to_thread(svc.add_digest, a_scope, local.weekday(), "00:00", doc.doc_id)
+    assert [d.id for d in svc.digests(a_scope)] == [info.id] and svc.digests(b_scope) == []
+    with pytest.raises(NotAllowed):
+        svc.remove_digest(b_scope, info.id)
+    with h.loa.db.session() as s:       # due now (it was made after today's time)
+        s.get(Digest, info.id).last_run_on = None
+    [bid] = await asyncio.to_thread(svc.fire_due_digests, now)
+    await asyncio.to_thread(svc.start_due, now)
+    with h.loa.db.read() as s:
+        assert s.get(Broadcast, bid).board_unit_id == unit_id(h, AN_BINH)
+        got = set(s.scalars(select(Member.telegram_id).join(Delivery, Delivery.member_id == Member.id)
+                            .where(Delivery.broadcast_id == bid)))
+    assert got == {a1.id}
+
+
+async def test_a_province_list_shows_two_levels_and_drills_down(bot_sqlite):
+    h = bot_sqlite
+    rows = ["name,parent", f"{PROVINCE},"]
+    for c in range(1, 8):
+        rows.append(f"Đảng ủy xã {c},{PROVINCE}")
+        rows += [f"Chi bộ Thôn {k},Đảng ủy xã {c}" for k in range(1, 21)]
+    await asyncio.to_thread(h.loa.members.import_units, "\n".join(rows))
+    await h.admin.reply("/start")
+    listing = await h.admin.reply("/donvi")
+    assert "Các đơn vị</b> (148)" in listing.text
+    assert "Đảng ủy xã 7 – 0 thành viên · 20 đơn vị trực thuộc" in listing.text
+    assert "Chi bộ Thôn" not in listing.text and "/donvi Tên hoặc số" in listing.text
+    one = await h.admin.reply("/donvi Đảng ủy xã 7")
+    assert "Chi bộ Thôn 20" in one.text and "Đảng ủy xã 6" not in one.text

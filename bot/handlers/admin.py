@@ -65,18 +65,37 @@ def _parse_uses(text: str) -> tuple[str, int | None]:
     return ref, int(m.group(1))
 
 
+UNITS_SHOWN = 120   # beyond this, /donvi shows two levels and how many units lie under each
+
+
 @admin_only
 async def units(update: Update, context: LoaContext) -> None:
-    """List the units of the board's scope as a tree, with their member counts."""
+    """List the units of the board's scope (or of one unit in it: /donvi UNIT) as a tree."""
     loa = context.loa
-    items = await loa.run(loa.members.units, scope=context.scope)
+    items = await loa.run(loa.members.units, False, context.scope, args_text(update) or None)
     if not items:
         await update.effective_chat.send_message(T.UNITS_EMPTY, parse_mode=ParseMode.HTML)
         return
     lines = [T.UNITS_HEADER.format(count=len(items))]
+    if len(items) <= UNITS_SHOWN:
+        lines += [TP.UNIT_TREE_LINE.format(indent="    " * u.depth, id=u.id, name=esc(u.name),
+                                           members=u.members) for u in items]
+        await reply_html(update, ["\n".join(lines)])
+        return
+    # A province: one line per unit of the first two levels, with the number below it.
+    below: dict[int, int] = {}
+    top: int | None = None
+    for u in items:
+        if u.depth <= 1:
+            top = u.id
+            below[top] = 0
+        elif top is not None:
+            below[top] += 1
     lines += [TP.UNIT_TREE_LINE.format(indent="    " * u.depth, id=u.id, name=esc(u.name),
-                                       members=u.members) for u in items]
-    await reply_html(update, ["\n".join(lines)])
+                                       members=u.members)
+              + (TP.UNIT_BELOW.format(count=below[u.id]) if below.get(u.id) else "")
+              for u in items if u.depth <= 1]
+    await reply_html(update, ["\n".join(lines), TP.UNITS_DRILL])
 
 
 @admin_only

@@ -102,7 +102,7 @@ async def _preview(update: Update, context: LoaContext) -> int:
     await send_content(context.bot, chat.id, draft.content, ack_markup("preview"))
     count = await loa.run(loa.broadcasts.count_audience, draft.audience, update.effective_user.id,
                           context.scope)
-    label = await loa.run(loa.broadcasts.audience_label, draft.audience)
+    label = await loa.run(loa.broadcasts.audience_label, draft.audience, context.scope)
     when = loa.broadcasts.local(draft.scheduled_at) if draft.scheduled_at else T.WHEN_NOW
     # Kept so that ✅/❌ can replace the hint with what was done (the buttons go away).
     d["summary"] = T.SUMMARY.format(audience=esc(label), count=count, when=when)
@@ -444,7 +444,7 @@ async def digest_command(update: Update, context: LoaContext) -> None:
         await reply_html(update, ["\n".join(lines), T.DIGEST_USAGE], markup)
         return
     weekday, at = svc.parse_digest_args(args)
-    docs = await loa.run(svc.documents)
+    docs = await loa.run(svc.documents, context.scope)
     if not docs:
         await update.effective_chat.send_message(T.DIGEST_NO_DOCS)
         return
@@ -462,7 +462,7 @@ async def digest_chosen(update: Update, context: LoaContext) -> None:
     q = update.callback_query
     m = re.fullmatch(r"dg:([0-6]):(\d{4}):(\d{1,3})", q.data or "")
     loa = context.loa
-    docs = await loa.run(loa.broadcasts.documents)
+    docs = await loa.run(loa.broadcasts.documents, context.scope)
     if not m or int(m.group(3)) >= len(docs):
         raise InvalidInput(T.DIGEST_DOC_GONE)
     weekday, hhmm, doc = int(m.group(1)), m.group(2), docs[int(m.group(3))]

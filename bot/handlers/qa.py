@@ -218,7 +218,8 @@ async def on_section(update: Update, context: LoaContext) -> None:
     qid, index = _ids(q.data)
     sec = await loa.run(loa.questions.section_of, update.effective_user.id, qid, shown, index)
     await q.answer()
-    blocks = [T.SECTION_HEADER.format(document=esc(sec.document), section=esc(sec.section))]
+    owner = TP.OWNER.format(unit=esc_short(sec.owner, 120)) if sec.owner else ""
+    blocks = [T.SECTION_HEADER.format(document=esc(sec.document) + owner, section=esc(sec.section))]
     blocks += [esc(line) for line in sec.text.splitlines() if line.strip()]
     await reply_html(update, blocks)
 
@@ -443,7 +444,9 @@ async def on_inline(update: Update, context: LoaContext) -> None:
             quote = esc_short(p.text, INLINE_TEXT_CHARS - 400)
             body = T.PASSAGE.format(section=esc(shorten(p.section, 200)), text=quote,
                                     citation=esc(shorten(T.CITATION.format(
-                                        document=p.document, section=p.section), 200)))
+                                        document=p.document, section=p.section), 200))
+                                    + (TP.OWNER.format(unit=esc_short(p.owner, 120))
+                                       if p.owner else ""))
             results.append(_article(p.chunk_id, p.section, one_line(p.text), body))
     await iq.answer(results, cache_time=10, is_personal=True)
 

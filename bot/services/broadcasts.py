@@ -23,10 +23,10 @@ from bot.config import Settings
 from bot.db import Database
 from bot.db.models import (
     B_CANCELLED, B_DONE, B_DRAFT, B_RUNNING, B_SCHEDULED, D_CANCELLED, D_FAILED, D_IN_DOUBT, D_QUEUED,
-    D_SENDING, D_SENT, D_UNREACHABLE, Broadcast, Delivery, Digest, Member, Unit, utcnow,
+    D_SENDING, D_SENT, D_UNREACHABLE, Broadcast, Delivery, Digest, Member, Unit, Upload, utcnow,
 )
 from bot.errors import InvalidInput, NotAllowed, NotFound
-from bot.scope import Scope, subtree
+from bot.scope import Scope, path, subtree
 from bot.services.members import Actor, MembersService
 from bot.text import fmt_datetime, plain
 from bot.texts import broadcast as T
@@ -283,10 +283,13 @@ class BroadcastsService:
         # him "not acknowledged" in /phatdi_ds.
         return cond if created_by is None else and_(cond, Member.id != created_by)
 
-    def audience_label(self, audience: dict) -> str:
-        """Who an audience is, in words (plain text)."""
+    def audience_label(self, audience: dict, scope: Scope | None = None) -> str:
+        """Who an audience is, in words (plain text); a unit board's, "(trong <unit>)"."""
         with self.db.read() as s:
-            return self._label(s, audience)
+            label = self._label(s, audience)
+            if scope is not None and scope.unit_id is not None:
+                label += TP.AUD_WITHIN.format(unit=self.members.board_name(s, scope))
+            return label
 
     def _label(self, s: Session, audience: dict) -> str:
         audience = audience or {}
@@ -652,14 +655,25 @@ class BroadcastsService:
             day = f"thu {folded[3:]}"
         return self.parse_weekday(day), at
 
-    def documents(self) -> list:
+    def documents(self, scope: Scope | None = None) -> list:
+        """Documents a digest may quote; for a unit's board, not other units' own documents
+        (its own, those of units above or below it, and the top-level knowledge)."""
         if self.kb is None:
             return []
         try:
-            return list(self.kb.documents())
+            docs = list(self.kb.documents())
         except Exception:  # noqa: BLE001 - no index loaded: nothing to choose from
             log.warning("no documents for digests", exc_info=True)
             return []
+        if scope is None or scope.is_top:
+            return docs
+        with self.db.read() as s:
+            owned = dict(s.execute(select(Upload.file_name, Upload.unit_id)
+                                   .where(Upload.unit_id.is_not(None))).all())
+            if not owned:
+                return docs
+            near = set(scope.unit_ids or ()) | {u.id for u in path(s, scope.unit_id)}
+        return [d for d in docs if owned.get(d.source_file, None) in (None, *near)]
 
     def digest_text(self, doc_id: str, points: list[int] | None = None) -> str:
         """The digest message: the document's key points, verbatim, cited, under the limit."""
@@ -679,7 +693,7 @@ class BroadcastsService:
         audience = dict(audience or {"all": True})
         if scope.unit_id is not None:
             audience["within"] = scope.unit_id   # the board's subtree, as its broadcasts
-        doc = next((d for d in self.documents() if d.doc_id == doc_id), None)
+        doc = next((d for d in self.documents(scope) if d.doc_id == doc_id), None)
         if doc is None:
             raise NotFound(T.DIGEST_DOC_GONE)
         at_time = self.parse_clock(at_time)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from bot.db import Database
 from bot.db.models import ROLE_ADMIN, ROLE_MEMBER, Invite, InviteFailure, Member, Unit, utcnow
 from bot.errors import InvalidInput, NotAllowed, NotFound
-from bot.scope import MAX_DEPTH, TOP, Scope, subtree
+from bot.scope import MAX_DEPTH, TOP, Scope, path, subtree
 from bot.text import clean_name
 from bot.texts import common as T
 from bot.texts import province as TP
@@ -194,7 +194,6 @@ class MembersService:
     def nearest_board(self, s: Session, unit_id: int | None, above: bool = False) -> int | None:
         """The nearest unit at or above `unit_id` (strictly above with `above`) whose board has
         an active member; None: the top-level board."""
-        from bot.scope import path
         chain = [u.id for u in reversed(path(s, unit_id))]
         if above:
             chain = chain[1:]
@@ -251,7 +250,6 @@ class MembersService:
             else:
                 p = s.get(Unit, scope.unit_id) if scope.unit_id is not None else None
             if p is not None:
-                from bot.scope import path
                 if len(path(s, p.id)) >= MAX_DEPTH:
                     raise InvalidInput(TP.UNIT_TOO_DEEP, name=name, parent=p.name, max=MAX_DEPTH)
             u, created = self._sibling_or_new(s, name, p.id if p else None, kind)
@@ -314,10 +312,15 @@ class MembersService:
         with self.db.session() as s:
             return _Import(self, s, entries).run()
 
-    def units(self, include_inactive: bool = False, scope: Actor = None) -> list[UnitInfo]:
+    def units(self, include_inactive: bool = False, scope: Actor = None,
+              root: str | None = None) -> list[UnitInfo]:
         """Units in tree order (each after its parent), indented by `depth`; a board sees its
-        own unit and everything under it."""
+        own unit and everything under it; with `root`, that unit's subtree (inside the scope)."""
         scope = self.as_scope(scope)
+        if root:
+            with self.db.read() as s:
+                unit = self.require_unit_in(s, scope, self.find_unit(s, root, scope))
+                scope = Scope(scope.telegram_id, scope.member_id, unit.id, subtree(s, unit.id))
         with self.db.read() as s:
             counts = dict(s.execute(
                 select(Member.unit_id, func.count(Member.id))
@@ -343,7 +346,6 @@ class MembersService:
 
     def unit_path(self, unit_id: int | None) -> str:
         """"Tỉnh › Xã › Chi bộ" for a unit (empty for none)."""
-        from bot.scope import path
         with self.db.read() as s:
             return " › ".join(u.name for u in path(s, unit_id))
 
@@ -616,7 +618,8 @@ def _chain(by_id: dict[int, Unit], u: Unit) -> list[Unit]:
 
 class _Import:
     """One `loa units import`: resolve each line's parent (in the file or the database), then
-    add or update the units, parents first, in the caller's transaction."""
+    add or update the units, parents first, in the caller's transaction. The tree is held in
+    memory for the run (a province is a few thousand units): one query, not one per line."""
 
     def __init__(self, members: MembersService, s: Session,
                  entries: list[tuple[int, str, str, str]]):
@@ -628,6 +631,16 @@ class _Import:
             self.by_name.setdefault(fold(name), []).append(i)
         self.done: dict[int, Unit] = {}
         self.results: dict[int, tuple[Unit, bool]] = {}
+        self.seen: set[int] = set()             # units (by object) already in the results
+        self.pending: list[Unit] = []           # added, not flushed yet (no id)
+        units = list(s.scalars(select(Unit)))
+        self.by_id: dict[int, Unit] = {u.id: u for u in units}
+        self.by_key: dict[tuple[int | None, str], Unit] = {}
+        self.db_names: dict[str, list[Unit]] = {}
+        for u in units:
+            self.by_key.setdefault((u.parent_id, fold(u.name)), u)
+            if u.active:
+                self.db_names.setdefault(fold(u.name), []).append(u)
 
     def fail(self, i: int, reason: str):
         raise InvalidInput(TP.IMPORT_LINE_ERROR, line=self.entries[i][0], reason=reason)
@@ -635,11 +648,21 @@ class _Import:
     def run(self) -> list[tuple[UnitInfo, bool]]:
         for i in range(len(self.entries)):
             self.resolve(i, ())
+        self.s.flush()
         out = []
         for i in range(len(self.entries)):
             u, created = self.results[i]
             out.append((UnitInfo(u.id, u.name, u.kind, u.active, parent_id=u.parent_id), created))
         return out
+
+    def depth(self, u: Unit) -> int:
+        """Levels from the top down to `u` (1: a top-level unit)."""
+        n, seen = 0, set()
+        while u is not None and u.id not in seen and n <= MAX_DEPTH:
+            seen.add(u.id)
+            n += 1
+            u = self.by_id.get(u.parent_id) if u.parent_id else None
+        return n
 
     def resolve(self, i: int, visiting: tuple[int, ...]) -> Unit:
         if i in self.done:
@@ -649,16 +672,36 @@ class _Import:
             self.fail(i, TP.IMPORT_CYCLE.format(name=name))
         parent = self.parent(i, parent_ref, visiting + (i,)) if parent_ref else None
         if parent is not None:
-            from bot.scope import path
-            if len(path(self.s, parent.id)) >= MAX_DEPTH:
+            self._ensure_id(parent)     # flushed only when a unit is someone's parent
+            if self.depth(parent) >= MAX_DEPTH:
                 self.fail(i, plain_too_deep(name, parent.name))
-        u, created = MembersService._sibling_or_new(self.s, name, parent.id if parent else None,
-                                                    kind or None)
+        pid = parent.id if parent is not None else None
+        key = (pid, fold(name))
+        u = self.by_key.get(key)
+        if u is None:
+            u = Unit(name=name, kind=kind or guess_kind(name), parent_id=pid)
+            self.s.add(u)
+            self.pending.append(u)
+            self.by_key[key] = u
+            first = True
+        else:
+            if kind and u.kind != kind:
+                u.kind = kind       # a re-import updates, never duplicates
+            # The same unit twice in the file is one unit (created once).
+            first = False
+        if id(u) in self.seen:
+            first = False
+        self.seen.add(id(u))
         self.done[i] = u
-        # The same unit twice in the file is one unit (created once).
-        self.results[i] = (u, created and not any(
-            r[0].id == u.id for j, r in self.results.items() if j != i))
+        self.results[i] = (u, first)
         return u
+
+    def _ensure_id(self, u: Unit) -> None:
+        if u.id is None:
+            self.s.flush()
+            for p in self.pending:
+                self.by_id[p.id] = p
+            self.pending.clear()
 
     def parent(self, i: int, ref: str, visiting: tuple[int, ...]) -> Unit:
         parts = _split_path(ref)
@@ -672,19 +715,22 @@ class _Import:
             self.fail(i, TP.IMPORT_PARENT_AMBIGUOUS.format(parent=ref))
         if in_file:
             return self.resolve(in_file[0], visiting)
-        try:
-            return self.members.find_unit(self.s, ref, partial=False) if not ref.isdigit() \
-                else self._exact(i, ref)
-        except NotFound as e:
-            if e.template == TP.UNIT_AMBIGUOUS:
-                self.fail(i, TP.IMPORT_PARENT_AMBIGUOUS.format(parent=ref))
+        if ref.isdigit() and int(ref) in self.by_id:
+            return self.by_id[int(ref)]
+        found = [u for u in self.db_names.get(key, []) if self._ancestors_are(u, parts[:-1])]
+        if len(found) > 1:
+            self.fail(i, TP.IMPORT_PARENT_AMBIGUOUS.format(parent=ref))
+        if not found:
             self.fail(i, TP.IMPORT_PARENT_UNKNOWN.format(parent=ref))
+        return found[0]
 
-    def _exact(self, i: int, ref: str) -> Unit:
-        u = self.s.get(Unit, int(ref))
-        if u is None:
-            self.fail(i, TP.IMPORT_PARENT_UNKNOWN.format(parent=ref))
-        return u
+    def _ancestors_are(self, u: Unit, names: list[str]) -> bool:
+        p = self.by_id.get(u.parent_id) if u.parent_id else None
+        for want in reversed(names):
+            if p is None or fold(p.name).strip() != fold(want).strip():
+                return False
+            p = self.by_id.get(p.parent_id) if p.parent_id else None
+        return True
 
 
 def plain_too_deep(name: str, parent: str) -> str:

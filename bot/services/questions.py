@@ -175,6 +175,7 @@ class SectionText:
     document: str
     section: str
     text: str
+    owner: str = ""        # the unit whose own document it is (empty: the top-level knowledge)
 
 
 @dataclass(frozen=True)
@@ -478,7 +479,10 @@ class QuestionsService:
             seen = _plain(shown)
             if _plain(section_label(sec.path)) not in seen or _plain(sec.doc.display) not in seen:
                 raise NotFound(T.SECTION_GONE)
-        return SectionText(sec.doc.display, sec.path, sec.text)
+        if sec.doc.doc_id in self._excluded(self.reach_of(telegram_id)):
+            raise NotFound(T.SECTION_GONE)   # another unit's own document (the asker moved)
+        return SectionText(sec.doc.display, sec.path, sec.text,
+                           self._owners().get(sec.doc.doc_id, ""))
 
     def more(self, telegram_id: int, question_id: int, index: int) -> MorePassage:
         """The `index`-th other passage that also answers the asker's question ("Xem thêm")."""

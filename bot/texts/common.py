@@ -61,7 +61,8 @@ HELP_ADMIN_EXTRA = (
     "/tonghop [đơn vị] [kỳ] · /xuatbaocao · /bieudo – tổng hợp báo cáo theo đơn vị trực thuộc\n"
     "/baocaodinhky &lt;kỳ&gt; – dự thảo báo cáo định kỳ (.docx), ví dụ Q4/2026\n"
     "/donvi – đơn vị · /donvi_them &lt;tên&gt; – thêm đơn vị\n"
-    "/moi &lt;đơn vị&gt; [| số lượt] – tạo mã mời · /moi_ds – các mã mời còn dùng được\n"
+    "/moi &lt;đơn vị&gt; [| số lượt] [--admin] – tạo mã mời (--admin: mời vào Ban của đơn vị)"
+    " · /moi_ds – các mã mời còn dùng được\n"
     "/thanhvien [đơn vị] – thành viên · /thanhvien_chuyen &lt;số&gt; &lt;đơn vị&gt; – chuyển đơn vị\n"
     "/thanhvien_ngung &lt;số&gt; – tạm ngừng · /thanhvien_baocao &lt;số&gt; – giao làm người báo cáo\n"
     "/thanhvien_admin &lt;số&gt; – cấp quyền quản trị\n"
@@ -119,7 +120,9 @@ UNIT_LINE = "{id}. {name} – {members} thành viên"
 UNIT_ADD_USAGE = "Cách dùng: <code>/donvi_them Tên đơn vị</code>"
 INVITE_USAGE = (
     "Cách dùng: <code>/moi Tên hoặc số của đơn vị</code>\n"
-    "Giới hạn số người dùng mã: <code>/moi Chi bộ Khu phố 1 | 5</code> (5 lượt)"
+    "Giới hạn số người dùng mã: <code>/moi Chi bộ Khu phố 1 | 5</code> (5 lượt)\n"
+    "Mời vào Ban của đơn vị (quản lý đơn vị và các đơn vị trực thuộc): "
+    "<code>/moi Đảng ủy xã An Bình --admin</code>"
 )
 INVITE_USES_BAD = "Số lượt dùng mã mời phải là số nguyên từ 1 đến 100000, ví dụ: <code>/moi Chi bộ Khu phố 1 | 5</code>"
 INVITE_CREATED = (
