@@ -1064,7 +1064,8 @@ class ReportsService:
             admins = s.execute(select(Member.telegram_id, Member.chat_id, Member.board_unit_id)
                                .where(Member.role == ROLE_ADMIN, Member.active.is_(True))).all()
             for _, chat, board in admins:
-                boards.setdefault(board if board in tree.name else None, set()).add(chat)
+                if board is None or board in tree.name:   # never widen a lost unit to the top
+                    boards.setdefault(board, set()).add(chat)
             known = {tid for tid, _, _ in admins}
             boards[None].update(t for t in self.members.admin_ids if t not in known)
             done = set(s.scalars(select(BoardReminder.board).where(
