@@ -299,7 +299,7 @@ def to_docx(f: PeriodicFigures, today: date) -> bytes:
         cell_text(left, line, size=11, align=WD_ALIGN_PARAGRAPH.LEFT)
     cell_text(right, T.SIGNER, bold=True, size=14)
     cell_text(right, T.SIGNER_PLACEHOLDER, italic=True, size=13)
-    doc.core_properties.title = f"{T.TITLE} {T.SUBTITLE.format(label=f.period.label)}"
+    doc.core_properties.title = f"{T.TITLE} – {T.SUBTITLE.format(label=f.period.label)}"
     buf = io.BytesIO()
     doc.save(buf)
     return buf.getvalue()
