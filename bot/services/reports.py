@@ -325,10 +325,6 @@ class BoardNotice:
     reminded: tuple[UnitRef, ...]         # silent units whose reporters were reminded
     no_reporter: tuple[UnitRef, ...]      # silent units nobody could be reminded in
 
-    def covers(self, path: str) -> bool:
-        return self.board is None or path == self.board.path or path.startswith(
-            self.board.path + PATH_SEP)
-
 
 @dataclass
 class ReminderRun:
