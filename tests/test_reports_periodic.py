@@ -4,7 +4,6 @@ from __future__ import annotations
 import io
 import re
 import unicodedata
-from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -97,8 +96,7 @@ def test_cli_draft_for_a_unit(db, tmp_path, monkeypatch, capsys):
     from docx import Document
 
     from bot.cli import main
-    from bot.services.reports import ReportsService  # noqa: F401 - the CLI builds its own
-    today = utcnow().date() - timedelta(days=0)
+    today = utcnow().date()
     make_tree(db, today)
     monkeypatch.setenv("LOA_DATABASE_URL", db.url)
     out = tmp_path / "draft.docx"

@@ -399,6 +399,7 @@ async def edit_typed(update: Update, context: LoaContext) -> int:
 
 # ---------------------------------------------------------------- board
 FORMS_PER_ROW_UP_TO = 12   # rows; beyond that each row is one line
+LINES_PER_BLOCK = 25
 SILENT_SHOWN = 40   # silent units listed by name; the rest are counted (drill down to see them)
 
 
@@ -417,22 +418,28 @@ def _summary_blocks(summary) -> list[str]:
     blocks = [head]
     if not summary.count:
         blocks.append(T.SUMMARY_EMPTY)
+    # One line per unit when there are many (a province's hundred communes), several lines to
+    # a block; the forms of each are one drill-down away.
+    with_forms = len(summary.units) <= FORMS_PER_ROW_UP_TO
+    compact: list[str] = []
     for u in summary.units:
-        if not u.count and not u.units_in_subtree:
-            continue
+        if not u.count and u.units_in_subtree <= 1:
+            continue    # a single silent unit is named in the "not reported" list below
         name = T.SUMMARY_OWN.format(unit=esc(u.name)) if u.own else esc(u.name)
         line = T.SUMMARY_UNIT.format(unit=name, count=u.count, participants=u.participants)
         if u.units_in_subtree > 1:
             line += T.SUMMARY_UNIT_SHARE.format(reported=u.units_reported,
                                                 total=u.units_in_subtree)
+        if not with_forms:
+            compact.append(line)
+            continue
         lines = [line]
-        # One line per unit when there are many (a province's hundred communes); the forms of
-        # each are one drill-down away.
-        forms = u.by_form.items() if len(summary.units) <= FORMS_PER_ROW_UP_TO else ()
-        for form, ft in sorted(forms, key=lambda kv: -kv[1].count):
+        for form, ft in sorted(u.by_form.items(), key=lambda kv: -kv[1].count):
             lines.append(T.SUMMARY_FORM.format(form=esc(form), count=ft.count,
                                                participants=ft.participants))
         blocks.append("\n".join(lines))
+    for i in range(0, len(compact), LINES_PER_BLOCK):
+        blocks.append("\n".join(compact[i:i + LINES_PER_BLOCK]))
     if summary.count:
         lines = [T.SUMMARY_TOTAL.format(count=summary.count, participants=summary.participants,
                                         units=summary.units_reported),

@@ -80,7 +80,10 @@ class PeriodicService:
         start, end = _utc_range(period, self.settings.tz)
         with self.db.read() as s:
             tree = _Tree(s)
-            ids = None if viewed is None else set(tree.subtree(viewed.unit_id))
+            # The top-level board's own view counts everything (also questions of people in
+            # no unit, with LOA_OPEN_QA); a board of a unit, or a drill-down, its subtree only.
+            whole = viewed is None or (summary.scope is None and unit_id is None)
+            ids = None if whole else set(tree.subtree(viewed.unit_id))
             # Broadcasts that reached members of the subtree during the period.
             q = (select(Delivery.broadcast_id, func.count(Delivery.id),
                         func.count(Delivery.sent_at), func.count(Delivery.acked_at))
@@ -296,7 +299,7 @@ def to_docx(f: PeriodicFigures, today: date) -> bytes:
         cell_text(left, line, size=11, align=WD_ALIGN_PARAGRAPH.LEFT)
     cell_text(right, T.SIGNER, bold=True, size=14)
     cell_text(right, T.SIGNER_PLACEHOLDER, italic=True, size=13)
-    doc.core_properties.title = f"{T.TITLE} {T.SUBTITLE.format(label=f.period.label)}"
+    doc.core_properties.title = f"{T.TITLE} – {T.SUBTITLE.format(label=f.period.label)}"
     buf = io.BytesIO()
     doc.save(buf)
     return buf.getvalue()
