@@ -160,6 +160,13 @@ class _Tree:
             frontier = nxt
         return out
 
+    def within(self, column, ids: set[int]):
+        """`column IN ids`, or just `column IS NOT NULL` when ids are every unit (a province's
+        thousands of ids would be sent as parameters for nothing)."""
+        if len(ids) >= len(self.units):
+            return column.is_not(None)
+        return column.in_(sorted(ids))
+
     def children(self, unit_id: int | None) -> list[int]:
         kids = [k for k in self.kids.get(unit_id, ()) if self.units[k].active]
         return sorted(kids, key=lambda k: fold(self.units[k].name))
@@ -232,7 +239,7 @@ class DeskService:
             if scope.is_top and view is not None and len(tree.children(None)) > 1:
                 crumbs.insert(0, Crumb(None, T.TOP_BOARD))
             members = s.scalar(select(func.count(Member.id)).where(
-                Member.active.is_(True), Member.unit_id.in_(inside))) or 0
+                Member.active.is_(True), tree.within(Member.unit_id, inside))) or 0
             units = sum(1 for u in inside if u != view and tree.units[u].active)
             rows = [UnitRow(r.unit_id, T.OWN_REPORTS.format(name=r.name) if r.own else r.name,
                             r.count, r.participants, r.units_in_subtree, r.units_reported,
@@ -261,7 +268,7 @@ class DeskService:
     # ------------------------------------------------------------ panels
     def _broadcasts(self, s: Session, tree: _Tree, view: int | None, kids: list[int],
                     groups: dict[int, set[int]], inside: set[int]) -> list[BroadcastPanel]:
-        scoped = Member.unit_id.in_(inside)
+        scoped = tree.within(Member.unit_id, inside)
         if view is None:
             scoped = scoped | Member.unit_id.is_(None)
         ids = list(s.scalars(
@@ -302,7 +309,7 @@ class DeskService:
              .outerjoin(Member, Member.id == Question.member_id)
              .where(Question.status == Q_OPEN))
         if inside is not None:
-            q = q.where(Member.unit_id.in_(inside))
+            q = q.where(tree.within(Member.unit_id, inside))
         total = s.scalar(select(func.count()).select_from(q.subquery())) or 0
         items = [WaitingQuestion(qid, text, name or "", tree.units[u].name if u in tree.units
                                  else "", at)
