@@ -343,3 +343,20 @@ def test_period_picker_steps_and_every_key_parses_back(key, prev, next_):
     p = parse_period(key, today)
     assert _key(p) == key and (_shift(p, -1), _shift(p, 1)) == (prev, next_)
     assert _key(parse_period(prev, today)) == prev and _key(parse_period(next_, today)) == next_
+
+
+async def test_a_taken_port_leaves_the_bot_running_without_the_desk(sqlite_url, tmp_path, caplog):
+    import socket
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        from indexer import IndexConfig, KnowledgeBase
+        kb = KnowledgeBase(IndexConfig(tmp_path / "none", tmp_path / "noidx"))
+        h = await start_harness(make_settings(sqlite_url, kb, web_port=port), kb)
+        try:
+            assert h.app.bot_data["desk"].port is None
+            assert any("dashboard not started" in r.getMessage() for r in caplog.records)
+            assert "/bangdieukhien" in (await h.admin.reply("/huongdan")).text
+        finally:
+            await stop_harness(h)

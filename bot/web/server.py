@@ -182,7 +182,7 @@ class DeskServer:
             await self.runner.cleanup()
             self.runner = None
             return
-        self.port = site._server.sockets[0].getsockname()[1]
+        self.port = self.runner.addresses[0][1]
         log.info("dashboard listening on %s:%s (public URL %s)", s.web_listen, self.port, s.web_url)
 
     async def stop(self) -> None:
