@@ -190,7 +190,8 @@ def overview_page(ov: Overview, today: date, tz: ZoneInfo, nonce: str, now: date
                  f'<th>{escape(T.COL_COUNT)}</th><th>{escape(T.COL_PEOPLE)}</th>'
                  f'<th>{escape(T.COL_REPORTED)}</th></tr></thead><tbody>{"".join(trs)}</tbody>'
                  f'<tfoot><tr><td>{escape(T.TOTAL)}</td><td>{ov.count}</td>'
-                 f'<td>{ov.participants}</td><td></td></tr></tfoot></table>')
+                 f'<td>{ov.participants}</td><td>{ov.reported}/{ov.expected}</td></tr></tfoot>'
+                 f'</table>')
         chart = bar_chart([(r.name, r.count) for r in ov.rows], T.CHART_TITLE)
         reports = table + chart
     else:
