@@ -25,6 +25,7 @@ from bot.services.delivery import DeliveryWorker
 from bot.services.desk import DeskService
 from bot.services.knowledge import KnowledgeService
 from bot.services.members import MembersService
+from bot.services.periodic import PeriodicService
 from bot.services.questions import QuestionsService
 from bot.services.reports import ReportsService
 from bot.services.status import StatusService
@@ -50,6 +51,7 @@ class Loa:
     broadcasts: BroadcastsService
     delivery: DeliveryWorker
     reports: ReportsService
+    periodic: PeriodicService
     status: StatusService
     desk: DeskService
     executor: ThreadPoolExecutor
@@ -77,7 +79,7 @@ class Loa:
             questions=QuestionsService(db, kb, members, settings),
             knowledge=KnowledgeService(kb, members, settings),
             broadcasts=broadcasts, delivery=delivery,
-            reports=reports,
+            reports=reports, periodic=PeriodicService(reports),
             status=StatusService(db, kb, broadcasts),
             desk=DeskService(db, settings, members, reports),
             executor=ThreadPoolExecutor(max_workers=threads, thread_name_prefix="loa-service"),

@@ -14,6 +14,7 @@ from telegram.error import Forbidden, TelegramError
 from telegram.ext import Application, ContextTypes
 
 from bot.context import Loa
+from bot.handlers.common import pack_html
 from bot.services.reports import ReminderRun
 from bot.text import esc
 from bot.texts import reports as T
@@ -22,10 +23,21 @@ log = logging.getLogger(__name__)
 BULK = {"bulk": True}
 
 
+NAMES_SHOWN = 40   # units named in a board's notice; the rest are counted
+
+
 def _relative(path: str, board) -> str:
     if board is not None and path.startswith(board.path + " › "):
         return path[len(board.path) + 3:]
     return path
+
+
+def _names(units, board) -> str:
+    """Unit paths below the board, the first NAMES_SHOWN of them (a province may have hundreds)."""
+    text = ", ".join(esc(_relative(u.path, board)) for u in units[:NAMES_SHOWN])
+    if len(units) > NAMES_SHOWN:
+        text += T.REMINDER_BOARD_MORE.format(count=len(units) - NAMES_SHOWN)
+    return text
 
 
 async def send_reminders(app: Application, now: datetime | None = None) -> ReminderRun:
@@ -57,21 +69,22 @@ async def send_reminders(app: Application, now: datetime | None = None) -> Remin
         if notice.reminded:
             blocks.append(T.REMINDER_BOARD.format(
                 label=label, count=len(notice.reminded),
-                units=", ".join(esc(_relative(u.path, notice.board)) for u in notice.reminded)))
+                units=_names(notice.reminded, notice.board)))
         if notice.no_reporter:
             blocks.append(T.REMINDER_BOARD_NO_REPORTER.format(
                 count=len(notice.no_reporter),
-                units=", ".join(esc(_relative(u.path, notice.board)) for u in notice.no_reporter)))
+                units=_names(notice.no_reporter, notice.board)))
         mine = {u.unit_id for u in notice.reminded}
         names = [n for unit_id, n in failed if unit_id in mine]
         if names:
             blocks.append(T.REMINDER_BOARD_UNREACHABLE.format(names=", ".join(esc(n) for n in names)))
         for chat_id in notice.chats:
-            try:
-                await app.bot.send_message(chat_id, "\n\n".join(blocks), parse_mode=ParseMode.HTML,
-                                           rate_limit_args=BULK)
-            except TelegramError as e:
-                log.warning("reminder summary to admin chat %s failed: %s", chat_id, e)
+            for text in pack_html(blocks):
+                try:
+                    await app.bot.send_message(chat_id, text, parse_mode=ParseMode.HTML,
+                                               rate_limit_args=BULK)
+                except TelegramError as e:
+                    log.warning("reminder summary to admin chat %s failed: %s", chat_id, e)
     return run
 
 

@@ -113,3 +113,25 @@ def test_half_year_periods():
     assert h1.label == "6 tháng đầu năm 2026"
     assert parse_period("quý 4/2026", today).key == "2026-Q4"
     assert parse_period("Q4/2026", today).end == date(2026, 12, 31)
+
+
+def test_cli_summary_and_export_of_a_unit(db, tmp_path, monkeypatch, capsys):
+    from openpyxl import load_workbook
+
+    from bot.cli import main
+    make_tree(db, DAY)
+    monkeypatch.setenv("LOA_DATABASE_URL", db.url)
+    assert main(["reports", "summary", "--period", "06/2026"]) == 0
+    out = capsys.readouterr().out
+    assert f"Unit: {ROOT}" in out and "Xã An Bình\t2\t30" in out and "Xã Bình Minh\t2\t12" in out
+    assert f"no report: {ROOT} › Xã An Bình › Chi bộ An Bình 2" in out
+    assert main(["reports", "summary", "--period", "06/2026", "--unit", "Xã An Bình"]) == 0
+    out = capsys.readouterr().out
+    assert "Chi bộ An Bình 1\t2\t30" in out and "Bình Minh" not in out
+    xlsx = tmp_path / "a.xlsx"
+    assert main(["reports", "export", "--period", "06/2026", "--unit", "Xã An Bình",
+                 "--out", str(xlsx)]) == 0
+    ws = load_workbook(xlsx).active
+    assert ws.cell(1, 12).value == "Đơn vị theo cấp" and ws.max_row == 3
+    assert ws.cell(2, 12).value == f"{ROOT} › Xã An Bình › Chi bộ An Bình 1"
+    assert main(["reports", "summary", "--period", "06/2026", "--unit", "Xã Không Có"]) != 0

@@ -93,3 +93,22 @@ async def test_each_board_is_told_once_about_its_own_silent_units(bot_sqlite):
     assert not h.tg.sent(since=mark)
     with h.loa.db.read() as s:
         assert s.scalar(select(func.count()).select_from(BoardReminder)) == 3
+
+
+async def test_a_board_notice_names_at_most_forty_units(bot_sqlite):
+    from bot.db.models import Unit
+    h = bot_sqlite
+    ids = make_tree(h.loa.db, h.loa.reports.today())
+    with h.loa.db.session() as s:
+        for i in range(60):
+            s.add(Unit(name=f"Chi bộ mới {i:02d}", parent_id=ids["Xã An Bình"]))
+    settings = h.loa.settings
+    t = h.loa.reports.today()
+    hh, mm = (int(x) for x in settings.reminder_time.split(":"))
+    day = min(settings.reminder_day, month_period(t.year, t.month).end.day)
+    mark = h.tg.mark()
+    await send_reminders(h.app, datetime(t.year, t.month, day, hh, mm, tzinfo=settings.tz))
+    a = await h.tg.wait_for(lambda c: c.chat_id == BOARD_A and "chưa có người báo cáo" in (
+        c.text or ""), mark)
+    assert "(60)" in a.text and "Chi bộ mới 39" in a.text and "Chi bộ mới 40" not in a.text
+    assert "… và 20 đơn vị khác" in a.text and len(a.text) < 4096

@@ -1,4 +1,4 @@
-"""`loa reports export|summary`: the board's report files and totals from the command line."""
+"""`loa reports export|summary|draft`: the board's report files and totals from the command line."""
 from __future__ import annotations
 
 import sys
@@ -57,6 +57,27 @@ def cmd_summary(args) -> int:
     return 0
 
 
+def cmd_draft(args) -> int:
+    from bot.services.periodic import PeriodicService, to_docx
+    reports, db = _service(args.settings)
+    try:
+        period = reports.period(args.period)
+        unit = reports.find_unit(None, args.unit) if args.unit else None
+        f = PeriodicService(reports).figures(period, None, unit.unit_id if unit else None)
+        data = to_docx(f, reports.today())
+    finally:
+        db.dispose()
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".part")
+    tmp.write_bytes(data)
+    tmp.replace(out)
+    who = f.issuer.path if f.issuer else "whole tree"
+    print(f"draft {period.key} ({who}): {f.summary.count} activities, "
+          f"{f.summary.participants} participants -> {out}")
+    return 0
+
+
 def register(sub) -> None:
     p = sub.add_parser("reports", help="activity reports: export and summary")
     rp = p.add_subparsers(dest="reports_cmd", required=True)
@@ -71,3 +92,9 @@ def register(sub) -> None:
     sm.add_argument("--period", default="")
     sm.add_argument("--unit", default="", help="one line per unit directly under this one")
     sm.set_defaults(func=cmd_summary)
+    dr = rp.add_parser("draft", help="the draft of the periodic report (.docx) for a unit")
+    dr.add_argument("--period", required=True,
+                    help="Q4/2026, '6 tháng đầu năm 2026', 2026, 06/2026 ...")
+    dr.add_argument("--unit", default="", help="the board's unit (default: the top level)")
+    dr.add_argument("--out", required=True, help=".docx file to write")
+    dr.set_defaults(func=cmd_draft)

@@ -20,13 +20,14 @@ from telegram.warnings import PTBUserWarning
 
 from bot.context import LoaContext
 from bot.handlers.common import admin_only, args_text, reply_html
-from bot.services import charts, exports
+from bot.services import charts, exports, periodic
 from bot.services.reports import (
     CONFIRM_ALREADY, CONFIRM_CANCELLED, CONFIRM_DUPLICATE, MAX_PHOTOS, FieldError, ParsedReport,
     check_content, check_note, match_form, parse_date, parse_participants, quick_line,
 )
 from bot.text import esc, esc_short, fmt_date
 from bot.texts import common as TC
+from bot.texts import periodic as TP
 from bot.texts import reports as T
 
 log = logging.getLogger(__name__)
@@ -397,6 +398,8 @@ async def edit_typed(update: Update, context: LoaContext) -> int:
 
 
 # ---------------------------------------------------------------- board
+FORMS_PER_ROW_UP_TO = 12   # rows; beyond that each row is one line
+LINES_PER_BLOCK = 25
 SILENT_SHOWN = 40   # silent units listed by name; the rest are counted (drill down to see them)
 
 
@@ -415,19 +418,28 @@ def _summary_blocks(summary) -> list[str]:
     blocks = [head]
     if not summary.count:
         blocks.append(T.SUMMARY_EMPTY)
+    # One line per unit when there are many (a province's hundred communes), several lines to
+    # a block; the forms of each are one drill-down away.
+    with_forms = len(summary.units) <= FORMS_PER_ROW_UP_TO
+    compact: list[str] = []
     for u in summary.units:
-        if not u.count and not u.units_in_subtree:
-            continue
+        if not u.count and u.units_in_subtree <= 1:
+            continue    # a single silent unit is named in the "not reported" list below
         name = T.SUMMARY_OWN.format(unit=esc(u.name)) if u.own else esc(u.name)
         line = T.SUMMARY_UNIT.format(unit=name, count=u.count, participants=u.participants)
         if u.units_in_subtree > 1:
             line += T.SUMMARY_UNIT_SHARE.format(reported=u.units_reported,
                                                 total=u.units_in_subtree)
+        if not with_forms:
+            compact.append(line)
+            continue
         lines = [line]
         for form, ft in sorted(u.by_form.items(), key=lambda kv: -kv[1].count):
             lines.append(T.SUMMARY_FORM.format(form=esc(form), count=ft.count,
                                                participants=ft.participants))
         blocks.append("\n".join(lines))
+    for i in range(0, len(compact), LINES_PER_BLOCK):
+        blocks.append("\n".join(compact[i:i + LINES_PER_BLOCK]))
     if summary.count:
         lines = [T.SUMMARY_TOTAL.format(count=summary.count, participants=summary.participants,
                                         units=summary.units_reported),
@@ -496,6 +508,23 @@ async def chart(update: Update, context: LoaContext) -> None:
         InputFile(png, filename=f"bieu-do-{s.period.key}.png"), caption=caption)
 
 
+@admin_only
+async def periodic_draft(update: Update, context: LoaContext) -> None:
+    """/baocaodinhky <period>: the draft of the board's periodic report as a .docx."""
+    loa = context.loa
+    text = args_text(update)
+    if not text:
+        await reply_html(update, TP.USAGE)
+        return
+    f = await loa.run(loa.periodic.board_figures, update.effective_user.id, text)
+    data = await loa.run(periodic.to_docx, f, loa.reports.today())
+    unit = TP.CAPTION_UNIT.format(unit=f.issuer.name) if f.issuer else ""
+    stem = f"du-thao-bao-cao-{f.period.key}" + (f"-{f.issuer.unit_id}" if f.issuer else "")
+    await update.effective_chat.send_document(
+        InputFile(data, filename=f"{stem}.docx"),
+        caption=TP.CAPTION.format(label=f.period.label, unit=unit))
+
+
 # ---------------------------------------------------------------- wiring
 def conversation() -> ConversationHandler:
     text = filters.TEXT & ~filters.COMMAND
@@ -546,3 +575,4 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler("tonghop", summary, filters=private))
     app.add_handler(CommandHandler("xuatbaocao", export, filters=private))
     app.add_handler(CommandHandler("bieudo", chart, filters=private))
+    app.add_handler(CommandHandler("baocaodinhky", periodic_draft, filters=private))

@@ -239,15 +239,17 @@ class _Tree:
     """Every unit's name, parent and state, read once per call (a province has ~2,000)."""
 
     def __init__(self, s: Session):
-        rows = s.execute(select(Unit.id, Unit.name, Unit.parent_id, Unit.active, Unit.kind)).all()
-        self.name = {r.id: r.name for r in rows}
-        self.kind = {r.id: r.kind for r in rows}
-        self.parent = {r.id: r.parent_id for r in rows}
-        self.active = {r.id: bool(r.active) for r in rows}
+        rows = s.connection().execute(
+            select(Unit.id, Unit.name, Unit.parent_id, Unit.active, Unit.kind)).all()
+        self.name, self.kind, self.parent, self.active = {}, {}, {}, {}
+        for uid, name, parent, active, kind in rows:
+            self.name[uid], self.kind[uid] = name, kind
+            self.parent[uid], self.active[uid] = parent, bool(active)
         self.kids: dict[int | None, list[int]] = {}
-        for r in rows:
-            self.kids.setdefault(r.parent_id if r.parent_id in self.name else None, []).append(r.id)
+        for uid, parent in self.parent.items():
+            self.kids.setdefault(parent if parent in self.name else None, []).append(uid)
         self._paths: dict[int, str] = {}
+        self._tops: dict[tuple[int, int | None], int] = {}
 
     def children(self, unit_id: int | None) -> list[int]:
         return self.kids.get(unit_id, [])
@@ -288,11 +290,17 @@ class _Tree:
 
     def top_of(self, unit_id: int, viewed: int | None) -> int:
         """The child of `viewed` on the way down to `unit_id` (or `viewed` itself)."""
-        chain = self.chain(unit_id)
-        if viewed is None:
-            return chain[0]
-        i = chain.index(viewed)
-        return chain[i + 1] if i + 1 < len(chain) else viewed
+        key = (unit_id, viewed)
+        top = self._tops.get(key)
+        if top is None:
+            chain = self.chain(unit_id)
+            if viewed is None:
+                top = chain[0]
+            else:
+                i = chain.index(viewed)
+                top = chain[i + 1] if i + 1 < len(chain) else viewed
+            self._tops[key] = top
+        return top
 
 
 @dataclass(frozen=True)
@@ -316,10 +324,6 @@ class BoardNotice:
     chats: tuple[int, ...]
     reminded: tuple[UnitRef, ...]         # silent units whose reporters were reminded
     no_reporter: tuple[UnitRef, ...]      # silent units nobody could be reminded in
-
-    def covers(self, path: str) -> bool:
-        return self.board is None or path == self.board.path or path.startswith(
-            self.board.path + PATH_SEP)
 
 
 @dataclass
@@ -801,9 +805,12 @@ class ReportsService:
     def _expected(self, s: Session, tree: _Tree, ids, reported: set[int]) -> set[int]:
         """Units expected to report: active ones without an active unit below (a chi bộ; every
         unit of a flat list), those with an active reporter, and any unit that did report."""
-        reporters = set(s.scalars(select(Member.unit_id).where(
-            Member.is_reporter.is_(True), Member.active.is_(True),
-            Member.unit_id.is_not(None)).distinct()))
+        q = select(Member.unit_id).where(Member.is_reporter.is_(True), Member.active.is_(True),
+                                         Member.unit_id.is_not(None)).distinct()
+        ids = list(ids)
+        if len(ids) <= 900:
+            q = q.where(Member.unit_id.in_(sorted(ids)))
+        reporters = set(s.connection().execute(q).scalars())
         out = set()
         for u in ids:
             if u in reported:
@@ -1053,7 +1060,8 @@ class ReportsService:
             admins = s.execute(select(Member.telegram_id, Member.chat_id, Member.board_unit_id)
                                .where(Member.role == ROLE_ADMIN, Member.active.is_(True))).all()
             for _, chat, board in admins:
-                boards.setdefault(board if board in tree.name else None, set()).add(chat)
+                if board is None or board in tree.name:   # never widen a lost unit to the top
+                    boards.setdefault(board, set()).add(chat)
             known = {tid for tid, _, _ in admins}
             boards[None].update(t for t in self.members.admin_ids if t not in known)
             done = set(s.scalars(select(BoardReminder.board).where(

@@ -58,7 +58,8 @@ HELP_ADMIN_EXTRA = (
     "/cauhoi – câu hỏi chưa có trả lời · /traloi &lt;số&gt; &lt;nội dung&gt;\n"
     "/phatdi – gửi nội dung định hướng · /phatdi_ds – theo dõi\n"
     "/diemchinh_dinhky thu2 07:00 – gửi điểm chính định kỳ hằng tuần\n"
-    "/tonghop · /xuatbaocao · /bieudo – tổng hợp báo cáo\n"
+    "/tonghop [đơn vị] [kỳ] · /xuatbaocao · /bieudo – tổng hợp báo cáo theo đơn vị trực thuộc\n"
+    "/baocaodinhky &lt;kỳ&gt; – dự thảo báo cáo định kỳ (.docx), ví dụ Q4/2026\n"
     "/donvi – đơn vị · /donvi_them &lt;tên&gt; – thêm đơn vị\n"
     "/moi &lt;đơn vị&gt; [| số lượt] – tạo mã mời · /moi_ds – các mã mời còn dùng được\n"
     "/thanhvien [đơn vị] – thành viên · /thanhvien_chuyen &lt;số&gt; &lt;đơn vị&gt; – chuyển đơn vị\n"
@@ -94,6 +95,7 @@ CMD_ADMIN = CMD_MEMBER + [
     ("tonghop", "Tổng hợp báo cáo"),
     ("xuatbaocao", "Xuất báo cáo Excel/CSV"),
     ("bieudo", "Biểu đồ báo cáo"),
+    ("baocaodinhky", "Dự thảo báo cáo định kỳ (.docx)"),
     ("donvi", "Danh sách đơn vị"),
     ("donvi_them", "Thêm đơn vị"),
     ("moi", "Tạo mã mời cho đơn vị"),

@@ -166,6 +166,7 @@ REMINDER = (
     "Gửi bằng /baocao (nhanh: <code>/baocao hôm nay | Hội nghị | nội dung | số người</code>)."
 )
 REMINDER_BOARD_OF = "📋 <b>{unit}</b>"
+REMINDER_BOARD_MORE = " … và {count} đơn vị khác (xem /tonghop)"
 REMINDER_BOARD = "🔔 <b>Đã nhắc báo cáo {label}</b> – {count} đơn vị: {units}"
 REMINDER_BOARD_NO_REPORTER = (
     "⚠️ Đơn vị chưa có người báo cáo nên không nhắc được ({count}): {units}. "
