@@ -327,6 +327,27 @@ def test_desk_figures_are_the_roll_up_of_tonghop(db):
         with pytest.raises(Refused) as e:
             loa.desk.overview(BOARD_A, june, ids["Xã Bình Minh"])
         assert e.value.reason == "outside"
+
+        # What belongs to no unit (an open-QA asker, a member without a unit) is the top-level
+        # board's alone, on its own page
+        from bot.db.models import B_DONE, D_SENT, Q_OPEN, Broadcast, Delivery, Question
+        with db.session() as s:
+            s.add(Question(member_id=None, telegram_id=42, chat_id=42, status=Q_OPEN,
+                           text="Câu hỏi của người chưa đăng ký"))
+            m = Member(telegram_id=43, chat_id=43, full_name="Chưa có đơn vị")
+            b = Broadcast(text="Định hướng", audience={"all": True}, status=B_DONE)
+            s.add_all([m, b])
+            s.flush()
+            s.add(Delivery(broadcast_id=b.id, member_id=m.id, chat_id=43, state=D_SENT,
+                           acked_at=datetime.now(timezone.utc)))
+        top = loa.desk.overview(ADMIN_ID, june)
+        assert top.questions_total == 1 and top.questions[0].text.startswith("Câu hỏi của người")
+        assert [(r.name, r.received, r.acked) for r in top.broadcasts[0].rows][-1] == \
+            ("Chưa thuộc đơn vị", 1, 1)
+        assert loa.desk.questions(ADMIN_ID).total == 1
+        a = loa.desk.overview(BOARD_A, june)
+        assert a.questions_total == 0 and a.broadcasts == []
+        assert loa.desk.questions(BOARD_A).total == 0
     finally:
         loa.close(dispose_db=False)
 

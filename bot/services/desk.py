@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, true, update
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
@@ -250,9 +250,13 @@ class DeskService:
                                 members, units, rows, silent, summary.count,
                                 summary.participants, summary.units_total,
                                 summary.units_reported)
-            overview.broadcasts = self._broadcasts(s, tree, view, kids, groups, inside)
+            # The top-level board's own page also shows what belongs to no unit (members without
+            # one, questions from unregistered users when LOA_OPEN_QA is on).
+            everything = scope.is_top and unit_id is None
+            overview.broadcasts = self._broadcasts(s, tree, view, kids, groups,
+                                                   None if everything else inside)
             overview.questions, overview.questions_total = self._questions(
-                s, tree, None if view is None else inside, QUESTIONS_SHOWN)
+                s, tree, None if everything else inside, QUESTIONS_SHOWN)
             return overview
 
     def questions(self, telegram_id: int, limit: int = 100) -> Questions:
@@ -267,10 +271,9 @@ class DeskService:
 
     # ------------------------------------------------------------ panels
     def _broadcasts(self, s: Session, tree: _Tree, view: int | None, kids: list[int],
-                    groups: dict[int, set[int]], inside: set[int]) -> list[BroadcastPanel]:
-        scoped = tree.within(Member.unit_id, inside)
-        if view is None:
-            scoped = scoped | Member.unit_id.is_(None)
+                    groups: dict[int, set[int]], inside: set[int] | None) -> list[BroadcastPanel]:
+        # inside None: the top-level board's own view, which also counts members of no unit
+        scoped = true() if inside is None else tree.within(Member.unit_id, inside)
         ids = list(s.scalars(
             select(Broadcast.id).where(
                 Broadcast.status != B_DRAFT,
@@ -295,7 +298,7 @@ class DeskService:
             if view is not None and view in counts:
                 rows.insert(0, AckRow(view, T.OWN_REPORTS.format(name=tree.units[view].name),
                                       *counts[view]))
-            if view is None and None in counts:
+            if inside is None and None in counts:
                 rows.append(AckRow(None, T.NO_UNIT, *counts[None]))
             panels.append(BroadcastPanel(
                 bid, b.text or T.MEDIA, b.started_at or b.scheduled_at or b.created_at,
