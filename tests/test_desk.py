@@ -56,11 +56,11 @@ def test_session_cookie_is_signed_and_expires():
 
 # ------------------------------------------------------------------ against a running bot
 @contextlib.asynccontextmanager
-async def desk_bot(db_url: str, tmp_path):
+async def desk_bot(db_url: str, tmp_path, web_url: str = "https://desk.example.vn"):
     """The real Application with its desk on a free port, over the seeded tree (no index needed)."""
     from indexer import IndexConfig, KnowledgeBase
     kb = KnowledgeBase(IndexConfig(knowledge_dir=tmp_path / "none", index_dir=tmp_path / "noidx"))
-    settings = make_settings(db_url, kb, web_url="https://desk.example.vn")
+    settings = make_settings(db_url, kb, web_url=web_url)
     h = await start_harness(settings, kb)
     try:
         h.tree = seed(h.loa.db, h.loa.reports.today())
@@ -132,7 +132,7 @@ async def test_mini_app_sign_in_shows_the_boards_own_units(db_url, tmp_path):
         assert '<td class="count">2</td><td class="people">50</td>' in a1
         assert '<td class="count">1</td><td class="people">15</td>' in a2
         assert '<td class="count">0</td>' in a3
-        assert re.search(rf'id="missing-list"><a href="/donvi/{ids["Chi bộ Ấp 3"]}[^"]*">Chi bộ Ấp 3'
+        assert re.search(rf'id="missing-list"><a href="donvi/{ids["Chi bộ Ấp 3"]}[^"]*">Chi bộ Ấp 3'
                          r'</a></p>', page)
         assert 'id="card-share"><b>2/3</b>' in page   # chi bộ that reported / expected to
         assert 'id="card-members"><b>4</b>' in page   # three propagandists and the board member
@@ -219,7 +219,7 @@ async def test_bangdieukhien_button_link_once_and_refusal(sqlite_url, tmp_path):
             assert timedelta(minutes=9) < row.expires_at - row.created_at <= timedelta(minutes=10)
         # a GET (what a link preview does) does not spend it
         status, page = await c.get(f"{h.url}/dangnhap?t={token}")
-        assert status == 200 and 'action="/dangnhap"' in page
+        assert status == 200 and 'action="dangnhap"' in page
         status, location, _ = await c.post(f"{h.url}/dangnhap", {"t": token})
         assert status == 303 and location == "/"
         assert auth.read_session(c.cookie, TOKEN) == ADMIN_A
@@ -381,3 +381,22 @@ async def test_a_taken_port_leaves_the_bot_running_without_the_desk(sqlite_url, 
             assert "/bangdieukhien" in (await h.admin.reply("/huongdan")).text
         finally:
             await stop_harness(h)
+
+
+async def test_the_desk_under_a_path_of_the_reverse_proxy(sqlite_url, tmp_path):
+    """LOA_WEB_URL=https://bot.example.vn/desk: the proxy strips /desk; every link, the sign-in
+    call and the redirect after a one-time link stay under it."""
+    async with desk_bot(sqlite_url, tmp_path, "https://bot.example.vn/desk") as h, client() as c:
+        board = h.user("Trần Thị Bảo", user_id=ADMIN_A)
+        reply = await board.reply("/bangdieukhien")
+        assert reply.button("Mở bảng điều khiển")["web_app"] == {"url": "https://bot.example.vn/desk/"}
+        reply = await board.reply("/bangdieukhien web")
+        token = re.search(r"https://bot\.example\.vn/desk/dangnhap\?t=([\w-]+)", reply.text).group(1)
+        status, page = await c.get(h.url + "/")
+        assert '<base href="/desk/">' in page and "fetch('api/session'" in page
+        status, location, _ = await c.post(f"{h.url}/dangnhap", {"t": token})
+        assert status == 303 and location == "/desk/"
+        status, page = await c.get(h.url + "/")
+        assert '<base href="/desk/">' in page and 'href="cauhoi"' in page
+        links = page.replace('<base href="/desk/">', "")
+        assert not re.search(r'(href|action)="/', links)   # nothing escapes the base
