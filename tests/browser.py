@@ -22,9 +22,13 @@ CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google
 
 
 def find_chromium() -> str | None:
+    """LOA_TEST_CHROMIUM when set (and nothing else: `LOA_TEST_CHROMIUM=none` skips the
+    browser tests), else Debian's chromium."""
     env = os.environ.get("LOA_TEST_CHROMIUM")
-    for path in ((env,) if env else ()) + CANDIDATES:
-        if path and os.access(path, os.X_OK):
+    if env:
+        return env if os.access(env, os.X_OK) else None
+    for path in CANDIDATES:
+        if os.access(path, os.X_OK):
             return path
     return shutil.which("chromium")
 

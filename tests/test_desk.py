@@ -56,11 +56,11 @@ def test_session_cookie_is_signed_and_expires():
 
 # ------------------------------------------------------------------ against a running bot
 @contextlib.asynccontextmanager
-async def desk_bot(db_url: str, tmp_path):
+async def desk_bot(db_url: str, tmp_path, web_url: str = "https://desk.example.vn"):
     """The real Application with its desk on a free port, over the seeded tree (no index needed)."""
     from indexer import IndexConfig, KnowledgeBase
     kb = KnowledgeBase(IndexConfig(knowledge_dir=tmp_path / "none", index_dir=tmp_path / "noidx"))
-    settings = make_settings(db_url, kb, web_url="https://desk.example.vn")
+    settings = make_settings(db_url, kb, web_url=web_url)
     h = await start_harness(settings, kb)
     try:
         h.tree = seed(h.loa.db, h.loa.reports.today())
@@ -132,7 +132,7 @@ async def test_mini_app_sign_in_shows_the_boards_own_units(db_url, tmp_path):
         assert '<td class="count">2</td><td class="people">50</td>' in a1
         assert '<td class="count">1</td><td class="people">15</td>' in a2
         assert '<td class="count">0</td>' in a3
-        assert re.search(rf'id="missing-list"><a href="/donvi/{ids["Chi bộ Ấp 3"]}[^"]*">Chi bộ Ấp 3'
+        assert re.search(rf'id="missing-list"><a href="donvi/{ids["Chi bộ Ấp 3"]}[^"]*">Chi bộ Ấp 3'
                          r'</a></p>', page)
         assert 'id="card-share"><b>2/3</b>' in page   # chi bộ that reported / expected to
         assert 'id="card-members"><b>4</b>' in page   # three propagandists and the board member
@@ -142,7 +142,7 @@ async def test_mini_app_sign_in_shows_the_boards_own_units(db_url, tmp_path):
                          r'<td class="received">2</td><td class="acked">1</td>'
                          r'<td class="pending">1</td>', panel)
         assert "Mức hỗ trợ cho tuyên truyền viên" in page            # An Phú's question
-        assert "Ấp Đông" not in page and "99" not in page and "Khi nào có tài liệu" not in page
+        assert "Ấp Đông" not in page and ">99<" not in page and "Khi nào có tài liệu" not in page
         assert "<svg" in page and "cdn" not in page.lower() and "telegram.org/js" not in page
 
         # drill-down into a chi bộ of its own, and a refusal for the other commune's
@@ -150,7 +150,7 @@ async def test_mini_app_sign_in_shows_the_boards_own_units(db_url, tmp_path):
         assert status == 200 and "Chi bộ Ấp 1" in page
         status, page = await c.get(f"{h.url}/donvi/{ids['Chi bộ Ấp Đông']}")
         assert status == 403 and 'data-reason="outside"' in page
-        assert "Ấp Đông" not in page and "99" not in page
+        assert "Ấp Đông" not in page and ">99<" not in page
         # the period picker: last year has no report at all
         status, page = await c.get(f"{h.url}/?ky={h.loa.reports.today().year - 1}")
         assert status == 200 and '<td class="count">2</td>' not in page
@@ -219,7 +219,7 @@ async def test_bangdieukhien_button_link_once_and_refusal(sqlite_url, tmp_path):
             assert timedelta(minutes=9) < row.expires_at - row.created_at <= timedelta(minutes=10)
         # a GET (what a link preview does) does not spend it
         status, page = await c.get(f"{h.url}/dangnhap?t={token}")
-        assert status == 200 and 'action="/dangnhap"' in page
+        assert status == 200 and 'action="dangnhap"' in page
         status, location, _ = await c.post(f"{h.url}/dangnhap", {"t": token})
         assert status == 303 and location == "/"
         assert auth.read_session(c.cookie, TOKEN) == ADMIN_A
@@ -327,6 +327,27 @@ def test_desk_figures_are_the_roll_up_of_tonghop(db):
         with pytest.raises(Refused) as e:
             loa.desk.overview(BOARD_A, june, ids["Xã Bình Minh"])
         assert e.value.reason == "outside"
+
+        # What belongs to no unit (an open-QA asker, a member without a unit) is the top-level
+        # board's alone, on its own page
+        from bot.db.models import B_DONE, D_SENT, Q_OPEN, Broadcast, Delivery, Question
+        with db.session() as s:
+            s.add(Question(member_id=None, telegram_id=42, chat_id=42, status=Q_OPEN,
+                           text="Câu hỏi của người chưa đăng ký"))
+            m = Member(telegram_id=43, chat_id=43, full_name="Chưa có đơn vị")
+            b = Broadcast(text="Định hướng", audience={"all": True}, status=B_DONE)
+            s.add_all([m, b])
+            s.flush()
+            s.add(Delivery(broadcast_id=b.id, member_id=m.id, chat_id=43, state=D_SENT,
+                           acked_at=datetime.now(timezone.utc)))
+        top = loa.desk.overview(ADMIN_ID, june)
+        assert top.questions_total == 1 and top.questions[0].text.startswith("Câu hỏi của người")
+        assert [(r.name, r.received, r.acked) for r in top.broadcasts[0].rows][-1] == \
+            ("Chưa thuộc đơn vị", 1, 1)
+        assert loa.desk.questions(ADMIN_ID).total == 1
+        a = loa.desk.overview(BOARD_A, june)
+        assert a.questions_total == 0 and a.broadcasts == []
+        assert loa.desk.questions(BOARD_A).total == 0
     finally:
         loa.close(dispose_db=False)
 
@@ -343,3 +364,39 @@ def test_period_picker_steps_and_every_key_parses_back(key, prev, next_):
     p = parse_period(key, today)
     assert _key(p) == key and (_shift(p, -1), _shift(p, 1)) == (prev, next_)
     assert _key(parse_period(prev, today)) == prev and _key(parse_period(next_, today)) == next_
+
+
+async def test_a_taken_port_leaves_the_bot_running_without_the_desk(sqlite_url, tmp_path, caplog):
+    import socket
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        from indexer import IndexConfig, KnowledgeBase
+        kb = KnowledgeBase(IndexConfig(tmp_path / "none", tmp_path / "noidx"))
+        h = await start_harness(make_settings(sqlite_url, kb, web_port=port), kb)
+        try:
+            assert h.app.bot_data["desk"].port is None
+            assert any("dashboard not started" in r.getMessage() for r in caplog.records)
+            assert "/bangdieukhien" in (await h.admin.reply("/huongdan")).text
+        finally:
+            await stop_harness(h)
+
+
+async def test_the_desk_under_a_path_of_the_reverse_proxy(sqlite_url, tmp_path):
+    """LOA_WEB_URL=https://bot.example.vn/desk: the proxy strips /desk; every link, the sign-in
+    call and the redirect after a one-time link stay under it."""
+    async with desk_bot(sqlite_url, tmp_path, "https://bot.example.vn/desk") as h, client() as c:
+        board = h.user("Trần Thị Bảo", user_id=ADMIN_A)
+        reply = await board.reply("/bangdieukhien")
+        assert reply.button("Mở bảng điều khiển")["web_app"] == {"url": "https://bot.example.vn/desk/"}
+        reply = await board.reply("/bangdieukhien web")
+        token = re.search(r"https://bot\.example\.vn/desk/dangnhap\?t=([\w-]+)", reply.text).group(1)
+        status, page = await c.get(h.url + "/")
+        assert '<base href="/desk/">' in page and "fetch('api/session'" in page
+        status, location, _ = await c.post(f"{h.url}/dangnhap", {"t": token})
+        assert status == 303 and location == "/desk/"
+        status, page = await c.get(h.url + "/")
+        assert '<base href="/desk/">' in page and 'href="cauhoi"' in page
+        links = page.replace('<base href="/desk/">', "")
+        assert not re.search(r'(href|action)="/', links)   # nothing escapes the base

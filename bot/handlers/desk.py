@@ -1,6 +1,8 @@
 """/bangdieukhien: the board's dashboard, as a Mini App button or a one-time desktop link."""
 from __future__ import annotations
 
+from urllib.parse import urlparse
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update, WebAppInfo
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
@@ -35,8 +37,9 @@ async def open_desk(update: Update, context: LoaContext) -> None:
                                 parse_mode=ParseMode.HTML, disable_web_page_preview=True)
         return
     text = T.OPEN.format(board=esc(board))
-    markup = InlineKeyboardMarkup([[InlineKeyboardButton(T.BTN_OPEN,
-                                                         web_app=WebAppInfo(s.web_url))]])
+    # Under a path of the reverse proxy the page is that folder: https://example.vn/desk/
+    home = s.web_url + "/" if urlparse(s.web_url).path else s.web_url
+    markup = InlineKeyboardMarkup([[InlineKeyboardButton(T.BTN_OPEN, web_app=WebAppInfo(home))]])
     try:
         await chat.send_message(text, parse_mode=ParseMode.HTML, reply_markup=markup)
     except BadRequest:   # Telegram opens Mini Apps from HTTPS addresses only

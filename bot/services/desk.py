@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, true, update
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
@@ -160,6 +160,13 @@ class _Tree:
             frontier = nxt
         return out
 
+    def within(self, column, ids: set[int]):
+        """`column IN ids`, or just `column IS NOT NULL` when ids are every unit (a province's
+        thousands of ids would be sent as parameters for nothing)."""
+        if len(ids) >= len(self.units):
+            return column.is_not(None)
+        return column.in_(sorted(ids))
+
     def children(self, unit_id: int | None) -> list[int]:
         kids = [k for k in self.kids.get(unit_id, ()) if self.units[k].active]
         return sorted(kids, key=lambda k: fold(self.units[k].name))
@@ -232,7 +239,7 @@ class DeskService:
             if scope.is_top and view is not None and len(tree.children(None)) > 1:
                 crumbs.insert(0, Crumb(None, T.TOP_BOARD))
             members = s.scalar(select(func.count(Member.id)).where(
-                Member.active.is_(True), Member.unit_id.in_(inside))) or 0
+                Member.active.is_(True), tree.within(Member.unit_id, inside))) or 0
             units = sum(1 for u in inside if u != view and tree.units[u].active)
             rows = [UnitRow(r.unit_id, T.OWN_REPORTS.format(name=r.name) if r.own else r.name,
                             r.count, r.participants, r.units_in_subtree, r.units_reported,
@@ -243,9 +250,13 @@ class DeskService:
                                 members, units, rows, silent, summary.count,
                                 summary.participants, summary.units_total,
                                 summary.units_reported)
-            overview.broadcasts = self._broadcasts(s, tree, view, kids, groups, inside)
+            # The top-level board's own page also shows what belongs to no unit (members without
+            # one, questions from unregistered users when LOA_OPEN_QA is on).
+            everything = scope.is_top and unit_id is None
+            overview.broadcasts = self._broadcasts(s, tree, view, kids, groups,
+                                                   None if everything else inside)
             overview.questions, overview.questions_total = self._questions(
-                s, tree, None if view is None else inside, QUESTIONS_SHOWN)
+                s, tree, None if everything else inside, QUESTIONS_SHOWN)
             return overview
 
     def questions(self, telegram_id: int, limit: int = 100) -> Questions:
@@ -260,10 +271,9 @@ class DeskService:
 
     # ------------------------------------------------------------ panels
     def _broadcasts(self, s: Session, tree: _Tree, view: int | None, kids: list[int],
-                    groups: dict[int, set[int]], inside: set[int]) -> list[BroadcastPanel]:
-        scoped = Member.unit_id.in_(inside)
-        if view is None:
-            scoped = scoped | Member.unit_id.is_(None)
+                    groups: dict[int, set[int]], inside: set[int] | None) -> list[BroadcastPanel]:
+        # inside None: the top-level board's own view, which also counts members of no unit
+        scoped = true() if inside is None else tree.within(Member.unit_id, inside)
         ids = list(s.scalars(
             select(Broadcast.id).where(
                 Broadcast.status != B_DRAFT,
@@ -288,7 +298,7 @@ class DeskService:
             if view is not None and view in counts:
                 rows.insert(0, AckRow(view, T.OWN_REPORTS.format(name=tree.units[view].name),
                                       *counts[view]))
-            if view is None and None in counts:
+            if inside is None and None in counts:
                 rows.append(AckRow(None, T.NO_UNIT, *counts[None]))
             panels.append(BroadcastPanel(
                 bid, b.text or T.MEDIA, b.started_at or b.scheduled_at or b.created_at,
@@ -302,7 +312,7 @@ class DeskService:
              .outerjoin(Member, Member.id == Question.member_id)
              .where(Question.status == Q_OPEN))
         if inside is not None:
-            q = q.where(Member.unit_id.in_(inside))
+            q = q.where(tree.within(Member.unit_id, inside))
         total = s.scalar(select(func.count()).select_from(q.subquery())) or 0
         items = [WaitingQuestion(qid, text, name or "", tree.units[u].name if u in tree.units
                                  else "", at)

@@ -58,7 +58,7 @@ SIGNIN_JS = """
   if(!d){if(m.dataset.signin){m.innerHTML=%(signin)s;}return;}
   var hd=document.querySelector('header');if(hd){hd.remove();}
   m.innerHTML='<p class="muted">'+%(wait)s+'</p>';
-  fetch('/api/session',{method:'POST',body:d,credentials:'same-origin',
+  fetch('api/session',{method:'POST',body:d,credentials:'same-origin',
    headers:{'Content-Type':'text/plain'}}).then(function(r){
    if(r.ok){location.replace(location.pathname+location.search);return;}
    return r.text().then(function(t){m.innerHTML=t;});
@@ -79,13 +79,18 @@ def _js(value: str) -> str:
     return json.dumps(value).replace("</", "<\\/")
 
 
-def page(title: str, body: str, nonce: str, header: str = "", signin: bool = False) -> str:
-    """A whole page; every page carries the sign-in script (a Mini App may open any of them)."""
+def page(title: str, body: str, nonce: str, header: str = "", signin: bool = False,
+         root: str = "") -> str:
+    """A whole page; every page carries the sign-in script (a Mini App may open any of them).
+
+    Links are relative to `<base href="root/">`: the desk may sit under a path of the reverse
+    proxy (LOA_WEB_URL=https://example.vn/desk)."""
     script = SIGNIN_JS % {"signin": _js(refusal_box("signin")), "wait": _js(escape(T.SIGNING_IN))}
     marker = ' data-signin="1"' if signin else ""
     return (
         '<!doctype html><html lang="vi"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width,initial-scale=1">'
+        f'<base href="{escape(root)}/">'
         f"<title>{escape(title)}</title><style>{CSS}</style></head><body>"
         f'{header}<main id="main"{marker}>{body}</main>'
         f'<script nonce="{nonce}">{script}</script></body></html>')
@@ -97,23 +102,25 @@ def refusal_box(reason: str) -> str:
             f"<h2>{escape(head)}</h2><p>{escape(text)}</p></div>")
 
 
-def refusal_page(reason: str, nonce: str) -> str:
-    return page(T.REFUSAL.get(reason, T.REFUSAL["signin"])[0], refusal_box(reason), nonce)
+def refusal_page(reason: str, nonce: str, root: str = "") -> str:
+    return page(T.REFUSAL.get(reason, T.REFUSAL["signin"])[0], refusal_box(reason), nonce,
+                root=root)
 
 
-def signin_page(nonce: str) -> str:
+def signin_page(nonce: str, root: str = "") -> str:
     """What a visitor without a session sees: the script signs a Mini App in, else a refusal."""
     return page(T.TITLE, f'<noscript>{escape(T.NOSCRIPT)}</noscript>'
-                         f'<p class="muted">{escape(T.SIGNING_IN)}</p>', nonce, signin=True)
+                         f'<p class="muted">{escape(T.SIGNING_IN)}</p>', nonce, signin=True,
+                root=root)
 
 
-def link_page(token: str, nonce: str) -> str:
+def link_page(token: str, nonce: str, root: str = "") -> str:
     """The one-time link's landing page: a form posted at once, so a link preview spends nothing."""
-    body = (f'<form id="go" method="post" action="/dangnhap"><p>{escape(T.LINK_WAIT)}</p>'
+    body = (f'<form id="go" method="post" action="dangnhap"><p>{escape(T.LINK_WAIT)}</p>'
             f'<input type="hidden" name="t" value="{escape(token)}">'
             f'<button class="btn" type="submit">{escape(T.LINK_CONTINUE)}</button></form>'
             f'<script nonce="{nonce}">{LINK_JS}</script>')
-    return page(T.TITLE, body, nonce)
+    return page(T.TITLE, body, nonce, root=root)
 
 
 # ---------------------------------------------------------------- periods
@@ -162,12 +169,13 @@ def _card(value: object, label: str, key: str) -> str:
     return f'<div class="card" id="card-{key}"><b>{value}</b><span>{escape(label)}</span></div>'
 
 
-def overview_page(ov: Overview, today: date, tz: ZoneInfo, nonce: str, now: datetime) -> str:
-    base = "/" if ov.unit_id is None else f"/donvi/{ov.unit_id}"
+def overview_page(ov: Overview, today: date, tz: ZoneInfo, nonce: str, now: datetime,
+                  root: str = "") -> str:
+    base = "./" if ov.unit_id is None else f"donvi/{ov.unit_id}"
     q = f"?ky={_key(ov.period)}"
     crumbs = " › ".join(
         escape(c.name) if c.unit_id == ov.unit_id else
-        f'<a href="{"/" if c.unit_id is None else f"/donvi/{c.unit_id}"}{q}">{escape(c.name)}</a>'
+        f'<a href="{"./" if c.unit_id is None else f"donvi/{c.unit_id}"}{q}">{escape(c.name)}</a>'
         for c in ov.crumbs)
     label = ov.period.label
     cards = ('<div class="cards">' + _card(ov.members, T.MEMBERS, "members")
@@ -182,7 +190,7 @@ def overview_page(ov: Overview, today: date, tz: ZoneInfo, nonce: str, now: date
         for r in ov.rows:
             name = escape(r.name)
             if r.unit_id is not None and r.unit_id != ov.unit_id:
-                name = f'<a href="/donvi/{r.unit_id}{q}">{name}</a>'
+                name = f'<a href="donvi/{r.unit_id}{q}">{name}</a>'
             trs.append(f'<tr data-unit="{r.unit_id or ""}"><td>{name}</td>'
                        f'<td class="count">{r.count}</td><td class="people">{r.participants}</td>'
                        f'<td>{r.reported}/{r.units}</td></tr>')
@@ -190,7 +198,8 @@ def overview_page(ov: Overview, today: date, tz: ZoneInfo, nonce: str, now: date
                  f'<th>{escape(T.COL_COUNT)}</th><th>{escape(T.COL_PEOPLE)}</th>'
                  f'<th>{escape(T.COL_REPORTED)}</th></tr></thead><tbody>{"".join(trs)}</tbody>'
                  f'<tfoot><tr><td>{escape(T.TOTAL)}</td><td>{ov.count}</td>'
-                 f'<td>{ov.participants}</td><td></td></tr></tfoot></table>')
+                 f'<td>{ov.participants}</td><td>{ov.reported}/{ov.expected}</td></tr></tfoot>'
+                 f'</table>')
         chart = bar_chart([(r.name, r.count) for r in ov.rows], T.CHART_TITLE)
         reports = table + chart
     else:
@@ -199,7 +208,7 @@ def overview_page(ov: Overview, today: date, tz: ZoneInfo, nonce: str, now: date
                 f'</section>')
     # Units expected to report that have not (leaf units, with their path below this one)
     if ov.silent:
-        items = ", ".join(f'<a href="/donvi/{u.unit_id}{q}">{escape(u.name)}</a>'
+        items = ", ".join(f'<a href="donvi/{u.unit_id}{q}">{escape(u.name)}</a>'
                           for u in ov.silent[:SILENT_SHOWN])
         more = len(ov.silent) - SILENT_SHOWN
         if more > 0:
@@ -233,10 +242,10 @@ def overview_page(ov: Overview, today: date, tz: ZoneInfo, nonce: str, now: date
     body.append(f'<section id="questions"><h2>'
                 f'{escape(T.QUESTIONS_HEAD.format(total=ov.questions_total))}</h2>'
                 f'{_question_list(ov.questions, tz)}'
-                f'<p><a href="/cauhoi">{escape(T.QUESTIONS_ALL)}</a></p></section>')
+                f'<p><a href="cauhoi">{escape(T.QUESTIONS_ALL)}</a></p></section>')
     body.append(f'<p class="muted">{escape(T.FOOTER.format(at=fmt_datetime(now, tz)))}</p>')
     return page(f"{T.TITLE} · {ov.title}", "".join(body), nonce,
-                header=_header(ov.title, ov.viewer, label))
+                header=_header(ov.title, ov.viewer, label), root=root)
 
 
 def _question_list(items, tz: ZoneInfo, answer_hint: bool = False) -> str:
@@ -253,13 +262,14 @@ def _question_list(items, tz: ZoneInfo, answer_hint: bool = False) -> str:
     return f'<ul class="q">{"".join(lis)}</ul>'
 
 
-def questions_page(qs: Questions, bot_username: str, tz: ZoneInfo, nonce: str) -> str:
+def questions_page(qs: Questions, bot_username: str, tz: ZoneInfo, nonce: str,
+                   root: str = "") -> str:
     chat = (f'<p><a class="btn" id="open-chat" href="https://t.me/{escape(bot_username)}">'
             f'{escape(T.OPEN_CHAT)}</a></p>') if bot_username else ""
-    body = (f'<p><a href="/">{escape(T.BACK)}</a></p><section id="questions">'
+    body = (f'<p><a href="./">{escape(T.BACK)}</a></p><section id="questions">'
             f'<h2>{escape(T.QUESTIONS_HEAD.format(total=qs.total))}</h2>{chat}'
             f'{_question_list(qs.items, tz, answer_hint=True)}</section>')
     header = (f"<header><h1>{escape(T.TITLE)} · {escape(qs.title)}</h1>"
               + (f"<p>{escape(T.VIEWER.format(name=qs.viewer))}</p>" if qs.viewer else "")
               + "</header>")
-    return page(f"{T.TITLE} · {escape(qs.title)}", body, nonce, header=header)
+    return page(f"{T.TITLE} · {qs.title}", body, nonce, header=header, root=root)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import secrets
 from datetime import datetime, timezone
+from urllib.parse import urlparse
 
 from aiohttp import web
 
@@ -30,21 +31,26 @@ def _headers(nonce: str) -> dict[str, str]:
         "Content-Security-Policy": (
             "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
             f"script-src 'nonce-{nonce}'; connect-src 'self'; form-action 'self'; "
-            "base-uri 'none'"),
+            "base-uri 'self'"),
         "Cache-Control": "no-store",
         "Referrer-Policy": "no-referrer",
         "X-Content-Type-Options": "nosniff",
     }
 
 
-def _html(body_fn, status: int = 200) -> web.Response:
+def _root(request: web.Request) -> str:
+    """The path the reverse proxy serves the desk under (LOA_WEB_URL's path; "" at the root)."""
+    return urlparse(request.app[LOA_KEY].settings.web_url).path.rstrip("/")
+
+
+def _html(request: web.Request, body_fn, status: int = 200) -> web.Response:
     nonce = secrets.token_urlsafe(12)
-    return web.Response(text=body_fn(nonce), status=status, content_type="text/html",
+    return web.Response(text=body_fn(nonce, _root(request)), status=status, content_type="text/html",
                         charset="utf-8", headers=_headers(nonce))
 
 
-def _refusal(reason: str, status: int = 403) -> web.Response:
-    return _html(lambda n: pages.refusal_page(reason, n), status)
+def _refusal(request: web.Request, reason: str, status: int = 403) -> web.Response:
+    return _html(request, lambda n, r: pages.refusal_page(reason, n, r), status)
 
 
 def _set_session(resp: web.StreamResponse, loa: Loa, telegram_id: int) -> None:
@@ -68,13 +74,13 @@ async def overview(request: web.Request) -> web.Response:
     loa = request.app[LOA_KEY]
     tid = _viewer(request)
     if tid is None:
-        return _html(pages.signin_page)
+        return _html(request, pages.signin_page)
     unit_id = None
     if "unit" in request.match_info:
         try:
             unit_id = int(request.match_info["unit"])
         except ValueError:
-            return _refusal("notfound", 404)
+            return _refusal(request, "notfound", 404)
     try:
         period = await _period(request)
     except InvalidInput:
@@ -82,10 +88,10 @@ async def overview(request: web.Request) -> web.Response:
     try:
         ov = await loa.run(loa.desk.overview, tid, period, unit_id)
     except Refused as e:
-        return _refusal(e.reason)
+        return _refusal(request, e.reason)
     today = await loa.run(loa.reports.today)
     now = datetime.now(timezone.utc)
-    return _html(lambda n: pages.overview_page(ov, today, loa.settings.tz, n, now))
+    return _html(request, lambda n, r: pages.overview_page(ov, today, loa.settings.tz, n, now, r))
 
 
 async def questions(request: web.Request) -> web.Response:
@@ -93,13 +99,13 @@ async def questions(request: web.Request) -> web.Response:
     loa = request.app[LOA_KEY]
     tid = _viewer(request)
     if tid is None:
-        return _html(pages.signin_page)
+        return _html(request, pages.signin_page)
     try:
         qs = await loa.run(loa.desk.questions, tid)
     except Refused as e:
-        return _refusal(e.reason)
-    return _html(lambda n: pages.questions_page(qs, loa.settings.bot_username,
-                                                loa.settings.tz, n))
+        return _refusal(request, e.reason)
+    return _html(request, lambda n, r: pages.questions_page(qs, loa.settings.bot_username,
+                                                            loa.settings.tz, n, r))
 
 
 async def session(request: web.Request) -> web.Response:
@@ -122,7 +128,7 @@ async def session(request: web.Request) -> web.Response:
 
 async def link_landing(request: web.Request) -> web.Response:
     """The one-time link: a page that posts the token (a GET never spends it)."""
-    return _html(lambda n: pages.link_page(request.query.get("t", "")[:100], n))
+    return _html(request, lambda n, r: pages.link_page(request.query.get("t", "")[:100], n, r))
 
 
 async def link_redeem(request: web.Request) -> web.StreamResponse:
@@ -132,14 +138,14 @@ async def link_redeem(request: web.Request) -> web.StreamResponse:
     try:
         tid = await loa.run(loa.desk.redeem_link, str(form.get("t", ""))[:100])
     except Refused as e:
-        return _refusal(e.reason)
-    resp = web.HTTPSeeOther("/")
+        return _refusal(request, e.reason)
+    resp = web.HTTPSeeOther(_root(request) + "/")
     _set_session(resp, loa, tid)
     return resp
 
 
 async def not_found(request: web.Request) -> web.Response:
-    return _refusal("notfound", 404)
+    return _refusal(request, "notfound", 404)
 
 
 def build_web_app(loa: Loa) -> web.Application:
@@ -182,7 +188,7 @@ class DeskServer:
             await self.runner.cleanup()
             self.runner = None
             return
-        self.port = site._server.sockets[0].getsockname()[1]
+        self.port = self.runner.addresses[0][1]
         log.info("dashboard listening on %s:%s (public URL %s)", s.web_listen, self.port, s.web_url)
 
     async def stop(self) -> None:
