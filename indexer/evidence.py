@@ -213,9 +213,16 @@ def judge(info: QuestionInfo, hit: Hit, catalogue: Catalogue, terms: list[str],
     if info.asks_phone and not PHONE.search(folded):
         return Verdict(False, "no phone number")
     for role in info.roles:  # "ai là bí thư": the office must be named, not only the body
-        if not re.search(rf"\b{role}\b", folded):
+        if not re.search(rf"(?<!ban )\b{role}\b", folded):  # "Ban Bí thư" is a body, not the office
             return Verdict(False, f"role {role}")
     doc = catalogue.docs.get(hit.doc_id)
+    if info.groups:
+        where = folded
+        if doc is not None:
+            where += "\n" + fold_passage(" ".join(p for p in (doc.display, doc.title) if p))
+        for group in info.groups:
+            if not re.search(rf"\b{group}\b", where):
+                return Verdict(False, f"about {group}")
     if info.bodies:
         where = folded
         if doc is not None:
