@@ -64,6 +64,7 @@ class Catalogue:
         self._doc_facts: dict[str, tuple[set, set, str]] = {}
         self._terms: dict[int, frozenset[str]] = {}
         self._names: dict[str, frozenset[str]] = {}
+        self._ordinals: dict[int, set] = {}
         self._lock = threading.Lock()
 
     # --- terms -------------------------------------------------------------------------------------
@@ -132,6 +133,23 @@ class Catalogue:
             with self._lock:
                 self._doc_facts[doc_id] = facts
         return facts
+
+    def ordinals(self, chunk_id: str) -> set:
+        """Ordinals ("quý IV", "khóa XIII") of a passage, its heading path and its document's title (cached).
+
+        What the document is about as a whole (its title) counts; an ordinal elsewhere in the document
+        is about something else ("tình hình quý III" in the notice of the quý IV meeting).
+        """
+        i = self._by_id[chunk_id]
+        out = self._ordinals.get(i)
+        if out is None:
+            c = self.chunks[i]
+            d = self.docs.get(c.doc_id)
+            name = " ".join(p for p in (d.display, d.title) if p) if d is not None else ""
+            out = ordinals_in("\n".join((c.section, c.text, name)))
+            with self._lock:
+                self._ordinals[i] = out
+        return out
 
     def _references(self, row: int) -> list[DocumentReference]:
         refs = self._refs.get(row)

@@ -23,6 +23,9 @@ TIME = re.compile(
     r"\btruoc ngay\b|\bbuoi\s+(sang|chieu|toi)\b|\bmoi\s+(nam|thang|quy|tuan)\b|\bngay ky\b|\bdot xuat\b|"
     r"\bthoi gian\b|\bthoi han\b|\bhieu luc\b|\bnhiem ky\b|\bthang (mot|hai|ba)\b|\b(sau|truoc|ngay) khi\b|\bkhi co\b"
 )
+DAY = re.compile(r"\b\d{1,2}\s*/\s*\d{1,2}\b|\bngay\s+\d|\b(mung|mong)\s+\d|\bthu\s+(hai|ba|tu|nam|sau|bay)\b|"
+                 r"\bchu nhat\b|\bhang (ngay|tuan|thang)\b|\bngay (dau|cuoi)\b")
+_ASKS_DAY = re.compile(r" (ngay nao|ngay may|hom nao|ngay bao nhieu|thu may) ")
 AMOUNT = re.compile(r"\d[\d.,]*\s*(dong|d|vnd|nghin|ngan|trieu|ty)\b|\b(trieu|ty|nghin|ngan)\s+dong\b")
 COUNT = re.compile(r"\d|\b(mot|hai|ba|bon|tu|nam|sau|bay|tam|chin|muoi|tram|nghin|nhieu nhat|it nhat)\b|"
                    r"\bhang\s+(ngay|tuan|thang|quy|nam)\b|\bmoi\s+(nam|thang|quy|tuan)\b|\bdinh ky\b")
@@ -59,6 +62,8 @@ def holds_kind(info: QuestionInfo, hit: Hit, folded: str) -> bool:
     if info.kind == HOW_MUCH:
         return bool(AMOUNT.search(folded))
     if info.kind == WHEN:
+        if _ASKS_DAY.search(" " + fold(info.text) + " "):  # "ngày nào" is answered by a day, not a quarter
+            return bool(DAY.search(folded))
         return bool(TIME.search(folded))
     if info.kind == HOW_MANY:
         if info.counted:
@@ -238,8 +243,9 @@ def judge(info: QuestionInfo, hit: Hit, catalogue: Catalogue, terms: list[str],
         for year in info.years:
             if str(year) not in doc_text:
                 return Verdict(False, f"year {year}")
+        held_ordinals = catalogue.ordinals(hit.chunk_id)
         for head, n in info.ordinals:
-            if head not in _SECTION_ORDINALS and (head, n) not in ordinals:
+            if head not in _SECTION_ORDINALS and (head, n) not in held_ordinals:
                 return Verdict(False, f"{head} {n}")
     weight = preference(info, hit, folded)
     if hit.kind == "signature" or (hit.kind in ("header", "basis") and (info.kind == WHO_ISSUED or info.asks_basis)):

@@ -54,6 +54,8 @@ _KIND_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 _AMOUNT_TOPIC = re.compile(r" muc (chi|ho tro|phu cap|thu lao|thuong|phat|luong|dong|boi duong) ")
 _QUANTITY = re.compile(r" (bao nhieu|may|bn) ")
 _OTHER_ASKING = re.compile(r" (nao|gi|ai|sao|dau|khi|the) ")
+# After its noun "mấy" asks which one ("khóa mấy", "lần thứ mấy"); before it, how many.
+_HOW_MANY_OF = re.compile(r" may (?!(?:gio|nam nay|hom|ngay nay|thu|lan thu)\b)[a-z]+ ")
 
 
 def question_kind(text: str) -> str:
@@ -66,6 +68,8 @@ def question_kind(text: str) -> str:
             return kind
     if _AMOUNT_TOPIC.search(padded) and not _OTHER_ASKING.search(padded):
         return HOW_MUCH
+    if _HOW_MANY_OF.search(padded):  # "mấy số", "mấy cuộc": before its noun "mấy" asks a count
+        return HOW_MANY
     return WHAT
 
 
