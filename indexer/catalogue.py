@@ -53,6 +53,7 @@ class Catalogue:
 
     def __init__(self, documents: list[DocumentInfo], chunks: list[Chunk], lexical):
         self.docs = {d.doc_id: d for d in documents}
+        self.dates = {d.doc_id: d.date_display for d in documents}  # for source lines
         self.chunks = chunks
         self.lexical = lexical  # read only: which terms exist, their idf and postings
         self._by_id = {c.id: i for i, c in enumerate(chunks)}

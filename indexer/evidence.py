@@ -174,9 +174,9 @@ def question_terms(info: QuestionInfo) -> list[str]:
     return out
 
 
-def coverage(terms: list[str], passage: frozenset[str], catalogue: Catalogue) -> float:
-    """Share of the question's topical weight (idf; a term the index lacks weighs most) the passage holds."""
-    total = got = 0.0
+def weigh(terms: list[str], catalogue: Catalogue) -> tuple[tuple[str, float], ...]:
+    """Each topical term with its weight as evidence (idf; a term the index lacks weighs most)."""
+    out = []
     for t in terms:
         w = catalogue.idf(t)
         if "_" in t and not catalogue.known(t):
@@ -184,20 +184,31 @@ def coverage(terms: list[str], passage: frozenset[str], catalogue: Catalogue) ->
             # phrasing, "kết nạp" (a rare word) still weighs fully.
             a, b = t.split("_", 1)
             w = min(w, catalogue.idf(a) + catalogue.idf(b))
+        out.append((t, w))
+    return tuple(out)
+
+
+def coverage(terms: list[str] | tuple[tuple[str, float], ...], passage: frozenset[str],
+             catalogue: Catalogue | None = None) -> float:
+    """Share of the question's topical weight the passage holds; `terms` as weighed by `weigh`
+    (or plain terms, weighed here with `catalogue`)."""
+    weighted = weigh(terms, catalogue) if terms and isinstance(terms[0], str) else terms
+    total = got = 0.0
+    for t, w in weighted:
         total += w
         if t in passage:
             got += w
     return got / total if total > 0 else 0.0
 
 
-def _names_document(terms: list[str], hit: Hit, catalogue: Catalogue) -> float:
+def _names_document(terms: tuple[tuple[str, float], ...], hit: Hit, catalogue: Catalogue) -> float:
     """Share of the question's topical weight found in the name of the passage's document (type, number,
     title, issuer, place): "… của xã Song Hồ ai ký" names which document's signature is meant."""
     name = catalogue.name_terms(hit.doc_id)
     return coverage(terms, name, catalogue)
 
 
-def judge(info: QuestionInfo, hit: Hit, catalogue: Catalogue, terms: list[str],
+def judge(info: QuestionInfo, hit: Hit, catalogue: Catalogue, terms: tuple[tuple[str, float], ...],
           min_coverage: float = MIN_COVERAGE) -> Verdict:
     """Check one passage: shared topic, the kind of answer, and every body, date and ordinal the question names."""
     held = catalogue.terms(hit.chunk_id)
@@ -316,7 +327,7 @@ def choose(info: QuestionInfo, hits: list[Hit], catalogue: Catalogue, min_covera
         return Choice([], hits, DECLINED_NOT_HELD, missing)
     good: list[tuple[float, int, Hit]] = []
     rest: list[Hit] = []
-    terms = question_terms(info)
+    terms = weigh(question_terms(info), catalogue)  # once per question, not per passage
     for rank, hit in enumerate(hits):
         if docs is not None and hit.doc_id not in docs and (chunks is None or hit.chunk_id not in chunks):
             verdict = Verdict(False, "other document")

@@ -276,14 +276,23 @@ def bodies_in(text: str) -> list[tuple[str, str]]:
 _DOC_NUMBER = re.compile(r"\d+\s*[-/]\s*[A-Za-zĐđ]+(?:\s*[/-]\s*[A-Za-zĐđ0-9]+)*")
 
 
+_WORD_ANY = re.compile(r"[0-9A-Za-zÀ-ỹĐđ]+(?:-[A-Za-zĐđ]+)?")
+
+
+def _expand_word(m: re.Match) -> str:
+    w = m.group(0)
+    if len(w) > 5:  # longer than any abbreviation
+        return w
+    full = _ABBR_IN_PLACE.get(w) or _ABBR_IN_PLACE.get(w.upper() if w.isupper() or len(w) > 2 else "")
+    return f" {full} " if full else w
+
+
 def _fold_expanded(text: str) -> str:
-    """Folded words of the text with its abbreviations written out in place ("BTG" → "ban tuyen giao")."""
-    words = re.findall(r"[0-9A-Za-zÀ-ỹĐđ]+(?:-[A-Za-zĐđ]+)?", nfc(text))
-    out = []
-    for w in words:
-        full = _ABBR_IN_PLACE.get(w) or _ABBR_IN_PLACE.get(w.upper() if w.isupper() or len(w) > 2 else "")
-        out.append(fold(full) if full else fold(w))
-    return " ".join(" ".join(_WORDS.findall(o)) for o in out)
+    """Folded words of the text with its abbreviations written out in place ("BTG" → "ban tuyen giao").
+
+    The text is folded once, not word by word: passages are folded like this on a question's path.
+    """
+    return " ".join(_WORDS.findall(fold(_WORD_ANY.sub(_expand_word, nfc(text)))))
 
 
 _ABBR_IN_PLACE = {

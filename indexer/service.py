@@ -196,15 +196,16 @@ class _Snapshot:
         fused = fused * prior
         order = np.argsort(-fused, kind="stable")[:k]
         evidence = self.stored.lexical.evidence_terms(terms(expand_abbreviations(query)))
+        covered = self.stored.lexical.coverages(evidence, ch.rows[order].astype(np.int32))
         hits = []
-        for j in order:
+        for n, j in enumerate(order):
             i = int(ch.rows[j])
             chunk = self.chunks[i]
             hits.append(Hit(
                 chunk_id=chunk.id, text=chunk.text, document=self.display.get(chunk.doc_id, chunk.doc_id),
                 doc_id=chunk.doc_id, section=chunk.section, score=float(fused[j]),
                 lexical_score=float(ch.lexical[j]), dense_score=float(ch.dense[j]),
-                coverage=self.stored.lexical.coverage(evidence, i), kind=chunk.kind,
+                coverage=float(covered[n]), kind=chunk.kind,
             ))
         return hits
 
@@ -305,8 +306,8 @@ class KnowledgeBase:
         """
         fusion = fusion or self.fusion
         snapshot = self._current()
-        dates = {d.doc_id: d.date_display for d in snapshot.docs.values()}
         catalogue = self._catalogue(snapshot)
+        dates = catalogue.dates
         info = analyse(question, catalogue.known)
         if info.small_talk:
             return compose(question, [], [], dates, reason=DECLINED_SMALL_TALK, kind=info.kind)
