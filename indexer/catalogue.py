@@ -66,6 +66,8 @@ class Catalogue:
         self._terms: dict[int, frozenset[str]] = {}
         self._names: dict[str, frozenset[str]] = {}
         self._ordinals: dict[int, set] = {}
+        self._headings: dict[int, str] = {}
+        self._folded_names: dict[str, str] = {}
         self._lock = threading.Lock()
 
     # --- terms -------------------------------------------------------------------------------------
@@ -119,6 +121,26 @@ class Catalogue:
             text = fold_passage(c.section + "\n" + c.text)
             with self._lock:
                 self._folded[i] = text
+        return text
+
+    def folded_heading(self, chunk_id: str) -> str:
+        """The passage's own heading (last part of its path), folded like `folded` (cached)."""
+        i = self._by_id[chunk_id]
+        text = self._headings.get(i)
+        if text is None:
+            text = fold_passage(self.chunks[i].section.split(" › ")[-1])
+            with self._lock:
+                self._headings[i] = text
+        return text
+
+    def folded_name(self, doc_id: str) -> str:
+        """The document's display name and title, folded like `folded` (cached)."""
+        text = self._folded_names.get(doc_id)
+        if text is None:
+            d = self.docs.get(doc_id)
+            text = fold_passage(" ".join(p for p in (d.display, d.title) if p)) if d is not None else ""
+            with self._lock:
+                self._folded_names[doc_id] = text
         return text
 
     def doc_facts(self, doc_id: str) -> tuple[set, set, str]:

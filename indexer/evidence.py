@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from indexer.answer import Hit
 from indexer.catalogue import Catalogue
 from indexer.question import (
-    BODY_HEADS, HOW_MANY, HOW_MUCH, WHEN, WHERE, WHO, WHO_ISSUED, WHO_SIGNED, QuestionInfo, body_named, fold_passage,
+    BODY_HEADS, HOW_MANY, HOW_MUCH, WHEN, WHERE, WHO, WHO_ISSUED, WHO_SIGNED, QuestionInfo, body_named,
 )
 from indexer.lexical import STOPWORDS
 from indexer.text import expand_abbreviations, fold, int_to_roman, normalize, tokens
@@ -51,10 +51,6 @@ class Verdict:
     weight: float = 1.0  # > 1 when the passage holds the kind of answer asked (a body as subject, a place line…)
 
 
-def _heading_of(section: str) -> str:
-    return section.split(" › ")[-1]
-
-
 def holds_kind(info: QuestionInfo, hit: Hit, folded: str) -> bool:
     """Whether the passage holds the kind of answer asked: a signature, an amount, a time, a count."""
     if info.kind == WHO_SIGNED:
@@ -83,10 +79,10 @@ def counts(folded: str, noun: str) -> bool:
     return bool(re.search(rf"\b{_NUMBER}(?:\s+(?!\d)\w+)?\s+{target}\b", folded))
 
 
-def preference(info: QuestionInfo, hit: Hit, folded: str) -> float:
+def preference(info: QuestionInfo, hit: Hit, folded: str, catalogue: Catalogue) -> float:
     """How much better than its rank a passage is for this kind of question (1.0 = no change)."""
     weight = 1.0
-    last = fold_passage(_heading_of(hit.section))
+    last = catalogue.folded_heading(hit.chunk_id)
     lines = folded.split("\n")[1:]  # the first line is the heading path
     subject_heading = bool(_BODY_SUBJECT.match(last.strip()))
     if info.kind == WHO:
@@ -231,18 +227,12 @@ def judge(info: QuestionInfo, hit: Hit, catalogue: Catalogue, terms: tuple[tuple
     for role in info.roles:  # "ai là bí thư": the office must be named, not only the body
         if not re.search(rf"(?<!ban )\b{role}\b", folded):  # "Ban Bí thư" is a body, not the office
             return Verdict(False, f"role {role}")
-    doc = catalogue.docs.get(hit.doc_id)
-    if info.groups:
-        where = folded
-        if doc is not None:
-            where += "\n" + fold_passage(" ".join(p for p in (doc.display, doc.title) if p))
-        for group in info.groups:
-            if not re.search(rf"\b{group}\b", where):
-                return Verdict(False, f"about {group}")
+    if info.groups or info.bodies:
+        where = folded + "\n" + catalogue.folded_name(hit.doc_id)
+    for group in info.groups:
+        if not re.search(rf"\b{group}\b", where):
+            return Verdict(False, f"about {group}")
     if info.bodies:
-        where = folded
-        if doc is not None:
-            where += "\n" + fold_passage(" ".join(p for p in (doc.display, doc.title) if p))
         for body in info.bodies:
             if not body_named(where, body):
                 return Verdict(False, "body " + " ".join(body).strip())
@@ -258,7 +248,7 @@ def judge(info: QuestionInfo, hit: Hit, catalogue: Catalogue, terms: tuple[tuple
         for head, n in info.ordinals:
             if head not in _SECTION_ORDINALS and (head, n) not in held_ordinals:
                 return Verdict(False, f"{head} {n}")
-    weight = preference(info, hit, folded)
+    weight = preference(info, hit, folded, catalogue)
     if hit.kind == "signature" or (hit.kind in ("header", "basis") and (info.kind == WHO_ISSUED or info.asks_basis)):
         # These passages say little of their own; which document they belong to decides.
         weight *= 1.0 + _names_document(terms, hit, catalogue)

@@ -129,6 +129,7 @@ class _Snapshot:
         self.docs = {d.doc_id: d for d in stored.documents}
         self.display = {d.doc_id: d.display for d in stored.documents}
         self.vectors = stored.vectors()
+        self.prior = np.array([KIND_PRIOR.get(c.kind, 1.0) for c in stored.chunks], dtype=np.float64)
         self._qcache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._qlock = threading.Lock()
 
@@ -192,8 +193,7 @@ class _Snapshot:
         lo, hi = float(fused.min()), float(fused.max())
         fused = (fused - lo) / (hi - lo) if hi - lo > 1e-12 else np.ones_like(fused)
         # The "Nơi nhận" list names every body in passing; it should win only when asked about.
-        prior = np.array([KIND_PRIOR.get(self.chunks[int(i)].kind, 1.0) for i in ch.rows])
-        fused = fused * prior
+        fused = fused * self.prior[ch.rows]
         order = np.argsort(-fused, kind="stable")[:k]
         evidence = self.stored.lexical.evidence_terms(terms(expand_abbreviations(query)))
         covered = self.stored.lexical.coverages(evidence, ch.rows[order].astype(np.int32))
