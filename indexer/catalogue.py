@@ -53,6 +53,7 @@ class Catalogue:
 
     def __init__(self, documents: list[DocumentInfo], chunks: list[Chunk], lexical):
         self.docs = {d.doc_id: d for d in documents}
+        self.dates = {d.doc_id: d.date_display for d in documents}  # for source lines
         self.chunks = chunks
         self.lexical = lexical  # read only: which terms exist, their idf and postings
         self._by_id = {c.id: i for i, c in enumerate(chunks)}
@@ -64,6 +65,9 @@ class Catalogue:
         self._doc_facts: dict[str, tuple[set, set, str]] = {}
         self._terms: dict[int, frozenset[str]] = {}
         self._names: dict[str, frozenset[str]] = {}
+        self._ordinals: dict[int, set] = {}
+        self._headings: dict[int, str] = {}
+        self._folded_names: dict[str, str] = {}
         self._lock = threading.Lock()
 
     # --- terms -------------------------------------------------------------------------------------
@@ -119,6 +123,26 @@ class Catalogue:
                 self._folded[i] = text
         return text
 
+    def folded_heading(self, chunk_id: str) -> str:
+        """The passage's own heading (last part of its path), folded like `folded` (cached)."""
+        i = self._by_id[chunk_id]
+        text = self._headings.get(i)
+        if text is None:
+            text = fold_passage(self.chunks[i].section.split(" › ")[-1])
+            with self._lock:
+                self._headings[i] = text
+        return text
+
+    def folded_name(self, doc_id: str) -> str:
+        """The document's display name and title, folded like `folded` (cached)."""
+        text = self._folded_names.get(doc_id)
+        if text is None:
+            d = self.docs.get(doc_id)
+            text = fold_passage(" ".join(p for p in (d.display, d.title) if p)) if d is not None else ""
+            with self._lock:
+                self._folded_names[doc_id] = text
+        return text
+
     def doc_facts(self, doc_id: str) -> tuple[set, set, str]:
         """(dates, ordinals, folded text) of a whole document, for checks of "ngày 7/11", "quý IV", "năm 2025"."""
         facts = self._doc_facts.get(doc_id)
@@ -132,6 +156,23 @@ class Catalogue:
             with self._lock:
                 self._doc_facts[doc_id] = facts
         return facts
+
+    def ordinals(self, chunk_id: str) -> set:
+        """Ordinals ("quý IV", "khóa XIII") of a passage, its heading path and its document's title (cached).
+
+        What the document is about as a whole (its title) counts; an ordinal elsewhere in the document
+        is about something else ("tình hình quý III" in the notice of the quý IV meeting).
+        """
+        i = self._by_id[chunk_id]
+        out = self._ordinals.get(i)
+        if out is None:
+            c = self.chunks[i]
+            d = self.docs.get(c.doc_id)
+            name = " ".join(p for p in (d.display, d.title) if p) if d is not None else ""
+            out = ordinals_in("\n".join((c.section, c.text, name)))
+            with self._lock:
+                self._ordinals[i] = out
+        return out
 
     def _references(self, row: int) -> list[DocumentReference]:
         refs = self._refs.get(row)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from indexer.answer import Hit
 from indexer.catalogue import Catalogue
 from indexer.question import (
-    BODY_HEADS, HOW_MANY, HOW_MUCH, WHEN, WHERE, WHO, WHO_ISSUED, WHO_SIGNED, QuestionInfo, body_named, fold_passage,
+    BODY_HEADS, HOW_MANY, HOW_MUCH, WHEN, WHERE, WHO, WHO_ISSUED, WHO_SIGNED, QuestionInfo, body_named,
 )
 from indexer.lexical import STOPWORDS
 from indexer.text import expand_abbreviations, fold, int_to_roman, normalize, tokens
@@ -23,6 +23,9 @@ TIME = re.compile(
     r"\btruoc ngay\b|\bbuoi\s+(sang|chieu|toi)\b|\bmoi\s+(nam|thang|quy|tuan)\b|\bngay ky\b|\bdot xuat\b|"
     r"\bthoi gian\b|\bthoi han\b|\bhieu luc\b|\bnhiem ky\b|\bthang (mot|hai|ba)\b|\b(sau|truoc|ngay) khi\b|\bkhi co\b"
 )
+DAY = re.compile(r"\b\d{1,2}\s*/\s*\d{1,2}\b|\bngay\s+\d|\b(mung|mong)\s+\d|\bthu\s+(hai|ba|tu|nam|sau|bay)\b|"
+                 r"\bchu nhat\b|\bhang (ngay|tuan|thang)\b|\bngay (dau|cuoi)\b")
+_ASKS_DAY = re.compile(r" (ngay nao|ngay may|hom nao|ngay bao nhieu|thu may) ")
 AMOUNT = re.compile(r"\d[\d.,]*\s*(dong|d|vnd|nghin|ngan|trieu|ty)\b|\b(trieu|ty|nghin|ngan)\s+dong\b")
 COUNT = re.compile(r"\d|\b(mot|hai|ba|bon|tu|nam|sau|bay|tam|chin|muoi|tram|nghin|nhieu nhat|it nhat)\b|"
                    r"\bhang\s+(ngay|tuan|thang|quy|nam)\b|\bmoi\s+(nam|thang|quy|tuan)\b|\bdinh ky\b")
@@ -48,10 +51,6 @@ class Verdict:
     weight: float = 1.0  # > 1 when the passage holds the kind of answer asked (a body as subject, a place line…)
 
 
-def _heading_of(section: str) -> str:
-    return section.split(" › ")[-1]
-
-
 def holds_kind(info: QuestionInfo, hit: Hit, folded: str) -> bool:
     """Whether the passage holds the kind of answer asked: a signature, an amount, a time, a count."""
     if info.kind == WHO_SIGNED:
@@ -59,6 +58,8 @@ def holds_kind(info: QuestionInfo, hit: Hit, folded: str) -> bool:
     if info.kind == HOW_MUCH:
         return bool(AMOUNT.search(folded))
     if info.kind == WHEN:
+        if _ASKS_DAY.search(" " + fold(info.text) + " "):  # "ngày nào" is answered by a day, not a quarter
+            return bool(DAY.search(folded))
         return bool(TIME.search(folded))
     if info.kind == HOW_MANY:
         if info.counted:
@@ -78,10 +79,10 @@ def counts(folded: str, noun: str) -> bool:
     return bool(re.search(rf"\b{_NUMBER}(?:\s+(?!\d)\w+)?\s+{target}\b", folded))
 
 
-def preference(info: QuestionInfo, hit: Hit, folded: str) -> float:
+def preference(info: QuestionInfo, hit: Hit, folded: str, catalogue: Catalogue) -> float:
     """How much better than its rank a passage is for this kind of question (1.0 = no change)."""
     weight = 1.0
-    last = fold_passage(_heading_of(hit.section))
+    last = catalogue.folded_heading(hit.chunk_id)
     lines = folded.split("\n")[1:]  # the first line is the heading path
     subject_heading = bool(_BODY_SUBJECT.match(last.strip()))
     if info.kind == WHO:
@@ -169,9 +170,9 @@ def question_terms(info: QuestionInfo) -> list[str]:
     return out
 
 
-def coverage(terms: list[str], passage: frozenset[str], catalogue: Catalogue) -> float:
-    """Share of the question's topical weight (idf; a term the index lacks weighs most) the passage holds."""
-    total = got = 0.0
+def weigh(terms: list[str], catalogue: Catalogue) -> tuple[tuple[str, float], ...]:
+    """Each topical term with its weight as evidence (idf; a term the index lacks weighs most)."""
+    out = []
     for t in terms:
         w = catalogue.idf(t)
         if "_" in t and not catalogue.known(t):
@@ -179,20 +180,31 @@ def coverage(terms: list[str], passage: frozenset[str], catalogue: Catalogue) ->
             # phrasing, "kết nạp" (a rare word) still weighs fully.
             a, b = t.split("_", 1)
             w = min(w, catalogue.idf(a) + catalogue.idf(b))
+        out.append((t, w))
+    return tuple(out)
+
+
+def coverage(terms: list[str] | tuple[tuple[str, float], ...], passage: frozenset[str],
+             catalogue: Catalogue | None = None) -> float:
+    """Share of the question's topical weight the passage holds; `terms` as weighed by `weigh`
+    (or plain terms, weighed here with `catalogue`)."""
+    weighted = weigh(terms, catalogue) if terms and isinstance(terms[0], str) else terms
+    total = got = 0.0
+    for t, w in weighted:
         total += w
         if t in passage:
             got += w
     return got / total if total > 0 else 0.0
 
 
-def _names_document(terms: list[str], hit: Hit, catalogue: Catalogue) -> float:
+def _names_document(terms: tuple[tuple[str, float], ...], hit: Hit, catalogue: Catalogue) -> float:
     """Share of the question's topical weight found in the name of the passage's document (type, number,
     title, issuer, place): "… của xã Song Hồ ai ký" names which document's signature is meant."""
     name = catalogue.name_terms(hit.doc_id)
     return coverage(terms, name, catalogue)
 
 
-def judge(info: QuestionInfo, hit: Hit, catalogue: Catalogue, terms: list[str],
+def judge(info: QuestionInfo, hit: Hit, catalogue: Catalogue, terms: tuple[tuple[str, float], ...],
           min_coverage: float = MIN_COVERAGE) -> Verdict:
     """Check one passage: shared topic, the kind of answer, and every body, date and ordinal the question names."""
     held = catalogue.terms(hit.chunk_id)
@@ -213,13 +225,14 @@ def judge(info: QuestionInfo, hit: Hit, catalogue: Catalogue, terms: list[str],
     if info.asks_phone and not PHONE.search(folded):
         return Verdict(False, "no phone number")
     for role in info.roles:  # "ai là bí thư": the office must be named, not only the body
-        if not re.search(rf"\b{role}\b", folded):
+        if not re.search(rf"(?<!ban )\b{role}\b", folded):  # "Ban Bí thư" is a body, not the office
             return Verdict(False, f"role {role}")
-    doc = catalogue.docs.get(hit.doc_id)
+    if info.groups or info.bodies:
+        where = folded + "\n" + catalogue.folded_name(hit.doc_id)
+    for group in info.groups:
+        if not re.search(rf"\b{group}\b", where):
+            return Verdict(False, f"about {group}")
     if info.bodies:
-        where = folded
-        if doc is not None:
-            where += "\n" + fold_passage(" ".join(p for p in (doc.display, doc.title) if p))
         for body in info.bodies:
             if not body_named(where, body):
                 return Verdict(False, "body " + " ".join(body).strip())
@@ -231,10 +244,11 @@ def judge(info: QuestionInfo, hit: Hit, catalogue: Catalogue, terms: list[str],
         for year in info.years:
             if str(year) not in doc_text:
                 return Verdict(False, f"year {year}")
+        held_ordinals = catalogue.ordinals(hit.chunk_id)
         for head, n in info.ordinals:
-            if head not in _SECTION_ORDINALS and (head, n) not in ordinals:
+            if head not in _SECTION_ORDINALS and (head, n) not in held_ordinals:
                 return Verdict(False, f"{head} {n}")
-    weight = preference(info, hit, folded)
+    weight = preference(info, hit, folded, catalogue)
     if hit.kind == "signature" or (hit.kind in ("header", "basis") and (info.kind == WHO_ISSUED or info.asks_basis)):
         # These passages say little of their own; which document they belong to decides.
         weight *= 1.0 + _names_document(terms, hit, catalogue)
@@ -303,7 +317,7 @@ def choose(info: QuestionInfo, hits: list[Hit], catalogue: Catalogue, min_covera
         return Choice([], hits, DECLINED_NOT_HELD, missing)
     good: list[tuple[float, int, Hit]] = []
     rest: list[Hit] = []
-    terms = question_terms(info)
+    terms = weigh(question_terms(info), catalogue)  # once per question, not per passage
     for rank, hit in enumerate(hits):
         if docs is not None and hit.doc_id not in docs and (chunks is None or hit.chunk_id not in chunks):
             verdict = Verdict(False, "other document")

@@ -171,6 +171,21 @@ class LexicalIndex:
                 got += w
         return got / total
 
+    def coverages(self, terms: list[tuple[str, float]], docs: np.ndarray) -> np.ndarray:
+        """`coverage` of each of `docs` at once: one pass over each term's postings, not one search per document."""
+        out = np.zeros(len(docs), dtype=np.float64)
+        total = sum(w for _, w in terms)
+        if total <= 0 or len(docs) == 0:
+            return out
+        for t, w in terms:
+            i = self.term_ids.get(t)
+            if i is None:
+                continue
+            postings = self.postings[self.indptr[i] : self.indptr[i + 1]]  # sorted
+            at = np.minimum(np.searchsorted(postings, docs), len(postings) - 1)
+            out += w * (postings[at] == docs)
+        return out / total
+
     def save(self, folder: Path) -> None:
         np.savez(folder / "lexical.npz", indptr=self.indptr, postings=self.postings, tfs=self.tfs,
                  lengths=self.lengths, params=np.array([self.k1, self.b], dtype=np.float64))

@@ -54,6 +54,8 @@ _KIND_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 _AMOUNT_TOPIC = re.compile(r" muc (chi|ho tro|phu cap|thu lao|thuong|phat|luong|dong|boi duong) ")
 _QUANTITY = re.compile(r" (bao nhieu|may|bn) ")
 _OTHER_ASKING = re.compile(r" (nao|gi|ai|sao|dau|khi|the) ")
+# After its noun "mấy" asks which one ("khóa mấy", "lần thứ mấy"); before it, how many.
+_HOW_MANY_OF = re.compile(r" may (?!(?:gio|nam nay|hom|ngay nay|thu|lan thu)\b)[a-z]+ ")
 
 
 def question_kind(text: str) -> str:
@@ -66,6 +68,8 @@ def question_kind(text: str) -> str:
             return kind
     if _AMOUNT_TOPIC.search(padded) and not _OTHER_ASKING.search(padded):
         return HOW_MUCH
+    if _HOW_MANY_OF.search(padded):  # "mấy số", "mấy cuộc": before its noun "mấy" asks a count
+        return HOW_MANY
     return WHAT
 
 
@@ -272,21 +276,30 @@ def bodies_in(text: str) -> list[tuple[str, str]]:
 _DOC_NUMBER = re.compile(r"\d+\s*[-/]\s*[A-Za-zĐđ]+(?:\s*[/-]\s*[A-Za-zĐđ0-9]+)*")
 
 
+_WORD_ANY = re.compile(r"[0-9A-Za-zÀ-ỹĐđ]+(?:-[A-Za-zĐđ]+)?")
+
+
+def _expand_word(m: re.Match) -> str:
+    w = m.group(0)
+    if len(w) > 5:  # longer than any abbreviation
+        return w
+    full = _ABBR_IN_PLACE.get(w) or _ABBR_IN_PLACE.get(w.upper() if w.isupper() or len(w) > 2 else "")
+    return f" {full} " if full else w
+
+
 def _fold_expanded(text: str) -> str:
-    """Folded words of the text with its abbreviations written out in place ("BTG" → "ban tuyen giao")."""
-    words = re.findall(r"[0-9A-Za-zÀ-ỹĐđ]+(?:-[A-Za-zĐđ]+)?", nfc(text))
-    out = []
-    for w in words:
-        full = _ABBR_IN_PLACE.get(w) or _ABBR_IN_PLACE.get(w.upper() if w.isupper() or len(w) > 2 else "")
-        out.append(fold(full) if full else fold(w))
-    return " ".join(" ".join(_WORDS.findall(o)) for o in out)
+    """Folded words of the text with its abbreviations written out in place ("BTG" → "ban tuyen giao").
+
+    The text is folded once, not word by word: passages are folded like this on a question's path.
+    """
+    return " ".join(_WORDS.findall(fold(_WORD_ANY.sub(_expand_word, nfc(text)))))
 
 
 _ABBR_IN_PLACE = {
     "BTG": "Ban Tuyên giáo", "UBND": "Ủy ban nhân dân", "HĐND": "Hội đồng nhân dân", "MTTQ": "Mặt trận Tổ quốc",
     "BTV": "Ban Thường vụ", "BCH": "Ban Chấp hành", "BTC": "Ban Tổ chức", "UBKT": "Ủy ban kiểm tra",
     "TU": "Thị ủy", "ĐU": "Đảng ủy", "HU": "Huyện ủy", "TT": "Thường trực", "BDV": "Ban Dân vận",
-    "BTGTU": "Ban Tuyên giáo Tỉnh ủy", "VP": "Văn phòng",
+    "BTGTU": "Ban Tuyên giáo Tỉnh ủy", "VP": "Văn phòng", "TTV": "tuyên truyền viên", "BCV": "báo cáo viên",
 }
 
 
@@ -315,6 +328,20 @@ _LEVEL = re.compile(r"\s(" + "|".join(LEVELS) + r")\b")
 def fold_passage(text: str) -> str:
     """A passage folded line by line for content checks, abbreviations written out in place."""
     return "\n".join(_fold_expanded(line) for line in text.split("\n"))
+
+
+# Groups of people a question may be about; an answer must be about the same group ("nhiệm kỳ của
+# tuyên truyền viên" is not answered by the term of office of báo cáo viên).
+PEOPLE_GROUPS = tuple(sorted((
+    "tuyen truyen vien", "bao cao vien", "phong vien", "nha bao", "doan vien", "hoi vien", "giao vien", "hoc sinh",
+    "sinh vien", "cong chuc", "vien chuc", "dai bieu", "dang vien", "can bo",
+), key=lambda g: -len(g)))
+_GROUP = re.compile(r"\b(" + "|".join(PEOPLE_GROUPS) + r")\b")
+
+
+def groups_in(text: str) -> list[str]:
+    """Folded names of the groups of people the text names: "tuyen truyen vien" for "TTV"."""
+    return [m.group(1) for m in _GROUP.finditer(_fold_expanded(_DOC_NUMBER.sub(" ", nfc(text))))]
 
 
 # --- small talk -------------------------------------------------------------------------------------
@@ -383,16 +410,25 @@ _ROLE_ASKED = re.compile(r"\s(pho bi thu|bi thu|pho truong ban|truong ban|pho ch
                          r"pho giam doc|chanh van phong|truong phong|uy vien)\s")
 
 
-def _counted(folded: str) -> str:
-    """The noun a "bao nhiêu/mấy" asks to count: "bao nhiêu hộ" → "ho", "mấy tuyên truyền viên" → "tuyen"."""
-    m = _COUNT_WORD.search(" ".join(_WORDS.findall(folded)))
+_AFTER_COUNT = _NOT_NOUNS | {"cua", "cho", "trong", "o", "tai", "moi", "de", "thi", "khong"}
+# The same words as spelled with their marks: typed with marks, "chỗ" (a seat) is not "cho" (for).
+_AFTER_COUNT_MARKED = frozenset("là thì có được tiền đồng triệu nghìn ngàn một của cho trong ở tại mỗi để không".split())
+
+
+def _counted(text: str) -> str:
+    """The noun a "bao nhiêu/mấy" asks to count: "bao nhiêu hộ" → "ho", "mấy chỗ ngồi" → "cho ngoi"."""
+    spelled = re.findall(r"[0-9a-zà-ỹđ]+", nfc(text).lower())
+    folded = [fold(w) for w in spelled]
+    m = _COUNT_WORD.search(" ".join(folded))
     if not m:
         return ""
+    start = len(" ".join(folded)[: m.start(1)].split())
+    marked = any(not w.isascii() for w in spelled)
     words = []
-    for w in m.group(1).split():
-        if w in _NOT_NOUNS or w in ("cua", "cho", "trong", "o", "tai", "moi", "de", "thi", "khong"):
+    for w, f in zip(spelled[start:], m.group(1).split()):
+        if (w in _AFTER_COUNT_MARKED) if marked and not w.isascii() else (f in _AFTER_COUNT):
             break
-        words.append(w)
+        words.append(f)
     return " ".join(words[:2]) if words and words[0] != "vien" else ""
 
 
@@ -413,6 +449,7 @@ class QuestionInfo:
     asks_phone: bool = False  # "số điện thoại": an answer must give one
     counted: str = ""  # "bao nhiêu hộ": the folded noun a count must go with ("ho")
     roles: tuple[str, ...] = ()  # "ai là bí thư": offices an answer must name ("bi thu")
+    groups: tuple[str, ...] = ()  # "phóng viên", "tuyên truyền viên": people an answer must be about
     asks_basis: bool = False  # "căn cứ vào văn bản nào": the legal bases
     asks_recipients: bool = False  # "gửi cho ai", "nơi nhận": the recipients list
     about_document: bool = False  # asks what a named document is (issuer, date, subject), not what it says
@@ -454,10 +491,11 @@ def analyse(text: str, known=None) -> QuestionInfo:
         kind=question_kind(question),
         references=refs,
         bodies=tuple(dict.fromkeys(bodies_in(question))),
+        groups=tuple(dict.fromkeys(groups_in(question))),
         dates=frozenset(dates_in(question)),
         ordinals=frozenset(ordinals_in(question)),
         years=years,
-        counted=_counted(folded),
+        counted=_counted(question),
         roles=tuple(dict.fromkeys(m.group(1) for m in _ROLE_ASKED.finditer(" " + folded + " "))),
         asks_phone=bool(re.search(r"\b(so dien thoai|dien thoai|sdt|so dt|hotline)\b", folded)),
         asks_basis=bool(re.search(r"\bcan cu\b", folded)),

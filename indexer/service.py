@@ -129,6 +129,7 @@ class _Snapshot:
         self.docs = {d.doc_id: d for d in stored.documents}
         self.display = {d.doc_id: d.display for d in stored.documents}
         self.vectors = stored.vectors()
+        self.prior = np.array([KIND_PRIOR.get(c.kind, 1.0) for c in stored.chunks], dtype=np.float64)
         self._qcache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._qlock = threading.Lock()
 
@@ -196,19 +197,19 @@ class _Snapshot:
         lo, hi = float(fused.min()), float(fused.max())
         fused = (fused - lo) / (hi - lo) if hi - lo > 1e-12 else np.ones_like(fused)
         # The "Nơi nhận" list names every body in passing; it should win only when asked about.
-        prior = np.array([KIND_PRIOR.get(self.chunks[int(i)].kind, 1.0) for i in ch.rows])
-        fused = fused * prior
+        fused = fused * self.prior[ch.rows]
         order = np.argsort(-fused, kind="stable")[:k]
         evidence = self.stored.lexical.evidence_terms(terms(expand_abbreviations(query)))
+        covered = self.stored.lexical.coverages(evidence, ch.rows[order].astype(np.int32))
         hits = []
-        for j in order:
+        for n, j in enumerate(order):
             i = int(ch.rows[j])
             chunk = self.chunks[i]
             hits.append(Hit(
                 chunk_id=chunk.id, text=chunk.text, document=self.display.get(chunk.doc_id, chunk.doc_id),
                 doc_id=chunk.doc_id, section=chunk.section, score=float(fused[j]),
                 lexical_score=float(ch.lexical[j]), dense_score=float(ch.dense[j]),
-                coverage=self.stored.lexical.coverage(evidence, i), kind=chunk.kind,
+                coverage=float(covered[n]), kind=chunk.kind,
             ))
         return hits
 
@@ -314,8 +315,8 @@ class KnowledgeBase:
         """
         fusion = fusion or self.fusion
         snapshot = self._current()
-        dates = {d.doc_id: d.date_display for d in snapshot.docs.values()}
         catalogue = self._catalogue(snapshot)
+        dates = catalogue.dates
         info = analyse(question, catalogue.known)
         if info.small_talk:
             return compose(question, [], [], dates, reason=DECLINED_SMALL_TALK, kind=info.kind)

@@ -115,7 +115,9 @@ def test_devset_quality_floors(kb):
     questions = load_devset(HERE / "devset.json")
     assert len(questions) >= 150 and len({d for q in questions for d, _ in q.expect}) >= 3
     held_out = [q for q in questions if q.split == HELD_OUT]
-    assert len(held_out) >= len(questions) // 3
+    # A third when the set was split; tuning questions added since (never moved from held_out) may
+    # take it a little under.
+    assert len(held_out) >= 100 and len(held_out) >= 0.3 * len(questions)
     outcomes = run(kb, questions)
     for part, floors in ((TUNE, (0.96, 0.90, 0.90)), (HELD_OUT, (0.93, 0.80, 0.75))):
         t = trade_off([o for o in outcomes if o.question.split == part])
