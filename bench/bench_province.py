@@ -8,9 +8,9 @@ broadcast to everyone through the fake Bot API, and the bot's memory.
     python bench/bench_province.py --pg-url postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 
 Steps (numbers printed as it goes):
-1. `loa units import` of a CSV (columns name,kind,parent; the province first). If the importer on
-   this branch does not read the parent column, the parents are then set by one bulk update and
-   the bench says so: the time printed is then the import of the flat list plus that update.
+1. `loa units import` of a CSV (header name,parent,kind; the province first), timed through the
+   real command line; then the tree is checked: every unit once, with the parent and kind its line
+   gives (the bench stops if not).
 2. 20,000 members (10 per chi bộ, one reporter each) and ~50,000 reports over the last 12 months
    (each chi bộ reports 1-3 times a month, 8 % of them stay silent a month), bulk-inserted.
 3. /tonghop by the province board (LOA_ADMIN_IDS) and by one commune's board, each through the
@@ -61,27 +61,24 @@ def chibo_name(c: int, j: int) -> str:
 def write_csv(path: Path, communes: int, per_commune: int) -> int:
     with path.open("w", encoding="utf-8", newline="") as f:
         w = csv.writer(f)
-        w.writerow(["name", "kind", "parent"])
-        w.writerow([PROVINCE, "tinh", ""])
+        w.writerow(["name", "parent", "kind"])
+        w.writerow([PROVINCE, "", "tinh"])
         n = 1
         for c in range(communes):
-            w.writerow([commune_name(c), "xa", PROVINCE])
+            w.writerow([commune_name(c), PROVINCE, "xa_phuong"])
             n += 1
             for j in range(per_commune):
-                w.writerow([chibo_name(c, j), "chi_bo", commune_name(c)])
+                w.writerow([chibo_name(c, j), commune_name(c), "chi_bo"])
                 n += 1
     return n
 
 
-def import_units(settings: Settings, db: Database, path: Path) -> tuple[float, bool]:
-    """Time `loa units import`; (seconds, whether the importer set the parents itself)."""
+def import_units(settings: Settings, db: Database, path: Path) -> float:
+    """Time `loa units import` (the command line, as an operator runs it), then check the tree."""
     import contextlib
     import io
 
-    from sqlalchemy import select, update
-
     from bot.cli import main
-    from bot.db.models import Unit
     env = {"LOA_DATABASE_URL": settings.database_url}
     old = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
@@ -95,22 +92,41 @@ def import_units(settings: Settings, db: Database, path: Path) -> tuple[float, b
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
+    seconds = time.perf_counter() - t0
     if rc != 0:
         raise SystemExit(f"loa units import failed ({rc})")
+    check_tree(db, path)
+    return seconds
+
+
+def check_tree(db: Database, path: Path) -> None:
+    """Every line of the CSV is one unit with the line's parent and kind; nothing else."""
+    from sqlalchemy import select
+
+    from bot.db.models import Unit
+    rows = list(csv.DictReader(path.open(encoding="utf-8")))
     with db.read() as s:
-        with_parent = s.scalar(select(Unit.id).where(Unit.parent_id.is_not(None)).limit(1))
-    own = with_parent is not None
-    if not own:
-        rows = list(csv.DictReader(path.open(encoding="utf-8")))
-        with db.session() as s:
-            ids = dict(s.execute(select(Unit.name, Unit.id)).all())
-            for r in rows:
-                if r["parent"]:
-                    s.execute(update(Unit).where(Unit.id == ids[r["name"]])
-                              .values(parent_id=ids[r["parent"]], kind=r["kind"]))
-                else:
-                    s.execute(update(Unit).where(Unit.id == ids[r["name"]]).values(kind=r["kind"]))
-    return time.perf_counter() - t0, own
+        units = s.execute(select(Unit.id, Unit.name, Unit.kind, Unit.parent_id)).all()
+    by_id = {u.id: u for u in units}
+    by_name = Counter(u.name for u in units)
+    problems = []
+    if len(units) != len(rows):
+        problems.append(f"{len(units)} units in the database for {len(rows)} lines")
+    problems += [f"{n!r} {k} times" for n, k in by_name.items() if k > 1]
+    got = {u.name: u for u in units}
+    for r in rows:
+        u = got.get(r["name"])
+        if u is None:
+            problems.append(f"{r['name']!r} missing")
+            continue
+        parent = by_id[u.parent_id].name if u.parent_id in by_id else ""
+        if parent != r["parent"]:
+            problems.append(f"{r['name']!r} under {parent!r}, not {r['parent']!r}")
+        if u.kind != r["kind"]:
+            problems.append(f"{r['name']!r} is {u.kind!r}, not {r['kind']!r}")
+    if problems:
+        raise SystemExit(f"loa units import: wrong tree ({len(problems)} problems): "
+                         + "; ".join(problems[:5]))
 
 
 def populate(db: Database, members_per_chibo: int, months: int, seed: int = 7) -> tuple[int, int]:
@@ -226,10 +242,9 @@ async def bench_db(url: str, a, tmp: Path, broadcast: bool) -> int:
     settings = Settings(token=TOKEN, database_url=url, admin_ids=frozenset({ADMIN}),
                         knowledge_dir=tmp, index_dir=tmp / "index", flood_limit=100_000,
                         send_rate=a.rate, broadcast_poll=0.5)
-    seconds, own = import_units(settings, db, path)
-    how = "parents read by the importer" if own else (
-        "importer ignores the parent column here: flat import + bulk parent update")
-    print(f"loa units import ({n_units} units)          {seconds:.1f} s  ({how})")
+    seconds = import_units(settings, db, path)
+    print(f"loa units import ({n_units} units)          {seconds:.1f} s  "
+          f"(tree checked: parents and kinds as in the CSV)")
     t0 = time.perf_counter()
     n_members, n_reports = populate(db, a.members_per_chibo, a.months)
     print(f"members {n_members}, reports {n_reports} inserted in "

@@ -77,8 +77,9 @@ def cmd_units_import(args) -> int:
     text = Path(args.file).read_text(encoding="utf-8-sig")
     results = members.import_units(text)
     added = sum(1 for _, created in results if created)
+    paths = members.unit_paths([unit.id for unit, _ in results])
     for unit, created in results:
-        print(f"{'added' if created else 'exists'}\t{unit.id}\t{members.unit_path(unit.id)}")
+        print(f"{'added' if created else 'exists'}\t{unit.id}\t{paths[unit.id]}")
     print(f"{added} added, {len(results) - added} already present")
     return 0
 

@@ -349,6 +349,22 @@ class MembersService:
         with self.db.read() as s:
             return " › ".join(u.name for u in path(s, unit_id))
 
+    def unit_paths(self, unit_ids: list[int]) -> dict[int, str]:
+        """unit_path() of many units from one read of the tree (a province's 2,101 units: one
+        query, not one per unit and level)."""
+        with self.db.read() as s:
+            rows = s.execute(select(Unit.id, Unit.name, Unit.parent_id)).all()
+        by_id = {r.id: r for r in rows}
+        out: dict[int, str] = {}
+        for uid in unit_ids:
+            names, seen, r = [], set(), by_id.get(uid)
+            while r is not None and r.id not in seen and len(names) <= MAX_DEPTH:
+                names.append(r.name)
+                seen.add(r.id)
+                r = by_id.get(r.parent_id) if r.parent_id else None
+            out[uid] = " › ".join(reversed(names))
+        return out
+
     def find_unit(self, s: Session, ref: str, scope: Scope | None = None,
                   partial: bool = True) -> Unit:
         """The unit an admin or the CLI named: its number, its name (case and diacritics aside),
