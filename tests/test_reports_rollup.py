@@ -113,6 +113,10 @@ def test_half_year_periods():
     assert h1.label == "6 tháng đầu năm 2026"
     assert parse_period("quý 4/2026", today).key == "2026-Q4"
     assert parse_period("Q4/2026", today).end == date(2026, 12, 31)
+    # Every period's key (used in file names and links) reads back as the same period.
+    for text in ("11/2026", "Q4/2026", "6 tháng đầu năm 2026", "H2/2026", "2026"):
+        p = parse_period(text, today)
+        assert parse_period(p.key, today) == p, p.key
 
 
 def test_cli_summary_and_export_of_a_unit(db, tmp_path, monkeypatch, capsys):

@@ -13,6 +13,16 @@ def _service(settings):
     return ReportsService(db, settings, MembersService(db, settings.admin_ids)), db
 
 
+def _write(path: str, data: bytes) -> Path:
+    """Write through a .part file and rename, so a reader never sees half a file."""
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".part")
+    tmp.write_bytes(data)
+    tmp.replace(out)
+    return out
+
+
 def cmd_export(args) -> int:
     from bot.services import exports
     reports, db = _service(args.settings)
@@ -25,11 +35,7 @@ def cmd_export(args) -> int:
                 else exports.to_csv(items, tz))
     finally:
         db.dispose()
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".part")
-    tmp.write_bytes(data)
-    tmp.replace(out)  # a reader never sees half a file
+    out = _write(args.out, data)
     print(f"{len(items)} reports ({period.key}) -> {out}")
     return 0
 
@@ -67,11 +73,7 @@ def cmd_draft(args) -> int:
         data = to_docx(f, reports.today())
     finally:
         db.dispose()
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".part")
-    tmp.write_bytes(data)
-    tmp.replace(out)
+    out = _write(args.out, data)
     who = f.issuer.path if f.issuer else "whole tree"
     print(f"draft {period.key} ({who}): {f.summary.count} activities, "
           f"{f.summary.participants} participants -> {out}")

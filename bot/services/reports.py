@@ -538,6 +538,7 @@ _PERIOD_YEAR = re.compile(r"(?:nam )?(\d{4})")
 _LOOKS_LIKE_PERIOD = re.compile(r"\s*(?:thang|quy|nam|ky|q ?\d|h ?\d|\d)")
 _PERIOD_HALF = re.compile(r"(?:6 thang|nua) (dau|cuoi) (?:nam )?(\d{4})")
 _PERIOD_HALF_SHORT = re.compile(r"h ?([12]) ?[/.\- ]? ?(\d{4})")
+_PERIOD_HALF_ISO = re.compile(r"(\d{4}) ?[/.\- ]? ?h ?([12])")   # Period.key: 2026-H1
 
 
 def month_period(year: int, month: int) -> Period:
@@ -553,8 +554,13 @@ def parse_period(text: str | None, today: date) -> Period:
     if not f:
         return month_period(today.year, today.month)
     m = _PERIOD_HALF.fullmatch(f) or _PERIOD_HALF_SHORT.fullmatch(f)
-    if m and 2000 <= int(m.group(2)) <= 2100:
-        year, half = int(m.group(2)), 1 if m.group(1) in ("dau", "1") else 2
+    iso = _PERIOD_HALF_ISO.fullmatch(f)
+    if iso:
+        m, (half_text, year_text) = iso, (iso.group(2), iso.group(1))
+    elif m:
+        half_text, year_text = m.group(1), m.group(2)
+    if m and 2000 <= int(year_text) <= 2100:
+        year, half = int(year_text), 1 if half_text in ("dau", "1") else 2
         return Period("half", year, half, date(year, 1 if half == 1 else 7, 1),
                       date(year, 6, 30) if half == 1 else date(year, 12, 31))
     for regex, kind, order in ((_PERIOD_MONTH, "month", (2, 1)), (_PERIOD_MONTH_ISO, "month", (1, 2)),
