@@ -150,9 +150,15 @@ class DocumentReference:
 
     @property
     def display(self) -> str:
-        """As typed ("Chỉ thị 12", "Luật Báo chí"); a bare number gets its type's name in front."""
-        if self.text and not self.text[:1].isdigit():
+        """As typed ("Chỉ thị 12", "Luật Báo chí"); a bare number gets its type's name in front, and
+        a numbered document typed without marks ("chi thi 12") is written with them ("Chỉ thị 12")."""
+        plain = (self.text.lower() == fold(self.text) and self.number.isdigit()
+                 and len(self.types) == 1 and self.types[0] in DISPLAY_TYPES)
+        if self.text and not self.text[:1].isdigit() and not plain:
             return self.text
+        if self.text and not self.text[:1].isdigit():
+            suffix = f"-{self.suffix.upper()}" if self.suffix else ""
+            return f"{DISPLAY_TYPES[self.types[0]]} {self.number}{suffix}"
         name = self.types[0] if self.types else ""
         return f"{DISPLAY_TYPES.get(name, '')} {self.text or self.number}".strip()
 

@@ -33,7 +33,9 @@ def test_documents_named_in_a_question():
     refs = references_in("Nghị quyết 43-NQ/TW và chi thi 12 noi gi, con Luật Báo chí?")
     assert [(r.types, r.number, r.suffix) for r in refs] == [
         (("nghi quyet",), "43", "nq/tw"), (("chi thi",), "12", ""), (("luat",), "bao chi", "")]
-    assert [r.display for r in refs] == ["Nghị quyết 43-NQ/TW", "Chi thi 12", "Luật Báo chí"]
+    assert [r.display for r in refs] == ["Nghị quyết 43-NQ/TW", "Chỉ thị 12", "Luật Báo chí"]
+    [plain] = references_in("nghi quyet 43-nq/tw noi gi")   # typed without marks, shown with them
+    assert plain.display == "Nghị quyết 43-NQ/TW"
     [bare] = references_in("30-CT/TW ngày 05/02/2024 nói về gì")
     assert bare.types == ("chi thi",) and bare.display == "Chỉ thị 30-CT/TW"
     [qd] = references_in("QĐ 69 nói gì")
