@@ -6,10 +6,13 @@ import collections
 import time
 from typing import Callable
 
-# Telegram counts at its end, after a network trip whose length varies: spacing starts 5 % wider
-# than the limit means a message may arrive up to ~50 ms late relative to one sent a second
-# earlier before Telegram could see one too many in a second (at 30/s: 28.6 messages a second).
-SLACK = 0.05
+# Telegram counts at its end, after a network trip whose length varies: spacing starts 10 % wider
+# than the limit means a message may arrive up to ~100 ms late relative to one sent a second
+# earlier before Telegram could see one too many in a second (at 30/s: 27.3 messages a second).
+# 5 % (~50 ms) was not enough while the bot also answered questions: a strict fake Bot API saw
+# 31 arrivals in a second in about half the runs (tests/test_sending.py); one 429 pauses every
+# send for a second, which costs more than the 4 % of rate given up here.
+SLACK = 0.10
 
 
 class SendBudget:
