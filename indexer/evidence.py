@@ -14,7 +14,7 @@ from indexer.question import (
     BODY_HEADS, HOW_MANY, HOW_MUCH, WHEN, WHERE, WHO, WHO_ISSUED, WHO_SIGNED, QuestionInfo, body_named,
 )
 from indexer.lexical import STOPWORDS
-from indexer.text import expand_abbreviations, fold, int_to_roman, normalize, tokens
+from indexer.text import _ABBR_FOLDED, expand_abbreviations, fold, int_to_roman, normalize, tokens
 
 TIME = re.compile(
     r"\b\d{1,2}\s*/\s*\d{1,2}\b|\bngay\s+\d|\bthang\s+(\d|dau|cuoi|[ivx]+\b)|\bnam\s+(19|20)\d\d|"
@@ -24,7 +24,7 @@ TIME = re.compile(
     r"\bthoi gian\b|\bthoi han\b|\bhieu luc\b|\bnhiem ky\b|\bthang (mot|hai|ba)\b|\b(sau|truoc|ngay) khi\b|\bkhi co\b"
 )
 DAY = re.compile(r"\b\d{1,2}\s*/\s*\d{1,2}\b|\bngay\s+\d|\b(mung|mong)\s+\d|\bthu\s+(hai|ba|tu|nam|sau|bay)\b|"
-                 r"\bchu nhat\b|\bhang (ngay|tuan|thang)\b|\bngay (dau|cuoi)\b")
+                 r"\bchu nhat\b|\bhang ngay\b|\bngay (dau|cuoi)\b")  # "hằng tháng" does not say which day
 _ASKS_DAY = re.compile(r" (ngay nao|ngay may|hom nao|ngay bao nhieu|thu may) ")
 AMOUNT = re.compile(r"\d[\d.,]*\s*(dong|d|vnd|nghin|ngan|trieu|ty)\b|\b(trieu|ty|nghin|ngan)\s+dong\b")
 COUNT = re.compile(r"\d|\b(mot|hai|ba|bon|tu|nam|sau|bay|tam|chin|muoi|tram|nghin|nhieu nhat|it nhat)\b|"
@@ -232,6 +232,11 @@ def judge(info: QuestionInfo, hit: Hit, catalogue: Catalogue, terms: tuple[tuple
     for group in info.groups:
         if not re.search(rf"\b{group}\b", where):
             return Verdict(False, f"about {group}")
+        if not re.search(rf"\b{group}\b", folded) and any(
+                re.search(rf"\b{other}\b", folded) for other in ROLE_GROUPS if other != group):
+            # Named only in the document's title while the passage is about another group: the term of
+            # office of báo cáo viên does not answer "nhiệm kỳ của tuyên truyền viên".
+            return Verdict(False, f"about {group}")
     if info.bodies:
         for body in info.bodies:
             if not body_named(where, body):
@@ -248,11 +253,56 @@ def judge(info: QuestionInfo, hit: Hit, catalogue: Catalogue, terms: tuple[tuple
         for head, n in info.ordinals:
             if head not in _SECTION_ORDINALS and (head, n) not in held_ordinals:
                 return Verdict(False, f"{head} {n}")
+    if info.kind in _ACTIVITY_KINDS and info.bodies and not _activity_held(info, hit, catalogue, terms):
+        return Verdict(False, "another task of the body")
     weight = preference(info, hit, folded, catalogue)
     if hit.kind == "signature" or (hit.kind in ("header", "basis") and (info.kind == WHO_ISSUED or info.asks_basis)):
         # These passages say little of their own; which document they belong to decides.
         weight *= 1.0 + _names_document(terms, hit, catalogue)
     return Verdict(True, "", weight)
+
+
+ABBREVIATION_WORDS = frozenset(w for key in _ABBR_FOLDED for w in key if len(w) > 1)
+
+# Groups whose members have a role of their own: a passage about one is not about another.
+ROLE_GROUPS = ("tuyen truyen vien", "bao cao vien", "phong vien", "nha bao", "giao vien", "hoc sinh", "sinh vien")
+
+# "Chi bộ thôn sinh hoạt vào ngày nào": a body's list of tasks holding some date answers when the body
+# does what is asked only if that task is on the list. Words that say when or how much, or that an event
+# takes place, are not the task.
+_ACTIVITY_KINDS = {WHEN, HOW_MANY, HOW_MUCH}
+_NOT_ACTIVITY = frozenset(
+    "ngay thang nam quy tuan gio buoi lan dot ky han chot thoi gian tien muc phi dong to chuc dien ra bat dau "
+    "ket thuc khai mac be mac".split())
+_ACTIVITY_SHARE = 0.25
+_PLACES = frozenset("thon xom ap khu pho xa phuong thi tran huyen tinh".split())
+
+
+def _activity_held(info: QuestionInfo, hit: Hit, catalogue: Catalogue,
+                   terms: tuple[tuple[str, float], ...]) -> bool:
+    """Whether a passage that names the body asked about also says what the question asks it to do.
+
+    "Chi bộ thôn sinh hoạt vào ngày nào": the chi bộ's list of tasks with a deadline for its report does
+    not answer it. The body itself, places, the passage's heading, how the question asks (dates, amounts,
+    "tổ chức") and abbreviations are set aside; the passage must hold the rest for at least a quarter
+    of its weight.
+    """
+    body_text = catalogue.folded(hit.chunk_id)
+    if not any(body_named(body_text, body) for body in info.bodies):
+        return True
+    subject = set(catalogue.folded_heading(hit.chunk_id).split()) | _PLACES
+    subject |= {w for body in info.bodies for part in body for w in part.split()}
+    activity = []
+    for t, w in terms:
+        parts = fold(t.lstrip("~")).split("_")
+        if any(p in subject or p in _NOT_ACTIVITY or p.isdigit() or p in ABBREVIATION_WORDS for p in parts):
+            continue
+        activity.append((" ".join(parts), w))
+    total = sum(w for _, w in activity)
+    if total <= 0:
+        return True
+    got = sum(w for phrase, w in activity if re.search(rf"\b{re.escape(phrase)}\b", body_text))
+    return got / total >= _ACTIVITY_SHARE
 
 
 # --- choosing the passages to quote -------------------------------------------------------------------
