@@ -14,7 +14,7 @@ from indexer.question import (
     BODY_HEADS, HOW_MANY, HOW_MUCH, WHEN, WHERE, WHO, WHO_ISSUED, WHO_SIGNED, QuestionInfo, body_named,
 )
 from indexer.lexical import STOPWORDS
-from indexer.text import _ABBR_FOLDED, expand_abbreviations, fold, int_to_roman, normalize, tokens
+from indexer.text import ABBREVIATION_WORDS, expand_abbreviations, fold, int_to_roman, normalize, tokens
 
 TIME = re.compile(
     r"\b\d{1,2}\s*/\s*\d{1,2}\b|\bngay\s+\d|\bthang\s+(\d|dau|cuoi|[ivx]+\b)|\bnam\s+(19|20)\d\d|"
@@ -261,8 +261,6 @@ def judge(info: QuestionInfo, hit: Hit, catalogue: Catalogue, terms: tuple[tuple
         weight *= 1.0 + _names_document(terms, hit, catalogue)
     return Verdict(True, "", weight)
 
-
-ABBREVIATION_WORDS = frozenset(w for key in _ABBR_FOLDED for w in key if len(w) > 1)
 
 # Groups whose members have a role of their own: a passage about one is not about another.
 ROLE_GROUPS = ("tuyen truyen vien", "bao cao vien", "phong vien", "nha bao", "giao vien", "hoc sinh", "sinh vien")

@@ -224,6 +224,9 @@ def _build_abbreviation_maps():
 
 
 _ABBR_EXACT, _ABBR_FOLDED, _ABBR_FULL = _build_abbreviation_maps()
+# The words of the abbreviations that are safe in any case ("ttv", "btg", "ct", "xh"): a text that
+# spells them out does not contain them.
+ABBREVIATION_WORDS = frozenset(w for key in _ABBR_FOLDED for w in key if len(w) > 1)
 
 
 def _starts(mapping: dict[tuple[str, ...], int]) -> dict[str, list[int]]:
