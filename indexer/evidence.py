@@ -356,6 +356,26 @@ def scope(info: QuestionInfo, catalogue: Catalogue) -> tuple[set[str] | None, se
     return docs, chunks, missing
 
 
+# A question using a word no document uses ("mẫu báo cáo … lấy ở đâu", "lương của báo cáo viên") is often
+# about something the documents do not cover: the passage must then hold this much more of the rest.
+UNKNOWN_WORD_EXTRA = 0.10
+# Words of how a question is put, not of what it is about ("lấy ở đâu", "bao lâu", "tên gì", "vì sao").
+_PHRASING_FOLDED = frozenset(fold(w) for w in "lấy đi muốn vì lâu tên kênh xuống nghìn chót".split())
+
+
+def unknown_words(words: list[str], catalogue: Catalogue) -> list[str]:
+    """The question's single words that no indexed passage contains, with or without their marks;
+    phrasing and abbreviations left out."""
+    out = []
+    for t in words:
+        word = t.lstrip("~")
+        if "_" in t or not word.isalpha() or catalogue.known(t) or catalogue.known(fold(word)) \
+                or fold(word) in _PHRASING_FOLDED or fold(word) in ABBREVIATION_WORDS:
+            continue  # a known word with a stray mark ("nhiêm") is a typo, not a new topic
+        out.append(word)
+    return out
+
+
 def choose(info: QuestionInfo, hits: list[Hit], catalogue: Catalogue, min_coverage: float = MIN_COVERAGE) -> Choice:
     """Judge the fused ranking's candidates; the ones that answer come first, reordered by kind of answer."""
     from indexer.answer import DECLINED_NOT_FOUND, DECLINED_NOT_HELD
@@ -365,7 +385,16 @@ def choose(info: QuestionInfo, hits: list[Hit], catalogue: Catalogue, min_covera
         return Choice([], hits, DECLINED_NOT_HELD, missing)
     good: list[tuple[float, int, Hit]] = []
     rest: list[Hit] = []
-    terms = weigh(question_terms(info), catalogue)  # once per question, not per passage
+    words = question_terms(info)
+    terms = weigh(words, catalogue)  # once per question, not per passage
+    unknown = unknown_words(words, catalogue)
+    if unknown:
+        head = next((t.lstrip("~") for t in words if "_" not in t), "")
+        if head == unknown[0]:
+            # What the question is about, its first word ("mẫu …", "lương …"), is a word no document uses
+            # even without its marks: the documents do not cover it.
+            return Choice([], hits, DECLINED_NOT_FOUND)
+        min_coverage += UNKNOWN_WORD_EXTRA
     for rank, hit in enumerate(hits):
         if docs is not None and hit.doc_id not in docs and (chunks is None or hit.chunk_id not in chunks):
             verdict = Verdict(False, "other document")

@@ -125,6 +125,14 @@ def test_an_answer_is_about_the_group_and_the_task_asked(kb, question, declined)
         assert ("5 năm" if "nhiệm kỳ" in question else "20/12/2024") in answer.answer
 
 
+def test_a_word_no_document_uses_is_not_answered_around(kb):
+    # "mẫu" (a template) is in no document: the passage on the list itself is no answer.
+    assert not kb.ask("mẫu danh sách tuyên truyền viên gửi Ban Tuyên giáo").found
+    assert kb.ask("Ban Tuyên giáo các xã gửi danh sách tuyên truyền viên trước ngày nào").found
+    # A known word typed with a wrong mark is a typo, not a new topic.
+    assert kb.ask("nhiêm vụ của tuyên truyền viên").found
+
+
 def test_devset_quality_floors(kb):
     """Floors a little under what the dev set measured (bench/bench_answers.py prints the same table)."""
     questions = load_devset(HERE / "devset.json")
