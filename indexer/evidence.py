@@ -299,6 +299,8 @@ def _activity_held(info: QuestionInfo, hit: Hit, catalogue: Catalogue,
     total = sum(w for _, w in activity)
     if total <= 0:
         return True
+    if info.kind == WHEN:  # the date must be that of the task asked: the lines that give one must say it
+        body_text = "\n".join(line for line in body_text.split("\n") if holds_kind(info, hit, line))
     got = sum(w for phrase, w in activity if re.search(rf"\b{re.escape(phrase)}\b", body_text))
     return got / total >= _ACTIVITY_SHARE
 

@@ -117,6 +117,8 @@ def test_unanswerable_questions_are_declined(kb, question):
     # The chi bộ's tasks give a date for its report, not for a meeting; "hằng tháng" says no day.
     ("chi bo thon hop vao ngay nao", True),
     ("chi bộ thôn gửi báo cáo sơ kết trước ngày nào", False),
+    # The UBND's day ("thứ Hai hằng tuần") is that of the broadcasts, not of the money for the contest.
+    ("Ủy ban nhân dân xã cấp kinh phí cho hội thi vào ngày nào", True),
 ])
 def test_an_answer_is_about_the_group_and_the_task_asked(kb, question, declined):
     answer = kb.ask(question)
