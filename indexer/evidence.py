@@ -256,7 +256,8 @@ def judge(info: QuestionInfo, hit: Hit, catalogue: Catalogue, terms: tuple[tuple
     if info.kind in _ACTIVITY_KINDS and info.bodies and not _activity_held(info, hit, catalogue, terms):
         return Verdict(False, "another task of the body")
     weight = preference(info, hit, folded, catalogue)
-    if hit.kind == "signature" or (hit.kind in ("header", "basis") and (info.kind == WHO_ISSUED or info.asks_basis)):
+    if hit.kind == "signature" or (hit.kind in ("header", "basis") and (info.kind == WHO_ISSUED or info.asks_basis)) \
+            or (hit.kind == "header" and info.about_document):
         # These passages say little of their own; which document they belong to decides.
         weight *= 1.0 + _names_document(terms, hit, catalogue)
     return Verdict(True, "", weight)
