@@ -128,7 +128,7 @@ MIN_COVERAGE = 0.40
 # How something is asked, not what about; dates are checked on their own (any spelling).
 _TYPOS = {"ki": "ky", "j": "gì", "ko": "không", "k": "không", "dc": "được", "đc": "được", "bn": "bao nhiêu"}
 _STOP_FOLDED = STOPWORDS | {"lam", "j", "ko", "k", "nhe", "ha", "vay", "may", "gio", "luc", "bn", "sao", "da", "se",
-                            "roi"}
+                            "roi", "muon", "hon", "ro", "rat", "nua"}
 _DATES = re.compile(r"\b(?:(?:ngày|ngay|mùng|mồng|mung|mong)\s+)?\d{1,2}\s*[/.-]\s*\d{1,2}(?:\s*[/.-]\s*\d{4})?\b|\b(?:ngày|ngay|mùng|mồng|mung|mong)\s+"
                     r"\d{1,2}(?:\s+(?:tháng|thang)\s+\d{1,2}(?:\s+(?:năm|nam)\s+\d{4})?)?\b")
 
@@ -137,7 +137,7 @@ _DATES = re.compile(r"\b(?:(?:ngày|ngay|mùng|mồng|mung|mong)\s+)?\d{1,2}\s*[
 _STOP_MARKED = frozenset(
     "là gì nào ai bao nhiêu thế như sao của và các những có không được trong về cho với ở tại để do này đó kia "
     "hay hoặc một mọi nhé ạ à ư vậy thì mà nếu khi đâu gồm bị bởi ra vào lên nên cần phải theo từ đến hỏi xin "
-    "biết hãy em anh chị tôi mình ta mấy giờ lúc làm sao nhỉ nha hả đã sẽ rồi".split()
+    "biết hãy em anh chị tôi mình ta mấy giờ lúc làm sao nhỉ nha hả đã sẽ rồi muốn rõ hơn lắm quá rất cũng vẫn đang nữa chứ thôi".split()
 )
 _WORD_RE = re.compile(r"[0-9a-zà-ỹđ]+(?:[/-][0-9a-zà-ỹđ]+)*", re.IGNORECASE)
 
@@ -363,7 +363,9 @@ def scope(info: QuestionInfo, catalogue: Catalogue) -> tuple[set[str] | None, se
 # about something the documents do not cover: the passage must then hold this much more of the rest.
 UNKNOWN_WORD_EXTRA = 0.10
 # Words of how a question is put, not of what it is about ("lấy ở đâu", "bao lâu", "tên gì", "vì sao").
-_PHRASING_FOLDED = frozenset(fold(w) for w in "lấy đi muốn vì lâu tên kênh xuống nghìn chót".split())
+_PHRASING_FOLDED = frozenset(fold(w) for w in (
+    "lấy đi muốn vì lâu tên kênh xuống nghìn chót hơn rõ nhất lắm quá rất thêm cũng vẫn đang chưa luôn ngay "
+    "nữa chứ mà thôi nhiều ít").split())
 
 
 def unknown_words(words: list[str], catalogue: Catalogue) -> list[str]:
@@ -372,7 +374,7 @@ def unknown_words(words: list[str], catalogue: Catalogue) -> list[str]:
     out = []
     for t in words:
         word = t.lstrip("~")
-        if "_" in t or not word.isalpha() or catalogue.known(t) or catalogue.known(fold(word)) \
+        if "_" in t or len(word) < 2 or not word.isalpha() or catalogue.known(t) or catalogue.known(fold(word)) \
                 or fold(word) in _PHRASING_FOLDED or fold(word) in ABBREVIATION_WORDS:
             continue  # a known word with a stray mark ("nhiêm") is a typo, not a new topic
         out.append(word)

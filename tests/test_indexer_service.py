@@ -133,6 +133,8 @@ def test_a_word_no_document_uses_is_not_answered_around(kb):
     assert kb.ask("Ban Tuyên giáo các xã gửi danh sách tuyên truyền viên trước ngày nào").found
     # A known word typed with a wrong mark is a typo, not a new topic.
     assert kb.ask("nhiêm vụ của tuyên truyền viên").found
+    # Nor are words of phrasing the documents happen not to use ("rõ hơn").
+    assert kb.ask("tôi muốn biết rõ hơn về nhiệm vụ của Ban Tuyên giáo Thị ủy").found
 
 
 def test_devset_quality_floors(kb):

@@ -219,3 +219,11 @@ async def test_forged_key_point_buttons_change_nothing(bot_sqlite):
         assert ack.params.get("show_alert") is True, data
         assert TC.ERROR not in ack.params.get("text", ""), data
         assert h.tg.sent(method="editMessageText", since=mark) == []
+
+
+def test_a_long_question_is_searched_by_whole_words():
+    from bot.services.questions import QUERY_CHARS, search_head
+    text = "tuyên truyền miệng " * 100
+    head = search_head(text)
+    assert len(head) <= QUERY_CHARS and text.startswith(head) and text[len(head)] == " "
+    assert search_head("ngắn") == "ngắn"

@@ -207,6 +207,16 @@ def _weights(text: str) -> dict[str, float]:
     return out
 
 
+def search_head(text: str) -> str:
+    """What a long question is searched by: its first QUERY_CHARS characters, never a word cut in two."""
+    if len(text) <= QUERY_CHARS:
+        return text
+    head = text[:QUERY_CHARS]
+    if text[QUERY_CHARS].isalnum() and " " in head:
+        head = head.rsplit(" ", 1)[0]
+    return head
+
+
 def similarity(a: dict[str, float], b: dict[str, float]) -> float:
     """Weighted Dice coefficient of two token-weight maps (0..1), symmetric.
 
@@ -343,7 +353,7 @@ class QuestionsService:
         chat = small_talk(text)
         if chat is not None:
             return chat_result(chat)
-        query = text[:QUERY_CHARS]
+        query = search_head(text)
         truncated = len(text) > QUERY_CHARS
 
         with self.db.read() as s:
@@ -381,7 +391,7 @@ class QuestionsService:
             handed_off = self._handed_off_today(s, asker.telegram_id)
         for qid, qtext in earlier:
             if _fold_key(qtext) == key or \
-                    similarity(weights, _weights(qtext[:QUERY_CHARS])) >= FAQ_THRESHOLD:
+                    similarity(weights, _weights(search_head(qtext))) >= FAQ_THRESHOLD:
                 return QuestionResult(qid, Q_OPEN, [], None, None, truncated, missing=missing)
         top = answer.hits[0] if answer.hits else None
         limit = self.settings.handoff_daily_limit
@@ -500,7 +510,7 @@ class QuestionsService:
 
     def _answer_passages(self, text: str, reach: frozenset[int] | None = None) -> list[Passage]:
         """The passages that answer a stored question, asked again (the same index gives the same ones)."""
-        answer = self._search(normalize(clean(text))[:QUERY_CHARS], reach)
+        answer = self._search(search_head(normalize(clean(text))), reach)
         return _passages(answer, self._owners()) if answer.found else []
 
     def _quoted(self, text: str, index: int, reach: frozenset[int] | None = None) -> Passage:
@@ -662,7 +672,7 @@ class QuestionsService:
     # -------------------------------------------------------------- inline search
     def passages(self, query: str, k: int = 5, telegram_id: int | None = None) -> list[Passage]:
         """The best passages for an inline query; nothing when the documents don't cover it."""
-        query = normalize(clean(query))[:QUERY_CHARS]
+        query = search_head(normalize(clean(query)))
         if not query:
             return []
         if small_talk(query) is not None:
