@@ -402,9 +402,16 @@ _GREETING_PREFIX = re.compile(
 )
 
 
+# Calling someone or an interjection before the question: "ad ơi", "Loa ơi,", "bác ơi", "alo", "ủa".
+_CALL_PREFIX = re.compile(
+    r"^\s*(?:(?:alo|a lô|ủa|ơ|ê|à|dạ|vâng|ừ|ok)\b\s*[,.!]*\s*)*(?:(?:[^\W\d_]+\s+){1,3}(?:ơi|oi)\b\s*[,.!]*\s*)?",
+    re.IGNORECASE)
+
+
 def strip_greeting(text: str) -> str:
-    """"Chào ad, cho em hỏi …" → "cho em hỏi …" (the greeting is not part of the question)."""
+    """"Chào ad, cho em hỏi …", "ad ơi …", "alo …" → "cho em hỏi …" (neither is part of the question)."""
     stripped = _GREETING_PREFIX.sub("", text, count=1)
+    stripped = _CALL_PREFIX.sub("", stripped, count=1)
     return stripped if stripped.strip() else text
 
 

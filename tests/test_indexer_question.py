@@ -5,7 +5,7 @@ import pytest
 from indexer.answer import excerpt, section_label, shown_heading
 from indexer.question import (
     HOW_MANY, HOW_MUCH, WHAT, WHEN, WHERE, WHO, WHO_ISSUED, WHO_SIGNED, YES_NO, analyse, body_named, fold_passage,
-    references_in, small_talk,
+    references_in, small_talk, strip_greeting,
 )
 from indexer.text import dates_in, expand_numbers, ordinals_in, rewrite_numbers, roman_to_int
 
@@ -116,3 +116,16 @@ def test_section_labels_and_heading_shown_once():
     assert shown_heading("II. NỘI DUNG › 1. Tổ chức hội nghị nghiên cứu…", "1. Tổ chức hội nghị nghiên cứu, học") \
         == "II. NỘI DUNG"
     assert shown_heading("III. TỔ CHỨC › 1. Ban Tuyên giáo", "- Tham mưu") == "III. TỔ CHỨC › 1. Ban Tuyên giáo"
+
+
+@pytest.mark.parametrize("typed, question", [
+    ("ad ơi nhiệm vụ của ttv là gì", "nhiệm vụ của ttv là gì"),
+    ("Loa ơi, cho hỏi btg làm gì", "cho hỏi btg làm gì"),
+    ("ad oi btg lam gi", "btg lam gi"),
+    ("alo ban tuyên giáo làm gì", "ban tuyên giáo làm gì"),
+    ("ủa btg làm gì", "btg làm gì"),
+    ("chào ad, btg làm gì", "btg làm gì"),
+    ("ai là bí thư", "ai là bí thư"),
+])
+def test_calling_out_before_the_question_is_no_part_of_it(typed, question):
+    assert strip_greeting(typed) == question
