@@ -201,6 +201,9 @@ ABBREVIATIONS: tuple[tuple[tuple[str, ...], tuple[str, ...], bool], ...] = (
     (("HLHPN", "HPN"), ("Hội Liên hiệp Phụ nữ",), True),
     (("UBKT",), ("Ủy ban kiểm tra",), True),
     (("VP",), ("Văn phòng",), False),
+    (("UB",), ("Ủy ban",), True),
+    (("TN",), ("Thanh niên",), True),
+    (("PN",), ("Phụ nữ",), True),
 )
 
 _ABBR_WORD = re.compile(r"[0-9A-Za-zÀ-ỹĐđ]+")

@@ -48,6 +48,8 @@ def test_abbreviations_expand_both_ways():
     assert "MTTQ" in expand_abbreviations("mặt trận tổ quốc")
     assert "BTG" in expand_abbreviations("Ban Tuyên giáo Thị ủy")
     assert "Văn hóa Thể thao" in expand_abbreviations("Trung tâm VH TT và Truyền thông")
+    assert "Thanh niên" in expand_abbreviations("đoàn tn xã") and "Phụ nữ" in expand_abbreviations("hội pn")
+    assert "Ủy ban" in expand_abbreviations("UB thị xã")
 
 
 def test_ambiguous_abbreviation_needs_capitals():
