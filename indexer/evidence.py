@@ -128,7 +128,7 @@ MIN_COVERAGE = 0.40
 # How something is asked, not what about; dates are checked on their own (any spelling).
 _TYPOS = {"ki": "ky", "j": "gì", "ko": "không", "k": "không", "dc": "được", "đc": "được", "bn": "bao nhiêu"}
 _STOP_FOLDED = STOPWORDS | {"lam", "j", "ko", "k", "nhe", "ha", "vay", "may", "gio", "luc", "bn", "sao", "da", "se",
-                            "roi", "muon", "hon", "ro", "rat", "nua"}
+                            "roi", "muon", "hon", "ro", "rat", "nua", "ad", "admin", "vui", "e"}
 _DATES = re.compile(r"\b(?:(?:ngày|ngay|mùng|mồng|mung|mong)\s+)?\d{1,2}\s*[/.-]\s*\d{1,2}(?:\s*[/.-]\s*\d{4})?\b|\b(?:ngày|ngay|mùng|mồng|mung|mong)\s+"
                     r"\d{1,2}(?:\s+(?:tháng|thang)\s+\d{1,2}(?:\s+(?:năm|nam)\s+\d{4})?)?\b")
 
@@ -137,7 +137,7 @@ _DATES = re.compile(r"\b(?:(?:ngày|ngay|mùng|mồng|mung|mong)\s+)?\d{1,2}\s*[
 _STOP_MARKED = frozenset(
     "là gì nào ai bao nhiêu thế như sao của và các những có không được trong về cho với ở tại để do này đó kia "
     "hay hoặc một mọi nhé ạ à ư vậy thì mà nếu khi đâu gồm bị bởi ra vào lên nên cần phải theo từ đến hỏi xin "
-    "biết hãy em anh chị tôi mình ta mấy giờ lúc làm sao nhỉ nha hả đã sẽ rồi muốn rõ hơn lắm quá rất cũng vẫn đang nữa chứ thôi".split()
+    "biết hãy em anh chị tôi mình ta mấy giờ lúc làm sao nhỉ nha hả đã sẽ rồi muốn rõ hơn lắm quá rất cũng vẫn đang nữa chứ thôi nhờ ad admin ơn vui lòng e bạn".split()
 )
 _WORD_RE = re.compile(r"[0-9a-zà-ỹđ]+(?:[/-][0-9a-zà-ỹđ]+)*", re.IGNORECASE)
 

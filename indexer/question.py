@@ -402,9 +402,11 @@ _GREETING_PREFIX = re.compile(
 )
 
 
-# Calling someone or an interjection before the question: "ad ơi", "Loa ơi,", "bác ơi", "alo", "ủa".
+# Calling someone or an interjection before the question: "ad ơi", "Loa ơi,", "bác ơi", "alo", "ủa";
+# "câu hỏi:", "thắc mắc về".
 _CALL_PREFIX = re.compile(
-    r"^\s*(?:(?:alo|a lô|ủa|ơ|ê|à|dạ|vâng|ừ|ok)\b\s*[,.!]*\s*)*(?:(?:[^\W\d_]+\s+){1,3}(?:ơi|oi)\b\s*[,.!]*\s*)?",
+    r"^\s*(?:(?:alo|a lô|ủa|ơ|ê|à|dạ|vâng|ừ|ok)\b\s*[,.!]*\s*)*(?:(?:[^\W\d_]+\s+){1,3}(?:ơi|oi)\b\s*[,.!]*\s*)?"
+    r"(?:(?:câu hỏi|cau hoi|thắc mắc|thac mac)\b\s*(?:về\b|ve\b)?\s*[:,.!-]*\s*)?",
     re.IGNORECASE)
 
 

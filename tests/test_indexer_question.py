@@ -125,6 +125,8 @@ def test_section_labels_and_heading_shown_once():
     ("alo ban tuyên giáo làm gì", "ban tuyên giáo làm gì"),
     ("ủa btg làm gì", "btg làm gì"),
     ("chào ad, btg làm gì", "btg làm gì"),
+    ("câu hỏi: btg làm gì", "btg làm gì"),
+    ("thắc mắc về nhiệm vụ của btg", "nhiệm vụ của btg"),
     ("ai là bí thư", "ai là bí thư"),
 ])
 def test_calling_out_before_the_question_is_no_part_of_it(typed, question):

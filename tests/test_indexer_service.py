@@ -135,6 +135,8 @@ def test_a_word_no_document_uses_is_not_answered_around(kb):
     assert kb.ask("nhiêm vụ của tuyên truyền viên").found
     # Nor are words of phrasing the documents happen not to use ("rõ hơn").
     assert kb.ask("tôi muốn biết rõ hơn về nhiệm vụ của Ban Tuyên giáo Thị ủy").found
+    for polite in ("nhờ ad cho biết", "vui lòng cho biết", "làm ơn cho hỏi", "e hỏi"):
+        assert kb.ask(f"{polite} btg thị ủy làm gì").found, polite
 
 
 def test_devset_quality_floors(kb):
