@@ -363,7 +363,7 @@ _SMALL_TALK_WORDS = {
 _FILLER = set(
     "a ah a nhe nha nhe nhieu lam qua ban bot loa anh chi em ad admin add ban moi nguoi minh to toi nhe ha hihi "
     "haha hehe oi oi nhe nhi nhe ne vay nhe nhe buoi sang chieu toi tot lanh ca nha cac dong chi dong chi thay co "
-    "bac chu co gi may sep ot ak ah dat ad roi nha".split()
+    "bac chu co gi may sep ot ak ah dat ad roi nha ua e ne".split()
 )
 _HELP_PHRASES = re.compile(r"^(ban|bot|loa|em|may)? ?(la ai|lam (duoc )?gi|giup (duoc )?gi|co the lam gi|"
                            r"dung the nao|su dung the nao|hoat dong the nao)$|^(help|giup (toi|em|minh)? ?(voi)?|"
@@ -394,6 +394,8 @@ def small_talk(text: str) -> str | None:
         return GREETING
     if any(w in core[ACK] for w in words):
         return ACK
+    if "oi" in words or words[0] in ("ua", "e", "ne"):  # "ad ơi", "Loa ơi", "bác ơi": a call, answered as a greeting
+        return GREETING
     return None
 
 

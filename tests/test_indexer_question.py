@@ -63,7 +63,8 @@ def test_bodies_and_their_level():
     ("xin chào", "greeting"), ("Chào Loa!", "greeting"), ("cảm ơn ạ", "thanks"), ("dạ em cảm ơn nhiều", "thanks"),
     ("thank you", "thanks"), ("ok", "ack"), ("Vâng ạ", "ack"), ("👍", "symbols"), ("?", "symbols"),
     ("bạn là ai", "help"), ("chào anh, cho hỏi chỉ thị 30 do ai ban hành", None), ("hội thi", None),
-    ("ok 30 người", None),
+    ("ok 30 người", None), ("ad ơi", "greeting"), ("Loa ơi", "greeting"), ("bác ơi", "greeting"),
+    ("ad ơi btg làm gì", None),
 ])
 def test_small_talk(text, kind):
     assert small_talk(text) == kind
