@@ -359,7 +359,7 @@ def scope(info: QuestionInfo, catalogue: Catalogue) -> tuple[set[str] | None, se
     return docs, chunks, missing
 
 
-# A question using a word no document uses ("mẫu báo cáo … lấy ở đâu", "lương của báo cáo viên") is often
+# A question using a word no document uses, even without its marks ("mẫu báo cáo … lấy ở đâu"), is often
 # about something the documents do not cover: the passage must then hold this much more of the rest.
 UNKNOWN_WORD_EXTRA = 0.10
 # Words of how a question is put, not of what it is about ("lấy ở đâu", "bao lâu", "tên gì", "vì sao").
