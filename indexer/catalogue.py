@@ -144,6 +144,10 @@ class Catalogue:
                 self._folded_names[doc_id] = text
         return text
 
+    def sections(self, doc_id: str) -> list[str]:
+        """The heading paths of a document's passages, in order."""
+        return [self.chunks[i].section for i in self._rows_of_doc.get(doc_id, [])]
+
     def doc_facts(self, doc_id: str) -> tuple[set, set, str]:
         """(dates, ordinals, folded text) of a whole document, for checks of "ngày 7/11", "quý IV", "năm 2025"."""
         facts = self._doc_facts.get(doc_id)

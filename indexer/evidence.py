@@ -37,7 +37,7 @@ _BODY_SUBJECT = re.compile(r"^(?:[a-z0-9]{1,4}\s+)?(?:cac\s+)?(" + "|".join(BODY
                            r"cong an|doi ngu|cap uy)\b")
 _CHAIR = re.compile(r"\b(chu tri|phu trach|dau moi)\b")
 # Ordinals that name a part of a document ("phần II", "mục 3") rather than something in its text.
-_SECTION_ORDINALS = ("phan", "muc", "chuong")
+_SECTION_ORDINALS = ("phan", "muc", "chuong", "dieu")
 # A passage missing the question's kind of answer is not an answer (signature, amount, time, count).
 GATED_KINDS = {WHO_SIGNED, HOW_MUCH, WHEN, HOW_MANY}
 
@@ -109,15 +109,26 @@ def preference(info: QuestionInfo, hit: Hit, folded: str, catalogue: Catalogue) 
         # "BTG Thị ủy có nhiệm vụ gì": the body's own section, most of all when its heading is the body alone.
         weight *= 1.6 if len(last.split()) <= 2 + sum(len(" ".join(b).split()) for b in info.bodies) else 1.3
     for head, n in info.ordinals:
-        if head in _SECTION_ORDINALS and _section_has_ordinal(hit.section, n):
+        if head in _SECTION_ORDINALS and _section_has_ordinal(hit.section, head, n):
             weight *= 1.5
     return weight
 
 
-def _section_has_ordinal(section: str, n: int) -> bool:
-    labels = [p.split(" ", 1)[0].rstrip(".") for p in section.split(" › ")]
-    return str(n) in labels or int_to_roman(n) in labels or any(
-        re.match(rf"(?i)(chương|phần|mục|điều)\s+({n}|{int_to_roman(n)})\b", p) for p in section.split(" › "))
+def _section_has_ordinal(section: str, head: str, n: int) -> bool:
+    """Whether a heading path is in "phần III" (a top-level part: "III." or "Phần III"), "chương 2",
+    "điều 4", "mục 3" (an item "3." or "Mục 3" at any level below the top)."""
+    parts = section.split(" › ")
+    roman = int_to_roman(n)
+    named = re.compile(rf"(?i)(chương|phần|mục)\s+({n}|{roman})\b")
+    if head == "phan":
+        first = parts[0]
+        return first.split(" ", 1)[0].rstrip(".") in (roman, str(n)) or bool(
+            re.match(rf"(?i)phần\s+({n}|{roman})\b", first))
+    if head in ("chuong", "dieu"):
+        word = "chương" if head == "chuong" else "điều"
+        return any(re.match(rf"(?i){word}\s+({n}|{roman})\b", p) for p in parts)
+    labels = [p.split(" ", 1)[0].rstrip(".)") for p in parts[1:]]  # mục
+    return str(n) in labels or any(named.match(p) and p.lower().startswith("mục") for p in parts)
 
 
 # Share of the question's topical weight a passage must hold (see `coverage`); calibrated with
@@ -253,6 +264,9 @@ def judge(info: QuestionInfo, hit: Hit, catalogue: Catalogue, terms: tuple[tuple
         for head, n in info.ordinals:
             if head not in _SECTION_ORDINALS and (head, n) not in held_ordinals:
                 return Verdict(False, f"{head} {n}")
+            if head in _SECTION_ORDINALS and not _section_has_ordinal(hit.section, head, n) and any(
+                    _section_has_ordinal(section, head, n) for section in catalogue.sections(hit.doc_id)):
+                return Verdict(False, f"not in {head} {n}")  # the document has that part: the answer is in it
     if info.kind in _ACTIVITY_KINDS and info.bodies and not _activity_held(info, hit, catalogue, terms):
         return Verdict(False, "another task of the body")
     weight = preference(info, hit, folded, catalogue)
@@ -391,6 +405,10 @@ def choose(info: QuestionInfo, hits: list[Hit], catalogue: Catalogue, min_covera
     good: list[tuple[float, int, Hit]] = []
     rest: list[Hit] = []
     words = question_terms(info)
+    navigation = {w for head, n in info.ordinals if head in _SECTION_ORDINALS
+                  for w in (head, str(n), int_to_roman(n).lower())}
+    if navigation:  # "phần III", "chương 2": where to look, checked on the heading path (`preference`)
+        words = [t for t in words if not any(p in navigation for p in fold(t.lstrip("~")).split("_"))]
     terms = weigh(words, catalogue)  # once per question, not per passage
     unknown = unknown_words(words, catalogue)
     if unknown:

@@ -303,7 +303,7 @@ def expand_abbreviations(s: str) -> str:
 _ROMAN = {"i": 1, "v": 5, "x": 10, "l": 50, "c": 100}
 _ROMAN_WORD = re.compile(r"^(?=[ivxlc]+$)m{0,3}(c[md]|d?c{0,3})(x[cl]|l?x{0,3})(i[xv]|v?i{0,3})$")
 # Words after which a number is an ordinal that documents write in Roman or Arabic numerals alike.
-_ORDINAL_HEADS = ("quy", "phan", "muc", "chuong", "khoa", "dot", "giai doan")
+_ORDINAL_HEADS = ("quy", "phan", "muc", "chuong", "dieu", "khoa", "dot", "giai doan")
 _ORDINAL = re.compile(r"\b(" + "|".join(h.replace(" ", r"\s+") for h in _ORDINAL_HEADS)
                       + r")\s+(?:thu\s+)?([ivxlc]+|\d{1,2})\b")
 _DAY_MONTH = re.compile(r"\b(\d{1,2})\s*[/.-]\s*(\d{1,2})(?:\s*[/.-]\s*(\d{4}))?\b")
@@ -334,7 +334,7 @@ def int_to_roman(n: int) -> str:
 
 
 def ordinals_in(s: str) -> set[tuple[str, int]]:
-    """Ordinals after "quý", "phần", "mục", "chương", "khóa", "đợt": {("quy", 4)} for "quý IV" or "quy 4"."""
+    """Ordinals after "quý", "phần", "mục", "chương", "điều", "khóa", "đợt": {("quy", 4)} for "quý IV" or "quy 4"."""
     out = set()
     for m in _ORDINAL.finditer(fold(s)):
         raw = m.group(2)

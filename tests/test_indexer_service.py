@@ -139,6 +139,17 @@ def test_a_word_no_document_uses_is_not_answered_around(kb):
         assert kb.ask(f"{polite} btg thị ủy làm gì").found, polite
 
 
+@pytest.mark.parametrize("question, section", [
+    ("phần III kế hoạch chỉ thị 30 nói gì", "III. TỔ CHỨC THỰC HIỆN"),  # a part, not item "3." of part I
+    ("mục 3 phần II kế hoạch chỉ thị 30", "II. NỘI DUNG › 3."),
+    ("chương II quy chế cung cấp thông tin", "Chương II."),
+    ("dieu 3 quy che quy dinh gi", "Điều 3."),
+])
+def test_a_part_named_by_its_number_is_where_the_answer_comes_from(kb, question, section):
+    answer = kb.ask(question)
+    assert answer.found and section in answer.quotes[0].section, answer.quotes[:1]
+
+
 def test_devset_quality_floors(kb):
     """Floors a little under what the dev set measured (bench/bench_answers.py prints the same table)."""
     questions = load_devset(HERE / "devset.json")
