@@ -291,6 +291,11 @@ _ACTIVITY_SHARE = 0.25
 _PLACES = frozenset("thon xom ap khu pho xa phuong thi tran huyen tinh".split())
 
 
+def _term_words(term: str) -> list[str]:
+    """The folded words of a search term: "~thôn" → ["thon"], "sinh_hoat" → ["sinh", "hoat"]."""
+    return fold(term.lstrip("~")).split("_")
+
+
 def _activity_held(info: QuestionInfo, hit: Hit, catalogue: Catalogue,
                    terms: tuple[tuple[str, float], ...]) -> bool:
     """Whether a passage that names the body asked about also says what the question asks it to do.
@@ -307,7 +312,7 @@ def _activity_held(info: QuestionInfo, hit: Hit, catalogue: Catalogue,
     subject |= {w for body in info.bodies for part in body for w in part.split()}
     activity = []
     for t, w in terms:
-        parts = fold(t.lstrip("~")).split("_")
+        parts = _term_words(t)
         if any(p in subject or p in _NOT_ACTIVITY or p.isdigit() or p in ABBREVIATION_WORDS for p in parts):
             continue
         activity.append((" ".join(parts), w))
@@ -408,7 +413,7 @@ def choose(info: QuestionInfo, hits: list[Hit], catalogue: Catalogue, min_covera
     navigation = {w for head, n in info.ordinals if head in _SECTION_ORDINALS
                   for w in (head, str(n), int_to_roman(n).lower())}
     if navigation:  # "phần III", "chương 2": where to look, checked on the heading path (`preference`)
-        words = [t for t in words if not any(p in navigation for p in fold(t.lstrip("~")).split("_"))]
+        words = [t for t in words if not any(p in navigation for p in _term_words(t))]
     terms = weigh(words, catalogue)  # once per question, not per passage
     unknown = unknown_words(words, catalogue)
     if unknown:
