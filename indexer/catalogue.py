@@ -69,6 +69,7 @@ class Catalogue:
         self._ordinals: dict[int, set] = {}
         self._headings: dict[int, str] = {}
         self._folded_names: dict[str, str] = {}
+        self._has_section: dict[tuple[str, object], bool] = {}
         self._lock = threading.Lock()
 
     # --- terms -------------------------------------------------------------------------------------
@@ -147,6 +148,15 @@ class Catalogue:
     def sections(self, doc_id: str) -> list[str]:
         """The heading paths of a document's passages, in order."""
         return [self.chunks[i].section for i in self._rows_of_doc.get(doc_id, [])]
+
+    def has_section(self, doc_id: str, key: object, test) -> bool:
+        """Whether any heading path of a document passes `test` (cached per document and `key`)."""
+        found = self._has_section.get((doc_id, key))
+        if found is None:
+            found = any(test(section) for section in self.sections(doc_id))
+            with self._lock:
+                self._has_section[(doc_id, key)] = found
+        return found
 
     def doc_facts(self, doc_id: str) -> tuple[set, set, str]:
         """(dates, ordinals, folded text) of a whole document, for checks of "ngày 7/11", "quý IV", "năm 2025"."""

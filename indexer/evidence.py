@@ -264,8 +264,8 @@ def judge(info: QuestionInfo, hit: Hit, catalogue: Catalogue, terms: tuple[tuple
         for head, n in info.ordinals:
             if head not in _SECTION_ORDINALS and (head, n) not in held_ordinals:
                 return Verdict(False, f"{head} {n}")
-            if head in _SECTION_ORDINALS and not _section_has_ordinal(hit.section, head, n) and any(
-                    _section_has_ordinal(section, head, n) for section in catalogue.sections(hit.doc_id)):
+            if head in _SECTION_ORDINALS and not _section_has_ordinal(hit.section, head, n) and catalogue.has_section(
+                    hit.doc_id, (head, n), lambda section: _section_has_ordinal(section, head, n)):
                 return Verdict(False, f"not in {head} {n}")  # the document has that part: the answer is in it
     if info.kind in _ACTIVITY_KINDS and info.bodies and not _activity_held(info, hit, catalogue, terms):
         return Verdict(False, "another task of the body")

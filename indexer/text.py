@@ -204,6 +204,10 @@ ABBREVIATIONS: tuple[tuple[tuple[str, ...], tuple[str, ...], bool], ...] = (
     (("UB",), ("Ủy ban",), True),
     (("TN",), ("Thanh niên",), True),
     (("PN",), ("Phụ nữ",), True),
+    (("TTVH",), ("Trung tâm Văn hóa",), True),
+    (("SĐT", "SDT"), ("số điện thoại",), True),
+    (("CBĐV", "CBDV"), ("cán bộ, đảng viên",), True),
+    (("PBT",), ("Phó Bí thư",), True),
 )
 
 _ABBR_WORD = re.compile(r"[0-9A-Za-zÀ-ỹĐđ]+")

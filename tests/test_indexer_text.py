@@ -50,6 +50,11 @@ def test_abbreviations_expand_both_ways():
     assert "Văn hóa Thể thao" in expand_abbreviations("Trung tâm VH TT và Truyền thông")
     assert "Thanh niên" in expand_abbreviations("đoàn tn xã") and "Phụ nữ" in expand_abbreviations("hội pn")
     assert "Ủy ban" in expand_abbreviations("UB thị xã")
+    # as cadres type them: "ttvh thị xã", "sđt/sdt", "cbđv", "pbt"
+    assert "Trung tâm Văn hóa" in expand_abbreviations("ttvh thị xã")
+    assert "số điện thoại" in expand_abbreviations("sdt báo vắng")
+    assert "số điện thoại" in expand_abbreviations("SĐT báo vắng")
+    assert "cán bộ, đảng viên" in expand_abbreviations("CBĐV") and "Phó Bí thư" in expand_abbreviations("pbt")
 
 
 def test_ambiguous_abbreviation_needs_capitals():
