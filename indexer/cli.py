@@ -6,6 +6,7 @@ import argparse
 import functools
 import json
 import sys
+import time
 from pathlib import Path
 from typing import Callable
 
@@ -64,9 +65,48 @@ def _guarded(command: Callable[[argparse.Namespace, KnowledgeBase], int], config
     return run
 
 
+class BuildProgress:
+    """Prints how far the embedding of a long build is, every few seconds, on standard error.
+
+    A build of a few files ends before the first line; a big folder (20,000 chunks: over half an
+    hour on two cores) shows the count, the rate and the time left, so nobody stops it as hung.
+    """
+
+    def __init__(self, stream=None, every: float = 5.0):
+        self.stream = stream if stream is not None else sys.stderr
+        self.every = every
+        self.started = self.last = time.monotonic()
+        self.first: int | None = None
+        self.printed = False
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        if self.first is None:
+            self.first, self.started, self.last = done, now, now
+            if done:
+                self._print(f"resuming: {done:,} of {total:,} chunks were embedded by an interrupted build")
+            return
+        if now - self.last < self.every and not (done == total and self.printed):
+            return
+        self.last = now
+        rate = (done - self.first) / max(now - self.started, 1e-9)
+        left = (total - done) / rate if rate > 0 else 0.0
+        tail = f", about {_duration(left)} left" if done < total else ""
+        self._print(f"embedding: {done:,}/{total:,} chunks ({rate:.1f}/s{tail})")
+
+    def _print(self, line: str) -> None:
+        print(line, file=self.stream, flush=True)
+        self.printed = True
+
+
+def _duration(seconds: float) -> str:
+    minutes = int(seconds // 60)
+    return f"{minutes} min" if minutes else f"{int(seconds)} s"
+
+
 def cmd_index(args: argparse.Namespace, kb: KnowledgeBase) -> int:
     """Build the index and print what was done; unreadable files make the exit code non-zero."""
-    report = kb.build(force=args.force)
+    report = kb.build(force=args.force, progress=BuildProgress())
     for line in report.lines():
         print(line)
     for name, reason in report.errors:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import json
 import logging
 import threading
 import time
@@ -30,6 +31,7 @@ from indexer.reader import is_candidate, read_document
 from indexer.store import FORMAT_VERSION, StoredIndex, current_build_id, load_index, new_build_id, read_manifest, write_index
 from indexer.structure import CHUNKER_VERSION, Chunk, DocumentInfo, KeyPoint, parse_document, slug
 from indexer.text import expand_abbreviations, fold
+from indexer.vectorcache import VectorCache, cache_dir, embed_resumable
 
 log = logging.getLogger(__name__)
 
@@ -73,11 +75,14 @@ class BuildReport:
     files_removed: list[str] = field(default_factory=list)
     build_id: str | None = None
     chunks_embedded: int = 0
+    chunks_resumed: int = 0  # of those, vectors an interrupted build had already made
 
     def lines(self) -> list[str]:
         out = []
         if self.rebuilt_reason:
             out.append(f"full rebuild: {self.rebuilt_reason}")
+        if self.chunks_resumed:
+            out.append(f"resumed: {self.chunks_resumed} chunks embedded by an interrupted build were reused")
         out.append(
             f"{self.documents} documents, {self.chunks} chunks in {self.seconds:.1f}s "
             f"(read {len(self.files_indexed)}, reused {len(self.files_reused)}, removed {len(self.files_removed)})"
@@ -380,8 +385,11 @@ class KnowledgeBase:
 
     # --- building ----------------------------------------------------------------------------
 
-    def build(self, force: bool = False) -> BuildReport:
-        """Index the knowledge folder: re-read changed files only, write a new version, swap it in."""
+    def build(self, force: bool = False, progress=None) -> BuildReport:
+        """Index the knowledge folder: re-read changed files only, write a new version, swap it in.
+
+        `progress(done, total)` follows the embedding of new chunks (the long part of a big build).
+        """
         started = time.perf_counter()
         cfg = self.config
         if not cfg.knowledge_dir.is_dir():
@@ -389,6 +397,11 @@ class KnowledgeBase:
         with self._build_lock, _process_lock(cfg.index_dir):
             report = BuildReport()
             embedder = self._embedder()
+            cache = VectorCache(cache_dir(cfg.index_dir), json.dumps(
+                [cfg.model, engine_info(cfg.model), cfg.passage_prefix, embedder.dimension], sort_keys=True),
+                embedder.dimension)
+            if force:
+                cache.clear()
             old: StoredIndex | None = None
             old_manifest = read_manifest(cfg.index_dir)
             if old_manifest is not None:
@@ -471,7 +484,8 @@ class KnowledgeBase:
                 docs_by_id = {d.doc_id: d for d in documents}
                 todo = [i for i, v in enumerate(vectors) if v is None]
                 texts = {i: search_text(chunks[i], docs_by_id.get(chunks[i].doc_id)) for i in todo}
-                fresh = embedder.encode_passages([texts[i] for i in todo])
+                fresh, report.chunks_resumed = embed_resumable(
+                    embedder.encode_passages, [texts[i] for i in todo], cache, progress)
                 for j, i in enumerate(todo):
                     vectors[i] = fresh[j]
                 report.chunks_embedded = len(todo)
@@ -509,6 +523,7 @@ class KnowledgeBase:
                 }
                 write_index(cfg.index_dir, manifest, documents, keypoints, chunks, matrix, lexical, diacritics)
                 report.build_id = build_id
+            cache.clear()  # the index now holds every vector
             report.seconds = time.perf_counter() - started
         self.load()
         return report
