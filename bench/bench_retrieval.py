@@ -263,7 +263,8 @@ def tune(sets: list[BenchSet]) -> Fusion:
         print(f"  {label:28} tune {' '.join(f'{v:5.1f}' for v in score(f, True))}   "
               f"held-out {' '.join(f'{v:5.1f}' for v in score(f, False))}")
     # The dev set (tests/devset.json, Loa's own documents) is a constraint, not an objective: the chosen
-    # configuration must rank there at least as well as BM25 alone (hit@3) and keep hit@1 >= 0.93.
+    # configuration must rank there at least as well as BM25 alone (hit@1 and hit@3). (Until stop 18 the bar
+    # was hit@1 >= 0.93; the dev set has since grown by hard questions, and even BM25 alone is below it.)
     dev_kb, dev_questions = devset_kb()
     lexical_dev = evaluate(dev_kb, dev_questions, LEXICAL)
     print(f"  dev set, lexical only: hit@1 {lexical_dev.hit_at_1:.3f} hit@3 {lexical_dev.hit_at_3:.3f}")
@@ -271,7 +272,7 @@ def tune(sets: list[BenchSet]) -> Fusion:
     chosen, shown = None, 0
     for mean, f, per_set in results[:400]:
         dev = evaluate(dev_kb, dev_questions, f)
-        if dev.hit_at_3 < lexical_dev.hit_at_3 or dev.hit_at_1 < 0.93:
+        if dev.hit_at_3 < lexical_dev.hit_at_3 or dev.hit_at_1 < lexical_dev.hit_at_1:
             continue
         held = score(f, False)
         print(f"  {f.bias:+.2f} {f.lexical_margin:+.2f} {f.dense_margin:+.2f} {f.length:+.2f} {f.unmarked:+.2f}  "

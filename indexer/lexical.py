@@ -11,6 +11,7 @@ import numpy as np
 
 import re
 
+from indexer.prior import term_prior
 from indexer.text import fold, normalize, tokens
 
 # Question words and function words: they carry no topic, so they do not count as evidence.
@@ -54,7 +55,8 @@ class LexicalIndex:
     B = 0.9
 
     def __init__(self, vocab: list[str], indptr: np.ndarray, postings: np.ndarray, tfs: np.ndarray,
-                 lengths: np.ndarray, k1: float, b: float, term_ids: dict[str, int] | None = None):
+                 lengths: np.ndarray, k1: float, b: float, term_ids: dict[str, int] | None = None,
+                 prior: np.ndarray | None = None):
         self.vocab = vocab
         self.term_ids = term_ids if term_ids is not None else {t: i for i, t in enumerate(vocab)}
         self.indptr = indptr
@@ -66,11 +68,13 @@ class LexicalIndex:
         self.b = b
         n = self.n_docs
         df = np.diff(indptr).astype(np.float32)
-        self.idf = np.log1p((n - df + 0.5) / (df + 0.5)).astype(np.float32)
+        self.idf = np.log1p((n - df + 0.5) / (df + 0.5)).astype(np.float32)  # the documents' own (evidence)
+        # How common each term is in Vietnamese at large (indexer/prior.py) weighs on the ranking only.
+        self.prior = prior if prior is not None and len(prior) == len(vocab) else term_prior(vocab)
         avgdl = max(float(lengths.mean()), 1e-9) if n else 1.0
         term_of = np.repeat(np.arange(len(vocab), dtype=np.int64), np.diff(indptr))
         norm = k1 * (1.0 - b + b * lengths[postings] / avgdl)
-        self.weights = (self.idf[term_of] * tfs * (k1 + 1.0) / (tfs + norm)).astype(np.float32)
+        self.weights = (self.idf[term_of] * self.prior[term_of] * tfs * (k1 + 1.0) / (tfs + norm)).astype(np.float32)
         self.max_idf = math.log(1.0 + (n + 0.5) / 0.5)
 
     @classmethod
@@ -188,7 +192,7 @@ class LexicalIndex:
 
     def save(self, folder: Path) -> None:
         np.savez(folder / "lexical.npz", indptr=self.indptr, postings=self.postings, tfs=self.tfs,
-                 lengths=self.lengths, params=np.array([self.k1, self.b], dtype=np.float64))
+                 lengths=self.lengths, params=np.array([self.k1, self.b], dtype=np.float64), prior=self.prior)
         (folder / "vocab.json").write_text(json.dumps(self.vocab, ensure_ascii=False), encoding="utf-8")
 
     @classmethod
@@ -196,5 +200,6 @@ class LexicalIndex:
         with np.load(folder / "lexical.npz") as z:
             k1, b = z["params"].tolist()
             arrays = z["indptr"], z["postings"], z["tfs"], z["lengths"]
+            prior = z["prior"] if "prior" in z.files else None  # an index from before the prior: computed now
         vocab = json.loads((folder / "vocab.json").read_text(encoding="utf-8"))
-        return cls(vocab, *arrays, k1=k1, b=b)
+        return cls(vocab, *arrays, k1=k1, b=b, prior=prior)

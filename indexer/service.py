@@ -26,6 +26,7 @@ from indexer.evidence import ANSWER_CANDIDATES, MIN_COVERAGE, choose
 from indexer.errors import DocumentNotFound, DocumentUnreadable, IndexerError, IndexNotFound, ModelMismatch
 from indexer.fusion import Channels, Fusion, fuse
 from indexer.lexical import LexicalIndex, terms
+from indexer.prior import VERSION as PRIOR_VERSION
 from indexer.question import analyse
 from indexer.reader import is_candidate, read_document
 from indexer.store import FORMAT_VERSION, StoredIndex, current_build_id, load_index, new_build_id, read_manifest, write_index
@@ -477,7 +478,8 @@ class KnowledgeBase:
             # So are new BM25 parameters (from the stored term counts).
             unchanged = (old is not None and not report.files_indexed and not report.files_removed
                          and old.manifest.get("diacritics", {}).get("version") == DIACRITICS_VERSION
-                         and (old.lexical.k1, old.lexical.b) == (LexicalIndex.K1, LexicalIndex.B))
+                         and (old.lexical.k1, old.lexical.b) == (LexicalIndex.K1, LexicalIndex.B)
+                         and old.manifest.get("bm25", {}).get("prior") == PRIOR_VERSION)
             if unchanged:
                 report.build_id = old.build_id
             else:
@@ -513,7 +515,7 @@ class KnowledgeBase:
                     "build_id": build_id,
                     "documents": len(documents),
                     "chunks": len(chunks),
-                    "bm25": {"k1": lexical.k1, "b": lexical.b},
+                    "bm25": {"k1": lexical.k1, "b": lexical.b, "prior": PRIOR_VERSION},
                     "embedding": engine_info(cfg.model),
                     "diacritics": {"file": DIACRITICS_FILE, "version": DIACRITICS_VERSION,
                                    "syllables": len(diacritics.unigrams),
