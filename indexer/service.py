@@ -475,7 +475,7 @@ class KnowledgeBase:
             report.documents, report.chunks = len(documents), len(chunks)
 
             # A newer diacritics model is relearnt and written with the old vectors; nothing is re-embedded.
-            # So are new BM25 parameters (from the stored term counts).
+            # So are new BM25 parameters and word-frequency weights (from the stored term counts).
             unchanged = (old is not None and not report.files_indexed and not report.files_removed
                          and old.manifest.get("diacritics", {}).get("version") == DIACRITICS_VERSION
                          and (old.lexical.k1, old.lexical.b) == (LexicalIndex.K1, LexicalIndex.B)
