@@ -52,15 +52,20 @@ def _kb(root, knowledge, name="var"):
     return KnowledgeBase(IndexConfig(knowledge, root / name / "index", model="counting-64"))
 
 
-def test_interrupted_build_resumes_with_what_was_embedded(tmp_path, small_slices):
-    knowledge = samples.build_knowledge(tmp_path / "knowledge")
-    kb = _kb(tmp_path, knowledge)
-    small_slices.fail_after = 10  # two slices of five are on disk when the power goes
+def _interrupted(tmp_path, encoder, after: int) -> KnowledgeBase:
+    """A knowledge base whose first build lost power after embedding `after` passages."""
+    kb = _kb(tmp_path, samples.build_knowledge(tmp_path / "knowledge"))
+    encoder.fail_after = after
     with pytest.raises(PowerCut):
         kb.build()
+    encoder.embedded, encoder.fail_after = 0, None
+    return kb
+
+
+def test_interrupted_build_resumes_with_what_was_embedded(tmp_path, small_slices):
+    kb = _interrupted(tmp_path, small_slices, 10)  # two slices of five are on disk when the power goes
     assert len(list(cache_dir(kb.config.index_dir).glob("slice-*.npz"))) == 2
 
-    small_slices.embedded, small_slices.fail_after = 0, None
     report = kb.build()
     assert report.chunks_resumed == 10
     assert small_slices.embedded == report.chunks - 10  # only the rest was embedded again
@@ -68,7 +73,7 @@ def test_interrupted_build_resumes_with_what_was_embedded(tmp_path, small_slices
     assert not cache_dir(kb.config.index_dir).exists()  # the index holds every vector now
 
     # The same vectors as a build that was never interrupted, and the index answers.
-    clean = _kb(tmp_path, knowledge, "clean")
+    clean = _kb(tmp_path, kb.config.knowledge_dir, "clean")
     clean.build()
     resumed, whole = load_index(kb.config.index_dir), load_index(clean.config.index_dir)
     assert [c.id for c in resumed.chunks] == [c.id for c in whole.chunks]
@@ -77,25 +82,15 @@ def test_interrupted_build_resumes_with_what_was_embedded(tmp_path, small_slices
 
 
 def test_forced_build_embeds_everything_again(tmp_path, small_slices):
-    knowledge = samples.build_knowledge(tmp_path / "knowledge")
-    kb = _kb(tmp_path, knowledge)
-    small_slices.fail_after = 5
-    with pytest.raises(PowerCut):
-        kb.build()
-    small_slices.embedded, small_slices.fail_after = 0, None
+    kb = _interrupted(tmp_path, small_slices, 5)
     report = kb.build(force=True)
     assert report.chunks_resumed == 0 and small_slices.embedded == report.chunks
 
 
 def test_damaged_slice_is_embedded_again(tmp_path, small_slices):
-    knowledge = samples.build_knowledge(tmp_path / "knowledge")
-    kb = _kb(tmp_path, knowledge)
-    small_slices.fail_after = 10
-    with pytest.raises(PowerCut):
-        kb.build()
+    kb = _interrupted(tmp_path, small_slices, 10)
     first = sorted(cache_dir(kb.config.index_dir).glob("slice-*.npz"))[0]
     first.write_bytes(b"not a slice")
-    small_slices.embedded, small_slices.fail_after = 0, None
     report = kb.build()
     assert report.chunks_resumed == 5 and small_slices.embedded == report.chunks - 5
 
