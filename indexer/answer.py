@@ -16,6 +16,7 @@ ELLIPSIS = "…"
 DECLINED_NOT_FOUND = "not_found"  # no passage holds what is asked
 DECLINED_NOT_HELD = "document_not_held"  # asks what a document says that the knowledge does not hold
 DECLINED_SMALL_TALK = "small_talk"  # a greeting, thanks, "ok": not a question
+DECLINED_UNSURE = "unsure"  # a passage is related but may not answer: shown as such, the member decides
 
 
 @dataclass
@@ -32,8 +33,10 @@ class Hit:
     dense_score: float  # cosine similarity
     coverage: float = 0.0  # share of the question's topical terms found in the passage
     kind: str = "body"
+    part: str = ""  # the document issued with a decision that the passage is in ("Quy chế ban hành kèm theo …")
     answers: bool | None = None  # set by `ask`: whether the passage holds what the question asks
-    check: str = ""  # set by `ask`: the content check it failed, if any
+    check: str = ""  # set by `ask`: the absolute check it failed, or its probability
+    probability: float = 0.0  # set by `ask`: the decision's probability that it answers
 
     def to_json(self) -> dict:
         out = {
@@ -44,6 +47,7 @@ class Hit:
         if self.answers is not None:
             out["answers"] = self.answers
             out["check"] = self.check
+            out["probability"] = round(self.probability, 4)
         return out
 
 
@@ -95,6 +99,13 @@ class Answer:
     reason: str = ""  # why it was declined (DECLINED_*), "" when found
     kind: str = ""  # question type (indexer.question): who, when, how_much…
     missing: list[str] = field(default_factory=list)  # documents named in the question and not held
+    related: list[Quote] = field(default_factory=list)  # not sure: the most related passages, shown as such
+    confidence: float = 0.0  # the decision's probability that the best passage answers
+
+    @property
+    def outcome(self) -> str:
+        """"sure" (quoted as the answer), "related" (shown as not sure) or "none" (nothing related)."""
+        return "sure" if self.found else ("related" if self.related else "none")
 
     def to_json(self) -> dict:
         return {
@@ -106,6 +117,9 @@ class Answer:
             "reason": self.reason,
             "kind": self.kind,
             "missing_documents": self.missing,
+            "outcome": self.outcome,
+            "related": [q.to_json() for q in self.related],
+            "confidence": round(self.confidence, 4),
         }
 
 
@@ -115,24 +129,44 @@ def citation_line(citation: Citation) -> str:
 
 # --- short section labels -------------------------------------------------------------------------
 
-_LABEL = re.compile(r"^(?:(Chương|CHƯƠNG|Phần|PHẦN|Mục|MỤC)\s+([IVXLC]+|\d+)\.?|(Điều\s+\d+)\.?|([IVXLC]+)\.|(\d+(?:\.\d+)*)\.?|"
-                    r"([a-zđ])\))(?=\s|$)")
+_LABEL = re.compile(r"^(?:(Chương|CHƯƠNG|Phần|PHẦN|Mục|MỤC)\s+([IVXLC]+|\d+)\.?|(Điều\s+\d+[a-z]?)\.?|([IVXLC]+)[.\-–]|"
+                    r"(\d+(?:\.\d+)*)\.?|([a-zđ])\))(?=\s|$)")
 
 
-def section_label(section: str) -> str:
-    """"III. TỔ CHỨC THỰC HIỆN › 1. Ban Tuyên giáo Thị ủy" → "mục III.1"; "… › Điều 4. …" → "Điều 4"."""
+def section_label(section: str, part: str = "") -> str:
+    """A short name of where a passage is, for the source line.
+
+    "III. TỔ CHỨC THỰC HIỆN › 1. Ban Tuyên giáo Thị ủy" → "mục III.1"; "Chương II › Điều 5. … › 2. …" →
+    "Điều 5, khoản 2"; in a document issued with a decision, its name first: "Quy chế ban hành kèm theo
+    Quyết định số 98/2025/QĐ-UBND, Điều 5, khoản 2".
+    """
     parts = [p.strip() for p in section.split(" › ") if p.strip()]
+    if part and parts and parts[0] == part:
+        rest = _label(parts[1:], " › ".join(parts[1:]))
+        return f"{part}, {rest}" if rest else part
+    return _label(parts, section)
+
+
+def _label(parts: list[str], section: str) -> str:
     labels: list[str] = []
+    article = ""
+    below: list[str] = []
     for part in parts:
         m = _LABEL.match(part)
         if not m:
-            return section if not labels else "mục " + ".".join(labels)
+            break
         if m.group(3):
-            return " ".join(m.group(3).split())
+            article, below = " ".join(m.group(3).split()), []
+            continue
+        if article:  # inside an article: its clauses (khoản 2) and points (điểm a)
+            below.append(f"khoản {m.group(5)}" if m.group(5) else (f"điểm {m.group(6)}" if m.group(6) else ""))
+            continue
         if m.group(1):
             labels = [f"{m.group(1).capitalize()} {m.group(2)}"]
             continue
         labels.append(next(g for g in m.groups()[3:] if g))
+    if article:
+        return ", ".join([article] + [b for b in below if b])
     if not labels:
         return section
     if labels[0].startswith(("Chương", "Phần", "Mục")):
@@ -249,20 +283,31 @@ def shown_heading(section: str, part: str) -> str:
 
 def compose(question: str, passages: list[Hit], hits: list[Hit], dates: dict[str, str | None],
             excerpts: list[str] | None = None, reason: str = "", kind: str = "",
-            missing: list[str] | None = None) -> Answer:
-    """Quote the best passage (trimmed) under its heading path with one source line; others become quotes too."""
+            missing: list[str] | None = None, related: list[Hit] | None = None,
+            related_excerpts: list[str] | None = None, confidence: float = 0.0) -> Answer:
+    """Quote the best passage (trimmed) under its heading path with one source line; others become quotes too.
+
+    With no passage that answers, `related` passages (not sure) become the answer's `related` quotes.
+    """
     missing = list(missing or [])
     if not passages:
         text = NOT_HELD_TEXT.format(documents=", ".join(missing)) if missing else NOT_FOUND_TEXT
-        return Answer(question, False, text, [], hits, [], reason or DECLINED_NOT_FOUND, kind, missing)
+        shown = _quotes(related or [], related_excerpts, dates)[1]
+        return Answer(question, False, text, [], hits, [], reason or DECLINED_NOT_FOUND, kind, missing, shown,
+                      confidence)
+    citations, quotes = _quotes(passages, excerpts, dates)
+    first = quotes[0]
+    text = "\n".join(p for p in (first.heading, first.excerpt, citation_line(citations[0])) if p)
+    return Answer(question, True, text, citations, hits, quotes, "", kind, missing, [], confidence)
+
+
+def _quotes(passages: list[Hit], excerpts: list[str] | None, dates) -> tuple[list[Citation], list[Quote]]:
     excerpts = excerpts or [excerpt(h.text, h.section) for h in passages]
     citations: list[Citation] = []
     quotes: list[Quote] = []
     for hit, part in zip(passages, excerpts):
-        label = section_label(hit.section)
+        label = section_label(hit.section, getattr(hit, "part", ""))
         citations.append(Citation(hit.document, hit.section, hit.doc_id, dates.get(hit.doc_id), label))
         quotes.append(Quote(hit.chunk_id, hit.doc_id, hit.document, hit.section, label, part, hit.text, hit.score,
                             shown_heading(hit.section, part)))
-    first = quotes[0]
-    text = "\n".join(p for p in (first.heading, first.excerpt, citation_line(citations[0])) if p)
-    return Answer(question, True, text, citations, hits, quotes, "", kind, missing)
+    return citations, quotes

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from indexer.lexical import terms
 from indexer.question import DocumentReference, fold_passage, references_in
 from indexer.structure import Chunk, DocumentInfo
-from indexer.text import dates_in, expand_abbreviations, fold, ordinals_in
+from indexer.text import dates_in, expand_abbreviations, fold, normalize, ordinals_in, strip_tones, tokens
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,7 @@ class Resolution:
         return bool(self.held or self.cited_in)
 
 
+_UNIT_END = re.compile(r"(?<=[.;])\s+")
 _DATE_NEAR = re.compile(r"^\W*(?:ngay\s*)?\d{1,2}\s*/\s*\d{1,2}\s*/\s*\d{4}|^\W*ngay\s+\d{1,2}\s+thang")
 
 
@@ -44,8 +45,9 @@ def _number_parts(number: str | None) -> tuple[str, str]:
 
 
 def same_suffix(a: str, b: str) -> bool:
-    """Suffixes agree when either is missing or they are equal ("ct/tw" vs "ct/tu" do not)."""
-    return not a or not b or a == b
+    """Suffixes agree when either is missing, they are equal ("ct/tw" vs "ct/tu" do not), or one is the start
+    of the other ("2025" typed for "2025/qd-ubnd")."""
+    return not a or not b or a == b or b.startswith(a + "/") or a.startswith(b + "/")
 
 
 class Catalogue:
@@ -70,12 +72,34 @@ class Catalogue:
         self._headings: dict[int, str] = {}
         self._folded_names: dict[str, str] = {}
         self._has_section: dict[tuple[str, object], bool] = {}
+        self._units: dict[int, list[tuple[str, frozenset[str]]]] = {}
+        self._own: dict[int, frozenset[str]] = {}
+        self._shapes: frozenset[str] | None = None
+        self._heading_tokens: dict[int, frozenset[str]] = {}
         self._lock = threading.Lock()
 
     # --- terms -------------------------------------------------------------------------------------
 
     def known(self, term: str) -> bool:
         return term in self.lexical.term_ids
+
+    def count(self, term: str) -> int:
+        """How many passages hold a search term (0: none)."""
+        i = self.lexical.term_ids.get(term)
+        return 0 if i is None else int(self.lexical.indptr[i + 1] - self.lexical.indptr[i])
+
+    def marked(self, word: str) -> bool:
+        """Whether some passage spells a word with exactly these marks ("việc", not "vịec")."""
+        return ("~" + normalize(word).lower()) in self.lexical.term_ids
+
+    def shaped(self, word: str) -> bool:
+        """Whether some passage has a word with these letters and vowel marks, whatever its tone ("sô" for
+        "sổ": "số"; nothing has "viec" without the circumflex of "việc")."""
+        shapes = self._shapes
+        if shapes is None:
+            shapes = frozenset(strip_tones(t[1:]) for t in self.lexical.term_ids if t.startswith("~"))
+            self._shapes = shapes
+        return strip_tones(normalize(word).lower()) in shapes
 
     def idf(self, term: str) -> float:
         """A term's weight as evidence; a term no passage has weighs most."""
@@ -97,6 +121,19 @@ class Catalogue:
             out = frozenset(terms(expand_abbreviations(" \n".join(p for p in parts if p))))
             with self._lock:
                 self._names[doc_id] = out
+        return out
+
+    def own_terms(self, chunk_id: str) -> frozenset[str]:
+        """Search terms of the passage itself: its heading path and text (and, for a header, signature or
+        recipients list, the hidden words that say what it is), not its document's name."""
+        i = self._by_id[chunk_id]
+        out = self._own.get(i)
+        if out is None:
+            c = self.chunks[i]
+            extra = c.search_extra if c.kind in ("header", "signature", "recipients") else ""
+            out = frozenset(terms(expand_abbreviations("\n".join((c.section, c.text, extra)))))
+            with self._lock:
+                self._own[i] = out
         return out
 
     def terms(self, chunk_id: str) -> frozenset[str]:
@@ -125,6 +162,30 @@ class Catalogue:
                 self._folded[i] = text
         return text
 
+    def units(self, chunk_id: str) -> list[tuple[str, frozenset[str]]]:
+        """The passage's lines, long ones cut into sentences: (folded text, its search tokens), cached."""
+        i = self._by_id[chunk_id]
+        out = self._units.get(i)
+        if out is None:
+            out = []
+            for line in self.folded(chunk_id).split("\n")[1:]:  # the first line is the heading path
+                for unit in (_UNIT_END.split(line) if len(line) > 260 else [line]):
+                    if unit.strip():
+                        out.append((unit, frozenset(tokens(unit))))
+            with self._lock:
+                self._units[i] = out
+        return out
+
+    def heading_tokens(self, chunk_id: str) -> frozenset[str]:
+        """Search tokens of the passage's heading path (and its document's name for a header)."""
+        i = self._by_id[chunk_id]
+        out = self._heading_tokens.get(i)
+        if out is None:
+            out = frozenset(tokens(self.folded(chunk_id).split("\n", 1)[0]))
+            with self._lock:
+                self._heading_tokens[i] = out
+        return out
+
     def folded_heading(self, chunk_id: str) -> str:
         """The passage's own heading (last part of its path), folded like `folded` (cached)."""
         i = self._by_id[chunk_id]
@@ -146,8 +207,17 @@ class Catalogue:
         return text
 
     def sections(self, doc_id: str) -> list[str]:
-        """The heading paths of a document's passages, in order."""
-        return [self.chunks[i].section for i in self._rows_of_doc.get(doc_id, [])]
+        """The heading paths of a document's passages, in order (below an attached document's own name)."""
+        out = []
+        for i in self._rows_of_doc.get(doc_id, []):
+            c = self.chunks[i]
+            prefix = c.part + " › " if c.part else ""
+            out.append(c.section[len(prefix):] if prefix and c.section.startswith(prefix) else c.section)
+        return out
+
+    def rows_of(self, doc_id: str) -> list[int]:
+        """The rows of a document's passages, in document order."""
+        return list(self._rows_of_doc.get(doc_id, []))
 
     def has_section(self, doc_id: str, key: object, test) -> bool:
         """Whether any heading path of a document passes `test` (cached per document and `key`)."""
@@ -203,7 +273,9 @@ class Catalogue:
     def held(self, ref: DocumentReference) -> tuple[str, ...]:
         out = []
         for d in self.docs.values():
-            if not d.doc_type or fold(d.doc_type) not in ref.types:
+            # A decision's attached Quy chế / Quy định carries the decision's number: "Quy định 212".
+            types = {fold(t) for t in (d.doc_type, *d.attachments) if t}
+            if not types & set(ref.types):
                 continue
             if ref.types == ("luat",):
                 if ref.number in fold(d.title or ""):
@@ -214,6 +286,18 @@ class Catalogue:
                 out.append(d.doc_id)
             elif not ref.suffix and (not number or number != ref.number) and self._titled_by(d, ref.number):
                 out.append(d.doc_id)  # "kế hoạch 30": the plan whose title carries out Directive 30
+        return tuple(out)
+
+    def carried_out_by(self, ref: DocumentReference) -> tuple[str, ...]:
+        """Held documents whose title names the document as what they carry out or concern: the plan
+        "Thực hiện Chỉ thị 30-CT/TW …" for "Chỉ thị 30" (type and number agree, the suffix if typed)."""
+        out = []
+        for d in self.docs.values():
+            for found in references_in(d.title or ""):
+                if found.number == ref.number and set(found.types) & set(ref.types) \
+                        and same_suffix(ref.suffix, found.suffix):
+                    out.append(d.doc_id)
+                    break
         return tuple(out)
 
     @staticmethod
@@ -268,6 +352,14 @@ class Catalogue:
 
     def resolve(self, ref: DocumentReference) -> Resolution:
         return Resolution(ref, self.held(ref), self.cited_in(ref))
+
+    def hit(self, row: int) -> "Hit":
+        """A passage as a search result of its own (for showing a part asked for by its number)."""
+        from indexer.answer import Hit
+        c = self.chunks[row]
+        d = self.docs.get(c.doc_id)
+        return Hit(chunk_id=c.id, text=c.text, document=d.display if d else c.doc_id, doc_id=c.doc_id,
+                   section=c.section, score=1.0, lexical_score=0.0, dense_score=0.0, kind=c.kind, part=c.part)
 
     def doc_of(self, chunk_id: str) -> str:
         return self.chunks[self._by_id[chunk_id]].doc_id

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from indexer.answer import DECLINED_SMALL_TALK, Hit
 from indexer.service import Fusion, KnowledgeBase
+from indexer.text import nfc
 
 TUNE, HELD_OUT = "tune", "held_out"
 
@@ -21,43 +22,64 @@ class DevQuestion:
     type: str  # answerable, no_diacritics, abbreviation, who, when… ; unanswerable, not_held, small_talk
     expect: tuple[tuple[str, str], ...]  # (doc_id, section substring); empty = not answerable
     split: str = TUNE  # "held_out": never used to tune anything
+    doc: str = ""  # the document the question is about (expect_text questions)
+    expect_text: tuple[str, ...] = ()  # verbatim snippets: a passage of `doc` holding one is a right passage
 
     @property
     def answerable(self) -> bool:
-        return bool(self.expect)
+        return bool(self.expect or self.expect_text)
 
     def matches(self, hit) -> bool:
-        return any(hit.doc_id == doc and section in hit.section for doc, section in self.expect)
+        if any(hit.doc_id == doc and section in hit.section for doc, section in self.expect):
+            return True
+        if self.expect_text and (not self.doc or hit.doc_id == self.doc):
+            text = _squash(hit.text)
+            return any(_squash(snippet) in text for snippet in self.expect_text)
+        return False
+
+
+def _squash(text: str) -> str:
+    return " ".join(nfc(text).split())
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """What `ask` did with one dev question."""
+    """What `ask` did with one dev question: (a) sure, (b) a related passage shown, (c) nothing."""
 
     question: DevQuestion
-    found: bool
-    right: bool  # answered, and the first quoted passage is an expected one
+    found: bool  # (a): quoted as the answer
+    right: bool  # (a) with an expected passage first
     top3: bool  # an expected passage among the first three candidates
     reason: str
     first: str  # "doc_id | section" of the first candidate (quoted or not), for reading misses
+    related: bool = False  # (b): "not sure, the most related passage:" shown, the member decides
+    related_right: bool = False  # (b) with an expected passage among those shown
+    score: float = 0.0  # the decision's confidence in its best passage
+
+    @property
+    def outcome(self) -> str:
+        return "a" if self.found else ("b" if self.related else "c")
 
 
 @dataclass(frozen=True)
 class TradeOff:
-    """Answered right / declined right / false answers / false declines, and top-3 hit rate."""
+    """The answer ledger: answered right, wrong passage, related-and-right, false declines; declined right,
+    false answers; and the top-3 hit rate."""
 
     n: int
     answerable: int
     unanswerable: int
-    answered_right: int  # answerable: the right passage quoted first
-    wrong_passage: int  # answerable: answered, but with another passage (a false answer too)
-    false_declines: int  # answerable: declined
-    declined_right: int  # unanswerable (incl. not held, small talk): declined
-    false_answers: int  # unanswerable: answered
+    answered_right: int  # answerable, (a), the right passage quoted first
+    wrong_passage: int  # answerable, (a), another passage (a false answer too)
+    related_right: int  # answerable, (b), the right passage among those shown
+    false_declines: int  # answerable, (b) without the right passage, or (c)
+    declined_right: int  # unanswerable (incl. not held, small talk): (b) or (c)
+    false_answers: int  # unanswerable: (a)
     top3: int  # answerable: right passage in the top 3
     not_held: int  # questions about documents not held
     not_held_answered: int
     hit1: int
+    related_shown: int = 0  # unanswerable: (b), a related passage shown as such
 
     def rate(self, count: int, of: int) -> float:
         return count / of if of else 1.0
@@ -70,34 +92,45 @@ class TradeOff:
     def declined_rate(self) -> float:
         return self.rate(self.declined_right, self.unanswerable)
 
+    @property
+    def shown_right(self) -> int:
+        """Answerable questions whose right passage was shown, as the answer (a) or as related (b)."""
+        return self.answered_right + self.related_right
+
     def row(self, label: str) -> str:
         a, u = self.answerable, self.unanswerable
-        return (f"{label:10} {self.n:4}  {a:4} {self.hit_at_3:6.3f}  "
-                f"{self.answered_right:4} ({self.rate(self.answered_right, a):.3f})  "
-                f"{self.wrong_passage:3}  {self.false_declines:4} ({self.rate(self.false_declines, a):.3f})  |  "
-                f"{u:4} {self.declined_right:4} ({self.declined_rate:.3f})  {self.false_answers:3}  |  "
+        return (f"{label:16} {self.n:4}  {a:4} {self.hit_at_3:6.3f}  "
+                f"{self.answered_right:4} ({self.rate(self.answered_right, a):.3f})  {self.wrong_passage:3}  "
+                f"{self.related_right:4}  {self.false_declines:4} ({self.rate(self.false_declines, a):.3f})  "
+                f"{self.rate(self.shown_right, a):6.3f}  |  "
+                f"{u:4} {self.declined_right:4} ({self.declined_rate:.3f}) {self.related_shown:4}  "
+                f"{self.false_answers:3} ({self.rate(self.false_answers, u):.3f})  |  "
                 f"{self.not_held_answered}/{self.not_held}")
 
-    HEADER = ("part          n  answ  top3    answered right  wrong  false decl     |  unan  declined right  "
-              "false ans  |  not held answered")
+    HEADER = ("part                n  answ  top3    answered right  wrong  rel.right  false decl  shown  |  "
+              "unan  declined right  rel  false ans      |  not held answered")
 
 
 def load_devset(path: Path) -> list[DevQuestion]:
     data = json.loads(Path(path).read_text(encoding="utf-8"))
-    return [DevQuestion(q["question"], q["type"], tuple(tuple(e) for e in q["expect"]), q.get("split", TUNE))
+    return [DevQuestion(q["question"], q["type"], tuple(tuple(e) for e in q.get("expect", ())), q.get("split", TUNE),
+                        q.get("doc", ""), tuple(q.get("expect_text", ())))
             for q in data["questions"]]
 
 
 def run(kb: KnowledgeBase, questions: list[DevQuestion], fusion: Fusion | None = None,
-        min_coverage: float | None = None) -> list[Outcome]:
+        model=None) -> list[Outcome]:
     out = []
     for q in questions:
-        answer = kb.ask(q.question, fusion=fusion, min_coverage=min_coverage)
+        answer = kb.ask(q.question, fusion=fusion, model=model)
         hits: list[Hit] = answer.hits
         right = answer.found and q.answerable and bool(answer.quotes) and q.matches(answer.quotes[0])
+        related = list(getattr(answer, "related", []) or [])
+        related_right = not answer.found and q.answerable and any(q.matches(r) for r in related)
         top3 = q.answerable and any(q.matches(h) for h in hits[:3])
         first = f"{hits[0].doc_id} | {hits[0].section[:60]}" if hits else "-"
-        out.append(Outcome(q, answer.found, right, top3, answer.reason, first))
+        out.append(Outcome(q, answer.found, right, top3, answer.reason, first, bool(related) and not answer.found,
+                           related_right, float(getattr(answer, "confidence", 0.0) or 0.0)))
     return out
 
 
@@ -108,10 +141,12 @@ def trade_off(outcomes: list[Outcome]) -> TradeOff:
     return TradeOff(
         n=len(outcomes), answerable=len(ans), unanswerable=len(una),
         answered_right=sum(o.right for o in ans), wrong_passage=sum(o.found and not o.right for o in ans),
-        false_declines=sum(not o.found for o in ans), declined_right=sum(not o.found for o in una),
+        related_right=sum(o.related_right for o in ans),
+        false_declines=sum(not o.found and not o.related_right for o in ans),
+        declined_right=sum(not o.found for o in una),
         false_answers=sum(o.found for o in una), top3=sum(o.top3 for o in ans),
         not_held=len(not_held), not_held_answered=sum(o.found for o in not_held),
-        hit1=sum(o.right for o in ans),
+        hit1=sum(o.right for o in ans), related_shown=sum(o.related for o in una),
     )
 
 
@@ -138,8 +173,8 @@ class Scores:
 
 
 def evaluate(kb: KnowledgeBase, questions: list[DevQuestion], fusion: Fusion | None = None,
-             min_coverage: float | None = None) -> Scores:
-    outcomes = run(kb, questions, fusion, min_coverage)
+             model=None) -> Scores:
+    outcomes = run(kb, questions, fusion, model)
     t = trade_off(outcomes)
     h1 = 0
     per_type: dict[str, list[int]] = {}
@@ -154,17 +189,6 @@ def evaluate(kb: KnowledgeBase, questions: list[DevQuestion], fusion: Fusion | N
         answered_right=t.answered_right / na, declined_right=t.declined_rate,
         by_type={k: sum(v) / len(v) for k, v in sorted(per_type.items())},
     )
-
-
-def calibrate(kb: KnowledgeBase, questions: list[DevQuestion], fusion: Fusion,
-              thresholds: list[float] | None = None) -> list[tuple[float, float]]:
-    """Abstention accuracy for each coverage threshold of `ask`."""
-    thresholds = thresholds or [round(0.2 + 0.05 * i, 2) for i in range(9)]
-    out = []
-    for t in thresholds:
-        outcomes = run(kb, questions, fusion, t)
-        out.append((t, sum(o.found == o.question.answerable for o in outcomes) / max(len(outcomes), 1)))
-    return out
 
 
 def with_alpha(fusion: Fusion, alpha: float) -> Fusion:

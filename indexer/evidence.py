@@ -1,6 +1,6 @@
-"""Whether a passage holds what a question asks: the kind of answer, the named body, the date, the amount.
-
-These are content checks, not score thresholds: they hold whatever the ranking in front of them is.
+"""What a passage holds of what a question asks: the kind of answer, the named body, the date, the amount,
+the share of the question's topical weight; and the choice among the candidates (indexer.decision weighs
+these signals into one calibrated probability).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from indexer.answer import Hit
 from indexer.catalogue import Catalogue
 from indexer.question import (
-    BODY_HEADS, HOW_MANY, HOW_MUCH, WHEN, WHERE, WHO, WHO_ISSUED, WHO_SIGNED, QuestionInfo, body_named,
+    BODY_HEADS, HOW_MANY, HOW_MUCH, WHAT, WHEN, WHERE, WHO, WHO_ISSUED, WHO_SIGNED, YES_NO, QuestionInfo, body_named,
 )
 from indexer.lexical import STOPWORDS
 from indexer.text import ABBREVIATION_WORDS, expand_abbreviations, fold, int_to_roman, normalize, tokens
@@ -26,35 +26,26 @@ TIME = re.compile(
 DAY = re.compile(r"\b\d{1,2}\s*/\s*\d{1,2}\b|\bngay\s+\d|\b(mung|mong)\s+\d|\bthu\s+(hai|ba|tu|nam|sau|bay)\b|"
                  r"\bchu nhat\b|\bhang ngay\b|\bngay (dau|cuoi)\b")  # "hằng tháng" does not say which day
 _ASKS_DAY = re.compile(r" (ngay nao|ngay may|hom nao|ngay bao nhieu|thu may) ")
-AMOUNT = re.compile(r"\d[\d.,]*\s*(dong|d|vnd|nghin|ngan|trieu|ty)\b|\b(trieu|ty|nghin|ngan)\s+dong\b")
+AMOUNT = re.compile(r"\d[\d.,]*\s*(dong|vnd|nghin|ngan|trieu|ty)\b|\d[\d.,]*\s*d(?![)\w])|\b(trieu|ty|nghin|ngan)\s+dong\b")
 COUNT = re.compile(r"\d|\b(mot|hai|ba|bon|tu|nam|sau|bay|tam|chin|muoi|tram|nghin|nhieu nhat|it nhat)\b|"
                    r"\bhang\s+(ngay|tuan|thang|quy|nam)\b|\bmoi\s+(nam|thang|quy|tuan)\b|\bdinh ky\b")
-PHONE = re.compile(r"\b0\d{2,3}[ .]?\d{3,4}[ .]?\d{3,4}\b")
+PHONE = re.compile(r"\b0\d{2,3}[ .]?\d{3,4}[ .]?\d{3,4}\b|\b1\d{2,3}\b(?=\D{0,20}(duong day|hotline|tong dai))")
 PLACE_LINE = re.compile(r"\bdia diem\b")
-PLACE = re.compile(r"\btai\b|\bhoi truong\b|\btru so\b|\bnha van hoa\b|\bso \d+ duong\b")
+PLACE = re.compile(r"\bhoi truong\b|\btru so\b|\bnha van hoa\b|\bso \d+ duong\b|\bphong hop\b")
+# "tại Hà Nội", "ở Trung tâm …": a place named after "tại" / "ở" (capitalised), in the passage as written.
+_PLACE_NAMED = re.compile(r"\b(?:tại|ở)\s+(?:[A-ZĐÀ-Ỹ]|hội trường|trụ sở|nhà văn hóa|sân|quảng trường|điểm cầu)")
 _BODY_SUBJECT = re.compile(r"^(?:[a-z0-9]{1,4}\s+)?(?:cac\s+)?(" + "|".join(BODY_HEADS) +
                            r"|chi bo|dang bo|dang uy|doan the|to chuc|co quan|bao cao vien|tuyen truyen vien|"
                            r"cong an|doi ngu|cap uy)\b")
 _CHAIR = re.compile(r"\b(chu tri|phu trach|dau moi)\b")
 # Ordinals that name a part of a document ("phần II", "mục 3") rather than something in its text.
 _SECTION_ORDINALS = ("phan", "muc", "chuong", "dieu")
-# A passage missing the question's kind of answer is not an answer (signature, amount, time, count).
-GATED_KINDS = {WHO_SIGNED, HOW_MUCH, WHEN, HOW_MANY}
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """One passage judged against one question."""
-
-    ok: bool
-    reason: str  # "" when ok, else which check failed
-    weight: float = 1.0  # > 1 when the passage holds the kind of answer asked (a body as subject, a place line…)
-
-
 def holds_kind(info: QuestionInfo, hit: Hit, folded: str) -> bool:
-    """Whether the passage holds the kind of answer asked: a signature, an amount, a time, a count."""
+    """Whether the passage holds the kind of answer asked: a signature, an amount, a time, a count, a place."""
     if info.kind == WHO_SIGNED:
         return hit.kind == "signature"
+    if info.kind == WHERE:
+        return bool(PLACE_LINE.search(folded) or PLACE.search(folded) or _PLACE_NAMED.search(hit.text))
     if info.kind == HOW_MUCH:
         return bool(AMOUNT.search(folded))
     if info.kind == WHEN:
@@ -75,6 +66,8 @@ _PEOPLE = r"(?:nguoi|tuyen truyen vien|bao cao vien|dai bieu|dong chi|can bo|dan
 
 def counts(folded: str, noun: str) -> bool:
     """Whether a number goes with the counted noun ("15 hộ", "mỗi quý một lần", "nhiệm kỳ 5 năm")."""
+    if noun.split()[0] in ("phan", "ty"):  # "bao nhiêu phần trăm", "tỷ lệ bao nhiêu": "80%"
+        return bool(re.search(r"\d\s*%|\bphan tram\b", folded))
     target = _PEOPLE if noun.split()[0] == "nguoi" else re.escape(noun)
     return bool(re.search(rf"\b{_NUMBER}(?:\s+(?!\d)\w+)?\s+{target}\b", folded))
 
@@ -109,31 +102,34 @@ def preference(info: QuestionInfo, hit: Hit, folded: str, catalogue: Catalogue) 
         # "BTG Thị ủy có nhiệm vụ gì": the body's own section, most of all when its heading is the body alone.
         weight *= 1.6 if len(last.split()) <= 2 + sum(len(" ".join(b).split()) for b in info.bodies) else 1.3
     for head, n in info.ordinals:
-        if head in _SECTION_ORDINALS and _section_has_ordinal(hit.section, head, n):
+        if head in _SECTION_ORDINALS and _section_has_ordinal(body_section(hit), head, n):
             weight *= 1.5
     return weight
 
 
 def _section_has_ordinal(section: str, head: str, n: int) -> bool:
     """Whether a heading path is in "phần III" (a top-level part: "III." or "Phần III"), "chương 2",
-    "điều 4", "mục 3" (an item "3." or "Mục 3" at any level below the top)."""
+    "điều 4", "mục 3" (an item "3." or "Mục 3" at any level below the top, or part III when the
+    document's parts are numbered I, II, III: "mục III nói gì")."""
     parts = section.split(" › ")
     roman = int_to_roman(n)
     named = re.compile(rf"(?i)(chương|phần|mục)\s+({n}|{roman})\b")
+    first_label = parts[0].split(" ", 1)[0].rstrip(".-–")
     if head == "phan":
-        first = parts[0]
-        return first.split(" ", 1)[0].rstrip(".") in (roman, str(n)) or bool(
-            re.match(rf"(?i)phần\s+({n}|{roman})\b", first))
+        return first_label in (roman, str(n)) or bool(re.match(rf"(?i)phần\s+({n}|{roman})\b", parts[0]))
     if head in ("chuong", "dieu"):
         word = "chương" if head == "chuong" else "điều"
         return any(re.match(rf"(?i){word}\s+({n}|{roman})\b", p) for p in parts)
     labels = [p.split(" ", 1)[0].rstrip(".)") for p in parts[1:]]  # mục
-    return str(n) in labels or any(named.match(p) and p.lower().startswith("mục") for p in parts)
+    return (str(n) in labels or first_label == roman
+            or any(named.match(p) and p.lower().startswith("mục") for p in parts))
 
 
-# Share of the question's topical weight a passage must hold (see `coverage`); calibrated with
-# `bench/bench_answers.py --sweep` on the tuning part of tests/devset.json.
-MIN_COVERAGE = 0.40
+def body_section(hit) -> str:
+    """The heading path below the document a passage is in (an attached Quy chế's own "Chương II …")."""
+    part = getattr(hit, "part", "")
+    prefix = part + " › "
+    return hit.section[len(prefix):] if part and hit.section.startswith(prefix) else hit.section
 
 
 # How something is asked, not what about; dates are checked on their own (any spelling).
@@ -215,68 +211,6 @@ def _names_document(terms: tuple[tuple[str, float], ...], hit: Hit, catalogue: C
     return coverage(terms, name, catalogue)
 
 
-def judge(info: QuestionInfo, hit: Hit, catalogue: Catalogue, terms: tuple[tuple[str, float], ...],
-          min_coverage: float = MIN_COVERAGE) -> Verdict:
-    """Check one passage: shared topic, the kind of answer, and every body, date and ordinal the question names."""
-    held = catalogue.terms(hit.chunk_id)
-    if hit.kind == "signature" and info.kind != WHO_SIGNED:
-        return Verdict(False, "signature")  # a name and a title answer "who signed", nothing else
-    if hit.kind == "recipients" and not info.asks_recipients:
-        return Verdict(False, "recipients")
-    if hit.kind == "signature" or hit.kind == "recipients" or (
-            hit.kind == "header" and (info.kind in (WHO_ISSUED, WHEN) or info.about_document)):
-        # What these passages are about is their document: its name, issuer and place count as theirs.
-        held = held | catalogue.name_terms(hit.doc_id)
-    share = coverage(terms, held, catalogue)
-    if share < min_coverage:
-        return Verdict(False, f"coverage {share:.2f}")
-    folded = catalogue.folded(hit.chunk_id)
-    if not holds_kind(info, hit, folded):
-        return Verdict(False, f"no {info.kind} answer")
-    if info.asks_phone and not PHONE.search(folded):
-        return Verdict(False, "no phone number")
-    for role in info.roles:  # "ai là bí thư": the office must be named, not only the body
-        if not re.search(rf"(?<!ban )\b{role}\b", folded):  # "Ban Bí thư" is a body, not the office
-            return Verdict(False, f"role {role}")
-    if info.groups or info.bodies:
-        where = folded + "\n" + catalogue.folded_name(hit.doc_id)
-    for group in info.groups:
-        if not re.search(rf"\b{group}\b", where):
-            return Verdict(False, f"about {group}")
-        if not re.search(rf"\b{group}\b", folded) and any(
-                re.search(rf"\b{other}\b", folded) for other in ROLE_GROUPS if other != group):
-            # Named only in the document's title while the passage is about another group: the term of
-            # office of báo cáo viên does not answer "nhiệm kỳ của tuyên truyền viên".
-            return Verdict(False, f"about {group}")
-    if info.bodies:
-        for body in info.bodies:
-            if not body_named(where, body):
-                return Verdict(False, "body " + " ".join(body).strip())
-    if info.dates or info.years or info.ordinals:
-        dates, ordinals, doc_text = catalogue.doc_facts(hit.doc_id)
-        for d, m, y in info.dates:
-            if not any(d == dd and m == mm and (y is None or yy is None or y == yy) for dd, mm, yy in dates):
-                return Verdict(False, f"date {d}/{m}")
-        for year in info.years:
-            if str(year) not in doc_text:
-                return Verdict(False, f"year {year}")
-        held_ordinals = catalogue.ordinals(hit.chunk_id)
-        for head, n in info.ordinals:
-            if head not in _SECTION_ORDINALS and (head, n) not in held_ordinals:
-                return Verdict(False, f"{head} {n}")
-            if head in _SECTION_ORDINALS and not _section_has_ordinal(hit.section, head, n) and catalogue.has_section(
-                    hit.doc_id, (head, n), lambda section: _section_has_ordinal(section, head, n)):
-                return Verdict(False, f"not in {head} {n}")  # the document has that part: the answer is in it
-    if info.kind in _ACTIVITY_KINDS and info.bodies and not _activity_held(info, hit, catalogue, terms):
-        return Verdict(False, "another task of the body")
-    weight = preference(info, hit, folded, catalogue)
-    if hit.kind == "signature" or (hit.kind in ("header", "basis") and (info.kind == WHO_ISSUED or info.asks_basis)) \
-            or (hit.kind == "header" and info.about_document):
-        # These passages say little of their own; which document they belong to decides.
-        weight *= 1.0 + _names_document(terms, hit, catalogue)
-    return Verdict(True, "", weight)
-
-
 # Groups whose members have a role of their own: a passage about one is not about another.
 ROLE_GROUPS = ("tuyen truyen vien", "bao cao vien", "phong vien", "nha bao", "giao vien", "hoc sinh", "sinh vien")
 
@@ -287,7 +221,6 @@ _ACTIVITY_KINDS = {WHEN, HOW_MANY, HOW_MUCH}
 _NOT_ACTIVITY = frozenset(
     "ngay thang nam quy tuan gio buoi lan dot ky han chot thoi gian tien muc phi dong to chuc dien ra bat dau "
     "ket thuc khai mac be mac".split())
-_ACTIVITY_SHARE = 0.25
 _PLACES = frozenset("thon xom ap khu pho xa phuong thi tran huyen tinh".split())
 
 
@@ -296,18 +229,17 @@ def _term_words(term: str) -> list[str]:
     return fold(term.lstrip("~")).split("_")
 
 
-def _activity_held(info: QuestionInfo, hit: Hit, catalogue: Catalogue,
-                   terms: tuple[tuple[str, float], ...]) -> bool:
-    """Whether a passage that names the body asked about also says what the question asks it to do.
+def _activity_share(info: QuestionInfo, hit: Hit, catalogue: Catalogue,
+                    terms: tuple[tuple[str, float], ...]) -> float:
+    """How much of what the question asks a named body to do a passage that names the body says (0..1).
 
     "Chi bộ thôn sinh hoạt vào ngày nào": the chi bộ's list of tasks with a deadline for its report does
     not answer it. The body itself, places, the passage's heading, how the question asks (dates, amounts,
-    "tổ chức") and abbreviations are set aside; the passage must hold the rest for at least a quarter
-    of its weight.
+    "tổ chức") and abbreviations are set aside; 1.0 when nothing is left to check or the body is not named.
     """
     body_text = catalogue.folded(hit.chunk_id)
     if not any(body_named(body_text, body) for body in info.bodies):
-        return True
+        return 1.0
     subject = set(catalogue.folded_heading(hit.chunk_id).split()) | _PLACES
     subject |= {w for body in info.bodies for part in body for w in part.split()}
     activity = []
@@ -318,17 +250,16 @@ def _activity_held(info: QuestionInfo, hit: Hit, catalogue: Catalogue,
         activity.append((" ".join(parts), w))
     total = sum(w for _, w in activity)
     if total <= 0:
-        return True
+        return 1.0
     if info.kind == WHEN:  # the date must be that of the task asked: the lines that give one must say it
         body_text = "\n".join(line for line in body_text.split("\n") if holds_kind(info, hit, line))
     got = sum(w for phrase, w in activity if re.search(rf"\b{re.escape(phrase)}\b", body_text))
-    return got / total >= _ACTIVITY_SHARE
+    return got / total
 
 
 # --- choosing the passages to quote -------------------------------------------------------------------
 
 ANSWER_CANDIDATES = 30  # passages of the fused ranking judged per question
-MORE_RATIO = 0.5  # another passage that also answers is offered ("Xem thêm") when it ranks this close
 MORE_PASSAGES = 2
 
 
@@ -341,6 +272,9 @@ class Choice:
     reason: str = ""
     missing: list[str] = field(default_factory=list)
     prefer: object = None  # folded unit -> bool: the sentences that hold the kind of answer asked
+    outcome: str = "none"  # indexer.decision: sure | related | none
+    related: list[Hit] = field(default_factory=list)  # "related" outcome: the passages shown as not sure
+    confidence: float = 0.0  # the best passage's probability of answering
 
 
 def _unit_preference(info: QuestionInfo):
@@ -353,22 +287,33 @@ def _unit_preference(info: QuestionInfo):
 def scope(info: QuestionInfo, catalogue: Catalogue) -> tuple[set[str] | None, set[str] | None, list[str]]:
     """(allowed documents, allowed passages, documents not held) for the documents a question names.
 
-    A held document is answered from itself. A document only cited by held ones may be answered about
+    A held document is answered from itself, and so is one whose title says it carries out or concerns the
+    document named ("Kế hoạch thực hiện Chỉ thị 30-CT/TW" for "Chỉ thị 30"). A document only cited by held ones may be answered about
     what the citing text says of it (issuer, date, subject) or when it is named as what is carried out
     ("thực hiện Chỉ thị 30"); asking what it says is declined — never another document's text for it.
     """
     docs: set[str] | None = None
     chunks: set[str] | None = None
     missing: list[str] = []
-    for ref in info.references:
-        found = catalogue.resolve(ref)
+    resolved = [(ref, catalogue.resolve(ref)) for ref in info.references]
+    held_numbers = {ref.number for ref, found in resolved if found.held}
+    for ref, found in resolved:
+        if not found.held and ref.number in held_numbers:
+            continue  # "thông báo kết luận 432": one document, named by two type words
+        about = info.about_document or info.kind == WHO_ISSUED
+        carriers = catalogue.carried_out_by(ref) if not found.held and not about else ()
         if found.held:
             docs = (docs or set()) | set(found.held)
+        elif carriers:
+            # "Chỉ thị 30 phổ biến tới những ai": the plan whose title carries out Directive 30 answers from
+            # its own text, cited as itself.
+            docs = (docs or set()) | set(carriers)
         elif not found.cited_in:
             missing.append(ref.display)
         elif ref.context:
             docs = (docs or set()) | {catalogue.doc_of(c) for c in found.cited_in}
         elif info.about_document or info.kind == WHO_ISSUED:
+            # What a held document says of it (its date, issuer, subject) may be quoted; what it says may not.
             cited = set(found.cited_in)
             if info.kind == WHEN:  # "… ban hành ngày nào": the passage must date it where it names it
                 cited = {c for c in cited if catalogue.cites_with_date(c, ref)}
@@ -378,9 +323,6 @@ def scope(info: QuestionInfo, catalogue: Catalogue) -> tuple[set[str] | None, se
     return docs, chunks, missing
 
 
-# A question using a word no document uses, even without its marks ("mẫu báo cáo … lấy ở đâu"), is often
-# about something the documents do not cover: the passage must then hold this much more of the rest.
-UNKNOWN_WORD_EXTRA = 0.10
 # Words of how a question is put, not of what it is about ("lấy ở đâu", "bao lâu", "tên gì", "vì sao").
 _PHRASING_FOLDED = frozenset(fold(w) for w in (
     "lấy đi muốn vì lâu tên kênh xuống nghìn chót hơn rõ nhất lắm quá rất thêm cũng vẫn đang chưa luôn ngay "
@@ -388,57 +330,106 @@ _PHRASING_FOLDED = frozenset(fold(w) for w in (
 
 
 def unknown_words(words: list[str], catalogue: Catalogue) -> list[str]:
-    """The question's single words that no indexed passage contains, with or without their marks;
-    phrasing and abbreviations left out."""
+    """The question's single words that no indexed passage contains: as typed when typed with marks ("sổ",
+    "đỏ": the documents have "số", "do", not these words), by their letters when typed without; phrasing
+    and abbreviations left out. (Mistyped marks were read back to the document word before: indexer.spelling.)"""
     out = []
     for t in words:
         word = t.lstrip("~")
-        if "_" in t or len(word) < 2 or not word.isalpha() or catalogue.known(t) or catalogue.known(fold(word)) \
+        if "_" in t or len(word) < 2 or not word.isalpha() or catalogue.known(t) \
+                or (not t.startswith("~") and catalogue.known(fold(word))) \
                 or fold(word) in _PHRASING_FOLDED or fold(word) in ABBREVIATION_WORDS:
-            continue  # a known word with a stray mark ("nhiêm") is a typo, not a new topic
+            continue
         out.append(word)
     return out
 
 
-def choose(info: QuestionInfo, hits: list[Hit], catalogue: Catalogue, min_coverage: float = MIN_COVERAGE) -> Choice:
-    """Judge the fused ranking's candidates; the ones that answer come first, reordered by kind of answer."""
-    from indexer.answer import DECLINED_NOT_FOUND, DECLINED_NOT_HELD
-
-    docs, chunks, missing = scope(info, catalogue)
-    if missing:
-        return Choice([], hits, DECLINED_NOT_HELD, missing)
-    good: list[tuple[float, int, Hit]] = []
-    rest: list[Hit] = []
+def question_weights(info: QuestionInfo, catalogue: Catalogue) -> tuple[tuple[tuple[str, float], ...], float]:
+    """The question's weighed topical terms ("phần III" and the like left to the heading check), and the
+    share of their weight in words no document uses."""
     words = question_terms(info)
     navigation = {w for head, n in info.ordinals if head in _SECTION_ORDINALS
                   for w in (head, str(n), int_to_roman(n).lower())}
-    if navigation:  # "phần III", "chương 2": where to look, checked on the heading path (`preference`)
+    if navigation:  # "phần III", "chương 2": where to look, checked on the heading path
         words = [t for t in words if not any(p in navigation for p in _term_words(t))]
-    terms = weigh(words, catalogue)  # once per question, not per passage
-    unknown = unknown_words(words, catalogue)
-    if unknown:
-        head = next((t.lstrip("~") for t in words if "_" not in t), "")
-        if head == unknown[0]:
-            # What the question is about, its first word ("mẫu …", "lương …"), is a word no document uses
-            # even without its marks: the documents do not cover it.
-            return Choice([], hits, DECLINED_NOT_FOUND)
-        min_coverage += UNKNOWN_WORD_EXTRA
-    for rank, hit in enumerate(hits):
+    terms = weigh(words, catalogue)
+    unknown = set(unknown_words(words, catalogue))
+    total = sum(w for _, w in terms)
+    share = sum(w for t, w in terms if t.lstrip("~") in unknown) / total if total > 0 else 0.0
+    return terms, share
+
+
+def choose(info: QuestionInfo, hits: list[Hit], catalogue: Catalogue, model=None) -> Choice:
+    """The calibrated decision over the fused ranking's candidates (indexer.decision): sure, related or none."""
+    from indexer.answer import DECLINED_NOT_FOUND, DECLINED_NOT_HELD, DECLINED_UNSURE
+    from indexer.decision import NONE, RELATED, SURE, decide, load_model, rank_candidates
+
+    model = model or _default_model()
+    docs, chunks, missing = scope(info, catalogue)
+    if missing:
+        return Choice([], hits, DECLINED_NOT_HELD, missing, outcome=NONE)
+    terms, unknown = question_weights(info, catalogue)
+
+    def allowed(hit: Hit) -> str:
         if docs is not None and hit.doc_id not in docs and (chunks is None or hit.chunk_id not in chunks):
-            verdict = Verdict(False, "other document")
-        elif docs is None and chunks is not None and hit.chunk_id not in chunks:
-            verdict = Verdict(False, "does not name the document")
-        else:
-            verdict = judge(info, hit, catalogue, terms, min_coverage)
-        hit.answers, hit.check = verdict.ok, verdict.reason
-        if verdict.ok:
-            good.append((hit.score * verdict.weight, rank, hit))
-        else:
-            rest.append(hit)
-    good.sort(key=lambda t: (-t[0], t[1]))
-    ranked = [h for _, _, h in good] + rest
-    if not good:
-        return Choice([], ranked, DECLINED_NOT_FOUND)
-    top = good[0][0]
-    passages = [good[0][2]] + [h for s, _, h in good[1:] if s >= MORE_RATIO * top][:MORE_PASSAGES]
-    return Choice(passages, ranked, "", [], _unit_preference(info))
+            return "other document"
+        if docs is None and chunks is not None and hit.chunk_id not in chunks:
+            return "does not name the document"
+        return ""
+
+    shown = navigate(info, hits, catalogue, terms, docs)
+    if shown:  # "mục III nói gì": the part asked for, from its beginning
+        return Choice(shown, shown + [h for h in hits if h.chunk_id not in {s.chunk_id for s in shown}], "", [],
+                      None, SURE, [], 1.0)
+    candidates = rank_candidates(info, hits, catalogue, terms, unknown, model, allowed)
+    outcome = decide(candidates, model)
+    for c in candidates:
+        c.hit.answers = c.signals is not None and c.probability >= model.sure
+        c.hit.check = c.reason or f"p={c.probability:.2f}"
+        c.hit.probability = c.probability
+    ranked = [c.hit for c in candidates]
+    best = candidates[0] if candidates and candidates[0].signals is not None else None
+    confidence = best.probability if best is not None else 0.0
+    if outcome == SURE:
+        passages = [best.hit] + [c.hit for c in candidates[1:] if c.signals is not None
+                                 and c.probability >= model.sure][:MORE_PASSAGES]
+        return Choice(passages, ranked, "", [], _unit_preference(info), SURE, [], confidence)
+    if outcome == RELATED:
+        return Choice([], ranked, DECLINED_UNSURE, [], _unit_preference(info), RELATED, [best.hit], confidence)
+    return Choice([], ranked, DECLINED_NOT_FOUND, outcome=NONE, confidence=confidence)
+
+
+# Words that only ask to see a part ("phần II gồm những gì", "mục III nói gì", "nội dung chương 2").
+_SHOW_WORDS = frozenset("noi gom gi nhung noi_dung dung quy_dinh quy dinh cu_the cu the chinh the nao ve xem "
+                        "toan van trinh bay de cap".split())
+
+
+def navigate(info: QuestionInfo, hits: list[Hit], catalogue: Catalogue, terms, docs) -> list[Hit]:
+    """The passages of the part a question asks to see ("mục III nói gì", "chương II quy chế cung cấp thông
+    tin"), in order, when it asks nothing else than that part of a document: every other word of it names
+    the document. The document is the one named, else the best ranked one whose name it uses."""
+    parts = [(h, n) for h, n in info.ordinals if h in _SECTION_ORDINALS]
+    if not parts:
+        return []
+    words = {w for t, _ in terms for w in _term_words(t) if w not in _SHOW_WORDS and not w.isdigit()}
+    order = list(dict.fromkeys([h.doc_id for h in hits if docs is None or h.doc_id in docs] + sorted(docs or ())))
+    for doc_id in order:
+        named = {w for t in catalogue.name_terms(doc_id) for w in _term_words(t)}
+        if not words <= named:
+            continue  # it asks something in that part, or names another document
+        rows = [r for r, section in zip(catalogue.rows_of(doc_id), catalogue.sections(doc_id))
+                if all(_section_has_ordinal(section, h, n) for h, n in parts)]
+        if rows:
+            return [catalogue.hit(r) for r in rows[:1 + MORE_PASSAGES]]
+    return []
+
+
+_MODEL = None
+
+
+def _default_model():
+    global _MODEL
+    if _MODEL is None:
+        from indexer.decision import load_model
+        _MODEL = load_model()
+    return _MODEL

@@ -34,7 +34,6 @@ class Fusion:
     """How the two channels are combined and when the evidence is too weak to answer."""
 
     alpha: float | None = None  # a fixed dense weight (0 = lexical only, 1 = dense only); None = adaptive
-    min_coverage: float = 0.32  # share of the question's topical terms the best passage must contain
     second_ratio: float = 0.85  # quote a second passage when it scores this close to the first
     candidates: int = 50  # per channel, before fusion
     # Adaptive weight: w = sigmoid(bias + lexical_margin * m_lex + dense_margin * m_dense

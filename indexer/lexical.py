@@ -186,6 +186,8 @@ class LexicalIndex:
             if i is None:
                 continue
             postings = self.postings[self.indptr[i] : self.indptr[i + 1]]  # sorted
+            if len(postings) == 0:  # a term of a removed file only (the vocabulary keeps it)
+                continue
             at = np.minimum(np.searchsorted(postings, docs), len(postings) - 1)
             out += w * (postings[at] == docs)
         return out / total

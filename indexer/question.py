@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from indexer.spelling import respell
 from indexer.text import dates_in, expand_numbers, fold, nfc, ordinals_in, rewrite_numbers
 
 # --- question types -------------------------------------------------------------------------------
@@ -25,12 +26,13 @@ _KIND_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (kind, re.compile(pattern)) for kind, pattern in (
         (WHO_SIGNED, r" (ai|nguoi nao|dong chi nao|nguoi) (da |dung ra |la nguoi )?(ky|ki)( |$)|"
                      r" ky boi | ky ten | nguoi ky | (ky|ki) (la|boi) ai | ai la nguoi ky |"
-                     r" (ky|ki) ( ?[a-z0-9]+){1,6} (ten gi|ten la gi|la ai|la dong chi nao)( |$)"),
+                     r" (ky|ki) ( ?[a-z0-9]+){1,6} (ten gi|ten la gi|la ai|la dong chi nao)( |$)|"
+                     r" (ky|ki) ( ?[a-z0-9]+){0,6} (chuc vu|chuc danh) (gi|nao)( |$)"),
         (WHO_ISSUED, r" (do )?(ai|co quan nao|don vi nao|cap nao) (da )?ban hanh | ban hanh boi |"
                      r" co quan ban hanh | cua (ai|co quan nao) ( |$)| ai ra (chi thi|nghi quyet|van ban)"),
         (HOW_MUCH, r" (bao nhieu|may|nhieu) (tien|dong|trieu|nghin|ngan)|"
                    r" (phu cap|thu lao|kinh phi|tien thuong|thuong|boi duong|luong|hoc phi|le phi|ho tro|dong gop|"
-                   r"muc phat|muc chi)( [a-z0-9]+){0,10} (bao nhieu|may|nhieu|bn)( |$)|"
+                   r"muc phat|muc chi|tro cap|phat tien|von|ngan sach|chi phi)( [a-z0-9]+){0,16} (bao nhieu|may|nhieu|bn)( |$)|"
                    r" (chi|gia|phi|dong|thuong|tra) (bao nhieu|may|bn)( |$)"),
         (WHEN, r" (khi nao|luc nao|bao gio|ngay nao|ngay may|hom nao|thoi gian nao|thoi han|han chot|han cuoi|"
                r"thang may|thang nao|nam nao|may gio|gio nao|tu khi nao|hieu luc|thoi diem|dip nao|tuan nao|"
@@ -51,7 +53,7 @@ _KIND_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 
 # "mức chi cho báo cáo viên" asks an amount even without "bao nhiêu" — unless another question word
 # says what is asked ("hướng dẫn mức chi thay thế văn bản nào").
-_AMOUNT_TOPIC = re.compile(r" muc (chi|ho tro|phu cap|thu lao|thuong|phat|luong|dong|boi duong) ")
+_AMOUNT_TOPIC = re.compile(r" muc (chi|ho tro|phu cap|thu lao|thuong|phat|luong|dong|boi duong|tro cap) ")
 _QUANTITY = re.compile(r" (bao nhieu|may|bn) ")
 _OTHER_ASKING = re.compile(r" (nao|gi|ai|sao|dau|khi|the) ")
 # After its noun "mấy" asks which one ("khóa mấy", "lần thứ mấy"); before it, how many.
@@ -134,8 +136,16 @@ _CONTEXT_AFTER = re.compile(r"^\s*(?:[a-z0-9/-]+\s+){0,3}?(?:duoc|da|se)\s+(?:du
 # document that cites it may state: "Chỉ thị 30 do ai ban hành", "… ngày nào", "… nói về gì".
 _ABOUT_DOCUMENT = re.compile(r" (ky ngay|ngay ky|so hieu|ky hieu|trich yeu|noi ve|ve van de|ve viec gi|ve linh vuc|"
                              r"la van ban gi|ban hanh ngay|ban hanh khi|ban hanh luc|ban hanh bao gio|ban hanh nam|"
-                             r"ngay ban hanh|ban hanh vao|ban hanh thoi gian)( |$)| ve gi( |$)| cua ai( |$)|"
-                             r" (ai|co quan nao|don vi nao|cap nao) ban hanh| (do|boi) (ai|co quan nao)")
+                             r"ngay ban hanh|ban hanh vao|ban hanh thoi gian|so may|so bao nhieu|khoa may|khoa nao|"
+                             r"ra ngay|ra khi nao|ra luc nao|ra bao gio|ra truoc|ra sau|co truoc|truoc hay sau|"
+                             r"ve cai gi|noi ve cai gi|la gi)( |$)| ve gi( |$)| cua ai( |$)|"
+                             r" (ai|co quan nao|don vi nao|cap nao) ban hanh| (do|boi) (ai|co quan nao)|"
+                             r" la (chi thi|nghi quyet|ke hoach|huong dan|quyet dinh|quy dinh|van ban)[a-z ]* (nao|gi)( |$)")
+# Wording that asks what a named document says (its contents), which only that document can answer.
+_ASKS_CONTENTS = re.compile(r" (quy dinh|noi|yeu cau|huong dan|de ra|neu|giao|chi dao|dat ra|co) [a-z ]{0,20}"
+                            r"(gi|nhung gi|nao|the nao|ra sao|nhung)( |$)| gom (nhung )?(gi|noi dung|nhiem vu)|"
+                            r" nhung (noi dung|nhiem vu|giai phap|buoc|viec) | noi dung (gi|cu the|chinh)|"
+                            r" cu the (nhu the nao|ra sao|la gi)")
 
 
 @dataclass(frozen=True)
@@ -470,9 +480,11 @@ class QuestionInfo:
     asks_basis: bool = False  # "căn cứ vào văn bản nào": the legal bases
     asks_recipients: bool = False  # "gửi cho ai", "nơi nhận": the recipients list
     about_document: bool = False  # asks what a named document is (issuer, date, subject), not what it says
+    asks_contents: bool = False  # asks what a document says ("quy định gì", "gồm những nội dung nào")
     small_talk: str | None = None
     search_text: str = ""
     terms: tuple[str, ...] = field(default=())  # folded content syllables, for choosing sentences
+    respelled: tuple[tuple[str, str], ...] = ()  # (as typed, as read): shorthand written out, typos corrected
 
     def to_json(self) -> dict:
         return {"kind": self.kind, "references": [r.display for r in self.references],
@@ -487,15 +499,19 @@ _QUESTION_WORDS = frozenset(
 )
 
 
-def analyse(text: str, known=None) -> QuestionInfo:
+def analyse(text: str, known=None, vocabulary=None) -> QuestionInfo:
     """Read a question: its type, named documents and bodies, dates and ordinals, or small talk.
 
     `known(term)` (the index's vocabulary) lets "quý 4" be searched as "quý IV" when that is how the
-    documents write it.
+    documents write it; `vocabulary` (indexer.spelling) reads chat shorthand and typos ("ct30", "vs",
+    "qan") as the words meant.
     """
     text = nfc(text).strip()
     talk = small_talk(text)
     question = strip_greeting(text)
+    respelled = respell(question, vocabulary) if vocabulary is not None else None
+    if respelled is not None:
+        question = respelled.text
     search = rewrite_numbers(question, known) if known is not None else expand_numbers(question)
     folded = fold(question)
     refs = tuple(references_in(question))
@@ -514,11 +530,14 @@ def analyse(text: str, known=None) -> QuestionInfo:
         years=years,
         counted=_counted(question),
         roles=tuple(dict.fromkeys(m.group(1) for m in _ROLE_ASKED.finditer(" " + folded + " "))),
-        asks_phone=bool(re.search(r"\b(so dien thoai|dien thoai|sdt|so dt|hotline)\b", folded)),
+        asks_phone=bool(re.search(r"\b(so dien thoai|dien thoai|sdt|so dt|hotline|duong day nong|tong dai)\b", folded)),
         asks_basis=bool(re.search(r"\bcan cu\b", folded)),
-        asks_recipients=bool(re.search(r"\b(gui|noi nhan|gui toi|gui den|nhan duoc|pho bien den)\b", folded)),
+        asks_recipients=bool(re.search(r"\b(gui|noi nhan|gui toi|gui den|nhan duoc|pho bien den|duoc nhan|co nhan|"
+                                       r"luu o|luu tai|luu (o )?dau|kinh gui)\b", folded)),
         about_document=bool(_ABOUT_DOCUMENT.search(padded)),
+        asks_contents=bool(_ASKS_CONTENTS.search(padded)),
         small_talk=talk,
         search_text=search,
         terms=terms,
+        respelled=respelled.changes if respelled is not None else (),
     )

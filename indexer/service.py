@@ -22,7 +22,7 @@ from indexer.diacritics import FILE as DIACRITICS_FILE
 from indexer.diacritics import VERSION as DIACRITICS_VERSION
 from indexer.diacritics import DiacriticsModel, marked_share
 from indexer.embeddings import DEFAULT_MODEL, Embedder, engine_info, load_embedder
-from indexer.evidence import ANSWER_CANDIDATES, MIN_COVERAGE, choose
+from indexer.evidence import ANSWER_CANDIDATES, choose
 from indexer.errors import DocumentNotFound, DocumentUnreadable, IndexerError, IndexNotFound, ModelMismatch
 from indexer.fusion import Channels, Fusion, fuse
 from indexer.lexical import LexicalIndex, terms
@@ -215,7 +215,7 @@ class _Snapshot:
                 chunk_id=chunk.id, text=chunk.text, document=self.display.get(chunk.doc_id, chunk.doc_id),
                 doc_id=chunk.doc_id, section=chunk.section, score=float(fused[j]),
                 lexical_score=float(ch.lexical[j]), dense_score=float(ch.dense[j]),
-                coverage=float(covered[n]), kind=chunk.kind,
+                coverage=float(covered[n]), kind=chunk.kind, part=chunk.part,
             ))
         return hits
 
@@ -309,30 +309,48 @@ class KnowledgeBase:
         """`search` for each of `queries`, in order, in one pass (questions embedded in batches)."""
         return self._current().search_many(queries, k, fusion or self.fusion)
 
-    def ask(self, question: str, fusion: Fusion | None = None, min_coverage: float | None = None,
+    def ask(self, question: str, fusion: Fusion | None = None, model=None,
             exclude_docs: frozenset[str] = frozenset()) -> Answer:
-        """Answer with the passage that holds what is asked, quoted verbatim, or decline.
+        """Answer with the passage that holds what is asked, quoted verbatim; or show the most related
+        passage as not sure; or decline.
 
         `exclude_docs`: doc ids never quoted nor ranked for this question (e.g. another unit's own
-        documents in a multi-level deployment).
+        documents in a multi-level deployment). `model`: another fitted decision (indexer.decision), for
+        experiments.
 
-        On top of the fused ranking: the question's type, the documents it names and the content an
-        answer must hold (indexer.question, indexer.evidence) pick the passage or decline.
+        On top of the fused ranking: the question's type, the documents it names and the signals of each
+        candidate (indexer.question, indexer.evidence) go into one calibrated decision (indexer.decision).
         """
         fusion = fusion or self.fusion
         snapshot = self._current()
         catalogue = self._catalogue(snapshot)
         dates = catalogue.dates
-        info = analyse(question, catalogue.known)
+        info = analyse(question, catalogue.known, catalogue)
         if info.small_talk:
             return compose(question, [], [], dates, reason=DECLINED_SMALL_TALK, kind=info.kind)
         hits = snapshot.search(info.search_text, ANSWER_CANDIDATES, fusion, exclude=exclude_docs)
-        choice = choose(info, hits, catalogue, MIN_COVERAGE if min_coverage is None else min_coverage)
+        choice = choose(info, hits, catalogue, model)
         if not choice.passages:
+            related = [excerpt(h.text, h.section, info.terms, choice.prefer) for h in choice.related]
             return compose(question, [], choice.ranked[:5], dates, reason=choice.reason, kind=info.kind,
-                           missing=choice.missing)
+                           missing=choice.missing, related=choice.related, related_excerpts=related,
+                           confidence=choice.confidence)
         excerpts = [excerpt(h.text, h.section, info.terms, choice.prefer) for h in choice.passages]
-        return compose(question, choice.passages, choice.ranked[:5], dates, excerpts, kind=info.kind)
+        return compose(question, choice.passages, choice.ranked[:5], dates, excerpts, kind=info.kind,
+                       confidence=choice.confidence)
+
+    def candidates(self, question: str, fusion: Fusion | None = None):
+        """(question info, weighed terms, unknown share, hits, catalogue) as `ask` sees them: for fitting
+        the decision (bench/fit_decision.py)."""
+        from indexer.evidence import question_weights
+        snapshot = self._current()
+        catalogue = self._catalogue(snapshot)
+        info = analyse(question, catalogue.known, catalogue)
+        if info.small_talk:
+            return info, (), 0.0, [], catalogue
+        hits = snapshot.search(info.search_text, ANSWER_CANDIDATES, fusion or self.fusion)
+        terms, unknown = question_weights(info, catalogue)
+        return info, terms, unknown, hits, catalogue
 
     def _catalogue(self, snapshot: "_Snapshot") -> Catalogue:
         """Reference lookups for the loaded index, made once per index version."""

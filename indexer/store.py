@@ -98,7 +98,7 @@ def load_index(index_dir: Path) -> StoredIndex:
         raise IndexNotFound(f"no index at {index_dir}; run `loa index` first")
     try:
         docs_data = json.loads((folder / DOCUMENTS).read_text(encoding="utf-8"))
-        documents = [DocumentInfo(**d["info"]) for d in docs_data]
+        documents = [DocumentInfo.from_dict(d["info"]) for d in docs_data]
         keypoints = {d["info"]["doc_id"]: [KeyPoint(**k) for k in d["keypoints"]] for d in docs_data}
         with open(folder / CHUNKS, encoding="utf-8") as f:
             chunks = [Chunk.from_dict(json.loads(line)) for line in f if line.strip()]

@@ -79,6 +79,11 @@ def _normalize_syllable(word: str) -> str:
     return word
 
 
+def strip_tones(word: str) -> str:
+    """The word without its tone mark, vowel marks kept: "việc" → "viêc", "sổ" → "sô", "vịec" → "viec"."""
+    return nfc("".join(c for c in unicodedata.normalize("NFD", word) if c not in _TONES))
+
+
 def normalize(s: str) -> str:
     """NFC plus one tone-mark placement for oa/oe/uy syllables, so hoà/hòa and uỷ/ủy compare equal."""
     s = nfc(s)

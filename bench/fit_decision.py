@@ -1,0 +1,162 @@
+"""Fit the answer decision (indexer/decision.json) on the tuning parts of the dev sets.
+
+    python bench/fit_decision.py            # fit, print the trade-off by threshold, write indexer/decision.json
+    python bench/fit_decision.py --dry-run  # the same without writing
+
+Every candidate passage of every tuning question (plan, samples, real: see bench/bench_answers.py) gives one
+row: its signals (indexer.decision.FEATURES) and whether it is a right passage. A logistic regression with a
+small L2 penalty over standardised signals gives the weights. Then the two thresholds on the best passage's
+probability: SURE maximises right answers minus twice the false ones (a quote for a question the documents do
+not answer, or a wrong passage quoted: each costs the member more than a refusal does), RELATED is the lowest
+at which the passage shown as related is the right one for at least 40 % of the questions it is shown for. The held-out parts are
+never read here: bench/bench_answers.py reports them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.bench_answers import SETS, set_kb  # noqa: E402
+from indexer.decision import FEATURES, MODEL_FILE, Model, rank_candidates  # noqa: E402
+from indexer.evaluation import TUNE, load_devset  # noqa: E402
+from indexer.evidence import scope  # noqa: E402
+
+L2 = 1.0  # penalty on the standardised weights (per row count: the usual 1/C of a logistic regression)
+FALSE_COST = 2.0  # a false or wrong quote costs as much as this many right ones
+RELATED_PRECISION = 0.4
+
+
+def rows(kb, questions):
+    """(signals, right?) of every candidate, grouped by question: [(question, [(x, y, hit)])]."""
+    out = []
+    for q in questions:
+        info, terms, unknown, hits, catalogue = kb.candidates(q.question)
+        if info.small_talk:
+            continue
+        docs, chunks, missing = scope(info, catalogue)
+        if missing:
+            out.append((q, []))
+            continue
+
+        def allowed(hit, docs=docs, chunks=chunks):
+            if docs is not None and hit.doc_id not in docs and (chunks is None or hit.chunk_id not in chunks):
+                return "other document"
+            if docs is None and chunks is not None and hit.chunk_id not in chunks:
+                return "does not name the document"
+            return ""
+
+        candidates = [c for c in rank_candidates(info, hits, catalogue, terms, unknown, None, allowed)
+                      if c.signals is not None]
+        out.append((q, [(c.signals, bool(q.answerable and q.matches(c.hit)), c.hit) for c in candidates]))
+    return out
+
+
+def fit(x: np.ndarray, y: np.ndarray, l2: float = L2, iterations: int = 50) -> tuple[np.ndarray, float]:
+    """Logistic regression by Newton's method; returns (weights, bias) over the columns of x."""
+    n, d = x.shape
+    a = np.hstack([x, np.ones((n, 1))])
+    w = np.zeros(d + 1)
+    penalty = np.full(d + 1, l2)
+    penalty[-1] = 0.0  # the bias is not penalised
+    for _ in range(iterations):
+        p = 1.0 / (1.0 + np.exp(-(a @ w)))
+        grad = a.T @ (p - y) + penalty * w
+        hess = (a * (p * (1 - p))[:, None]).T @ a + np.diag(penalty) + 1e-9 * np.eye(d + 1)
+        step = np.linalg.solve(hess, grad)
+        w -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    return w[:-1], float(w[-1])
+
+
+def ledger(groups, model: Model, sure: float, related: float) -> dict:
+    """Question-level outcomes on the tuning rows for two thresholds."""
+    t = dict(answerable=0, unanswerable=0, right=0, wrong=0, related_right=0, related_shown=0, false_answers=0,
+             related_unans=0)
+    for q, cands in groups:
+        best = None
+        if cands:
+            p = model.probability(np.vstack([x for x, _, _ in cands]))
+            j = int(np.argmax(p))
+            best = (float(p[j]), cands[j][1])
+        if q.answerable:
+            t["answerable"] += 1
+            if best and best[0] >= sure:
+                t["right" if best[1] else "wrong"] += 1
+            elif best and best[0] >= related:
+                t["related_shown"] += 1
+                t["related_right"] += best[1]
+        else:
+            t["unanswerable"] += 1
+            if best and best[0] >= sure:
+                t["false_answers"] += 1
+            elif best and best[0] >= related:
+                t["related_shown"] += 1
+                t["related_unans"] += 1
+    return t
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--dry-run", action="store_true")
+    parser.add_argument("--l2", type=float, default=L2)
+    args = parser.parse_args()
+    groups = []
+    for name, path in SETS.items():
+        questions = [q for q in load_devset(path) if q.split == TUNE and q.type != "small_talk"]
+        kb = set_kb(name)
+        got = rows(kb, questions)
+        print(f"{name}: {len(got)} tuning questions, {sum(len(c) for _, c in got)} candidate passages")
+        groups += got
+    x = np.vstack([xi for _, c in groups for xi, _, _ in c])
+    y = np.array([yi for _, c in groups for _, yi, _ in c], dtype=np.float64)
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale < 1e-9] = 1.0
+    weights, bias = fit((x - mean) / scale, y, args.l2)
+    print(f"{len(y)} rows, {int(y.sum())} right passages; weights over standardised signals:")
+    for f, w in zip(FEATURES, weights):
+        print(f"  {f:12} {w:+.3f}")
+    print(f"  {'bias':12} {bias:+.3f}")
+    base = Model(tuple(float(w) for w in weights), bias, tuple(float(m) for m in mean),
+                 tuple(float(s) for s in scale), 0.5, 0.2)
+    print("\nthreshold  answered right  wrong  false answers (of unanswerable)  gain")
+    sure_pick, best_gain = None, -1e9
+    for s in [round(0.05 * i, 2) for i in range(2, 20)]:
+        t = ledger(groups, base, s, s)
+        na, nu = t["answerable"], t["unanswerable"]
+        gain = t["right"] - FALSE_COST * (t["false_answers"] + t["wrong"])
+        print(f"  {s:.2f}      {t['right']:4}/{na} ({t['right'] / na:.3f})  {t['wrong']:3}  "
+              f"{t['false_answers']:3}/{nu} ({t['false_answers'] / max(nu, 1):.3f})  {gain:6.1f}")
+        if gain > best_gain:
+            sure_pick, best_gain = s, gain
+    sure_pick = sure_pick or 0.9
+    related_pick = sure_pick
+    print("\nrelated   shown right/shown (answerable)  shown to unanswerable")
+    for r in [round(0.02 * i, 2) for i in range(1, int(sure_pick / 0.02) + 1)]:
+        t = ledger(groups, base, sure_pick, r)
+        shown = t["related_shown"]
+        precision = t["related_right"] / shown if shown else 1.0
+        print(f"  {r:.2f}     {t['related_right']:3}/{shown:3} ({precision:.2f})  {t['related_unans']:3}")
+        if precision >= RELATED_PRECISION and related_pick == sure_pick:
+            related_pick = r
+    model = Model(base.weights, bias, base.mean, base.scale, sure_pick, related_pick,
+                  f"tuning parts of {', '.join(SETS)}: {len(groups)} questions, {len(y)} candidate passages; "
+                  f"L2 {args.l2}")
+    t = ledger(groups, model, sure_pick, related_pick)
+    print(f"\nchosen: sure {sure_pick}, related {related_pick}: {t}")
+    if not args.dry_run:
+        MODEL_FILE.write_text(json.dumps(model.to_json(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        print(f"written {MODEL_FILE.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

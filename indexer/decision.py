@@ -1,0 +1,273 @@
+"""Whether a passage answers a question: one calibrated probability from a few signals, fitted on the dev sets.
+
+Each candidate passage of the fused ranking gets a handful of signals — how much of the question's topical
+weight it holds (coverage), how close its embedding is to the question's (the semantic signal: paraphrases
+and words the documents do not use), its place in the ranking, whether it holds the kind of answer asked (a
+date for "khi nào", an amount for "bao nhiêu tiền"…), whether it names what the question names (a body, a
+group of people, a part of the document), whether the question names its document, and how much of the
+question is words no document uses. A logistic model turns them into the probability that the passage
+answers; its weights and the two thresholds live in decision.json, written by `bench/fit_decision.py` from
+the tuning parts of the dev sets (the held-out parts are never read by the fit).
+
+The best passage's probability decides among three outcomes: SURE (quote it as the answer), RELATED (show
+it labelled "not sure", the member decides whether to ask the board) and NONE (nothing related: the board).
+A few checks stay absolute, because they say what a passage is, not how well it matches: a signature
+block answers only "who signed", a "Nơi nhận" list only "sent to whom", a date named in the question must
+be in the document, and a document named in the question is answered from itself.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from indexer.answer import Hit
+from indexer.catalogue import Catalogue
+from indexer.evidence import (
+    _ACTIVITY_KINDS, _SECTION_ORDINALS, PHONE, ROLE_GROUPS, _activity_share, _names_document, _section_has_ordinal,
+    body_section, coverage, holds_kind, preference,
+)
+from indexer.question import HOW_MANY, HOW_MUCH, WHEN, WHERE, WHO_ISSUED, WHO_SIGNED, QuestionInfo, body_named
+from indexer.text import fold
+
+MODEL_FILE = Path(__file__).with_name("decision.json")
+SURE, RELATED, NONE = "sure", "related", "none"
+
+# The signals, in the model's order.
+FEATURES = ("coverage", "own", "rest", "short", "focus", "dense", "dense_gap", "fused", "first", "failed", "failed_any",
+            "passed", "form", "preference", "document", "unknown", "terms", "rest_dense", "rest_focus")
+# Below this share of the question's topical weight a passage rarely answers (`short` measures how far below).
+SHORT_OF = 0.5
+# Kinds of question whose answer has a form of its own a passage either holds or not.
+FORMED_KINDS = {WHEN, HOW_MUCH, HOW_MANY, WHERE}
+
+
+@dataclass(frozen=True)
+class Model:
+    """Logistic weights over standardised signals, and the two thresholds on the best passage's probability."""
+
+    weights: tuple[float, ...]
+    bias: float
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    sure: float
+    related: float
+    fitted_on: str = ""
+
+    def probability(self, x: np.ndarray) -> np.ndarray:
+        z = (x - np.asarray(self.mean)) / np.asarray(self.scale)
+        return 1.0 / (1.0 + np.exp(-(z @ np.asarray(self.weights) + self.bias)))
+
+    def to_json(self) -> dict:
+        return {"features": list(FEATURES), "weights": [round(w, 5) for w in self.weights],
+                "bias": round(self.bias, 5), "mean": [round(m, 5) for m in self.mean],
+                "scale": [round(s, 5) for s in self.scale], "sure": self.sure, "related": self.related,
+                "fitted_on": self.fitted_on}
+
+    @classmethod
+    def from_json(cls, d: dict) -> "Model":
+        if list(d.get("features", [])) != list(FEATURES):
+            raise ValueError("decision.json was fitted on other signals; run bench/fit_decision.py")
+        return cls(tuple(d["weights"]), d["bias"], tuple(d["mean"]), tuple(d["scale"]), d["sure"], d["related"],
+                   d.get("fitted_on", ""))
+
+
+def load_model(path: Path = MODEL_FILE) -> Model:
+    return Model.from_json(json.loads(path.read_text(encoding="utf-8")))
+
+
+@dataclass
+class Candidate:
+    """One passage of the ranking, its signals and the model's probability that it answers."""
+
+    hit: Hit
+    signals: np.ndarray | None  # None: ruled out by an absolute check (see `reason`)
+    reason: str = ""
+    probability: float = 0.0
+    weight: float = 1.0  # how much better than its rank the passage is for this kind of question
+
+
+@dataclass
+class Decision:
+    outcome: str  # SURE | RELATED | NONE
+    candidates: list[Candidate]  # best first
+    reason: str = ""
+    missing: list[str] = field(default_factory=list)
+
+    @property
+    def best(self) -> Candidate | None:
+        return self.candidates[0] if self.candidates and self.candidates[0].signals is not None else None
+
+
+def _absolute(info: QuestionInfo, hit: Hit, catalogue: Catalogue) -> str:
+    """Why a passage can never answer this question ("" when it may)."""
+    if hit.kind == "signature" and info.kind != WHO_SIGNED:
+        return "signature"  # a name and a title answer "who signed", nothing else
+    if info.kind == WHO_SIGNED and hit.kind != "signature":
+        return "not the signature"
+    if hit.kind == "recipients" and not info.asks_recipients:
+        return "recipients"
+    if info.dates or info.years:
+        dates, _, doc_text = catalogue.doc_facts(hit.doc_id)
+        for d, m, y in info.dates:
+            if not any(d == dd and m == mm and (y is None or yy is None or y == yy) for dd, mm, yy in dates):
+                return f"date {d}/{m}"
+        for year in info.years:
+            if str(year) not in doc_text:
+                return f"year {year}"
+    return ""
+
+
+def signals(info: QuestionInfo, hit: Hit, rank: int, catalogue: Catalogue, terms, unknown: float,
+            best_dense: float) -> tuple[np.ndarray, float]:
+    """The signals of one passage for one question (in FEATURES order), and its preference weight."""
+    held = catalogue.terms(hit.chunk_id)
+    if hit.kind in ("signature", "recipients") or (
+            hit.kind == "header" and (info.kind in (WHO_ISSUED, WHEN) or info.about_document)):
+        held = held | catalogue.name_terms(hit.doc_id)  # these passages are about their document
+    share = coverage(terms, held, catalogue)
+    own_terms = catalogue.own_terms(hit.chunk_id)
+    own = coverage(terms, own_terms, catalogue)
+    # What the question asks beyond naming the document: a header holds the name, not the "hiệu lực".
+    name = catalogue.name_terms(hit.doc_id)
+    rest_terms = tuple((t, w) for t, w in terms if t not in name)
+    rest = coverage(rest_terms, own_terms, catalogue) if rest_terms else 1.0
+    folded = catalogue.folded(hit.chunk_id)
+    checks = _checks(info, hit, catalogue, folded, terms)
+    weight = preference(info, hit, folded, catalogue)
+    x = np.array([
+        share,
+        own,
+        rest,
+        max(0.0, SHORT_OF - rest),
+        _focus(info, hit, catalogue, terms),
+        hit.dense_score,
+        hit.dense_score - best_dense,
+        hit.score,
+        1.0 if rank == 0 else 0.0,
+        float(sum(not c for c in checks)),
+        float(not all(checks)),
+        float(sum(checks)),
+        _form(info, hit),
+        math.log(weight),
+        _names_document(terms, hit, catalogue),
+        unknown,
+        math.log1p(len(terms)),
+        rest * hit.dense_score,
+        0.0,
+    ], dtype=np.float64)
+    x[-1] = rest * x[4]  # with `focus`: all the question asks, in one sentence
+    return x, weight
+
+
+def _checks(info: QuestionInfo, hit: Hit, catalogue: Catalogue, folded: str, terms) -> list[bool]:
+    """What the question names that an answer must hold, each passed or failed: the kind of answer ("ngày
+    nào" wants a date), the office ("bí thư"), the group of people, the body, a phone number, an ordinal
+    ("quý IV"), the part of the document ("phần III"), and for a named body's date, count or amount, the
+    task asked about."""
+    checks: list[bool] = []
+    if info.kind in FORMED_KINDS:
+        checks.append(holds_kind(info, hit, folded))
+    where = folded + "\n" + catalogue.folded_name(hit.doc_id)
+    for role in info.roles:  # "ai là bí thư": the office named, "Ban Bí thư" is a body
+        checks.append(bool(re.search(rf"(?<!ban )\b{role}\b", folded)))
+    for group in info.groups:
+        named_here = bool(re.search(rf"\b{group}\b", folded))
+        other = any(re.search(rf"\b{o}\b", folded) for o in ROLE_GROUPS if o != group)
+        checks.append(named_here or (bool(re.search(rf"\b{group}\b", where)) and not other))
+    for body in info.bodies:
+        checks.append(body_named(where, body))
+    if info.asks_phone:
+        checks.append(bool(PHONE.search(folded)))
+    held_ordinals = catalogue.ordinals(hit.chunk_id) if info.ordinals else set()
+    for head, n in info.ordinals:
+        if head in _SECTION_ORDINALS:
+            inside = _section_has_ordinal(body_section(hit), head, n)
+            if inside or catalogue.has_section(hit.doc_id, (head, n),
+                                               lambda s, h=head, k=n: _section_has_ordinal(s, h, k)):
+                checks.append(inside)
+        else:
+            checks.append((head, n) in held_ordinals)
+    if info.kind in _ACTIVITY_KINDS and info.bodies:
+        checks.append(_activity_share(info, hit, catalogue, terms) >= 0.25)
+    return checks
+
+
+def _focus(info: QuestionInfo, hit: Hit, catalogue: Catalogue, terms) -> float:
+    """The share of the question's topical weight in the one sentence or line that says most of it.
+
+    For a question with an answer of its own form ("ngày nào", "bao nhiêu tiền"), only the lines that hold
+    such an answer count: a list of a body's tasks with some date does not date the task asked about
+    unless that line names it. The heading path counts with every line.
+    """
+    total = sum(w for _, w in terms)
+    if total <= 0:
+        return 0.0
+    wanted = [(fold(t.lstrip("~")).replace(" ", "_"), w) for t, w in terms]
+    heading = catalogue.heading_tokens(hit.chunk_id)
+    best = 0.0
+    formed = info.kind in FORMED_KINDS
+    for unit, held in catalogue.units(hit.chunk_id):
+        if formed and not holds_kind(info, hit, unit):
+            continue
+        got = sum(w for t, w in wanted if t in held or t in heading)
+        best = max(best, got / total)
+    return best
+
+
+def _form(info: QuestionInfo, hit: Hit) -> float:
+    """+1 when the passage is the part of a document the question asks for: the signature for "ai ký",
+    "Nơi nhận" / "Kính gửi" for "gửi cho ai", the bases for "căn cứ", the header for who issued it or what
+    the document is; 0 otherwise."""
+    if info.kind == WHO_SIGNED and hit.kind == "signature":
+        return 1.0
+    if info.asks_recipients and hit.kind == "recipients":
+        return 1.0
+    if info.asks_basis and hit.kind == "basis":
+        return 1.0
+    if (info.kind == WHO_ISSUED or info.about_document) and hit.kind in ("header", "basis"):
+        return 1.0
+    return 0.0
+
+
+def rank_candidates(info: QuestionInfo, hits: list[Hit], catalogue: Catalogue, terms, unknown: float,
+                    model: Model | None, allowed=None) -> list[Candidate]:
+    """Every candidate with its probability, best first; those ruled out last, with their reason.
+
+    `allowed(hit) -> str` names why a passage is outside the documents the question names ("" if inside).
+    """
+    best_dense = max((h.dense_score for h in hits), default=0.0)
+    out: list[Candidate] = []
+    for rank, hit in enumerate(hits):
+        reason = (allowed(hit) if allowed is not None else "") or _absolute(info, hit, catalogue)
+        if reason:
+            out.append(Candidate(hit, None, reason))
+            continue
+        x, weight = signals(info, hit, rank, catalogue, terms, unknown, best_dense)
+        out.append(Candidate(hit, x, "", 0.0, weight))
+    scored = [c for c in out if c.signals is not None]
+    if scored and model is not None:
+        p = model.probability(np.vstack([c.signals for c in scored]))
+        for c, pi in zip(scored, p):
+            c.probability = float(pi)
+    scored.sort(key=lambda c: -c.probability)
+    return scored + [c for c in out if c.signals is None]
+
+
+def decide(candidates: list[Candidate], model: Model) -> str:
+    """SURE, RELATED or NONE from the best candidate's probability. A passage that lacks something the
+    question names (the date for "ngày nào", the body, the office, the part of the document) is never
+    quoted as sure, however close it is: it is shown as related."""
+    best = candidates[0] if candidates and candidates[0].signals is not None else None
+    if best is None:
+        return NONE
+    if best.probability >= model.sure and not best.signals[FEATURES.index("failed_any")]:
+        return SURE
+    if best.probability >= model.related:
+        return RELATED
+    return NONE
