@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.bench_answers import SETS, set_kb  # noqa: E402
-from indexer.decision import FEATURES, MODEL_FILE, Model, rank_candidates  # noqa: E402
+from indexer.decision import FEATURES, MODEL_FILE, UNKNOWN_SURE, Model, rank_candidates  # noqa: E402
 from indexer.evaluation import TUNE, load_devset  # noqa: E402
 from indexer.evidence import scope  # noqa: E402
 
@@ -86,7 +86,10 @@ def ledger(groups, model: Model, sure: float, related: float) -> dict:
         if cands:
             p = model.probability(np.vstack([x for x, _, _ in cands]))
             j = int(np.argmax(p))
-            best = (float(p[j]), cands[j][1])
+            x = cands[j][0]
+            gated = x[FEATURES.index("failed_any")] or x[FEATURES.index("unknown")] >= UNKNOWN_SURE
+            # A gated passage (indexer.decision.decide) is at most related: just under the sure threshold.
+            best = (min(float(p[j]), sure - 1e-9) if gated else float(p[j]), cands[j][1])
         if q.answerable:
             t["answerable"] += 1
             if best and best[0] >= sure:

@@ -79,11 +79,12 @@ class Quote:
     text: str
     score: float
     heading: str = ""  # the heading path to show above the excerpt (without a last heading the excerpt repeats)
+    focus: str = ""  # the sentence of the excerpt that answers (verbatim), to mark; "" when none stands out
 
     def to_json(self) -> dict:
         return {"chunk_id": self.chunk_id, "doc_id": self.doc_id, "document": self.document,
                 "section": self.section, "heading": self.heading, "label": self.label, "excerpt": self.excerpt,
-                "score": round(self.score, 4)}
+                "focus": self.focus, "score": round(self.score, 4)}
 
 
 @dataclass
@@ -249,6 +250,29 @@ def excerpt(text: str, section: str, terms: tuple[str, ...] = (), prefer=None, l
     return _render(units, sorted(chosen))
 
 
+def focus(text: str, terms: tuple[str, ...] = (), prefer=None) -> str:
+    """The one sentence or bullet of a shown excerpt that says most of what is asked, verbatim (to mark in
+    bold), or "" when the excerpt is a single sentence or nothing stands out."""
+    units = [u for _, u in _units([ln for ln in text.split("\n") if ln.strip()])]
+    units = [u.strip(" " + ELLIPSIS) for u in units if u.strip(" " + ELLIPSIS)]
+    if len(units) < 2 or not terms:
+        return ""
+    wanted = set(terms)
+
+    def score(u: str) -> float:
+        folded = " ".join(_WORD.findall(fold(u)))
+        words = set(folded.split())
+        s = len(words & wanted) + 0.5 * sum(1 for a, b in zip(terms, terms[1:]) if f"{a} {b}" in folded)
+        return s + (2.0 if prefer is not None and prefer(folded) else 0.0)
+
+    scores = [score(u) for u in units]
+    best = max(range(len(units)), key=lambda k: (scores[k], -k))
+    ranked = sorted(scores, reverse=True)
+    if ranked[0] <= 0 or ranked[0] - ranked[1] < 1.0:
+        return ""  # nothing stands out: no bold
+    return units[best] if units[best] in text else ""
+
+
 def _cut(text: str, limit: int, leading: bool) -> str:
     cut = text[:limit].rsplit(" ", 1)[0].rstrip(",;:")
     return (ELLIPSIS + " " if leading else "") + cut + " " + ELLIPSIS
@@ -284,7 +308,8 @@ def shown_heading(section: str, part: str) -> str:
 def compose(question: str, passages: list[Hit], hits: list[Hit], dates: dict[str, str | None],
             excerpts: list[str] | None = None, reason: str = "", kind: str = "",
             missing: list[str] | None = None, related: list[Hit] | None = None,
-            related_excerpts: list[str] | None = None, confidence: float = 0.0) -> Answer:
+            related_excerpts: list[str] | None = None, confidence: float = 0.0,
+            terms: tuple[str, ...] = (), prefer=None) -> Answer:
     """Quote the best passage (trimmed) under its heading path with one source line; others become quotes too.
 
     With no passage that answers, `related` passages (not sure) become the answer's `related` quotes.
@@ -292,16 +317,17 @@ def compose(question: str, passages: list[Hit], hits: list[Hit], dates: dict[str
     missing = list(missing or [])
     if not passages:
         text = NOT_HELD_TEXT.format(documents=", ".join(missing)) if missing else NOT_FOUND_TEXT
-        shown = _quotes(related or [], related_excerpts, dates)[1]
+        shown = _quotes(related or [], related_excerpts, dates, terms, prefer)[1]
         return Answer(question, False, text, [], hits, [], reason or DECLINED_NOT_FOUND, kind, missing, shown,
                       confidence)
-    citations, quotes = _quotes(passages, excerpts, dates)
+    citations, quotes = _quotes(passages, excerpts, dates, terms, prefer)
     first = quotes[0]
     text = "\n".join(p for p in (first.heading, first.excerpt, citation_line(citations[0])) if p)
     return Answer(question, True, text, citations, hits, quotes, "", kind, missing, [], confidence)
 
 
-def _quotes(passages: list[Hit], excerpts: list[str] | None, dates) -> tuple[list[Citation], list[Quote]]:
+def _quotes(passages: list[Hit], excerpts: list[str] | None, dates, terms: tuple[str, ...] = (),
+            prefer=None) -> tuple[list[Citation], list[Quote]]:
     excerpts = excerpts or [excerpt(h.text, h.section) for h in passages]
     citations: list[Citation] = []
     quotes: list[Quote] = []
@@ -309,5 +335,5 @@ def _quotes(passages: list[Hit], excerpts: list[str] | None, dates) -> tuple[lis
         label = section_label(hit.section, getattr(hit, "part", ""))
         citations.append(Citation(hit.document, hit.section, hit.doc_id, dates.get(hit.doc_id), label))
         quotes.append(Quote(hit.chunk_id, hit.doc_id, hit.document, hit.section, label, part, hit.text, hit.score,
-                            shown_heading(hit.section, part)))
+                            shown_heading(hit.section, part), focus(part, terms, prefer)))
     return citations, quotes

@@ -215,6 +215,11 @@ class Catalogue:
             out.append(c.section[len(prefix):] if prefix and c.section.startswith(prefix) else c.section)
         return out
 
+    def headers(self, doc_ids) -> set[str]:
+        """Chunk ids of the header passages (type, number, title) of the documents."""
+        return {self.chunks[i].id for d in doc_ids for i in self._rows_of_doc.get(d, [])
+                if self.chunks[i].kind == "header" and not self.chunks[i].part}
+
     def rows_of(self, doc_id: str) -> list[int]:
         """The rows of a document's passages, in document order."""
         return list(self._rows_of_doc.get(doc_id, []))

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from indexer.answer import Answer
+from indexer.answer import Answer, Citation, citation_line
 from indexer.errors import IndexerError
 from indexer.service import IndexConfig, KnowledgeBase
 
@@ -177,11 +177,19 @@ def _batch_hit(h) -> dict:
             "text": h.text}
 
 
+RELATED_TEXT = "Loa chưa chắc đoạn này trả lời đúng câu hỏi của bạn. Đoạn liên quan nhất:"
+
+
 def cmd_ask(args: argparse.Namespace, kb: KnowledgeBase) -> int:
-    """Print the answer (or its JSON)."""
+    """Print the answer, the most related passage marked as not sure, or "not covered" (or the JSON:
+    "found" only when sure, "outcome" sure/related/none, "related" the passages shown as not sure)."""
     answer = kb.ask(args.question)
     if args.json:
         print(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
+    elif answer.outcome == "related":
+        q = answer.related[0]
+        source = citation_line(Citation(q.document, q.section, q.doc_id, label=q.label))
+        print("\n".join(p for p in (RELATED_TEXT, q.heading, q.excerpt, source) if p))
     else:
         print(answer.answer)
     return 0

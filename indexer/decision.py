@@ -41,6 +41,8 @@ SURE, RELATED, NONE = "sure", "related", "none"
 # The signals, in the model's order.
 FEATURES = ("coverage", "own", "rest", "short", "focus", "dense", "dense_gap", "fused", "first", "failed", "failed_any",
             "passed", "form", "preference", "document", "unknown", "terms", "rest_dense", "rest_focus")
+# A question with this share of its topical weight in words no document uses is never answered as sure.
+UNKNOWN_SURE = 0.15
 # Below this share of the question's topical weight a passage rarely answers (`short` measures how far below).
 SHORT_OF = 0.5
 # Kinds of question whose answer has a form of its own a passage either holds or not.
@@ -262,11 +264,13 @@ def rank_candidates(info: QuestionInfo, hits: list[Hit], catalogue: Catalogue, t
 def decide(candidates: list[Candidate], model: Model) -> str:
     """SURE, RELATED or NONE from the best candidate's probability. A passage that lacks something the
     question names (the date for "ngày nào", the body, the office, the part of the document) is never
-    quoted as sure, however close it is: it is shown as related."""
+    quoted as sure, however close it is: it is shown as related. Nor is one for a question that much of is
+    words no document uses ("thủ tục cấp sổ đỏ": the documents have "thủ tục", never "sổ đỏ")."""
     best = candidates[0] if candidates and candidates[0].signals is not None else None
     if best is None:
         return NONE
-    if best.probability >= model.sure and not best.signals[FEATURES.index("failed_any")]:
+    if best.probability >= model.sure and not best.signals[FEATURES.index("failed_any")] \
+            and best.signals[FEATURES.index("unknown")] < UNKNOWN_SURE:
         return SURE
     if best.probability >= model.related:
         return RELATED

@@ -169,8 +169,9 @@ def question_terms(info: QuestionInfo) -> list[str]:
     marked_words = {fold(w): "~" + w for w in words if marked and w.isalpha() and not w.isascii()}
     out = []
     for t in (marked_words.get(t, t) for t in tokens(" ".join(words))):
-        # "kế hoạch 30": the number is a term, the pair is phrasing the documents need not share.
-        if "_" in t and any(p.isdigit() for p in t.split("_")):
+        # "kế hoạch 30": the number is a term, the pair is phrasing the documents need not share; so is
+        # "btg thị": a document that spells out "Ban Tuyên giáo Thị ủy" has no such pair.
+        if "_" in t and any(p.isdigit() or p in ABBREVIATION_WORDS for p in t.split("_")):
             continue
         if t not in out:
             out.append(t)
@@ -315,8 +316,12 @@ def scope(info: QuestionInfo, catalogue: Catalogue) -> tuple[set[str] | None, se
         elif info.about_document or info.kind == WHO_ISSUED:
             # What a held document says of it (its date, issuer, subject) may be quoted; what it says may not.
             cited = set(found.cited_in)
-            if info.kind == WHEN:  # "… ban hành ngày nào": the passage must date it where it names it
-                cited = {c for c in cited if catalogue.cites_with_date(c, ref)}
+            dated = {c for c in cited if catalogue.cites_with_date(c, ref)}
+            if info.kind == WHEN or dated:
+                # "… ban hành ngày nào", "… do ai ban hành": where it is cited in full (number, date, issuer);
+                # a date is what must be there for "ngày nào". The title of the plan that carries it out
+                # names it with its issuer too ("Thực hiện Chỉ thị 30-CT/TW của Ban Bí thư …").
+                cited = dated | (catalogue.headers(catalogue.carried_out_by(ref)) if info.kind != WHEN else set())
             chunks = (chunks or set()) | cited
         else:
             missing.append(ref.display)
@@ -326,7 +331,7 @@ def scope(info: QuestionInfo, catalogue: Catalogue) -> tuple[set[str] | None, se
 # Words of how a question is put, not of what it is about ("lấy ở đâu", "bao lâu", "tên gì", "vì sao").
 _PHRASING_FOLDED = frozenset(fold(w) for w in (
     "lấy đi muốn vì lâu tên kênh xuống nghìn chót hơn rõ nhất lắm quá rất thêm cũng vẫn đang chưa luôn ngay "
-    "nữa chứ mà thôi nhiều ít").split())
+    "nữa chứ mà thôi nhiều ít đồng chí trước sau lần văn bản cái việc hướng đâu thế nào").split())
 
 
 def unknown_words(words: list[str], catalogue: Catalogue) -> list[str]:
@@ -344,6 +349,9 @@ def unknown_words(words: list[str], catalogue: Catalogue) -> list[str]:
     return out
 
 
+UNKNOWN_HEAD = 0.5  # the unknown share of a question whose first topical word no document uses
+
+
 def question_weights(info: QuestionInfo, catalogue: Catalogue) -> tuple[tuple[tuple[str, float], ...], float]:
     """The question's weighed topical terms ("phần III" and the like left to the heading check), and the
     share of their weight in words no document uses."""
@@ -356,6 +364,10 @@ def question_weights(info: QuestionInfo, catalogue: Catalogue) -> tuple[tuple[tu
     unknown = set(unknown_words(words, catalogue))
     total = sum(w for _, w in terms)
     share = sum(w for t, w in terms if t.lstrip("~") in unknown) / total if total > 0 else 0.0
+    head = next((t.lstrip("~") for t in words if "_" not in t), "")
+    if head and head in unknown:
+        # What the question is about comes first ("mẫu danh sách …", "lương …"): a word no document uses.
+        share = max(share, UNKNOWN_HEAD)
     return terms, share
 
 

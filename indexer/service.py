@@ -334,10 +334,10 @@ class KnowledgeBase:
             related = [excerpt(h.text, h.section, info.terms, choice.prefer) for h in choice.related]
             return compose(question, [], choice.ranked[:5], dates, reason=choice.reason, kind=info.kind,
                            missing=choice.missing, related=choice.related, related_excerpts=related,
-                           confidence=choice.confidence)
+                           confidence=choice.confidence, terms=info.terms, prefer=choice.prefer)
         excerpts = [excerpt(h.text, h.section, info.terms, choice.prefer) for h in choice.passages]
         return compose(question, choice.passages, choice.ranked[:5], dates, excerpts, kind=info.kind,
-                       confidence=choice.confidence)
+                       confidence=choice.confidence, terms=info.terms, prefer=choice.prefer)
 
     def candidates(self, question: str, fusion: Fusion | None = None):
         """(question info, weighed terms, unknown share, hits, catalogue) as `ask` sees them: for fitting

@@ -71,6 +71,8 @@ def respell(text: str, vocabulary) -> Respelling:
             if full != word:
                 changes.append((word, full))
             return full
+        if f in _STOP or word.lower() in _STOP:
+            return word  # "nhờ", "cho", "gì": how it is asked, never a typo to correct
         if vocabulary.count(f) > 0 or len(f) < 3:
             if vocabulary.count(f) > 0 and f != word.lower() and _marks_unknown(word, vocabulary):
                 changes.append((word, f))
@@ -92,6 +94,12 @@ def respell(text: str, vocabulary) -> Respelling:
     return Respelling(out, tuple(changes))
 
 
+# Function words and question words, as typed (with or without marks): never corrected.
+_STOP = frozenset("là gì nào ai bao nhiêu thế như sao của và các những có không được trong về cho với ở tại để do này "
+                  "đó kia hay hoặc một mọi nhé ạ à ư vậy thì mà nếu khi đâu gồm bị bởi ra vào lên nên cần phải theo từ "
+                  "đến hỏi xin biết hãy em anh chị tôi mình ta mấy giờ lúc làm nhỉ nha hả đã sẽ rồi muốn rõ hơn lắm "
+                  "quá rất cũng vẫn đang nữa chứ thôi nhờ ơn vui lòng bạn ad admin ơi dạ vâng".split())
+
 # Shorthand written out even where a document uses the same letters as a word of its own: in a question
 # they are almost always the shorthand ("k" is never the letter k, "vs" never a word).
 _ALWAYS = frozenset({"vs", "k", "ko", "hok", "khg", "j", "ntn", "bn", "dc", "dv", "ng", "trc", "cbcc", "cbccvc",
@@ -102,16 +110,21 @@ _ALWAYS = frozenset({"vs", "k", "ko", "hok", "khg", "j", "ntn", "bn", "dc", "dv"
 def _marks_unknown(word: str, vocabulary) -> bool:
     """Whether a word typed with marks is a mistyped document word rather than a word of its own.
 
-    "vịec": no document word has these vowel marks (it is "việc" with the mark misplaced); "nhiêm": typed
-    without its tone, and a document has it with one ("nhiệm"). "sổ" is a word the documents do not use
-    ("số" has its letters and vowel marks but another tone): left as typed.
+    "vịec": a vowel pair that Vietnamese always writes with its marks ("iê", "uô", "ươ", "yê") typed without
+    them, the mark on the wrong letter; "nhiêm": typed without its tone, and a document has it with one
+    ("nhiệm"). "sổ", "nhờ" are words of their own the documents happen not to use: left as typed.
     """
     word = nfc(word).lower()
     if vocabulary.marked(word):
         return False
-    if not vocabulary.shaped(word):
+    plain = strip_tones(word)
+    if _BARE_PAIR.search(plain):
         return True
-    return strip_tones(word) == word  # no tone typed, and the documents spell it with one
+    return plain == word and vocabulary.shaped(word)
+
+
+# Vowel pairs written only with their marks: "ie" is "iê", "uo" is "uô"/"ươ", "ye" is "yê" ("uy", "ua" aside).
+_BARE_PAIR = re.compile(r"(?<!g)ie|uo(?!i$)|ye")
 
 
 def _plausible(typed: str, candidate: str) -> bool:

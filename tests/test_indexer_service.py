@@ -127,16 +127,24 @@ def test_an_answer_is_about_the_group_and_the_task_asked(kb, question, declined)
         assert ("5 năm" if "nhiệm kỳ" in question else "20/12/2024") in answer.answer
 
 
+def shown(answer) -> list:
+    """The passages an answer shows: quoted as the answer, or as related (not sure)."""
+    return answer.quotes or answer.related
+
+
 def test_a_word_no_document_uses_is_not_answered_around(kb):
     # "mẫu" (a template) is in no document: the passage on the list itself is no answer.
     assert not kb.ask("mẫu danh sách tuyên truyền viên gửi Ban Tuyên giáo").found
     assert kb.ask("Ban Tuyên giáo các xã gửi danh sách tuyên truyền viên trước ngày nào").found
-    # A known word typed with a wrong mark is a typo, not a new topic.
-    assert kb.ask("nhiêm vụ của tuyên truyền viên").found
-    # Nor are words of phrasing the documents happen not to use ("rõ hơn").
-    assert kb.ask("tôi muốn biết rõ hơn về nhiệm vụ của Ban Tuyên giáo Thị ủy").found
+    # A known word typed with a wrong mark is a typo, not a new topic: the passage is shown.
+    assert shown(kb.ask("nhiêm vụ của tuyên truyền viên"))
+    # Nor are words of phrasing the documents happen not to use ("rõ hơn"), nor polite openers: the
+    # board's section is shown (as the answer or as the most related passage).
+    answer = kb.ask("tôi muốn biết rõ hơn về nhiệm vụ của Ban Tuyên giáo Thị ủy")
+    assert shown(answer) and shown(answer)[0].section.endswith("1. Ban Tuyên giáo Thị ủy")
     for polite in ("nhờ ad cho biết", "vui lòng cho biết", "làm ơn cho hỏi", "e hỏi"):
-        assert kb.ask(f"{polite} btg thị ủy làm gì").found, polite
+        answer = kb.ask(f"{polite} btg thị ủy làm gì")
+        assert shown(answer) and shown(answer)[0].section.endswith("1. Ban Tuyên giáo Thị ủy"), polite
 
 
 @pytest.mark.parametrize("question, section", [
@@ -151,7 +159,9 @@ def test_a_part_named_by_its_number_is_where_the_answer_comes_from(kb, question,
 
 
 def test_devset_quality_floors(kb):
-    """Floors a little under what the dev set measured (bench/bench_answers.py prints the same table)."""
+    """Floors a little under what the dev set measured (bench/bench_answers.py --set samples prints the same
+    table): answered right (sure, the right passage first), declined right (nothing sure for what the
+    documents do not answer) and shown (the right passage as the answer or as related)."""
     questions = load_devset(HERE / "devset.json")
     assert len(questions) >= 150 and len({d for q in questions for d, _ in q.expect}) >= 3
     held_out = [q for q in questions if q.split == HELD_OUT]
@@ -159,17 +169,39 @@ def test_devset_quality_floors(kb):
     # take it a little under.
     assert len(held_out) >= 100 and len(held_out) >= 0.3 * len(questions)
     outcomes = run(kb, questions)
-    # Tuning declines: 0.949 since four questions of the new failure kinds were added (two still answered).
-    for part, floors in ((TUNE, (0.96, 0.90, 0.94)), (HELD_OUT, (0.93, 0.80, 0.94))):
+    for part, floors in ((TUNE, (0.96, 0.82, 0.94, 0.90)), (HELD_OUT, (0.90, 0.72, 0.95, 0.78))):
         t = trade_off([o for o in outcomes if o.question.split == part])
-        top3, answered_right, declined = floors
+        top3, answered_right, declined, shown = floors
         assert t.hit_at_3 >= top3, (part, t)
         assert t.answered_right / t.answerable >= answered_right, (part, t)
         assert t.declined_rate >= declined, (part, t)
+        assert t.shown_right / t.answerable >= shown, (part, t)
         assert t.not_held_answered == 0, (part, t)  # never a quote for a document the knowledge lacks
     assert small_talk_recognised(outcomes)[0] == small_talk_recognised(outcomes)[1]
     lexical = evaluate(kb, questions, Fusion(alpha=0.0))
     assert evaluate(kb, questions, kb.fusion).hit_at_3 >= lexical.hit_at_3 - 0.02  # dense must not hurt
+
+
+@pytest.fixture(scope="module")
+def plan_kb(tmp_path_factory):
+    """knowledge/ alone: what a new install answers from."""
+    root = tmp_path_factory.mktemp("plan")
+    kb = KnowledgeBase(IndexConfig(HERE.parent / "knowledge", root / "index"))
+    kb.build()
+    return kb
+
+
+def test_plan_questions_of_a_new_user(plan_kb):
+    """A new user's questions on the plan (tests/devset_plan.json: typos, chat shorthand, "Chỉ thị 30" for the
+    plan that carries it out); floors a little under bench/bench_answers.py --set plan."""
+    questions = load_devset(HERE / "devset_plan.json")
+    outcomes = run(plan_kb, questions)
+    for part, floors in ((TUNE, (0.75, 0.85, 0.80)), (HELD_OUT, (0.45, 0.65, 0.85))):
+        t = trade_off([o for o in outcomes if o.question.split == part])
+        answered_right, shown, declined = floors
+        assert t.answered_right / t.answerable >= answered_right, (part, t)
+        assert t.shown_right / t.answerable >= shown, (part, t)
+        assert t.declined_rate >= declined, (part, t)
 
 
 def test_section_returns_every_chunk_under_the_heading(kb):

@@ -139,3 +139,109 @@ def test_any_text_parses_into_bounded_verbatim_chunks(lines):
         assert len(chunk.text) <= 1200
         for piece in chunk.text.split("\n"):
             assert piece.strip("# ") in flat
+
+
+# --- real documents as they are written (tests/fixtures/real-docs: 40 public 2025 documents) -------------
+
+REAL = HERE / "fixtures" / "real-docs"
+
+
+def real(stem: str):
+    path = next(REAL.glob(stem + "*.txt"))
+    return parse(path)
+
+
+def test_every_real_document_has_its_identity():
+    for path in sorted(REAL.glob("*.txt")):
+        doc = parse(path)
+        info = doc.info
+        assert info.doc_type and info.number and info.date_display, path.name
+        assert info.issuer and info.title, path.name
+        assert doc.chunks and all(len(c.text) <= 1200 for c in doc.chunks), path.name
+        signatures = [c for c in doc.chunks if c.kind == "signature"]
+        # The signature block is the signature only: what follows it (a Quy chế, a Phụ lục) is content.
+        assert len(signatures) <= 1 and all(c.text.count("\n") <= 5 for c in signatures), path.name
+
+
+def test_every_real_passage_is_verbatim():
+    for path in sorted(REAL.glob("*.txt")):
+        source = " ".join(path.read_text(encoding="utf-8").replace("**", "").split())
+        for chunk in parse(path).chunks:
+            for line in chunk.text.split("\n"):
+                assert " ".join(line.split()) in source, (path.name, line[:80])
+
+
+@pytest.mark.parametrize("stem, doc_type, number, issuer, signer, attached", [
+    ("quyet-dinh-98-", "Quyết định", "98/2025/QĐ-UBND", "Ủy ban nhân dân tỉnh Nghệ An", "Bùi Thanh An", ("Quy chế",)),
+    ("quyet-dinh-1760", "Quyết định", "1760/QĐ-KTNN", "Kiểm toán nhà nước", "Ngô Văn Tuấn",
+     ("Quy định", "Phụ lục 01", "Phụ lục 02", "Phụ lục 03", "Phụ lục 04", "Phụ lục 05")),
+    ("quyet-dinh-2623", "Quyết định", "2623/QĐ-TTg", "Thủ tướng Chính phủ", "Phạm Minh Chính", ("Kế hoạch",)),
+    ("quyet-dinh-2696", "Quyết định", "2696/QĐ-UBND", "Ủy ban nhân dân tỉnh Quảng Trị", "Hoàng Nam", ("Điều lệ",)),
+    ("quyet-dinh-71-", "Quyết định", "71/2025/QĐ-UBND", "Ủy ban nhân dân thành phố Hà Nội", "Dương Đức Tuấn",
+     ("Quy chế", "Mẫu số 01")),
+    ("quy-dinh-383", "Quy định", "383-QĐ/TW", "Ban Chấp hành Trung ương", "Trần Cẩm Tú", ()),
+    ("huong-dan-45", "Hướng dẫn", "45-HD/BTCTW", "Ban Tổ chức Trung ương", "Hoàng Đăng Quang", ()),
+    ("ket-luan-07", "Kết luận", "07-KL/VPTW", "Văn phòng Trung ương Đảng", "Lê Khánh Toàn", ()),
+    ("thong-bao-ket-luan-432", "Thông báo", "432-TB/VPTW", "Văn phòng Trung ương Đảng", "Lâm Thị Phương Thanh", ()),
+    ("cong-van-5680", "Công văn", "5680/CT-CS", "Cục Thuế – Bộ Tài chính", "Nguyễn Thị Thanh Hằng", ()),
+    ("cong-van-5095", "Công văn", "5095/SGDĐT-CTTTHSSV", "Sở Giáo dục và Đào tạo – UBND thành phố Hà Nội",
+     "Nguyễn Quang Tuấn", ()),
+    ("cong-dien-224", "Công điện", "224/CĐ-TTg", "Thủ tướng Chính phủ", "Phạm Minh Chính", ()),
+    ("nghi-quyet-82", "Nghị quyết", "82/2025/NQ-HĐND", "Hội đồng nhân dân thành phố Hà Nội", "Phùng Thị Hồng Hà",
+     ("Phụ lục",)),
+])
+def test_real_document_shapes(stem, doc_type, number, issuer, signer, attached):
+    info = real(stem).info
+    assert (info.doc_type, info.number, info.issuer, info.signer) == (doc_type, number, issuer, signer)
+    assert info.attachments == attached
+
+
+def test_a_decision_issues_its_rules_as_a_document_of_their_own():
+    doc = real("quyet-dinh-98-")
+    part = "Quy chế ban hành kèm theo Quyết định số 98/2025/QĐ-UBND"
+    rules = [c for c in doc.chunks if c.part == part]
+    assert len(rules) > 40 and all(c.section.startswith(part + " › ") or c.section == part for c in rules)
+    deadline = next(c for c in rules if "Điều 5. Thời hạn giải quyết" in c.section)
+    assert "Chương I. NHỮNG QUY ĐỊNH CHUNG" in deadline.section
+    from indexer.answer import section_label
+    clause = next(c for c in rules if " › Điều 6. " in c.section and c.text.startswith("2. "))
+    assert section_label(clause.section, clause.part) == f"{part}, Điều 6, khoản 2"
+    # The decision's own articles stay the main text; its signature is four lines.
+    main = [c for c in doc.chunks if not c.part]
+    assert [c.section[:7] for c in main if c.section.startswith("Điều")] == ["Điều 1.", "Điều 2.", "Điều 3."]
+    assert next(c for c in main if c.kind == "signature").text.split("\n")[-1] == "Bùi Thanh An"
+
+
+def test_an_official_letter_has_its_subject_and_addressees():
+    doc = real("cong-van-10989")
+    assert doc.info.title == "đề xuất biên chế giai đoạn 2026-2031 theo vị trí việc làm"
+    kinds = {c.section: c.kind for c in doc.chunks}
+    assert kinds["Kính gửi"] == "recipients" and kinds["Nơi nhận"] == "recipients"
+    body = [c for c in doc.chunks if c.section == "Nội dung"]
+    assert body and "trước ngày 26/11/2025" in " ".join(c.text for c in body)  # content, not "legal bases"
+    note = next(c for c in doc.chunks if c.kind == "footnote")
+    assert note.text.startswith("[i] Tổng số vị trí việc làm")
+
+
+def test_a_party_regulation_with_dash_parts_and_a_table_appendix():
+    doc = real("quy-dinh-384")
+    sections = [c.section for c in doc.chunks]
+    assert any(s.startswith("Chương II") and "Điều 6." in s for s in sections)
+    table = [c for c in doc.chunks if c.part == "Phụ lục"]
+    assert len(table) >= 2
+    header = "STT\tNhóm lĩnh vực dữ liệu\tDữ liệu\tCơ quan chủ quản dữ liệu"
+    # A table cut in two keeps its header row on top of the next piece.
+    assert sum(c.text.startswith(header) or header in c.text.split("\n")[:3] for c in table) >= 2
+    doc383 = real("quy-dinh-383")
+    assert any(c.section.startswith("I- QUY ĐỊNH CHUNG › Điều 1.") for c in doc383.chunks)
+
+
+def test_wired_addressees_footnotes_and_forms():
+    doc = real("cong-dien-224")
+    addressees = next(c for c in doc.chunks if c.section == "Kính gửi")
+    assert addressees.text.startswith("THỦ TƯỚNG CHÍNH PHỦ điện:") and "Báo Nhân dân" in addressees.text
+    assert len([c for c in doc.chunks if c.kind == "footnote"]) >= 1
+    assert "Tuyên Quang, Cao Bằng" in " ".join(c.text for c in doc.chunks if c.kind == "footnote")
+    forms = real("nghi-quyet-83")
+    assert [a for a in forms.info.attachments] == ["Phụ lục I", "Phụ lục II", "Phụ lục III"]
+    assert any(c.section.startswith("Phụ lục I › Mẫu số 01") for c in forms.chunks)

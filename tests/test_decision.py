@@ -1,0 +1,46 @@
+"""The calibrated answer decision: the fitted model, its outcomes and the checks that cap it."""
+
+from dataclasses import replace
+
+import numpy as np
+
+from bench.fit_decision import fit
+from indexer.answer import Hit
+from indexer.decision import FEATURES, NONE, RELATED, SURE, UNKNOWN_SURE, Candidate, Model, decide, load_model
+
+
+def candidate(model: Model, probability: float, **signals) -> Candidate:
+    x = np.array(model.mean, dtype=np.float64)
+    for name, value in signals.items():
+        x[FEATURES.index(name)] = value
+    hit = Hit("d:0", "text", "Kế hoạch", "d", "I. A", 1.0, 1.0, 0.9)
+    return Candidate(hit, x, "", probability)
+
+
+def test_the_shipped_model_is_fitted_on_these_signals():
+    model = load_model()
+    assert len(model.weights) == len(model.mean) == len(model.scale) == len(FEATURES)
+    assert 0.0 < model.related < model.sure < 1.0
+    assert "tuning parts" in model.fitted_on and Model.from_json(model.to_json()) == model
+    # The signals that must push towards an answer do, and a failed check pushes away.
+    w = dict(zip(FEATURES, model.weights))
+    assert w["coverage"] > 0 and w["fused"] > 0 and w["failed_any"] < 0
+
+
+def test_three_outcomes_and_what_caps_them():
+    model = replace(load_model(), sure=0.6, related=0.2)
+    assert decide([candidate(model, 0.9, failed_any=0.0, unknown=0.0)], model) == SURE
+    assert decide([candidate(model, 0.4, failed_any=0.0, unknown=0.0)], model) == RELATED
+    assert decide([candidate(model, 0.1, failed_any=0.0, unknown=0.0)], model) == NONE
+    assert decide([], model) == NONE
+    # Lacking what the question names (a date for "ngày nào"…), or asked in words no document uses: never sure.
+    assert decide([candidate(model, 0.99, failed_any=1.0, unknown=0.0)], model) == RELATED
+    assert decide([candidate(model, 0.99, failed_any=0.0, unknown=UNKNOWN_SURE)], model) == RELATED
+
+
+def test_the_fit_recovers_which_signal_matters():
+    rng = np.random.default_rng(7)
+    x = rng.normal(size=(2000, 3))
+    y = (x[:, 0] - 0.5 * x[:, 1] + rng.normal(scale=0.3, size=2000) > 0).astype(float)
+    w, bias = fit(x, y, l2=1.0)
+    assert w[0] > 1.0 and w[1] < -0.5 and abs(w[2]) < 0.3

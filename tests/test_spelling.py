@@ -1,0 +1,49 @@
+"""Chat shorthand and typos read back as the words meant, against the documents' own vocabulary."""
+
+import pytest
+
+from indexer.spelling import respell
+from indexer.text import fold, normalize, strip_tones
+
+
+class Vocabulary:
+    """A stand-in for the index's vocabulary (indexer.catalogue.Catalogue has the same three questions)."""
+
+    def __init__(self, words: str):
+        self.words = [normalize(w).lower() for w in words.split()]
+        self.folded = {fold(w) for w in self.words}
+        self.shapes = {strip_tones(w) for w in self.words}
+
+    def count(self, folded: str) -> int:
+        return int(folded in self.folded)
+
+    def marked(self, word: str) -> bool:
+        return normalize(word).lower() in self.words
+
+    def shaped(self, word: str) -> bool:
+        return strip_tones(normalize(word).lower()) in self.shapes
+
+
+DOCS = Vocabulary("việc quan trọng nhiệm vụ tuyên truyền viên đảng chỉ thị kế hoạch số thị ủy gửi thứ hai")
+
+
+@pytest.mark.parametrize("typed, read", [
+    ("qan trọng vs dv k", "quan trọng với đảng viên không"),  # a letter dropped; chat shorthand
+    ("vịec của ttv", "viec của ttv"),  # the mark on the wrong vowel: read by its letters
+    ("nhiêm vụ", "nhiem vụ"),  # no tone typed where the documents have one
+    ("ct30 gui cho ai", "chỉ thị 30 gui cho ai"),  # glued number
+    ("kh129 cua TU", "kế hoạch 129 cua TU"),  # capitals are an abbreviation of the documents, kept
+    ("nhiem vu dc giao j", "nhiem vu được giao gì"),
+])
+def test_shorthand_and_typos_are_read_back(typed, read):
+    assert respell(typed, DOCS).text == read
+
+
+@pytest.mark.parametrize("typed", [
+    "thủ tục cấp sổ đỏ",  # "sổ", "đỏ": words of their own, not typos of "số"
+    "hạn chót là ngày nào", "han chot la ngay nao",  # real words the documents do not use
+    "nhờ ad cho biết",  # how it is asked is never corrected
+    "zalo", "CT-XH", "30-CT/TW", "ngày 5/2/2024",
+])
+def test_real_words_numbers_and_document_numbers_are_left_alone(typed):
+    assert respell(typed, DOCS).text == typed
