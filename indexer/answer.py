@@ -10,6 +10,7 @@ from indexer.text import fold
 NOT_FOUND_TEXT = "Tài liệu hiện có chưa có nội dung trả lời câu hỏi này."
 NOT_HELD_TEXT = "Kho tài liệu chưa có {documents}, nên không trích dẫn được nội dung của văn bản này."
 EXCERPT_CHARS = 520  # the quoted part of a phone-length first reply
+CELL = " | "  # how the cells of a table row are shown (the index keeps the document's tabs)
 ELLIPSIS = "…"
 
 # Why an answer was declined (Answer.reason); "" when it was answered.
@@ -332,6 +333,7 @@ def _quotes(passages: list[Hit], excerpts: list[str] | None, dates, terms: tuple
     citations: list[Citation] = []
     quotes: list[Quote] = []
     for hit, part in zip(passages, excerpts):
+        part = part.replace("\t", CELL)  # a table row reads "1 | Chi tổ chức hội nghị | 500.000 đồng"
         label = section_label(hit.section, getattr(hit, "part", ""))
         citations.append(Citation(hit.document, hit.section, hit.doc_id, dates.get(hit.doc_id), label))
         quotes.append(Quote(hit.chunk_id, hit.doc_id, hit.document, hit.section, label, part, hit.text, hit.score,

@@ -374,7 +374,7 @@ def question_weights(info: QuestionInfo, catalogue: Catalogue) -> tuple[tuple[tu
 def choose(info: QuestionInfo, hits: list[Hit], catalogue: Catalogue, model=None) -> Choice:
     """The calibrated decision over the fused ranking's candidates (indexer.decision): sure, related or none."""
     from indexer.answer import DECLINED_NOT_FOUND, DECLINED_NOT_HELD, DECLINED_UNSURE
-    from indexer.decision import NONE, RELATED, SURE, decide, load_model, rank_candidates
+    from indexer.decision import FEATURES, NONE, RELATED, SURE, decide, rank_candidates
 
     model = model or _default_model()
     docs, chunks, missing = scope(info, catalogue)
@@ -395,6 +395,11 @@ def choose(info: QuestionInfo, hits: list[Hit], catalogue: Catalogue, model=None
                       None, SURE, [], 1.0)
     candidates = rank_candidates(info, hits, catalogue, terms, unknown, model, allowed)
     outcome = decide(candidates, model)
+    if docs is None and chunks is not None and candidates and candidates[0].signals is not None \
+            and outcome != SURE and not candidates[0].signals[FEATURES.index("failed_any")]:
+        # Asked what a document is (its date, issuer, subject) and it is not held: the passages that cite it
+        # in full are the only ones allowed, and the first of them states what is asked.
+        outcome = SURE
     for c in candidates:
         c.hit.answers = c.signals is not None and c.probability >= model.sure
         c.hit.check = c.reason or f"p={c.probability:.2f}"
@@ -403,8 +408,9 @@ def choose(info: QuestionInfo, hits: list[Hit], catalogue: Catalogue, model=None
     best = candidates[0] if candidates and candidates[0].signals is not None else None
     confidence = best.probability if best is not None else 0.0
     if outcome == SURE:
+        floor = min(model.sure, best.probability)
         passages = [best.hit] + [c.hit for c in candidates[1:] if c.signals is not None
-                                 and c.probability >= model.sure][:MORE_PASSAGES]
+                                 and c.probability >= floor][:MORE_PASSAGES]
         return Choice(passages, ranked, "", [], _unit_preference(info), SURE, [], confidence)
     if outcome == RELATED:
         return Choice([], ranked, DECLINED_UNSURE, [], _unit_preference(info), RELATED, [best.hit], confidence)
@@ -429,10 +435,13 @@ def navigate(info: QuestionInfo, hits: list[Hit], catalogue: Catalogue, terms, d
         named = {w for t in catalogue.name_terms(doc_id) for w in _term_words(t)}
         if not words <= named:
             continue  # it asks something in that part, or names another document
-        rows = [r for r, section in zip(catalogue.rows_of(doc_id), catalogue.sections(doc_id))
-                if all(_section_has_ordinal(section, h, n) for h, n in parts)]
-        if rows:
-            return [catalogue.hit(r) for r in rows[:1 + MORE_PASSAGES]]
+        sections = list(zip(catalogue.rows_of(doc_id), catalogue.sections(doc_id)))
+        # "mục III" is part III when the document has one (its parts numbered I, II, III), else item 3.
+        for reading in (("phan" if h == "muc" else h, n) for h, n in parts), parts:
+            reading = list(reading)
+            rows = [r for r, section in sections if all(_section_has_ordinal(section, h, n) for h, n in reading)]
+            if rows:
+                return [catalogue.hit(r) for r in rows[:1 + MORE_PASSAGES]]
     return []
 
 

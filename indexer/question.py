@@ -529,7 +529,8 @@ def analyse(text: str, known=None, vocabulary=None) -> QuestionInfo:
         ordinals=frozenset(ordinals_in(question)),
         years=years,
         counted=_counted(question),
-        roles=tuple(dict.fromkeys(m.group(1) for m in _ROLE_ASKED.finditer(" " + folded + " "))),
+        roles=tuple(dict.fromkeys(m.group(1) for m in _ROLE_ASKED.finditer(" " + folded + " ")
+                                  if not folded[:max(m.start(1) - 1, 0)].rstrip().endswith("ban"))),  # "Ban Bí thư" is a body
         asks_phone=bool(re.search(r"\b(so dien thoai|dien thoai|sdt|so dt|hotline|duong day nong|tong dai)\b", folded)),
         asks_basis=bool(re.search(r"\bcan cu\b", folded)),
         asks_recipients=bool(re.search(r"\b(gui|noi nhan|gui toi|gui den|nhan duoc|pho bien den|duoc nhan|co nhan|"

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from indexer.answer import DECLINED_SMALL_TALK, Answer, Hit, compose, excerpt
+from indexer.answer import CELL, DECLINED_SMALL_TALK, Answer, Hit, compose, excerpt
 from indexer.catalogue import Catalogue
 from indexer.diacritics import FILE as DIACRITICS_FILE
 from indexer.diacritics import VERSION as DIACRITICS_VERSION
@@ -390,7 +390,7 @@ class KnowledgeBase:
         chunk = snapshot.chunks[i]
         n = len(chunk.path)
         parts = [c.text for c in snapshot.chunks if c.doc_id == chunk.doc_id and c.path[:n] == chunk.path]
-        return Section(snapshot.docs[chunk.doc_id], chunk.section, "\n".join(parts))
+        return Section(snapshot.docs[chunk.doc_id], chunk.section, "\n".join(parts).replace("\t", CELL))
 
     def stats(self) -> IndexStats:
         s = self._current()
