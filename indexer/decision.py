@@ -114,6 +114,11 @@ def _absolute(info: QuestionInfo, hit: Hit, catalogue: Catalogue) -> str:
         return "not the signature"
     if hit.kind == "recipients" and not info.asks_recipients:
         return "recipients"
+    if hit.kind == "header" and not hit.part and not (info.about_document or info.kind == WHO_ISSUED or info.asks_issue):
+        return "header"  # the type, number, date and title answer what the document is, not what it says
+    if hit.kind == "basis" and not (info.asks_basis or info.about_document or info.kind == WHO_ISSUED
+                                    or any(not catalogue.held(ref) for ref in info.references)):
+        return "bases"  # "Căn cứ …" answers what the document rests on (or what it says of another), not its content
     if info.dates or info.years:
         dates, _, doc_text = catalogue.doc_facts(hit.doc_id)
         for d, m, y in info.dates:

@@ -477,7 +477,8 @@ class QuestionInfo:
     counted: str = ""  # "bao nhiêu hộ": the folded noun a count must go with ("ho")
     roles: tuple[str, ...] = ()  # "ai là bí thư": offices an answer must name ("bi thu")
     groups: tuple[str, ...] = ()  # "phóng viên", "tuyên truyền viên": people an answer must be about
-    asks_basis: bool = False  # "căn cứ vào văn bản nào": the legal bases
+    asks_basis: bool = False  # "căn cứ vào văn bản nào", "thực hiện kế hoạch nào": the legal bases
+    asks_issue: bool = False  # "ban hành ngày nào", "ký khi nào", "số mấy": the header's date, number
     asks_recipients: bool = False  # "gửi cho ai", "nơi nhận": the recipients list
     about_document: bool = False  # asks what a named document is (issuer, date, subject), not what it says
     asks_contents: bool = False  # asks what a document says ("quy định gì", "gồm những nội dung nào")
@@ -532,10 +533,12 @@ def analyse(text: str, known=None, vocabulary=None) -> QuestionInfo:
         roles=tuple(dict.fromkeys(m.group(1) for m in _ROLE_ASKED.finditer(" " + folded + " ")
                                   if not folded[:max(m.start(1) - 1, 0)].rstrip().endswith("ban"))),  # "Ban Bí thư" is a body
         asks_phone=bool(re.search(r"\b(so dien thoai|dien thoai|sdt|so dt|hotline|duong day nong|tong dai)\b", folded)),
-        asks_basis=bool(re.search(r"\bcan cu\b", folded)),
+        asks_basis=bool(re.search(r"\bcan cu\b|\b(thuc hien|trien khai|cu the hoa|dua tren|dua vao|theo|thi hanh)\b"
+                                  r"[a-z0-9 ]{0,40}\b(nao|gi)\b", " ".join(_WORDS.findall(folded)))),
         asks_recipients=bool(re.search(r"\b(gui|noi nhan|gui toi|gui den|nhan duoc|pho bien den|duoc nhan|co nhan|"
                                        r"luu o|luu tai|luu (o )?dau|kinh gui)\b", folded)),
         about_document=bool(_ABOUT_DOCUMENT.search(padded)),
+        asks_issue=bool(re.search(r" (ban hanh|ky|ra|so hieu|so may|so bao nhieu|ngay thang)( |$)", padded)),
         asks_contents=bool(_ASKS_CONTENTS.search(padded)),
         small_talk=talk,
         search_text=search,
