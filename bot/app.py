@@ -109,6 +109,7 @@ def build_application(settings: Settings, loa: Loa | None = None,
     app.bot_data["loa"] = loa
     app.bot_data["owns_db"] = bool(owns_db)
     guard.register_gate(app, settings.flood_limit, settings.flood_window)
+    qa.register_edits(app)   # first: no form or command ever sees an edited message
     for feature in FEATURES:
         feature.register(app)
     guard.register_fallbacks(app)

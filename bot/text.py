@@ -47,11 +47,16 @@ def shorten(text: str, limit: int) -> str:
 
 def esc_short(text: str, limit: int) -> str:
     """Escaped and shortened so that the *escaped* text fits `limit` (escaping can grow it 5×)."""
+    return esc(fit_escaped(text, limit))
+
+
+def fit_escaped(text: str, limit: int) -> str:
+    """`text` shortened (not escaped) so that its escaped form fits `limit`."""
     size = limit
-    out = esc(shorten(text, size))
-    while len(out) > limit:
+    out = shorten(text, size)
+    while len(esc(out)) > limit:
         size = int(size * 0.8)
-        out = esc(shorten(text, size))
+        out = shorten(text, size)
     return out
 
 

@@ -220,6 +220,10 @@ class Catalogue:
         return {self.chunks[i].id for d in doc_ids for i in self._rows_of_doc.get(d, [])
                 if self.chunks[i].kind == "header" and not self.chunks[i].part}
 
+    def position(self, chunk_id: str) -> int:
+        """The passage's place in the index (documents in order, passages in document order)."""
+        return self._by_id[chunk_id]
+
     def rows_of(self, doc_id: str) -> list[int]:
         """The rows of a document's passages, in document order."""
         return list(self._rows_of_doc.get(doc_id, []))

@@ -30,7 +30,7 @@ from indexer.answer import Hit
 from indexer.catalogue import Catalogue
 from indexer.evidence import (
     _ACTIVITY_KINDS, _SECTION_ORDINALS, PHONE, ROLE_GROUPS, _activity_share, _names_document, _section_has_ordinal,
-    body_section, coverage, holds_kind, preference,
+    body_section, coverage, holds_kind, preference, subject_weight,
 )
 from indexer.question import HOW_MANY, HOW_MUCH, WHEN, WHERE, WHO_ISSUED, WHO_SIGNED, QuestionInfo, body_named
 from indexer.text import fold
@@ -40,7 +40,7 @@ SURE, RELATED, NONE = "sure", "related", "none"
 
 # The signals, in the model's order.
 FEATURES = ("coverage", "own", "rest", "short", "focus", "dense", "dense_gap", "fused", "first", "failed", "failed_any",
-            "passed", "form", "preference", "document", "unknown", "terms", "rest_dense", "rest_focus")
+            "passed", "form", "subject", "preference", "document", "unknown", "terms", "rest_dense", "rest_focus")
 # A question with this share of its topical weight in words no document uses is never answered as sure.
 UNKNOWN_SURE = 0.15
 # Below this share of the question's topical weight a passage rarely answers (`short` measures how far below).
@@ -147,6 +147,7 @@ def signals(info: QuestionInfo, hit: Hit, rank: int, catalogue: Catalogue, terms
     folded = catalogue.folded(hit.chunk_id)
     checks = _checks(info, hit, catalogue, folded, terms)
     weight = preference(info, hit, folded, catalogue)
+    subject = subject_weight(info, catalogue.folded_heading(hit.chunk_id))
     x = np.array([
         share,
         own,
@@ -161,7 +162,8 @@ def signals(info: QuestionInfo, hit: Hit, rank: int, catalogue: Catalogue, terms
         float(not all(checks)),
         float(sum(checks)),
         _form(info, hit),
-        math.log(weight),
+        math.log(subject),
+        math.log(weight / subject),
         _names_document(terms, hit, catalogue),
         unknown,
         math.log1p(len(terms)),

@@ -98,13 +98,19 @@ def preference(info: QuestionInfo, hit: Hit, folded: str, catalogue: Catalogue) 
             weight *= 1.05
     elif info.kind == WHEN and re.search(r"\bthoi gian\b|\d{1,2}\s*/\s*\d{1,2}", folded):
         weight *= 1.15
-    if info.bodies and subject_heading and all(body_named(last, b) for b in info.bodies):
-        # "BTG Thị ủy có nhiệm vụ gì": the body's own section, most of all when its heading is the body alone.
-        weight *= 1.6 if len(last.split()) <= 2 + sum(len(" ".join(b).split()) for b in info.bodies) else 1.3
+    weight *= subject_weight(info, last)
     for head, n in info.ordinals:
         if head in _SECTION_ORDINALS and _section_has_ordinal(body_section(hit), head, n):
             weight *= 1.5
     return weight
+
+
+def subject_weight(info: QuestionInfo, heading: str) -> float:
+    """"BTG Thị ủy có nhiệm vụ gì": the body's own section is the answer, most of all when its heading is the
+    body alone (1.6), less when the heading says more (1.3); 1.0 when the passage is not under such a heading."""
+    if info.bodies and _BODY_SUBJECT.match(heading.strip()) and all(body_named(heading, b) for b in info.bodies):
+        return 1.6 if len(heading.split()) <= 2 + sum(len(" ".join(b).split()) for b in info.bodies) else 1.3
+    return 1.0
 
 
 def _section_has_ordinal(section: str, head: str, n: int) -> bool:
@@ -395,11 +401,17 @@ def choose(info: QuestionInfo, hits: list[Hit], catalogue: Catalogue, model=None
                       None, SURE, [], 1.0)
     candidates = rank_candidates(info, hits, catalogue, terms, unknown, model, allowed)
     outcome = decide(candidates, model)
-    if docs is None and chunks is not None and candidates and candidates[0].signals is not None \
-            and outcome != SURE and not candidates[0].signals[FEATURES.index("failed_any")]:
-        # Asked what a document is (its date, issuer, subject) and it is not held: the passages that cite it
-        # in full are the only ones allowed, and the first of them states what is asked.
-        outcome = SURE
+    if docs is None and chunks is not None:
+        # Asked what a document is (its date, issuer, subject) and it is not held: only the passages that
+        # cite it in full are allowed, and each states what is asked; the first in its document comes first
+        # (the title of the plan that carries it out before its bases), however the question was typed.
+        allowed_first = sorted((c for c in candidates if c.signals is not None),
+                               key=lambda c: (bool(c.signals[FEATURES.index("failed_any")]),
+                                              catalogue.position(c.hit.chunk_id)))
+        candidates = allowed_first + [c for c in candidates if c.signals is None]
+        if candidates and candidates[0].signals is not None \
+                and not candidates[0].signals[FEATURES.index("failed_any")]:
+            outcome = SURE
     for c in candidates:
         c.hit.answers = c.signals is not None and c.probability >= model.sure
         c.hit.check = c.reason or f"p={c.probability:.2f}"

@@ -105,6 +105,25 @@ def own_kb(tmp_path, shared_kb):
     return kb
 
 
+class DecidedKB:
+    """The real knowledge base deciding with other thresholds (`KnowledgeBase.ask(model=…)`), so a
+    test does not hang on one question's probability today: `DecidedKB(kb, sure=0.999, related=0.0)`
+    shows as related every question the decision weighs (a few, such as who issued the directive
+    the plan carries out, are answered by a rule of their own), `DecidedKB(kb, related=1.01)` never
+    shows one as related."""
+
+    def __init__(self, kb, **thresholds):
+        from indexer.decision import load_model
+        self._kb = kb
+        self.model = replace(load_model(), **thresholds)
+
+    def ask(self, question: str, **kwargs):
+        return self._kb.ask(question, model=self.model, **kwargs)
+
+    def __getattr__(self, name: str):
+        return getattr(self._kb, name)
+
+
 async def eventually(fetch, timeout: float = 20.0):
     """The value of fetch() once it is truthy, or the last value after `timeout` seconds (for
     what the bot writes just after its reply)."""

@@ -5,7 +5,9 @@ It speaks the Bot API's HTTP shape on 127.0.0.1 (``/bot<token>/<method>`` and
 call the bot makes, and can inject latency, 429 RetryAfter and 403 Forbidden answers. With
 ``limits=True`` it enforces Telegram's flood limits as strictly as they are documented: a
 message (send*/copy/forward) arriving when 30 were accepted in the last second, or within a
-second of the last one to the same chat, is answered 429 (``throttled`` counts them).
+second of the last one to the same chat, is answered 429 (``throttled`` counts them). Text sent
+with ``parse_mode=HTML`` is parsed as Telegram does: an unsupported tag, a bare "<" or a tag left
+open or closed out of order is answered 400 "can't parse entities".
 """
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ import asyncio
 import collections
 import itertools
 import json
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable
@@ -29,6 +32,40 @@ _STRING_KEYS = {
     "parse_mode", "file_id", "switch_pm_text", "switch_pm_parameter", "next_offset", "emoji",
     "description", "short_description", "name", "action", "document", "photo",
 }
+
+
+# What Telegram's HTML parse mode accepts (core.telegram.org/bots/api#html-style).
+HTML_TAGS = frozenset({"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span",
+                       "tg-spoiler", "a", "tg-emoji", "code", "pre", "blockquote"})
+_HTML_TAG = re.compile(r"""<(/?)([a-zA-Z][a-zA-Z0-9-]*)            # name
+                           ((?:\s+[a-zA-Z-]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'>]+))?)*)  # attributes
+                           \s*>""", re.X)
+
+
+def html_error(text: str) -> str | None:
+    """Why Telegram would refuse `text` in HTML parse mode, or None when it parses."""
+    stack: list[str] = []
+    i = 0
+    while (k := text.find("<", i)) >= 0:
+        m = _HTML_TAG.match(text, k)
+        if m is None:
+            return f"can't parse entities: unexpected \"<\" at offset {k}"
+        closing, name = m.group(1), m.group(2).lower()
+        if name not in HTML_TAGS:
+            return f"can't parse entities: unsupported {'end' if closing else 'start'} tag \"{name}\""
+        if closing:
+            if not stack:
+                return f"can't parse entities: unexpected end tag \"{name}\" at offset {k}"
+            if stack[-1] != name:
+                return (f"can't parse entities: end tag \"{name}\" doesn't match start tag "
+                        f"\"{stack[-1]}\" at offset {k}")
+            stack.pop()
+        else:
+            stack.append(name)
+        i = m.end()
+    if stack:
+        return f"can't parse entities: can't find end tag corresponding to start tag \"{stack[-1]}\""
+    return None
 
 
 def utf16_len(s: str) -> int:
@@ -325,6 +362,8 @@ class FakeTelegram:
                 return self._error(call, fault.code, fault.description, fault.retry_after)
             if call.chat_id is not None and call.chat_id in self.blocked and method != "getChat":
                 return self._error(call, 403, "Forbidden: bot was blocked by the user")
+            if call.params.get("parse_mode") == "HTML" and (why := html_error(call.text)):
+                return self._error(call, 400, "Bad Request: " + why)
             handler = getattr(self, "_m_" + method, None)
             result = handler(call) if handler else True
             call.result = result

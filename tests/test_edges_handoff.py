@@ -1,5 +1,7 @@
 """One member cannot flood the board with unanswerable questions: a few hand-offs a day, repeats
-(also in other words) folded into the first, and a polite word when the day's share is used."""
+(also in other words) folded into the first, and a polite word when the day's share is used; the
+questions held back stay on the board's list. (Sent on request after a related passage: see
+tests/test_qa_related.py.)"""
 from __future__ import annotations
 
 import pytest
@@ -7,6 +9,7 @@ from sqlalchemy import select
 
 from bot.db.models import Question
 from bot.texts import qa as T
+from tests.conftest import DecidedKB, running_bot
 
 QUESTIONS = [
     "Phụ cấp hàng tháng cho tuyên truyền viên là bao nhiêu tiền?",
@@ -18,8 +21,10 @@ REPHRASED = "phu cap hang thang cua tuyen truyen vien la bao nhieu tien vay"
 
 
 @pytest.fixture
-def settings_overrides():
-    return {"handoff_daily_limit": 2}
+async def bot(db_url, shared_kb):
+    """Sure or nothing, never "related": every question here goes to the board by itself."""
+    async with running_bot(db_url, DecidedKB(shared_kb, related=1.01), handoff_daily_limit=2) as h:
+        yield h
 
 
 async def test_handoffs_are_capped_per_member_and_repeats_fold(bot):
@@ -35,7 +40,7 @@ async def test_handoffs_are_capped_per_member_and_repeats_fold(bot):
     # The first one again, in other words and without diacritics: folded, no new notice.
     again = await spammer.reply(REPHRASED)
     first_id = _questions(h, spammer.id)[0].id
-    assert again.text == T.NOT_FOUND_AGAIN.format(id=first_id)
+    assert again.text == T.NO_ANSWER + "\n\n" + T.SENT_AGAIN.format(id=first_id)
     # A third different question: kept, not sent, and the member is told why, politely.
     held = await spammer.reply(QUESTIONS[2])
     assert "Hôm nay bạn đã gửi 2 câu hỏi" in held.text and "ngày mai" in held.text
@@ -50,9 +55,13 @@ async def test_handoffs_are_capped_per_member_and_repeats_fold(bot):
     stored = _questions(h, spammer.id)
     assert [q.status for q in stored] == ["open", "open", "held"]
     assert stored[2].text == QUESTIONS[2]
-    # The board's list shows what was handed off, not the held question.
+    assert [q.handed_off_at is not None for q in stored] == [True, True, False]
+    # The board's list shows what was handed off, and the held question marked as held back.
     listing = await h.admin.reply("/cauhoi")
-    assert "Lịch thi đấu" not in listing.text and "Giá vé xe buýt" in listing.text
+    blocks = listing.text.split("\n\n")
+    [held_block] = [b for b in blocks if "Lịch thi đấu" in b]
+    assert T.OPEN_HELD in held_block and f"<b>{stored[2].id}.</b>" in held_block
+    assert "Giá vé xe buýt" in listing.text and listing.text.count(T.OPEN_HELD) == 1
 
 
 def _questions(h, telegram_id: int) -> list[Question]:

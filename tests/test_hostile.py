@@ -120,7 +120,7 @@ async def test_non_text_messages_and_edits(bot_sqlite):
         mark = await u.send_update({"message": u.message(None, **extra)})
         reply = await u.next_reply(mark)
         assert reply.text == TC.UNSUPPORTED_MESSAGE, name
-    # An edited message is ignored on purpose (it is not a new question).
+    # An edit of a message that never was a question is ignored (edited questions: test_qa_related.py).
     mark = await u.send_update({"edited_message": {**u.message("chi thi 30 do ai ban hanh"),
                                                    "edit_date": int(time.time())}})
     # ...and a group message too.

@@ -20,9 +20,9 @@ def questions(h, telegram_id):
 
 
 def quoted(text: str) -> str:
-    """The text inside the reply's blockquote, unescaped."""
-    import html
-    return html.unescape(re.search(r"<blockquote>(.*)</blockquote>", text, re.S).group(1))
+    """The text inside the reply's blockquote, as shown (the answering sentence's bold dropped)."""
+    from bot.text import plain
+    return plain(re.search(r"<blockquote>(.*)</blockquote>", text, re.S).group(1))
 
 
 async def test_long_passage_is_trimmed_to_a_phone_screen(bot_sqlite):

@@ -117,7 +117,10 @@ Q_ANSWERED_BY_DOCS = "docs"       # answered from the indexed documents
 Q_ANSWERED_BY_FAQ = "faq"         # answered from a board FAQ entry
 Q_OPEN = "open"                   # not found: waiting for the board
 Q_ANSWERED_BY_BOARD = "board"     # the board answered it
-Q_HELD = "held"                   # not found, but the asker's daily hand-offs were used up
+Q_HELD = "held"                   # for the board, but the asker's daily hand-offs were used up:
+                                  # listed for the board (/cauhoi, dashboard), no notice sent
+Q_RELATED = "related"             # a related passage was shown as not sure; the asker may still
+                                  # send it to the board ("📨 Gửi câu hỏi cho Ban")
 
 
 class Question(Base):
@@ -141,6 +144,11 @@ class Question(Base):
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), nullable=True)
     board_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), nullable=True,
                                                       index=True)
+    # When the board was notified (the daily hand-off limit counts these; None: never sent,
+    # e.g. answered, shown as related, or held by the limit).
+    handed_off_at: Mapped[datetime | None] = _dt()
+    # The asker's message (in `chat_id`): an edit of it is answered again.
+    message_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
 class QuestionNotice(Base):

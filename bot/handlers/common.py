@@ -4,7 +4,7 @@ from __future__ import annotations
 import functools
 from typing import Awaitable, Callable
 
-from telegram import Update
+from telegram import ReplyParameters, Update
 from telegram.constants import ParseMode
 
 from bot.context import LoaContext
@@ -68,17 +68,21 @@ def _split_plain(text: str, limit: int) -> list[str]:
 
 async def reply_html(update: Update, blocks: list[str] | str, reply_markup=None,
                      markup_on_last: bool = True):
-    """Send HTML blocks as one or more messages; the keyboard goes on the last one."""
+    """Send HTML blocks as one or more messages; the keyboard goes on the last one. The reply to
+    an edited message quotes it (the edit may be far up the chat)."""
     if isinstance(blocks, str):
         blocks = [blocks]
     messages = pack_html(blocks)
     chat = update.effective_chat
+    edited = update.edited_message
     sent = None
     for i, text in enumerate(messages):
         last = i == len(messages) - 1
         markup = reply_markup if (last == markup_on_last or len(messages) == 1) else None
+        quoted = ReplyParameters(edited.message_id, allow_sending_without_reply=True) \
+            if edited is not None and i == 0 else None
         sent = await chat.send_message(text, parse_mode=ParseMode.HTML, reply_markup=markup,
-                                       disable_web_page_preview=True)
+                                       disable_web_page_preview=True, reply_parameters=quoted)
     return sent
 
 

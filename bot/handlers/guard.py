@@ -58,8 +58,9 @@ async def gate(update: Update, context: LoaContext) -> None:
             except TelegramError:
                 pass
         raise ApplicationHandlerStop
-    if update.edited_message is not None or update.edited_channel_post is not None:
-        raise ApplicationHandlerStop  # an edit is not a new question; ignore on purpose
+    if update.edited_channel_post is not None:
+        raise ApplicationHandlerStop
+    # An edited private message goes on (through the flood limit) to `qa.on_edited` alone.
     user = update.effective_user
     if user is None or update.inline_query is not None:
         return

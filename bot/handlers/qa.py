@@ -1,4 +1,5 @@
-"""Questions and answers, the board's hand-off, key points, inline search and knowledge uploads."""
+"""Questions and answers (sure, related or handed to the board), edits answered again, the board's
+hand-off, key points, inline search and knowledge uploads."""
 from __future__ import annotations
 
 import hashlib
@@ -8,7 +9,7 @@ from telegram import (
     InlineKeyboardButton, InlineKeyboardMarkup, InlineQueryResultArticle, InputTextMessageContent,
     Update,
 )
-from telegram.constants import ParseMode
+from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import (
     Application, CallbackQueryHandler, CommandHandler, InlineQueryHandler, MessageHandler, filters,
@@ -17,9 +18,9 @@ from telegram.ext import (
 from bot.context import LoaContext
 from bot.errors import InvalidInput, NotAllowed
 from bot.handlers.common import admin_only, args_text, pack_html, reply_html
-from bot.db.models import Q_ANSWERED_BY_DOCS, Q_ANSWERED_BY_FAQ, Q_HELD
+from bot.db.models import Q_ANSWERED_BY_DOCS, Q_ANSWERED_BY_FAQ, Q_HELD, Q_RELATED
 from bot.services.questions import QUERY_CHARS, Q_SMALL_TALK, KeyPointPage, Passage, QuestionResult
-from bot.text import esc, esc_short, fmt_date, fmt_datetime, one_line, shorten
+from bot.text import esc, esc_short, fit_escaped, fmt_date, fmt_datetime, one_line, shorten
 from bot.texts import common as TC
 from bot.texts import province as TP
 from bot.texts import qa as T
@@ -38,6 +39,14 @@ def answer_markup(question_id: int, with_section: bool, more: bool = False) -> I
              InlineKeyboardButton(T.BTN_DOWN, callback_data=f"qa:down:{question_id}")]]
     if with_section:
         rows.append(passage_buttons(question_id, 0, more))
+    return InlineKeyboardMarkup(rows)
+
+
+def related_markup(question_id: int, can_send: bool = True) -> InlineKeyboardMarkup:
+    """"📄 Toàn văn mục" for the related passage and, until it is pressed, "📨 Gửi câu hỏi cho Ban"."""
+    rows = [passage_buttons(question_id, 0, False)]
+    if can_send:
+        rows.append([InlineKeyboardButton(T.BTN_SEND, callback_data=f"qa:ask:{question_id}")])
     return InlineKeyboardMarkup(rows)
 
 
@@ -63,16 +72,35 @@ def quote_message(header: str, p: Passage, notes: list[str] = ()) -> str:
         source += TP.OWNER.format(unit=esc_short(p.owner, 120))
     fixed = [x for x in (header, heading, source, *notes) if x]
     budget = REPLY_CHARS - sum(len(x) + 1 for x in fixed) - len(T.QUOTE_TEXT.format(text=""))
-    quote = T.QUOTE_TEXT.format(text=esc_short(p.excerpt or p.text, max(budget, 80)))
+    quote = T.QUOTE_TEXT.format(text=marked(p.excerpt or p.text, p.focus, max(budget, 80)))
     return "\n".join(x for x in (header, heading, quote, source, *notes) if x)
 
 
+BOLD_OPEN, BOLD_CLOSE = "<b>", "</b>"
+
+
+def marked(text: str, focus: str, limit: int) -> str:
+    """`text` escaped for Telegram HTML within `limit` characters, with `focus` (the sentence that
+    answers) in bold when the shortened text still holds all of it. The tags are put in after
+    shortening and escaping, so no cut ever falls inside a tag or leaves one open."""
+    if focus and focus.strip() and focus in text:
+        short = fit_escaped(text, limit - len(BOLD_OPEN) - len(BOLD_CLOSE))
+        kept = len(short) - (short != text)   # a cut text ends in the "…" it gained
+        i = short.find(focus)
+        if 0 <= i and i + len(focus) <= kept:
+            j = i + len(focus)
+            return esc(short[:i]) + BOLD_OPEN + esc(focus) + BOLD_CLOSE + esc(short[j:])
+    return esc_short(text, limit)
+
+
 # ------------------------------------------------------------------ asking
-async def _ask(update: Update, context: LoaContext, text: str) -> None:
+async def _ask(update: Update, context: LoaContext, text: str, message_id: int | None = None) -> None:
+    """Answer `text`; `message_id`: the asker's message when it is the question itself (typed, not
+    a command), so that an edit of it is answered again."""
     loa = context.loa
     user = update.effective_user
     result = await loa.run(loa.questions.ask, user.id, update.effective_chat.id,
-                           user.full_name or "", text)
+                           user.full_name or "", text, message_id)
     # Keep the question before answering when the database lets us at once; when another
     # writer holds it, answer first and keep the question afterwards.
     stored = result.log is None or await loa.run(loa.questions.record, result.log, RECORD_WAIT)
@@ -90,6 +118,10 @@ async def _answer(update: Update, context: LoaContext, result: QuestionResult) -
     elif result.status == Q_ANSWERED_BY_DOCS:
         text = quote_message(T.ANSWER_HEADER, result.passages[0], note)
         await reply_html(update, text, answer_markup(result.question_id, True, result.more))
+    elif result.status == Q_RELATED:
+        # Not sure it answers: shown as related; the member decides whether to ask the board.
+        text = quote_message(T.RELATED_HEADER, result.passages[0], [T.RELATED_HINT] + note)
+        await reply_html(update, text, related_markup(result.question_id))
     elif result.status == Q_ANSWERED_BY_FAQ:
         faq = result.faq
         blocks = [T.FAQ_HEADER.format(question=esc_short(faq.question, 300)),
@@ -100,20 +132,23 @@ async def _answer(update: Update, context: LoaContext, result: QuestionResult) -
         await _hand_off(update, context, result)
 
 
-async def _hand_off(update: Update, context: LoaContext, result: QuestionResult) -> None:
-    """Tell the asker plainly, then notify every admin (a reply to the notice answers it)."""
+async def _hand_off(update: Update, context: LoaContext, result: QuestionResult,
+                    nothing_found: bool = True) -> None:
+    """Tell the asker plainly, then notify every admin (a reply to the notice answers it).
+    `nothing_found`: say first that the documents hold no answer (not after a related passage)."""
     notice = result.notice
+    lead = _not_held(result) + (T.NO_ANSWER + "\n\n" if nothing_found else "")
     if result.status == Q_HELD:
-        await reply_html(update, T.HANDOFF_LIMIT.format(id=result.question_id,
-                                                        limit=result.handoff_limit))
+        await reply_html(update, lead + T.SENT_HELD.format(id=result.question_id,
+                                                           limit=result.handoff_limit))
         return
     if notice is None:
-        await reply_html(update, _not_held(result) + T.NOT_FOUND_AGAIN.format(id=result.question_id))
+        await reply_html(update, lead + T.SENT_AGAIN.format(id=result.question_id))
         return
-    text = (T.NOT_FOUND if notice.chat_ids else T.NOT_FOUND_NO_ADMIN).format(id=result.question_id)
+    text = (T.SENT if notice.chat_ids else T.SENT_NO_ADMIN).format(id=result.question_id)
     if notice.board_name:   # handed to the board of the asker's own commune
-        text = TP.NOT_FOUND_AT_BOARD.format(id=result.question_id, board=esc(notice.board_name))
-    await reply_html(update, _not_held(result) + text)
+        text = TP.SENT_AT_BOARD.format(id=result.question_id, board=esc(notice.board_name))
+    await reply_html(update, lead + text)
     body = T.NOTICE.format(id=notice.question_id, name=esc_short(notice.asker_name, 200),
                            unit=esc_short(notice.unit_name or T.NOTICE_NO_UNIT, 200),
                            question=esc_short(notice.question, NOTICE_QUESTION_CHARS))
@@ -184,7 +219,40 @@ async def on_text(update: Update, context: LoaContext) -> None:
         if qid is not None and context.scope is not None:
             await _deliver(update, context, qid, msg.text)
             return
-    await _ask(update, context, msg.text)
+    await _ask(update, context, msg.text, msg.message_id)
+
+
+async def on_edited(update: Update, context: LoaContext) -> None:
+    """An edited question is answered again (editing is how people fix the typo that just failed).
+
+    Only an edit of a message that was taken as a question: not a command, not an admin's reply
+    to a notice (already delivered as the answer), not what was typed into a form. Every edited
+    message ends here, so no form or command ever sees one."""
+    msg = update.edited_message
+    chat = update.effective_chat
+    if msg is None or not msg.text or msg.text.startswith("/") or chat is None \
+            or chat.type != ChatType.PRIVATE or update.effective_user is None:
+        return
+    loa = context.loa
+    if await loa.run(loa.questions.asked_in, update.effective_user.id, chat.id, msg.message_id):
+        await _ask(update, context, msg.text, msg.message_id)
+
+
+async def on_send(update: Update, context: LoaContext) -> None:
+    """"📨 Gửi câu hỏi cho Ban" under a related passage: hand the question to the board, once."""
+    q = update.callback_query
+    user = update.effective_user
+    chat_id = update.effective_chat.id if update.effective_chat else user.id
+    loa = context.loa
+    qid = _qid(q.data)
+    result = await loa.run(loa.questions.send_to_board, qid, user.id, chat_id,
+                           user.full_name or "")
+    await q.answer()
+    try:
+        await q.edit_message_reply_markup(related_markup(qid, can_send=False))
+    except TelegramError:
+        pass  # an old message keeps its button; pressing it again only says it was sent
+    await _hand_off(update, context, result, nothing_found=False)
 
 
 # ------------------------------------------------------------------ feedback buttons
@@ -291,6 +359,7 @@ async def open_questions(update: Update, context: LoaContext) -> None:
                                   name=esc(q.asker_name), unit=esc(q.unit_name or T.NOTICE_NO_UNIT),
                                   question=esc_short(q.text, 300))
                + (TP.OPEN_AT_BOARD.format(board=esc(q.board)) if q.board else "")
+               + (T.OPEN_HELD if q.held else "")
                for q in items]
     if total > len(items):
         blocks.append(T.OPEN_MORE.format(more=total - len(items)))
@@ -475,6 +544,11 @@ async def on_document(update: Update, context: LoaContext) -> None:
         chunks=r.chunks, documents=r.documents, total_chunks=r.total_chunks))
 
 
+def register_edits(app: Application) -> None:
+    """Edited messages: registered before every feature, so they reach `on_edited` and nothing else."""
+    app.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE, on_edited))
+
+
 def register(app: Application) -> None:
     """Add this feature's handlers (the catch-all question handler goes last)."""
     p = filters.ChatType.PRIVATE
@@ -489,6 +563,7 @@ def register(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(on_more, pattern=r"^qa:more:\d+:\d{1,2}$"))
     app.add_handler(CallbackQueryHandler(on_save_faq, pattern=r"^qa:faq:\d+$"))
     app.add_handler(CallbackQueryHandler(on_escalate, pattern=r"^qa:esc:\d{1,12}$"))
+    app.add_handler(CallbackQueryHandler(on_send, pattern=r"^qa:ask:\d{1,12}$"))
     app.add_handler(CallbackQueryHandler(on_keypoints, pattern=r"^kp:(list|[0-9a-f]{10}:\d{1,4})$"))
     app.add_handler(InlineQueryHandler(on_inline))
     app.add_handler(MessageHandler(p & filters.Document.ALL, on_document))

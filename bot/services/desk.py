@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from bot.config import Settings
 from bot.db import Database
 from bot.db.models import (
-    B_DRAFT, D_SENT, Q_OPEN, Broadcast, Delivery, DeskLink, Member, Question, Unit,
+    B_DRAFT, D_SENT, Q_HELD, Q_OPEN, Broadcast, Delivery, DeskLink, Member, Question, Unit,
 )
 from bot.errors import NotAllowed, NotFound
 from bot.scope import Scope
@@ -85,6 +85,7 @@ class WaitingQuestion:
     asker: str
     unit: str
     created_at: datetime
+    held: bool = False    # kept back by the asker's daily hand-off limit (the board was not told)
 
 
 @dataclass(frozen=True)
@@ -260,7 +261,7 @@ class DeskService:
             return overview
 
     def questions(self, telegram_id: int, limit: int = 100) -> Questions:
-        """The open questions from the viewer's scope, oldest first."""
+        """The questions waiting for the board from the viewer's scope (held ones too), oldest first."""
         scope = self.scope(telegram_id)
         with self.db.read() as s:
             tree = _Tree(s)
@@ -308,15 +309,15 @@ class DeskService:
     def _questions(self, s: Session, tree: _Tree, inside: set[int] | None,
                    limit: int) -> tuple[list[WaitingQuestion], int]:
         q = (select(Question.id, Question.text, Member.full_name, Member.unit_id,
-                    Question.created_at)
+                    Question.created_at, Question.status)
              .outerjoin(Member, Member.id == Question.member_id)
-             .where(Question.status == Q_OPEN))
+             .where(Question.status.in_([Q_OPEN, Q_HELD])))
         if inside is not None:
             q = q.where(tree.within(Member.unit_id, inside))
         total = s.scalar(select(func.count()).select_from(q.subquery())) or 0
         items = [WaitingQuestion(qid, text, name or "", tree.units[u].name if u in tree.units
-                                 else "", at)
-                 for qid, text, name, u, at in s.execute(
+                                 else "", at, status == Q_HELD)
+                 for qid, text, name, u, at, status in s.execute(
                      q.order_by(Question.created_at, Question.id).limit(limit)).all()]
         return items, total
 

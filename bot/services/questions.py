@@ -1,4 +1,5 @@
-"""Questions: answer from the documents (or a board FAQ), hand the rest to the board, keep every question."""
+"""Questions: answer from the documents (or a board FAQ), show a related passage when not sure, hand the
+rest to the board, keep every question."""
 from __future__ import annotations
 
 import hashlib
@@ -12,8 +13,8 @@ from sqlalchemy import func, select, update
 
 from bot.db import DatabaseBusy
 from bot.db.models import (
-    Q_ANSWERED_BY_BOARD, Q_ANSWERED_BY_DOCS, Q_ANSWERED_BY_FAQ, Q_HELD, Q_OPEN, Faq, Member, Question,
-    QuestionNotice, Unit, Upload, utcnow,
+    Q_ANSWERED_BY_BOARD, Q_ANSWERED_BY_DOCS, Q_ANSWERED_BY_FAQ, Q_HELD, Q_OPEN, Q_RELATED, Faq, Member,
+    Question, QuestionNotice, Unit, Upload, utcnow,
 )
 from bot.errors import InvalidInput, LoaError, NotAllowed, NotFound
 from bot.scope import Scope, path
@@ -71,6 +72,7 @@ class Passage:
     label: str = ""        # short section for the source line: "mục III.1", "Điều 4"
     doc_id: str = ""
     owner: str = ""        # the unit whose own document it is (empty: the top-level knowledge)
+    focus: str = ""        # the sentence of `excerpt` that answers (verbatim), to mark; "" when none
 
 
 @dataclass(frozen=True)
@@ -111,13 +113,14 @@ class QuestionLog:
     top_chunk: str | None = None
     faq_id: int | None = None
     board_unit_id: int | None = None
+    message_id: int | None = None     # the asker's message (an edit of it is answered again)
 
 
 @dataclass(frozen=True)
 class QuestionResult:
     question_id: int
-    status: str                       # docs | faq | open | held
-    passages: list[Passage]
+    status: str                       # docs | faq | related | open | held
+    passages: list[Passage]           # docs: those that answer; related: the most related, best first
     faq: FaqAnswer | None = None
     notice: AdminNotice | None = None  # None when the same open question was already handed off
     truncated: bool = False
@@ -140,6 +143,7 @@ class OpenQuestion:
     unit_name: str | None
     asked_at: datetime
     board: str | None = None       # the board it waits at, when not the viewer's own
+    held: bool = False             # kept back by the asker's daily hand-off limit (no notice sent)
 
 
 @dataclass(frozen=True)
@@ -338,13 +342,16 @@ class QuestionsService:
             return False
 
     # -------------------------------------------------------------- asking
-    def ask(self, telegram_id: int, chat_id: int, telegram_name: str, text: str) -> QuestionResult:
-        """Check the asker and answer from the FAQ or the documents.
+    def ask(self, telegram_id: int, chat_id: int, telegram_name: str, text: str,
+            message_id: int | None = None) -> QuestionResult:
+        """Check the asker and answer from the FAQ or the documents, or show the most related
+        passage when the documents may not answer (the asker decides whether to send it on).
 
         An answer needs no write: it comes with a `log` for `record()` (its id reserved, so the
         answer's buttons can carry it), and the caller stores it before or after sending, so
         another user's long write never delays an answer. A question handed to the board is
-        stored here, first (the board answers it by its number).
+        stored here, first (the board answers it by its number). `message_id` is the asker's
+        message: an edit of it is answered again (`asked_in`).
         """
         asker = self.asker(telegram_id, chat_id, telegram_name)
         text = normalize(clean(text))
@@ -365,7 +372,8 @@ class QuestionsService:
                     answered = s.scalar(select(Question.answered_at)
                                         .where(Question.id == faq.source_question_id))
                     log = QuestionLog(self.db.reserve_id(Question), asker, text,
-                                      Q_ANSWERED_BY_FAQ, score=score, faq_id=faq.id)
+                                      Q_ANSWERED_BY_FAQ, score=score, faq_id=faq.id,
+                                      message_id=message_id)
                     on = (answered or faq.created_at).astimezone(self.settings.tz).date()
                     return QuestionResult(log.id, Q_ANSWERED_BY_FAQ, [],
                                           FaqAnswer(faq.id, faq.question, faq.answer, on, score),
@@ -373,26 +381,27 @@ class QuestionsService:
 
         answer = self._search(query, asker.reach)
         if answer.found:
-            passages = _passages(answer, self._owners())
+            passages = _passages(answer.quotes, self._owners())
             log = QuestionLog(self.db.reserve_id(Question), asker, text, Q_ANSWERED_BY_DOCS,
-                              score=passages[0].score, top_chunk=passages[0].chunk_id)
+                              score=passages[0].score, top_chunk=passages[0].chunk_id,
+                              message_id=message_id)
             return QuestionResult(log.id, Q_ANSWERED_BY_DOCS, passages, truncated=truncated,
                                   log=log)
+        if answer.related:
+            # Not sure it answers: shown as related; nothing goes to the board unless the asker
+            # presses "📨 Gửi câu hỏi cho Ban" (`send_to_board`).
+            passages = _passages(answer.related, self._owners())
+            log = QuestionLog(self.db.reserve_id(Question), asker, text, Q_RELATED,
+                              score=passages[0].score, top_chunk=passages[0].chunk_id,
+                              message_id=message_id)
+            return QuestionResult(log.id, Q_RELATED, passages, truncated=truncated, log=log)
         missing = tuple(answer.missing)
 
-        key = _fold_key(text)
-        weights = _weights(query)
         with self.db.read() as s:
-            # The same person asking the same open question again (or in other words): don't
-            # bother the board twice.
-            earlier = s.execute(select(Question.id, Question.text).where(
-                Question.telegram_id == asker.telegram_id, Question.status == Q_OPEN)
-                .order_by(Question.id.desc()).limit(20)).all()
+            earlier = self._earlier_open(s, asker.telegram_id, text)
             handed_off = self._handed_off_today(s, asker.telegram_id)
-        for qid, qtext in earlier:
-            if _fold_key(qtext) == key or \
-                    similarity(weights, _weights(search_head(qtext))) >= FAQ_THRESHOLD:
-                return QuestionResult(qid, Q_OPEN, [], None, None, truncated, missing=missing)
+        if earlier is not None:
+            return QuestionResult(earlier, Q_OPEN, [], None, None, truncated, missing=missing)
         top = answer.hits[0] if answer.hits else None
         limit = self.settings.handoff_daily_limit
         status = Q_HELD if limit > 0 and handed_off >= limit else Q_OPEN
@@ -400,18 +409,79 @@ class QuestionsService:
             # The board of the asker's nearest unit with an active board member; else the top.
             board = self.members.nearest_board(s, asker.unit_id)
         log = QuestionLog(self.db.reserve_id(Question), asker, text, status,
-                          score=top.score if top else None, board_unit_id=board)
+                          score=top.score if top else None, board_unit_id=board,
+                          message_id=message_id)
         self.record(log)
         if status == Q_HELD:
-            # Kept for the record, but no notice: one member cannot flood every admin.
+            # Kept for the board's list, but no notice: one member cannot flood every admin.
             return QuestionResult(log.id, Q_HELD, [], None, None, truncated, handoff_limit=limit,
                                   missing=missing)
+        return QuestionResult(log.id, Q_OPEN, [], None, self._notice(log.id, text, asker, board),
+                              truncated, missing=missing)
+
+    def send_to_board(self, question_id: int, telegram_id: int, chat_id: int,
+                      telegram_name: str = "") -> QuestionResult:
+        """"📨 Gửi câu hỏi cho Ban" under a related passage: hand the asker's own question to the
+        board, once. Like a question nothing answers: the same open question is not sent twice,
+        and over the daily limit it is held (listed for the board, no notice)."""
+        asker = self.asker(telegram_id, chat_id, telegram_name)
+        with self.db.read() as s:
+            q = s.get(Question, question_id)
+            if q is None or q.telegram_id != telegram_id:
+                raise NotFound(T.QUESTION_NOT_YOURS)
+            if q.status in (Q_OPEN, Q_HELD, Q_ANSWERED_BY_BOARD):
+                raise InvalidInput(T.SEND_DONE, id=question_id)
+            if q.status != Q_RELATED:
+                raise InvalidInput(T.SEND_NOT_NEEDED, id=question_id)
+            text = q.text
+            earlier = self._earlier_open(s, telegram_id, text)
+            handed_off = self._handed_off_today(s, telegram_id)
+            board = self.members.nearest_board(s, asker.unit_id)
+        if earlier is not None:
+            return QuestionResult(earlier, Q_OPEN, [], None, None)
+        limit = self.settings.handoff_daily_limit
+        status = Q_HELD if limit > 0 and handed_off >= limit else Q_OPEN
+        with self.db.session() as s:
+            # Conditional: of two presses (or two devices), one sends it.
+            done = s.execute(update(Question).where(
+                Question.id == question_id, Question.telegram_id == telegram_id,
+                Question.status == Q_RELATED)
+                .values(status=status, board_unit_id=board,
+                        handed_off_at=utcnow() if status == Q_OPEN else None)).rowcount
+        if not done:
+            raise InvalidInput(T.SEND_DONE, id=question_id)
+        if status == Q_HELD:
+            return QuestionResult(question_id, Q_HELD, [], None, None, handoff_limit=limit)
+        return QuestionResult(question_id, Q_OPEN, [], None,
+                              self._notice(question_id, text, asker, board))
+
+    def _earlier_open(self, s, telegram_id: int, text: str) -> int | None:
+        """The same person's open question that says the same (or in other words): the board is
+        not bothered twice."""
+        key = _fold_key(text)
+        weights = _weights(search_head(text))
+        earlier = s.execute(select(Question.id, Question.text).where(
+            Question.telegram_id == telegram_id, Question.status == Q_OPEN)
+            .order_by(Question.id.desc()).limit(20)).all()
+        for qid, qtext in earlier:
+            if _fold_key(qtext) == key or \
+                    similarity(weights, _weights(search_head(qtext))) >= FAQ_THRESHOLD:
+                return qid
+        return None
+
+    def _notice(self, question_id: int, text: str, asker: Asker, board: int | None) -> AdminNotice:
         with self.db.read() as s:
             board_name = (s.scalar(select(Unit.name).where(Unit.id == board)) or "") \
                 if board is not None else ""
-        notice = AdminNotice(log.id, text, asker.name, asker.unit_name,
-                             self.members.board_chats(board), board, board_name)
-        return QuestionResult(log.id, Q_OPEN, [], None, notice, truncated, missing=missing)
+        return AdminNotice(question_id, text, asker.name, asker.unit_name,
+                           self.members.board_chats(board), board, board_name)
+
+    def asked_in(self, telegram_id: int, chat_id: int, message_id: int) -> bool:
+        """Whether this user's message was taken as a question (so an edit of it is one too)."""
+        with self.db.read() as s:
+            return s.scalar(select(Question.id).where(
+                Question.telegram_id == telegram_id, Question.chat_id == chat_id,
+                Question.message_id == message_id).limit(1)) is not None
 
     def record(self, log: QuestionLog, wait: float | None = None) -> bool:
         """Store a question (every question is kept, answered or not).
@@ -424,19 +494,21 @@ class QuestionsService:
                 s.add(Question(id=log.id, member_id=a.member_id, telegram_id=a.telegram_id,
                                chat_id=a.chat_id, text=log.text, status=log.status,
                                score=log.score, top_chunk=log.top_chunk, faq_id=log.faq_id,
-                               unit_id=a.unit_id, board_unit_id=log.board_unit_id))
+                               unit_id=a.unit_id, board_unit_id=log.board_unit_id,
+                               handed_off_at=utcnow() if log.status == Q_OPEN else None,
+                               message_id=log.message_id))
         except DatabaseBusy:
             return False
         return True
 
     def _handed_off_today(self, s, telegram_id: int) -> int:
-        """Questions of this asker sent to the board since midnight (LOA_TIMEZONE)."""
+        """Questions of this asker sent to the board since midnight (LOA_TIMEZONE): only those
+        the board was told of, not the held ones nor those shown as related and kept."""
         tz = self.settings.tz
         midnight = datetime.combine(utcnow().astimezone(tz).date(), time(0), tzinfo=tz)
         return s.scalar(select(func.count(Question.id)).where(
             Question.telegram_id == telegram_id,
-            Question.status.in_([Q_OPEN, Q_ANSWERED_BY_BOARD]),
-            Question.created_at >= midnight.astimezone(timezone.utc))) or 0
+            Question.handed_off_at >= midnight.astimezone(timezone.utc))) or 0
 
     def _search(self, query: str, reach: frozenset[int] | None = None):
         """Ask the index; with `reach`, other units' own documents are left out."""
@@ -511,7 +583,7 @@ class QuestionsService:
     def _answer_passages(self, text: str, reach: frozenset[int] | None = None) -> list[Passage]:
         """The passages that answer a stored question, asked again (the same index gives the same ones)."""
         answer = self._search(search_head(normalize(clean(text))), reach)
-        return _passages(answer, self._owners()) if answer.found else []
+        return _passages(answer.quotes, self._owners()) if answer.found else []
 
     def _quoted(self, text: str, index: int, reach: frozenset[int] | None = None) -> Passage:
         passages = self._answer_passages(text, reach)
@@ -563,11 +635,12 @@ class QuestionsService:
         return q
 
     def open_questions(self, actor, limit: int = 30) -> tuple[list[OpenQuestion], int]:
-        """Open questions handed to the board or to any board under it (the top board: all)."""
+        """Questions waiting for the board or any board under it (the top board: all): those
+        handed off, and those the daily hand-off limit held back (marked `held`)."""
         scope = self.members.as_scope(actor)
         mine = Question.board_unit_id.in_(sorted(scope.unit_ids)) if not scope.is_top else None
         with self.db.read() as s:
-            cond = [Question.status == Q_OPEN] + ([mine] if mine is not None else [])
+            cond = [Question.status.in_([Q_OPEN, Q_HELD])] + ([mine] if mine is not None else [])
             total = s.scalar(select(func.count(Question.id)).where(*cond))
             rows = s.execute(
                 select(Question, Member.full_name, Unit.name)
@@ -577,7 +650,7 @@ class QuestionsService:
             boards = self._board_names(s, [q.board_unit_id for q, _, _ in rows])
             items = [OpenQuestion(q.id, q.text, name or str(q.telegram_id), unit, q.created_at,
                                   None if q.board_unit_id == scope.unit_id
-                                  else boards.get(q.board_unit_id))
+                                  else boards.get(q.board_unit_id), q.status == Q_HELD)
                      for q, name, unit in rows]
         return items, int(total or 0)
 
@@ -681,7 +754,7 @@ class QuestionsService:
         answer = self._search(query, reach)
         if not answer.found:
             return []
-        return _passages(answer, self._owners())[:k]  # only passages that hold what is asked
+        return _passages(answer.quotes, self._owners())[:k]  # only passages that hold what is asked
 
     # -------------------------------------------------------------- key points
     def documents(self, telegram_id: int | None = None) -> list[DocumentChoice]:
@@ -733,12 +806,13 @@ def _label(doc) -> str:
     return head or doc.title or doc.display
 
 
-def _passages(answer, owners: dict[str, str] | None = None) -> list[Passage]:
-    """The passages the answer quotes: the first answers, the others also do ("Xem thêm")."""
+def _passages(quotes, owners: dict[str, str] | None = None) -> list[Passage]:
+    """Passages of an answer's quotes (the first answers, the others also do: "Xem thêm") or of
+    its related quotes (best first)."""
     owners = owners or {}
     return [Passage(q.chunk_id, q.document, q.section, q.text, float(q.score), q.excerpt, q.heading,
-                    q.label, q.doc_id, owners.get(q.doc_id, ""))
-            for q in answer.quotes]
+                    q.label, q.doc_id, owners.get(q.doc_id, ""), q.focus)
+            for q in quotes]
 
 
 def chat_result(kind: str) -> QuestionResult:

@@ -63,8 +63,7 @@ OWNER = " (tài liệu của {unit})"
 
 # ---------------------------------------------------------------- broadcasts
 AUD_WITHIN = " (trong {unit})"
-NOT_FOUND_AT_BOARD = (
-    "Các văn bản hiện có chưa có nội dung trả lời câu hỏi này.\n\n"
+SENT_AT_BOARD = (
     "📨 Câu hỏi của bạn (số {id}) đã được chuyển đến <b>Ban của {board}</b>. "
     "Khi có trả lời, Loa sẽ gửi lại cho bạn tại đây."
 )

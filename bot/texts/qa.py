@@ -31,26 +31,29 @@ LONG_QUESTION_NOTE = (
 FAQ_HEADER = "💬 <b>Ban Tuyên giáo Thị ủy đã trả lời câu hỏi tương tự:</b>\n<i>{question}</i>"
 FAQ_BODY = "{answer}"
 FAQ_CITATION = "📄 Ban Tuyên giáo Thị ủy (trả lời ngày {date})"
-NOT_FOUND = (
-    "Các văn bản hiện có chưa có nội dung trả lời câu hỏi này.\n\n"
+# A question for the board: NO_ANSWER first when Loa showed nothing (then a blank line), then what
+# happened to it (after a related passage, only that).
+NO_ANSWER = "Các văn bản hiện có chưa có nội dung trả lời câu hỏi này."
+SENT = (
     "📨 Câu hỏi của bạn (số {id}) đã được chuyển đến <b>Ban Tuyên giáo Thị ủy</b>. "
     "Khi có trả lời, Loa sẽ gửi lại cho bạn tại đây."
 )
-NOT_FOUND_AGAIN = (
-    "Các văn bản hiện có chưa có nội dung trả lời câu hỏi này.\n\n"
+SENT_AGAIN = (
     "Bạn đã gửi câu hỏi này trước đó (số {id}); Ban Tuyên giáo Thị ủy đang xem xét, "
     "Loa sẽ gửi trả lời cho bạn khi có."
 )
-NOT_FOUND_NO_ADMIN = (
-    "Các văn bản hiện có chưa có nội dung trả lời câu hỏi này.\n\n"
-    "Câu hỏi của bạn (số {id}) đã được lưu để Ban Tuyên giáo Thị ủy xem xét."
-)
-HANDOFF_LIMIT = (
-    "Các văn bản hiện có chưa có nội dung trả lời câu hỏi này.\n\n"
+SENT_NO_ADMIN = "Câu hỏi của bạn (số {id}) đã được lưu để Ban Tuyên giáo Thị ủy xem xét."
+SENT_HELD = (
     "Hôm nay bạn đã gửi {limit} câu hỏi tới Ban Tuyên giáo Thị ủy và các câu hỏi đó đang được "
-    "xem xét, nên câu hỏi này (số {id}) được lưu lại mà chưa chuyển đi. "
-    "Mời bạn gửi lại vào ngày mai nếu vẫn cần; cảm ơn bạn đã thông cảm."
+    "xem xét, nên câu hỏi này (số {id}) được lưu vào danh sách câu hỏi của Ban nhưng chưa được "
+    "chuyển riêng tới Ban. Nếu vẫn cần, mời bạn gửi lại vào ngày mai; cảm ơn bạn đã thông cảm."
 )
+# Not sure: the most related passage is shown as such; the member decides whether to ask the board.
+RELATED_HEADER = "🤔 <b>Loa chưa chắc đoạn này trả lời đúng câu hỏi của bạn.</b> Đoạn liên quan nhất:"
+RELATED_HINT = "<i>Nếu đoạn trên chưa đúng ý, bấm «📨 Gửi câu hỏi cho Ban» để Ban Tuyên giáo trả lời.</i>"
+BTN_SEND = "📨 Gửi câu hỏi cho Ban"
+SEND_DONE = "Câu hỏi số {id} đã được gửi cho Ban Tuyên giáo rồi; Loa sẽ gửi trả lời cho bạn khi có."
+SEND_NOT_NEEDED = "Câu hỏi số {id} đã có trả lời nên không cần gửi cho Ban Tuyên giáo."
 EMPTY_QUESTION = "Câu hỏi trống. Ví dụ: <code>/hoi Chỉ thị 30 do ai ban hành?</code>"
 ASK_PROMPT = (
     "Hãy gõ câu hỏi của bạn (có dấu hoặc không dấu đều được).\n"
@@ -83,6 +86,7 @@ NOTICE_NOT_HELD = "\n<i>Văn bản được hỏi chưa có trong kho: {document
 OPEN_EMPTY = "✅ Không có câu hỏi nào đang chờ trả lời."
 OPEN_HEADER = "<b>Câu hỏi chờ trả lời</b> ({count}):"
 OPEN_LINE = "<b>{id}.</b> {date} – {name} ({unit}):\n<i>{question}</i>"
+OPEN_HELD = "\n⏸ <i>Giữ lại, chưa báo cho Ban: người hỏi đã gửi đủ số câu hỏi trong ngày.</i>"
 OPEN_MORE = "… và {more} câu hỏi khác."
 OPEN_FOOTER = "Trả lời: <code>/traloi &lt;số&gt; &lt;nội dung&gt;</code> hoặc trả lời (reply) thông báo câu hỏi."
 ANSWER_USAGE = (

@@ -42,6 +42,7 @@ tfoot td{font-weight:bold}
 .muted{color:#666;font-size:13px}
 ul.q{list-style:none;margin:0;padding:0}
 ul.q li{padding:6px 0;border-bottom:1px solid #e4e4e4;overflow-wrap:anywhere}
+.held{color:#8a5a00;font-size:13px}
 .refusal{max-width:520px;margin:40px auto;background:#fff;border-left:5px solid #b71c1c;
  padding:14px 16px;border-radius:6px}
 .btn{display:inline-block;padding:8px 14px;background:#b71c1c;color:#fff;border:0;
@@ -257,8 +258,10 @@ def _question_list(items, tz: ZoneInfo, answer_hint: bool = False) -> str:
                                       at=fmt_datetime(q.created_at, tz))
         hint = f'<br><span class="muted">{escape(T.QUESTION_ANSWER.format(id=q.id))}</span>' \
             if answer_hint else ""
-        lis.append(f'<li data-question="{q.id}">{escape(shorten(one_line(q.text), 300))}<br>'
-                   f'<span class="muted">{escape(meta)}</span>{hint}</li>')
+        held = f'<br><span class="held">{escape(T.QUESTION_HELD)}</span>' if q.held else ""
+        lis.append(f'<li data-question="{q.id}"{" data-held" if q.held else ""}>'
+                   f'{escape(shorten(one_line(q.text), 300))}<br>'
+                   f'<span class="muted">{escape(meta)}</span>{held}{hint}</li>')
     return f'<ul class="q">{"".join(lis)}</ul>'
 
 
