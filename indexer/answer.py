@@ -178,7 +178,7 @@ def _label(parts: list[str], section: str) -> str:
 
 # --- the part of a passage worth showing --------------------------------------------------------------
 
-_SENTENCE_END = re.compile(r"(?<=[.;!?])\s+(?=[\-–+•A-ZĐÀ-Ỹ0-9])")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\-–+•A-ZĐÀ-Ỹ0-9])|(?<=;)\s+")  # a clause after ";" stands alone
 _WORD = re.compile(r"[a-z0-9]+")
 _VALUE_LINE = re.compile(r"^[\d.,]+\s*\S*|^(theo|tối đa|tối thiểu)\b", re.IGNORECASE)
 

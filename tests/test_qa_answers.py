@@ -10,7 +10,8 @@ from bot.db.models import Question
 from bot.texts import qa as T
 from tests.conftest import KNOWLEDGE
 
-PLAN = (KNOWLEDGE / "ke-hoach-thuc-hien-chi-thi-30-CT-TW.txt").read_text(encoding="utf-8")
+# The plan as its passages hold it: one line per paragraph (the file leaves a blank line between them).
+PLAN = (KNOWLEDGE / "ke-hoach-thuc-hien-chi-thi-30-CT-TW.txt").read_text(encoding="utf-8").replace("\n\n", "\n")
 
 
 def questions(h, telegram_id):
