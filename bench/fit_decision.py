@@ -25,9 +25,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.bench_answers import SETS, set_kb  # noqa: E402
-from indexer.decision import FEATURES, MODEL_FILE, UNKNOWN_SURE, Model, rank_candidates  # noqa: E402
+from indexer.decision import FEATURES, MODEL_FILE, Model, capped, rank_candidates  # noqa: E402
 from indexer.evaluation import TUNE, load_devset  # noqa: E402
-from indexer.evidence import scope  # noqa: E402
+from indexer.evidence import allowed_in, scope  # noqa: E402
 
 L2 = 1.0  # penalty on the standardised weights (per row count: the usual 1/C of a logistic regression)
 FALSE_COST = 2.0  # a false or wrong quote costs as much as this many right ones
@@ -45,16 +45,8 @@ def rows(kb, questions):
         if missing:
             out.append((q, []))
             continue
-
-        def allowed(hit, docs=docs, chunks=chunks):
-            if docs is not None and hit.doc_id not in docs and (chunks is None or hit.chunk_id not in chunks):
-                return "other document"
-            if docs is None and chunks is not None and hit.chunk_id not in chunks:
-                return "does not name the document"
-            return ""
-
-        candidates = [c for c in rank_candidates(info, hits, catalogue, terms, unknown, None, allowed)
-                      if c.signals is not None]
+        candidates = [c for c in rank_candidates(info, hits, catalogue, terms, unknown, None,
+                                                 allowed_in(docs, chunks)) if c.signals is not None]
         out.append((q, [(c.signals, bool(q.answerable and q.matches(c.hit)), c.hit) for c in candidates]))
     return out
 
@@ -86,10 +78,8 @@ def ledger(groups, model: Model, sure: float, related: float) -> dict:
         if cands:
             p = model.probability(np.vstack([x for x, _, _ in cands]))
             j = int(np.argmax(p))
-            x = cands[j][0]
-            gated = x[FEATURES.index("failed_any")] or x[FEATURES.index("unknown")] >= UNKNOWN_SURE
-            # A gated passage (indexer.decision.decide) is at most related: just under the sure threshold.
-            best = (min(float(p[j]), sure - 1e-9) if gated else float(p[j]), cands[j][1])
+            # A capped passage (indexer.decision.decide) is at most related: just under the sure threshold.
+            best = (min(float(p[j]), sure - 1e-9) if capped(cands[j][0]) else float(p[j]), cands[j][1])
         if q.answerable:
             t["answerable"] += 1
             if best and best[0] >= sure:

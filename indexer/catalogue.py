@@ -66,16 +66,16 @@ class Catalogue:
         self._refs: dict[int, list[DocumentReference]] = {}
         self._dated: dict[int, list[DocumentReference]] = {}
         self._doc_facts: dict[str, tuple[set, set, str]] = {}
-        self._terms: dict[int, frozenset[str]] = {}
+        self._terms: dict[str, frozenset[str]] = {}
         self._names: dict[str, frozenset[str]] = {}
         self._ordinals: dict[int, set] = {}
         self._headings: dict[int, str] = {}
         self._folded_names: dict[str, str] = {}
         self._has_section: dict[tuple[str, object], bool] = {}
-        self._units: dict[int, list[tuple[str, frozenset[str]]]] = {}
-        self._own: dict[int, frozenset[str]] = {}
+        self._units: dict[str, list[tuple[str, frozenset[str]]]] = {}
+        self._own: dict[str, frozenset[str]] = {}
         self._shapes: frozenset[str] | None = None
-        self._heading_tokens: dict[int, frozenset[str]] = {}
+        self._heading_tokens: dict[str, frozenset[str]] = {}
         self._lock = threading.Lock()
 
     # --- terms -------------------------------------------------------------------------------------
@@ -123,31 +123,30 @@ class Catalogue:
                 self._names[doc_id] = out
         return out
 
+    def _memo(self, cache: dict, key, compute):
+        """`compute()`, kept in `cache` under `key`: passages are read only when a question needs them."""
+        value = cache.get(key)
+        if value is None:
+            value = compute()
+            with self._lock:
+                cache[key] = value
+        return value
+
     def own_terms(self, chunk_id: str) -> frozenset[str]:
         """Search terms of the passage itself: its heading path and text (and, for a header, signature or
         recipients list, the hidden words that say what it is), not its document's name."""
-        i = self._by_id[chunk_id]
-        out = self._own.get(i)
-        if out is None:
-            c = self.chunks[i]
-            extra = c.search_extra if c.kind in ("header", "signature", "recipients") else ""
-            out = frozenset(terms(expand_abbreviations("\n".join((c.section, c.text, extra)))))
-            with self._lock:
-                self._own[i] = out
-        return out
+        c = self.chunks[self._by_id[chunk_id]]
+        extra = c.search_extra if c.kind in ("header", "signature", "recipients") else ""
+        return self._memo(self._own, chunk_id, lambda: frozenset(
+            terms(expand_abbreviations("\n".join((c.section, c.text, extra))))))
 
     def terms(self, chunk_id: str) -> frozenset[str]:
         """Search terms of a passage as an answer sees it: heading path, text and its document's name."""
-        i = self._by_id[chunk_id]
-        out = self._terms.get(i)
-        if out is None:
-            c = self.chunks[i]
-            d = self.docs.get(c.doc_id)
-            name = " ".join(p for p in (d.doc_type, d.number, d.title) if p) if d is not None else ""
-            out = frozenset(terms(expand_abbreviations("\n".join((c.section, c.text, c.search_extra, name)))))
-            with self._lock:
-                self._terms[i] = out
-        return out
+        c = self.chunks[self._by_id[chunk_id]]
+        d = self.docs.get(c.doc_id)
+        name = " ".join(p for p in (d.doc_type, d.number, d.title) if p) if d is not None else ""
+        return self._memo(self._terms, chunk_id, lambda: frozenset(
+            terms(expand_abbreviations("\n".join((c.section, c.text, c.search_extra, name))))))
 
     # --- passages --------------------------------------------------------------------------------
 
@@ -164,27 +163,18 @@ class Catalogue:
 
     def units(self, chunk_id: str) -> list[tuple[str, frozenset[str]]]:
         """The passage's lines, long ones cut into sentences: (folded text, its search tokens), cached."""
-        i = self._by_id[chunk_id]
-        out = self._units.get(i)
-        if out is None:
-            out = []
-            for line in self.folded(chunk_id).split("\n")[1:]:  # the first line is the heading path
-                for unit in (_UNIT_END.split(line) if len(line) > 260 else [line]):
-                    if unit.strip():
-                        out.append((unit, frozenset(tokens(unit))))
-            with self._lock:
-                self._units[i] = out
-        return out
+
+        def cut() -> list[tuple[str, frozenset[str]]]:
+            lines = self.folded(chunk_id).split("\n")[1:]  # the first line is the heading path
+            return [(unit, frozenset(tokens(unit))) for line in lines
+                    for unit in (_UNIT_END.split(line) if len(line) > 260 else [line]) if unit.strip()]
+
+        return self._memo(self._units, chunk_id, cut)
 
     def heading_tokens(self, chunk_id: str) -> frozenset[str]:
-        """Search tokens of the passage's heading path (and its document's name for a header)."""
-        i = self._by_id[chunk_id]
-        out = self._heading_tokens.get(i)
-        if out is None:
-            out = frozenset(tokens(self.folded(chunk_id).split("\n", 1)[0]))
-            with self._lock:
-                self._heading_tokens[i] = out
-        return out
+        """Search tokens of the passage's heading path, folded like `folded` (cached)."""
+        return self._memo(self._heading_tokens, chunk_id,
+                          lambda: frozenset(tokens(self.folded(chunk_id).split("\n", 1)[0])))
 
     def folded_heading(self, chunk_id: str) -> str:
         """The passage's own heading (last part of its path), folded like `folded` (cached)."""
@@ -362,8 +352,9 @@ class Catalogue:
     def resolve(self, ref: DocumentReference) -> Resolution:
         return Resolution(ref, self.held(ref), self.cited_in(ref))
 
-    def hit(self, row: int) -> "Hit":
-        """A passage as a search result of its own (for showing a part asked for by its number)."""
+    def hit(self, row: int):
+        """A passage as a search result of its own (an indexer.answer.Hit: for showing a part asked for by
+        its number)."""
         from indexer.answer import Hit
         c = self.chunks[row]
         d = self.docs.get(c.doc_id)

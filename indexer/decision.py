@@ -21,7 +21,8 @@ from __future__ import annotations
 import json
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -79,7 +80,9 @@ class Model:
                    d.get("fitted_on", ""))
 
 
+@lru_cache(maxsize=4)
 def load_model(path: Path = MODEL_FILE) -> Model:
+    """The fitted decision (read once per file: it never changes while the process runs)."""
     return Model.from_json(json.loads(path.read_text(encoding="utf-8")))
 
 
@@ -91,23 +94,11 @@ class Candidate:
     signals: np.ndarray | None  # None: ruled out by an absolute check (see `reason`)
     reason: str = ""
     probability: float = 0.0
-    weight: float = 1.0  # how much better than its rank the passage is for this kind of question
 
 
-@dataclass
-class Decision:
-    outcome: str  # SURE | RELATED | NONE
-    candidates: list[Candidate]  # best first
-    reason: str = ""
-    missing: list[str] = field(default_factory=list)
-
-    @property
-    def best(self) -> Candidate | None:
-        return self.candidates[0] if self.candidates and self.candidates[0].signals is not None else None
-
-
-def _absolute(info: QuestionInfo, hit: Hit, catalogue: Catalogue) -> str:
-    """Why a passage can never answer this question ("" when it may)."""
+def _absolute(info: QuestionInfo, hit: Hit, catalogue: Catalogue, bases_asked: bool) -> str:
+    """Why a passage can never answer this question ("" when it may). `bases_asked`: whether the bases of a
+    document may answer (`_bases_asked`)."""
     if hit.kind == "signature" and info.kind != WHO_SIGNED:
         return "signature"  # a name and a title answer "who signed", nothing else
     if info.kind == WHO_SIGNED and hit.kind != "signature":
@@ -116,8 +107,7 @@ def _absolute(info: QuestionInfo, hit: Hit, catalogue: Catalogue) -> str:
         return "recipients"
     if hit.kind == "header" and not hit.part and not (info.about_document or info.kind == WHO_ISSUED or info.asks_issue):
         return "header"  # the type, number, date and title answer what the document is, not what it says
-    if hit.kind == "basis" and not (info.asks_basis or info.about_document or info.kind == WHO_ISSUED
-                                    or any(not catalogue.held(ref) for ref in info.references)):
+    if hit.kind == "basis" and not bases_asked:
         return "bases"  # "Căn cứ …" answers what the document rests on (or what it says of another), not its content
     if info.dates or info.years:
         dates, _, doc_text = catalogue.doc_facts(hit.doc_id)
@@ -130,9 +120,16 @@ def _absolute(info: QuestionInfo, hit: Hit, catalogue: Catalogue) -> str:
     return ""
 
 
+def _bases_asked(info: QuestionInfo, catalogue: Catalogue) -> bool:
+    """Whether the bases may answer: what a document rests on, what it is, or what it says of a document
+    the knowledge does not hold."""
+    return (info.asks_basis or info.about_document or info.kind == WHO_ISSUED
+            or any(not catalogue.held(ref) for ref in info.references))
+
+
 def signals(info: QuestionInfo, hit: Hit, rank: int, catalogue: Catalogue, terms, unknown: float,
-            best_dense: float) -> tuple[np.ndarray, float]:
-    """The signals of one passage for one question (in FEATURES order), and its preference weight."""
+            best_dense: float) -> np.ndarray:
+    """The signals of one passage for one question, in FEATURES order."""
     held = catalogue.terms(hit.chunk_id)
     if hit.kind in ("signature", "recipients") or (
             hit.kind == "header" and (info.kind in (WHO_ISSUED, WHEN) or info.about_document)):
@@ -171,7 +168,7 @@ def signals(info: QuestionInfo, hit: Hit, rank: int, catalogue: Catalogue, terms
         0.0,
     ], dtype=np.float64)
     x[-1] = rest * x[4]  # with `focus`: all the question asks, in one sentence
-    return x, weight
+    return x
 
 
 def _checks(info: QuestionInfo, hit: Hit, catalogue: Catalogue, folded: str, terms) -> list[bool]:
@@ -251,14 +248,14 @@ def rank_candidates(info: QuestionInfo, hits: list[Hit], catalogue: Catalogue, t
     `allowed(hit) -> str` names why a passage is outside the documents the question names ("" if inside).
     """
     best_dense = max((h.dense_score for h in hits), default=0.0)
+    bases_asked = _bases_asked(info, catalogue)  # once per question, not per passage
     out: list[Candidate] = []
     for rank, hit in enumerate(hits):
-        reason = (allowed(hit) if allowed is not None else "") or _absolute(info, hit, catalogue)
+        reason = (allowed(hit) if allowed is not None else "") or _absolute(info, hit, catalogue, bases_asked)
         if reason:
             out.append(Candidate(hit, None, reason))
             continue
-        x, weight = signals(info, hit, rank, catalogue, terms, unknown, best_dense)
-        out.append(Candidate(hit, x, "", 0.0, weight))
+        out.append(Candidate(hit, signals(info, hit, rank, catalogue, terms, unknown, best_dense)))
     scored = [c for c in out if c.signals is not None]
     if scored and model is not None:
         p = model.probability(np.vstack([c.signals for c in scored]))
@@ -266,6 +263,17 @@ def rank_candidates(info: QuestionInfo, hits: list[Hit], catalogue: Catalogue, t
             c.probability = float(pi)
     scored.sort(key=lambda c: -c.probability)
     return scored + [c for c in out if c.signals is None]
+
+
+def lacks(x: np.ndarray) -> bool:
+    """Whether a passage lacks something the question names (a failed check)."""
+    return bool(x[FEATURES.index("failed_any")])
+
+
+def capped(x: np.ndarray) -> bool:
+    """Whether a passage can at most be related: it lacks something the question names, or the question is
+    much in words no document uses."""
+    return lacks(x) or x[FEATURES.index("unknown")] >= UNKNOWN_SURE
 
 
 def decide(candidates: list[Candidate], model: Model) -> str:
@@ -276,8 +284,7 @@ def decide(candidates: list[Candidate], model: Model) -> str:
     best = candidates[0] if candidates and candidates[0].signals is not None else None
     if best is None:
         return NONE
-    if best.probability >= model.sure and not best.signals[FEATURES.index("failed_any")] \
-            and best.signals[FEATURES.index("unknown")] < UNKNOWN_SURE:
+    if best.probability >= model.sure and not capped(best.signals):
         return SURE
     if best.probability >= model.related:
         return RELATED

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from indexer.answer import Hit
 from indexer.catalogue import Catalogue
 from indexer.question import (
-    BODY_HEADS, HOW_MANY, HOW_MUCH, WHAT, WHEN, WHERE, WHO, WHO_ISSUED, WHO_SIGNED, YES_NO, QuestionInfo, body_named,
+    BODY_HEADS, HOW_MANY, HOW_MUCH, WHEN, WHERE, WHO, WHO_ISSUED, WHO_SIGNED, QuestionInfo, body_named,
 )
 from indexer.lexical import STOPWORDS
 from indexer.text import ABBREVIATION_WORDS, expand_abbreviations, fold, int_to_roman, normalize, tokens
@@ -319,7 +319,7 @@ def scope(info: QuestionInfo, catalogue: Catalogue) -> tuple[set[str] | None, se
             missing.append(ref.display)
         elif ref.context:
             docs = (docs or set()) | {catalogue.doc_of(c) for c in found.cited_in}
-        elif info.about_document or info.kind == WHO_ISSUED:
+        elif about:
             # What a held document says of it (its date, issuer, subject) may be quoted; what it says may not.
             cited = set(found.cited_in)
             dated = {c for c in cited if catalogue.cites_with_date(c, ref)}
@@ -380,20 +380,14 @@ def question_weights(info: QuestionInfo, catalogue: Catalogue) -> tuple[tuple[tu
 def choose(info: QuestionInfo, hits: list[Hit], catalogue: Catalogue, model=None) -> Choice:
     """The calibrated decision over the fused ranking's candidates (indexer.decision): sure, related or none."""
     from indexer.answer import DECLINED_NOT_FOUND, DECLINED_NOT_HELD, DECLINED_UNSURE
-    from indexer.decision import FEATURES, NONE, RELATED, SURE, decide, rank_candidates
+    from indexer.decision import NONE, RELATED, SURE, decide, lacks, load_model, rank_candidates
 
-    model = model or _default_model()
+    model = model or load_model()
     docs, chunks, missing = scope(info, catalogue)
     if missing:
         return Choice([], hits, DECLINED_NOT_HELD, missing, outcome=NONE)
     terms, unknown = question_weights(info, catalogue)
-
-    def allowed(hit: Hit) -> str:
-        if docs is not None and hit.doc_id not in docs and (chunks is None or hit.chunk_id not in chunks):
-            return "other document"
-        if docs is None and chunks is not None and hit.chunk_id not in chunks:
-            return "does not name the document"
-        return ""
+    allowed = allowed_in(docs, chunks)
 
     shown = navigate(info, hits, catalogue, terms, docs)
     if shown:  # "mục III nói gì": the part asked for, from its beginning
@@ -406,11 +400,9 @@ def choose(info: QuestionInfo, hits: list[Hit], catalogue: Catalogue, model=None
         # cite it in full are allowed, and each states what is asked; the first in its document comes first
         # (the title of the plan that carries it out before its bases), however the question was typed.
         allowed_first = sorted((c for c in candidates if c.signals is not None),
-                               key=lambda c: (bool(c.signals[FEATURES.index("failed_any")]),
-                                              catalogue.position(c.hit.chunk_id)))
+                               key=lambda c: (lacks(c.signals), catalogue.position(c.hit.chunk_id)))
         candidates = allowed_first + [c for c in candidates if c.signals is None]
-        if candidates and candidates[0].signals is not None \
-                and not candidates[0].signals[FEATURES.index("failed_any")]:
+        if candidates and candidates[0].signals is not None and not lacks(candidates[0].signals):
             outcome = SURE
     for c in candidates:
         c.hit.answers = c.signals is not None and c.probability >= model.sure
@@ -427,6 +419,19 @@ def choose(info: QuestionInfo, hits: list[Hit], catalogue: Catalogue, model=None
     if outcome == RELATED:
         return Choice([], ranked, DECLINED_UNSURE, [], _unit_preference(info), RELATED, [best.hit], confidence)
     return Choice([], ranked, DECLINED_NOT_FOUND, outcome=NONE, confidence=confidence)
+
+
+def allowed_in(docs: set[str] | None, chunks: set[str] | None):
+    """`hit -> why not` for the documents and passages a question's named documents allow (`scope`)."""
+
+    def allowed(hit: Hit) -> str:
+        if docs is not None and hit.doc_id not in docs and (chunks is None or hit.chunk_id not in chunks):
+            return "other document"
+        if docs is None and chunks is not None and hit.chunk_id not in chunks:
+            return "does not name the document"
+        return ""
+
+    return allowed
 
 
 # Words that only ask to see a part ("phần II gồm những gì", "mục III nói gì", "nội dung chương 2").
@@ -455,14 +460,3 @@ def navigate(info: QuestionInfo, hits: list[Hit], catalogue: Catalogue, terms, d
             if rows:
                 return [catalogue.hit(r) for r in rows[:1 + MORE_PASSAGES]]
     return []
-
-
-_MODEL = None
-
-
-def _default_model():
-    global _MODEL
-    if _MODEL is None:
-        from indexer.decision import load_model
-        _MODEL = load_model()
-    return _MODEL

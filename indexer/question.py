@@ -141,11 +141,6 @@ _ABOUT_DOCUMENT = re.compile(r" (ky ngay|ngay ky|so hieu|ky hieu|trich yeu|noi v
                              r"ve cai gi|noi ve cai gi|la gi)( |$)| ve gi( |$)| cua ai( |$)|"
                              r" (ai|co quan nao|don vi nao|cap nao) ban hanh| (do|boi) (ai|co quan nao)|"
                              r" la (chi thi|nghi quyet|ke hoach|huong dan|quyet dinh|quy dinh|van ban)[a-z ]* (nao|gi)( |$)")
-# Wording that asks what a named document says (its contents), which only that document can answer.
-_ASKS_CONTENTS = re.compile(r" (quy dinh|noi|yeu cau|huong dan|de ra|neu|giao|chi dao|dat ra|co) [a-z ]{0,20}"
-                            r"(gi|nhung gi|nao|the nao|ra sao|nhung)( |$)| gom (nhung )?(gi|noi dung|nhiem vu)|"
-                            r" nhung (noi dung|nhiem vu|giai phap|buoc|viec) | noi dung (gi|cu the|chinh)|"
-                            r" cu the (nhu the nao|ra sao|la gi)")
 
 
 @dataclass(frozen=True)
@@ -481,7 +476,6 @@ class QuestionInfo:
     asks_issue: bool = False  # "ban hành ngày nào", "ký khi nào", "số mấy": the header's date, number
     asks_recipients: bool = False  # "gửi cho ai", "nơi nhận": the recipients list
     about_document: bool = False  # asks what a named document is (issuer, date, subject), not what it says
-    asks_contents: bool = False  # asks what a document says ("quy định gì", "gồm những nội dung nào")
     small_talk: str | None = None
     search_text: str = ""
     terms: tuple[str, ...] = field(default=())  # folded content syllables, for choosing sentences
@@ -539,7 +533,6 @@ def analyse(text: str, known=None, vocabulary=None) -> QuestionInfo:
                                        r"luu o|luu tai|luu (o )?dau|kinh gui)\b", folded)),
         about_document=bool(_ABOUT_DOCUMENT.search(padded)),
         asks_issue=bool(re.search(r" (ban hanh|ky|ra|so hieu|so may|so bao nhieu|ngay thang)( |$)", padded)),
-        asks_contents=bool(_ASKS_CONTENTS.search(padded)),
         small_talk=talk,
         search_text=search,
         terms=terms,

@@ -652,7 +652,6 @@ def _header(lines: list[Line], source_file: str) -> _Header:
                 issuer_lines.append(ln.text)
         j = type_at + 1
         title: list[str] = [rest] if rest else []
-        authority: Line | None = None
         while j < len(lines):
             ln = lines[j]
             if ln.row or _structure(ln) or _BULLET.match(ln.text) or _ADDRESSEES.match(ln.text) \
@@ -662,8 +661,7 @@ def _header(lines: list[Line], source_file: str) -> _Header:
                 break
             if title and _is_upper(ln.text) and _AUTHORITY.match(ln.text) and j + 1 < len(lines) \
                     and _BASIS.match(_BULLET.sub("", lines[j + 1].text)):
-                authority = ln  # the office that decides ("TỔNG KIỂM TOÁN NHÀ NƯỚC"): before the bases
-                break
+                break  # the office that decides ("TỔNG KIỂM TOÁN NHÀ NƯỚC"): it opens the bases, not the title
             title.append(ln.text)
             h.header_lines.append(ln)
             j += 1
@@ -678,7 +676,6 @@ def _header(lines: list[Line], source_file: str) -> _Header:
                 k += 1
             h.addressees = lines[j:k]
             h.body_start = k
-        del authority  # left in the text: it opens the bases ("TỔNG KIỂM TOÁN NHÀ NƯỚC / Căn cứ …")
     else:
         h.title = lines[0].text if lines else source_file
         if lines and lines[0].md:  # a markdown title line is the title, not a section

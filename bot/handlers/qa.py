@@ -152,7 +152,6 @@ async def _hand_off(update: Update, context: LoaContext, result: QuestionResult,
     body = T.NOTICE.format(id=notice.question_id, name=esc_short(notice.asker_name, 200),
                            unit=esc_short(notice.unit_name or T.NOTICE_NO_UNIT, 200),
                            question=esc_short(notice.question, NOTICE_QUESTION_CHARS))
-    loa = context.loa
     if result.missing:
         body += T.NOTICE_NOT_HELD.format(documents=esc_short(", ".join(result.missing), 300))
     await _notify_board(context, notice, body)
