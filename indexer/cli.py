@@ -180,18 +180,21 @@ def _batch_hit(h) -> dict:
 RELATED_TEXT = "Loa chưa chắc đoạn này trả lời đúng câu hỏi của bạn. Đoạn liên quan nhất:"
 
 
+def answer_text(answer: Answer) -> str:
+    """The answer as the console shows it: the quote, the most related passage marked as not sure, or
+    "not covered"."""
+    if answer.outcome != "related":
+        return answer.answer
+    q = answer.related[0]
+    source = citation_line(Citation(q.document, q.section, q.doc_id, label=q.label))
+    return "\n".join(p for p in (RELATED_TEXT, q.heading, q.excerpt, source) if p)
+
+
 def cmd_ask(args: argparse.Namespace, kb: KnowledgeBase) -> int:
-    """Print the answer, the most related passage marked as not sure, or "not covered" (or the JSON:
-    "found" only when sure, "outcome" sure/related/none, "related" the passages shown as not sure)."""
+    """Print the answer (or the JSON: "found" only when sure, "outcome" sure/related/none, "related" the
+    passages shown as not sure)."""
     answer = kb.ask(args.question)
-    if args.json:
-        print(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
-    elif answer.outcome == "related":
-        q = answer.related[0]
-        source = citation_line(Citation(q.document, q.section, q.doc_id, label=q.label))
-        print("\n".join(p for p in (RELATED_TEXT, q.heading, q.excerpt, source) if p))
-    else:
-        print(answer.answer)
+    print(json.dumps(answer.to_json(), ensure_ascii=False, indent=2) if args.json else answer_text(answer))
     return 0
 
 
@@ -223,8 +226,7 @@ def cmd_chat(args: argparse.Namespace, kb: KnowledgeBase) -> int:
         if not question:
             continue
         kb.reload_if_changed()
-        answer: Answer = kb.ask(question)
-        print(answer.answer)
+        print(answer_text(kb.ask(question)))
         print()
 
 
