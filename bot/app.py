@@ -1,8 +1,10 @@
 """Builds the python-telegram-bot Application and wires services, handlers and lifecycle."""
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
+import signal
 
 from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Update
 from telegram.error import TelegramError
@@ -16,6 +18,10 @@ from bot.persistence import DatabasePersistence
 from bot.texts import common as T
 from bot.transport import BudgetLimiter, broadcast_bot, make_sender
 from bot.web.server import DeskServer
+from bot.zalo.address import is_zalo
+from bot.zalo.channel import ZaloChannel, make_outbox
+from bot.zalo.outbound import OFFLINE_TOKEN, RoutingBot
+from telegram.request import HTTPXRequest
 
 log = logging.getLogger(__name__)
 
@@ -25,11 +31,15 @@ PERSIST_GROUP = 99   # after every feature's handlers
 
 
 async def _set_commands(app: Application, loa: Loa) -> None:
+    if not loa.settings.telegram_on:
+        return
     member_cmds = [BotCommand(c, d) for c, d in T.CMD_MEMBER]
     admin_cmds = [BotCommand(c, d) for c, d in T.CMD_ADMIN]
     try:
         await app.bot.set_my_commands(member_cmds, scope=BotCommandScopeDefault())
         for chat_id in await loa.run(loa.members.admin_chats):
+            if is_zalo(chat_id):
+                continue
             await app.bot.set_my_commands(admin_cmds, scope=BotCommandScopeChat(chat_id))
     except TelegramError as e:
         log.warning("could not set the command menu: %s", e)
@@ -52,11 +62,18 @@ async def post_init(app: Application) -> None:
     await _set_commands(app, loa)
     jobs.schedule(app, loa)
     s = loa.settings
-    bot = broadcast_bot(s.token, s.api_url, s.file_url, s.broadcast_in_flight, s.send_timeout)
-    await bot.initialize()
-    app.bot_data["broadcast_bot"] = bot
-    await loa.delivery.start(make_sender(bot, broadcast.ack_markup))
-    desk_server = DeskServer(loa)
+    if s.telegram_on:
+        bot = broadcast_bot(s.token, s.api_url, s.file_url, s.broadcast_in_flight,
+                            s.send_timeout)
+        await bot.initialize()
+        app.bot_data["broadcast_bot"] = bot
+        await loa.delivery.start(make_sender(bot, broadcast.ack_markup))
+    routes = []
+    channel = app.bot_data.get("zalo")
+    if channel is not None:
+        await channel.start()
+        routes.append(("POST", "/zalo/webhook", channel.webhook))
+    desk_server = DeskServer(loa, routes)
     app.bot_data["desk"] = desk_server
     await desk_server.start()
 
@@ -67,6 +84,9 @@ async def post_shutdown(app: Application) -> None:
     desk_server = app.bot_data.pop("desk", None)
     if desk_server is not None:
         await desk_server.stop()
+    channel = app.bot_data.get("zalo")
+    if channel is not None:
+        await channel.stop()
     try:
         await loa.delivery.stop()
     except Exception:  # noqa: BLE001 - shutting down anyway
@@ -85,28 +105,59 @@ async def persist(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await app.update_persistence()
 
 
+async def serve_without_telegram(app: Application,
+                                 stop: asyncio.Event | None = None) -> None:
+    """Run the Application's machinery (jobs, persistence, Zalo, the desk) with no Telegram
+    updater, until SIGINT/SIGTERM or `stop` is set."""
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+        except (NotImplementedError, RuntimeError):
+            pass
+    await app.initialize()
+    try:
+        await post_init(app)
+        await app.start()
+        log.info("Loa is running without Telegram (Zalo and the desk)")
+        await stop.wait()
+        await app.stop()
+    finally:
+        await post_shutdown(app)
+        await app.shutdown()
+
+
 def build_application(settings: Settings, loa: Loa | None = None,
                       owns_db: bool | None = None) -> Application:
     """The Application over `loa` (built from the settings when not given); migrate first."""
     if loa is None:
         loa = Loa.build(settings)
         owns_db = True if owns_db is None else owns_db
-    app = (
+    outbox = make_outbox(loa) if settings.zalo_on else None
+    # The bot every handler and job sends with: Zalo addresses go to Zalo (bot/zalo/outbound).
+    bot = RoutingBot(
+        settings.token or OFFLINE_TOKEN, base_url=settings.api_url,
+        base_file_url=settings.file_url,
+        request=HTTPXRequest(connection_pool_size=max(16, settings.concurrent_updates + 4),
+                             pool_timeout=30),
+        get_updates_request=HTTPXRequest(),
+        rate_limiter=BudgetLimiter(loa.budget), zalo=outbox, telegram=settings.telegram_on)
+    builder = (
         Application.builder()
-        .token(settings.token)
-        .base_url(settings.api_url)
-        .base_file_url(settings.file_url)
+        .bot(bot)
         .context_types(ContextTypes(context=LoaContext))
         .concurrent_updates(settings.concurrent_updates)
-        .rate_limiter(BudgetLimiter(loa.budget))
         .persistence(DatabasePersistence(loa.db, loa.run))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
-        .connection_pool_size(max(16, settings.concurrent_updates + 4))
-        .pool_timeout(30)
-        .build()
     )
+    if not settings.telegram_on:
+        builder = builder.updater(None)
+    app = builder.build()
     app.bot_data["loa"] = loa
+    if outbox is not None:
+        app.bot_data["zalo"] = ZaloChannel(loa, bot, outbox)
     app.bot_data["owns_db"] = bool(owns_db)
     guard.register_gate(app, settings.flood_limit, settings.flood_window)
     qa.register_edits(app)   # first: no form or command ever sees an edited message
@@ -118,9 +169,13 @@ def build_application(settings: Settings, loa: Loa | None = None,
 
 
 def run(settings: Settings) -> None:
-    """Migrate, then run until interrupted: webhook when LOA_WEBHOOK_URL is set, else polling."""
+    """Migrate, then run until interrupted: Telegram by webhook when LOA_WEBHOOK_URL is set,
+    else by polling; without a Telegram token, Zalo (and the desk) alone."""
     app = build_application(settings)
     app.bot_data["loa"].db.upgrade()
+    if not settings.telegram_on:
+        asyncio.run(serve_without_telegram(app))
+        return
     allowed = Update.ALL_TYPES
     if settings.webhook_url:
         from urllib.parse import urlparse

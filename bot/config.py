@@ -9,6 +9,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DEFAULT_API_URL = "https://api.telegram.org/bot"
 DEFAULT_FILE_URL = "https://api.telegram.org/file/bot"
+DEFAULT_ZALO_API_URL = "https://bot-api.zaloplatforms.com"
+# Zalo publishes no send limits: a cautious default, raised by LOA_ZALO_SEND_RATE once known.
+DEFAULT_ZALO_SEND_RATE = 5.0
 DEFAULT_REPORT_FORMS = (
     "Hội nghị",
     "Sinh hoạt chi bộ",
@@ -89,6 +92,13 @@ def _zone(value: str) -> str:
     return value.strip()
 
 
+def _zalo_mode(value: str) -> str:
+    v = value.strip().lower()
+    if v not in {"webhook", "polling"}:
+        raise ValueError("expected webhook or polling")
+    return v
+
+
 def _username(value: str) -> str:
     return value.strip().lstrip("@")
 
@@ -117,7 +127,15 @@ class Settings:
     concurrent_updates: int = var("LOA_CONCURRENT_UPDATES", _positive(int), default=16)
     flood_limit: int = var("LOA_FLOOD_LIMIT", _positive(int), default=20)
     flood_window: float = var("LOA_FLOOD_WINDOW", _positive(float), default=60.0)
-    # Sending: one budget for replies and broadcasts together
+    # Zalo (a second channel; either token alone is enough)
+    zalo_token: str = var("LOA_ZALO_BOT_TOKEN", default="")
+    zalo_api_url: str = var("LOA_ZALO_API_URL", lambda v: v.strip().rstrip("/"),
+                            default=DEFAULT_ZALO_API_URL)
+    zalo_webhook_secret: str = var("LOA_ZALO_WEBHOOK_SECRET", default="")
+    zalo_mode: str = var("LOA_ZALO_MODE", _zalo_mode, default="webhook")
+    zalo_send_rate: float = var("LOA_ZALO_SEND_RATE", _positive(float),
+                                default=DEFAULT_ZALO_SEND_RATE)
+    # Sending: one budget for replies and broadcasts together (per channel)
     send_rate: float = var("LOA_SEND_RATE", _positive(float), default=30.0)
     send_timeout: float = var("LOA_SEND_TIMEOUT", _positive(float), default=10.0)
     broadcast_in_flight: int = var("LOA_BROADCAST_IN_FLIGHT", _positive(int), default=12)
@@ -154,6 +172,19 @@ class Settings:
     web_port: int = var("LOA_WEB_PORT", _not_negative, default=8080)
     web_url: str = var("LOA_WEB_URL", lambda v: v.strip().rstrip("/"),
                        default="http://127.0.0.1:8080")
+
+    @property
+    def telegram_on(self) -> bool:
+        return bool(self.token)
+
+    @property
+    def zalo_on(self) -> bool:
+        return bool(self.zalo_token)
+
+    @property
+    def secret_key(self) -> str:
+        """What signs the desk's sessions: a bot token, which only the server knows."""
+        return self.token or self.zalo_token
 
     @property
     def tz(self) -> ZoneInfo:

@@ -32,6 +32,7 @@ from bot.services.status import StatusService
 
 if TYPE_CHECKING:
     from bot.scope import Scope
+    from bot.zalo.store import ZaloStore
     from indexer import KnowledgeBase
 
 P = ParamSpec("P")
@@ -56,6 +57,11 @@ class Loa:
     status: StatusService
     desk: DeskService
     executor: ThreadPoolExecutor
+    # The Zalo channel (None when LOA_ZALO_BOT_TOKEN is not set): its own send budget, its
+    # own delivery worker over the same ledger, and its records (accounts, events, sessions).
+    zalo_budget: SendBudget | None = None
+    zalo_delivery: DeliveryWorker | None = None
+    zalo_store: "ZaloStore | None" = None
 
     @classmethod
     def build(cls, settings: Settings, kb: "KnowledgeBase | None" = None,
@@ -70,10 +76,25 @@ class Loa:
         budget = SendBudget(settings.send_rate)
         members = MembersService(db, settings.admin_ids, invite_fail_limit=settings.invite_fail_limit,
                                  invite_fail_window=settings.invite_fail_window)
-        # The worker is woken by a queue; it is made just below (the lambda reads it then).
+        # The workers are woken by a queue; they are made just below (the lambda reads them).
         broadcasts = BroadcastsService(db, members, settings, kb,
-                                       on_queued=lambda: delivery.wake())
-        delivery = DeliveryWorker(db, settings, budget, tick=broadcasts.tick)
+                                       on_queued=lambda: [w.wake() for w in workers])
+        zalo_budget = zalo_delivery = zalo_store = None
+        if settings.zalo_on:
+            from bot.db.models import Delivery
+            from bot.zalo.address import ZALO_BASE
+            from bot.zalo.store import ZaloStore
+            # Each channel's worker claims its own members' rows; one of them runs the tick.
+            zalo_budget = SendBudget(settings.zalo_send_rate)
+            zalo_store = ZaloStore(db)
+            delivery = DeliveryWorker(db, settings, budget, tick=broadcasts.tick,
+                                      only=Delivery.chat_id > -ZALO_BASE, name="telegram")
+            zalo_delivery = DeliveryWorker(
+                db, settings, zalo_budget, only=Delivery.chat_id <= -ZALO_BASE, name="zalo",
+                tick=None if settings.telegram_on else broadcasts.tick)
+        else:
+            delivery = DeliveryWorker(db, settings, budget, tick=broadcasts.tick)
+        workers = [w for w in (delivery, zalo_delivery) if w is not None]
         reports = ReportsService(db, settings, members)
         return cls(
             settings=settings, db=db, kb=kb, budget=budget, members=members,
@@ -84,6 +105,7 @@ class Loa:
             status=StatusService(db, kb, broadcasts),
             desk=DeskService(db, settings, members, reports),
             executor=ThreadPoolExecutor(max_workers=threads, thread_name_prefix="loa-service"),
+            zalo_budget=zalo_budget, zalo_delivery=zalo_delivery, zalo_store=zalo_store,
         )
 
     async def run(self, fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:

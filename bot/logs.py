@@ -11,13 +11,13 @@ _TOKEN_RE = re.compile(r"\d{5,}:[A-Za-z0-9_-]{20,}")
 class RedactToken(logging.Filter):
     """Masks anything shaped like a bot token (httpx logs request URLs that contain it)."""
 
-    def __init__(self, token: str = ""):
+    def __init__(self, *tokens: str):
         super().__init__()
-        self.token = token
+        self.tokens = [t for t in tokens if t]
 
     def _clean(self, text: str) -> str:
-        if self.token:
-            text = text.replace(self.token, "<token>")
+        for token in self.tokens:
+            text = text.replace(token, "<token>")
         return _TOKEN_RE.sub("<token>", text)
 
     def filter(self, record: logging.LogRecord) -> bool:
@@ -42,14 +42,16 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(data, ensure_ascii=False)
 
 
-def setup_logging(level: str = "INFO", token: str = "", json_lines: bool = True) -> None:
+def setup_logging(level: str = "INFO", token: str = "", zalo_token: str = "",
+                  json_lines: bool = True) -> None:
     handler = logging.StreamHandler()
     handler.setFormatter(JsonFormatter() if json_lines else
                          logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(RedactToken(token))
+    handler.addFilter(RedactToken(token, zalo_token))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
     # httpx logs every request URL at INFO, and the URL contains the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
+    logging.getLogger("aiohttp.client").setLevel(logging.WARNING)

@@ -24,7 +24,7 @@ Trong lúc chờ, đây là chế độ hỏi đáp trên máy (loa chat) với 
 """
 
 # Feature modules that add their own subcommands with `register(subparsers)`.
-CLI_MODULES = ("bot.cli.broadcast", "bot.cli.reports", "bot.cli.ops")
+CLI_MODULES = ("bot.cli.broadcast", "bot.cli.reports", "bot.cli.ops", "bot.cli.zalo")
 
 
 def _database(settings: Settings):
@@ -37,13 +37,13 @@ def _database(settings: Settings):
 def cmd_run(args) -> int:
     settings = args.settings
     from bot.logs import setup_logging
-    if not settings.token:
+    if not settings.token and not settings.zalo_token:
         print(NO_TOKEN)
         # `make run` without a token: the same knowledge, in the console.
         chat = build_parser().parse_args(["chat"])
         chat.settings = settings
         return chat.func(chat)
-    setup_logging(settings.log_level, settings.token)
+    setup_logging(settings.log_level, settings.token, settings.zalo_token)
     from bot.app import run
     run(settings)  # migrates before the bot starts
     return 0
@@ -115,7 +115,10 @@ def cmd_invite(args) -> int:
     if inv.is_admin:
         print("Role:   board member of the unit (admin for it and everything under it)")
     print(f"Code:   {inv.code}")
-    print(f"Link:   https://t.me/{username}?start={inv.code}")
+    if settings.telegram_on or not settings.zalo_on:
+        print(f"Link:   https://t.me/{username}?start={inv.code}")
+    if settings.zalo_on:
+        print(f"Zalo:   the member sends the Zalo bot the line  /start {inv.code}")
     print(f"Expires: {_local(inv.expires_at, settings) if inv.expires_at else 'never'}")
     print(f"Uses:   {_uses(inv)}")
     return 0

@@ -356,3 +356,49 @@ class UserState(Base):
     user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     data: Mapped[dict] = mapped_column(JSON, default=dict)
     updated_at: Mapped[datetime] = _dt(False, default=utcnow, onupdate=utcnow)
+
+
+# ---------------------------------------------------------------- the Zalo channel
+class ZaloAccount(Base):
+    """A Zalo user who wrote to the bot, and the key the rest of Loa knows the person by.
+
+    Services know people by one integer (`Member.telegram_id`, `Question.telegram_id`, chat ids).
+    A Zalo person gets the key `-(ZALO_BASE + id)` (bot/zalo/address.py), far from any Telegram
+    id, and that same number is their chat address: a send to it goes out through Zalo. Once a
+    Telegram member links their Zalo account, `user_key` is their Telegram id: one member."""
+    __tablename__ = "zalo_accounts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    zalo_id: Mapped[str] = mapped_column(String(64), unique=True)      # message.from.id
+    chat_id: Mapped[str] = mapped_column(String(64))                   # message.chat.id
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    user_key: Mapped[int | None] = mapped_column(BigInteger, nullable=True, index=True)
+    created_at: Mapped[datetime] = _dt(False, default=utcnow)
+    last_seen_at: Mapped[datetime | None] = _dt()
+
+
+class ZaloEvent(Base):
+    """A webhook or polled event, stored before it is acknowledged and marked once handled: a
+    crash never loses one, and the same `message_id` delivered twice is handled once."""
+    __tablename__ = "zalo_events"
+    message_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    payload: Mapped[dict] = mapped_column(JSON, default=dict)
+    received_at: Mapped[datetime] = _dt(False, default=utcnow, index=True)
+    handled_at: Mapped[datetime | None] = _dt()
+
+
+class ZaloSession(Base):
+    """Where a Zalo user is in a typed conversation (a form step, the choices just offered)."""
+    __tablename__ = "zalo_sessions"
+    user_key: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime] = _dt(False, default=utcnow, onupdate=utcnow)
+
+
+class LinkCode(Base):
+    """A short code a Telegram member gets (/lienket) to link their Zalo account: one use."""
+    __tablename__ = "link_codes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    telegram_id: Mapped[int] = mapped_column(BigInteger)
+    expires_at: Mapped[datetime] = _dt(False)
+    used_at: Mapped[datetime | None] = _dt()

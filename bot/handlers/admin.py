@@ -15,6 +15,7 @@ from bot.services.members import InviteInfo
 from bot.text import esc, fmt_date
 from bot.texts import common as T
 from bot.texts import province as TP
+from bot.texts import zalo as TZ
 
 
 def invite_link(username: str, code: str) -> str:
@@ -31,10 +32,12 @@ def _uses_left(inv: InviteInfo) -> str:
     return T.INVITE_USES_LEFT.format(left=inv.uses_left, max=inv.max_uses)
 
 
-def render_invite(inv: InviteInfo, username: str, tz) -> str:
+def render_invite(inv: InviteInfo, username: str, tz, zalo: bool = False) -> str:
     text = T.INVITE_CREATED.format(unit=esc(inv.unit_name), code=esc(inv.code),
                                    link=esc(invite_link(username, inv.code)),
                                    expires=_expires(inv, tz), uses=_uses_left(inv))
+    if zalo:   # the same code, typed to the Zalo bot
+        text += "\n" + esc(TZ.INVITE_ZALO.format(code=inv.code))
     if inv.is_admin:
         text += TP.INVITE_ADMIN_CREATED_NOTE.format(unit=esc(inv.unit_name))
     return text
@@ -122,7 +125,8 @@ async def invite(update: Update, context: LoaContext) -> None:
     inv = await loa.run(loa.members.create_invite, ref, update.effective_user.id, max_uses=uses,
                         admin=admin, scope=context.scope)
     await update.effective_chat.send_message(
-        render_invite(inv, context.bot.username, context.loa.settings.tz),
+        render_invite(inv, context.bot.username, context.loa.settings.tz,
+                      zalo=context.loa.settings.zalo_on),
         parse_mode=ParseMode.HTML, disable_web_page_preview=True)
 
 

@@ -24,6 +24,8 @@ from bot.text import esc, esc_short, fit_escaped, fmt_date, fmt_datetime, one_li
 from bot.texts import common as TC
 from bot.texts import province as TP
 from bot.texts import qa as T
+from bot.texts import zalo as TZ
+from bot.zalo.address import is_zalo
 
 log = logging.getLogger(__name__)
 
@@ -136,25 +138,37 @@ async def _hand_off(update: Update, context: LoaContext, result: QuestionResult,
                     nothing_found: bool = True) -> None:
     """Tell the asker plainly, then notify every admin (a reply to the notice answers it).
     `nothing_found`: say first that the documents hold no answer (not after a related passage)."""
+    await reply_html(update, hand_off_text(result, nothing_found))
+    body = notice_body(result)
+    if body is not None:
+        await notify_board(context.bot, context.loa, result.notice, body)
+
+
+def hand_off_text(result: QuestionResult, nothing_found: bool = True) -> str:
+    """What the asker reads when their question goes (or went, or waits) to the board."""
     notice = result.notice
     lead = _not_held(result) + (T.NO_ANSWER + "\n\n" if nothing_found else "")
     if result.status == Q_HELD:
-        await reply_html(update, lead + T.SENT_HELD.format(id=result.question_id,
-                                                           limit=result.handoff_limit))
-        return
+        return lead + T.SENT_HELD.format(id=result.question_id, limit=result.handoff_limit)
     if notice is None:
-        await reply_html(update, lead + T.SENT_AGAIN.format(id=result.question_id))
-        return
+        return lead + T.SENT_AGAIN.format(id=result.question_id)
     text = (T.SENT if notice.chat_ids else T.SENT_NO_ADMIN).format(id=result.question_id)
     if notice.board_name:   # handed to the board of the asker's own commune
         text = TP.SENT_AT_BOARD.format(id=result.question_id, board=esc(notice.board_name))
-    await reply_html(update, lead + text)
+    return lead + text
+
+
+def notice_body(result: QuestionResult) -> str | None:
+    """The board's notice of a question handed to it (None: no notice is due)."""
+    notice = result.notice
+    if result.status == Q_HELD or notice is None:
+        return None
     body = T.NOTICE.format(id=notice.question_id, name=esc_short(notice.asker_name, 200),
                            unit=esc_short(notice.unit_name or T.NOTICE_NO_UNIT, 200),
                            question=esc_short(notice.question, NOTICE_QUESTION_CHARS))
     if result.missing:
         body += T.NOTICE_NOT_HELD.format(documents=esc_short(", ".join(result.missing), 300))
-    await _notify_board(context, notice, body)
+    return body
 
 
 def escalate_markup(question_id: int) -> InlineKeyboardMarkup:
@@ -162,14 +176,16 @@ def escalate_markup(question_id: int) -> InlineKeyboardMarkup:
                                                        callback_data=f"qa:esc:{question_id}")]])
 
 
-async def _notify_board(context: LoaContext, notice, body: str) -> None:
-    """Send a question notice to the board it is handed to (a unit's board may pass it up)."""
-    loa = context.loa
+async def notify_board(bot, loa, notice, body: str) -> None:
+    """Send a question notice to the board it is handed to (a unit's board may pass it up).
+    A board member on Zalo, who has no buttons and no replies, is told what to type."""
     markup = escalate_markup(notice.question_id) if notice.can_escalate else None
     for chat_id in notice.chat_ids:
+        text = body + (TZ.NOTICE_REPLY_HINT.format(id=notice.question_id)
+                       if is_zalo(chat_id) else "")
         try:
-            msg = await context.bot.send_message(chat_id, body, parse_mode=ParseMode.HTML,
-                                                 reply_markup=markup)
+            msg = await bot.send_message(chat_id, text, parse_mode=ParseMode.HTML,
+                                         reply_markup=markup)
         except TelegramError as e:
             log.warning("could not notify admin chat %s about question %s: %s",
                         chat_id, notice.question_id, e)
@@ -304,34 +320,43 @@ async def on_more(update: Update, context: LoaContext) -> None:
 
 # ------------------------------------------------------------------ the board answers
 async def _deliver(update: Update, context: LoaContext, question_id: int, text: str) -> None:
-    loa = context.loa
-    ans = await loa.run(loa.questions.answer, context.scope, question_id, text)
+    confirm = await deliver_answer(context.bot, context.loa, context.scope, question_id, text,
+                                   update.effective_chat.id,
+                                   update.effective_user.full_name or "Ban Tuyên giáo")
+    markup = InlineKeyboardMarkup([[InlineKeyboardButton(
+        T.BTN_SAVE_FAQ, callback_data=f"qa:faq:{question_id}")]])
+    await update.effective_chat.send_message(confirm, parse_mode=ParseMode.HTML,
+                                             reply_markup=markup)
+
+
+async def deliver_answer(bot, loa, scope, question_id: int, text: str, admin_chat_id: int,
+                         admin_name: str) -> str:
+    """Store a board member's answer, send it to the asker on their channel, tell the other
+    board members under their notices; returns the confirmation for the one who answered."""
+    ans = await loa.run(loa.questions.answer, scope, question_id, text)
     blocks = [T.BOARD_ANSWER.format(question=esc_short(ans.question, DELIVERY_QUESTION_CHARS)),
               esc(ans.answer), T.FAQ_CITATION.format(date=fmt_date(ans.answered_on))]
     try:
         for text in pack_html(blocks):
-            await context.bot.send_message(ans.asker_chat_id, text, parse_mode=ParseMode.HTML)
+            await bot.send_message(ans.asker_chat_id, text, parse_mode=ParseMode.HTML)
         confirm = T.ANSWER_SENT
     except (Forbidden, BadRequest) as e:
         log.info("answer to question %s not delivered: %s", question_id, e)
         confirm = T.ANSWER_NOT_DELIVERED
-    markup = InlineKeyboardMarkup([[InlineKeyboardButton(
-        T.BTN_SAVE_FAQ, callback_data=f"qa:faq:{question_id}")]])
-    await update.effective_chat.send_message(
-        confirm.format(id=question_id, name=esc(ans.asker_name)), parse_mode=ParseMode.HTML,
-        reply_markup=markup)
     # The other admins got the same notice: tell them, under it, so nobody answers twice.
-    admin_name = esc(update.effective_user.full_name or "Ban Tuyên giáo")
+    admin = esc(admin_name)
     for chat_id, message_id in await loa.run(loa.questions.notices_of, question_id):
-        if chat_id == update.effective_chat.id:
+        if chat_id == admin_chat_id:
             continue
         try:
-            await context.bot.send_message(
-                chat_id, T.ANSWERED_BY_OTHER.format(id=question_id, admin=admin_name),
-                parse_mode=ParseMode.HTML, reply_to_message_id=message_id)
+            await bot.send_message(
+                chat_id, T.ANSWERED_BY_OTHER.format(id=question_id, admin=admin),
+                parse_mode=ParseMode.HTML,
+                reply_to_message_id=None if is_zalo(chat_id) else message_id)
         except TelegramError as e:
             log.info("could not tell admin chat %s that question %s is answered: %s",
                      chat_id, question_id, e)
+    return confirm.format(id=question_id, name=esc(ans.asker_name))
 
 
 @admin_only
@@ -396,7 +421,7 @@ async def on_escalate(update: Update, context: LoaContext) -> None:
         "\n" + T.NOTICE.format(id=n.question_id, name=esc_short(n.asker_name, 200),
                                unit=esc_short(n.unit_name or T.NOTICE_NO_UNIT, 200),
                                question=esc_short(n.question, NOTICE_QUESTION_CHARS))
-    await _notify_board(context, n, body)
+    await notify_board(context.bot, loa, n, body)
     await reply_html(update, TP.ESCALATED.format(id=n.question_id, board=esc(esc_.board)))
 
 

@@ -150,6 +150,15 @@ class AckResult:
 
 
 @dataclass(frozen=True)
+class LatestAck:
+    """What typing "đã nắm" acknowledged: the member's latest broadcast not yet acknowledged."""
+    delivery_id: int
+    broadcast_id: int
+    text: str
+    sent_at: datetime | None
+
+
+@dataclass(frozen=True)
 class Overview:
     """Numbers for the status page."""
     pending_broadcasts: int
@@ -560,6 +569,22 @@ class BroadcastsService:
                           .values(acked_at=now))
                 b = s.get(Broadcast, parent_id)
             return AckResult(d.id, d.broadcast_id, False)
+
+    def ack_latest(self, telegram_id: int) -> LatestAck | None:
+        """Acknowledge the member's latest delivered broadcast not yet acknowledged (a typed
+        "đã nắm", where there is no button); None when nothing waits."""
+        with self.db.read() as s:
+            row = s.execute(
+                select(Delivery.id, Delivery.broadcast_id, Broadcast.text, Delivery.sent_at)
+                .join(Member, Member.id == Delivery.member_id)
+                .join(Broadcast, Broadcast.id == Delivery.broadcast_id)
+                .where(Member.telegram_id == telegram_id, Delivery.acked_at.is_(None),
+                       Delivery.state.in_([D_SENT, D_IN_DOUBT]))
+                .order_by(Delivery.id.desc()).limit(1)).first()
+        if row is None:
+            return None
+        self.ack(telegram_id, row.id)
+        return LatestAck(row.id, row.broadcast_id, row.text or "", row.sent_at)
 
     # ------------------------------------------------------------ the worker's tick
     def tick(self, now: datetime | None = None) -> None:

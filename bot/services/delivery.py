@@ -169,8 +169,12 @@ class DeliveryWorker:
     """Claims due deliveries from the database and sends them under the limits above."""
 
     def __init__(self, db: Database, settings: Settings, budget: SendBudget,
-                 tick: Callable[[], object] | None = None):
+                 tick: Callable[[], object] | None = None, only=None, name: str = ""):
         self.db = db
+        # A condition on Delivery (e.g. the chats of one channel): this worker claims only the
+        # rows it holds, so each channel sends at its own rate with its own sender.
+        self.only = only
+        self.name = name
         self.in_flight = settings.broadcast_in_flight
         self.poll = settings.broadcast_poll
         self.lease = settings.broadcast_lease
@@ -181,7 +185,7 @@ class DeliveryWorker:
         self.stop_grace = STOP_GRACE
         self.tick = tick            # the broadcasts service: start due broadcasts, digests, finish
         self.host = socket.gethostname()
-        self.worker_id = f"{self.host}:{os.getpid()}:{secrets.token_hex(3)}"
+        self.worker_id = f"{self.host}:{os.getpid()}:{name + '-' if name else ''}{secrets.token_hex(3)}"
         self.budget = budget        # shared with replies, which go first
         self.stats = WorkerStats()
         self.starts: list[float] | None = None   # set to [] to record start times (bench)
@@ -490,6 +494,8 @@ class DeliveryWorker:
                     break
                 q = select(Delivery.id, Delivery.chat_id).where(
                     Delivery.broadcast_id == bid, due)
+                if self.only is not None:
+                    q = q.where(self.only)
                 if avoid:
                     q = q.where(Delivery.chat_id.notin_(avoid))
                 got = s.execute(q.order_by(Delivery.id).limit(want)

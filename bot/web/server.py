@@ -54,14 +54,14 @@ def _refusal(request: web.Request, reason: str, status: int = 403) -> web.Respon
 
 
 def _set_session(resp: web.StreamResponse, loa: Loa, telegram_id: int) -> None:
-    resp.set_cookie(auth.COOKIE, auth.make_session(telegram_id, loa.settings.token),
+    resp.set_cookie(auth.COOKIE, auth.make_session(telegram_id, loa.settings.secret_key),
                     max_age=auth.SESSION_SECONDS, httponly=True, samesite="Lax", path="/",
                     secure=loa.settings.web_url.startswith("https://"))
 
 
 def _viewer(request: web.Request) -> int | None:
     loa = request.app[LOA_KEY]
-    return auth.read_session(request.cookies.get(auth.COOKIE), loa.settings.token)
+    return auth.read_session(request.cookies.get(auth.COOKIE), loa.settings.secret_key)
 
 
 async def _period(request: web.Request):
@@ -148,9 +148,13 @@ async def not_found(request: web.Request) -> web.Response:
     return _refusal(request, "notfound", 404)
 
 
-def build_web_app(loa: Loa) -> web.Application:
+def build_web_app(loa: Loa, routes=()) -> web.Application:
+    """The desk's pages, plus `routes` ((method, path, handler)) of the channels it serves,
+    e.g. the Zalo webhook."""
     app = web.Application(client_max_size=MAX_BODY)
     app[LOA_KEY] = loa
+    for method, route, handler in routes:
+        app.router.add_route(method, route, handler)
     app.router.add_get("/", overview)
     app.router.add_get("/donvi/{unit}", overview)
     app.router.add_get("/cauhoi", questions)
@@ -164,8 +168,9 @@ def build_web_app(loa: Loa) -> web.Application:
 class DeskServer:
     """The web app's lifecycle inside the bot's event loop (post_init / post_shutdown)."""
 
-    def __init__(self, loa: Loa):
+    def __init__(self, loa: Loa, routes=()):
         self.loa = loa
+        self.routes = tuple(routes)
         self.runner: web.AppRunner | None = None
         self.port: int | None = None
 
@@ -176,7 +181,7 @@ class DeskServer:
 
     async def start(self) -> None:
         s = self.loa.settings
-        self.runner = web.AppRunner(build_web_app(self.loa), access_log=None)
+        self.runner = web.AppRunner(build_web_app(self.loa, self.routes), access_log=None)
         await self.runner.setup()
         site = web.TCPSite(self.runner, s.web_listen, s.web_port)
         try:
