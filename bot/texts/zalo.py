@@ -5,6 +5,10 @@ WELCOME_UNREGISTERED = (
     "Để sử dụng, bạn cần mã mời của đơn vị. Hãy gõ mã mời mà Ban đã gửi cho bạn, "
     "ví dụ: /start AbC123xyz"
 )
+NOT_REGISTERED = ("Bạn chưa đăng ký sử dụng. Hãy gõ mã mời mà Ban gửi cho bạn, "
+                  "ví dụ: /start AbC123xyz")
+INVITE_INVALID = ("Mã mời không hợp lệ, đã hết hạn hoặc đã bị thu hồi. "
+                  "Vui lòng xin mã mới từ Ban và gõ lại: /start <mã mời>")
 JOINED = "✅ Bạn đã tham gia đơn vị {unit}.\n\n{help}"
 JOINED_BOARD = "✅ Bạn đã vào Ban của {unit}.\n\n{help}"
 

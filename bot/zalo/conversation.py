@@ -41,8 +41,8 @@ from indexer.text import fold
 log = logging.getLogger(__name__)
 Replier = Callable[[str, str], Awaitable[object]]   # (Zalo chat id, plain text)
 
-_ACK = re.compile(r"^(?:em |toi |minh |chau )?(?:da |đa )?(?:nam|nhan)(?: duoc)?(?: roi)?"
-                  r"(?: a| nhe| nha| ah)?[.!]*$")
+_ACK = re.compile(r"^(?:em |toi |minh |chau )?da (?:nam|nhan)(?: duoc)?(?: roi)?"
+                  r"(?: a| nhe| nha| ah| ak)?[.!]*$")
 _CODE = re.compile(r"^[A-Za-z0-9_-]{6,64}$")
 _COMMAND = re.compile(r"^/([A-Za-z_]+)(?:@\S+)?\s*(.*)$", re.S)
 STEPS = ("date", "form", "content", "participants", "note")
@@ -50,8 +50,7 @@ STEPS = ("date", "form", "content", "participants", "note")
 
 def is_ack(text: str) -> bool:
     """"đã nắm", "da nam roi", "em đã nắm ạ": the member acknowledges the latest broadcast."""
-    f = " ".join(fold(text).split())
-    return f.startswith("da ") and bool(_ACK.match(f)) or f in ("da nam", "da nhan")
+    return bool(_ACK.match(" ".join(fold(text).split())))
 
 
 class ZaloConversation:
@@ -89,7 +88,7 @@ class ZaloConversation:
             elif name.startswith("message."):
                 await self.reply(account, T.UNSUPPORTED)
         except LoaError as e:
-            await self.reply(account, e.user_message)
+            await self.reply(account, ZALO_WORDING.get(e.user_message, e.user_message))
 
     async def _flooded(self, account: Account, wait: float) -> None:
         now = time.monotonic()
@@ -508,6 +507,12 @@ class ZaloConversation:
                 reporter=esc(r.reporter_name), edited=TR.MY_EDITED if r.updated_at else ""))
         await self.reply(account, blocks)
 
+
+# Service messages that speak of Telegram's links and buttons, as a Zalo user must read them.
+ZALO_WORDING = {
+    TC.NOT_REGISTERED: T.NOT_REGISTERED,
+    TC.INVITE_INVALID: T.INVITE_INVALID,
+}
 
 _BOARD_COMMANDS = frozenset({
     "cauhoi", "phatdi", "phatdi_ds", "diemchinh_dinhky", "tonghop", "xuatbaocao", "bieudo",
