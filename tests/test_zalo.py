@@ -14,7 +14,7 @@ from bot.services.broadcasts import Draft
 from bot.zalo.address import is_zalo
 from bot.zalo.conversation import is_ack
 from bot.zalo.render import pieces, plain
-from tests.conftest import eventually
+from tests.conftest import ADMIN_ID, eventually
 from tests.faketg import FakeUser
 from tests.zaloharness import SECRET, running_zalo
 
@@ -219,3 +219,90 @@ async def test_one_broadcast_reaches_telegram_and_zalo_members_once(db_url, shar
         assert len(tg_got) == 1 and tg_got[0].buttons()      # Telegram keeps its ✅ button
         status = loa.broadcasts.stats(info.id)
         assert status.delivered == 4
+
+
+async def test_a_telegram_member_links_zalo_and_stays_one_member(sqlite_url, shared_kb):
+    """/lienket on Telegram gives a code; typed to the Zalo bot it links the accounts: one
+    member, broadcasts now on Zalo, the board's list says so."""
+    async with running_zalo(sqlite_url, shared_kb, mode="webhook", telegram=True) as h:
+        loa = h.loa
+        loa.members.add_unit("Chi bộ Khu phố 1")
+        inv = loa.members.create_invite("Chi bộ Khu phố 1")
+        tg_user = FakeUser(h.tg, 5_100_002, "Hoàng Văn Nối")
+        await tg_user.reply(f"/start {inv.code}")
+        code_msg = (await tg_user.reply("/lienket")).text
+        code = code_msg.split("Zalo của bạn: ")[1].split()[0]
+        z = h.user("Hoàng Văn Nối (Zalo)")
+        assert "Mã liên kết không đúng" in await z.say("/lienket 00000000")
+        assert "Đã liên kết" in await z.say(f"/lienket {code}")
+        assert "không đúng" in await h.user("Kẻ khác").say(f"/lienket {code}")   # one use
+        with loa.db.read() as s:
+            members = s.scalars(select(Member)).all()
+        assert len(members) == 1 and members[0].telegram_id == tg_user.id
+        assert is_zalo(members[0].chat_id)
+        assert "Chi bộ Khu phố 1" in await z.say("/start")           # known on Zalo too
+        info = loa.broadcasts.queue(None, Draft(text="Tin sau khi liên kết"))
+        await h.zalo.wait_for(lambda c: c.chat_id == z.id and "Tin sau khi liên kết" in c.text)
+        await eventually(lambda: [r for r in _deliveries(loa, info.id) if r.state == "sent"])
+        assert not [c for c in h.tg.sent(tg_user.id) if "Tin sau khi" in (c.text or "")]
+        z2 = h.user("Chỉ dùng Zalo")
+        await z2.say(inv.code)
+        admin = FakeUser(h.tg, ADMIN_ID, "Ban Tuyên giáo")
+        listing = (await admin.reply("/thanhvien")).text
+        assert "Hoàng Văn Nối – Chi bộ Khu phố 1 · Zalo" in listing
+        assert "Chỉ dùng Zalo – Chi bộ Khu phố 1 · Zalo" in listing
+
+
+async def test_zalo_send_rate_is_kept_and_a_blocked_member_is_marked(sqlite_url, shared_kb):
+    """With LOA_ZALO_SEND_RATE at the fake's limit a broadcast never meets "too many"; a member
+    Zalo refuses (403) is marked unreachable, not retried."""
+    from tests.test_zalo_crash import add_zalo_members
+    async with running_zalo(sqlite_url, shared_kb, zalo_send_rate=10.0) as h:
+        loa = h.loa
+        h.zalo.limits, h.zalo.rate = True, 10.0
+        loa.members.add_unit("Chi bộ Khu phố 1")
+        chats = add_zalo_members(loa.db, 25)
+        blocked_address, blocked_chat = next(iter(chats.items()))
+        h.zalo.fail("sendMessage", code=403, chat_id=blocked_chat, description="user blocked bot")
+        info = loa.broadcasts.queue(None, Draft(text="Nhịp gửi Zalo"))
+        def done():
+            rows = _deliveries(loa, info.id)
+            return len(rows) == 25 and all(r.state in ("sent", "unreachable") for r in rows)
+        await eventually(done, timeout=30)
+        states = [r.state for r in _deliveries(loa, info.id)]
+        assert states.count("unreachable") == 1 and states.count("sent") == 24
+        assert h.zalo.throttled == 0
+        with loa.db.read() as s:
+            m = s.scalar(select(Member).where(Member.chat_id == blocked_address))
+        assert m.unreachable
+
+
+async def test_loa_zalo_webhook_set_info_delete_and_invite_line(monkeypatch, tmp_path, capsys):
+    from bot.cli import main
+    from tests.fakezalo import TOKEN as ZTOKEN, FakeZalo
+    zalo = await FakeZalo().start()
+    try:
+        monkeypatch.chdir(tmp_path)
+        for k, v in dict(LOA_ZALO_BOT_TOKEN=ZTOKEN, LOA_ZALO_API_URL=zalo.api_url,
+                         LOA_ZALO_WEBHOOK_SECRET=SECRET, TELEGRAM_BOT_TOKEN="",
+                         LOA_WEB_URL="http://127.0.0.1:8080",
+                         LOA_DATABASE_URL=f"sqlite:///{tmp_path / 'loa.db'}").items():
+            monkeypatch.setenv(k, v)
+        assert await asyncio.to_thread(main, ["zalo", "webhook", "set"]) == 2   # not HTTPS
+        assert "HTTPS" in capsys.readouterr().out and zalo.webhook in (None, "")
+        monkeypatch.setenv("LOA_WEB_URL", "https://loa.example.vn/desk")
+        assert await asyncio.to_thread(main, ["zalo", "webhook", "set"]) == 0
+        assert zalo.webhook == "https://loa.example.vn/desk/zalo/webhook"
+        assert zalo.webhook_secret == SECRET
+        assert await asyncio.to_thread(main, ["zalo", "webhook", "info"]) == 0
+        assert "https://loa.example.vn/desk/zalo/webhook" in capsys.readouterr().out
+        assert await asyncio.to_thread(main, ["zalo", "webhook", "delete"]) == 0
+        assert not zalo.webhook
+        assert await asyncio.to_thread(main, ["units", "add", "Chi bộ Thôn 2"]) == 0
+        assert await asyncio.to_thread(main, ["invite", "Chi bộ Thôn 2"]) == 0
+        out = capsys.readouterr().out
+        code = out.split("Code:")[1].split()[0]
+        assert f"/start {code}" in out and "t.me" not in out    # Zalo only: no Telegram link
+        assert not [c for c in zalo.calls if ZTOKEN in json.dumps(c.params)]
+    finally:
+        await zalo.stop()

@@ -117,9 +117,9 @@ async def start_zalo(db_url: str, kb, mode: str = "polling", telegram: bool = Fa
     from bot.context import Loa
     zalo = await FakeZalo(poll_cap=0.2).start()
     tg = await FakeTelegram().start() if telegram else None
+    overrides = {"zalo_send_rate": 200.0, **overrides}
     settings = make_settings(db_url, kb, zalo_token=ZTOKEN, zalo_api_url=zalo.api_url,
-                             zalo_mode=mode, zalo_webhook_secret=SECRET, zalo_send_rate=200.0,
-                             **overrides)
+                             zalo_mode=mode, zalo_webhook_secret=SECRET, **overrides)
     if tg is not None:
         settings = replace(settings, api_url=tg.api_url, file_url=tg.file_url)
     else:

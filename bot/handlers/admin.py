@@ -16,6 +16,7 @@ from bot.text import esc, fmt_date
 from bot.texts import common as T
 from bot.texts import province as TP
 from bot.texts import zalo as TZ
+from bot.zalo.address import is_zalo
 
 
 def invite_link(username: str, code: str) -> str:
@@ -161,7 +162,8 @@ async def members(update: Update, context: LoaContext) -> None:
         flags = ((T.FLAG_ADMIN if m.role == ROLE_ADMIN else "")
                  + (T.FLAG_REPORTER if m.is_reporter else "")
                  + (T.FLAG_INACTIVE if not m.active else "")
-                 + (T.FLAG_UNREACHABLE if m.unreachable else ""))
+                 + (T.FLAG_UNREACHABLE if m.unreachable else "")
+                 + (TZ.FLAG_ZALO if is_zalo(m.chat_id) else ""))
         lines.append(T.MEMBER_LINE.format(
             id=m.id, name=esc(m.full_name or m.telegram_id),
             username=f" (@{esc(m.username)})" if m.username else "",

@@ -10,6 +10,7 @@ from bot.errors import LoaError
 from bot.text import esc
 from bot.texts import common as T
 from bot.texts import province as TP
+from bot.texts import zalo as TZ
 
 
 def main_keyboard() -> ReplyKeyboardMarkup:
@@ -75,8 +76,23 @@ async def help_command(update: Update, context: LoaContext) -> None:
                                              reply_markup=main_keyboard())
 
 
+async def link_command(update: Update, context: LoaContext) -> None:
+    """/lienket: a one-use code that links this member's Zalo account (one person, one member)."""
+    loa = context.loa
+    if loa.zalo_store is None:
+        await update.effective_chat.send_message(TZ.LINK_NO_ZALO)
+        return
+    try:
+        code = await loa.run(loa.zalo_store.link_code, update.effective_user.id)
+    except LoaError as e:
+        await update.effective_chat.send_message(e.user_message, parse_mode=ParseMode.HTML)
+        return
+    await update.effective_chat.send_message(TZ.LINK_CODE.format(code=code))
+
+
 def register(app: Application) -> None:
     private = filters.ChatType.PRIVATE
+    app.add_handler(CommandHandler("lienket", link_command, filters=private))
     app.add_handler(CommandHandler("start", start, filters=private))
     app.add_handler(CommandHandler(["help", "huongdan"], help_command, filters=private))
     app.add_handler(MessageHandler(private & filters.Text([T.BTN_HELP]), help_command))

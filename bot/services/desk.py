@@ -23,6 +23,7 @@ from bot.db.models import (
 from bot.errors import NotAllowed, NotFound
 from bot.scope import Scope
 from bot.services.members import MembersService
+from bot.zalo.address import ZALO_BASE
 from bot.services.reports import PATH_SEP, Period, ReportsService
 from indexer.text import fold
 from bot.texts import desk as T
@@ -113,6 +114,7 @@ class Overview:
     broadcasts: list[BroadcastPanel] = field(default_factory=list)
     questions: list[WaitingQuestion] = field(default_factory=list)
     questions_total: int = 0
+    zalo_members: int = 0         # of `members`, those Loa reaches on Zalo
 
 
 @dataclass(frozen=True)
@@ -241,6 +243,9 @@ class DeskService:
                 crumbs.insert(0, Crumb(None, T.TOP_BOARD))
             members = s.scalar(select(func.count(Member.id)).where(
                 Member.active.is_(True), tree.within(Member.unit_id, inside))) or 0
+            zalo_members = s.scalar(select(func.count(Member.id)).where(
+                Member.active.is_(True), tree.within(Member.unit_id, inside),
+                Member.chat_id <= -ZALO_BASE)) or 0
             units = sum(1 for u in inside if u != view and tree.units[u].active)
             rows = [UnitRow(r.unit_id, T.OWN_REPORTS.format(name=r.name) if r.own else r.name,
                             r.count, r.participants, r.units_in_subtree, r.units_reported,
@@ -251,6 +256,7 @@ class DeskService:
                                 members, units, rows, silent, summary.count,
                                 summary.participants, summary.units_total,
                                 summary.units_reported)
+            overview.zalo_members = zalo_members
             # The top-level board's own page also shows what belongs to no unit (members without
             # one, questions from unregistered users when LOA_OPEN_QA is on).
             everything = scope.is_top and unit_id is None

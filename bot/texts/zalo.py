@@ -74,9 +74,11 @@ DESK_ONLY = "Việc này của Ban làm trên bảng điều khiển (trang web)
 # Linking one person's Telegram and Zalo
 LINK_CODE = ("Mã liên kết Zalo của bạn: {code} (dùng một lần, trong 15 phút).\n"
              "Mở Zalo, nhắn cho bot Loa: /lienket {code}")
+LINK_NO_ZALO = "Loa của đơn vị chưa bật kênh Zalo."
 LINK_DONE = "✅ Đã liên kết Zalo với tài khoản của {name}. Từ nay Loa gửi tin cho bạn qua Zalo."
 LINK_INVALID = "Mã liên kết không đúng hoặc đã hết hạn. Gõ /lienket trong Telegram để lấy mã mới."
 LINK_NOT_MEMBER = "Chỉ thành viên đang hoạt động mới liên kết được tài khoản."
 LINK_ALREADY_MEMBER = "Tài khoản Zalo này đã là một thành viên riêng; xin Ban gộp giúp."
 LINK_USAGE = "Cách dùng: /lienket <mã> (lấy mã bằng lệnh /lienket trong Telegram)."
+FLAG_ZALO = " · Zalo"
 INVITE_ZALO = "Trên Zalo: nhắn cho bot Loa dòng  /start {code}"

@@ -179,7 +179,8 @@ def overview_page(ov: Overview, today: date, tz: ZoneInfo, nonce: str, now: date
         f'<a href="{"./" if c.unit_id is None else f"donvi/{c.unit_id}"}{q}">{escape(c.name)}</a>'
         for c in ov.crumbs)
     label = ov.period.label
-    cards = ('<div class="cards">' + _card(ov.members, T.MEMBERS, "members")
+    members = T.MEMBERS + (T.MEMBERS_ZALO.format(n=ov.zalo_members) if ov.zalo_members else "")
+    cards = ('<div class="cards">' + _card(ov.members, members, "members")
              + _card(ov.units, T.UNITS, "units") + _card(ov.count, T.REPORTS, "reports")
              + _card(ov.participants, T.PARTICIPANTS, "participants")
              + _card(f"{ov.reported}/{ov.expected}", T.SHARE, "share") + "</div>")
