@@ -16,9 +16,10 @@ from bot.context import Loa, LoaContext
 from bot.handlers import admin, broadcast, desk, guard, qa, reports, start, status
 from bot.persistence import DatabasePersistence
 from bot.texts import common as T
+from bot.texts import zalo as TZ
 from bot.transport import BudgetLimiter, broadcast_bot, make_sender
 from bot.web.server import DeskServer
-from bot.zalo.address import is_zalo
+from bot.address import is_zalo
 from bot.zalo.channel import ZaloChannel, make_outbox
 from bot.zalo.outbound import OFFLINE_TOKEN, RoutingBot
 from telegram.request import HTTPXRequest
@@ -33,8 +34,9 @@ PERSIST_GROUP = 99   # after every feature's handlers
 async def _set_commands(app: Application, loa: Loa) -> None:
     if not loa.settings.telegram_on:
         return
-    member_cmds = [BotCommand(c, d) for c, d in T.CMD_MEMBER]
-    admin_cmds = [BotCommand(c, d) for c, d in T.CMD_ADMIN]
+    extra = [TZ.CMD_LINK] if loa.settings.zalo_on else []
+    member_cmds = [BotCommand(c, d) for c, d in T.CMD_MEMBER + extra]
+    admin_cmds = [BotCommand(c, d) for c, d in T.CMD_ADMIN + extra]
     try:
         await app.bot.set_my_commands(member_cmds, scope=BotCommandScopeDefault())
         for chat_id in await loa.run(loa.members.admin_chats):

@@ -32,7 +32,7 @@ from bot.services.status import StatusService
 
 if TYPE_CHECKING:
     from bot.scope import Scope
-    from bot.zalo.store import ZaloStore
+    from bot.services.zalo import ZaloStore
     from indexer import KnowledgeBase
 
 P = ParamSpec("P")
@@ -82,8 +82,8 @@ class Loa:
         zalo_budget = zalo_delivery = zalo_store = None
         if settings.zalo_on:
             from bot.db.models import Delivery
-            from bot.zalo.address import ZALO_BASE
-            from bot.zalo.store import ZaloStore
+            from bot.address import ZALO_BASE
+            from bot.services.zalo import ZaloStore
             # Each channel's worker claims its own members' rows; one of them runs the tick.
             zalo_budget = SendBudget(settings.zalo_send_rate)
             zalo_store = ZaloStore(db)

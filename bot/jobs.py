@@ -14,7 +14,7 @@ from telegram.error import Forbidden, TelegramError
 from telegram.ext import Application, ContextTypes
 
 from bot.context import Loa
-from bot.handlers.common import pack_html
+from bot.render import pack_html
 from bot.services.reports import ReminderRun
 from bot.text import esc
 from bot.texts import reports as T

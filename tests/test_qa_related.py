@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.db.models import Q_ANSWERED_BY_DOCS, Question, QuestionNotice
-from bot.handlers.qa import REPLY_CHARS, marked, quote_message
+from bot.render import REPLY_CHARS, marked, quote_message
 from bot.services.questions import Passage
 from bot.text import esc, plain
 from bot.texts import common as TC

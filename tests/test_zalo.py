@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from bot.db.models import Delivery, Member, Question, Report, ZaloEvent
 from bot.services.broadcasts import Draft
-from bot.zalo.address import is_zalo
+from bot.address import is_zalo
 from bot.zalo.conversation import is_ack
 from bot.zalo.render import pieces, plain
 from tests.conftest import ADMIN_ID, eventually
@@ -101,6 +101,9 @@ async def test_zalo_only_member_joins_asks_reads_acks_and_reports(db_url, shared
         assert "Đã lưu" not in again
         summary = loa.reports.summary(loa.reports.period(None))
         assert summary.count == 1
+        from bot.services.exports import to_csv
+        csv = to_csv(loa.reports.reports(loa.reports.period(None)), loa.settings.tz).decode("utf-8-sig")
+        assert "Quán triệt Chỉ thị 30" in csv and "Trần Thị Bình" in csv
         mine = await u.say("/baocao_cua_toi")
         assert "Quán triệt Chỉ thị 30" in mine
 
@@ -306,3 +309,33 @@ async def test_loa_zalo_webhook_set_info_delete_and_invite_line(monkeypatch, tmp
         assert not [c for c in zalo.calls if ZTOKEN in json.dumps(c.params)]
     finally:
         await zalo.stop()
+
+
+async def test_key_points_flood_limit_and_monthly_reminder_on_zalo(sqlite_url, shared_kb):
+    from datetime import datetime
+    from bot.jobs import send_reminders
+    from bot.services.reports import month_period
+    async with running_zalo(sqlite_url, shared_kb, flood_limit=12) as h:
+        loa = h.loa
+        u = h.user()
+        await u.join(reporter=True)
+        listing = await u.say("/diemchinh")
+        assert "1. " in listing and "Gõ số" in listing
+        outline = await u.say("1")
+        assert "Điểm chính" in outline and all(len(c.text) <= 2000 for c in h.zalo.sent(u.id))
+        assert "Không có lệnh" in await u.say("/lenhla")
+        assert "Telegram" in await u.say("/tonghop")          # board work: desk or Telegram
+
+        settings = loa.settings
+        t = loa.reports.today()
+        hh, mm = (int(x) for x in settings.reminder_time.split(":"))
+        day = min(settings.reminder_day, month_period(t.year, t.month).end.day)
+        mark = h.zalo.mark()
+        run = await send_reminders(h.app, datetime(t.year, t.month, day, hh, mm, tzinfo=settings.tz))
+        assert [x.unit_name for x in run.reminded] == ["Chi bộ Khu phố 1"]
+        got = await h.zalo.wait_for(lambda c: c.chat_id == u.id, since=mark)
+        assert "Chi bộ Khu phố 1" in got.text and "<b>" not in got.text
+
+        replies = [await u.say(f"xin chào {i}") for i in range(8)]
+        assert any("gửi hơi nhanh" in r for r in replies)
+        assert sum("gửi hơi nhanh" in r for r in replies) == 1     # warned once, then quiet

@@ -11,7 +11,7 @@ from sqlalchemy import func, insert, select
 
 from bot.db import Database
 from bot.db.models import Delivery, Member, Unit, ZaloAccount, utcnow
-from bot.zalo.address import zalo_address
+from bot.address import zalo_address
 from tests import pg
 from tests.botproc import spawn_bot, stop_bot
 from tests.fakezalo import TOKEN as ZTOKEN, FakeZalo

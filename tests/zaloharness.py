@@ -96,7 +96,7 @@ class ZaloUser:
 
     def key(self) -> int:
         from bot.db.models import ZaloAccount
-        from bot.zalo.store import _account
+        from bot.services.zalo import _account
         with self.h.loa.db.read() as s:
             return _account(s.scalar(select(ZaloAccount).where(ZaloAccount.zalo_id == self.id))).key
 

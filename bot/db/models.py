@@ -363,7 +363,7 @@ class ZaloAccount(Base):
     """A Zalo user who wrote to the bot, and the key the rest of Loa knows the person by.
 
     Services know people by one integer (`Member.telegram_id`, `Question.telegram_id`, chat ids).
-    A Zalo person gets the key `-(ZALO_BASE + id)` (bot/zalo/address.py), far from any Telegram
+    A Zalo person gets the key `-(ZALO_BASE + id)` (bot/address.py), far from any Telegram
     id, and that same number is their chat address: a send to it goes out through Zalo. Once a
     Telegram member links their Zalo account, `user_key` is their Telegram id: one member."""
     __tablename__ = "zalo_accounts"

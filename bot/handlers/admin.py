@@ -16,7 +16,7 @@ from bot.text import esc, fmt_date
 from bot.texts import common as T
 from bot.texts import province as TP
 from bot.texts import zalo as TZ
-from bot.zalo.address import is_zalo
+from bot.address import is_zalo
 
 
 def invite_link(username: str, code: str) -> str:

@@ -9,61 +9,9 @@ from telegram.constants import ParseMode
 
 from bot.context import LoaContext
 from bot.errors import LoaError, NotAllowed
-from bot.text import esc, esc_short, plain  # noqa: F401 - esc and esc_short shared by handlers
+from bot.render import pack_html
 from bot.texts import common as T
 
-LIMIT = 4096
-SAFE_LIMIT = 4000  # leave room for a header or page marker
-
-
-def pack_html(blocks: list[str], limit: int = SAFE_LIMIT) -> list[str]:
-    """Pack self-contained (tag-balanced) HTML blocks into messages under the limit.
-
-    A block that alone is too long is split on line and then word boundaries after its tags
-    are dropped, so no message ever carries a broken tag or entity.
-    """
-    pieces: list[str] = []
-    for block in blocks:
-        if len(block) <= limit:
-            pieces.append(block)
-            continue
-        for part in _split_plain(plain(block), limit):
-            pieces.append(esc(part))
-    messages: list[str] = []
-    current = ""
-    for piece in pieces:
-        candidate = f"{current}\n\n{piece}" if current else piece
-        if len(candidate) <= limit:
-            current = candidate
-        else:
-            if current:
-                messages.append(current)
-            current = piece
-    if current:
-        messages.append(current)
-    return messages or [""]
-
-
-def _split_plain(text: str, limit: int) -> list[str]:
-    # Escaping can grow text (& -> &amp;): split the raw text with a margin.
-    limit = max(100, limit // 2)
-    out, current = [], ""
-    for line in text.splitlines(keepends=True):
-        while len(line) > limit:
-            cut = line.rfind(" ", 0, limit)
-            cut = cut if cut > limit // 2 else limit
-            if current:
-                out.append(current)
-                current = ""
-            out.append(line[:cut])
-            line = line[cut:].lstrip(" ")
-        if len(current) + len(line) > limit:
-            out.append(current)
-            current = ""
-        current += line
-    if current.strip():
-        out.append(current)
-    return [p.strip("\n") for p in out if p.strip()]
 
 
 async def reply_html(update: Update, blocks: list[str] | str, reply_markup=None,

@@ -9,7 +9,8 @@ from telegram.error import BadRequest
 from telegram.ext import Application, CommandHandler, filters
 
 from bot.context import LoaContext
-from bot.handlers.common import args_text, esc
+from bot.handlers.common import args_text
+from bot.text import esc
 from bot.services.desk import Refused
 from bot.text import fmt_datetime
 from bot.texts import common as TC

@@ -1,7 +1,6 @@
 """Cross-cutting handlers: flood limit, group chats, unknown commands, odd messages, errors."""
 from __future__ import annotations
 
-import collections
 import logging
 import time
 
@@ -17,33 +16,10 @@ from bot.context import LoaContext
 from bot.errors import LoaError
 from bot.handlers.common import tell_error
 from bot.text import esc
+from bot.flood import FloodGate
 from bot.texts import common as T
 
 log = logging.getLogger(__name__)
-
-
-class FloodGate:
-    """Sliding-window limit per user; warns once per window instead of answering every message."""
-
-    def __init__(self, limit: int, window: float):
-        self.limit = limit
-        self.window = window
-        self.hits: dict[int, collections.deque] = {}
-        self.warned: dict[int, float] = {}
-
-    def check(self, user_id: int, now: float | None = None) -> float:
-        """0 if allowed, else seconds to wait."""
-        now = time.monotonic() if now is None else now
-        q = self.hits.setdefault(user_id, collections.deque())
-        while q and now - q[0] > self.window:
-            q.popleft()
-        if len(q) >= self.limit:
-            return self.window - (now - q[0])
-        q.append(now)
-        if len(self.hits) > 10000:  # forget idle users so memory stays bounded
-            for uid in [u for u, d in self.hits.items() if not d or now - d[-1] > self.window]:
-                self.hits.pop(uid, None)
-        return 0.0
 
 
 async def gate(update: Update, context: LoaContext) -> None:

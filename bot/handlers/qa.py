@@ -10,7 +10,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatType, ParseMode
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
     Application, CallbackQueryHandler, CommandHandler, InlineQueryHandler, MessageHandler, filters,
 )
@@ -18,19 +18,19 @@ from telegram.ext import (
 from bot.context import LoaContext
 from bot.errors import InvalidInput, NotAllowed
 from bot.handlers.common import admin_only, args_text, pack_html, reply_html
-from bot.db.models import Q_ANSWERED_BY_DOCS, Q_ANSWERED_BY_FAQ, Q_HELD, Q_RELATED
-from bot.services.questions import QUERY_CHARS, Q_SMALL_TALK, KeyPointPage, Passage, QuestionResult
-from bot.text import esc, esc_short, fit_escaped, fmt_date, fmt_datetime, one_line, shorten
+from bot.db.models import Q_ANSWERED_BY_DOCS, Q_ANSWERED_BY_FAQ, Q_RELATED
+from bot.services.questions import QUERY_CHARS, Q_SMALL_TALK, KeyPointPage, QuestionResult
+from bot.text import esc, esc_short, fmt_date, fmt_datetime, one_line, shorten
 from bot.texts import common as TC
 from bot.texts import province as TP
 from bot.texts import qa as T
-from bot.texts import zalo as TZ
-from bot.zalo.address import is_zalo
+from bot.relay import deliver_answer, notify_board
+from bot.render import (
+    NOTICE_QUESTION_CHARS, hand_off_text, keypoints_text, notice_body, quote_message,
+)
 
 log = logging.getLogger(__name__)
 
-NOTICE_QUESTION_CHARS = 2500   # the notice must stay one message (a reply to it answers)
-DELIVERY_QUESTION_CHARS = 600
 INLINE_TEXT_CHARS = 3500
 RECORD_WAIT = 0.2              # seconds an answer waits to store its question before going out
 
@@ -59,40 +59,6 @@ def passage_buttons(question_id: int, index: int, more: bool) -> list[InlineKeyb
     if more:
         row.append(InlineKeyboardButton(T.BTN_MORE, callback_data=f"qa:more:{question_id}:{index + 1}"))
     return row
-
-
-REPLY_CHARS = 900  # a first reply fits one phone screen or two
-
-
-def quote_message(header: str, p: Passage, notes: list[str] = ()) -> str:
-    """Header, the heading path once, the part of the passage that answers, one source line."""
-    # The source line names the section; a heading that says no more than it is left out.
-    shown = p.heading if p.heading and p.heading != (p.label or p.section) else ""
-    heading = T.QUOTE_HEADING.format(heading=esc_short(shown, 160)) if shown else ""
-    source = T.SOURCE.format(document=esc_short(p.document, 180), label=esc_short(p.label or p.section, 90))
-    if p.owner:   # a unit's own document: say whose it is
-        source += TP.OWNER.format(unit=esc_short(p.owner, 120))
-    fixed = [x for x in (header, heading, source, *notes) if x]
-    budget = REPLY_CHARS - sum(len(x) + 1 for x in fixed) - len(T.QUOTE_TEXT.format(text=""))
-    quote = T.QUOTE_TEXT.format(text=marked(p.excerpt or p.text, p.focus, max(budget, 80)))
-    return "\n".join(x for x in (header, heading, quote, source, *notes) if x)
-
-
-BOLD_OPEN, BOLD_CLOSE = "<b>", "</b>"
-
-
-def marked(text: str, focus: str, limit: int) -> str:
-    """`text` escaped for Telegram HTML within `limit` characters, with `focus` (the sentence that
-    answers) in bold when the shortened text still holds all of it. The tags are put in after
-    shortening and escaping, so no cut ever falls inside a tag or leaves one open."""
-    if focus and focus.strip() and focus in text:
-        short = fit_escaped(text, limit - len(BOLD_OPEN) - len(BOLD_CLOSE))
-        kept = len(short) - (short != text)   # a cut text ends in the "…" it gained
-        i = short.find(focus)
-        if 0 <= i and i + len(focus) <= kept:
-            j = i + len(focus)
-            return esc(short[:i]) + BOLD_OPEN + esc(focus) + BOLD_CLOSE + esc(short[j:])
-    return esc_short(text, limit)
 
 
 # ------------------------------------------------------------------ asking
@@ -142,64 +108,6 @@ async def _hand_off(update: Update, context: LoaContext, result: QuestionResult,
     body = notice_body(result)
     if body is not None:
         await notify_board(context.bot, context.loa, result.notice, body)
-
-
-def hand_off_text(result: QuestionResult, nothing_found: bool = True) -> str:
-    """What the asker reads when their question goes (or went, or waits) to the board."""
-    notice = result.notice
-    lead = _not_held(result) + (T.NO_ANSWER + "\n\n" if nothing_found else "")
-    if result.status == Q_HELD:
-        return lead + T.SENT_HELD.format(id=result.question_id, limit=result.handoff_limit)
-    if notice is None:
-        return lead + T.SENT_AGAIN.format(id=result.question_id)
-    text = (T.SENT if notice.chat_ids else T.SENT_NO_ADMIN).format(id=result.question_id)
-    if notice.board_name:   # handed to the board of the asker's own commune
-        text = TP.SENT_AT_BOARD.format(id=result.question_id, board=esc(notice.board_name))
-    return lead + text
-
-
-def notice_body(result: QuestionResult) -> str | None:
-    """The board's notice of a question handed to it (None: no notice is due)."""
-    notice = result.notice
-    if result.status == Q_HELD or notice is None:
-        return None
-    body = T.NOTICE.format(id=notice.question_id, name=esc_short(notice.asker_name, 200),
-                           unit=esc_short(notice.unit_name or T.NOTICE_NO_UNIT, 200),
-                           question=esc_short(notice.question, NOTICE_QUESTION_CHARS))
-    if result.missing:
-        body += T.NOTICE_NOT_HELD.format(documents=esc_short(", ".join(result.missing), 300))
-    return body
-
-
-def escalate_markup(question_id: int) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup([[InlineKeyboardButton(TP.BTN_ESCALATE,
-                                                       callback_data=f"qa:esc:{question_id}")]])
-
-
-async def notify_board(bot, loa, notice, body: str) -> None:
-    """Send a question notice to the board it is handed to (a unit's board may pass it up).
-    A board member on Zalo, who has no buttons and no replies, is told what to type."""
-    markup = escalate_markup(notice.question_id) if notice.can_escalate else None
-    for chat_id in notice.chat_ids:
-        text = body + (TZ.NOTICE_REPLY_HINT.format(id=notice.question_id)
-                       if is_zalo(chat_id) else "")
-        try:
-            msg = await bot.send_message(chat_id, text, parse_mode=ParseMode.HTML,
-                                         reply_markup=markup)
-        except TelegramError as e:
-            log.warning("could not notify admin chat %s about question %s: %s",
-                        chat_id, notice.question_id, e)
-            continue
-        # At once, not after the other admins' notices (a reply faster than that still
-        # finds its question by the number the notice carries).
-        await loa.run(loa.questions.record_notice, notice.question_id, chat_id, msg.message_id)
-
-
-def _not_held(result: QuestionResult) -> str:
-    """A line naming the documents asked about that the knowledge does not hold (empty if none)."""
-    if not result.missing:
-        return ""
-    return T.NOT_HELD_NOTE.format(documents=esc_short(", ".join(result.missing), 300)) + "\n\n"
 
 
 async def ask_command(update: Update, context: LoaContext) -> None:
@@ -329,36 +237,6 @@ async def _deliver(update: Update, context: LoaContext, question_id: int, text: 
                                              reply_markup=markup)
 
 
-async def deliver_answer(bot, loa, scope, question_id: int, text: str, admin_chat_id: int,
-                         admin_name: str) -> str:
-    """Store a board member's answer, send it to the asker on their channel, tell the other
-    board members under their notices; returns the confirmation for the one who answered."""
-    ans = await loa.run(loa.questions.answer, scope, question_id, text)
-    blocks = [T.BOARD_ANSWER.format(question=esc_short(ans.question, DELIVERY_QUESTION_CHARS)),
-              esc(ans.answer), T.FAQ_CITATION.format(date=fmt_date(ans.answered_on))]
-    try:
-        for text in pack_html(blocks):
-            await bot.send_message(ans.asker_chat_id, text, parse_mode=ParseMode.HTML)
-        confirm = T.ANSWER_SENT
-    except (Forbidden, BadRequest) as e:
-        log.info("answer to question %s not delivered: %s", question_id, e)
-        confirm = T.ANSWER_NOT_DELIVERED
-    # The other admins got the same notice: tell them, under it, so nobody answers twice.
-    admin = esc(admin_name)
-    for chat_id, message_id in await loa.run(loa.questions.notices_of, question_id):
-        if chat_id == admin_chat_id:
-            continue
-        try:
-            await bot.send_message(
-                chat_id, T.ANSWERED_BY_OTHER.format(id=question_id, admin=admin),
-                parse_mode=ParseMode.HTML,
-                reply_to_message_id=None if is_zalo(chat_id) else message_id)
-        except TelegramError as e:
-            log.info("could not tell admin chat %s that question %s is answered: %s",
-                     chat_id, question_id, e)
-    return confirm.format(id=question_id, name=esc(ans.asker_name))
-
-
 @admin_only
 async def answer_command(update: Update, context: LoaContext) -> None:
     """/traloi <số> <nội dung>: answer an open question and deliver it to the asker."""
@@ -435,21 +313,6 @@ async def documents_markup(context: LoaContext, user_id: int | None = None
     return InlineKeyboardMarkup([[InlineKeyboardButton(shorten(d.label, 60),
                                                        callback_data=f"kp:{d.key}:1")]
                                  for d in docs])
-
-
-def keypoints_text(page: KeyPointPage) -> str:
-    lines = [T.KP_HEADER.format(document=esc(page.document), page=page.page, pages=page.pages), ""]
-    if not page.lines:
-        lines.append(T.KP_NONE)
-    for level, label, text in page.lines:
-        item = esc(f"{label} {text}".strip())
-        if level == 0:
-            lines.append(f"\n<b>{item}</b>")
-        elif level == 1:
-            lines.append(f"• {item}")
-        else:
-            lines.append(f"    ◦ {item}")
-    return "\n".join(lines).replace("\n\n\n", "\n\n")
 
 
 def keypoints_markup(page: KeyPointPage) -> InlineKeyboardMarkup:

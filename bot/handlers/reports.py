@@ -29,6 +29,7 @@ from bot.text import esc, esc_short, fmt_date
 from bot.texts import common as TC
 from bot.texts import periodic as TP
 from bot.texts import reports as T
+from bot.render import report_block as render
 
 log = logging.getLogger(__name__)
 
@@ -43,20 +44,6 @@ _EDIT_KEY = "report_edit"
 
 
 # ---------------------------------------------------------------- rendering
-def render(report: ParsedReport, unit_name: str) -> str:
-    """A report as an HTML block (user strings escaped and clipped so one message holds it)."""
-    text = T.REPORT_BLOCK.format(unit=esc_short(unit_name, 200),
-                                 date=fmt_date(report.activity_date),
-                                 form=esc_short(report.form, 200),
-                                 content=esc_short(report.content, 1800),
-                                 participants=report.participants)
-    if report.note:
-        text += T.REPORT_NOTE.format(note=esc_short(report.note, 900))
-    if report.photos:
-        text += T.REPORT_PHOTOS.format(count=len(report.photos))
-    return text
-
-
 def confirm_markup(draft_id: int, anyway: bool = False) -> InlineKeyboardMarkup:
     save = InlineKeyboardButton(T.BTN_SAVE_ANYWAY if anyway else T.BTN_SAVE,
                                 callback_data=f"rep:{'force' if anyway else 'ok'}:{draft_id}")

@@ -20,8 +20,10 @@ def main_keyboard() -> ReplyKeyboardMarkup:
         resize_keyboard=True, is_persistent=True)
 
 
-def help_text(is_admin: bool) -> str:
-    return T.HELP_MEMBER + (T.HELP_ADMIN_EXTRA if is_admin else "")
+def help_text(is_admin: bool, zalo: bool = False) -> str:
+    """The usage guide; with Zalo on, how to link this account to Zalo too."""
+    return (T.HELP_MEMBER + (TZ.HELP_LINK if zalo else "")
+            + (T.HELP_ADMIN_EXTRA if is_admin else ""))
 
 
 async def start(update: Update, context: LoaContext) -> None:
@@ -31,9 +33,10 @@ async def start(update: Update, context: LoaContext) -> None:
     chat = update.effective_chat
     code = context.args[0] if context.args else ""
     full_name = user.full_name or ""
+    zalo = loa.settings.zalo_on
     if user.id in loa.settings.admin_ids and not code:
         await loa.run(loa.members.ensure_admin, user.id, chat.id, full_name, user.username)
-        await chat.send_message(T.WELCOME_ADMIN.format(help=help_text(True)),
+        await chat.send_message(T.WELCOME_ADMIN.format(help=help_text(True, zalo)),
                                 parse_mode=ParseMode.HTML, reply_markup=main_keyboard())
         return
     if code:
@@ -51,14 +54,14 @@ async def start(update: Update, context: LoaContext) -> None:
         elif result.moved:
             text = T.MOVED_BY_INVITE.format(unit=esc(result.unit_name))
         else:
-            text = T.JOINED.format(unit=esc(result.unit_name), help=help_text(is_admin))
+            text = T.JOINED.format(unit=esc(result.unit_name), help=help_text(is_admin, zalo))
         await chat.send_message(text, parse_mode=ParseMode.HTML, reply_markup=main_keyboard())
         return
     member = await loa.run(loa.members.get, user.id)
     if member and member.active:
         await chat.send_message(
             T.WELCOME_BACK.format(unit=esc(member.unit_name or T.NO_UNIT),
-                                  help=help_text(member.is_admin)),
+                                  help=help_text(member.is_admin, zalo)),
             parse_mode=ParseMode.HTML, reply_markup=main_keyboard())
         return
     if member and not member.active:
@@ -72,7 +75,8 @@ async def help_command(update: Update, context: LoaContext) -> None:
     """Show the usage guide with examples (admins see their commands too)."""
     loa = context.loa
     is_admin = await loa.run(loa.members.is_admin, update.effective_user.id)
-    await update.effective_chat.send_message(help_text(is_admin), parse_mode=ParseMode.HTML,
+    await update.effective_chat.send_message(help_text(is_admin, loa.settings.zalo_on),
+                                             parse_mode=ParseMode.HTML,
                                              reply_markup=main_keyboard())
 
 
@@ -92,7 +96,8 @@ async def link_command(update: Update, context: LoaContext) -> None:
 
 def register(app: Application) -> None:
     private = filters.ChatType.PRIVATE
-    app.add_handler(CommandHandler("lienket", link_command, filters=private))
+    if app.bot_data["loa"].settings.zalo_on:
+        app.add_handler(CommandHandler("lienket", link_command, filters=private))
     app.add_handler(CommandHandler("start", start, filters=private))
     app.add_handler(CommandHandler(["help", "huongdan"], help_command, filters=private))
     app.add_handler(MessageHandler(private & filters.Text([T.BTN_HELP]), help_command))

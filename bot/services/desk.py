@@ -23,7 +23,7 @@ from bot.db.models import (
 from bot.errors import NotAllowed, NotFound
 from bot.scope import Scope
 from bot.services.members import MembersService
-from bot.zalo.address import ZALO_BASE
+from bot.address import ZALO_BASE
 from bot.services.reports import PATH_SEP, Period, ReportsService
 from indexer.text import fold
 from bot.texts import desk as T

@@ -74,6 +74,8 @@ DESK_ONLY = "Việc này của Ban làm trên bảng điều khiển (trang web)
 # Linking one person's Telegram and Zalo
 LINK_CODE = ("Mã liên kết Zalo của bạn: {code} (dùng một lần, trong 15 phút).\n"
              "Mở Zalo, nhắn cho bot Loa: /lienket {code}")
+CMD_LINK = ("lienket", "Liên kết với Zalo")
+HELP_LINK = "\n🔗 /lienket – nhận mã để dùng Loa cả trên Zalo (cùng một tài khoản)"
 LINK_NO_ZALO = "Loa của đơn vị chưa bật kênh Zalo."
 LINK_DONE = "✅ Đã liên kết Zalo với tài khoản của {name}. Từ nay Loa gửi tin cho bạn qua Zalo."
 LINK_INVALID = "Mã liên kết không đúng hoặc đã hết hạn. Gõ /lienket trong Telegram để lấy mã mới."

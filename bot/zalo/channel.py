@@ -16,7 +16,7 @@ import logging
 from aiohttp import web
 
 from bot.context import Loa
-from bot.handlers.guard import FloodGate
+from bot.flood import FloodGate
 from bot.texts import common as TC
 from bot.zalo.client import ZaloClient, ZaloError
 from bot.zalo.conversation import ZaloConversation

@@ -18,13 +18,11 @@ from typing import Awaitable, Callable
 from bot.context import Loa
 from bot.db.models import Q_ANSWERED_BY_DOCS, Q_ANSWERED_BY_FAQ, Q_RELATED
 from bot.errors import LoaError
-from bot.handlers.guard import FloodGate
-from bot.handlers.qa import (
-    QUERY_CHARS, deliver_answer, hand_off_text, keypoints_text, notice_body, notify_board,
-    quote_message,
-)
-from bot.handlers.reports import render as render_report
-from bot.services.questions import Q_SMALL_TALK, QuestionResult
+from bot.flood import FloodGate
+from bot.relay import deliver_answer, notify_board
+from bot.render import hand_off_text, keypoints_text, notice_body, quote_message
+from bot.render import report_block as render_report
+from bot.services.questions import QUERY_CHARS, Q_SMALL_TALK, QuestionResult
 from bot.services.reports import (
     CONFIRM_ALREADY, CONFIRM_CANCELLED, CONFIRM_DUPLICATE, MAX_PHOTOS, FieldError, ParsedReport,
     check_content, check_note, match_form, parse_date, parse_participants,
@@ -35,7 +33,7 @@ from bot.texts import qa as TQ
 from bot.texts import reports as TR
 from bot.texts import zalo as T
 from bot.zalo.render import plain
-from bot.zalo.store import Account
+from bot.services.zalo import Account
 from indexer.text import fold
 
 log = logging.getLogger(__name__)

@@ -1,6 +1,6 @@
 """Sends to Zalo addresses, wherever in Loa they start.
 
-Every message Loa sends to a person starts from an integer address (bot/zalo/address.py): a
+Every message Loa sends to a person starts from an integer address (bot/address.py): a
 reply, a board's notice, the board's answer to a question, a reminder, a broadcast. `RoutingBot`
 is the Application's bot: a send to a Zalo address goes to the Zalo client as plain text (no
 buttons exist there: the wording carries typed choices), anything else to Telegram as before.
@@ -24,10 +24,10 @@ from telegram.ext import ExtBot
 from bot.services.broadcasts import Content
 from bot.services.delivery import Ambiguous, Job, RateLimited, Rejected, Sender, Transient, Unreachable
 from bot.texts import zalo as T
-from bot.zalo.address import is_zalo
+from bot.address import is_zalo
 from bot.zalo.client import RATE_PAUSE, ZaloClient, ZaloError
 from bot.zalo.render import TEXT_LIMIT, plain
-from bot.zalo.store import ZaloStore
+from bot.services.zalo import ZaloStore
 
 log = logging.getLogger(__name__)
 OFFLINE_TOKEN = "0:telegram-not-configured"

@@ -13,7 +13,7 @@ from bot.db import Database
 from bot.db.models import LinkCode, Member, ZaloAccount, ZaloEvent, ZaloSession, utcnow
 from bot.errors import InvalidInput, NotAllowed
 from bot.texts import zalo as T
-from bot.zalo.address import account_of, is_zalo, zalo_address
+from bot.address import account_of, is_zalo, zalo_address
 
 LINK_TTL = timedelta(minutes=15)
 EVENT_DAYS = 7          # handled events are kept this long (a re-delivery within it is ignored)

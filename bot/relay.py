@@ -1,0 +1,72 @@
+"""Messages to people other than the one who wrote: the board's notice of a question and the
+board's answer to its asker, each on the receiver's own channel (the bot routes Zalo addresses)."""
+from __future__ import annotations
+
+import logging
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, TelegramError
+
+from bot.address import is_zalo
+from bot.render import DELIVERY_QUESTION_CHARS, pack_html
+from bot.text import esc, esc_short, fmt_date
+from bot.texts import province as TP
+from bot.texts import qa as T
+from bot.texts import zalo as TZ
+
+log = logging.getLogger(__name__)
+
+
+def escalate_markup(question_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[InlineKeyboardButton(TP.BTN_ESCALATE,
+                                                       callback_data=f"qa:esc:{question_id}")]])
+
+
+async def notify_board(bot, loa, notice, body: str) -> None:
+    """Send a question notice to the board it is handed to (a unit's board may pass it up).
+    A board member on Zalo, who has no buttons and no replies, is told what to type."""
+    markup = escalate_markup(notice.question_id) if notice.can_escalate else None
+    for chat_id in notice.chat_ids:
+        text = body + (TZ.NOTICE_REPLY_HINT.format(id=notice.question_id)
+                       if is_zalo(chat_id) else "")
+        try:
+            msg = await bot.send_message(chat_id, text, parse_mode=ParseMode.HTML,
+                                         reply_markup=markup)
+        except TelegramError as e:
+            log.warning("could not notify admin chat %s about question %s: %s",
+                        chat_id, notice.question_id, e)
+            continue
+        # At once, not after the other admins' notices (a reply faster than that still
+        # finds its question by the number the notice carries).
+        await loa.run(loa.questions.record_notice, notice.question_id, chat_id, msg.message_id)
+
+
+async def deliver_answer(bot, loa, scope, question_id: int, text: str, admin_chat_id: int,
+                         admin_name: str) -> str:
+    """Store a board member's answer, send it to the asker on their channel, tell the other
+    board members under their notices; returns the confirmation for the one who answered."""
+    ans = await loa.run(loa.questions.answer, scope, question_id, text)
+    blocks = [T.BOARD_ANSWER.format(question=esc_short(ans.question, DELIVERY_QUESTION_CHARS)),
+              esc(ans.answer), T.FAQ_CITATION.format(date=fmt_date(ans.answered_on))]
+    try:
+        for text in pack_html(blocks):
+            await bot.send_message(ans.asker_chat_id, text, parse_mode=ParseMode.HTML)
+        confirm = T.ANSWER_SENT
+    except (Forbidden, BadRequest) as e:
+        log.info("answer to question %s not delivered: %s", question_id, e)
+        confirm = T.ANSWER_NOT_DELIVERED
+    # The other admins got the same notice: tell them, under it, so nobody answers twice.
+    admin = esc(admin_name)
+    for chat_id, message_id in await loa.run(loa.questions.notices_of, question_id):
+        if chat_id == admin_chat_id:
+            continue
+        try:
+            await bot.send_message(
+                chat_id, T.ANSWERED_BY_OTHER.format(id=question_id, admin=admin),
+                parse_mode=ParseMode.HTML,
+                reply_to_message_id=None if is_zalo(chat_id) else message_id)
+        except TelegramError as e:
+            log.info("could not tell admin chat %s that question %s is answered: %s",
+                     chat_id, question_id, e)
+    return confirm.format(id=question_id, name=esc(ans.asker_name))
