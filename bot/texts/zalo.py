@@ -32,9 +32,8 @@ HELP_ADMIN_EXTRA = (
 )
 
 # Answers: typed choices instead of buttons
-CHOICES_ANSWER = "Gõ 1 để xem toàn văn mục, 3 để gửi câu hỏi cho Ban nếu chưa đúng ý."
-CHOICES_ANSWER_MORE = ("Gõ 1 để xem toàn văn mục, 2 để xem thêm đoạn khác, "
-                       "3 để gửi câu hỏi cho Ban nếu chưa đúng ý.")
+CHOICES_ANSWER = "Gõ 1 để xem toàn văn mục."
+CHOICES_ANSWER_MORE = "Gõ 1 để xem toàn văn mục, 2 để xem thêm đoạn khác."
 CHOICES_RELATED = "Gõ 1 để xem toàn văn mục, 3 để gửi câu hỏi cho Ban."
 CHOICES_MORE = "Gõ 1 để xem toàn văn mục này, 2 để xem thêm đoạn khác."
 CHOICES_MORE_LAST = "Gõ 1 để xem toàn văn mục này."
