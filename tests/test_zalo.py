@@ -108,8 +108,8 @@ async def test_zalo_only_member_joins_asks_reads_acks_and_reports(db_url, shared
         assert "Quán triệt Chỉ thị 30" in mine
 
 
-async def test_guided_report_as_numbered_steps_with_a_photo(sqlite_url, shared_kb):
-    async with running_zalo(sqlite_url, shared_kb) as h:
+async def test_guided_report_as_numbered_steps_with_a_photo(db_url, shared_kb):
+    async with running_zalo(db_url, shared_kb) as h:
         u = h.user()
         await u.join(reporter=True)
         assert "bước 1/5" in (await u.say("/baocao")).lower()
@@ -128,10 +128,10 @@ async def test_guided_report_as_numbered_steps_with_a_photo(sqlite_url, shared_k
         assert "Không có việc" in await u.say("/huy")
 
 
-async def test_not_answered_goes_to_board_on_zalo_who_answers_by_typing(sqlite_url, shared_kb):
+async def test_not_answered_goes_to_board_on_zalo_who_answers_by_typing(db_url, shared_kb):
     """A question nothing answers reaches the board member on Zalo with what to type; /traloi
     delivers the answer to the asker."""
-    async with running_zalo(sqlite_url, shared_kb) as h:
+    async with running_zalo(db_url, shared_kb) as h:
         loa = h.loa
         board = h.user("Lê Văn Ban")
         loa.members.add_unit("Đảng ủy xã An Bình")
@@ -152,12 +152,18 @@ async def test_not_answered_goes_to_board_on_zalo_who_answers_by_typing(sqlite_u
         assert "Đã" in await board.say(f"/traloi {qid} Giá lúa do thị trường quyết định.")
         got = await h.zalo.wait_for(lambda c: c.chat_id == asker.id and "thị trường" in c.text)
         assert "<" not in got.text
+        # Saved to the FAQ, the board's answer serves the next Zalo member who asks the same.
+        loa.questions.save_faq(None, qid)
+        other = h.user("Đỗ Văn Sau")
+        await other.join("Chi bộ Thôn 1")
+        faq = await other.say("giá lúa vụ đông năm nay bao nhiêu một cân")
+        assert "thị trường" in faq and "<" not in faq
         assert "chỉ dành cho Ban" in await asker.say(f"/traloi {qid} tôi tự trả lời")
 
 
 # ------------------------------------------------------------------ the webhook
-async def test_webhook_secret_unknown_events_and_repeats(sqlite_url, shared_kb):
-    async with running_zalo(sqlite_url, shared_kb, mode="webhook") as h:
+async def test_webhook_secret_unknown_events_and_repeats(db_url, shared_kb):
+    async with running_zalo(db_url, shared_kb, mode="webhook") as h:
         u = h.user()
         body = h.zalo.text_event(u.id, "xin chào")
         assert (await h.post(body, secret="wrong-secret"))[0] in (401, 403)
@@ -177,14 +183,14 @@ async def test_webhook_secret_unknown_events_and_repeats(sqlite_url, shared_kb):
         assert len(h.zalo.sent(u.id, since=mark)) == 1
 
 
-async def test_events_stored_but_not_handled_are_handled_at_start(sqlite_url, shared_kb):
+async def test_events_stored_but_not_handled_are_handled_at_start(db_url, shared_kb):
     """An event acknowledged just before a crash is handled when Loa starts again, once."""
-    async with running_zalo(sqlite_url, shared_kb, mode="webhook") as h:
+    async with running_zalo(db_url, shared_kb, mode="webhook") as h:
         u = h.user()
         await u.say("xin chào")
         body = h.zalo.text_event(u.id, "cảm ơn")
         h.loa.zalo_store.receive(body["result"]["message"]["message_id"], body["result"])
-    async with running_zalo(sqlite_url, shared_kb, mode="webhook") as h2:
+    async with running_zalo(db_url, shared_kb, mode="webhook") as h2:
         await h2.settled(2)
         got = await h2.zalo.wait_for(lambda c: c.chat_id == u.id)
         assert got.text
@@ -224,10 +230,10 @@ async def test_one_broadcast_reaches_telegram_and_zalo_members_once(db_url, shar
         assert status.delivered == 4
 
 
-async def test_a_telegram_member_links_zalo_and_stays_one_member(sqlite_url, shared_kb):
+async def test_a_telegram_member_links_zalo_and_stays_one_member(db_url, shared_kb):
     """/lienket on Telegram gives a code; typed to the Zalo bot it links the accounts: one
     member, broadcasts now on Zalo, the board's list says so."""
-    async with running_zalo(sqlite_url, shared_kb, mode="webhook", telegram=True) as h:
+    async with running_zalo(db_url, shared_kb, mode="webhook", telegram=True) as h:
         loa = h.loa
         loa.members.add_unit("Chi bộ Khu phố 1")
         inv = loa.members.create_invite("Chi bộ Khu phố 1")
@@ -256,11 +262,11 @@ async def test_a_telegram_member_links_zalo_and_stays_one_member(sqlite_url, sha
         assert "Chỉ dùng Zalo – Chi bộ Khu phố 1 · Zalo" in listing
 
 
-async def test_zalo_send_rate_is_kept_and_a_blocked_member_is_marked(sqlite_url, shared_kb):
+async def test_zalo_send_rate_is_kept_and_a_blocked_member_is_marked(db_url, shared_kb):
     """With LOA_ZALO_SEND_RATE at the fake's limit a broadcast never meets "too many"; a member
     Zalo refuses (403) is marked unreachable, not retried."""
     from tests.test_zalo_crash import add_zalo_members
-    async with running_zalo(sqlite_url, shared_kb, zalo_send_rate=10.0) as h:
+    async with running_zalo(db_url, shared_kb, zalo_send_rate=10.0) as h:
         loa = h.loa
         h.zalo.limits, h.zalo.rate = True, 10.0
         loa.members.add_unit("Chi bộ Khu phố 1")
@@ -311,11 +317,11 @@ async def test_loa_zalo_webhook_set_info_delete_and_invite_line(monkeypatch, tmp
         await zalo.stop()
 
 
-async def test_key_points_flood_limit_and_monthly_reminder_on_zalo(sqlite_url, shared_kb):
+async def test_key_points_flood_limit_and_monthly_reminder_on_zalo(db_url, shared_kb):
     from datetime import datetime
     from bot.jobs import send_reminders
     from bot.services.reports import month_period
-    async with running_zalo(sqlite_url, shared_kb, flood_limit=12) as h:
+    async with running_zalo(db_url, shared_kb, flood_limit=12) as h:
         loa = h.loa
         u = h.user()
         await u.join(reporter=True)
