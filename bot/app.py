@@ -14,6 +14,7 @@ from bot import jobs
 from bot.config import Settings
 from bot.context import Loa, LoaContext
 from bot.handlers import admin, broadcast, desk, guard, qa, reports, start, status
+from bot.inbox import DurableQueue, HandledLog, LoaApplication, log_path
 from bot.persistence import DatabasePersistence
 from bot.texts import common as T
 from bot.texts import zalo as TZ
@@ -61,6 +62,10 @@ async def post_init(app: Application) -> None:
     """Load the index, set the menus, schedule the jobs, start the delivery worker and the desk."""
     loa: Loa = app.bot_data["loa"]
     await loa.run(_load_index, loa)
+    replayed = await app.bot_data["inbox"].replay(app.bot, app.bot_data["handled_log"])
+    if replayed:
+        log.warning("handling %d update(s) received before the last stop but never handled",
+                    replayed)
     await _set_commands(app, loa)
     jobs.schedule(app, loa)
     s = loa.settings
@@ -96,6 +101,9 @@ async def post_shutdown(app: Application) -> None:
     bot = app.bot_data.pop("broadcast_bot", None)
     if bot is not None:
         await bot.shutdown()
+    journal = app.bot_data.get("handled_log")
+    if journal is not None:
+        journal.close()
     loa.close(dispose_db=app.bot_data.get("owns_db", True))
 
 
@@ -145,8 +153,11 @@ def build_application(settings: Settings, loa: Loa | None = None,
                              pool_timeout=30),
         get_updates_request=HTTPXRequest(),
         rate_limiter=BudgetLimiter(loa.budget), zalo=outbox, telegram=settings.telegram_on)
+    queue = DurableQueue(loa)
     builder = (
         Application.builder()
+        .application_class(LoaApplication)
+        .update_queue(queue)
         .bot(bot)
         .context_types(ContextTypes(context=LoaContext))
         .concurrent_updates(settings.concurrent_updates)
@@ -158,8 +169,10 @@ def build_application(settings: Settings, loa: Loa | None = None,
         builder = builder.updater(None)
     app = builder.build()
     app.bot_data["loa"] = loa
+    app.bot_data["inbox"] = queue
+    app.bot_data["handled_log"] = HandledLog(log_path(settings.database_url))
     if outbox is not None:
-        app.bot_data["zalo"] = ZaloChannel(loa, bot, outbox)
+        app.bot_data["zalo"] = ZaloChannel(loa, bot, outbox, app.bot_data["handled_log"])
     app.bot_data["owns_db"] = bool(owns_db)
     guard.register_gate(app, settings.flood_limit, settings.flood_window)
     qa.register_edits(app)   # first: no form or command ever sees an edited message

@@ -23,6 +23,7 @@ from bot.db import Database
 from bot.services.broadcasts import BroadcastsService
 from bot.services.delivery import DeliveryWorker
 from bot.services.desk import DeskService
+from bot.services.inbox import InboxService
 from bot.services.knowledge import KnowledgeService
 from bot.services.members import MembersService
 from bot.services.periodic import PeriodicService
@@ -57,6 +58,7 @@ class Loa:
     status: StatusService
     desk: DeskService
     executor: ThreadPoolExecutor
+    inbox: InboxService
     # The Zalo channel (None when LOA_ZALO_BOT_TOKEN is not set): its own send budget, its
     # own delivery worker over the same ledger, and its records (accounts, events, sessions).
     zalo_budget: SendBudget | None = None
@@ -105,6 +107,7 @@ class Loa:
             status=StatusService(db, kb, broadcasts),
             desk=DeskService(db, settings, members, reports),
             executor=ThreadPoolExecutor(max_workers=threads, thread_name_prefix="loa-service"),
+            inbox=InboxService(db),
             zalo_budget=zalo_budget, zalo_delivery=zalo_delivery, zalo_store=zalo_store,
         )
 

@@ -138,7 +138,12 @@ class Page:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while True:
-            value = await self.eval(expression)
+            try:
+                value = await self.eval(expression)
+            except RuntimeError as e:   # evaluated while the page navigates (a redirect)
+                if "navigated" not in str(e) and "context" not in str(e):
+                    raise
+                value = None
             if value:
                 return value
             if loop.time() > deadline:

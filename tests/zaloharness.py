@@ -65,7 +65,8 @@ class ZaloHarness:
     async def settled(self, expected: int, timeout: float = 30.0) -> None:
         """`expected` events were stored and every one is handled (its replies sent)."""
         deadline = asyncio.get_running_loop().time() + timeout
-        while self.received() < expected or self.pending():
+        channel = self.app.bot_data["zalo"]
+        while self.received() < expected or self.pending() or not channel.idle:
             assert asyncio.get_running_loop().time() < deadline, \
                 f"Zalo events not handled: {self.received()} of {expected}, {self.pending()} open"
             await asyncio.sleep(0.02)

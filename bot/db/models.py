@@ -402,3 +402,14 @@ class LinkCode(Base):
     telegram_id: Mapped[int] = mapped_column(BigInteger)
     expires_at: Mapped[datetime] = _dt(False)
     used_at: Mapped[datetime | None] = _dt()
+
+
+class InboxUpdate(Base):
+    """A Telegram update as received, stored before Telegram is told it arrived (the next
+    getUpdates, or the webhook's 200) and marked once handled: a crash in between loses
+    nothing, because unhandled updates are handled at the next start."""
+    __tablename__ = "inbox_updates"
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    payload: Mapped[dict] = mapped_column(JSON, default=dict)
+    received_at: Mapped[datetime] = _dt(False, default=utcnow, index=True)
+    handled_at: Mapped[datetime | None] = _dt()

@@ -91,6 +91,13 @@ class ZaloStore:
             s.execute(update(ZaloEvent).where(ZaloEvent.message_id == message_id)
                       .values(handled_at=utcnow()))
 
+    def handled_many(self, message_ids: list[str]) -> None:
+        with self.db.session() as s:
+            for k in range(0, len(message_ids), 500):
+                s.execute(update(ZaloEvent).where(ZaloEvent.message_id.in_(message_ids[k:k + 500]),
+                                                  ZaloEvent.handled_at.is_(None))
+                          .values(handled_at=utcnow()))
+
     def unhandled(self, now: datetime | None = None) -> list[dict]:
         """Events received but never handled (the process died first), oldest first."""
         since = (now or utcnow()) - timedelta(hours=REPLAY_HOURS)

@@ -8,6 +8,7 @@ handled at the next start. The same `message_id` stored twice is handled once.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import hmac
 import json
@@ -17,6 +18,7 @@ from aiohttp import web
 
 from bot.context import Loa
 from bot.flood import FloodGate
+from bot.inbox import CURRENT, ZALO, HandledLog, fold, handling, mark_handled
 from bot.texts import common as TC
 from bot.zalo.client import ZaloClient, ZaloError
 from bot.zalo.conversation import ZaloConversation
@@ -51,12 +53,13 @@ def event_key(event: dict) -> str:
 
 
 class ZaloChannel:
-    def __init__(self, loa: Loa, bot, outbox: ZaloOutbox):
+    def __init__(self, loa: Loa, bot, outbox: ZaloOutbox, journal: HandledLog | None = None):
         s = loa.settings
+        self.journal = journal
         self.loa = loa
         self.client = outbox.client
         self.outbox = outbox
-        self.conversation = ZaloConversation(loa, bot, self.client.send_text,
+        self.conversation = ZaloConversation(loa, bot, self._reply,
                                              FloodGate(s.flood_limit, s.flood_window))
         self.secret = s.zalo_webhook_secret
         self.polling = s.zalo_mode == "polling"
@@ -65,12 +68,20 @@ class ZaloChannel:
         self._locks: dict[str, asyncio.Lock] = {}
         self._tasks: list[asyncio.Task] = []
         self._stopping = False
+        self._busy = 0
+
+    @property
+    def idle(self) -> bool:
+        """Nothing queued or being handled (tests wait for this)."""
+        return self._queue.empty() and self._busy == 0
 
     # ------------------------------------------------------------ lifecycle
     async def start(self) -> None:
         """Handle what a crash left unhandled, then take new events; start the Zalo worker."""
         await self.client.start()
         self._stopping = False
+        if self.journal is not None:
+            await fold(self.loa, self.journal)
         for event in await self.loa.run(self.loa.zalo_store.unhandled):
             self._queue.put_nowait(event)
         self._tasks = [asyncio.create_task(self._work(), name=f"loa-zalo-{i}")
@@ -152,18 +163,33 @@ class ZaloChannel:
             event = await self._queue.get()
             who = str(((event.get("message") or {}).get("from") or {}).get("id") or "")
             lock = self._locks.setdefault(who, asyncio.Lock())
-            async with lock:
-                await self._handle(event)
+            self._busy += 1
+            try:
+                async with lock:
+                    await self._handle(event)
+            finally:
+                self._busy -= 1
             if not lock.locked() and len(self._locks) > 10000:
                 self._locks = {k: v for k, v in self._locks.items() if v.locked()}
 
+    async def _reply(self, chat_id: str, text: str) -> list[str]:
+        ids = await self.client.send_text(chat_id, text)
+        await mark_handled()   # the reply is out: a crash from here on must not send it again
+        return ids
+
     async def _handle(self, event: dict) -> None:
         key = event_key(event)
+        token = handling(f"{ZALO}:{key}",
+                         functools.partial(self.loa.run, self.loa.zalo_store.handled, key),
+                         self.journal)
+        done = False
         try:
             await self.conversation.handle(event)
+            done = True
         except asyncio.CancelledError:
-            raise
+            raise   # stopped mid-way: left unhandled, handled again at the next start
         except Exception:  # noqa: BLE001 - one bad event never stops the channel
+            done = True
             log.exception("Zalo event %s failed", key)
             chat = ((event.get("message") or {}).get("chat") or {}).get("id")
             if chat:
@@ -172,7 +198,7 @@ class ZaloChannel:
                         "Ban Tuyên giáo đã được thông báo; ", ""))
                 except ZaloError:
                     pass
-        try:
-            await self.loa.run(self.loa.zalo_store.handled, key)
-        except Exception:  # noqa: BLE001 - handled again after a restart at worst
-            log.exception("could not mark Zalo event %s handled", key)
+        finally:
+            if done:
+                await mark_handled()
+            CURRENT.reset(token)

@@ -21,7 +21,9 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError
 from telegram.ext import ExtBot
 
+from bot.inbox import mark_handled
 from bot.services.broadcasts import Content
+from bot.transport import is_message
 from bot.services.delivery import Ambiguous, Job, RateLimited, Rejected, Sender, Transient, Unreachable
 from bot.texts import zalo as T
 from bot.address import is_zalo
@@ -91,6 +93,12 @@ class RoutingBot(ExtBot):
             raise Forbidden("Telegram is not configured")
         return False
 
+    async def _post(self, endpoint: str, *args, **kwargs):
+        result = await super()._post(endpoint, *args, **kwargs)
+        if is_message(endpoint):
+            await mark_handled()   # the update's reply is out: never send it again
+        return result
+
     async def get_me(self, *args, **kwargs) -> User:
         if self._telegram:
             return await super().get_me(*args, **kwargs)
@@ -106,7 +114,9 @@ class RoutingBot(ExtBot):
         if self._to_zalo(chat_id):
             html = kwargs.get("parse_mode") == ParseMode.HTML
             urgent = not (kwargs.get("rate_limit_args") or {}).get("bulk", False)
-            return _message(self, chat_id, await self._zalo.send(chat_id, text, html, urgent))
+            sent = _message(self, chat_id, await self._zalo.send(chat_id, text, html, urgent))
+            await mark_handled()
+            return sent
         return await super().send_message(chat_id, text, *args, **kwargs)
 
     async def send_photo(self, chat_id, photo, *args, **kwargs):

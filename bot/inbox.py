@@ -1,0 +1,168 @@
+"""Telegram updates are never lost to a crash: each is stored before Telegram learns it arrived,
+and marked handled after its handlers ran; what a crash left unhandled runs at the next start.
+
+"Handled" is recorded the moment the update's first reply is out, first in `HandledLog` (one
+small append to a file: it survives kill -9 in microseconds, where a database write may wait
+tens of milliseconds for SQLite's lock), then in the database. At start the log is folded into
+the database before anything is replayed, so a reply that went out is not sent again.
+
+Polling confirms an update by asking for the ones after it; the webhook by answering 200. Both
+hand every update to `Application.update_queue.put` first, so `DurableQueue.put` stores it
+there, before either can happen. `LoaApplication.process_update` marks it handled when its
+handlers (and the error handler) are done. An update fetched twice (a fetch retried after a
+failure) is put in the queue once. When the database cannot store it, the update is handled
+anyway: an answer needs no write.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import functools
+import hashlib
+import logging
+import os
+from pathlib import Path
+from typing import Awaitable, Callable
+
+from telegram import Update
+from telegram.ext import Application
+
+log = logging.getLogger(__name__)
+
+# What this task is handling: [its key in the handled log, how to mark it in the database,
+# marked]. It is marked at its first message out, not only at the end: a crash after the reply
+# went out must not send it again. The Zalo channel uses the same for its events.
+CURRENT: contextvars.ContextVar[list | None] = contextvars.ContextVar("loa_update", default=None)
+TELEGRAM, ZALO = "tg", "zalo"
+
+
+class HandledLog:
+    """An append-only file of what was handled and not yet recorded in the database for sure."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._fd: int | None = None
+
+    def add(self, key: str) -> None:
+        try:
+            if self._fd is None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            os.write(self._fd, (key.replace("\n", " ") + "\n").encode())
+        except OSError:   # a full disk: the database mark still follows
+            log.exception("handled log not written")
+
+    def drain(self) -> list[str]:
+        """What the log holds (the caller records it in the database), then empty it."""
+        try:
+            keys = self.path.read_text(encoding="utf-8").split("\n")
+        except FileNotFoundError:
+            return []
+        return [k for k in keys if k]
+
+    def clear(self) -> None:
+        try:
+            with open(self.path, "w"):
+                pass
+        except OSError:
+            log.exception("handled log not emptied")
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+
+def log_path(database_url: str) -> Path:
+    """The handled log of one database: beside a SQLite file, else under var/."""
+    if database_url.startswith("sqlite:///") and database_url != "sqlite:///:memory:":
+        return Path(database_url[len("sqlite:///"):] + ".handled")
+    digest = hashlib.sha1(database_url.encode()).hexdigest()[:12]
+    return Path("var") / f"handled-{digest}.log"
+
+
+def handling(key: str, mark: Callable[[], Awaitable[object]], journal: HandledLog | None
+             ) -> contextvars.Token:
+    """Start handling an update or event: `key` for the log, `mark` records it in the database."""
+    return CURRENT.set([key, mark, journal, False])
+
+
+async def mark_handled() -> None:
+    """Mark what this task handles as handled (once): at its first message out, and at its end."""
+    current = CURRENT.get()
+    if current is None or current[3]:
+        return
+    current[3] = True
+    key, mark, journal = current[0], current[1], current[2]
+    if journal is not None:
+        journal.add(key)
+    try:
+        await mark()
+    except Exception:  # noqa: BLE001 - the log holds it; folded in at the next start
+        log.exception("could not mark %s handled", key)
+
+
+class DurableQueue(asyncio.Queue):
+    """The Application's update queue, storing each Telegram update as it is put."""
+
+    def __init__(self, loa):
+        super().__init__()
+        self.loa = loa
+
+    async def put(self, item) -> None:
+        if isinstance(item, Update):
+            try:
+                fresh = await self.loa.run(self.loa.inbox.receive, item.update_id,
+                                           item.to_dict())
+            except Exception:  # noqa: BLE001 - an answer needs no write: handle it anyway
+                log.exception("update %s not stored; handling it anyway", item.update_id)
+                fresh = True
+            if not fresh:
+                return
+        await super().put(item)
+
+    async def replay(self, bot, journal: HandledLog | None = None) -> int:
+        """Record what the handled log holds, then queue the updates a crash left unhandled
+        (before the Application starts)."""
+        if journal is not None:
+            await fold(self.loa, journal)
+        payloads = await self.loa.run(self.loa.inbox.unhandled)
+        for data in payloads:
+            try:
+                await super().put(Update.de_json(data, bot))
+            except Exception:  # noqa: BLE001 - a payload that cannot be read is skipped
+                log.exception("a stored update could not be read again")
+        return len(payloads)
+
+
+async def fold(loa, journal: HandledLog) -> None:
+    """Record in the database what the handled log holds, then empty the log."""
+    keys = journal.drain()
+    if not keys:
+        return
+    updates = [int(k.split(":", 1)[1]) for k in keys
+               if k.startswith(TELEGRAM + ":") and k.split(":", 1)[1].isdigit()]
+    events = [k.split(":", 1)[1] for k in keys if k.startswith(ZALO + ":")]
+    if updates:
+        await loa.run(loa.inbox.handled_many, updates)
+    if events and loa.zalo_store is not None:
+        await loa.run(loa.zalo_store.handled_many, events)
+    journal.clear()
+
+
+class LoaApplication(Application):
+    """PTB's Application, marking each stored update handled once its handlers are done."""
+
+    async def process_update(self, update: object) -> None:
+        if not isinstance(update, Update):
+            await super().process_update(update)
+            return
+        loa = self.bot_data["loa"]
+        token = handling(f"{TELEGRAM}:{update.update_id}",
+                         functools.partial(loa.run, loa.inbox.handled, update.update_id),
+                         self.bot_data.get("handled_log"))
+        try:
+            await super().process_update(update)
+            await mark_handled()
+        finally:   # cancelled mid-way (a stop): left unhandled, handled at the next start
+            CURRENT.reset(token)
