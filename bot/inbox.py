@@ -116,8 +116,8 @@ class DurableQueue(asyncio.Queue):
                                            item.to_dict())
             except Exception:  # noqa: BLE001 - an answer needs no write: handle it anyway
                 log.exception("update %s not stored; handling it anyway", item.update_id)
-                fresh = True
-            if not fresh:
+                fresh = None
+            if fresh is False:   # fetched again after a failed poll: already queued once
                 return
         await super().put(item)
 

@@ -23,6 +23,17 @@ NAME_MAX = 200
 TAG_RE = re.compile(r"<[^>]+>")
 
 
+ID_DIGITS = 12            # ids a person may type or a button may carry: 1 to 999,999,999,999
+_ID = re.compile(r"[0-9]{1,%d}" % ID_DIGITS)
+
+
+def parse_id(value: str | None) -> int | None:
+    """A record number typed or carried by a button: ASCII digits, at most 12 of them (so it
+    fits every database's integer); None for anything else ("²", "٣", 40 digits, "-1")."""
+    value = (value or "").strip().lstrip("#")
+    return int(value) if _ID.fullmatch(value) else None
+
+
 def clean(text: str | None) -> str:
     """NFC, without control/invisible characters or lone surrogates, single spaces, newlines kept."""
     text = unicodedata.normalize("NFC", (text or "").replace("\r\n", "\n")).translate(_TABLE)

@@ -12,7 +12,7 @@ from bot.db.models import ROLE_ADMIN
 from bot.errors import InvalidInput
 from bot.handlers.common import admin_only, args_text, reply_html
 from bot.services.members import InviteInfo
-from bot.text import esc, fmt_date
+from bot.text import esc, fmt_date, parse_id
 from bot.texts import common as T
 from bot.texts import province as TP
 from bot.texts import zalo as TZ
@@ -173,9 +173,10 @@ async def members(update: Update, context: LoaContext) -> None:
 
 def _member_id_and_rest(update: Update) -> tuple[int, str]:
     parts = args_text(update).split(maxsplit=1)
-    if not parts or not parts[0].isdigit():
+    member_id = parse_id(parts[0]) if parts else None
+    if member_id is None:
         raise InvalidInput(T.MEMBER_USAGE)
-    return int(parts[0]), (parts[1] if len(parts) > 1 else "")
+    return member_id, (parts[1] if len(parts) > 1 else "")
 
 
 async def _change_member(update: Update, context: LoaContext, change, *args,

@@ -23,7 +23,7 @@ from bot.db.models import B_RUNNING, B_SCHEDULED
 from bot.errors import InvalidInput, NotAllowed
 from bot.handlers.common import admin_only, args_text, reply_html
 from bot.services.broadcasts import BroadcastStats, Draft
-from bot.text import esc, one_line, plain, shorten
+from bot.text import esc, one_line, parse_id, plain, shorten
 from bot.texts import broadcast as T
 from bot.transport import send_content
 
@@ -330,11 +330,12 @@ async def acknowledge(update: Update, context: LoaContext) -> None:
     if ref == "preview":
         await q.answer(T.ACK_PREVIEW, show_alert=True)
         return
-    if not ref.isdigit() or len(ref) > 12:
+    delivery_id = parse_id(ref)
+    if delivery_id is None:
         raise NotAllowed(T.ACK_NOT_YOURS)
     message_id = q.message.message_id if q.message else None
     loa = context.loa
-    result = await loa.run(loa.broadcasts.ack, update.effective_user.id, int(ref), message_id)
+    result = await loa.run(loa.broadcasts.ack, update.effective_user.id, delivery_id, message_id)
     await q.answer(T.ACK_ALREADY if result.already else T.ACK_THANKS)
     try:
         await q.edit_message_reply_markup(acked_markup(result.delivery_id))
@@ -409,7 +410,7 @@ async def list_broadcasts(update: Update, context: LoaContext) -> None:
 async def list_action(update: Update, context: LoaContext) -> None:
     """Cancel a broadcast, or remind those who have not acknowledged it."""
     q = update.callback_query
-    m = re.fullmatch(r"bcl:(cancel|remind):(\d{1,12})", q.data or "")
+    m = re.fullmatch(r"bcl:(cancel|remind):([0-9]{1,12})", q.data or "")
     if not m:
         raise InvalidInput(T.NOT_FOUND, id="?")
     action, bid = m.group(1), int(m.group(2))
@@ -460,7 +461,7 @@ async def digest_command(update: Update, context: LoaContext) -> None:
 async def digest_chosen(update: Update, context: LoaContext) -> None:
     """A document was chosen: store the weekly digest."""
     q = update.callback_query
-    m = re.fullmatch(r"dg:([0-6]):(\d{4}):(\d{1,3})", q.data or "")
+    m = re.fullmatch(r"dg:([0-6]):([0-9]{4}):([0-9]{1,3})", q.data or "")
     loa = context.loa
     docs = await loa.run(loa.broadcasts.documents, context.scope)
     if not m or int(m.group(3)) >= len(docs):
@@ -478,7 +479,7 @@ async def digest_chosen(update: Update, context: LoaContext) -> None:
 async def digest_removed(update: Update, context: LoaContext) -> None:
     """Remove a weekly digest."""
     q = update.callback_query
-    m = re.fullmatch(r"dgx:(\d{1,12})", q.data or "")
+    m = re.fullmatch(r"dgx:([0-9]{1,12})", q.data or "")
     if not m:
         raise InvalidInput(T.DIGEST_NOT_FOUND, id="?")
     loa = context.loa
@@ -503,7 +504,7 @@ def conversation() -> ConversationHandler:
                           MessageHandler(~filters.COMMAND, content_other)],
                 AUDIENCE: [CallbackQueryHandler(audience_chosen, pattern=r"^bca:(all|units|rep)$")],
                 UNITS: [CallbackQueryHandler(units_done, pattern=r"^bcu:done$"),
-                        CallbackQueryHandler(unit_toggled, pattern=r"^bcu:\d{1,12}$")],
+                        CallbackQueryHandler(unit_toggled, pattern=r"^bcu:[0-9]{1,12}$")],
                 WHEN: [CallbackQueryHandler(time_now, pattern=r"^bct:now$"),
                        MessageHandler(text, time_typed)],
                 CONFIRM: [CallbackQueryHandler(confirmed, pattern=r"^bcf:(send|cancel)$")],

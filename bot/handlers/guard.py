@@ -95,8 +95,11 @@ async def on_error(update: object, context: LoaContext) -> None:
         except TelegramError:
             pass
     loa = context.application.bot_data.get("loa")
-    if loa is not None:
+    folded = _fold_notice(context.application.bot_data)
+    if loa is not None and folded is not None:
         text = T.ERROR_ADMIN_NOTICE.format(error=esc(f"{type(error).__name__}: {error}"[:300]))
+        if folded:
+            text += T.ERROR_ADMIN_FOLDED.format(count=folded)
         try:
             # The top-level board runs the bot; a commune's board is not told of its faults.
             chats = await loa.run(loa.members.board_chats, None)
@@ -108,6 +111,21 @@ async def on_error(update: object, context: LoaContext) -> None:
                 await context.bot.send_message(chat_id, text, parse_mode=ParseMode.HTML)
             except TelegramError:
                 pass
+
+
+NOTICE_GAP = 60.0   # seconds between two error notices to the board; the errors between are counted
+
+
+def _fold_notice(bot_data: dict, now: float | None = None) -> int | None:
+    """None while a notice went out less than NOTICE_GAP ago (this error is counted instead);
+    else how many errors were counted since the last notice (0: none), which this one reports."""
+    now = time.monotonic() if now is None else now
+    state = bot_data.setdefault("error_notices", {"at": float("-inf"), "folded": 0})
+    if now - state["at"] < NOTICE_GAP:
+        state["folded"] += 1
+        return None
+    folded, state["at"], state["folded"] = state["folded"], now, 0
+    return folded
 
 
 def register_gate(app: Application, limit: int, window: float) -> None:

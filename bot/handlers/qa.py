@@ -20,7 +20,7 @@ from bot.errors import InvalidInput, NotAllowed
 from bot.handlers.common import admin_only, args_text, pack_html, reply_html
 from bot.db.models import Q_ANSWERED_BY_DOCS, Q_ANSWERED_BY_FAQ, Q_RELATED
 from bot.services.questions import QUERY_CHARS, Q_SMALL_TALK, KeyPointPage, QuestionResult
-from bot.text import esc, esc_short, fmt_date, fmt_datetime, one_line, shorten
+from bot.text import esc, esc_short, fmt_date, fmt_datetime, one_line, parse_id, shorten
 from bot.texts import common as TC
 from bot.texts import province as TP
 from bot.texts import qa as T
@@ -185,11 +185,12 @@ def _qid(data: str) -> int:
 
 def _ids(data: str) -> tuple[int, int]:
     """(question id, passage index) from "qa:<action>:<id>[:<index>]"."""
-    try:
-        parts = data.split(":")
-        return int(parts[2]), int(parts[3]) if len(parts) > 3 else 0
-    except (IndexError, ValueError) as e:
-        raise InvalidInput(T.QUESTION_NOT_YOURS) from e
+    parts = data.split(":")
+    qid = parse_id(parts[2]) if len(parts) > 2 else None
+    index = parse_id(parts[3]) if len(parts) > 3 else 0
+    if qid is None or index is None:
+        raise InvalidInput(T.QUESTION_NOT_YOURS)
+    return qid, index
 
 
 async def on_rate(update: Update, context: LoaContext) -> None:
@@ -241,10 +242,10 @@ async def _deliver(update: Update, context: LoaContext, question_id: int, text: 
 async def answer_command(update: Update, context: LoaContext) -> None:
     """/traloi <số> <nội dung>: answer an open question and deliver it to the asker."""
     parts = args_text(update).split(maxsplit=1)
-    ref = parts[0].lstrip("#") if parts else ""
-    if len(parts) < 2 or not ref.isdigit():
+    qid = parse_id(parts[0]) if parts else None
+    if len(parts) < 2 or qid is None:
         raise InvalidInput(T.ANSWER_USAGE)
-    await _deliver(update, context, int(ref), parts[1])
+    await _deliver(update, context, qid, parts[1])
 
 
 @admin_only
@@ -445,13 +446,13 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler("traloi", answer_command, filters=p))
     app.add_handler(MessageHandler(p & filters.Text([TC.BTN_ASK]), ask_button))
     app.add_handler(MessageHandler(p & filters.Text([TC.BTN_KEYPOINTS]), keypoints_command))
-    app.add_handler(CallbackQueryHandler(on_rate, pattern=r"^qa:(up|down):\d+$"))
-    app.add_handler(CallbackQueryHandler(on_section, pattern=r"^qa:sec:\d+(:\d{1,2})?$"))
-    app.add_handler(CallbackQueryHandler(on_more, pattern=r"^qa:more:\d+:\d{1,2}$"))
-    app.add_handler(CallbackQueryHandler(on_save_faq, pattern=r"^qa:faq:\d+$"))
-    app.add_handler(CallbackQueryHandler(on_escalate, pattern=r"^qa:esc:\d{1,12}$"))
-    app.add_handler(CallbackQueryHandler(on_send, pattern=r"^qa:ask:\d{1,12}$"))
-    app.add_handler(CallbackQueryHandler(on_keypoints, pattern=r"^kp:(list|[0-9a-f]{10}:\d{1,4})$"))
+    app.add_handler(CallbackQueryHandler(on_rate, pattern=r"^qa:(up|down):[0-9]{1,12}$"))
+    app.add_handler(CallbackQueryHandler(on_section, pattern=r"^qa:sec:[0-9]{1,12}(:[0-9]{1,2})?$"))
+    app.add_handler(CallbackQueryHandler(on_more, pattern=r"^qa:more:[0-9]{1,12}:[0-9]{1,2}$"))
+    app.add_handler(CallbackQueryHandler(on_save_faq, pattern=r"^qa:faq:[0-9]{1,12}$"))
+    app.add_handler(CallbackQueryHandler(on_escalate, pattern=r"^qa:esc:[0-9]{1,12}$"))
+    app.add_handler(CallbackQueryHandler(on_send, pattern=r"^qa:ask:[0-9]{1,12}$"))
+    app.add_handler(CallbackQueryHandler(on_keypoints, pattern=r"^kp:(list|[0-9a-f]{10}:[0-9]{1,4})$"))
     app.add_handler(InlineQueryHandler(on_inline))
     app.add_handler(MessageHandler(p & filters.Document.ALL, on_document))
     # Buttons of other features are theirs even if their handler is missing or declines them.

@@ -37,8 +37,8 @@ log = logging.getLogger(__name__)
 DATE, FORM, CONTENT, PARTICIPANTS, NOTE, PHOTOS, EDIT = range(7)
 GUIDED_TIMEOUT = 30 * 60
 
-_REPORT_CB = re.compile(r"^rep:(ok|force|no|del|delok|keep):(\d{1,12})$")
-_FORM_CB = re.compile(r"^rg:form:(\d{1,3})$")
+_REPORT_CB = re.compile(r"^rep:(ok|force|no|del|delok|keep):([0-9]{1,12})$")
+_FORM_CB = re.compile(r"^rg:form:([0-9]{1,3})$")
 _DRAFT_KEY = "report_draft"
 _EDIT_KEY = "report_edit"
 
@@ -523,7 +523,7 @@ def conversation() -> ConversationHandler:
                 CommandHandler("baocao", report_entry, filters=filters.ChatType.PRIVATE),
                 MessageHandler(filters.ChatType.PRIVATE & filters.Text([TC.BTN_REPORT]),
                                report_entry),
-                CallbackQueryHandler(edit_start, pattern=r"^rep:edit:\d{1,12}$"),
+                CallbackQueryHandler(edit_start, pattern=r"^rep:edit:[0-9]{1,12}$"),
             ],
             states={
                 DATE: [CallbackQueryHandler(date_today, pattern=r"^rg:today$"),

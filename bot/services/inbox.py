@@ -6,9 +6,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
-from bot.db import Database
+from bot.db import Database, DatabaseBusy
 from bot.db.models import InboxUpdate, utcnow
 
+WAIT = 0.2              # seconds an update waits for SQLite's write lock before it is handled
+                        # without being stored (an answer needs no write)
 KEEP_DAYS = 7           # handled updates are kept this long (a repeat within it is ignored)
 REPLAY_HOURS = 24       # at start, updates younger than this never handled are handled
 
@@ -17,22 +19,30 @@ class InboxService:
     def __init__(self, db: Database):
         self.db = db
 
-    def receive(self, update_id: int, payload: dict) -> bool:
-        """Keep an update before it is confirmed; False when it was received before."""
+    def receive(self, update_id: int, payload: dict, wait: float | None = WAIT) -> bool | None:
+        """Keep an update before it is confirmed: True, or False when it was received before;
+        None when the database stayed busy longer than `wait` (handle it unstored)."""
         try:
-            with self.db.session() as s:
+            with self.db.session(wait=wait) as s:
                 if s.get(InboxUpdate, update_id) is not None:
                     return False
                 s.add(InboxUpdate(update_id=update_id, payload=payload))
             return True
         except IntegrityError:
             return False
+        except DatabaseBusy:
+            return None
 
-    def handled(self, update_id: int) -> None:
-        with self.db.session() as s:
-            s.execute(update(InboxUpdate).where(InboxUpdate.update_id == update_id,
-                                                InboxUpdate.handled_at.is_(None))
-                      .values(handled_at=utcnow()))
+    def handled(self, update_id: int, wait: float | None = WAIT) -> None:
+        """Mark an update handled; when the database is busy the handled log keeps it (folded in
+        at the next start)."""
+        try:
+            with self.db.session(wait=wait) as s:
+                s.execute(update(InboxUpdate).where(InboxUpdate.update_id == update_id,
+                                                    InboxUpdate.handled_at.is_(None))
+                          .values(handled_at=utcnow()))
+        except DatabaseBusy:
+            pass
 
     def handled_many(self, update_ids: list[int]) -> None:
         with self.db.session() as s:

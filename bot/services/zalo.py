@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
-from bot.db import Database
+from bot.db import Database, DatabaseBusy
 from bot.db.models import LinkCode, Member, ZaloAccount, ZaloEvent, ZaloSession, utcnow
 from bot.errors import InvalidInput, NotAllowed
 from bot.texts import zalo as T
@@ -75,21 +75,28 @@ class ZaloStore:
         return chat
 
     # ------------------------------------------------------------ events
-    def receive(self, message_id: str, payload: dict) -> bool:
-        """Store an event before it is acknowledged; False when it was seen before."""
+    def receive(self, message_id: str, payload: dict, wait: float | None = 2.0) -> bool | None:
+        """Store an event before it is acknowledged: True, or False when it was seen before;
+        None when the database stayed busy longer than `wait` (handle it unstored)."""
         try:
-            with self.db.session() as s:
+            with self.db.session(wait=wait) as s:
                 if s.get(ZaloEvent, message_id) is not None:
                     return False
                 s.add(ZaloEvent(message_id=message_id, payload=payload))
             return True
         except IntegrityError:
             return False
+        except DatabaseBusy:
+            return None
 
-    def handled(self, message_id: str) -> None:
-        with self.db.session() as s:
-            s.execute(update(ZaloEvent).where(ZaloEvent.message_id == message_id)
-                      .values(handled_at=utcnow()))
+    def handled(self, message_id: str, wait: float | None = 0.2) -> None:
+        """Mark an event handled (when the database is busy the handled log keeps it)."""
+        try:
+            with self.db.session(wait=wait) as s:
+                s.execute(update(ZaloEvent).where(ZaloEvent.message_id == message_id)
+                          .values(handled_at=utcnow()))
+        except DatabaseBusy:
+            pass
 
     def handled_many(self, message_ids: list[str]) -> None:
         with self.db.session() as s:

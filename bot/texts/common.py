@@ -35,6 +35,7 @@ NOTHING_TO_CANCEL = "Không có việc gì đang làm dở để hủy."
 FLOOD = "Bạn gửi hơi nhanh. Vui lòng đợi {seconds} giây rồi gửi tiếp."
 ERROR = "Xin lỗi, đã có lỗi khi xử lý yêu cầu. Ban Tuyên giáo đã được thông báo; vui lòng thử lại sau."
 ERROR_ADMIN_NOTICE = "⚠️ Lỗi khi xử lý một yêu cầu: <code>{error}</code>"
+ERROR_ADMIN_FOLDED = "\n(Và {count} lỗi khác trong lúc trước đó, không báo riêng.)"
 UNSUPPORTED_MESSAGE = (
     "Loa chỉ đọc được tin nhắn chữ. Hãy gõ câu hỏi, hoặc dùng các nút bên dưới."
 )

@@ -112,9 +112,9 @@ class ZaloChannel:
         if not isinstance(event, dict) or event.get("event_name") not in KNOWN_EVENTS:
             return False
         fresh = await self.loa.run(self.loa.zalo_store.receive, event_key(event), event)
-        if fresh:
+        if fresh is not False:   # None: the database is busy; handled all the same
             self._queue.put_nowait(event)
-        return fresh
+        return fresh is not False
 
     async def webhook(self, request: web.Request) -> web.Response:
         """POST /zalo/webhook: the secret first (constant time), then a bounded body."""

@@ -27,7 +27,7 @@ from bot.services.reports import (
     CONFIRM_ALREADY, CONFIRM_CANCELLED, CONFIRM_DUPLICATE, MAX_PHOTOS, FieldError, ParsedReport,
     check_content, check_note, match_form, parse_date, parse_participants,
 )
-from bot.text import esc, esc_short, fmt_date, fmt_datetime
+from bot.text import esc, esc_short, fmt_date, fmt_datetime, parse_id
 from bot.texts import common as TC
 from bot.texts import qa as TQ
 from bot.texts import reports as TR
@@ -124,8 +124,8 @@ class ZaloConversation:
         if session.get("q") and choice in ("1", "2", "3"):
             await self._choice(account, session, int(choice))
             return
-        if session.get("docs") and choice.isdigit():
-            await self._keypoints(account, session, int(choice))
+        if session.get("docs") and parse_id(choice) is not None:
+            await self._keypoints(account, session, parse_id(choice))
             return
         if is_ack(text):
             await self._ack(account)
@@ -288,12 +288,12 @@ class ZaloConversation:
     async def _answer(self, account: Account, args: str) -> None:
         loa = self.loa
         parts = args.split(maxsplit=1)
-        ref = parts[0].lstrip("#") if parts else ""
-        if len(parts) < 2 or not (ref.isascii() and ref.isdigit()) or len(ref) > 12:
+        qid = parse_id(parts[0]) if parts else None
+        if len(parts) < 2 or qid is None:
             await self.reply(account, T.ANSWER_USAGE)
             return
         scope = await loa.run(loa.members.scope, account.key)
-        confirm = await deliver_answer(self.bot, loa, scope, int(ref), parts[1],
+        confirm = await deliver_answer(self.bot, loa, scope, qid, parts[1],
                                        account.address, account.name or "Ban")
         await self.reply(account, confirm)
 
@@ -421,8 +421,9 @@ class ZaloConversation:
             listing = "\n".join(f"{i}. {f}" for i, f in enumerate(forms, 1))
             await self.reply(account, T.ASK_FORM.format(forms=esc(listing)))
         elif step == "form":
-            if value.isdigit() and 1 <= int(value) <= len(forms):
-                got = forms[int(value) - 1]
+            n = parse_id(value)
+            if n is not None and 1 <= n <= len(forms):
+                got = forms[n - 1]
             else:
                 got = match_form(value, forms)
             if isinstance(got, FieldError):
