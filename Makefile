@@ -51,8 +51,12 @@ chromium:
 	      echo "==> Could not install Chromium: the dashboard's browser tests will be skipped"; \
 	  else echo "==> No Chromium (and not root with apt-get): the dashboard's browser tests will be skipped"; fi; }
 
+# Two workers (pytest-xdist), each taking whole test files: the suite is half waiting (fake
+# servers, real bot processes), so two cores finish it in about half the time.
+PYTEST_WORKERS ?= 2
+
 test: index chromium
-	$(PY) -m pytest -q $(PYTEST_ARGS)
+	$(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 bench: index
 	for f in bench/bench_*.py; do echo "== $$f"; $(PY) $$f || exit 1; done

@@ -64,14 +64,29 @@ def db(db_url):
     database.dispose()
 
 
+def pytest_runtest_logreport(report):
+    """Collect the skips of both kinds from every report: with pytest-xdist (make test runs two
+    workers) the fixtures run in the workers, and only the reports reach this process."""
+    if not report.skipped or not report.longrepr:
+        return
+    reason = str(report.longrepr[-1] if isinstance(report.longrepr, tuple) else report.longrepr)
+    if "PostgreSQL not reachable" in reason and report.nodeid not in _pg_skips:
+        _pg_skips.append(report.nodeid)
+    elif "Chromium" in reason and report.nodeid not in browser_skips:
+        browser_skips.append(report.nodeid)
+
+
 def pytest_terminal_summary(terminalreporter):
-    ok, why = pg.available() if "ok" in pg._state else (True, "")
+    if _pg_skips:
+        ok, why = False, "see the skipped tests above"
+    else:
+        ok, why = pg.available()
     if _pg_skips or not ok:
         terminalreporter.write_sep("!", "PostgreSQL NOT TESTED", red=True, bold=True)
         terminalreporter.write_line(f"PostgreSQL was not reachable: {why}")
         terminalreporter.write_line(f"{len(_pg_skips)} PostgreSQL test(s) skipped; "
                                     "start it (pg_ctlcluster ... start) to test that backend.")
-    elif "ok" in pg._state:
+    else:
         terminalreporter.write_line("PostgreSQL: tested against " + pg.ADMIN_URL.split("@")[-1])
     if browser_skips:
         terminalreporter.write_sep("!", "BROWSER NOT TESTED", red=True, bold=True)

@@ -35,7 +35,8 @@ def add_zalo_members(db: Database, n: int, unit: str = "Chi bộ Khu phố 1") -
     return {zalo_address(a.id): a.chat_id for a in accounts}
 
 
-@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+# SQLite only: the ledger's PostgreSQL path under kill -9 is test_broadcast_crash's.
+@pytest.mark.parametrize("backend", ["sqlite"])
 async def test_kill_9_mid_broadcast_on_both_channels(backend, tmp_path):
     if backend == "postgresql":
         ok, why = pg.available()
