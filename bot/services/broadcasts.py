@@ -319,8 +319,7 @@ class BroadcastsService:
         the scope)."""
         scope = self.members.as_scope(scope)
         with self.db.read() as s:
-            return [self.members.require_unit_in(s, scope, self.members.find_unit(s, r, scope)).id
-                    for r in refs if r.strip()]
+            return [self.members.unit_in(s, scope, r).id for r in refs if r.strip()]
 
     # ------------------------------------------------------------ queue / cancel
     def _actor(self, actor: Actor) -> tuple[Scope, int | None]:
@@ -343,7 +342,7 @@ class BroadcastsService:
             u = s.get(Unit, int(ref))
             if u is None:
                 raise InvalidInput(T.AUDIENCE_EMPTY)
-            self.members.require_unit_in(s, scope, u)
+            self.members.require_unit_in(s, scope, u, str(ref))
 
     def _visible(self, s: Session, scope: Scope, b: Broadcast) -> bool:
         """A board sees its own broadcasts, those of boards under it, and those from above

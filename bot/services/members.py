@@ -168,11 +168,19 @@ class MembersService:
         u = s.get(Unit, scope.unit_id)
         return u.name if u else TP.TOP_BOARD
 
-    def require_unit_in(self, s: Session, scope: Scope, unit: Unit) -> Unit:
-        """The unit, or NotAllowed naming it when it lies outside the scope."""
+    def require_unit_in(self, s: Session, scope: Scope, unit: Unit,
+                        ref: str | None = None) -> Unit:
+        """The unit, or NotAllowed when it lies outside the scope. The refusal repeats what was
+        typed (`ref`), never the unit's own name: a number or a part of a name must not tell a
+        commune's board what lies outside its subtree."""
         if not scope.covers(unit.id):
-            raise NotAllowed(TP.OUT_OF_SCOPE_UNIT, unit=unit.name, board=self.board_name(s, scope))
+            shown = clean_name(ref or "", limit=80) or TP.THIS_UNIT
+            raise NotAllowed(TP.OUT_OF_SCOPE_UNIT, unit=shown, board=self.board_name(s, scope))
         return unit
+
+    def unit_in(self, s: Session, scope: Scope, ref: str) -> Unit:
+        """The unit `ref` names, inside the scope (NotFound / NotAllowed otherwise)."""
+        return self.require_unit_in(s, scope, self.find_unit(s, ref, scope), ref)
 
     def board_chats(self, board_unit_id: int | None) -> list[int]:
         """Chats of a board's active members: of one unit, or (None) the top-level board."""
@@ -246,7 +254,7 @@ class MembersService:
             raise InvalidInput(TP.UNIT_ADD_USAGE)
         with self.db.session() as s:
             if parent and parent.strip():
-                p = self.require_unit_in(s, scope, self.find_unit(s, parent, scope))
+                p = self.unit_in(s, scope, parent)
             else:
                 p = s.get(Unit, scope.unit_id) if scope.unit_id is not None else None
             if p is not None:
@@ -319,7 +327,7 @@ class MembersService:
         scope = self.as_scope(scope)
         if root:
             with self.db.read() as s:
-                unit = self.require_unit_in(s, scope, self.find_unit(s, root, scope))
+                unit = self.unit_in(s, scope, root)
                 scope = Scope(scope.telegram_id, scope.member_id, unit.id, subtree(s, unit.id))
         with self.db.read() as s:
             counts = dict(s.execute(
@@ -407,8 +415,8 @@ class MembersService:
             return u
         if len(parts) == 1 and partial:
             some = [u for u in units if f and f in fold(u.name)]
-            if scope is not None and not scope.is_top:
-                some = [u for u in some if scope.covers(u.id)] or some
+            if scope is not None and not scope.is_top:   # a part of a name finds only inside
+                some = [u for u in some if scope.covers(u.id)]
             if len(some) == 1:
                 return some[0]
         raise NotFound(T.UNIT_NOT_FOUND, name=ref)
@@ -426,7 +434,7 @@ class MembersService:
             raise InvalidInput(T.INVITE_USES_BAD)
         scope = self.as_scope(scope if scope is not None else created_by_tid)
         with self.db.session() as s:
-            unit = self.require_unit_in(s, scope, self.find_unit(s, unit_ref, scope))
+            unit = self.unit_in(s, scope, unit_ref)
             creator = None
             if created_by_tid is not None:
                 creator = s.scalar(select(Member.id).where(Member.telegram_id == created_by_tid))
@@ -547,7 +555,7 @@ class MembersService:
             if not scope.is_top:
                 q = q.where(or_(scope.where(Member.unit_id), scope.where(Member.board_unit_id)))
             if unit_ref:
-                unit = self.require_unit_in(s, scope, self.find_unit(s, unit_ref, scope))
+                unit = self.unit_in(s, scope, unit_ref)
                 q = q.where(Member.unit_id == unit.id)
             return [_member_info(m) for m in s.scalars(q)]
 
@@ -575,8 +583,7 @@ class MembersService:
         with self.db.session() as s:
             m = self._require_member_in(s, scope, self._member(s, member_id))
             if "unit_ref" in changes:
-                unit = self.find_unit(s, changes.pop("unit_ref"), scope)
-                changes["unit_id"] = self.require_unit_in(s, scope, unit).id
+                changes["unit_id"] = self.unit_in(s, scope, changes.pop("unit_ref")).id
             if changes.get("role") == ROLE_ADMIN and not scope.is_top:
                 # Granted by a unit's board: a member of that board, not of the top one.
                 changes["board_unit_id"] = scope.unit_id

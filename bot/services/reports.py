@@ -842,7 +842,7 @@ class ReportsService:
         if exact:
             mine = [u for u in exact if inside(u)]
             if not mine:
-                raise NotAllowed(T.UNIT_OUT_OF_SCOPE, name=tree.name[exact[0]])
+                raise NotAllowed(T.UNIT_OUT_OF_SCOPE, name=_show(name, 80))
             return tree.ref(mine[0])
         partial = [u for u in ids if f and f in fold(tree.name[u]) and inside(u)]
         if len(partial) == 1:

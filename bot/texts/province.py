@@ -12,6 +12,7 @@ OUT_OF_SCOPE_QUESTION = (
 )
 OUT_OF_SCOPE_BROADCAST = "⛔ Đợt phát số {id} không thuộc phạm vi của Ban bạn (<b>{board}</b>)."
 OUT_OF_SCOPE_DIGEST = "⛔ Lịch điểm tin số {id} không thuộc phạm vi của Ban bạn (<b>{board}</b>)."
+THIS_UNIT = "này"
 TOP_BOARD = "Ban Tuyên giáo cấp trên cùng"
 
 # ---------------------------------------------------------------- units
