@@ -87,8 +87,22 @@ def handling(key: str, mark: Callable[[], Awaitable[object]], journal: HandledLo
     return CURRENT.set([key, mark, journal, False])
 
 
-async def mark_handled() -> None:
-    """Mark what this task handles as handled (once): at its first message out, and at its end."""
+_BACKGROUND: set[asyncio.Task] = set()
+
+
+async def _mark_in_database(key: str, mark: Callable[[], Awaitable[object]]) -> None:
+    try:
+        await mark()
+    except Exception:  # noqa: BLE001 - the log holds it; folded in at the next start
+        log.exception("could not mark %s handled", key)
+
+
+async def mark_handled(background: bool = False) -> None:
+    """Mark what this task handles as handled (once): at its first message out, and at its end.
+
+    `background` (a send): the log line is written at once and the database write runs beside
+    the handler, which goes on without waiting (its next step, e.g. the form's new state,
+    must not lag behind the reply the person already reads)."""
     current = CURRENT.get()
     if current is None or current[3]:
         return
@@ -96,10 +110,12 @@ async def mark_handled() -> None:
     key, mark, journal = current[0], current[1], current[2]
     if journal is not None:
         journal.add(key)
-    try:
-        await mark()
-    except Exception:  # noqa: BLE001 - the log holds it; folded in at the next start
-        log.exception("could not mark %s handled", key)
+    if background and journal is not None:
+        task = asyncio.get_running_loop().create_task(_mark_in_database(key, mark))
+        _BACKGROUND.add(task)
+        task.add_done_callback(_BACKGROUND.discard)
+        return
+    await _mark_in_database(key, mark)
 
 
 class DurableQueue(asyncio.Queue):

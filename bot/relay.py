@@ -70,3 +70,15 @@ async def deliver_answer(bot, loa, scope, question_id: int, text: str, admin_cha
             log.info("could not tell admin chat %s that question %s is answered: %s",
                      chat_id, question_id, e)
     return confirm.format(id=question_id, name=esc(ans.asker_name))
+
+
+async def tell_board_of_join(bot, loa, member_id: int) -> None:
+    """Someone joined a board: that board and the one above hear of it at once, on their
+    channels (a stranger with a leaked board link is seen the moment they are in)."""
+    chats, name, unit = await loa.run(loa.members.board_join_chats, member_id)
+    text = TP.BOARD_JOINED_NOTICE.format(name=esc(name or "?"), unit=esc(unit), id=member_id)
+    for chat_id in chats:
+        try:
+            await bot.send_message(chat_id, text, parse_mode=ParseMode.HTML)
+        except TelegramError as e:
+            log.warning("could not tell board chat %s of a new board member: %s", chat_id, e)

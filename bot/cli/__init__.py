@@ -135,6 +135,13 @@ def _uses(inv) -> str:
 def cmd_invites(args) -> int:
     settings = args.settings
     members = _members(settings)
+    if args.revoke:
+        inv = members.revoke_invite(args.revoke)
+        if inv is None:
+            print(f"No usable invite {args.revoke!r}.")
+            return 1
+        print(f"Revoked {inv.code} ({inv.unit_name}): nobody can join with it any more.")
+        return 0
     items = members.invites(include_spent=args.all)
     for inv in items:
         role = "board" if inv.is_admin else "reporter" if inv.is_reporter else "member"
@@ -181,7 +188,8 @@ def build_parser() -> argparse.ArgumentParser:
     inv.add_argument("--days", type=int, default=30, help="days until it expires (0 = never)")
     inv.add_argument("--reporter", action="store_true", help="joiners become the unit's reporter")
     inv.add_argument("--uses", type=_positive, default=None, metavar="N",
-                     help="at most N people may join with it (default: no limit)")
+                     help="at most N people may join with it (default: no limit; "
+                          "a board invite (--admin): 1)")
     inv.add_argument("--admin", action="store_true",
                      help="joiners become board members of the unit (its admins)")
     inv.add_argument("--bot", default="", help="bot username for the link")
@@ -189,6 +197,7 @@ def build_parser() -> argparse.ArgumentParser:
     invs = sub.add_parser("invites", help="list invites with their uses left")
     invs.add_argument("--all", action="store_true",
                       help="also expired, revoked and used-up invites")
+    invs.add_argument("--revoke", default="", metavar="CODE", help="revoke this invite code")
     invs.set_defaults(func=cmd_invites)
 
     indexer_cli.register(sub, config=lambda args: args.settings.index_config)

@@ -9,14 +9,14 @@ from telegram.ext import Application, CommandHandler, filters
 
 from bot.context import LoaContext
 from bot.db.models import ROLE_ADMIN
-from bot.errors import InvalidInput
+from bot.address import is_zalo
+from bot.errors import InvalidInput, NotFound
 from bot.handlers.common import admin_only, args_text, reply_html
 from bot.services.members import InviteInfo
 from bot.text import esc, fmt_date, parse_id
 from bot.texts import common as T
 from bot.texts import province as TP
 from bot.texts import zalo as TZ
-from bot.address import is_zalo
 
 
 def invite_link(username: str, code: str) -> str:
@@ -215,6 +215,28 @@ async def member_reporter(update: Update, context: LoaContext) -> None:
 
 
 @admin_only
+async def invite_revoke(update: Update, context: LoaContext) -> None:
+    """Revoke an invite code: /moi_huy CODE."""
+    code = args_text(update).split()[0] if args_text(update) else ""
+    if not code:
+        raise InvalidInput(TP.INVITE_REVOKE_USAGE)
+    loa = context.loa
+    inv = await loa.run(loa.members.revoke_invite, code, context.scope)
+    if inv is None:
+        raise NotFound(TP.INVITE_REVOKE_UNKNOWN, code=code[:64])
+    await update.effective_chat.send_message(
+        TP.INVITE_REVOKED.format(code=esc(inv.code), unit=esc(inv.unit_name)),
+        parse_mode=ParseMode.HTML)
+
+
+@admin_only
+async def member_unadmin(update: Update, context: LoaContext) -> None:
+    """Take the board role back, the person staying a member: /thanhvien_bo_admin ID."""
+    await _change_member(update, context, context.loa.members.set_admin, False,
+                         template=TP.MEMBER_UNADMIN)
+
+
+@admin_only
 async def member_admin(update: Update, context: LoaContext) -> None:
     """Grant the admin role: /thanhvien_admin ID."""
     await _change_member(update, context, context.loa.members.set_admin, True,
@@ -225,6 +247,7 @@ COMMANDS = {
     "donvi": units, "donvi_them": unit_add, "moi": invite, "moi_ds": invites, "thanhvien": members,
     "thanhvien_chuyen": member_move, "thanhvien_ngung": member_deactivate,
     "thanhvien_baocao": member_reporter, "thanhvien_admin": member_admin,
+    "moi_huy": invite_revoke, "thanhvien_bo_admin": member_unadmin,
 }
 
 

@@ -7,6 +7,7 @@ from telegram.ext import Application, CommandHandler, MessageHandler, filters
 
 from bot.context import LoaContext
 from bot.errors import LoaError
+from bot.relay import tell_board_of_join
 from bot.text import esc
 from bot.texts import common as T
 from bot.texts import province as TP
@@ -48,6 +49,7 @@ async def start(update: Update, context: LoaContext) -> None:
             return
         is_admin = await loa.run(loa.members.is_admin, user.id)
         if result.board and not result.already:
+            await tell_board_of_join(context.bot, loa, result.member.id)
             text = TP.JOINED_BOARD.format(unit=esc(result.unit_name))
         elif result.already:
             text = T.ALREADY_JOINED.format(unit=esc(result.unit_name))

@@ -430,6 +430,8 @@ class MembersService:
         until it expires); with `admin` whoever joins sits on the unit's board."""
         if ttl_days == -1:
             ttl_days = self.invite_ttl_days
+        if admin and max_uses is None:
+            max_uses = 1     # a board seat: one person, unless the board asks for more
         if max_uses is not None and not 1 <= max_uses <= 100_000:
             raise InvalidInput(T.INVITE_USES_BAD)
         scope = self.as_scope(scope if scope is not None else created_by_tid)
@@ -463,13 +465,31 @@ class MembersService:
                     or_(Invite.max_uses.is_(None), Invite.uses < Invite.max_uses))
             return [_invite_info(inv) for inv in s.scalars(q)]
 
-    def revoke_invite(self, code: str) -> bool:
+    def revoke_invite(self, code: str, scope: Actor = None) -> InviteInfo | None:
+        """Revoke an invite of a unit inside the scope; None when there is no such usable code
+        there (one outside the scope is not told apart from one that does not exist)."""
+        scope = self.as_scope(scope)
         with self.db.session() as s:
-            inv = s.scalar(select(Invite).where(Invite.code == code))
-            if not inv or inv.revoked_at:
-                return False
+            inv = s.scalar(select(Invite).where(Invite.code == (code or "").strip()[:64]))
+            if not inv or inv.revoked_at or not scope.covers(inv.unit_id):
+                return None
             inv.revoked_at = utcnow()
-            return True
+            return _invite_info(inv)
+
+    def board_join_chats(self, member_id: int) -> tuple[list[int], str, str]:
+        """Who is told at once that someone joined a board: that board's other members and the
+        board above (the top board when there is none). (chats, person's name, unit's name)."""
+        with self.db.read() as s:
+            m = s.get(Member, member_id)
+            unit = s.get(Unit, m.board_unit_id) if m and m.board_unit_id else None
+            if m is None or unit is None:
+                return [], "", ""
+            above = self.nearest_board(s, unit.id, above=True)
+            name, unit_name = m.full_name, unit.name
+            joiner = m.chat_id
+        chats = set(self.board_chats(unit.id)) | set(self.board_chats(above))
+        chats.discard(joiner)
+        return sorted(chats), name, unit_name
 
     def _invite_lockout(self, s: Session, now: datetime) -> int:
         """Minutes to wait when too many invalid codes came in lately (0: codes are checked)."""
@@ -603,7 +623,10 @@ class MembersService:
         return self._change(actor, member_id, is_reporter=value)
 
     def set_admin(self, actor: Actor, member_id: int, value: bool = True) -> MemberInfo:
-        return self._change(actor, member_id, role=ROLE_ADMIN if value else ROLE_MEMBER)
+        """Grant the board role, or (value False) take it back: the person stays a member."""
+        if value:
+            return self._change(actor, member_id, role=ROLE_ADMIN)
+        return self._change(actor, member_id, role=ROLE_MEMBER, board_unit_id=None)
 
     def admin_chats(self) -> list[int]:
         """Chats of every active admin (configured ids included, even before they /start)."""

@@ -63,10 +63,11 @@ HELP_ADMIN_EXTRA = (
     "/baocaodinhky &lt;kỳ&gt; – dự thảo báo cáo định kỳ (.docx), ví dụ Q4/2026\n"
     "/donvi – đơn vị · /donvi_them &lt;tên&gt; – thêm đơn vị\n"
     "/moi &lt;đơn vị&gt; [| số lượt] [--admin] – tạo mã mời (--admin: mời vào Ban của đơn vị)"
-    " · /moi_ds – các mã mời còn dùng được\n"
+    " · /moi_ds – các mã mời còn dùng được · /moi_huy &lt;mã&gt; – thu hồi mã mời\n"
     "/thanhvien [đơn vị] – thành viên · /thanhvien_chuyen &lt;số&gt; &lt;đơn vị&gt; – chuyển đơn vị\n"
     "/thanhvien_ngung &lt;số&gt; – tạm ngừng · /thanhvien_baocao &lt;số&gt; – giao làm người báo cáo\n"
-    "/thanhvien_admin &lt;số&gt; – cấp quyền quản trị\n"
+    "/thanhvien_admin &lt;số&gt; – cấp quyền quản trị"
+    " · /thanhvien_bo_admin &lt;số&gt; – gỡ quyền quản trị (vẫn là thành viên)\n"
     "/trangthai – tình trạng hệ thống\n"
     "/bangdieukhien – bảng điều khiển (trang web) · /bangdieukhien web – link cho máy tính\n"
     "Gửi tệp .docx/.pdf/.txt/.md để bổ sung tài liệu."
@@ -102,11 +103,13 @@ CMD_ADMIN = CMD_MEMBER + [
     ("donvi_them", "Thêm đơn vị"),
     ("moi", "Tạo mã mời cho đơn vị"),
     ("moi_ds", "Các mã mời còn dùng được"),
+    ("moi_huy", "Thu hồi một mã mời"),
     ("thanhvien", "Quản lý thành viên"),
     ("thanhvien_chuyen", "Chuyển thành viên sang đơn vị khác"),
     ("thanhvien_ngung", "Tạm ngừng một thành viên"),
     ("thanhvien_baocao", "Giao làm người báo cáo của đơn vị"),
     ("thanhvien_admin", "Cấp quyền quản trị"),
+    ("thanhvien_bo_admin", "Gỡ quyền quản trị"),
     ("trangthai", "Tình trạng hệ thống"),
     ("bangdieukhien", "Bảng điều khiển (trang web)"),
 ]
@@ -151,7 +154,8 @@ MEMBER_USAGE = (
     "<code>/thanhvien_chuyen &lt;số&gt; &lt;đơn vị&gt;</code> – chuyển đơn vị\n"
     "<code>/thanhvien_ngung &lt;số&gt;</code> – tạm ngừng\n"
     "<code>/thanhvien_baocao &lt;số&gt;</code> – giao làm người báo cáo của đơn vị\n"
-    "<code>/thanhvien_admin &lt;số&gt;</code> – cấp quyền quản trị"
+    "<code>/thanhvien_admin &lt;số&gt;</code> – cấp quyền quản trị\n"
+    "<code>/thanhvien_bo_admin &lt;số&gt;</code> – gỡ quyền quản trị (vẫn là thành viên)"
 )
 MEMBER_NOT_FOUND = "Không tìm thấy thành viên số {id}."
 MEMBER_MOVED = "✅ Đã chuyển {name} sang <b>{unit}</b>."

@@ -48,6 +48,15 @@ INVITE_ADMIN_CREATED_NOTE = (
     "\n\n👥 Người dùng mã này trở thành <b>thành viên Ban</b> của <b>{unit}</b>: quản lý đơn vị này "
     "và các đơn vị trực thuộc."
 )
+INVITE_REVOKE_USAGE = "Cách dùng: <code>/moi_huy MÃ_MỜI</code> (xem các mã bằng /moi_ds)."
+INVITE_REVOKE_UNKNOWN = "Không có mã mời «{code}» còn dùng được trong phạm vi của Ban bạn."
+INVITE_REVOKED = "✅ Đã thu hồi mã mời <code>{code}</code> của <b>{unit}</b>: không ai dùng được nữa."
+MEMBER_UNADMIN = "✅ {name} không còn là thành viên Ban; vẫn là thành viên của <b>{unit}</b>."
+BOARD_JOINED_NOTICE = (
+    "🔔 <b>{name}</b> vừa vào Ban của <b>{unit}</b> bằng mã mời.\n"
+    "Nếu không đúng người: <code>/thanhvien_bo_admin {id}</code> để gỡ quyền, "
+    "<code>/thanhvien_ngung {id}</code> để tạm ngừng."
+)
 JOINED_BOARD = (
     "✅ Bạn đã là thành viên Ban của <b>{unit}</b>. Bạn quản lý đơn vị này và các đơn vị "
     "trực thuộc: /huongdan để xem các lệnh."

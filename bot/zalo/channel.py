@@ -174,7 +174,7 @@ class ZaloChannel:
 
     async def _reply(self, chat_id: str, text: str) -> list[str]:
         ids = await self.client.send_text(chat_id, text)
-        await mark_handled()   # the reply is out: a crash from here on must not send it again
+        await mark_handled(background=True)   # the reply is out: never send it again
         return ids
 
     async def _handle(self, event: dict) -> None:

@@ -19,7 +19,7 @@ from bot.context import Loa
 from bot.db.models import Q_ANSWERED_BY_DOCS, Q_ANSWERED_BY_FAQ, Q_RELATED
 from bot.errors import LoaError
 from bot.flood import FloodGate
-from bot.relay import deliver_answer, notify_board
+from bot.relay import deliver_answer, notify_board, tell_board_of_join
 from bot.render import hand_off_text, keypoints_text, notice_body, quote_message
 from bot.render import report_block as render_report
 from bot.services.questions import QUERY_CHARS, Q_SMALL_TALK, QuestionResult
@@ -194,6 +194,8 @@ class ZaloConversation:
         loa = self.loa
         result = await loa.run(loa.members.join, code, account.key, account.address,
                                account.name, None)
+        if result.board and not result.already:
+            await tell_board_of_join(self.bot, loa, result.member.id)
         if result.already:
             await self.reply(account, TC.ALREADY_JOINED.format(unit=esc(result.unit_name)))
         elif result.moved:

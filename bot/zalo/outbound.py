@@ -96,7 +96,7 @@ class RoutingBot(ExtBot):
     async def _post(self, endpoint: str, *args, **kwargs):
         result = await super()._post(endpoint, *args, **kwargs)
         if is_message(endpoint):
-            await mark_handled()   # the update's reply is out: never send it again
+            await mark_handled(background=True)   # the reply is out: never send it again
         return result
 
     async def get_me(self, *args, **kwargs) -> User:
@@ -115,7 +115,7 @@ class RoutingBot(ExtBot):
             html = kwargs.get("parse_mode") == ParseMode.HTML
             urgent = not (kwargs.get("rate_limit_args") or {}).get("bulk", False)
             sent = _message(self, chat_id, await self._zalo.send(chat_id, text, html, urgent))
-            await mark_handled()
+            await mark_handled(background=True)
             return sent
         return await super().send_message(chat_id, text, *args, **kwargs)
 
