@@ -136,6 +136,10 @@ async def test_one_time_link_works_once(sqlite_url, tmp_path, browser):
         link = re.search(r"http://127\.0\.0\.1:\d+/dangnhap\?t=[\w-]+", reply.text).group(0)
         desk = await browser.page(width=1280, height=800)
         await desk.goto(link)
+        # The landing page says whose desk it opens and waits for a click (login CSRF).
+        assert "Trần Thị Bảo" in await desk.wait_for("document.getElementById('go') && "
+                                                      "document.getElementById('go').innerText")
+        await desk.eval("document.querySelector('#go button').click()")
         await desk.wait_for(OVERVIEW)
         assert await desk.eval(ROW % h.tree.units["Chi bộ Ấp 1"]) == ["Chi bộ Ấp 1", "2", "50",
                                                                        "1/1"]
@@ -143,3 +147,22 @@ async def test_one_time_link_works_once(sqlite_url, tmp_path, browser):
         await again.goto(link)
         assert await again.wait_for(REFUSAL) == "link_used"
         assert "Ấp 1" not in await again.text()
+
+
+async def test_sign_in_from_a_path_starting_with_two_slashes_stays_on_the_desk(
+        sqlite_url, tmp_path, browser):
+    """`http://desk//evil.example/phish#tgWebAppData=…` signed in, then followed the path to
+    another host (an open redirect): the page now reloads its own full address."""
+    async with desk_bot(sqlite_url, tmp_path) as h:
+        page = await browser.page(width=1280, height=800)
+        base = h.app.bot_data["desk"].url
+        await page.goto(mini_app_url(base + "//evil.example/phish", init_data(ADMIN_A, "Bảo")))
+        # Signed in (the desk's root now shows the overview to this browser) …
+        await page.wait_for("fetch('/', {credentials: 'same-origin'}).then(function(r){"
+                            "return r.text();}).then(function(t){"
+                            "return t.indexOf('id=\"reports\"') >= 0;}).catch(function(){"
+                            "return false;})")
+        # … the script has reloaded the page: it is still on the desk's host.
+        host = await page.wait_for("document.readyState === 'complete' && location.host")
+        assert host == base.split("//", 1)[1], host
+        assert (await page.eval("location.pathname")).startswith("//evil.example/phish")

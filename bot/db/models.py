@@ -83,6 +83,8 @@ class Member(Base):
     unreachable: Mapped[bool] = mapped_column(Boolean, default=False)
     joined_at: Mapped[datetime] = _dt(False, default=utcnow)
     last_seen_at: Mapped[datetime | None] = _dt()
+    # Desk sessions issued before this time are over ("Đăng xuất" ends them on every device).
+    desk_signed_out_at: Mapped[datetime | None] = _dt()
 
     unit: Mapped[Unit | None] = relationship(back_populates="members", foreign_keys=[unit_id])
 

@@ -339,6 +339,37 @@ class DeskService:
                            expires_at=expires))
         return Link(token, expires)
 
+    def session_valid(self, telegram_id: int, issued: float) -> bool:
+        """Whether a desk session issued at `issued` (epoch seconds) was not signed out since."""
+        with self.db.read() as s:
+            out = s.scalar(select(Member.desk_signed_out_at)
+                           .where(Member.telegram_id == telegram_id))
+        # Both to the second: a session from the very second of the sign-out is kept (the new
+        # one a person opens right after signing out must work).
+        return out is None or issued >= out.timestamp()
+
+    def sign_out(self, telegram_id: int) -> None:
+        """End every desk session of this person, on every device."""
+        with self.db.session() as s:
+            s.execute(update(Member).where(Member.telegram_id == telegram_id)
+                      .values(desk_signed_out_at=datetime.now(timezone.utc).replace(microsecond=0)))
+
+    def link_owner(self, token: str, now: datetime | None = None) -> tuple[str, str]:
+        """Whose desk an unspent link opens: (name, board), without spending it; Refused as
+        `redeem_link` would be."""
+        now = now or datetime.now(timezone.utc)
+        with self.db.read() as s:
+            row = s.execute(select(DeskLink.telegram_id, DeskLink.expires_at, DeskLink.used_at)
+                            .where(DeskLink.token_hash == _hash(token or ""))).first()
+            if row is None:
+                raise Refused("link")
+            if row.used_at is not None:
+                raise Refused("link_used")
+            if row.expires_at <= now:
+                raise Refused("link_expired")
+            name = self._viewer(s, row.telegram_id)
+        return name, self.board_name(row.telegram_id)
+
     def redeem_link(self, token: str, now: datetime | None = None) -> int:
         """The Telegram id a link was made for; it is spent by this call (Refused('link') when
         unknown, used or expired; Refused('member') when its owner is no longer on a board)."""

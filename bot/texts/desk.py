@@ -68,6 +68,10 @@ FOOTER = "Số liệu đọc trực tiếp từ cơ sở dữ liệu của Loa l
 
 # Refusal pages: reason -> (heading, explanation). No data about anyone is shown on them.
 REFUSAL = {
+    "signed_out": ("Đã đăng xuất", "Bạn đã đăng xuất khỏi bảng điều khiển trên mọi máy. "
+                   "Gõ /bangdieukhien trong bot để đăng nhập lại."),
+    "origin": ("Yêu cầu không hợp lệ",
+               "Yêu cầu đăng nhập này không đến từ chính trang bảng điều khiển nên bị từ chối."),
     "signature": ("Không xác thực được",
                   "Dữ liệu đăng nhập từ Telegram không đúng chữ ký. Hãy mở lại bảng điều khiển "
                   "bằng nút trong cuộc trò chuyện với bot."),
@@ -93,3 +97,6 @@ REFUSAL = {
 }
 LINK_CONTINUE = "Đăng nhập"
 LINK_WAIT = "Đang đăng nhập bảng điều khiển…"
+LINK_AS = "Đăng nhập bảng điều khiển với tài khoản của {name} ({board})."
+LINK_NOT_YOU = "Nếu đây không phải tài khoản của bạn, đừng bấm: hãy đóng trang này."
+SIGN_OUT = "Đăng xuất"

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
 MAX_AGE = 24 * 3600          # oldest auth_date accepted
+CLOCK_SKEW = 300             # seconds an auth_date may lie ahead of this server's clock
 SESSION_SECONDS = 8 * 3600   # a desk session, after which the board member opens it again
 COOKIE = "loa_desk"
 
@@ -72,6 +73,8 @@ def verify_init_data(init_data: str, token: str, now: float | None = None) -> We
     now = time.time() if now is None else now
     if now - auth_date > MAX_AGE:
         raise AuthError("expired")
+    if auth_date - now > CLOCK_SKEW:   # from the future: not what Telegram signs
+        raise AuthError("signature")
     return WebAppUser(telegram_id, str(user.get("first_name", "")), auth_date)
 
 
@@ -84,6 +87,11 @@ def make_session(telegram_id: int, token: str, now: float | None = None) -> str:
     body = f"{telegram_id}.{expires}"
     sig = hmac.new(_session_key(token), body.encode(), hashlib.sha256).hexdigest()
     return f"{body}.{sig}"
+
+
+def session_issued(value: str) -> float:
+    """When a (verified) session cookie was issued."""
+    return float(int(value.split(".")[1]) - SESSION_SECONDS)
 
 
 def read_session(value: str | None, token: str, now: float | None = None) -> int | None:

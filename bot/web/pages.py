@@ -19,6 +19,9 @@ body{margin:0;font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,Arial,san
 header{background:#b71c1c;color:#fff;padding:10px 14px}
 header h1{font-size:18px;margin:0}
 header p{margin:2px 0 0;font-size:13px;opacity:.9}
+header form.out{display:inline;margin-left:8px}
+header form.out button{background:none;border:1px solid #fff;color:#fff;border-radius:4px;
+ font:inherit;font-size:12px;padding:1px 6px;cursor:pointer}
 main{max-width:980px;margin:0 auto;padding:10px}
 section{background:#fff;border-radius:8px;padding:10px 12px;margin:0 0 12px;
  box-shadow:0 1px 2px rgba(0,0,0,.08)}
@@ -60,8 +63,8 @@ SIGNIN_JS = """
   var hd=document.querySelector('header');if(hd){hd.remove();}
   m.innerHTML='<p class="muted">'+%(wait)s+'</p>';
   fetch('api/session',{method:'POST',body:d,credentials:'same-origin',
-   headers:{'Content-Type':'text/plain'}}).then(function(r){
-   if(r.ok){location.replace(location.pathname+location.search);return;}
+   headers:{'Content-Type':'text/plain','X-Loa-Signin':'1'}}).then(function(r){
+   if(r.ok){location.replace(location.href.split('#')[0]);return;}
    return r.text().then(function(t){m.innerHTML=t;});
   }).catch(function(){m.innerHTML=%(signin)s;});
  }
@@ -72,7 +75,6 @@ SIGNIN_JS = """
 
 SILENT_SHOWN = 60   # a province can have hundreds of silent chi bộ: the rest are counted
 
-LINK_JS = "document.getElementById('go').submit();"
 
 
 def _js(value: str) -> str:
@@ -115,12 +117,15 @@ def signin_page(nonce: str, root: str = "") -> str:
                 root=root)
 
 
-def link_page(token: str, nonce: str, root: str = "") -> str:
-    """The one-time link's landing page: a form posted at once, so a link preview spends nothing."""
-    body = (f'<form id="go" method="post" action="dangnhap"><p>{escape(T.LINK_WAIT)}</p>'
+def link_page(token: str, owner: str, board: str, nonce: str, root: str = "") -> str:
+    """The one-time link's landing page: whose desk it opens, and a button. A GET spends
+    nothing (a link preview), and nobody is signed in to someone else's account without
+    seeing whose it is and choosing to (login CSRF)."""
+    body = (f'<form id="go" method="post" action="dangnhap">'
+            f'<p>{escape(T.LINK_AS.format(name=owner or "?", board=board))}</p>'
             f'<input type="hidden" name="t" value="{escape(token)}">'
-            f'<button class="btn" type="submit">{escape(T.LINK_CONTINUE)}</button></form>'
-            f'<script nonce="{nonce}">{LINK_JS}</script>')
+            f'<button class="btn" type="submit">{escape(T.LINK_CONTINUE)}</button>'
+            f'<p class="muted">{escape(T.LINK_NOT_YOU)}</p></form>')
     return page(T.TITLE, body, nonce, root=root)
 
 
@@ -161,7 +166,9 @@ def _period_bar(p: Period, today: date, base: str) -> str:
 
 # ---------------------------------------------------------------- the overview
 def _header(title: str, viewer: str, label: str) -> str:
-    who = f"<p>{escape(T.VIEWER.format(name=viewer))}</p>" if viewer else ""
+    out = (f'<form class="out" method="post" action="dangxuat">'
+           f'<button type="submit" id="signout">{escape(T.SIGN_OUT)}</button></form>')
+    who = f"<p>{escape(T.VIEWER.format(name=viewer))} {out}</p>" if viewer else ""
     return (f"<header><h1>{escape(T.TITLE)} · {escape(title)}</h1>"
             f"<p>{escape(T.PERIOD.format(label=label))}</p>{who}</header>")
 

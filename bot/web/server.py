@@ -23,6 +23,32 @@ log = logging.getLogger(__name__)
 
 LOA_KEY = web.AppKey("loa", Loa)
 MAX_BODY = 16 * 1024   # init data is a few hundred bytes
+# Only Telegram's web client may show the desk in a frame (a Mini App there is an iframe).
+FRAME_ANCESTORS = "'self' https://web.telegram.org"
+
+
+def _own_origins(request: web.Request) -> set[str]:
+    """This desk's origins: LOA_WEB_URL's, and the one the request came in on."""
+    public = urlparse(request.app[LOA_KEY].settings.web_url)
+    return {f"{public.scheme}://{public.netloc}", f"{request.scheme}://{request.host}"}
+
+
+def _same_origin(request: web.Request) -> bool:
+    """A sign-in POST must come from the desk's own pages (against login CSRF): browsers send
+    Origin on a POST ("null" from a page that hides it: refused); a request without one is
+    taken only with a same-origin Referer."""
+    origin = request.headers.get("Origin")
+    if origin is None:
+        ref = urlparse(request.headers.get("Referer", ""))
+        if not ref.scheme:
+            return False
+        origin = f"{ref.scheme}://{ref.netloc}"
+    return origin in _own_origins(request)
+
+
+async def _no_server_header(request: web.Request, response: web.StreamResponse) -> None:
+    """No software versions in the answers (aiohttp's default Server header names them)."""
+    response.headers["Server"] = "Loa"
 
 
 def _headers(nonce: str) -> dict[str, str]:
@@ -31,9 +57,11 @@ def _headers(nonce: str) -> dict[str, str]:
         "Content-Security-Policy": (
             "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
             f"script-src 'nonce-{nonce}'; connect-src 'self'; form-action 'self'; "
-            "base-uri 'self'"),
+            f"base-uri 'self'; frame-ancestors {FRAME_ANCESTORS}"),
         "Cache-Control": "no-store",
-        "Referrer-Policy": "no-referrer",
+        # Same-origin: the desk's own POSTs carry their Origin (checked against login CSRF);
+        # no address ever leaves for another site.
+        "Referrer-Policy": "same-origin",
         "X-Content-Type-Options": "nosniff",
     }
 
@@ -59,9 +87,16 @@ def _set_session(resp: web.StreamResponse, loa: Loa, telegram_id: int) -> None:
                     secure=loa.settings.web_url.startswith("https://"))
 
 
-def _viewer(request: web.Request) -> int | None:
+async def _viewer(request: web.Request) -> int | None:
+    """Who this browser is signed in as: a genuine, unexpired cookie not signed out since."""
     loa = request.app[LOA_KEY]
-    return auth.read_session(request.cookies.get(auth.COOKIE), loa.settings.secret_key)
+    cookie = request.cookies.get(auth.COOKIE)
+    tid = auth.read_session(cookie, loa.settings.secret_key)
+    if tid is None:
+        return None
+    if not await loa.run(loa.desk.session_valid, tid, auth.session_issued(cookie)):
+        return None
+    return tid
 
 
 async def _period(request: web.Request):
@@ -72,7 +107,7 @@ async def _period(request: web.Request):
 async def overview(request: web.Request) -> web.Response:
     """The board's own overview, or (`/donvi/{id}`) a unit below it; refused outside the scope."""
     loa = request.app[LOA_KEY]
-    tid = _viewer(request)
+    tid = await _viewer(request)
     if tid is None:
         return _html(request, pages.signin_page)
     unit_id = None
@@ -97,7 +132,7 @@ async def overview(request: web.Request) -> web.Response:
 async def questions(request: web.Request) -> web.Response:
     """The open questions of the viewer's scope, with a link to the bot's chat."""
     loa = request.app[LOA_KEY]
-    tid = _viewer(request)
+    tid = await _viewer(request)
     if tid is None:
         return _html(request, pages.signin_page)
     try:
@@ -111,6 +146,10 @@ async def questions(request: web.Request) -> web.Response:
 async def session(request: web.Request) -> web.Response:
     """Trade Mini App init data (the page's POST body) for a session cookie."""
     loa = request.app[LOA_KEY]
+    if request.headers.get("X-Loa-Signin") != "1" or not _same_origin(request):
+        return web.Response(text=pages.refusal_box("origin"), status=403,
+                            content_type="text/html", charset="utf-8",
+                            headers={"Cache-Control": "no-store"})
     data = (await request.text())[:MAX_BODY]
     try:
         user = auth.verify_init_data(data, loa.settings.token)
@@ -127,13 +166,22 @@ async def session(request: web.Request) -> web.Response:
 
 
 async def link_landing(request: web.Request) -> web.Response:
-    """The one-time link: a page that posts the token (a GET never spends it)."""
-    return _html(request, lambda n, r: pages.link_page(request.query.get("t", "")[:100], n, r))
+    """The one-time link: whose desk it opens and a button that posts the token (a GET never
+    spends it)."""
+    loa = request.app[LOA_KEY]
+    token = request.query.get("t", "")[:100]
+    try:
+        owner, board = await loa.run(loa.desk.link_owner, token)
+    except Refused as e:
+        return _refusal(request, e.reason)
+    return _html(request, lambda n, r: pages.link_page(token, owner, board, n, r))
 
 
 async def link_redeem(request: web.Request) -> web.StreamResponse:
     """Spend a one-time link and sign the browser in."""
     loa = request.app[LOA_KEY]
+    if not _same_origin(request):
+        return _refusal(request, "origin")
     form = await request.post()
     try:
         tid = await loa.run(loa.desk.redeem_link, str(form.get("t", ""))[:100])
@@ -141,6 +189,19 @@ async def link_redeem(request: web.Request) -> web.StreamResponse:
         return _refusal(request, e.reason)
     resp = web.HTTPSeeOther(_root(request) + "/")
     _set_session(resp, loa, tid)
+    return resp
+
+
+async def sign_out(request: web.Request) -> web.StreamResponse:
+    """"Đăng xuất": every desk session of this person ends, on every device."""
+    loa = request.app[LOA_KEY]
+    if not _same_origin(request):
+        return _refusal(request, "origin")
+    tid = await _viewer(request)
+    if tid is not None:
+        await loa.run(loa.desk.sign_out, tid)
+    resp = _refusal(request, "signed_out", 200)
+    resp.del_cookie(auth.COOKIE, path="/")
     return resp
 
 
@@ -153,6 +214,7 @@ def build_web_app(loa: Loa, routes=()) -> web.Application:
     e.g. the Zalo webhook."""
     app = web.Application(client_max_size=MAX_BODY)
     app[LOA_KEY] = loa
+    app.on_response_prepare.append(_no_server_header)
     for method, route, handler in routes:
         app.router.add_route(method, route, handler)
     app.router.add_get("/", overview)
@@ -161,6 +223,7 @@ def build_web_app(loa: Loa, routes=()) -> web.Application:
     app.router.add_post("/api/session", session)
     app.router.add_get("/dangnhap", link_landing)
     app.router.add_post("/dangnhap", link_redeem)
+    app.router.add_post("/dangxuat", sign_out)
     app.router.add_route("*", "/{tail:.*}", not_found)
     return app
 
