@@ -13,6 +13,8 @@ from typing import Callable
 # 31 arrivals in a second in about half the runs (tests/test_sending.py); one 429 pauses every
 # send for a second, which costs more than the 4 % of rate given up here.
 SLACK = 0.10
+CHAT_GAP = 1.0        # Telegram: about one message a second to one chat
+CHAT_MEMORY = 60.0    # seconds a chat's last sends are remembered
 
 
 class SendBudget:
@@ -42,6 +44,10 @@ class SendBudget:
         self.resume_at = 0.0
         self.urgent_waiting = 0
         self.started = 0
+        # Per chat: the last two send starts, and until when a chat is held after a 429 that
+        # only its own limit (one message a second in a chat) can explain.
+        self.to_chat: dict[int, tuple[float, float]] = {}
+        self.chat_resume: dict[int, float] = {}
 
     def delay(self, urgent: bool = True) -> float:
         """Seconds until a start of this kind is allowed (0 if now)."""
@@ -75,3 +81,35 @@ class SendBudget:
 
     def pause(self, seconds: float) -> None:
         self.resume_at = max(self.resume_at, self.clock() + max(0.0, seconds))
+
+    # ------------------------------------------------------------ one chat's limit
+    def note_send(self, chat_id) -> None:
+        """A message to `chat_id` starts now."""
+        if chat_id is None:
+            return
+        now = self.clock()
+        self.to_chat[chat_id] = (self.to_chat.get(chat_id, (float("-inf"), float("-inf")))[1],
+                                 now)
+        if len(self.to_chat) > 20000:   # forget chats idle for a while
+            self.to_chat = {c: t for c, t in self.to_chat.items() if now - t[1] < CHAT_MEMORY}
+            self.chat_resume = {c: t for c, t in self.chat_resume.items() if t > now}
+
+    def limited(self, chat_id, seconds: float) -> bool:
+        """Telegram answered 429 to a message to `chat_id`: hold that chat alone when the message
+        before it to the same chat started less than CHAT_GAP earlier (only the per-chat limit
+        explains it), else pause every send (the overall limit). True when all were paused."""
+        now = self.clock()
+        prev = self.to_chat.get(chat_id, (float("-inf"), float("-inf")))[0] \
+            if chat_id is not None else float("-inf")
+        if now - prev < CHAT_GAP + self.interval:
+            self.chat_resume[chat_id] = max(self.chat_resume.get(chat_id, 0.0),
+                                            now + max(0.0, seconds))
+            return False
+        self.pause(seconds)
+        return True
+
+    def chat_delay(self, chat_id) -> float:
+        """Seconds until `chat_id` may receive again after its own 429 (0 if now)."""
+        if chat_id is None:
+            return 0.0
+        return max(0.0, self.chat_resume.get(chat_id, 0.0) - self.clock())

@@ -72,20 +72,27 @@ class BudgetLimiter(BaseRateLimiter[dict]):
                               data: dict[str, Any], rate_limit_args: dict | None) -> Any:
         counted = is_message(endpoint)
         urgent = not (rate_limit_args or {}).get("bulk", False)
+        chat = (data or {}).get("chat_id") if counted else None
         waited, failures = 0.0, 0
         while True:
             if counted:
+                # A chat held after its own 429 waits without holding a slot of the budget.
+                while (hold := self.budget.chat_delay(chat)) > 0:
+                    await asyncio.sleep(hold)
                 await self.budget.acquire(urgent)
+                self.budget.note_send(chat)
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as e:
                 pause = seconds(e.retry_after)
-                self.budget.pause(pause)
+                everyone = self.budget.limited(chat, pause)
                 waited += pause
                 if waited > self.retry_after_max:
                     raise
-                log.warning("429 on %s: waiting %.1fs, then sending again", endpoint, pause)
-                await asyncio.sleep(pause)
+                log.warning("429 on %s (%s): waiting %.1fs, then sending again", endpoint,
+                            "every chat" if everyone else "this chat", pause)
+                if everyone:
+                    await asyncio.sleep(pause)
             except (TimedOut, NetworkError) as e:
                 if isinstance(e, BadRequest) or failures >= self.retries:
                     raise

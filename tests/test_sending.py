@@ -109,3 +109,38 @@ async def test_held_sqlite_write_lock_delays_nobody_else(sqlite_url, shared_kb):
                                       .order_by(Question.id)))
         assert await eventually(lambda: len(asked()) == 2)
         assert asked() == [QUESTION, "Chỉ thị 30 do ai ban hành?"]
+
+
+async def test_a_busy_board_chat_holds_only_itself(sqlite_url, shared_kb):
+    """Twelve questions for the board at once: Telegram's one-message-a-second limit in the
+    board's chat answers 429 there, and only that chat waits; every asker is answered while it
+    does, and no send anywhere is paused."""
+    from tests.conftest import DecidedKB
+    tg = await FakeTelegram(limits=True, send_latency=0.02).start()
+    kb = DecidedKB(shared_kb, sure=1.01, related=1.01)     # nothing answers: all to the board
+    h = await start_harness(make_settings(sqlite_url, kb), kb, tg=tg)
+    try:
+        await h.admin.reply("/start")
+        askers = [h.user(f"Người hỏi {i}", user_id=tid)
+                  for i, tid in enumerate(add_members(h.loa.db, 12, "Chi bộ Hỏi đáp",
+                                                      first_id=7_950_000))]
+        paused_before = h.loa.budget.resume_at
+        mark = tg.mark()
+        replies = [tg.expect(lambda c, u=u: c.chat_id == u.id and c.method == "sendMessage")
+                   for u in askers]
+        for i, u in enumerate(askers):
+            await u.send(f"câu hỏi số {i} về giá vật tư nông nghiệp năm nay")
+        answered = await asyncio.wait_for(asyncio.gather(*replies), 30)
+        assert all("chuyển" in c.text or "Ban" in c.text for c in answered)
+        notices = await eventually(lambda: [c for c in tg.sent(chat_id=ADMIN_ID, since=mark)
+                                            if "câu hỏi số" in (c.text or "")]
+                                   if len([c for c in tg.sent(chat_id=ADMIN_ID, since=mark)
+                                           if "câu hỏi số" in (c.text or "")]) == 12 else [],
+                                   timeout=60)
+        assert len(notices) == 12                       # every notice arrived, once
+        limited = [c for c in tg.calls[mark:] if c.chat_id == ADMIN_ID and c.status == 429]
+        assert limited                                  # the board's chat was over its limit …
+        assert h.loa.budget.resume_at == paused_before  # … and nothing else was paused
+        assert max(c.at for c in answered) < max(c.at for c in notices)
+    finally:
+        await stop_harness(h)

@@ -383,6 +383,7 @@ class DeliveryWorker:
                     continue
                 self._buffer.remove(job)
                 started = self.budget.take()
+                self.budget.note_send(job.chat_id)
                 self._chat_next[job.chat_id] = started + self.per_chat_gap
                 if self.starts is not None:
                     self.starts.append(started)
@@ -421,9 +422,11 @@ class DeliveryWorker:
             message_id = await self._sender(job)
             outcome = (D_SENT, message_id, None)
         except RateLimited as e:
-            self.budget.pause(e.retry_after)
             self.stats.rate_limited += 1
-            log.warning("broadcast: 429, pausing all sends for %.1fs", e.retry_after)
+            if self.budget.limited(job.chat_id, e.retry_after):
+                log.warning("broadcast: 429, pausing all sends for %.1fs", e.retry_after)
+            else:   # that chat's own limit (a reply just went there): only it waits
+                self._chat_next[job.chat_id] = time.monotonic() + e.retry_after
             outcome = (RETRY, e.retry_after, str(e))
         except Unreachable as e:
             outcome = (D_UNREACHABLE, None, str(e))
