@@ -139,3 +139,21 @@ def test_cli_summary_and_export_of_a_unit(db, tmp_path, monkeypatch, capsys):
     assert ws.cell(1, 12).value == "Đơn vị theo cấp" and ws.max_row == 3
     assert ws.cell(2, 12).value == f"{ROOT} › Xã An Bình › Chi bộ An Bình 1"
     assert main(["reports", "summary", "--period", "06/2026", "--unit", "Xã Không Có"]) != 0
+
+
+@pytest.mark.parametrize("text,key", [
+    ("tháng 11", "2026-11"), ("thang 11", "2026-11"), ("t11", "2026-11"), ("tháng 12", "2026-12"),
+    ("tháng này", "2026-12"), ("tháng trước", "2026-11"), ("quý 4", "2026-Q4"), ("q3", "2026-Q3"),
+    ("quý này", "2026-Q4"), ("quý trước", "2026-Q3"), ("năm nay", "2026"), ("năm ngoái", "2025"),
+    ("6 tháng đầu năm", "2026-H1"), ("6 thang cuoi nam", "2026-H2")])
+def test_periods_as_people_type_them(text, key):
+    assert parse_period(text, date(2026, 12, 7)).key == key
+
+
+def test_a_month_or_quarter_still_ahead_means_last_years():
+    jan = date(2027, 1, 15)
+    assert parse_period("tháng 12", jan).key == "2026-12"
+    assert parse_period("quý 4", jan).key == "2026-Q4"
+    assert parse_period("tháng trước", jan).key == "2026-12"
+    assert parse_period("quý trước", jan).key == "2026-Q4"
+    assert parse_period("tháng 1", jan).key == "2027-01"

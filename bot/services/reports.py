@@ -539,6 +539,50 @@ _LOOKS_LIKE_PERIOD = re.compile(r"\s*(?:thang|quy|nam|ky|q ?\d|h ?\d|\d)")
 _PERIOD_HALF = re.compile(r"(?:6 thang|nua) (dau|cuoi) (?:nam )?(\d{4})")
 _PERIOD_HALF_SHORT = re.compile(r"h ?([12]) ?[/.\- ]? ?(\d{4})")
 _PERIOD_HALF_ISO = re.compile(r"(\d{4}) ?[/.\- ]? ?h ?([12])")   # Period.key: 2026-H1
+# As people type them, the year implied: "tháng 11", "t11", "quý 4", "q4", "6 tháng đầu năm".
+_PERIOD_MONTH_ONLY = re.compile(r"(?:thang|t) ?(\d{1,2})")
+_PERIOD_QUARTER_ONLY = re.compile(r"(?:quy|q) ?([1-4])")
+_PERIOD_HALF_ONLY = re.compile(r"(?:6 thang|nua) (dau|cuoi)(?: nam)?(?: nay)?")
+_PERIOD_RELATIVE = {
+    "thang nay": ("month", 0), "thang hien tai": ("month", 0), "thang truoc": ("month", -1),
+    "thang vua roi": ("month", -1), "quy nay": ("quarter", 0), "quy truoc": ("quarter", -1),
+    "nam nay": ("year", 0), "nam truoc": ("year", -1), "nam ngoai": ("year", -1),
+}
+
+
+def _relative_period(f: str, today: date) -> Period | None:
+    """"tháng này", "tháng trước", "quý này", "năm ngoái", "tháng 11", "quý 4", "6 tháng đầu
+    năm": the year implied (a month or quarter still ahead this year means last year's)."""
+    if f in _PERIOD_RELATIVE:
+        kind, step = _PERIOD_RELATIVE[f]
+        if kind == "month":
+            n = today.year * 12 + today.month - 1 + step
+            return month_period(n // 12, n % 12 + 1)
+        if kind == "quarter":
+            n = today.year * 4 + (today.month - 1) // 3 + step
+            return _quarter(n // 4, n % 4 + 1)
+        return Period("year", today.year + step, 0, date(today.year + step, 1, 1),
+                      date(today.year + step, 12, 31))
+    m = _PERIOD_MONTH_ONLY.fullmatch(f)
+    if m and 1 <= int(m.group(1)) <= 12:
+        month = int(m.group(1))
+        return month_period(today.year - (month > today.month), month)
+    m = _PERIOD_QUARTER_ONLY.fullmatch(f)
+    if m:
+        quarter = int(m.group(1))
+        return _quarter(today.year - (quarter > (today.month - 1) // 3 + 1), quarter)
+    m = _PERIOD_HALF_ONLY.fullmatch(f)
+    if m:
+        half = 1 if m.group(1) == "dau" else 2
+        year = today.year - (half == 2 and today.month <= 6)
+        return Period("half", year, half, date(year, 1 if half == 1 else 7, 1),
+                      date(year, 6, 30) if half == 1 else date(year, 12, 31))
+    return None
+
+
+def _quarter(year: int, number: int) -> Period:
+    first = 3 * (number - 1) + 1
+    return Period("quarter", year, number, date(year, first, 1), month_period(year, first + 2).end)
 
 
 def month_period(year: int, month: int) -> Period:
@@ -583,6 +627,9 @@ def parse_period(text: str | None, today: date) -> Period:
         if kind == "year":
             return Period("year", year, 0, date(year, 1, 1), date(year, 12, 31))
         break
+    relative = _relative_period(f, today)
+    if relative is not None:
+        return relative
     raise InvalidInput(T.PERIOD_INVALID, value=_show(raw))
 
 
@@ -865,7 +912,10 @@ class ReportsService:
                 period = self.period(tail)
             except InvalidInput:
                 continue
-            return self.find_unit(scope, head), period
+            try:   # "Chi bộ Tổ T3" is a unit, not "Chi bộ Tổ" in March
+                return self.find_unit(scope, head), period
+            except NotFound:
+                continue
         try:
             return self.find_unit(scope, raw), self.period("")
         except NotFound:
