@@ -84,6 +84,25 @@ def cmd_units_import(args) -> int:
     return 0
 
 
+def cmd_units_rename(args) -> int:
+    u = _members(args.settings).rename_unit(args.unit, " ".join(args.name))
+    print(f"renamed\t{u.id}\t{u.name}")
+    return 0
+
+
+def cmd_units_move(args) -> int:
+    members = _members(args.settings)
+    u = members.move_unit(args.unit, args.parent)
+    print(f"moved\t{u.id}\t{members.unit_path(u.id)}")
+    return 0
+
+
+def cmd_units_deactivate(args) -> int:
+    u = _members(args.settings).deactivate_unit(" ".join(args.unit))
+    print(f"deactivated\t{u.id}\t{u.name}")
+    return 0
+
+
 def cmd_units_list(args) -> int:
     members = _members(args.settings)
     # The tree, each unit under its parent, two spaces deeper per level.
@@ -182,6 +201,17 @@ def build_parser() -> argparse.ArgumentParser:
     ui.add_argument("file")
     ui.set_defaults(func=cmd_units_import)
     units.add_parser("list", help="list units as a tree").set_defaults(func=cmd_units_list)
+    ur = units.add_parser("rename", help="rename a unit")
+    ur.add_argument("unit", help="the unit (name, path or number)")
+    ur.add_argument("name", nargs="+", help="its new name")
+    ur.set_defaults(func=cmd_units_rename)
+    um = units.add_parser("move", help="put a unit under another")
+    um.add_argument("unit")
+    um.add_argument("--parent", required=True, help="the new unit above")
+    um.set_defaults(func=cmd_units_move)
+    ud = units.add_parser("deactivate", help="take a unit out of lists, summaries and invites")
+    ud.add_argument("unit", nargs="+")
+    ud.set_defaults(func=cmd_units_deactivate)
 
     inv = sub.add_parser("invite", help="create an invite code and deep link for a unit")
     inv.add_argument("unit", nargs="+")

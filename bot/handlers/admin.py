@@ -214,6 +214,46 @@ async def member_reporter(update: Update, context: LoaContext) -> None:
                          template=T.MEMBER_REPORTER)
 
 
+def _two_refs(update: Update, usage: str) -> tuple[str, str]:
+    first, sep, second = args_text(update).partition("|")
+    if not first.strip() or not sep or not second.strip():
+        raise InvalidInput(usage)
+    return first.strip(), second.strip()
+
+
+@admin_only
+async def unit_rename(update: Update, context: LoaContext) -> None:
+    """Rename a unit: /donvi_doiten UNIT | NEW NAME."""
+    ref, name = _two_refs(update, TP.UNIT_RENAME_USAGE)
+    loa = context.loa
+    u = await loa.run(loa.members.rename_unit, ref, name, context.scope)
+    await update.effective_chat.send_message(TP.UNIT_RENAMED.format(name=esc(u.name)),
+                                             parse_mode=ParseMode.HTML)
+
+
+@admin_only
+async def unit_move(update: Update, context: LoaContext) -> None:
+    """Put a unit under another: /donvi_chuyen UNIT | NEW PARENT."""
+    ref, parent = _two_refs(update, TP.UNIT_MOVE_USAGE)
+    loa = context.loa
+    u = await loa.run(loa.members.move_unit, ref, parent, context.scope)
+    where = await loa.run(loa.members.unit_path, u.parent_id)
+    await update.effective_chat.send_message(
+        TP.UNIT_MOVED.format(name=esc(u.name), parent=esc(where)), parse_mode=ParseMode.HTML)
+
+
+@admin_only
+async def unit_stop(update: Update, context: LoaContext) -> None:
+    """Deactivate a unit: /donvi_ngung UNIT."""
+    ref = args_text(update).strip()
+    if not ref:
+        raise InvalidInput(TP.UNIT_STOP_USAGE)
+    loa = context.loa
+    u = await loa.run(loa.members.deactivate_unit, ref, context.scope)
+    await update.effective_chat.send_message(TP.UNIT_STOPPED.format(name=esc(u.name)),
+                                             parse_mode=ParseMode.HTML)
+
+
 @admin_only
 async def invite_revoke(update: Update, context: LoaContext) -> None:
     """Revoke an invite code: /moi_huy CODE."""
@@ -248,6 +288,7 @@ COMMANDS = {
     "thanhvien_chuyen": member_move, "thanhvien_ngung": member_deactivate,
     "thanhvien_baocao": member_reporter, "thanhvien_admin": member_admin,
     "moi_huy": invite_revoke, "thanhvien_bo_admin": member_unadmin,
+    "donvi_doiten": unit_rename, "donvi_chuyen": unit_move, "donvi_ngung": unit_stop,
 }
 
 

@@ -279,17 +279,73 @@ class MembersService:
         s.flush()
         return u, True
 
+    def rename_unit(self, ref: str, new_name: str, scope: Actor = None) -> UnitInfo:
+        """Rename a unit inside the scope (a board's own unit only by the board above)."""
+        scope = self.as_scope(scope)
+        new_name = clean_name(new_name, limit=10_000)
+        if not new_name or len(new_name) > 200:
+            raise InvalidInput(TP.UNIT_RENAME_USAGE)
+        with self.db.session() as s:
+            u = self._changeable(s, scope, ref)
+            siblings = s.scalars(select(Unit).where(
+                Unit.parent_id.is_(None) if u.parent_id is None else Unit.parent_id == u.parent_id,
+                Unit.id != u.id))
+            if any(fold(x.name) == fold(new_name) for x in siblings):
+                raise InvalidInput(TP.UNIT_NAME_TAKEN, name=new_name)
+            u.name = new_name
+            s.flush()
+            return UnitInfo(u.id, u.name, u.kind, u.active, parent_id=u.parent_id)
+
+    def move_unit(self, ref: str, parent_ref: str, scope: Actor = None) -> UnitInfo:
+        """Put a unit (and everything under it) under another unit of the scope."""
+        scope = self.as_scope(scope)
+        with self.db.session() as s:
+            u = self._changeable(s, scope, ref)
+            parent = self.unit_in(s, scope, parent_ref)
+            if parent.id in subtree(s, u.id):
+                raise InvalidInput(TP.UNIT_MOVE_CYCLE, name=u.name, parent=parent.name)
+            u.parent_id = parent.id
+            s.flush()
+            return UnitInfo(u.id, u.name, u.kind, u.active, parent_id=u.parent_id)
+
+    def deactivate_unit(self, ref: str, scope: Actor = None) -> UnitInfo:
+        """Take a unit out of lists, summaries, invites and audiences (its reports and members
+        stay in the database); refused while an active unit is still under it."""
+        scope = self.as_scope(scope)
+        with self.db.session() as s:
+            u = self._changeable(s, scope, ref)
+            below = s.scalar(select(func.count(Unit.id)).where(Unit.parent_id == u.id,
+                                                               Unit.active.is_(True)))
+            if below:
+                raise InvalidInput(TP.UNIT_HAS_CHILDREN, name=u.name, count=below)
+            u.active = False
+            s.execute(update(Invite).where(Invite.unit_id == u.id, Invite.revoked_at.is_(None))
+                      .values(revoked_at=utcnow()))
+            s.flush()
+            return UnitInfo(u.id, u.name, u.kind, u.active, parent_id=u.parent_id)
+
+    def _changeable(self, s: Session, scope: Scope, ref: str) -> Unit:
+        """A unit this board may change: inside its scope, and not its own board's unit."""
+        u = self.unit_in(s, scope, ref)
+        if not scope.is_top and u.id == scope.unit_id:
+            raise NotAllowed(TP.UNIT_OWN_BOARD, name=u.name)
+        return u
+
     def import_units(self, csv_text: str) -> list[tuple[UnitInfo, bool]]:
         """CSV with a header row: `name` (required), `parent` (the parent's name or path, empty:
         top level), `kind`. Idempotent; parents may come after their children or already exist.
         All or nothing: the first problem stops it with the line it is on.
         (A file without a header, one name a line, or `name,kind`, is still read as before.)"""
-        rows = list(csv.reader(io.StringIO(csv_text.lstrip("\ufeff"))))
+        text = csv_text.lstrip("\ufeff")
+        rows = list(csv.reader(io.StringIO(text), delimiter=_delimiter(text)))
         cols = {"name": 0, "kind": 1}
         first = 1
         if rows and rows[0]:
             head = [" ".join(fold(c).split()) for c in rows[0]]
             names = {"name", "ten", "ten don vi", "don vi"}
+            if not any(h in names for h in head) and any(h in _HEADER_WORDS for h in head):
+                # A header, but not one Loa reads: refuse it rather than import it as units.
+                raise InvalidInput(TP.IMPORT_LINE_ERROR, line=1, reason=TP.IMPORT_HEADER_UNKNOWN)
             if any(h in names for h in head):
                 cols = {}
                 for i, h in enumerate(head):
@@ -643,6 +699,26 @@ class MembersService:
             m = s.get(Member, member_id)
             if m:
                 m.unreachable = True
+
+
+_HEADER_WORDS = frozenset({
+    "name", "ten", "ten don vi", "don vi", "unit", "parent", "kind", "loai", "cap tren",
+    "don vi cap tren", "thuoc", "stt", "id", "ma", "ma don vi", "type", "ghi chu", "note"})
+
+
+def _delimiter(text: str) -> str:
+    """`;` (Excel's default with Vietnamese settings), a tab, or `,`: whichever the first line
+    holds most of, outside quotes."""
+    line = text.split("\n", 1)[0]
+    outside, quoted = [], False
+    for ch in line:
+        if ch == '"':
+            quoted = not quoted
+        elif not quoted:
+            outside.append(ch)
+    counts = {d: outside.count(d) for d in (";", "\t", ",")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
 
 
 def _split_path(ref: str) -> list[str]:

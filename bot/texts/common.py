@@ -62,6 +62,8 @@ HELP_ADMIN_EXTRA = (
     "/tonghop [đơn vị] [kỳ] · /xuatbaocao · /bieudo – tổng hợp báo cáo theo đơn vị trực thuộc\n"
     "/baocaodinhky &lt;kỳ&gt; – dự thảo báo cáo định kỳ (.docx), ví dụ Q4/2026\n"
     "/donvi – đơn vị · /donvi_them &lt;tên&gt; – thêm đơn vị\n"
+    "/donvi_doiten &lt;đơn vị&gt; | &lt;tên mới&gt; · /donvi_chuyen &lt;đơn vị&gt; | &lt;cấp trên&gt;"
+    " · /donvi_ngung &lt;đơn vị&gt; – đổi tên, chuyển, ngừng đơn vị\n"
     "/moi &lt;đơn vị&gt; [| số lượt] [--admin] – tạo mã mời (--admin: mời vào Ban của đơn vị)"
     " · /moi_ds – các mã mời còn dùng được · /moi_huy &lt;mã&gt; – thu hồi mã mời\n"
     "/thanhvien [đơn vị] – thành viên · /thanhvien_chuyen &lt;số&gt; &lt;đơn vị&gt; – chuyển đơn vị\n"
@@ -101,6 +103,9 @@ CMD_ADMIN = CMD_MEMBER + [
     ("baocaodinhky", "Dự thảo báo cáo định kỳ (.docx)"),
     ("donvi", "Danh sách đơn vị"),
     ("donvi_them", "Thêm đơn vị"),
+    ("donvi_doiten", "Đổi tên đơn vị"),
+    ("donvi_chuyen", "Chuyển đơn vị sang cấp trên khác"),
+    ("donvi_ngung", "Ngừng một đơn vị"),
     ("moi", "Tạo mã mời cho đơn vị"),
     ("moi_ds", "Các mã mời còn dùng được"),
     ("moi_huy", "Thu hồi một mã mời"),

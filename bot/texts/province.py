@@ -41,6 +41,20 @@ IMPORT_PARENT_AMBIGUOUS = "có nhiều đơn vị tên «{parent}», ghi rõ đ�
 IMPORT_CYCLE = "đơn vị «{name}» vòng lại chính nó qua cột parent"
 IMPORT_DUPLICATE = "đơn vị «{name}» đã có ở dòng {first} với cùng đơn vị cấp trên"
 IMPORT_TOO_LONG = "tên dài quá 200 ký tự"
+IMPORT_HEADER_UNKNOWN = ("tiêu đề không đọc được: cần cột name (tên đơn vị), và parent (đơn vị "
+                         "cấp trên), kind nếu cần; ngăn cách bằng dấu phẩy hoặc chấm phẩy")
+UNIT_RENAME_USAGE = "Cách dùng: <code>/donvi_doiten Đơn vị | Tên mới</code>"
+UNIT_MOVE_USAGE = "Cách dùng: <code>/donvi_chuyen Đơn vị | Đơn vị cấp trên mới</code>"
+UNIT_STOP_USAGE = "Cách dùng: <code>/donvi_ngung Đơn vị</code>"
+UNIT_NAME_TAKEN = "Cùng cấp đã có đơn vị tên «{name}»."
+UNIT_MOVE_CYCLE = "Không thể đưa «{name}» vào dưới «{parent}»: «{parent}» nằm trong chính nó."
+UNIT_HAS_CHILDREN = ("«{name}» còn {count} đơn vị trực thuộc đang hoạt động: chuyển hoặc ngừng "
+                     "các đơn vị đó trước.")
+UNIT_OWN_BOARD = "«{name}» là đơn vị của chính Ban bạn: Ban cấp trên mới đổi được."
+UNIT_RENAMED = "✅ Đã đổi tên đơn vị thành <b>{name}</b>."
+UNIT_MOVED = "✅ <b>{name}</b> nay trực thuộc <b>{parent}</b>."
+UNIT_STOPPED = ("✅ Đã ngừng đơn vị <b>{name}</b>: không còn trong danh sách, tổng hợp và mã mời "
+                "(báo cáo cũ vẫn giữ).")
 
 # ---------------------------------------------------------------- invites
 INVITE_ADMIN = " (thành viên Ban của đơn vị)"
