@@ -345,3 +345,16 @@ async def test_key_points_flood_limit_and_monthly_reminder_on_zalo(db_url, share
         replies = [await u.say(f"xin chào {i}") for i in range(8)]
         assert any("gửi hơi nhanh" in r for r in replies)
         assert sum("gửi hơi nhanh" in r for r in replies) == 1     # warned once, then quiet
+
+
+async def test_a_report_typed_on_zalo_is_offered_as_a_report(db_url, shared_kb):
+    async with running_zalo(db_url, shared_kb) as h:
+        u = h.user()
+        await u.join(reporter=True)
+        offer = await u.say("Báo cáo: hôm nay chi bộ tổ chức hội nghị quán triệt Chỉ thị 30, "
+                            "42 người dự")
+        assert "Lưu làm báo cáo?" in offer and "Gõ 1" in offer
+        assert "Đã lưu báo cáo" in await u.say("1")
+        with h.loa.db.read() as s:
+            assert s.scalar(select(Report.participants)) == 42
+            assert s.scalars(select(Question)).all() == []

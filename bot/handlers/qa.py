@@ -24,6 +24,7 @@ from bot.text import esc, esc_short, fmt_date, fmt_datetime, one_line, parse_id,
 from bot.texts import common as TC
 from bot.texts import province as TP
 from bot.texts import qa as T
+from bot.handlers.reports import offer_free_report
 from bot.relay import deliver_answer, notify_board
 from bot.render import (
     NOTICE_QUESTION_CHARS, hand_off_text, keypoints_text, notice_body, quote_message,
@@ -142,6 +143,8 @@ async def on_text(update: Update, context: LoaContext) -> None:
         if qid is not None and context.scope is not None:
             await _deliver(update, context, qid, msg.text)
             return
+    if await offer_free_report(update, context, msg.text):
+        return   # a report typed as a message is offered as a report, never asked
     await _ask(update, context, msg.text, msg.message_id)
 
 

@@ -51,8 +51,8 @@ def confirm_markup(draft_id: int, anyway: bool = False) -> InlineKeyboardMarkup:
                                                              callback_data=f"rep:no:{draft_id}")]])
 
 
-async def send_preview(update: Update, draft) -> None:
-    text = T.PREVIEW_HEADER + "\n\n" + render(draft.report, draft.unit_name)
+async def send_preview(update: Update, draft, lead: str = "") -> None:
+    text = lead + T.PREVIEW_HEADER + "\n\n" + render(draft.report, draft.unit_name)
     if draft.duplicate:
         text += T.DUPLICATE_HINT.format(id=draft.duplicate.id,
                                         content=esc_short(draft.duplicate.content, 80))
@@ -330,6 +330,28 @@ async def report_button(update: Update, context: LoaContext) -> None:
         await q.answer()
 
 
+async def offer_free_report(update: Update, context: LoaContext, text: str,
+                            photos: tuple[str, ...] = ()) -> bool:
+    """A message (or a photo's caption) that reads like a report: show it as one, with ✅/❌ to
+    save it, instead of taking it for a question. False when it does not read like a report."""
+    loa = context.loa
+    draft = await loa.run(loa.reports.draft_free_text, update.effective_user.id, text, photos)
+    if draft is None:
+        return False
+    await send_preview(update, draft, T.FREE_REPORT_LEAD)
+    return True
+
+
+async def photo_report(update: Update, context: LoaContext) -> None:
+    """A photo with a caption outside the guided steps: a report with its photo, if the caption
+    reads like one; otherwise the usual word about what Loa reads."""
+    msg = update.effective_message
+    if msg.caption and await offer_free_report(update, context, msg.caption,
+                                               (msg.photo[-1].file_id,)):
+        return
+    await update.effective_chat.send_message(T.PHOTO_WITHOUT_REPORT)
+
+
 # ---------------------------------------------------------------- own reports
 async def my_reports(update: Update, context: LoaContext) -> None:
     """/baocao_cua_toi: the unit's recent reports, with edit/delete for the reporter's own."""
@@ -559,6 +581,7 @@ def register(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(report_button, pattern=r"^rep:"))
     app.add_handler(CallbackQueryHandler(stale_step_button, pattern=r"^rg:"))
     app.add_handler(CommandHandler("baocao_cua_toi", my_reports, filters=private))
+    app.add_handler(MessageHandler(private & filters.PHOTO, photo_report))
     app.add_handler(CommandHandler("tonghop", summary, filters=private))
     app.add_handler(CommandHandler("xuatbaocao", export, filters=private))
     app.add_handler(CommandHandler("bieudo", chart, filters=private))

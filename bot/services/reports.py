@@ -457,6 +457,60 @@ def parse_participants(value: str) -> int | FieldError:
     return n
 
 
+# A report typed as an ordinary message ("Báo cáo: hôm nay chi bộ thôn Bình Cầu tổ chức hội nghị
+# quán triệt Chỉ thị 30, 42 người dự"): a "báo cáo:" lead, or an activity with a head count.
+_REPORT_LEAD = re.compile(r"^\s*(?:bao cao|bc)\s*[:\-–]\s*")
+_REPORT_COUNT = re.compile(
+    r"(\d{1,3}(?:[.,]\d{3})+|\d{1,6})\s*(?:nguoi|dong chi|d/c|dc|dang vien|dv|doan vien|hoi vien"
+    r"|luot nguoi|dai bieu|quan chung|ho dan|ho)\b")
+_REPORT_ACTIVITY = re.compile(
+    r"\b(?:to chuc|hoi nghi|sinh hoat|quan triet|tuyen truyen|trien khai|hop|buoi|phat thanh"
+    r"|noi chuyen|hoc tap)\b")
+_NOT_A_REPORT = re.compile(r"\?|\b(?:bao nhieu|the nao|khi nao|o dau|tai sao|vi sao|co phai"
+                           r"|phai khong|duoc khong|lam sao|gi|ai|nao|cho hoi|xin hoi|em hoi"
+                           r"|hoi ve|can gi|co can|co nen|nen lam|phai lam)\b")
+# Without a "báo cáo:" lead, the head count must say people took part ("42 người dự").
+_REPORT_TOOK_PART = re.compile(r"^\s*(?:\w+\s+){0,2}?(?:du|tham du|tham gia|nghe|co mat|den du)\b")
+_TEXT_DATE = re.compile(r"\b(?:ngay\s*)?(\d{1,2}[/.\-]\d{1,2}(?:[/.\-]\d{2,4})?)\b")
+_FORM_HINTS = (("hoi nghi", "hoi nghi"), ("quan triet", "hoi nghi"),
+               ("sinh hoat", "sinh hoat chi bo"), ("truyen thanh", "truyen thanh co so"),
+               ("loa", "truyen thanh co so"), ("phat thanh", "truyen thanh co so"),
+               ("mang xa hoi", "mang xa hoi"), ("facebook", "mang xa hoi"),
+               ("zalo", "mang xa hoi"), ("khu dan cu", "tuyen truyen truc tiep tai khu dan cu"),
+               ("tan nha", "tuyen truyen truc tiep tai khu dan cu"))
+
+
+def read_free_report(text: str, rules: Rules, forms: tuple[str, ...]) -> ParsedReport | None:
+    """A report typed as an ordinary message, its fields read as well as they can be (the
+    member checks them before anything is saved); None when it does not read like one."""
+    raw = clean(text)
+    f = _SPACES.sub(" ", fold(raw)).strip()
+    lead = _REPORT_LEAD.match(f)
+    count = _REPORT_COUNT.search(f)
+    if _NOT_A_REPORT.search(f) or not count:
+        return None
+    if not lead and not (_REPORT_ACTIVITY.search(f) and _REPORT_TOOK_PART.match(f[count.end():])):
+        return None
+    participants = parse_participants(count.group(1))
+    if isinstance(participants, FieldError):
+        return None
+    day = rules.today
+    if re.search(r"\bhom qua\b", f):
+        day = rules.today - timedelta(days=1)
+    elif (m := _TEXT_DATE.search(f)) and not isinstance(d := parse_date(m.group(1), rules), FieldError):
+        day = d
+    keyed = {_key(form): form for form in forms}
+    form = next((keyed[k] for hint, k in _FORM_HINTS if hint in f and k in keyed),
+                keyed.get("khac") or forms[-1])
+    content = raw
+    if lead:   # drop the "Báo cáo:" the member typed (same length folded and raw)
+        content = raw[lead.end():] if len(fold(raw[:lead.end()])) == lead.end() else raw
+    content = content.strip()[:rules.content_max]
+    if not _has_text(content):
+        return None
+    return ParsedReport(day, form, content, participants, None, ())
+
+
 def check_content(value: str, rules: Rules) -> str | FieldError:
     text = clean(value)
     if not _has_text(text):
@@ -700,6 +754,18 @@ class ReportsService:
         """Validate a quick line from a member and keep it as a draft awaiting ✅."""
         member = self.reporter(telegram_id)
         return self.create_draft(telegram_id, self.parse(text), member)
+
+    def draft_free_text(self, telegram_id: int, text: str,
+                        photos: tuple[str, ...] = ()) -> DraftView | None:
+        """A message that reads like a report (or a photo's caption): a draft to confirm, or
+        None when it does not read like one. Refuses (NotAllowed) someone who cannot report."""
+        report = read_free_report(text, self.rules(), self.settings.report_forms)
+        if report is None:
+            return None
+        member = self.reporter(telegram_id)
+        if photos:
+            report = ParsedReport(**{**asdict(report), "photos": tuple(photos)[:MAX_PHOTOS]})
+        return self.create_draft(telegram_id, report, member)
 
     def create_draft(self, telegram_id: int, report: ParsedReport, member=None) -> DraftView:
         member = member or self.reporter(telegram_id)

@@ -34,6 +34,10 @@ NO_UNIT = (
 
 # Preview and confirmation
 PREVIEW_HEADER = "<b>Kiểm tra báo cáo trước khi lưu</b>"
+FREE_REPORT_LEAD = "📝 Tin nhắn này giống một báo cáo hoạt động. <b>Lưu làm báo cáo?</b>\n\n"
+PHOTO_WITHOUT_REPORT = ("Loa đã nhận ảnh. Để gửi ảnh kèm báo cáo, ghi chú thích như: "
+                        "«Báo cáo: hôm nay chi bộ tổ chức hội nghị quán triệt Chỉ thị 30, 42 "
+                        "người dự», hoặc gõ /baocao và gửi ảnh ở bước ảnh.")
 REPORT_BLOCK = (
     "🏢 Đơn vị: <b>{unit}</b>\n"
     "📅 Ngày: {date}\n"

@@ -134,6 +134,11 @@ class ZaloConversation:
         if member is None and _CODE.match(text.strip()) and not text.strip().isdigit():
             await self._join(account, text.strip())
             return
+        if member is not None:
+            draft = await self.loa.run(self.loa.reports.draft_free_text, account.key, text)
+            if draft is not None:   # a report typed as a message: offered as one
+                await self._preview(account, draft, TR.FREE_REPORT_LEAD)
+                return
         await self._ask(account, text)
 
     async def _command(self, account: Account, cmd: str, args: str) -> None:
@@ -365,8 +370,8 @@ class ZaloConversation:
         await self._save(account, session)
         await self.reply(account, T.ASK_DATE.format(today=fmt_date(loa.reports.today())))
 
-    async def _preview(self, account: Account, draft) -> None:
-        text = TR.PREVIEW_HEADER + "\n\n" + render_report(draft.report, draft.unit_name)
+    async def _preview(self, account: Account, draft, lead: str = "") -> None:
+        text = lead + TR.PREVIEW_HEADER + "\n\n" + render_report(draft.report, draft.unit_name)
         if draft.duplicate:
             text += TR.DUPLICATE_HINT.format(id=draft.duplicate.id,
                                              content=esc_short(draft.duplicate.content, 80))
@@ -478,6 +483,12 @@ class ZaloConversation:
             if session["step"] == "note":
                 await self.reply(account, T.PHOTO_KEPT.format(count=len(photos)))
             return
+        if caption and url:
+            draft = await self.loa.run(self.loa.reports.draft_free_text, account.key, caption,
+                                       (url[:500],))
+            if draft is not None:
+                await self._preview(account, draft, TR.FREE_REPORT_LEAD)
+                return
         await self.reply(account, T.PHOTO_NOT_NOW)
 
     async def _cancel(self, account: Account) -> None:
