@@ -7,6 +7,7 @@ import secrets
 import signal
 
 from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Update
+from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes, TypeHandler
 
@@ -16,7 +17,9 @@ from bot.context import Loa, LoaContext
 from bot.handlers import admin, broadcast, desk, guard, qa, reports, start, status
 from bot.inbox import DurableQueue, HandledLog, LoaApplication, log_path
 from bot.persistence import DatabasePersistence
+from bot.text import esc
 from bot.texts import common as T
+from bot.texts import qa as TQ
 from bot.texts import zalo as TZ
 from bot.transport import BudgetLimiter, broadcast_bot, make_sender
 from bot.web.server import DeskServer
@@ -48,20 +51,40 @@ async def _set_commands(app: Application, loa: Loa) -> None:
         log.warning("could not set the command menu: %s", e)
 
 
-def _load_index(loa: Loa) -> None:
+def _load_index(loa: Loa) -> list[tuple[str, int | None]]:
+    """Load the index; finish uploads a crash interrupted (returned, to tell their boards)."""
     try:
         loa.kb.stats()  # loads the index unless a ready KnowledgeBase was handed over
     except Exception as e:  # noqa: BLE001 - the bot still serves reports and broadcasts
         log.error("knowledge index not loaded: %s", e)
-    recovered = loa.knowledge.recover()
-    if recovered:
-        log.warning("cleaned up after an interrupted knowledge upload: %s", ", ".join(recovered))
+    try:
+        finished = loa.knowledge.finish_interrupted()
+    except Exception:  # noqa: BLE001 - the previous index keeps serving
+        log.exception("could not finish an interrupted knowledge upload")
+        return []
+    if finished:
+        log.warning("finished knowledge uploads a stop interrupted: %s",
+                    ", ".join(name for name, _ in finished))
+    return finished
+
+
+async def _tell_uploaders(app: Application, loa: Loa, finished) -> None:
+    chats = await loa.run(loa.knowledge.uploaders, [m for _, m in finished if m is not None])
+    for name, member_id in finished:
+        chat = chats.get(member_id)
+        if chat is None:
+            continue
+        try:
+            await app.bot.send_message(chat, TQ.UPLOAD_FINISHED_AFTER_RESTART.format(
+                name=esc(name)), parse_mode=ParseMode.HTML)
+        except TelegramError as e:
+            log.warning("could not tell the uploader of %s: %s", name, e)
 
 
 async def post_init(app: Application) -> None:
     """Load the index, set the menus, schedule the jobs, start the delivery worker and the desk."""
     loa: Loa = app.bot_data["loa"]
-    await loa.run(_load_index, loa)
+    finished = await loa.run(_load_index, loa)
     replayed = await app.bot_data["inbox"].replay(app.bot, app.bot_data["handled_log"])
     if replayed:
         log.warning("handling %d update(s) received before the last stop but never handled",
@@ -83,6 +106,8 @@ async def post_init(app: Application) -> None:
     desk_server = DeskServer(loa, routes)
     app.bot_data["desk"] = desk_server
     await desk_server.start()
+    if finished:
+        await _tell_uploaders(app, loa, finished)
 
 
 async def post_shutdown(app: Application) -> None:

@@ -227,3 +227,34 @@ def test_interrupted_upload_is_tidied_up_at_start(own_kb):
     assert (folder / "huong-dan.md").read_text(encoding="utf-8") == "# Bản mới\n"
     assert (folder / "quy-che.md").read_text(encoding="utf-8") == "# Quy chế\n"
     assert not list(folder.glob(".*.bak-*"))
+
+
+async def test_an_upload_killed_mid_index_is_finished_at_start_and_its_board_told(
+        sqlite_url, own_kb):
+    """kill -9 during an upload's re-index left the new file and its marker, not the index: the
+    next start indexes it (it answers at once) and tells the board member who sent it."""
+    import json
+    from bot.db import Database
+    from bot.services.members import MembersService
+    from tests.conftest import ADMIN_ID, make_settings, start_harness, stop_harness
+    db = Database(sqlite_url)
+    db.upgrade()
+    admin = MembersService(db, frozenset({ADMIN_ID})).ensure_admin(ADMIN_ID, ADMIN_ID, "Ban")
+    db.dispose()
+    folder = own_kb.config.extra_dirs[-1]
+    folder.mkdir(parents=True, exist_ok=True)
+    text = ("# Thông báo lịch tiếp dân\n\n1. Lịch tiếp dân\n\nTrưởng ban tiếp dân vào sáng thứ "
+            "Năm hằng tuần tại phòng tiếp công dân của Ủy ban.\n")
+    (folder / "lich-tiep-dan.md").write_text(text, encoding="utf-8")
+    (folder / ".pending-0123abcd.json").write_text(
+        json.dumps({"name": "lich-tiep-dan.md", "member_id": admin.id}), encoding="utf-8")
+    assert not [d for d in own_kb.documents() if d.source_file == "lich-tiep-dan.md"]
+    h = await start_harness(make_settings(sqlite_url, own_kb), own_kb)
+    try:
+        told = await h.tg.wait_for(lambda c: c.chat_id == ADMIN_ID
+                                   and "lich-tiep-dan.md" in (c.text or ""), 0, timeout=60)
+        assert "đã được đưa vào kho" in told.text
+        assert [d for d in h.loa.kb.documents() if d.source_file == "lich-tiep-dan.md"]
+        assert not list(folder.glob(".pending-*"))
+    finally:
+        await stop_harness(h)

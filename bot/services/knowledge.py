@@ -1,6 +1,7 @@
 """Board uploads of knowledge files: check, save into the upload folder, re-index, never break the index."""
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
@@ -11,7 +12,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from bot.db.models import Upload, utcnow
+from bot.db.models import Member, Upload, utcnow
 from bot.errors import InvalidInput, LoaError
 from bot.texts import qa as T
 from indexer.text import nfc
@@ -74,6 +75,31 @@ class KnowledgeService:
             return name
         prefix = f"dv{unit_id}-"
         return name if name.startswith(prefix) else prefix + name
+
+    def finish_interrupted(self) -> list[tuple[str, int | None]]:
+        """Uploads a process died in the middle of (a marker left behind): tidy up, rebuild the
+        index so they serve, and return (file name, uploading member id) to tell each board."""
+        folder = self.folder
+        markers = sorted(folder.glob(".pending-*.json")) if folder.is_dir() else []
+        pending = []
+        for marker in markers:
+            try:
+                data = json.loads(marker.read_text(encoding="utf-8"))
+                pending.append((str(data["name"]), data.get("member_id")))
+            except (OSError, ValueError, KeyError):
+                log.warning("unreadable upload marker %s", marker.name)
+        self.recover()
+        if markers:
+            self.kb.build()
+            for marker in markers:
+                marker.unlink(missing_ok=True)
+        return [(name, mid) for name, mid in pending if (folder / name).exists()]
+
+    def uploaders(self, member_ids: list[int]) -> dict[int, int]:
+        """Chat of each member (to tell them an interrupted upload was finished)."""
+        with self.members.db.read() as s:
+            return dict(s.execute(select(Member.id, Member.chat_id)
+                                  .where(Member.id.in_(member_ids))).all())
 
     def recover(self) -> list[str]:
         """Tidy up after a process that died during an upload's rebuild.
@@ -151,8 +177,15 @@ class KnowledgeService:
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
-        with self._lock:
-            return self._swap_in(tmp, name, ext)
+        # A marker until the index serves it: a process killed meanwhile finishes it at start.
+        marker = folder / f".pending-{uuid.uuid4().hex}.json"
+        marker.write_text(json.dumps({"name": name, "member_id": scope.member_id}),
+                          encoding="utf-8")
+        try:
+            with self._lock:
+                return self._swap_in(tmp, name, ext)
+        finally:
+            marker.unlink(missing_ok=True)
 
     def _record(self, scope, name: str) -> None:
         db = self.members.db

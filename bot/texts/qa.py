@@ -145,6 +145,9 @@ UPLOAD_BAD_TYPE = (
 )
 UPLOAD_TOO_BIG = "Tệp «{name}» nặng {size} MB, vượt giới hạn {limit} MB. Hãy gửi tệp nhỏ hơn."
 UPLOAD_NO_NAME = "Tệp không có tên. Hãy đặt tên tệp, ví dụ <code>ke-hoach-45.docx</code>, rồi gửi lại."
+UPLOAD_FINISHED_AFTER_RESTART = (
+    "✅ Tài liệu «{name}» bạn gửi đã được đưa vào kho: Loa vừa khởi động lại giữa lúc lập chỉ "
+    "mục và đã làm tiếp. Giờ có thể hỏi về tài liệu này.")
 UPLOAD_RECEIVED = "⏳ Đã nhận «{name}». Đang đọc và lập chỉ mục, vui lòng đợi…"
 UPLOAD_UNREADABLE = (
     "❌ Không đọc được tệp «{name}»: {reason}.\n"
