@@ -164,6 +164,9 @@ class Settings:
     report_max_age_days: int = var("LOA_REPORT_MAX_AGE_DAYS", _positive(int), default=90)
     report_edit_hours: int = var("LOA_REPORT_EDIT_HOURS", _positive(int), default=48)
     report_content_max: int = var("LOA_REPORT_CONTENT_MAX", _positive(int), default=1000)
+    # How the periodic report draft is signed ("\n" between lines), as the board signs.
+    report_signer: str = var("LOA_REPORT_SIGNER", lambda v: v.strip().replace("\\n", "\n"),
+                             default="K/T TRƯỞNG BAN\nPHÓ TRƯỞNG BAN")
     reminder_day: int = var("LOA_REMINDER_DAY", _positive(int), default=25)
     reminder_time: str = var("LOA_REMINDER_TIME", _clock, default="08:00")
     log_level: str = var("LOA_LOG_LEVEL", lambda v: v.strip().upper(), default="INFO")

@@ -65,7 +65,8 @@ async def test_periodic_draft_holds_the_same_totals_as_tonghop(bot):
     assert "ĐẢNG CỘNG SẢN VIỆT NAM" in header[1] and "XÃ BÌNH MINH" in header[0]
     assert ROOT.upper() in header[0]
     assert re.search(r"……, ngày \d+ tháng \d+ năm \d{4}", header[1])
-    assert "BÁO CÁO" in text and f"quý {q}/{today.year}" in text
+    roman = {1: "I", 2: "II", 3: "III", 4: "IV"}[q]
+    assert "BÁO CÁO" in text and f"quý {roman} năm {today.year}" in text
     for part in ("I. ", "II. KẾT QUẢ THỰC HIỆN", "III. ĐÁNH GIÁ CHUNG", "IV. PHƯƠNG HƯỚNG"):
         assert part in text
     assert text.count("[Ban Tuyên giáo bổ sung]") >= 5
@@ -108,3 +109,48 @@ def test_cli_draft_for_a_unit(db, tmp_path, monkeypatch, capsys):
     assert main(["reports", "draft", "--period", "6 tháng đầu năm 2001", "--out",
                  str(out)]) == 0
     assert "0 activities" in capsys.readouterr().out
+
+
+def test_draft_counts_a_reminder_once_writes_plain_text_names_silent_units(db):
+    """A reminder of a broadcast is not a second broadcast (its ✅ counts for the first), the
+    broadcast's HTML is not printed as tags, the quarter is written "quý IV năm 2026", units
+    with no report are named, and the signature is the configured one."""
+    from datetime import date
+
+    from docx import Document
+
+    from bot.config import Settings
+    from bot.services.members import MembersService
+    from bot.services.periodic import PeriodicService, to_docx
+    from bot.services.reports import ReportsService, parse_period
+    today = date(2026, 12, 7)
+    make_tree(db, today)
+    with db.session() as s:
+        people = sorted(s.scalars(select(Member).where(Member.full_name.like("Người %"))),
+                        key=lambda m: m.id)
+        first = Broadcast(text="<b>Tuyên truyền</b> kỷ niệm &amp; học tập", status=B_DONE,
+                          audience={"all": True}, started_at=utcnow(), finished_at=utcnow())
+        s.add(first)
+        s.flush()
+        again = Broadcast(text="Nhắc: <b>Tuyên truyền</b>", status=B_DONE,
+                          audience={"all": True, "remind_of": first.id}, started_at=utcnow(),
+                          finished_at=utcnow())
+        s.add(again)
+        s.flush()
+        for i, m in enumerate(people):
+            s.add(Delivery(broadcast_id=first.id, member_id=m.id, chat_id=m.chat_id,
+                           state=D_SENT, sent_at=utcnow(), acked_at=utcnow() if i < 2 else None))
+            s.add(Delivery(broadcast_id=again.id, member_id=m.id, chat_id=m.chat_id,
+                           state=D_SENT, sent_at=utcnow()))
+    settings = Settings(database_url=db.url)
+    reports = ReportsService(db, settings, MembersService(db))
+    f = PeriodicService(reports).figures(parse_period("Q4/2026", today))
+    assert len(f.broadcasts) == 1 and f.broadcasts[0].delivered == len(people)
+    assert "<b>" not in f.broadcasts[0].text and "&amp;" not in f.broadcasts[0].text
+    doc = Document(io.BytesIO(to_docx(f, today, "TRƯỞNG BAN")))
+    text = "\n".join(p.text for p in doc.paragraphs)
+    cells = "\n".join(c.text for t in doc.tables for row in t.rows for c in row.cells)
+    assert "quý IV năm 2026" in text
+    assert "Chi bộ An Bình 2" in text and "Chi bộ Bình Minh 2" in text   # silent, named
+    assert "TRƯỞNG BAN" in cells and "T/M BAN THƯỜNG VỤ" not in cells
+    assert "<b>" not in cells

@@ -70,7 +70,7 @@ def cmd_draft(args) -> int:
         period = reports.period(args.period)
         unit = reports.find_unit(None, args.unit) if args.unit else None
         f = PeriodicService(reports).figures(period, None, unit.unit_id if unit else None)
-        data = to_docx(f, reports.today())
+        data = to_docx(f, reports.today(), args.settings.report_signer)
     finally:
         db.dispose()
     out = _write(args.out, data)

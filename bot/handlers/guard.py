@@ -86,31 +86,47 @@ async def on_error(update: object, context: LoaContext) -> None:
         log.info("forbidden while handling an update: %s", error)
         return
     log.error("error while handling an update", exc_info=error)
+    # The board first: the person is told it knows only when it does (in a database outage
+    # the board cannot even be looked up).
+    notified = await _notify_board_of(context, error)
+    apology = T.ERROR if notified else T.ERROR_NOT_NOTIFIED
     if isinstance(update, Update):
         try:
             if update.callback_query:
-                await update.callback_query.answer(T.ERROR[:190], show_alert=True)
+                await update.callback_query.answer(apology[:190], show_alert=True)
             elif update.effective_chat and update.effective_chat.type == "private":
-                await update.effective_chat.send_message(T.ERROR)
+                await update.effective_chat.send_message(apology)
         except TelegramError:
             pass
+
+
+async def _notify_board_of(context: LoaContext, error: BaseException) -> bool:
+    """Tell the top board of an unexpected error (one notice a minute, the rest counted);
+    True when the board has been told (now, or by a notice less than a minute ago)."""
     loa = context.application.bot_data.get("loa")
     folded = _fold_notice(context.application.bot_data)
-    if loa is not None and folded is not None:
-        text = T.ERROR_ADMIN_NOTICE.format(error=esc(f"{type(error).__name__}: {error}"[:300]))
-        if folded:
-            text += T.ERROR_ADMIN_FOLDED.format(count=folded)
+    if folded is None:
+        return True
+    if loa is None:
+        return False
+    text = T.ERROR_ADMIN_NOTICE.format(error=esc(f"{type(error).__name__}: {error}"[:300]))
+    if folded:
+        text += T.ERROR_ADMIN_FOLDED.format(count=folded)
+    try:
+        # The top-level board runs the bot; a commune's board is not told of its faults.
+        chats = await loa.run(loa.members.board_chats, None)
+    except Exception:  # noqa: BLE001 - the database may be what failed
+        log.exception("could not look up the admins to tell them about the error")
+        context.application.bot_data["error_notices"]["at"] = float("-inf")  # try next time
+        return False
+    told = False
+    for chat_id in chats[:5]:
         try:
-            # The top-level board runs the bot; a commune's board is not told of its faults.
-            chats = await loa.run(loa.members.board_chats, None)
-        except Exception:  # noqa: BLE001 - the database may be what failed
-            log.exception("could not look up the admins to tell them about the error")
-            chats = []
-        for chat_id in chats[:5]:
-            try:
-                await context.bot.send_message(chat_id, text, parse_mode=ParseMode.HTML)
-            except TelegramError:
-                pass
+            await context.bot.send_message(chat_id, text, parse_mode=ParseMode.HTML)
+            told = True
+        except TelegramError:
+            pass
+    return told
 
 
 NOTICE_GAP = 60.0   # seconds between two error notices to the board; the errors between are counted

@@ -71,13 +71,23 @@ async def _ask(update: Update, context: LoaContext, text: str, message_id: int |
     result = await loa.run(loa.questions.ask, user.id, update.effective_chat.id,
                            user.full_name or "", text, message_id)
     # Keep the question before answering when the database lets us at once; when another
-    # writer holds it, answer first and keep the question afterwards.
-    stored = result.log is None or await loa.run(loa.questions.record, result.log, RECORD_WAIT)
+    # writer holds it, answer first and keep the question afterwards. An answer needs no
+    # write: a database that cannot write (a full disk) never keeps it from going out.
+    stored = result.log is None or await _record(loa, result.log, RECORD_WAIT)
     try:
         await _answer(update, context, result)
     finally:
         if not stored:
-            await loa.run(loa.questions.record, result.log)
+            await _record(loa, result.log)
+
+
+async def _record(loa, question_log, wait: float | None = None) -> bool:
+    """Store an answered question; False when it must wait (busy) or cannot be written now."""
+    try:
+        return await loa.run(loa.questions.record, question_log, wait)
+    except Exception:  # noqa: BLE001 - the answer goes out all the same
+        log.exception("question %s not stored", question_log.id)
+        return wait is None
 
 
 async def _answer(update: Update, context: LoaContext, result: QuestionResult) -> None:

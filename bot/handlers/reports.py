@@ -526,7 +526,7 @@ async def periodic_draft(update: Update, context: LoaContext) -> None:
         await reply_html(update, TP.USAGE)
         return
     f = await loa.run(loa.periodic.board_figures, update.effective_user.id, text)
-    data = await loa.run(periodic.to_docx, f, loa.reports.today())
+    data = await loa.run(periodic.to_docx, f, loa.reports.today(), loa.settings.report_signer)
     unit = TP.CAPTION_UNIT.format(unit=f.issuer.name) if f.issuer else ""
     stem = f"du-thao-bao-cao-{f.period.key}" + (f"-{f.issuer.unit_id}" if f.issuer else "")
     await update.effective_chat.send_document(

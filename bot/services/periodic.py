@@ -19,7 +19,7 @@ from bot.db.models import (
 )
 from bot.scope import Scope
 from bot.services.reports import Period, ReportsService, Summary, UnitRef, _Tree
-from bot.text import shorten
+from bot.text import plain, shorten
 from bot.texts import periodic as T
 
 
@@ -105,10 +105,13 @@ class PeriodicService:
             lines = []
             for b in s.scalars(select(Broadcast).where(Broadcast.id.in_(sorted(per) or [-1]))
                                .order_by(Broadcast.id)):
+                if (b.audience or {}).get("remind_of"):
+                    continue   # a reminder is not another broadcast: its ✅ counts for the first
                 n, _, acked = per[b.id]
                 lines.append(BroadcastLine(b.id, b.started_at or b.created_at,
-                                           shorten(" ".join((b.text or "").split()), 120) or
-                                           T.BROADCAST_MEDIA, n, delivered.get(b.id, 0), acked))
+                                           shorten(" ".join(plain(b.text or "").split()), 120)
+                                           or T.BROADCAST_MEDIA, n, delivered.get(b.id, 0),
+                                           acked))
             # Questions asked by members of the subtree (the whole tree: anyone's).
             q = (select(Question.status, func.count(Question.id))
                  .where(Question.created_at >= start, Question.created_at <= end))
@@ -140,11 +143,23 @@ def _pct(part: int, whole: int) -> str:
     return f"{100 * part / whole:.1f}%".replace(".", ",") if whole else "–"
 
 
+ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
+
+
+def formal_label(period: Period) -> str:
+    """The period as a report's title writes it: "quý IV năm 2026", "tháng 11 năm 2026"."""
+    if period.kind == "month":
+        return T.FORMAL_MONTH.format(month=period.number, year=period.year)
+    if period.kind == "quarter":
+        return T.FORMAL_QUARTER.format(quarter=ROMAN[period.number], year=period.year)
+    return period.label
+
+
 def _num(n: int) -> str:
     return f"{n:,}".replace(",", ".")
 
 
-def to_docx(f: PeriodicFigures, today: date) -> bytes:
+def to_docx(f: PeriodicFigures, today: date, signer: str = "") -> bytes:
     """The draft as .docx bytes (python-docx), Times New Roman, Party document layout."""
     from docx import Document
     from docx.enum.table import WD_TABLE_ALIGNMENT
@@ -208,7 +223,7 @@ def to_docx(f: PeriodicFigures, today: date) -> bytes:
 
     para("", indent=False)
     para(T.TITLE, bold=True, size=15, align=WD_ALIGN_PARAGRAPH.CENTER, space_after=0)
-    para(T.SUBTITLE.format(label=f.period.label), bold=True, size=14,
+    para(T.SUBTITLE.format(label=formal_label(f.period)), bold=True, size=14,
          align=WD_ALIGN_PARAGRAPH.CENTER, space_after=0)
     para(T.SUBTITLE_RANGE.format(start=f.period.start.strftime("%d/%m/%Y"),
                                  end=f.period.end.strftime("%d/%m/%Y")),
@@ -256,6 +271,11 @@ def to_docx(f: PeriodicFigures, today: date) -> bytes:
           ["", T.TOTAL, _num(s.count), _num(s.participants),
            f"{_num(s.units_reported)}/{_num(s.units_total)}",
            _pct(s.units_reported, s.units_total)])
+    silent = [u.path for u in s.silent]
+    if silent:   # named, so the board knows whom to ask (the first 40, the rest counted)
+        shown = "; ".join(silent[:40]) + (T.SILENT_MORE.format(count=len(silent) - 40)
+                                          if len(silent) > 40 else "")
+        para(T.SILENT_UNITS.format(count=len(silent), units=shown))
     para(T.PLACEHOLDER, italic=True)
 
     para(T.SECTION_BROADCASTS, bold=True)
@@ -297,9 +317,10 @@ def to_docx(f: PeriodicFigures, today: date) -> bytes:
               align=WD_ALIGN_PARAGRAPH.LEFT)
     for line in T.RECIPIENT_LINES:
         cell_text(left, line, size=11, align=WD_ALIGN_PARAGRAPH.LEFT)
-    cell_text(right, T.SIGNER, bold=True, size=14)
+    for line in (signer or T.SIGNER).split("\n"):
+        cell_text(right, line.strip(), bold=True, size=14)
     cell_text(right, T.SIGNER_PLACEHOLDER, italic=True, size=13)
-    doc.core_properties.title = f"{T.TITLE} – {T.SUBTITLE.format(label=f.period.label)}"
+    doc.core_properties.title = f"{T.TITLE} – {T.SUBTITLE.format(label=formal_label(f.period))}"
     buf = io.BytesIO()
     doc.save(buf)
     return buf.getvalue()

@@ -34,6 +34,8 @@ UNKNOWN_COMMAND = "Không có lệnh này. Gõ /huongdan để xem các lệnh d
 NOTHING_TO_CANCEL = "Không có việc gì đang làm dở để hủy."
 FLOOD = "Bạn gửi hơi nhanh. Vui lòng đợi {seconds} giây rồi gửi tiếp."
 ERROR = "Xin lỗi, đã có lỗi khi xử lý yêu cầu. Ban Tuyên giáo đã được thông báo; vui lòng thử lại sau."
+ERROR_NOT_NOTIFIED = ("Xin lỗi, Loa đang gặp sự cố nên chưa xử lý được yêu cầu này. "
+                      "Vui lòng thử lại sau ít phút.")
 ERROR_ADMIN_NOTICE = "⚠️ Lỗi khi xử lý một yêu cầu: <code>{error}</code>"
 ERROR_ADMIN_FOLDED = "\n(Và {count} lỗi khác trong lúc trước đó, không báo riêng.)"
 UNSUPPORTED_MESSAGE = (

@@ -46,7 +46,11 @@ PART_4 = "IV. PHƯƠNG HƯỚNG, NHIỆM VỤ THỜI GIAN TỚI"
 
 RECIPIENTS = "Nơi nhận:"
 RECIPIENT_LINES = ["- …,", "- Lưu."]
-SIGNER = "T/M BAN THƯỜNG VỤ"
+SIGNER = "K/T TRƯỞNG BAN\nPHÓ TRƯỞNG BAN"   # LOA_REPORT_SIGNER replaces it ("\n" between lines)
+FORMAL_MONTH = "tháng {month} năm {year}"
+FORMAL_QUARTER = "quý {quarter} năm {year}"
+SILENT_UNITS = "Đơn vị chưa có báo cáo trong kỳ ({count}): {units}."
+SILENT_MORE = " và {count} đơn vị khác"
 SIGNER_PLACEHOLDER = "[Ban Tuyên giáo bổ sung]"
 
 # Chat

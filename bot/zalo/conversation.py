@@ -216,7 +216,10 @@ class ZaloConversation:
         result = await loa.run(loa.questions.ask, account.key, account.address, account.name,
                                text, None)
         if result.log is not None:
-            await loa.run(loa.questions.record, result.log)
+            try:
+                await loa.run(loa.questions.record, result.log)
+            except Exception:  # noqa: BLE001 - an answer needs no write
+                log.exception("question %s not stored", result.log.id)
         await self._answer_result(account, result)
 
     async def _answer_result(self, account: Account, result: QuestionResult) -> None:
