@@ -59,3 +59,35 @@ async def test_a_report_typed_as_a_message_is_offered_and_saved_not_asked(bot):
     # A photo without one is explained, not dropped silently.
     mark = await u.send_photo()
     await h.tg.wait_for(lambda c: c.chat_id == u.id and "Loa đã nhận ảnh" in (c.text or ""), mark)
+
+
+async def test_huy_drops_a_report_waiting_for_its_check(bot_sqlite):
+    h = bot_sqlite
+    u = await h.member(reporter=True)
+    offer = await u.reply("/baocao hôm nay | Hội nghị | Quán triệt Chỉ thị 30 | 45")
+    assert "Kiểm tra báo cáo" in offer.text
+    assert "Đã hủy" in (await u.reply("/huy")).text
+    mark = await u.press(offer, "Lưu")          # the old button saves nothing now
+    await h.settled()
+    with h.loa.db.read() as s:
+        assert s.scalars(select(Report)).all() == []
+    assert "Không có việc gì" in (await u.reply("/huy")).text
+
+
+async def test_a_board_members_own_question_goes_to_the_others_not_to_themself(bot_sqlite):
+    h = bot_sqlite
+    await h.admin.reply("/start")
+    m = h.loa.members
+    m.add_unit("Xã An Bình")
+    a, b = h.user("Ban viên A"), h.user("Ban viên B")
+    for who in (a, b):
+        inv = m.create_invite("Xã An Bình", admin=True)
+        await who.reply(f"/start {inv.code}")
+    mark = h.tg.mark()
+    reply = await a.reply("/hoi giá phân bón vụ đông năm nay là bao nhiêu tiền một bao")
+    if "Gửi câu hỏi cho Ban" in str(reply.buttons()):
+        await a.press(reply, "Gửi câu hỏi cho Ban")
+    await h.tg.wait_for(lambda c: c.chat_id == b.id and "phân bón" in (c.text or ""), mark)
+    await h.settled()
+    assert not [c for c in h.tg.sent(chat_id=a.id, since=mark)
+                if "phân bón" in (c.text or "") and "Câu hỏi mới" in (c.text or "")]

@@ -18,6 +18,7 @@ from bot.handlers.common import tell_error
 from bot.text import esc
 from bot.flood import FloodGate
 from bot.texts import common as T
+from bot.texts import reports as TR
 
 log = logging.getLogger(__name__)
 
@@ -59,8 +60,10 @@ async def unknown_command(update: Update, context: LoaContext) -> None:
 
 
 async def nothing_to_cancel(update: Update, context: LoaContext) -> None:
-    """/huy outside a report or broadcast in progress: say there is nothing to stop."""
-    await update.effective_chat.send_message(T.NOTHING_TO_CANCEL)
+    """/huy outside a guided form: drop a report waiting for ✅, or say there is nothing."""
+    loa = context.loa
+    dropped = await loa.run(loa.reports.cancel_pending, update.effective_user.id)
+    await update.effective_chat.send_message(TR.CANCELLED if dropped else T.NOTHING_TO_CANCEL)
 
 
 async def unsupported(update: Update, context: LoaContext) -> None:

@@ -473,8 +473,10 @@ class QuestionsService:
         with self.db.read() as s:
             board_name = (s.scalar(select(Unit.name).where(Unit.id == board)) or "") \
                 if board is not None else ""
-        return AdminNotice(question_id, text, asker.name, asker.unit_name,
-                           self.members.board_chats(board), board, board_name)
+        # A board member's own question is not sent to themself (the others on the board get it).
+        chats = [c for c in self.members.board_chats(board) if c != asker.chat_id]
+        return AdminNotice(question_id, text, asker.name, asker.unit_name, chats, board,
+                           board_name)
 
     def asked_in(self, telegram_id: int, chat_id: int, message_id: int) -> bool:
         """Whether this user's message was taken as a question (so an edit of it is one too)."""

@@ -7,7 +7,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import delete, exists, func, select
+from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
@@ -816,6 +816,18 @@ class ReportsService:
                 if r is None:
                     raise
                 return Confirmation(CONFIRM_ALREADY, draft_id, _view(r))
+
+    def cancel_pending(self, telegram_id: int) -> int:
+        """/huy with a report waiting for ✅: drop this member's pending drafts of the last day
+        (a saved report stays saved); how many were dropped."""
+        member = self.members.get(telegram_id)
+        if member is None:
+            return 0
+        since = utcnow() - timedelta(days=1)
+        with self.db.session() as s:
+            return s.execute(update(ReportDraft).where(
+                ReportDraft.member_id == member.id, ReportDraft.status == DRAFT_PENDING,
+                ReportDraft.created_at >= since).values(status=DRAFT_CANCELLED)).rowcount
 
     def cancel(self, telegram_id: int, draft_id: int) -> Confirmation:
         """Drop a pending draft; a saved one stays saved."""
