@@ -27,13 +27,14 @@ from typing import Awaitable, Callable
 from telegram import Update
 from telegram.ext import Application
 
+from bot.services.inbox import TELEGRAM
+
 log = logging.getLogger(__name__)
 
 # What this task is handling: [its key in the handled log, how to mark it in the database,
 # marked]. It is marked at its first message out, not only at the end: a crash after the reply
 # went out must not send it again. The Zalo channel uses the same for its events.
 CURRENT: contextvars.ContextVar[list | None] = contextvars.ContextVar("loa_update", default=None)
-TELEGRAM, ZALO = "tg", "zalo"
 
 
 class HandledLog:
@@ -128,8 +129,8 @@ class DurableQueue(asyncio.Queue):
     async def put(self, item) -> None:
         if isinstance(item, Update):
             try:
-                fresh = await self.loa.run(self.loa.inbox.receive, item.update_id,
-                                           item.to_dict())
+                fresh = await self.loa.run(self.loa.inbox.receive, TELEGRAM,
+                                           str(item.update_id), item.to_dict())
             except Exception:  # noqa: BLE001 - an answer needs no write: handle it anyway
                 log.exception("update %s not stored; handling it anyway", item.update_id)
                 fresh = None
@@ -142,7 +143,7 @@ class DurableQueue(asyncio.Queue):
         (before the Application starts)."""
         if journal is not None:
             await fold(self.loa, journal)
-        payloads = await self.loa.run(self.loa.inbox.unhandled)
+        payloads = await self.loa.run(self.loa.inbox.unhandled, TELEGRAM)
         for data in payloads:
             try:
                 await super().put(Update.de_json(data, bot))
@@ -156,13 +157,13 @@ async def fold(loa, journal: HandledLog) -> None:
     keys = journal.drain()
     if not keys:
         return
-    updates = [int(k.split(":", 1)[1]) for k in keys
-               if k.startswith(TELEGRAM + ":") and k.split(":", 1)[1].isdigit()]
-    events = [k.split(":", 1)[1] for k in keys if k.startswith(ZALO + ":")]
-    if updates:
-        await loa.run(loa.inbox.handled_many, updates)
-    if events and loa.zalo_store is not None:
-        await loa.run(loa.zalo_store.handled_many, events)
+    by_channel: dict[str, list[str]] = {}
+    for k in keys:
+        channel, _, key = k.partition(":")
+        if key:
+            by_channel.setdefault(channel, []).append(key)
+    for channel, items in by_channel.items():
+        await loa.run(loa.inbox.handled_many, channel, items)
     journal.clear()
 
 
@@ -174,8 +175,9 @@ class LoaApplication(Application):
             await super().process_update(update)
             return
         loa = self.bot_data["loa"]
-        token = handling(f"{TELEGRAM}:{update.update_id}",
-                         functools.partial(loa.run, loa.inbox.handled, update.update_id),
+        key = str(update.update_id)
+        token = handling(f"{TELEGRAM}:{key}",
+                         functools.partial(loa.run, loa.inbox.handled, TELEGRAM, key),
                          self.bot_data.get("handled_log"))
         try:
             await super().process_update(update)

@@ -100,8 +100,6 @@ async def purge_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     if purged:
         log.info("purged %d unconfirmed report drafts", purged)
     await loa.run(loa.inbox.purge)
-    if loa.zalo_store is not None:
-        await loa.run(loa.zalo_store.purge)
 
 
 def schedule(app: Application, loa: Loa) -> None:

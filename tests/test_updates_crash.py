@@ -11,7 +11,7 @@ from collections import Counter
 from sqlalchemy import func, select
 
 from bot.db import Database
-from bot.db.models import InboxUpdate
+from bot.db.models import InboxItem
 from tests.botproc import spawn_bot, stop_bot
 from tests.faketg import FakeTelegram, FakeUser
 from tests.test_broadcast_crash import wait_until
@@ -49,7 +49,7 @@ async def test_kill_9_while_handling_loses_no_update_and_repeats_none(tmp_path):
             p.kill()                       # SIGKILL: nothing cleaned up
             p.wait()
             with db.read() as s:
-                stored_before.append(s.scalar(select(func.count()).select_from(InboxUpdate)))
+                stored_before.append(s.scalar(select(func.count()).select_from(InboxItem)))
             if n == 0:                     # a second burst for the second process
                 for u in users[:10]:
                     await u.send("/huongdan")
@@ -74,8 +74,8 @@ async def test_kill_9_while_handling_loses_no_update_and_repeats_none(tmp_path):
         # per update being handled at most (LOA_CONCURRENT_UPDATES=4), for each of two kills.
         assert sum(extra.values()) <= 8, extra
         with db.read() as s:
-            left = s.execute(select(InboxUpdate.update_id)
-                             .where(InboxUpdate.handled_at.is_(None))).all()
+            left = s.execute(select(InboxItem.key)
+                             .where(InboxItem.handled_at.is_(None))).all()
         assert not left, [u for u, in left]
     finally:
         for p in procs:

@@ -9,7 +9,7 @@ import json
 import pytest
 from sqlalchemy import select
 
-from bot.db.models import Delivery, Member, Question, Report, ZaloEvent
+from bot.db.models import Delivery, InboxItem, Member, Question, Report
 from bot.services.broadcasts import Draft
 from bot.address import is_zalo
 from bot.zalo.conversation import is_ack
@@ -189,13 +189,13 @@ async def test_events_stored_but_not_handled_are_handled_at_start(db_url, shared
         u = h.user()
         await u.say("xin chào")
         body = h.zalo.text_event(u.id, "cảm ơn")
-        h.loa.zalo_store.receive(body["result"]["message"]["message_id"], body["result"])
+        h.loa.inbox.receive("zalo", body["result"]["message"]["message_id"], body["result"])
     async with running_zalo(db_url, shared_kb, mode="webhook") as h2:
         await h2.settled(2)
         got = await h2.zalo.wait_for(lambda c: c.chat_id == u.id)
         assert got.text
         with h2.loa.db.read() as s:
-            assert all(e.handled_at for e in s.scalars(select(ZaloEvent)))
+            assert all(e.handled_at for e in s.scalars(select(InboxItem)))
 
 
 # ------------------------------------------------------------------ both channels

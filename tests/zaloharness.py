@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 import aiohttp
 from sqlalchemy import func, select
 
-from bot.db.models import ZaloEvent
+from bot.db.models import InboxItem
 from tests.conftest import make_settings, watch_event_loop
 from tests.fakezalo import TOKEN as ZTOKEN, FakeZalo
 from tests.faketg import FakeTelegram
@@ -55,12 +55,14 @@ class ZaloHarness:
 
     def pending(self) -> int:
         with self.loa.db.read() as s:
-            return s.scalar(select(func.count()).select_from(ZaloEvent)
-                            .where(ZaloEvent.handled_at.is_(None))) or 0
+            return s.scalar(select(func.count()).select_from(InboxItem)
+                            .where(InboxItem.channel == "zalo",
+                                   InboxItem.handled_at.is_(None))) or 0
 
     def received(self) -> int:
         with self.loa.db.read() as s:
-            return s.scalar(select(func.count()).select_from(ZaloEvent)) or 0
+            return s.scalar(select(func.count()).select_from(InboxItem)
+                            .where(InboxItem.channel == "zalo")) or 0
 
     async def settled(self, expected: int, timeout: float = 30.0) -> None:
         """`expected` events were stored and every one is handled (its replies sent)."""

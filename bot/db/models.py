@@ -378,16 +378,6 @@ class ZaloAccount(Base):
     last_seen_at: Mapped[datetime | None] = _dt()
 
 
-class ZaloEvent(Base):
-    """A webhook or polled event, stored before it is acknowledged and marked once handled: a
-    crash never loses one, and the same `message_id` delivered twice is handled once."""
-    __tablename__ = "zalo_events"
-    message_id: Mapped[str] = mapped_column(String(100), primary_key=True)
-    payload: Mapped[dict] = mapped_column(JSON, default=dict)
-    received_at: Mapped[datetime] = _dt(False, default=utcnow, index=True)
-    handled_at: Mapped[datetime | None] = _dt()
-
-
 class ZaloSession(Base):
     """Where a Zalo user is in a typed conversation (a form step, the choices just offered)."""
     __tablename__ = "zalo_sessions"
@@ -406,12 +396,14 @@ class LinkCode(Base):
     used_at: Mapped[datetime | None] = _dt()
 
 
-class InboxUpdate(Base):
-    """A Telegram update as received, stored before Telegram is told it arrived (the next
-    getUpdates, or the webhook's 200) and marked once handled: a crash in between loses
-    nothing, because unhandled updates are handled at the next start."""
-    __tablename__ = "inbox_updates"
-    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+class InboxItem(Base):
+    """What a person sent, as received on its channel (a Telegram update, a Zalo event), stored
+    before the channel is told it arrived (the next getUpdates, the webhook's 200) and marked
+    once handled: a crash in between loses nothing, because what was never handled is handled
+    at the next start, and the same key received twice is handled once."""
+    __tablename__ = "inbox"
+    channel: Mapped[str] = mapped_column(String(8), primary_key=True)   # "tg" | "zalo"
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)     # update id, message id
     payload: Mapped[dict] = mapped_column(JSON, default=dict)
     received_at: Mapped[datetime] = _dt(False, default=utcnow, index=True)
     handled_at: Mapped[datetime | None] = _dt()

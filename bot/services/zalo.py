@@ -1,23 +1,21 @@
-"""The Zalo channel's own records: who wrote to the bot (and their key in Loa), events stored
-before they are acknowledged, where each person is in a typed conversation, and link codes."""
+"""The Zalo channel's own records: who wrote to the bot (and their key in Loa), where each person
+is in a typed conversation, and link codes (its events are in the one inbox: services/inbox.py)."""
 from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from bot.db import Database, DatabaseBusy
-from bot.db.models import LinkCode, Member, ZaloAccount, ZaloEvent, ZaloSession, utcnow
+from bot.db import Database
+from bot.db.models import LinkCode, Member, ZaloAccount, ZaloSession, utcnow
 from bot.errors import InvalidInput, NotAllowed
 from bot.texts import zalo as T
 from bot.address import account_of, is_zalo, zalo_address
 
 LINK_TTL = timedelta(minutes=15)
-EVENT_DAYS = 7          # handled events are kept this long (a re-delivery within it is ignored)
-REPLAY_HOURS = 24       # at start, events younger than this that were never handled are handled
 
 
 @dataclass(frozen=True)
@@ -73,51 +71,6 @@ class ZaloStore:
             if chat is not None:
                 self._chats[address] = chat
         return chat
-
-    # ------------------------------------------------------------ events
-    def receive(self, message_id: str, payload: dict, wait: float | None = 2.0) -> bool | None:
-        """Store an event before it is acknowledged: True, or False when it was seen before;
-        None when the database stayed busy longer than `wait` (handle it unstored)."""
-        try:
-            with self.db.session(wait=wait) as s:
-                if s.get(ZaloEvent, message_id) is not None:
-                    return False
-                s.add(ZaloEvent(message_id=message_id, payload=payload))
-            return True
-        except IntegrityError:
-            return False
-        except DatabaseBusy:
-            return None
-
-    def handled(self, message_id: str, wait: float | None = 0.2) -> None:
-        """Mark an event handled (when the database is busy the handled log keeps it)."""
-        try:
-            with self.db.session(wait=wait) as s:
-                s.execute(update(ZaloEvent).where(ZaloEvent.message_id == message_id)
-                          .values(handled_at=utcnow()))
-        except DatabaseBusy:
-            pass
-
-    def handled_many(self, message_ids: list[str]) -> None:
-        with self.db.session() as s:
-            for k in range(0, len(message_ids), 500):
-                s.execute(update(ZaloEvent).where(ZaloEvent.message_id.in_(message_ids[k:k + 500]),
-                                                  ZaloEvent.handled_at.is_(None))
-                          .values(handled_at=utcnow()))
-
-    def unhandled(self, now: datetime | None = None) -> list[dict]:
-        """Events received but never handled (the process died first), oldest first."""
-        since = (now or utcnow()) - timedelta(hours=REPLAY_HOURS)
-        with self.db.read() as s:
-            return [e.payload for e in s.scalars(
-                select(ZaloEvent).where(ZaloEvent.handled_at.is_(None),
-                                        ZaloEvent.received_at >= since)
-                .order_by(ZaloEvent.received_at))]
-
-    def purge(self, now: datetime | None = None) -> int:
-        before = (now or utcnow()) - timedelta(days=EVENT_DAYS)
-        with self.db.session() as s:
-            return s.execute(delete(ZaloEvent).where(ZaloEvent.received_at < before)).rowcount
 
     # ------------------------------------------------------------ conversation state
     def session(self, key: int) -> dict:

@@ -1,7 +1,7 @@
 """The Zalo channel's lifecycle: events in (webhook or long polling), stored before they are
 acknowledged, handled once each and in order per person, and the Zalo delivery worker.
 
-An event is written to `zalo_events` before the webhook answers 200 (or, when polling, before
+An event is written to the inbox (channel "zalo") before the webhook answers 200 (or, when polling, before
 the next poll): a crash after that loses nothing, because events never marked handled are
 handled at the next start. The same `message_id` stored twice is handled once.
 """
@@ -18,7 +18,8 @@ from aiohttp import web
 
 from bot.context import Loa
 from bot.flood import FloodGate
-from bot.inbox import CURRENT, ZALO, HandledLog, fold, handling, mark_handled
+from bot.inbox import CURRENT, HandledLog, fold, handling, mark_handled
+from bot.services.inbox import ZALO
 from bot.texts import common as TC
 from bot.zalo.client import ZaloClient, ZaloError
 from bot.zalo.conversation import ZaloConversation
@@ -82,7 +83,7 @@ class ZaloChannel:
         self._stopping = False
         if self.journal is not None:
             await fold(self.loa, self.journal)
-        for event in await self.loa.run(self.loa.zalo_store.unhandled):
+        for event in await self.loa.run(self.loa.inbox.unhandled, ZALO):
             self._queue.put_nowait(event)
         self._tasks = [asyncio.create_task(self._work(), name=f"loa-zalo-{i}")
                        for i in range(self.workers)]
@@ -111,7 +112,7 @@ class ZaloChannel:
         """Store a new event and queue it; False for one seen before or one Loa ignores."""
         if not isinstance(event, dict) or event.get("event_name") not in KNOWN_EVENTS:
             return False
-        fresh = await self.loa.run(self.loa.zalo_store.receive, event_key(event), event)
+        fresh = await self.loa.run(self.loa.inbox.receive, ZALO, event_key(event), event)
         if fresh is not False:   # None: the database is busy; handled all the same
             self._queue.put_nowait(event)
         return fresh is not False
@@ -180,7 +181,7 @@ class ZaloChannel:
     async def _handle(self, event: dict) -> None:
         key = event_key(event)
         token = handling(f"{ZALO}:{key}",
-                         functools.partial(self.loa.run, self.loa.zalo_store.handled, key),
+                         functools.partial(self.loa.run, self.loa.inbox.handled, ZALO, key),
                          self.journal)
         done = False
         try:

@@ -1,5 +1,5 @@
-"""the Zalo channel: accounts (the key each person has in Loa), events stored before they are
-acknowledged, typed-conversation state, and link codes joining a Telegram and a Zalo account
+"""the Zalo channel: accounts (the key each person has in Loa), typed-conversation state, and
+link codes joining a Telegram and a Zalo account
 
 Revision ID: 0009
 Revises: 0008
@@ -32,15 +32,6 @@ def upgrade() -> None:
     )
     op.create_index(op.f('ix_zalo_accounts_user_key'), 'zalo_accounts', ['user_key'])
     op.create_table(
-        'zalo_events',
-        sa.Column('message_id', sa.String(length=100), nullable=False),
-        sa.Column('payload', sa.JSON(), nullable=False),
-        sa.Column('received_at', dt, nullable=False),
-        sa.Column('handled_at', dt, nullable=True),
-        sa.PrimaryKeyConstraint('message_id'),
-    )
-    op.create_index(op.f('ix_zalo_events_received_at'), 'zalo_events', ['received_at'])
-    op.create_table(
         'zalo_sessions',
         sa.Column('user_key', sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column('data', sa.JSON(), nullable=False),
@@ -62,7 +53,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table('link_codes')
     op.drop_table('zalo_sessions')
-    op.drop_index(op.f('ix_zalo_events_received_at'), table_name='zalo_events')
-    op.drop_table('zalo_events')
     op.drop_index(op.f('ix_zalo_accounts_user_key'), table_name='zalo_accounts')
     op.drop_table('zalo_accounts')

@@ -1,4 +1,5 @@
-"""inbox_updates: Telegram updates stored before they are confirmed, marked once handled
+"""inbox: what people send (Telegram updates, Zalo events) stored before it is confirmed,
+marked once handled
 
 Revision ID: 0010
 Revises: 0009
@@ -18,16 +19,17 @@ depends_on = None
 def upgrade() -> None:
     dt = bot.db.models.UTCDateTime(timezone=True)
     op.create_table(
-        'inbox_updates',
-        sa.Column('update_id', sa.BigInteger(), autoincrement=False, nullable=False),
+        'inbox',
+        sa.Column('channel', sa.String(length=8), nullable=False),
+        sa.Column('key', sa.String(length=100), nullable=False),
         sa.Column('payload', sa.JSON(), nullable=False),
         sa.Column('received_at', dt, nullable=False),
         sa.Column('handled_at', dt, nullable=True),
-        sa.PrimaryKeyConstraint('update_id'),
+        sa.PrimaryKeyConstraint('channel', 'key'),
     )
-    op.create_index(op.f('ix_inbox_updates_received_at'), 'inbox_updates', ['received_at'])
+    op.create_index(op.f('ix_inbox_received_at'), 'inbox', ['received_at'])
 
 
 def downgrade() -> None:
-    op.drop_index(op.f('ix_inbox_updates_received_at'), table_name='inbox_updates')
-    op.drop_table('inbox_updates')
+    op.drop_index(op.f('ix_inbox_received_at'), table_name='inbox')
+    op.drop_table('inbox')
