@@ -61,3 +61,14 @@ def test_cli_board_invite_is_single_use_and_revocable(monkeypatch, tmp_path, cap
     assert "Revoked" in capsys.readouterr().out
     assert main(["invites"]) == 0
     assert code not in capsys.readouterr().out
+
+
+async def test_a_reporter_is_told_at_join_what_it_means(bot_sqlite):
+    h = bot_sqlite
+    h.loa.members.add_unit("Chi bộ Thôn 4")
+    inv = h.loa.members.create_invite("Chi bộ Thôn 4", is_reporter=True)
+    text = (await h.user("Người báo cáo").reply(f"/start {inv.code}")).text
+    assert "người báo cáo" in text and "/baocao" in text and "nhắc" in text
+    plain = h.loa.members.create_invite("Chi bộ Thôn 4")
+    text = (await h.user("Tuyên truyền viên").reply(f"/start {plain.code}")).text
+    assert "người báo cáo</b> của đơn vị" not in text

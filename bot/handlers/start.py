@@ -57,6 +57,9 @@ async def start(update: Update, context: LoaContext) -> None:
             text = T.MOVED_BY_INVITE.format(unit=esc(result.unit_name))
         else:
             text = T.JOINED.format(unit=esc(result.unit_name), help=help_text(is_admin, zalo))
+            if result.member.is_reporter:   # what being the unit's reporter means, at once
+                text = text.replace("\n\n", "\n\n" + T.JOINED_REPORTER.format(
+                    day=loa.settings.reminder_day), 1)
         await chat.send_message(text, parse_mode=ParseMode.HTML, reply_markup=main_keyboard())
         return
     member = await loa.run(loa.members.get, user.id)

@@ -20,6 +20,9 @@ INVITE_TOO_MANY = (
     "Vui lòng bấm lại đường link sau khoảng {minutes} phút."
 )
 JOINED = "✅ Bạn đã tham gia đơn vị <b>{unit}</b>.\n\n{help}"
+JOINED_REPORTER = (
+    "📝 Bạn là <b>người báo cáo</b> của đơn vị: gửi báo cáo hoạt động bằng /baocao. Từ ngày "
+    "{day} hằng tháng, nếu đơn vị chưa có báo cáo, Loa sẽ nhắc bạn một lần.\n\n")
 ALREADY_JOINED = "Bạn đang thuộc đơn vị <b>{unit}</b>."
 MOVED_BY_INVITE = "✅ Bạn đã chuyển sang đơn vị <b>{unit}</b>."
 WELCOME_BACK = "Chào mừng bạn quay lại! Bạn thuộc đơn vị <b>{unit}</b>.\n\n{help}"

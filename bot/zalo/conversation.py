@@ -207,6 +207,8 @@ class ZaloConversation:
             await self.reply(account, TC.MOVED_BY_INVITE.format(unit=esc(result.unit_name)))
         else:
             help_ = await self._help(account)
+            if result.member.is_reporter and not result.board:
+                help_ = TC.JOINED_REPORTER.format(day=loa.settings.reminder_day) + help_
             template = T.JOINED_BOARD if result.board else T.JOINED
             await self.reply(account, template.format(unit=result.unit_name, help=help_))
 
