@@ -56,3 +56,13 @@ async def test_commands_with_forged_numbers_are_refused_plainly(bot):
                  "/thanhvien_ngung ²", "/thanhvien_ngung " + "4" * 25]:
         reply = (await h.admin.reply(text)).text
         assert "Cách dùng" in reply, (text, reply)
+
+
+async def test_a_command_in_a_group_answers_with_a_button_to_the_private_chat(bot_sqlite):
+    h = bot_sqlite
+    u = h.user("Người trong nhóm")
+    mark = await u.send("/baocao", chat_id=-100777)
+    hint = await h.tg.wait_for(lambda c: c.chat_id == -100777, mark)
+    assert "nhắn riêng" in hint.text.lower()
+    [button] = hint.buttons()
+    assert button["url"] == "https://t.me/loa_test_bot"

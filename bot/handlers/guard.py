@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 import time
 
-from telegram import Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import (
@@ -30,8 +30,11 @@ async def gate(update: Update, context: LoaContext) -> None:
     if chat is not None and chat.type != "private" and update.callback_query is None:
         # In groups the bot only points people to a private chat when addressed by command.
         if msg is not None and msg.text and msg.text.startswith("/") and update.message:
+            username = context.bot.username
+            markup = InlineKeyboardMarkup([[InlineKeyboardButton(
+                T.BTN_OPEN_PRIVATE, url=f"https://t.me/{username}")]]) if username else None
             try:
-                await chat.send_message(T.GROUP_HINT)
+                await chat.send_message(T.GROUP_HINT, reply_markup=markup)
             except TelegramError:
                 pass
         raise ApplicationHandlerStop

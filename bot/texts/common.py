@@ -46,6 +46,7 @@ UNSUPPORTED_MESSAGE = (
 )
 STALE_BUTTON = "Nút này không còn hiệu lực. Vui lòng thao tác lại từ đầu."
 GROUP_HINT = "Vui lòng nhắn riêng cho bot để hỏi đáp và báo cáo."
+BTN_OPEN_PRIVATE = "💬 Nhắn riêng cho Loa"
 
 HELP_MEMBER = (
     "<b>Hướng dẫn sử dụng Loa</b>\n\n"
