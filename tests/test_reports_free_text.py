@@ -91,3 +91,18 @@ async def test_a_board_members_own_question_goes_to_the_others_not_to_themself(b
     await h.settled()
     assert not [c for c in h.tg.sent(chat_id=a.id, since=mark)
                 if "phân bón" in (c.text or "") and "Câu hỏi mới" in (c.text or "")]
+
+
+async def test_a_head_count_beyond_plausible_asks_once_more(bot_sqlite):
+    h = bot_sqlite
+    u = await h.member(reporter=True)
+    offer = await u.reply("/baocao hôm nay | Hội nghị | Quán triệt Chỉ thị 30 | 4200")
+    mark = await u.press(offer, "Lưu")
+    warning = await h.tg.wait_for(lambda c: c.chat_id == u.id and "rất lớn" in (c.text or ""),
+                                  mark)
+    with h.loa.db.read() as s:
+        assert s.scalars(select(Report)).all() == []           # nothing saved yet
+    mark = await u.press(warning, "Vẫn lưu")
+    await h.tg.wait_for(lambda c: c.chat_id == u.id and "Đã lưu báo cáo" in (c.text or ""), mark)
+    with h.loa.db.read() as s:
+        assert s.scalar(select(Report.participants)) == 4200

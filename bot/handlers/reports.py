@@ -22,7 +22,8 @@ from bot.context import LoaContext
 from bot.handlers.common import admin_only, args_text, reply_html
 from bot.services import charts, exports, periodic
 from bot.services.reports import (
-    CONFIRM_ALREADY, CONFIRM_CANCELLED, CONFIRM_DUPLICATE, MAX_PHOTOS, FieldError, ParsedReport,
+    CONFIRM_ALREADY, CONFIRM_CANCELLED, CONFIRM_DUPLICATE, CONFIRM_LARGE, MAX_PHOTOS,
+    PLAUSIBLE_PARTICIPANTS, FieldError, ParsedReport,
     check_content, check_note, match_form, parse_date, parse_participants, quick_line,
 )
 from bot.text import esc, esc_short, fmt_date
@@ -298,6 +299,10 @@ async def report_button(update: Update, context: LoaContext) -> None:
             await _edit_or_send(update, T.DUPLICATE_WARNING.format(
                 id=dup.id, date=fmt_date(dup.activity_date), form=esc(dup.form),
                 content=esc_short(dup.content, 80)), confirm_markup(obj_id, anyway=True))
+            await q.answer()
+        elif result.status == CONFIRM_LARGE:
+            await _edit_or_send(update, T.LARGE_WARNING.format(limit=PLAUSIBLE_PARTICIPANTS),
+                                confirm_markup(obj_id, anyway=True))
             await q.answer()
         else:
             r = result.report

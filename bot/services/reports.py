@@ -117,6 +117,8 @@ CONFIRM_SAVED = "saved"
 CONFIRM_ALREADY = "already"
 CONFIRM_CANCELLED = "cancelled"
 CONFIRM_DUPLICATE = "duplicate"
+CONFIRM_LARGE = "large"          # a head count beyond PLAUSIBLE_PARTICIPANTS: asked once more
+PLAUSIBLE_PARTICIPANTS = 2000    # a chi bộ's or a commune's activity rarely gathers more
 
 
 @dataclass(frozen=True)
@@ -799,6 +801,8 @@ class ReportsService:
                     dup = self._duplicate(s, d.unit_id, parsed)
                     if dup is not None:
                         return Confirmation(CONFIRM_DUPLICATE, d.id, duplicate=_view(dup))
+                    if parsed.participants > PLAUSIBLE_PARTICIPANTS:   # 4.200 for 42?
+                        return Confirmation(CONFIRM_LARGE, d.id)
                 r = Report(unit_id=d.unit_id, member_id=d.member_id, draft_id=d.id,
                            activity_date=parsed.activity_date, form=parsed.form,
                            content=parsed.content, participants=parsed.participants,

@@ -63,6 +63,10 @@ DUPLICATE_WARNING = (
     "⚠️ <b>Có thể trùng</b> với báo cáo số {id} của đơn vị (ngày {date}, {form}): «{content}».\n\n"
     "Nếu đây là hoạt động khác, bấm <b>✅ Vẫn lưu</b>; nếu trùng, bấm <b>❌ Hủy</b>."
 )
+LARGE_WARNING = (
+    "⚠️ <b>Số người tham dự rất lớn</b> (trên {limit}). Kiểm tra lại: có gõ thừa số 0 không?\n\n"
+    "Nếu đúng, bấm <b>✅ Vẫn lưu</b>; nếu sai, bấm <b>❌ Hủy</b> rồi gửi lại."
+)
 BAD_BUTTON = "Nút này không hợp lệ hoặc đã cũ."
 
 # Guided entry

@@ -24,7 +24,8 @@ from bot.render import hand_off_text, keypoints_text, notice_body, quote_message
 from bot.render import report_block as render_report
 from bot.services.questions import QUERY_CHARS, Q_SMALL_TALK, QuestionResult
 from bot.services.reports import (
-    CONFIRM_ALREADY, CONFIRM_CANCELLED, CONFIRM_DUPLICATE, MAX_PHOTOS, FieldError, ParsedReport,
+    CONFIRM_ALREADY, CONFIRM_CANCELLED, CONFIRM_DUPLICATE, CONFIRM_LARGE, MAX_PHOTOS,
+    PLAUSIBLE_PARTICIPANTS, FieldError, ParsedReport,
     check_content, check_note, match_form, parse_date, parse_participants,
 )
 from bot.text import esc, esc_short, fmt_date, fmt_datetime, parse_id
@@ -397,6 +398,11 @@ class ZaloConversation:
                 await self.reply(account, TR.CANCELLED)
             return
         result = await loa.run(loa.reports.confirm, account.key, draft_id, force)
+        if result.status == CONFIRM_LARGE:
+            await self._save(account, {"confirm": draft_id, "force": True})
+            await self.reply(account, [TR.LARGE_WARNING.format(
+                limit=PLAUSIBLE_PARTICIPANTS).split("\n\n")[0], T.CONFIRM_FORCE_CHOICES])
+            return
         if result.status == CONFIRM_DUPLICATE:
             dup = result.duplicate
             await self._save(account, {"confirm": draft_id, "force": True})
