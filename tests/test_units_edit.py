@@ -78,3 +78,22 @@ def test_cli_rename_move_deactivate(monkeypatch, tmp_path, capsys):
     out = capsys.readouterr().out
     assert "Chi bộ Thôn Một" in out and "(inactive)" in out
     assert main(["units", "deactivate", "Xã Mới"]) == 2      # a unit is still under it
+
+
+async def test_lists_show_the_parent_of_units_that_share_a_name(bot):
+    h = bot
+    await h.admin.reply("/start")
+    m = h.loa.members
+    m.add_unit("Xã An Bình")
+    m.add_unit("Xã Bình Minh")
+    m.add_unit("Chi bộ Thôn 1", parent="Xã An Bình")
+    m.add_unit("Chi bộ Thôn 1", parent="Xã Bình Minh")
+    m.add_unit("Chi bộ Thôn 7", parent="Xã Bình Minh")
+    for path in ("Xã An Bình › Chi bộ Thôn 1", "Xã Bình Minh › Chi bộ Thôn 1"):
+        inv = m.create_invite(path)
+        await h.user(f"Người {path[-12:]}").reply(f"/start {inv.code}")
+    m.create_invite("Chi bộ Thôn 7")
+    members = (await h.admin.reply("/thanhvien")).text
+    assert "Chi bộ Thôn 1 (Xã An Bình)" in members and "Chi bộ Thôn 1 (Xã Bình Minh)" in members
+    invites = (await h.admin.reply("/moi_ds")).text
+    assert "Chi bộ Thôn 1 (Xã An Bình)" in invites and "Chi bộ Thôn 7 (" not in invites

@@ -162,10 +162,11 @@ def cmd_invites(args) -> int:
         print(f"Revoked {inv.code} ({inv.unit_name}): nobody can join with it any more.")
         return 0
     items = members.invites(include_spent=args.all)
+    shown = members.shown_names([(i.unit_id, i.unit_name) for i in items])
     for inv in items:
         role = "board" if inv.is_admin else "reporter" if inv.is_reporter else "member"
         expires = _local(inv.expires_at, settings) if inv.expires_at else "never"
-        print(f"{inv.code}\t{inv.unit_name}\t{role}\tused {inv.uses}, {_uses(inv)}"
+        print(f"{inv.code}\t{shown.get(inv.unit_id, inv.unit_name)}\t{role}\tused {inv.uses}, {_uses(inv)}"
               f"\texpires {expires}")
     print(f"{len(items)} invite(s){'' if args.all else ' that can still be used'}")
     return 0

@@ -140,8 +140,10 @@ async def invites(update: Update, context: LoaContext) -> None:
         await update.effective_chat.send_message(T.INVITES_EMPTY, parse_mode=ParseMode.HTML)
         return
     tz = context.loa.settings.tz
+    shown = await loa.run(loa.members.shown_names, [(i.unit_id, i.unit_name) for i in items])
     lines = [T.INVITES_HEADER.format(count=len(items))]
-    lines += [T.INVITE_LINE.format(unit=esc(inv.unit_name), code=esc(inv.code),
+    lines += [T.INVITE_LINE.format(unit=esc(shown.get(inv.unit_id, inv.unit_name)),
+                                   code=esc(inv.code),
                                    reporter=(TP.INVITE_ADMIN if inv.is_admin else
                                              T.INVITE_REPORTER if inv.is_reporter else ""),
                                    uses=_uses_left(inv), used=inv.uses,
@@ -157,6 +159,7 @@ async def members(update: Update, context: LoaContext) -> None:
     if not items:
         await update.effective_chat.send_message(T.MEMBERS_EMPTY)
         return
+    shown = await loa.run(loa.members.shown_names, [(m.unit_id, m.unit_name) for m in items])
     lines = [T.MEMBERS_HEADER.format(count=len(items))]
     for m in items:
         flags = ((T.FLAG_ADMIN if m.role == ROLE_ADMIN else "")
@@ -167,7 +170,7 @@ async def members(update: Update, context: LoaContext) -> None:
         lines.append(T.MEMBER_LINE.format(
             id=m.id, name=esc(m.full_name or m.telegram_id),
             username=f" (@{esc(m.username)})" if m.username else "",
-            unit=esc(m.unit_name or T.NO_UNIT), flags=flags))
+            unit=esc(shown.get(m.unit_id) or m.unit_name or T.NO_UNIT), flags=flags))
     await reply_html(update, ["\n".join(lines), T.MEMBER_USAGE])
 
 

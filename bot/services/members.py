@@ -413,6 +413,26 @@ class MembersService:
         with self.db.read() as s:
             return " › ".join(u.name for u in path(s, unit_id))
 
+    def shown_names(self, units: list[tuple[int | None, str | None]]) -> dict[int, str]:
+        """How a list shows each unit: its name, or, where two different units of the list
+        share a name ("Chi bộ Thôn 1" of two communes), the name with its parent."""
+        ids_by_name: dict[str, set[int]] = {}
+        for uid, name in units:
+            if uid is not None and name:
+                ids_by_name.setdefault(fold(name), set()).add(uid)
+        shared = sorted({u for ids in ids_by_name.values() if len(ids) > 1 for u in ids})
+        paths = self.unit_paths(shared) if shared else {}
+        out = {}
+        for uid, name in units:
+            if uid is None or not name:
+                continue
+            if uid in paths and " › " in paths[uid]:
+                parent = paths[uid].split(" › ")[-2]
+                out[uid] = f"{name} ({parent})"
+            else:
+                out[uid] = name
+        return out
+
     def unit_paths(self, unit_ids: list[int]) -> dict[int, str]:
         """unit_path() of many units from one read of the tree (a province's 2,101 units: one
         query, not one per unit and level)."""
