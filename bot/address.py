@@ -29,6 +29,3 @@ def account_of(address: int) -> int:
     """The Zalo account row id behind an address made by `zalo_address`."""
     return -int(address) - ZALO_BASE
 
-
-def channel_of(address: int | None) -> str:
-    return "zalo" if is_zalo(address) else "telegram"

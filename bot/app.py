@@ -10,12 +10,14 @@ from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Up
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes, TypeHandler
+from telegram.request import HTTPXRequest
 
 from bot import jobs
+from bot.address import is_zalo
 from bot.config import Settings
 from bot.context import Loa, LoaContext
 from bot.handlers import admin, broadcast, desk, guard, qa, reports, start, status
-from bot.inbox import DurableQueue, HandledLog, LoaApplication, log_path
+from bot.inbox import DurableQueue, HandledLog, LoaApplication, fold, log_path
 from bot.persistence import DatabasePersistence
 from bot.text import esc
 from bot.texts import common as T
@@ -23,10 +25,8 @@ from bot.texts import qa as TQ
 from bot.texts import zalo as TZ
 from bot.transport import BudgetLimiter, broadcast_bot, make_sender
 from bot.web.server import DeskServer
-from bot.address import is_zalo
 from bot.zalo.channel import ZaloChannel, make_outbox
 from bot.zalo.outbound import OFFLINE_TOKEN, RoutingBot
-from telegram.request import HTTPXRequest
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +85,9 @@ async def post_init(app: Application) -> None:
     """Load the index, set the menus, schedule the jobs, start the delivery worker and the desk."""
     loa: Loa = app.bot_data["loa"]
     finished = await loa.run(_load_index, loa)
-    replayed = await app.bot_data["inbox"].replay(app.bot, app.bot_data["handled_log"])
+    # What went out before a crash is recorded first, so neither channel replays it.
+    await fold(loa, app.bot_data["handled_log"])
+    replayed = await app.bot_data["inbox"].replay(app.bot)
     if replayed:
         log.warning("handling %d update(s) received before the last stop but never handled",
                     replayed)

@@ -27,3 +27,11 @@ class FloodGate:
             for uid in [u for u, d in self.hits.items() if not d or now - d[-1] > self.window]:
                 self.hits.pop(uid, None)
         return 0.0
+
+    def warn_due(self, user_id: int, now: float | None = None) -> bool:
+        """Whether a limited user is told so now: once per half window, not at every message."""
+        now = time.monotonic() if now is None else now
+        if now - self.warned.get(user_id, 0) > self.window / 2:
+            self.warned[user_id] = now
+            return True
+        return False

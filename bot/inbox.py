@@ -32,7 +32,7 @@ from bot.services.inbox import TELEGRAM
 log = logging.getLogger(__name__)
 
 # What this task is handling: [its key in the handled log, how to mark it in the database,
-# marked]. It is marked at its first message out, not only at the end: a crash after the reply
+# the log, marked]. It is marked at its first message out, not only at the end: a crash after the reply
 # went out must not send it again. The Zalo channel uses the same for its events.
 CURRENT: contextvars.ContextVar[list | None] = contextvars.ContextVar("loa_update", default=None)
 
@@ -54,7 +54,7 @@ class HandledLog:
             log.exception("handled log not written")
 
     def drain(self) -> list[str]:
-        """What the log holds (the caller records it in the database), then empty it."""
+        """What the log holds (the caller records it in the database, then `clear`s it)."""
         try:
             keys = self.path.read_text(encoding="utf-8").split("\n")
         except FileNotFoundError:
@@ -82,10 +82,10 @@ def log_path(database_url: str) -> Path:
     return Path("var") / f"handled-{digest}.log"
 
 
-def handling(key: str, mark: Callable[[], Awaitable[object]], journal: HandledLog | None
-             ) -> contextvars.Token:
-    """Start handling an update or event: `key` for the log, `mark` records it in the database."""
-    return CURRENT.set([key, mark, journal, False])
+def handling(loa, channel: str, key: str, journal: HandledLog | None) -> contextvars.Token:
+    """Start handling an item of the inbox (`channel`, `key`): `mark_handled` records it."""
+    mark = functools.partial(loa.run, loa.inbox.handled, channel, key)
+    return CURRENT.set([f"{channel}:{key}", mark, journal, False])
 
 
 _BACKGROUND: set[asyncio.Task] = set()
@@ -138,11 +138,9 @@ class DurableQueue(asyncio.Queue):
                 return
         await super().put(item)
 
-    async def replay(self, bot, journal: HandledLog | None = None) -> int:
-        """Record what the handled log holds, then queue the updates a crash left unhandled
-        (before the Application starts)."""
-        if journal is not None:
-            await fold(self.loa, journal)
+    async def replay(self, bot) -> int:
+        """Queue the updates a crash left unhandled (before the Application starts; the handled
+        log is folded in first)."""
         payloads = await self.loa.run(self.loa.inbox.unhandled, TELEGRAM)
         for data in payloads:
             try:
@@ -174,10 +172,7 @@ class LoaApplication(Application):
         if not isinstance(update, Update):
             await super().process_update(update)
             return
-        loa = self.bot_data["loa"]
-        key = str(update.update_id)
-        token = handling(f"{TELEGRAM}:{key}",
-                         functools.partial(loa.run, loa.inbox.handled, TELEGRAM, key),
+        token = handling(self.bot_data["loa"], TELEGRAM, str(update.update_id),
                          self.bot_data.get("handled_log"))
         try:
             await super().process_update(update)

@@ -162,3 +162,26 @@ def report_block(report: ParsedReport, unit_name: str) -> str:
     if report.photos:
         text += TR.REPORT_PHOTOS.format(count=len(report.photos))
     return text
+
+
+def preview_text(draft, lead: str = "") -> str:
+    """A report waiting for its check (each channel adds how to save or cancel it)."""
+    text = lead + TR.PREVIEW_HEADER + "\n\n" + report_block(draft.report, draft.unit_name)
+    if draft.duplicate:
+        text += TR.DUPLICATE_HINT.format(id=draft.duplicate.id,
+                                         content=esc_short(draft.duplicate.content, 80))
+    return text
+
+
+def duplicate_warning(dup) -> str:
+    """The unit already has a report much like this one: shown before it is saved anyway."""
+    return TR.DUPLICATE_WARNING.format(id=dup.id, date=fmt_date(dup.activity_date),
+                                       form=esc(dup.form), content=esc_short(dup.content, 80))
+
+
+def own_report_line(r) -> str:
+    """One of the unit's recent reports in /baocao_cua_toi."""
+    return TR.MY_LINE.format(id=r.id, date=fmt_date(r.activity_date), form=esc(r.form),
+                             participants=r.participants, content=esc_short(r.content, 200),
+                             reporter=esc(r.reporter_name),
+                             edited=TR.MY_EDITED if r.updated_at else "")

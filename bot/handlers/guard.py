@@ -47,9 +47,7 @@ async def gate(update: Update, context: LoaContext) -> None:
     gatekeeper: FloodGate = context.bot_data["flood"]
     wait = gatekeeper.check(user.id)
     if wait:
-        now = time.monotonic()
-        if now - gatekeeper.warned.get(user.id, 0) > gatekeeper.window / 2:
-            gatekeeper.warned[user.id] = now
+        if gatekeeper.warn_due(user.id):
             if update.callback_query:
                 await update.callback_query.answer(T.FLOOD.format(seconds=int(wait) + 1))
             elif chat is not None:

@@ -30,6 +30,7 @@ from bot.text import esc, esc_short, fmt_date
 from bot.texts import common as TC
 from bot.texts import periodic as TP
 from bot.texts import reports as T
+from bot.render import duplicate_warning, own_report_line, preview_text
 from bot.render import report_block as render
 
 log = logging.getLogger(__name__)
@@ -53,12 +54,8 @@ def confirm_markup(draft_id: int, anyway: bool = False) -> InlineKeyboardMarkup:
 
 
 async def send_preview(update: Update, draft, lead: str = "") -> None:
-    text = lead + T.PREVIEW_HEADER + "\n\n" + render(draft.report, draft.unit_name)
-    if draft.duplicate:
-        text += T.DUPLICATE_HINT.format(id=draft.duplicate.id,
-                                        content=esc_short(draft.duplicate.content, 80))
-    text += T.PREVIEW_FOOTER
-    await reply_html(update, text, reply_markup=confirm_markup(draft.id))
+    await reply_html(update, preview_text(draft, lead) + T.PREVIEW_FOOTER,
+                     reply_markup=confirm_markup(draft.id))
 
 
 # ---------------------------------------------------------------- entry
@@ -295,10 +292,8 @@ async def report_button(update: Update, context: LoaContext) -> None:
         elif result.status == CONFIRM_CANCELLED:
             await q.answer(T.ALREADY_CANCELLED, show_alert=True)
         elif result.status == CONFIRM_DUPLICATE:
-            dup = result.duplicate
-            await _edit_or_send(update, T.DUPLICATE_WARNING.format(
-                id=dup.id, date=fmt_date(dup.activity_date), form=esc(dup.form),
-                content=esc_short(dup.content, 80)), confirm_markup(obj_id, anyway=True))
+            await _edit_or_send(update, duplicate_warning(result.duplicate),
+                                confirm_markup(obj_id, anyway=True))
             await q.answer()
         elif result.status == CONFIRM_LARGE:
             await _edit_or_send(update, T.LARGE_WARNING.format(limit=PLAUSIBLE_PARTICIPANTS),
@@ -368,10 +363,7 @@ async def my_reports(update: Update, context: LoaContext) -> None:
     blocks = [T.MY_HEADER.format(unit=esc(own.unit_name), count=len(own.items))]
     rows = []
     for r, editable in own.items:
-        blocks.append(T.MY_LINE.format(
-            id=r.id, date=fmt_date(r.activity_date), form=esc(r.form),
-            participants=r.participants, content=esc_short(r.content, 200),
-            reporter=esc(r.reporter_name), edited=T.MY_EDITED if r.updated_at else ""))
+        blocks.append(own_report_line(r))
         if editable:
             rows.append([InlineKeyboardButton(T.BTN_EDIT.format(id=r.id),
                                               callback_data=f"rep:edit:{r.id}"),

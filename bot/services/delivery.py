@@ -174,7 +174,6 @@ class DeliveryWorker:
         # A condition on Delivery (e.g. the chats of one channel): this worker claims only the
         # rows it holds, so each channel sends at its own rate with its own sender.
         self.only = only
-        self.name = name
         self.in_flight = settings.broadcast_in_flight
         self.poll = settings.broadcast_poll
         self.lease = settings.broadcast_lease

@@ -88,6 +88,10 @@ class JoinResult:
     board: bool = False      # joined the unit's board (an --admin invite)
 
 
+def _unit_info(u: Unit) -> UnitInfo:
+    return UnitInfo(u.id, u.name, u.kind, u.active, parent_id=u.parent_id)
+
+
 def _member_info(m: Member) -> MemberInfo:
     return MemberInfo(m.id, m.telegram_id, m.chat_id, m.full_name, m.username, m.unit_id,
                       m.unit.name if m.unit else None, m.role, m.is_reporter, m.active,
@@ -261,7 +265,7 @@ class MembersService:
                 if len(path(s, p.id)) >= MAX_DEPTH:
                     raise InvalidInput(TP.UNIT_TOO_DEEP, name=name, parent=p.name, max=MAX_DEPTH)
             u, created = self._sibling_or_new(s, name, p.id if p else None, kind)
-            return UnitInfo(u.id, u.name, u.kind, u.active, parent_id=u.parent_id), created
+            return _unit_info(u), created
 
     @staticmethod
     def _sibling_or_new(s: Session, name: str, parent_id: int | None,
@@ -294,7 +298,7 @@ class MembersService:
                 raise InvalidInput(TP.UNIT_NAME_TAKEN, name=new_name)
             u.name = new_name
             s.flush()
-            return UnitInfo(u.id, u.name, u.kind, u.active, parent_id=u.parent_id)
+            return _unit_info(u)
 
     def move_unit(self, ref: str, parent_ref: str, scope: Actor = None) -> UnitInfo:
         """Put a unit (and everything under it) under another unit of the scope."""
@@ -306,7 +310,7 @@ class MembersService:
                 raise InvalidInput(TP.UNIT_MOVE_CYCLE, name=u.name, parent=parent.name)
             u.parent_id = parent.id
             s.flush()
-            return UnitInfo(u.id, u.name, u.kind, u.active, parent_id=u.parent_id)
+            return _unit_info(u)
 
     def deactivate_unit(self, ref: str, scope: Actor = None) -> UnitInfo:
         """Take a unit out of lists, summaries, invites and audiences (its reports and members
@@ -322,7 +326,7 @@ class MembersService:
             s.execute(update(Invite).where(Invite.unit_id == u.id, Invite.revoked_at.is_(None))
                       .values(revoked_at=utcnow()))
             s.flush()
-            return UnitInfo(u.id, u.name, u.kind, u.active, parent_id=u.parent_id)
+            return _unit_info(u)
 
     def _changeable(self, s: Session, scope: Scope, ref: str) -> Unit:
         """A unit this board may change: inside its scope, and not its own board's unit."""
@@ -794,7 +798,7 @@ class _Import:
         out = []
         for i in range(len(self.entries)):
             u, created = self.results[i]
-            out.append((UnitInfo(u.id, u.name, u.kind, u.active, parent_id=u.parent_id), created))
+            out.append((_unit_info(u), created))
         return out
 
     def depth(self, u: Unit) -> int:

@@ -8,7 +8,6 @@ handled at the next start. The same `message_id` stored twice is handled once.
 from __future__ import annotations
 
 import asyncio
-import functools
 import hashlib
 import hmac
 import json
@@ -18,7 +17,7 @@ from aiohttp import web
 
 from bot.context import Loa
 from bot.flood import FloodGate
-from bot.inbox import CURRENT, HandledLog, fold, handling, mark_handled
+from bot.inbox import CURRENT, HandledLog, handling, mark_handled
 from bot.services.inbox import ZALO
 from bot.texts import common as TC
 from bot.zalo.client import ZaloClient, ZaloError
@@ -78,11 +77,10 @@ class ZaloChannel:
 
     # ------------------------------------------------------------ lifecycle
     async def start(self) -> None:
-        """Handle what a crash left unhandled, then take new events; start the Zalo worker."""
+        """Handle what a crash left unhandled (the handled log was folded in by post_init), then
+        take new events; start the Zalo worker."""
         await self.client.start()
         self._stopping = False
-        if self.journal is not None:
-            await fold(self.loa, self.journal)
         for event in await self.loa.run(self.loa.inbox.unhandled, ZALO):
             self._queue.put_nowait(event)
         self._tasks = [asyncio.create_task(self._work(), name=f"loa-zalo-{i}")
@@ -180,9 +178,7 @@ class ZaloChannel:
 
     async def _handle(self, event: dict) -> None:
         key = event_key(event)
-        token = handling(f"{ZALO}:{key}",
-                         functools.partial(self.loa.run, self.loa.inbox.handled, ZALO, key),
-                         self.journal)
+        token = handling(self.loa, ZALO, key, self.journal)
         done = False
         try:
             await self.conversation.handle(event)
@@ -195,8 +191,7 @@ class ZaloChannel:
             chat = ((event.get("message") or {}).get("chat") or {}).get("id")
             if chat:
                 try:
-                    await self.client.send_text(str(chat), TC.ERROR.replace(
-                        "Ban Tuyên giáo đã được thông báo; ", ""))
+                    await self.client.send_text(str(chat), TC.ERROR_NOT_NOTIFIED)
                 except ZaloError:
                     pass
         finally:

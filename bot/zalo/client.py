@@ -13,7 +13,7 @@ from typing import Any
 import aiohttp
 
 from bot.budget import SendBudget
-from bot.zalo.render import TEXT_LIMIT, pieces
+from bot.zalo.render import pieces
 
 log = logging.getLogger(__name__)
 
@@ -94,16 +94,6 @@ class ZaloClient:
         return data.get("result")
 
     # ------------------------------------------------------------ sends
-    async def send_once(self, chat_id: str, text: str, urgent: bool = False) -> str:
-        """One message (≤ 2,000 characters), one budget slot, no retry: the delivery worker
-        decides what a failure means. Returns Zalo's message id."""
-        if not urgent:
-            pass  # the delivery worker already took the slot on its own grid
-        else:
-            await self.budget.acquire(True)
-        result = await self.call("sendMessage", {"chat_id": chat_id, "text": text[:TEXT_LIMIT]})
-        return str((result or {}).get("message_id", ""))
-
     async def send_text(self, chat_id: str, text: str, urgent: bool = True) -> list[str]:
         """A plain text of any length, as pieces of ≤ 2,000 characters, each with its budget
         slot, retried on "too many" and transient failures. Returns the message ids."""
@@ -135,13 +125,6 @@ class ZaloClient:
                     await asyncio.sleep(delay)
                     continue
                 raise
-
-    async def typing(self, chat_id: str) -> None:
-        try:
-            await self.call("sendChatAction", {"chat_id": chat_id, "action": "typing"},
-                            timeout=5.0)
-        except ZaloError:
-            pass   # only a courtesy
 
     async def get_updates(self, timeout: int = 30) -> dict | None:
         """One long poll: an event (`{"event_name", "message"}`) or None when none came."""

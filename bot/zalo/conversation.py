@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import re
-import time
 import unicodedata
 from datetime import date
 from typing import Awaitable, Callable
@@ -20,7 +19,10 @@ from bot.db.models import Q_ANSWERED_BY_DOCS, Q_ANSWERED_BY_FAQ, Q_RELATED
 from bot.errors import LoaError
 from bot.flood import FloodGate
 from bot.relay import deliver_answer, notify_board, tell_board_of_join
-from bot.render import hand_off_text, keypoints_text, notice_body, quote_message
+from bot.render import (
+    duplicate_warning, hand_off_text, keypoints_text, notice_body, own_report_line, preview_text,
+    quote_message,
+)
 from bot.render import report_block as render_report
 from bot.services.questions import QUERY_CHARS, Q_SMALL_TALK, QuestionResult
 from bot.services.reports import (
@@ -44,7 +46,6 @@ _ACK = re.compile(r"^(?:em |toi |minh |chau )?da (?:nam|nhan)(?: duoc)?(?: roi)?
                   r"(?: a| nhe| nha| ah| ak)?[.!]*$")
 _CODE = re.compile(r"^[A-Za-z0-9_-]{6,64}$")
 _COMMAND = re.compile(r"^/([A-Za-z_]+)(?:@\S+)?\s*(.*)$", re.S)
-STEPS = ("date", "form", "content", "participants", "note")
 
 
 def is_ack(text: str) -> bool:
@@ -76,7 +77,8 @@ class ZaloConversation:
                                 str(sender.get("display_name") or ""))
         wait = self.flood.check(account.key)
         if wait:
-            await self._flooded(account, wait)
+            if self.flood.warn_due(account.key):
+                await self.reply(account, TC.FLOOD.format(seconds=int(wait) + 1))
             return
         try:
             if name == "message.text.received":
@@ -88,12 +90,6 @@ class ZaloConversation:
                 await self.reply(account, T.UNSUPPORTED)
         except LoaError as e:
             await self.reply(account, ZALO_WORDING.get(e.user_message, e.user_message))
-
-    async def _flooded(self, account: Account, wait: float) -> None:
-        now = time.monotonic()
-        if now - self.flood.warned.get(account.key, 0) > self.flood.window / 2:
-            self.flood.warned[account.key] = now
-            await self.reply(account, TC.FLOOD.format(seconds=int(wait) + 1))
 
     async def reply(self, account: Account, html_text: str | list[str]) -> None:
         blocks = html_text if isinstance(html_text, list) else [html_text]
@@ -377,12 +373,8 @@ class ZaloConversation:
         await self.reply(account, T.ASK_DATE.format(today=fmt_date(loa.reports.today())))
 
     async def _preview(self, account: Account, draft, lead: str = "") -> None:
-        text = lead + TR.PREVIEW_HEADER + "\n\n" + render_report(draft.report, draft.unit_name)
-        if draft.duplicate:
-            text += TR.DUPLICATE_HINT.format(id=draft.duplicate.id,
-                                             content=esc_short(draft.duplicate.content, 80))
         await self._save(account, {"confirm": draft.id})
-        await self.reply(account, [text, T.CONFIRM_CHOICES])
+        await self.reply(account, [preview_text(draft, lead), T.CONFIRM_CHOICES])
 
     async def _confirm(self, account: Account, session: dict, save: bool) -> None:
         loa = self.loa
@@ -404,11 +396,9 @@ class ZaloConversation:
                 limit=PLAUSIBLE_PARTICIPANTS).split("\n\n")[0], T.CONFIRM_FORCE_CHOICES])
             return
         if result.status == CONFIRM_DUPLICATE:
-            dup = result.duplicate
             await self._save(account, {"confirm": draft_id, "force": True})
-            await self.reply(account, [TR.DUPLICATE_WARNING.format(
-                id=dup.id, date=fmt_date(dup.activity_date), form=esc(dup.form),
-                content=esc_short(dup.content, 80)).split("\n\n")[0], T.CONFIRM_FORCE_CHOICES])
+            await self.reply(account, [duplicate_warning(result.duplicate).split("\n\n")[0],
+                                       T.CONFIRM_FORCE_CHOICES])
             return
         await self._save(account, {})
         if result.status == CONFIRM_ALREADY:
@@ -523,11 +513,7 @@ class ZaloConversation:
             await self.reply(account, TR.MY_EMPTY.format(unit=esc(own.unit_name)))
             return
         blocks = [TR.MY_HEADER.format(unit=esc(own.unit_name), count=len(own.items))]
-        for r, _ in own.items:
-            blocks.append(TR.MY_LINE.format(
-                id=r.id, date=fmt_date(r.activity_date), form=esc(r.form),
-                participants=r.participants, content=esc_short(r.content, 200),
-                reporter=esc(r.reporter_name), edited=TR.MY_EDITED if r.updated_at else ""))
+        blocks += [own_report_line(r) for r, _ in own.items]
         await self.reply(account, blocks)
 
 

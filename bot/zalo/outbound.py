@@ -119,18 +119,20 @@ class RoutingBot(ExtBot):
             return sent
         return await super().send_message(chat_id, text, *args, **kwargs)
 
+    async def _caption_to_zalo(self, chat_id, caption: str | None) -> Message:
+        """A photo or document for a Zalo member: Telegram's file ids mean nothing to Zalo, so
+        the caption goes, saying a file came with it."""
+        text = (caption and plain(caption) or "") + T.BROADCAST_MEDIA
+        return _message(self, chat_id, await self._zalo.send(chat_id, text, False))
+
     async def send_photo(self, chat_id, photo, *args, **kwargs):
-        if self._to_zalo(chat_id):   # Telegram's file ids mean nothing to Zalo: the caption
-            caption = kwargs.get("caption") or ""
-            text = (caption and plain(caption)) + T.BROADCAST_MEDIA
-            return _message(self, chat_id, await self._zalo.send(chat_id, text, False))
+        if self._to_zalo(chat_id):
+            return await self._caption_to_zalo(chat_id, kwargs.get("caption"))
         return await super().send_photo(chat_id, photo, *args, **kwargs)
 
     async def send_document(self, chat_id, document, *args, **kwargs):
         if self._to_zalo(chat_id):
-            caption = kwargs.get("caption") or ""
-            text = (caption and plain(caption)) + T.BROADCAST_MEDIA
-            return _message(self, chat_id, await self._zalo.send(chat_id, text, False))
+            return await self._caption_to_zalo(chat_id, kwargs.get("caption"))
         return await super().send_document(chat_id, document, *args, **kwargs)
 
     async def send_chat_action(self, chat_id, action, *args, **kwargs):
