@@ -119,6 +119,9 @@ class Settings:
     file_url: str = var("LOA_BOT_FILE_URL", default=DEFAULT_FILE_URL)
     bot_username: str = var("LOA_BOT_USERNAME", _username, default="")
     admin_ids: frozenset[int] = var("LOA_ADMIN_IDS", _ids, default=frozenset())
+    # The top board's name as it signs ("Ban Tuyên giáo và Dân vận Tỉnh ủy …"); empty: read from
+    # the one top-level unit's name (bot/boards.py).
+    board_name: str = var("LOA_BOARD_NAME", lambda v: " ".join(v.split()), default="")
     open_qa: bool = var("LOA_OPEN_QA", _bool, default=False)
     webhook_url: str = var("LOA_WEBHOOK_URL", default="")
     webhook_secret: str = var("LOA_WEBHOOK_SECRET", default="")

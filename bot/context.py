@@ -76,7 +76,8 @@ class Loa:
             from indexer import KnowledgeBase
             kb = KnowledgeBase(settings.index_config)
         budget = SendBudget(settings.send_rate)
-        members = MembersService(db, settings.admin_ids, invite_fail_limit=settings.invite_fail_limit,
+        members = MembersService(db, settings.admin_ids, top_board=settings.board_name,
+                                 invite_fail_limit=settings.invite_fail_limit,
                                  invite_fail_window=settings.invite_fail_window)
         # The workers are woken by a queue; they are made just below (the lambda reads them).
         broadcasts = BroadcastsService(db, members, settings, kb,

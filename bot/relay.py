@@ -47,8 +47,10 @@ async def deliver_answer(bot, loa, scope, question_id: int, text: str, admin_cha
     """Store a board member's answer, send it to the asker on their channel, tell the other
     board members under their notices; returns the confirmation for the one who answered."""
     ans = await loa.run(loa.questions.answer, scope, question_id, text)
-    blocks = [T.BOARD_ANSWER.format(question=esc_short(ans.question, DELIVERY_QUESTION_CHARS)),
-              esc(ans.answer), T.FAQ_CITATION.format(date=fmt_date(ans.answered_on))]
+    board = esc(ans.board)
+    blocks = [T.BOARD_ANSWER.format(question=esc_short(ans.question, DELIVERY_QUESTION_CHARS),
+                                    board=board),
+              esc(ans.answer), T.FAQ_CITATION.format(date=fmt_date(ans.answered_on), board=board)]
     try:
         for text in pack_html(blocks):
             await bot.send_message(ans.asker_chat_id, text, parse_mode=ParseMode.HTML)

@@ -3,7 +3,7 @@ notice, key points. Telegram-HTML; the Zalo channel turns them into plain text."
 from __future__ import annotations
 
 from bot.db.models import Q_HELD
-from bot.services.questions import KeyPointPage, Passage, QuestionResult
+from bot.services.questions import FaqAnswer, KeyPointPage, Passage, QuestionResult
 from bot.services.reports import ParsedReport
 from bot.text import esc, esc_short, fit_escaped, fmt_date, plain
 from bot.texts import province as TP
@@ -105,14 +105,14 @@ def hand_off_text(result: QuestionResult, nothing_found: bool = True) -> str:
     """What the asker reads when their question goes (or went, or waits) to the board."""
     notice = result.notice
     lead = not_held(result) + (T.NO_ANSWER + "\n\n" if nothing_found else "")
+    board = esc(result.board)
     if result.status == Q_HELD:
-        return lead + T.SENT_HELD.format(id=result.question_id, limit=result.handoff_limit)
+        return lead + T.SENT_HELD.format(id=result.question_id, limit=result.handoff_limit,
+                                         board=board)
     if notice is None:
-        return lead + T.SENT_AGAIN.format(id=result.question_id)
-    text = (T.SENT if notice.chat_ids else T.SENT_NO_ADMIN).format(id=result.question_id)
-    if notice.board_name:   # handed to the board of the asker's own commune
-        text = TP.SENT_AT_BOARD.format(id=result.question_id, board=esc(notice.board_name))
-    return lead + text
+        return lead + T.SENT_AGAIN.format(id=result.question_id, board=board)
+    return lead + (T.SENT if notice.chat_ids else T.SENT_NO_ADMIN).format(
+        id=result.question_id, board=board)
 
 
 def notice_body(result: QuestionResult) -> str | None:
@@ -126,6 +126,20 @@ def notice_body(result: QuestionResult) -> str | None:
     if result.missing:
         body += T.NOTICE_NOT_HELD.format(documents=esc_short(", ".join(result.missing), 300))
     return body
+
+
+def faq_blocks(faq: FaqAnswer) -> list[str]:
+    """A saved answer of the board: the question it answered, the answer, who and when."""
+    board = esc(faq.board)
+    return [T.FAQ_HEADER.format(question=esc_short(faq.question, 300), board=board),
+            T.FAQ_BODY.format(answer=esc(faq.answer)),
+            T.FAQ_CITATION.format(date=fmt_date(faq.answered_on), board=board)]
+
+
+def small_talk_text(result: QuestionResult) -> str:
+    """The friendly reply to a greeting, thanks, "ok", or symbols."""
+    text = T.SMALL_TALK.get(result.small_talk or "", T.SMALL_TALK["symbols"])
+    return text.format(board=esc(result.board))
 
 
 def not_held(result: QuestionResult) -> str:

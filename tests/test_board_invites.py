@@ -17,7 +17,8 @@ async def test_board_invite_is_single_use_told_at_once_and_revocable(bot):
     code = made.split("<code>")[1].split("</code>")[0]
     first = h.user("Người Được Mời")
     mark = h.tg.mark()
-    assert "thành viên Ban" in (await first.reply(f"/start {code}")).text
+    assert "thành viên <b>Ban Xây dựng Đảng Đảng ủy xã An Bình</b>" in (
+        await first.reply(f"/start {code}")).text
     notice = await h.tg.wait_for(lambda c: c.chat_id == ADMIN_ID and "vừa vào Ban" in c.text,
                                  mark)
     member_id = h.loa.members.get(first.id).id

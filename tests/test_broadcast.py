@@ -15,6 +15,8 @@ from bot.db.models import Broadcast, Delivery, Member, Unit, utcnow
 from bot.services.broadcasts import Draft
 from tests.conftest import ADMIN_ID, make_settings, start_harness, stop_harness
 
+FROM_TOP = "📣 <b>Ban Tuyên giáo</b>\n\n"   # the top board signs what it sends
+
 FAST = {"send_rate": 200.0, "broadcast_in_flight": 16, "broadcast_poll": 0.2,
         "broadcast_backoff": 0.1}
 
@@ -105,7 +107,7 @@ async def test_300_recipients_get_exactly_one_copy(bot):
     assert max(per_chat.values()) == 1
     assert sends[0].params["parse_mode"] == "HTML"
     # What the admin typed is shown as typed: no HTML injection through the text.
-    assert sends[0].text == "Triển khai &lt;b&gt;Chỉ thị 30&lt;/b&gt; &amp; học tập"
+    assert sends[0].text == FROM_TOP + "Triển khai &lt;b&gt;Chỉ thị 30&lt;/b&gt; &amp; học tập"
     assert states(bot.loa.db, bid) == Counter({"sent": 300})
     with bot.loa.db.session() as s:
         assert s.scalar(select(Delivery.message_id).where(Delivery.chat_id == ids[0])) \

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from bot.db.models import Broadcast, Delivery, Digest, utcnow
 from tests.conftest import ADMIN_ID
 from tests.test_broadcast import (
-    FAST, add_members, broadcast_sends, is_broadcast_send, queue_text, unit_id, wait_done,
+    FAST, FROM_TOP, add_members, broadcast_sends, is_broadcast_send, queue_text, unit_id, wait_done,
 )
 
 
@@ -108,7 +108,7 @@ async def test_photo_broadcast_reuses_file_id_and_double_press_sends_once(bot_sq
     photos = [c for c in broadcast_sends(h.tg, m1) if c.method == "sendPhoto"]
     assert sorted(c.chat_id for c in photos) == sorted(ids)   # not the admin who sent it
     assert {c.params["photo"] for c in photos} == {preview.params["photo"]}
-    assert photos[0].params["caption"] == "Pano tuyên truyền &lt;mới&gt;"
+    assert photos[0].params["caption"] == FROM_TOP + "Pano tuyên truyền &lt;mới&gt;"
 
 
 async def test_forwarded_message_is_copied(bot_sqlite):
@@ -246,7 +246,7 @@ async def test_cli_queues_for_the_running_bot(bot_sqlite, monkeypatch, tmp_path,
     await wait_done(h.loa, bid)   # picked up by polling: nothing woke the worker
     sends = broadcast_sends(h.tg, mark)
     assert sorted(c.chat_id for c in sends) == one
-    assert sends[0].text == "Từ dòng lệnh &lt;b&gt;"
+    assert sends[0].text == FROM_TOP + "Từ dòng lệnh &lt;b&gt;"
 
 
 async def test_cancel_running_broadcast_stops_sending(bot_sqlite):

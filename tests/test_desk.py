@@ -207,7 +207,7 @@ async def test_bangdieukhien_button_link_once_and_refusal(sqlite_url, tmp_path):
         reply = await board.reply("/bangdieukhien")
         button = reply.button("Mở bảng điều khiển")
         assert button["web_app"] == {"url": "https://desk.example.vn"}
-        assert "Xã An Phú" in reply.text
+        assert "Ban Xây dựng Đảng Đảng ủy xã An Phú" in reply.text
 
         member = h.user("Nguyễn Văn An", user_id=MEMBER_A1)
         reply = await member.reply("/bangdieukhien")

@@ -48,7 +48,7 @@ def test_cli_invite_with_uses_and_the_invite_list(tmp_path, monkeypatch, capsys,
         svc.join(code, 72, 72, "Người Hai", None)
         with pytest.raises(Exception) as refused:
             svc.join(code, 73, 73, "Người Ba", None)
-        assert refused.value.user_message == T.INVITE_USED_UP
+        assert refused.value.user_message == T.INVITE_USED_UP.format(board="Ban Tuyên giáo")
         assert main(["invites"]) == 0
         assert code not in capsys.readouterr().out          # used up: no longer listed
         assert main(["invites", "--all"]) == 0
@@ -72,7 +72,7 @@ async def test_chat_invite_with_uses_is_used_up_and_listed(bot_sqlite):
     assert "còn 1/2 lượt" in listing.text and "đã dùng 1" in listing.text
     assert "Chi bộ Khu phố 8" in (await second.reply(f"/start {code}")).text
     # The third person finds the invite used up; nobody was added.
-    assert (await third.reply(f"/start {code}")).text == T.INVITE_USED_UP
+    assert (await third.reply(f"/start {code}")).text == T.INVITE_USED_UP.format(board="Ban Tuyên giáo")
     assert bot.loa.members.get(third.id) is None
     assert _members(bot.loa, "Chi bộ Khu phố 8") == 2
     assert code not in (await admin.reply("/moi_ds")).text
@@ -96,7 +96,7 @@ async def test_invalid_codes_are_rate_limited_across_all_users(bot):
     # Five guessers, one wrong code each: every one is told plainly that the code is wrong.
     for i in range(5):
         guesser = bot.user(f"Người đoán {i}")
-        assert (await guesser.reply(f"/start doan-ma-{i}-xxxxxxxx")).text == T.INVITE_INVALID
+        assert (await guesser.reply(f"/start doan-ma-{i}-xxxxxxxx")).text == T.INVITE_INVALID.format(board="Ban Tuyên giáo")
     # Now nobody's code is checked, not even a valid one: guessing gets nowhere.
     late = bot.user("Người đến sau")
     reply = await late.reply(f"/start {good.code}")

@@ -245,7 +245,7 @@ async def test_invite_reuse_is_refused(bot_sqlite):
     owner, other = bot.user("Chủ Mã Mời"), bot.user("Người Nhặt Được")
     assert "Chi bộ Khu phố 4" in (await owner.reply(f"/start {inv.code}")).text
     assert "Bạn đang thuộc đơn vị" in (await owner.reply(f"/start {inv.code}")).text
-    assert (await other.reply(f"/start {inv.code}")).text == TC.INVITE_USED_UP
+    assert (await other.reply(f"/start {inv.code}")).text == TC.INVITE_USED_UP.format(board="Ban Tuyên giáo")
     assert bot.loa.members.get(other.id) is None
     with bot.loa.db.session() as s:
         assert s.scalar(select(func.count(Member.id)).where(Member.unit.has(

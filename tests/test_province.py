@@ -70,12 +70,12 @@ async def setup_province(h, tmp_path, monkeypatch, capsys):
     a_board = h.user("Trần Thị Ân")
     link = await h.admin.reply(f"/moi {AN_BINH} --admin")
     assert "thành viên Ban" in link.text
-    assert "Bạn đã là thành viên Ban của" in await join_link(a_board, link.text)
+    assert "Bạn đã là thành viên <b>Ban Xây dựng Đảng Đảng ủy xã" in await join_link(a_board, link.text)
     b_board = h.user("Lê Văn Bình")
     assert await asyncio.to_thread(cli, "invite", BINH_MINH, "--admin") == 0
     printed = capsys.readouterr().out
     assert "board member" in printed and f"{PROVINCE} › {BINH_MINH}" in printed
-    assert "Bạn đã là thành viên Ban của" in await join_link(b_board, printed)
+    assert "Bạn đã là thành viên <b>Ban Xây dựng Đảng Đảng ủy xã" in await join_link(b_board, printed)
     # A commune board's invite for "Chi bộ Thôn 1" is its own (the other commune has one too).
     a1 = h.user("Nguyễn Văn A1")
     link = await a_board.reply("/moi Chi bộ Thôn 1")
@@ -267,7 +267,7 @@ async def test_questions_go_to_the_nearest_board_and_up(bot, tmp_path, monkeypat
     assert AN_BINH in up.text and UNANSWERABLE in up.text
     assert not up.buttons()                 # the top board has nowhere to pass it
     told = await h.tg.wait_for(lambda c: c.chat_id == a_board.id and "Đã chuyển" in c.text, mark)
-    assert TP.TOP_BOARD in told.text
+    assert PROVINCE in told.text
     refused = await a_board.reply(f"/traloi {qid} Muộn rồi")
     assert "không thuộc phạm vi" in refused.text
     mark = await h.admin.send(f"/traloi {qid} Mức phụ cấp do từng xã quyết định.")

@@ -55,7 +55,7 @@ async def test_handoff_board_answers_by_command_then_faq_is_reused(bot):
 
     # The asker is told plainly; the board gets the question, the asker and how to answer.
     assert "chưa có nội dung trả lời" in reply.text
-    assert "Ban Tuyên giáo Thị ủy" in reply.text and f"số {qid}" in reply.text
+    assert "<b>Ban Tuyên giáo</b>" in reply.text and f"số {qid}" in reply.text
     assert UNANSWERABLE in notice.text
     assert "Đỗ Văn Nam" in notice.text and "Chi bộ Khu phố 4" in notice.text
     assert f"/traloi {qid}" in notice.text and "reply" in notice.text
@@ -96,7 +96,7 @@ async def test_handoff_board_answers_by_command_then_faq_is_reused(bot):
     mark = await other.send("cho hoi phu cap hang thang cua tuyen truyen vien la bao nhieu")
     faq_reply = await other.next_reply(mark)
     assert "&lt;theo Quy chế 05&gt;" in faq_reply.text
-    assert re.search(r"📄 Ban Tuyên giáo Thị ủy \(trả lời ngày \d\d/\d\d/\d{4}\)", faq_reply.text)
+    assert re.search(r"📄 Ban Tuyên giáo \(trả lời ngày \d\d/\d\d/\d{4}\)", faq_reply.text)
     assert "<blockquote>" not in faq_reply.text  # never presented as a document quote
     assert [b["text"] for b in faq_reply.buttons()] == [T.BTN_UP, T.BTN_DOWN]
     [fq] = rows(h, Question, telegram_id=other.id)
@@ -179,7 +179,7 @@ async def test_long_question_full_of_markup_still_reaches_the_board(bot_sqlite):
     assert len(notice.text) <= 4096 and "&lt;&amp;&gt;" in notice.text
     mark = await h.admin.send(f"/traloi {qid} " + "Trả lời <&> " * 240)
     parts = []
-    while not parts or "📄 Ban Tuyên giáo Thị ủy" not in parts[-1].text:
+    while not parts or "📄 Ban Tuyên giáo (trả lời" not in parts[-1].text:
         parts.append(await h.tg.wait_for(lambda c: c.chat_id == u.id and c not in parts, mark))
     assert all(len(p.text) <= 4096 for p in parts)
     assert parts[0].text.startswith("📨 <b>Ban Tuyên giáo trả lời câu hỏi của bạn:</b>")

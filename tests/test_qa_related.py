@@ -102,7 +102,7 @@ async def test_send_button_hands_the_question_to_the_board_once(related_bot):
     [q] = questions(h, u.id)
     mark = await u.press(reply, T.BTN_SEND)
     told = await u.next_reply(mark)
-    assert told.text == T.SENT.format(id=q.id)   # no "the documents hold nothing" after a passage
+    assert told.text == T.SENT.format(id=q.id, board="Ban Tuyên giáo")   # no "the documents hold nothing" after a passage
     notice = await h.tg.wait_for(lambda c: c.chat_id == h.admin.id and "Câu hỏi mới" in c.text, mark)
     assert f"số {q.id}" in notice.text and QUESTION in notice.text and "Trần Văn Bình" in notice.text
     # The button is gone from the passage; "📄 Toàn văn mục" stays.
@@ -151,7 +151,7 @@ async def test_send_button_of_a_forged_or_another_members_question_changes_nothi
     assert questions(h, owner.id)[0].status == "related" and questions(h, other.id) == []
     # The owner still can.
     mark = await owner.press(reply, T.BTN_SEND)
-    assert (await owner.next_reply(mark)).text == T.SENT.format(id=q.id)
+    assert (await owner.next_reply(mark)).text == T.SENT.format(id=q.id, board="Ban Tuyên giáo")
 
 
 async def test_daily_limit_counts_only_questions_sent_and_held_ones_are_listed(sqlite_url, shared_kb):
@@ -167,10 +167,10 @@ async def test_daily_limit_counts_only_questions_sent_and_held_ones_are_listed(s
         # Three questions shown as related count for nothing: the first two still reach the board.
         for reply, qid in zip(replies[:2], ids):
             since = await u.press(reply, T.BTN_SEND)
-            assert (await u.next_reply(since)).text == T.SENT.format(id=qid)
+            assert (await u.next_reply(since)).text == T.SENT.format(id=qid, board="Ban Tuyên giáo")
         since = await u.press(replies[2], T.BTN_SEND)
         held = await u.next_reply(since)
-        assert held.text == T.SENT_HELD.format(id=ids[2], limit=2)
+        assert held.text == T.SENT_HELD.format(id=ids[2], limit=2, board="Ban Tuyên giáo")
         await h.settled()
         sent = notices(h, mark)
         assert len(sent) == 2 and all(texts[2] not in c.text for c in sent)

@@ -59,7 +59,7 @@ def cmd_db_upgrade(args) -> int:
 
 def _members(settings: Settings):
     from bot.services.members import MembersService
-    return MembersService(_database(settings), settings.admin_ids,
+    return MembersService(_database(settings), settings.admin_ids, top_board=settings.board_name,
                           invite_fail_limit=settings.invite_fail_limit,
                           invite_fail_window=settings.invite_fail_window)
 
@@ -87,6 +87,12 @@ def cmd_units_import(args) -> int:
 def cmd_units_rename(args) -> int:
     u = _members(args.settings).rename_unit(args.unit, " ".join(args.name))
     print(f"renamed\t{u.id}\t{u.name}")
+    return 0
+
+
+def cmd_units_board_name(args) -> int:
+    u, board = _members(args.settings).name_board(args.unit, " ".join(args.name))
+    print(f"board name\t{u.id}\t{u.name}\t{board}")
     return 0
 
 
@@ -206,6 +212,11 @@ def build_parser() -> argparse.ArgumentParser:
     ur.add_argument("unit", help="the unit (name, path or number)")
     ur.add_argument("name", nargs="+", help="its new name")
     ur.set_defaults(func=cmd_units_rename)
+    ub = units.add_parser("board-name", help="how the unit's board signs its answers and "
+                                             "broadcasts ('-': read from the unit's name)")
+    ub.add_argument("unit", help="the unit (name, path or number)")
+    ub.add_argument("name", nargs="+", help='e.g. "Ban Xây dựng Đảng Đảng ủy xã Hoài Thượng"')
+    ub.set_defaults(func=cmd_units_board_name)
     um = units.add_parser("move", help="put a unit under another")
     um.add_argument("unit")
     um.add_argument("--parent", required=True, help="the new unit above")

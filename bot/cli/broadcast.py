@@ -18,7 +18,7 @@ def cmd_broadcast(args) -> int:
     settings = args.settings
     db = _database(settings)
     try:
-        members = MembersService(db, settings.admin_ids)
+        members = MembersService(db, settings.admin_ids, top_board=settings.board_name)
         svc = BroadcastsService(db, members, settings)
         audience: dict = {"all": True}
         if args.units:

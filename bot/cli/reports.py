@@ -10,7 +10,7 @@ def _service(settings):
     from bot.services.members import MembersService
     from bot.services.reports import ReportsService
     db = _database(settings)
-    return ReportsService(db, settings, MembersService(db, settings.admin_ids)), db
+    return ReportsService(db, settings, MembersService(db, settings.admin_ids, top_board=settings.board_name)), db
 
 
 def _write(path: str, data: bytes) -> Path:

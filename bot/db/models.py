@@ -59,6 +59,9 @@ class Unit(Base):
     created_at: Mapped[datetime] = _dt(False, default=utcnow)
     # The unit above (None: a top-level unit). See bot/scope.py for how the tree scopes boards.
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), nullable=True, index=True)
+    # How this unit's board signs ("Ban Tuyên giáo và Dân vận Tỉnh ủy …"); None: read from the
+    # unit's name (bot/scope.py board_title).
+    board_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
 
     members: Mapped[list["Member"]] = relationship(back_populates="unit",
                                                    foreign_keys="Member.unit_id")

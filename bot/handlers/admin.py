@@ -235,6 +235,16 @@ async def unit_rename(update: Update, context: LoaContext) -> None:
 
 
 @admin_only
+async def unit_board_name(update: Update, context: LoaContext) -> None:
+    """Set how a unit's board signs: /donvi_tenban UNIT | BOARD NAME."""
+    ref, name = _two_refs(update, TP.UNIT_BOARD_NAME_USAGE)
+    loa = context.loa
+    u, board = await loa.run(loa.members.name_board, ref, name, context.scope)
+    await update.effective_chat.send_message(
+        TP.UNIT_BOARD_NAMED.format(unit=esc(u.name), board=esc(board)), parse_mode=ParseMode.HTML)
+
+
+@admin_only
 async def unit_move(update: Update, context: LoaContext) -> None:
     """Put a unit under another: /donvi_chuyen UNIT | NEW PARENT."""
     ref, parent = _two_refs(update, TP.UNIT_MOVE_USAGE)
@@ -292,6 +302,7 @@ COMMANDS = {
     "thanhvien_baocao": member_reporter, "thanhvien_admin": member_admin,
     "moi_huy": invite_revoke, "thanhvien_bo_admin": member_unadmin,
     "donvi_doiten": unit_rename, "donvi_chuyen": unit_move, "donvi_ngung": unit_stop,
+    "donvi_tenban": unit_board_name,
 }
 
 

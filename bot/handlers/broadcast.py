@@ -99,7 +99,8 @@ async def _preview(update: Update, context: LoaContext) -> int:
     draft = loa.broadcasts.check_content(_to_draft(d))
     chat = update.effective_chat
     await chat.send_message(T.PREVIEW_INTRO, parse_mode=ParseMode.HTML)
-    await send_content(context.bot, chat.id, draft.content, ack_markup("preview"))
+    shown = await loa.run(loa.broadcasts.as_received, context.scope, draft.content)
+    await send_content(context.bot, chat.id, shown, ack_markup("preview"))
     count = await loa.run(loa.broadcasts.count_audience, draft.audience, update.effective_user.id,
                           context.scope)
     label = await loa.run(loa.broadcasts.audience_label, draft.audience, context.scope)

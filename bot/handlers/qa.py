@@ -20,14 +20,15 @@ from bot.errors import InvalidInput, NotAllowed
 from bot.handlers.common import admin_only, args_text, pack_html, reply_html
 from bot.db.models import Q_ANSWERED_BY_DOCS, Q_ANSWERED_BY_FAQ, Q_RELATED
 from bot.services.questions import QUERY_CHARS, Q_SMALL_TALK, KeyPointPage, QuestionResult
-from bot.text import esc, esc_short, fmt_date, fmt_datetime, one_line, parse_id, shorten
+from bot.text import esc, esc_short, fmt_datetime, one_line, parse_id, shorten
 from bot.texts import common as TC
 from bot.texts import province as TP
 from bot.texts import qa as T
 from bot.handlers.reports import offer_free_report
 from bot.relay import deliver_answer, notify_board
 from bot.render import (
-    NOTICE_QUESTION_CHARS, hand_off_text, keypoints_text, notice_body, quote_message,
+    NOTICE_QUESTION_CHARS, faq_blocks, hand_off_text, keypoints_text, notice_body, quote_message,
+    small_talk_text,
 )
 
 log = logging.getLogger(__name__)
@@ -93,7 +94,7 @@ async def _record(loa, question_log, wait: float | None = None) -> bool:
 async def _answer(update: Update, context: LoaContext, result: QuestionResult) -> None:
     note = [T.LONG_QUESTION_NOTE.format(chars=QUERY_CHARS)] if result.truncated else []
     if result.status == Q_SMALL_TALK:
-        await reply_html(update, T.SMALL_TALK.get(result.small_talk or "", T.SMALL_TALK["symbols"]))
+        await reply_html(update, small_talk_text(result))
     elif result.status == Q_ANSWERED_BY_DOCS:
         text = quote_message(T.ANSWER_HEADER, result.passages[0], note)
         await reply_html(update, text, answer_markup(result.question_id, True, result.more))
@@ -103,10 +104,7 @@ async def _answer(update: Update, context: LoaContext, result: QuestionResult) -
         await reply_html(update, text, related_markup(result.question_id))
     elif result.status == Q_ANSWERED_BY_FAQ:
         faq = result.faq
-        blocks = [T.FAQ_HEADER.format(question=esc_short(faq.question, 300)),
-                  T.FAQ_BODY.format(answer=esc(faq.answer)),
-                  T.FAQ_CITATION.format(date=fmt_date(faq.answered_on))] + note
-        await reply_html(update, blocks, answer_markup(result.question_id, False))
+        await reply_html(update, faq_blocks(faq) + note, answer_markup(result.question_id, False))
     else:
         await _hand_off(update, context, result)
 
@@ -394,19 +392,22 @@ async def on_inline(update: Update, context: LoaContext) -> None:
     iq = update.inline_query
     loa = context.loa
     bot_name = context.bot.username or loa.settings.bot_username
+    board = await loa.run(loa.members.serving_board, iq.from_user.id)
     if not await loa.run(loa.questions.can_ask, iq.from_user.id):
-        results = [_article("join", T.INLINE_JOIN_TITLE, T.INLINE_JOIN_DESC, T.INLINE_JOIN_TEXT)]
+        results = [_article("join", T.INLINE_JOIN_TITLE, T.INLINE_JOIN_DESC.format(board=board),
+                            T.INLINE_JOIN_TEXT.format(board=esc(board)))]
         await iq.answer(results, cache_time=60, is_personal=True)
         return
     query = (iq.query or "").strip()
     if not query:
         results = [_article("help", T.INLINE_HELP_TITLE, T.INLINE_HELP_DESC.format(bot=bot_name),
-                            T.INLINE_HELP_TEXT.format(bot=esc(bot_name)))]
+                            T.INLINE_HELP_TEXT.format(bot=esc(bot_name), board=esc(board)))]
         await iq.answer(results, cache_time=30, is_personal=True)
         return
     passages = await loa.run(loa.questions.passages, query, 5, iq.from_user.id)
     if not passages:
-        results = [_article("none:" + query, T.INLINE_NONE_TITLE, T.INLINE_NONE_DESC,
+        results = [_article("none:" + query, T.INLINE_NONE_TITLE,
+                            T.INLINE_NONE_DESC.format(board=board),
                             T.INLINE_NONE_TEXT.format(query=esc_short(query, 300)))]
     else:
         results = []

@@ -37,7 +37,9 @@ async def start(update: Update, context: LoaContext) -> None:
     zalo = loa.settings.zalo_on
     if user.id in loa.settings.admin_ids and not code:
         await loa.run(loa.members.ensure_admin, user.id, chat.id, full_name, user.username)
-        await chat.send_message(T.WELCOME_ADMIN.format(help=help_text(True, zalo)),
+        board = await loa.run(loa.members.serving_board, user.id)
+        await chat.send_message(T.WELCOME_ADMIN.format(help=help_text(True, zalo),
+                                                       board=esc(board)),
                                 parse_mode=ParseMode.HTML, reply_markup=main_keyboard())
         return
     if code:
@@ -50,7 +52,8 @@ async def start(update: Update, context: LoaContext) -> None:
         is_admin = await loa.run(loa.members.is_admin, user.id)
         if result.board and not result.already:
             await tell_board_of_join(context.bot, loa, result.member.id)
-            text = TP.JOINED_BOARD.format(unit=esc(result.unit_name))
+            board = await loa.run(loa.members.serving_board, user.id)
+            text = TP.JOINED_BOARD.format(unit=esc(result.unit_name), board=esc(board))
         elif result.already:
             text = T.ALREADY_JOINED.format(unit=esc(result.unit_name))
         elif result.moved:
@@ -69,10 +72,12 @@ async def start(update: Update, context: LoaContext) -> None:
                                   help=help_text(member.is_admin, zalo)),
             parse_mode=ParseMode.HTML, reply_markup=main_keyboard())
         return
+    board = await loa.run(loa.members.serving_board, user.id)
     if member and not member.active:
-        await chat.send_message(T.DEACTIVATED)
+        await chat.send_message(T.DEACTIVATED.format(board=esc(board)), parse_mode=ParseMode.HTML)
         return
-    text = T.WELCOME_UNREGISTERED + (T.WELCOME_OPEN_QA if loa.settings.open_qa else "")
+    text = T.WELCOME_UNREGISTERED.format(board=esc(board)) + (
+        T.WELCOME_OPEN_QA if loa.settings.open_qa else "")
     await chat.send_message(text, parse_mode=ParseMode.HTML)
 
 

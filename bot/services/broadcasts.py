@@ -28,7 +28,7 @@ from bot.db.models import (
 from bot.errors import InvalidInput, NotAllowed, NotFound
 from bot.scope import Scope, path, subtree
 from bot.services.members import Actor, MembersService
-from bot.text import fmt_datetime, plain
+from bot.text import esc, fmt_datetime, plain
 from bot.texts import broadcast as T
 from bot.texts import province as TP
 from indexer.text import fold
@@ -75,6 +75,16 @@ class Content:
     def of(cls, b: Broadcast) -> "Content":
         """What a stored broadcast sends."""
         return cls(b.kind, b.text or "", b.media_file_id, b.source_chat_id, b.source_message_id)
+
+
+def signed(content: Content, board: str) -> Content:
+    """The content as members receive it: the sending board's name above it, where it fits
+    (a copied message is sent as it was)."""
+    if content.kind == "copy" or not board:
+        return content
+    text = T.FROM_BOARD.format(board=esc(board)) + content.text
+    limit = TEXT_LIMIT if content.kind == "text" else CAPTION_LIMIT
+    return replace(content, text=text) if plain_length(text) <= limit else content
 
 
 @dataclass(frozen=True)
@@ -297,7 +307,7 @@ class BroadcastsService:
         with self.db.read() as s:
             label = self._label(s, audience)
             if scope is not None and scope.unit_id is not None:
-                label += TP.AUD_WITHIN.format(unit=self.members.board_name(s, scope))
+                label += TP.AUD_WITHIN.format(unit=s.get(Unit, scope.unit_id).name)
             return label
 
     def _label(self, s: Session, audience: dict) -> str:
@@ -382,6 +392,12 @@ class BroadcastsService:
         if self.on_queued:
             self.on_queued()
         return info
+
+    def as_received(self, actor: Actor, content: Content) -> Content:
+        """What the board's members will see: the content signed with the board's name."""
+        scope, _ = self._actor(actor)
+        with self.db.read() as s:
+            return signed(content, self.members.board_name(s, scope))
 
     def cancel(self, actor: Actor, broadcast_id: int) -> BroadcastInfo:
         """Stop a scheduled or running broadcast of the board's own (or a board's under it);
@@ -546,7 +562,7 @@ class BroadcastsService:
             if row is None or row[1] != telegram_id:
                 raise NotAllowed(T.ACK_NOT_YOURS)
             if not row[2]:
-                raise NotAllowed(T.DEACTIVATED)
+                raise NotAllowed(T.DEACTIVATED, board=self.members.serving_board(telegram_id))
             d: Delivery = row[0]
             if d.state == D_IN_DOUBT:   # the member has it, so the send did arrive
                 d.state = D_SENT

@@ -68,6 +68,7 @@ from typing import Awaitable, Callable, Protocol
 from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
+from bot.boards import unit_board_title
 from bot.budget import SendBudget
 from bot.config import Settings
 from bot.db import Database
@@ -75,7 +76,7 @@ from bot.db.models import (
     B_CANCELLED, B_RUNNING, D_CANCELLED, D_FAILED, D_IN_DOUBT, D_QUEUED, D_SENDING, D_SENT,
     D_UNREACHABLE, Broadcast, Delivery, Member, utcnow,
 )
-from bot.services.broadcasts import Content
+from bot.services.broadcasts import Content, signed
 
 log = logging.getLogger(__name__)
 
@@ -174,6 +175,7 @@ class DeliveryWorker:
         # A condition on Delivery (e.g. the chats of one channel): this worker claims only the
         # rows it holds, so each channel sends at its own rate with its own sender.
         self.only = only
+        self.board_name = settings.board_name   # the top board's, to sign what it sends
         self.in_flight = settings.broadcast_in_flight
         self.poll = settings.broadcast_poll
         self.lease = settings.broadcast_lease
@@ -518,7 +520,8 @@ class DeliveryWorker:
                        t.c.claimed_by)).all()
         missing = {r.broadcast_id for r in rows} - set(self._content)
         for b in s.scalars(select(Broadcast).where(Broadcast.id.in_(missing))):
-            self._content[b.id] = Content.of(b)
+            self._content[b.id] = signed(Content.of(b), unit_board_title(
+                s, b.board_unit_id, self.board_name))
         by_id = {r.id: r for r in rows if r.claimed_by == self.worker_id}
         return [Job(i, by_id[i].broadcast_id, by_id[i].member_id, by_id[i].chat_id,
                     by_id[i].attempts, self._content[by_id[i].broadcast_id])

@@ -201,10 +201,8 @@ class DeskService:
     def board_name(self, telegram_id: int) -> str:
         """The name of the viewer's board unit (the top-level board's own label)."""
         scope = self.scope(telegram_id)
-        if scope.unit_id is None:
-            return T.TOP_BOARD
         with self.db.read() as s:
-            return s.scalar(select(Unit.name).where(Unit.id == scope.unit_id)) or T.TOP_BOARD
+            return self.members.board_name(s, scope)
 
     def _viewer(self, s: Session, telegram_id: int) -> str:
         return s.scalar(select(Member.full_name).where(Member.telegram_id == telegram_id)) or ""

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from bot.boards import unit_board_title
 from bot.db import Database
 from bot.db.models import ROLE_ADMIN, ROLE_MEMBER, Invite, InviteFailure, Member, Unit, utcnow
 from bot.errors import InvalidInput, NotAllowed, NotFound
@@ -115,8 +116,9 @@ def guess_kind(name: str) -> str:
 class MembersService:
     def __init__(self, db: Database, admin_ids: frozenset[int] = frozenset(),
                  invite_ttl_days: int | None = 30, invite_fail_limit: int = 30,
-                 invite_fail_window: float = 600.0):
+                 invite_fail_window: float = 600.0, top_board: str = ""):
         self.db = db
+        self.top_board = top_board
         self.admin_ids = admin_ids
         self.invite_ttl_days = invite_ttl_days
         # Invalid invite codes tolerated from all users together per window (seconds): beyond
@@ -166,11 +168,28 @@ class MembersService:
         return self.scope(int(actor))
 
     def board_name(self, s: Session, scope: Scope) -> str:
-        """The scope's own unit, for messages ("Ban của Đảng ủy xã A")."""
-        if scope.unit_id is None:
-            return TP.TOP_BOARD
-        u = s.get(Unit, scope.unit_id)
-        return u.name if u else TP.TOP_BOARD
+        """The scope's board as it signs ("Ban Xây dựng Đảng Đảng ủy xã A")."""
+        return unit_board_title(s, scope.unit_id, self.top_board)
+
+    def board_title(self, s: Session, board_unit_id: int | None) -> str:
+        """The name of the board of a unit (None: the top board)."""
+        return unit_board_title(s, board_unit_id, self.top_board)
+
+    def serving_board(self, telegram_id: int | None) -> str:
+        """The name of the board that speaks to a person: a board member's own board; for a
+        member, the nearest board at or above their unit that has a member (the one their
+        questions go to); the top board for anyone else."""
+        if telegram_id is None or telegram_id in self.admin_ids:
+            with self.db.read() as s:
+                return unit_board_title(s, None, self.top_board)
+        with self.db.read() as s:
+            row = s.execute(select(Member.unit_id, Member.role, Member.board_unit_id)
+                            .where(Member.telegram_id == telegram_id)).first()
+            if row is not None and row.role == ROLE_ADMIN:
+                return unit_board_title(s, row.board_unit_id, self.top_board)
+            unit_id = row.unit_id if row is not None else None
+            return unit_board_title(s, self.nearest_board(s, unit_id) if unit_id else None,
+                                    self.top_board)
 
     def require_unit_in(self, s: Session, scope: Scope, unit: Unit,
                         ref: str | None = None) -> Unit:
@@ -226,9 +245,9 @@ class MembersService:
         if m is None and telegram_id in self.admin_ids:
             m = self.ensure_admin(telegram_id, telegram_id, "")
         if m is None:
-            raise NotAllowed(T.NOT_REGISTERED)
+            raise NotAllowed(T.NOT_REGISTERED, board=self.serving_board(None))
         if not m.active:
-            raise NotAllowed(T.DEACTIVATED)
+            raise NotAllowed(T.DEACTIVATED, board=self.serving_board(telegram_id))
         return m
 
     def ensure_admin(self, telegram_id: int, chat_id: int, full_name: str,
@@ -327,6 +346,19 @@ class MembersService:
                       .values(revoked_at=utcnow()))
             s.flush()
             return _unit_info(u)
+
+    def name_board(self, ref: str, board_name: str, scope: Actor = None) -> tuple[UnitInfo, str]:
+        """Set how a unit's board signs (its own board may: it is its name); "-" or empty goes
+        back to the name read from the unit's. Returns the unit and the name now in use."""
+        scope = self.as_scope(scope)
+        board_name = clean_name(board_name, limit=10_000)
+        if len(board_name) > 200:
+            raise InvalidInput(TP.UNIT_BOARD_NAME_USAGE)
+        with self.db.session() as s:
+            u = self.unit_in(s, scope, ref)
+            u.board_name = None if board_name in ("", "-") else board_name
+            s.flush()
+            return _unit_info(u), unit_board_title(s, u.id, self.top_board)
 
     def _changeable(self, s: Session, scope: Scope, ref: str) -> Unit:
         """A unit this board may change: inside its scope, and not its own board's unit."""
@@ -604,12 +636,12 @@ class MembersService:
             spent = valid and inv.max_uses is not None and inv.uses >= inv.max_uses
         if not valid:
             self._record_invite_failure(telegram_id, now)
-            raise InvalidInput(T.INVITE_INVALID)
+            raise InvalidInput(T.INVITE_INVALID, board=self.serving_board(telegram_id))
         with self.db.session() as s:
             inv = s.scalar(select(Invite).where(Invite.code == (code or "")[:64]))
             m = s.scalar(select(Member).where(Member.telegram_id == telegram_id))
             if m is not None and not m.active:
-                raise NotAllowed(T.DEACTIVATED)
+                raise NotAllowed(T.DEACTIVATED, board=self.serving_board(telegram_id))
             board = inv.role == ROLE_ADMIN
             if m is not None and m.unit_id == inv.unit_id and (
                     not board or (m.role == ROLE_ADMIN and m.board_unit_id == inv.unit_id)):
@@ -617,14 +649,14 @@ class MembersService:
                 s.refresh(m)
                 return JoinResult(_member_info(m), inv.unit.name, False, True, board)
             if spent:
-                raise InvalidInput(T.INVITE_USED_UP)
+                raise InvalidInput(T.INVITE_USED_UP, board=self.serving_board(telegram_id))
             # Conditional update: two people racing for the last use cannot both get in.
             taken = s.execute(update(Invite).where(
                 Invite.id == inv.id,
                 or_(Invite.max_uses.is_(None), Invite.uses < Invite.max_uses))
                 .values(uses=Invite.uses + 1)).rowcount
             if not taken:
-                raise InvalidInput(T.INVITE_USED_UP)
+                raise InvalidInput(T.INVITE_USED_UP, board=self.serving_board(telegram_id))
             moved = False
             if m is None:
                 m = Member(telegram_id=telegram_id, chat_id=chat_id, full_name=full_name,

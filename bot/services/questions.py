@@ -82,6 +82,7 @@ class FaqAnswer:
     answer: str
     answered_on: date
     score: float
+    board: str = ""      # the board whose answer it is, as it signs
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,7 @@ class AdminNotice:
     unit_name: str | None
     chat_ids: list[int]
     board_unit_id: int | None = None   # the board it is handed to (None: the top-level board)
-    board_name: str = ""               # that board's unit (empty: the top-level board)
+    board_name: str = ""               # that board, as it signs
 
     @property
     def can_escalate(self) -> bool:
@@ -128,6 +129,7 @@ class QuestionResult:
     handoff_limit: int = 0            # for `held`: the daily number of hand-offs already reached
     small_talk: str | None = None     # greeting, thanks, ack, help, symbols: not a question
     missing: tuple[str, ...] = ()     # documents named in the question that the knowledge does not hold
+    board: str = ""                   # open / held: the board it went to (or waits at), as it signs
 
     @property
     def more(self) -> bool:
@@ -154,6 +156,7 @@ class BoardAnswer:
     asker_chat_id: int
     asker_name: str
     answered_on: date
+    board: str = ""      # the answering board, as it signs
 
 
 @dataclass(frozen=True)
@@ -359,7 +362,7 @@ class QuestionsService:
             raise InvalidInput(T.EMPTY_QUESTION)
         chat = small_talk(text)
         if chat is not None:
-            return chat_result(chat)
+            return chat_result(chat, self.members.serving_board(telegram_id))
         query = search_head(text)
         truncated = len(text) > QUERY_CHARS
 
@@ -375,8 +378,10 @@ class QuestionsService:
                                       Q_ANSWERED_BY_FAQ, score=score, faq_id=faq.id,
                                       message_id=message_id)
                     on = (answered or faq.created_at).astimezone(self.settings.tz).date()
+                    board = self.members.board_title(s, faq.unit_id)
                     return QuestionResult(log.id, Q_ANSWERED_BY_FAQ, [],
-                                          FaqAnswer(faq.id, faq.question, faq.answer, on, score),
+                                          FaqAnswer(faq.id, faq.question, faq.answer, on, score,
+                                                    board),
                                           truncated=truncated, log=log)
 
         answer = self._search(query, asker.reach)
@@ -400,14 +405,15 @@ class QuestionsService:
         with self.db.read() as s:
             earlier = self._earlier_open(s, asker.telegram_id, text)
             handed_off = self._handed_off_today(s, asker.telegram_id)
+            # The board of the asker's nearest unit with an active board member; else the top.
+            board = self.members.nearest_board(s, asker.unit_id)
+            title = self.members.board_title(s, board)
         if earlier is not None:
-            return QuestionResult(earlier, Q_OPEN, [], None, None, truncated, missing=missing)
+            return QuestionResult(earlier, Q_OPEN, [], None, None, truncated, missing=missing,
+                                  board=title)
         top = answer.hits[0] if answer.hits else None
         limit = self.settings.handoff_daily_limit
         status = Q_HELD if limit > 0 and handed_off >= limit else Q_OPEN
-        with self.db.read() as s:
-            # The board of the asker's nearest unit with an active board member; else the top.
-            board = self.members.nearest_board(s, asker.unit_id)
         log = QuestionLog(self.db.reserve_id(Question), asker, text, status,
                           score=top.score if top else None, board_unit_id=board,
                           message_id=message_id)
@@ -415,9 +421,9 @@ class QuestionsService:
         if status == Q_HELD:
             # Kept for the board's list, but no notice: one member cannot flood every admin.
             return QuestionResult(log.id, Q_HELD, [], None, None, truncated, handoff_limit=limit,
-                                  missing=missing)
+                                  missing=missing, board=title)
         return QuestionResult(log.id, Q_OPEN, [], None, self._notice(log.id, text, asker, board),
-                              truncated, missing=missing)
+                              truncated, missing=missing, board=title)
 
     def send_to_board(self, question_id: int, telegram_id: int, chat_id: int,
                       telegram_name: str = "") -> QuestionResult:
@@ -437,8 +443,9 @@ class QuestionsService:
             earlier = self._earlier_open(s, telegram_id, text)
             handed_off = self._handed_off_today(s, telegram_id)
             board = self.members.nearest_board(s, asker.unit_id)
+            title = self.members.board_title(s, board)
         if earlier is not None:
-            return QuestionResult(earlier, Q_OPEN, [], None, None)
+            return QuestionResult(earlier, Q_OPEN, [], None, None, board=title)
         limit = self.settings.handoff_daily_limit
         status = Q_HELD if limit > 0 and handed_off >= limit else Q_OPEN
         with self.db.session() as s:
@@ -451,9 +458,10 @@ class QuestionsService:
         if not done:
             raise InvalidInput(T.SEND_DONE, id=question_id)
         if status == Q_HELD:
-            return QuestionResult(question_id, Q_HELD, [], None, None, handoff_limit=limit)
+            return QuestionResult(question_id, Q_HELD, [], None, None, handoff_limit=limit,
+                                  board=title)
         return QuestionResult(question_id, Q_OPEN, [], None,
-                              self._notice(question_id, text, asker, board))
+                              self._notice(question_id, text, asker, board), board=title)
 
     def _earlier_open(self, s, telegram_id: int, text: str) -> int | None:
         """The same person's open question that says the same (or in other words): the board is
@@ -471,8 +479,7 @@ class QuestionsService:
 
     def _notice(self, question_id: int, text: str, asker: Asker, board: int | None) -> AdminNotice:
         with self.db.read() as s:
-            board_name = (s.scalar(select(Unit.name).where(Unit.id == board)) or "") \
-                if board is not None else ""
+            board_name = self.members.board_title(s, board)
         # A board member's own question is not sent to themself (the others on the board get it).
         chats = [c for c in self.members.board_chats(board) if c != asker.chat_id]
         return AdminNotice(question_id, text, asker.name, asker.unit_name, chats, board,
@@ -624,10 +631,7 @@ class QuestionsService:
             return s.scalar(select(Question.id).where(Question.id == int(m.group(1))))
 
     def _board_names(self, s, ids) -> dict[int | None, str]:
-        ids = {i for i in ids if i is not None}
-        names = dict(s.execute(select(Unit.id, Unit.name).where(Unit.id.in_(ids))).all()) \
-            if ids else {}
-        return {None: TP.TOP_BOARD, **names}
+        return {i: self.members.board_title(s, i) for i in {None, *ids}}
 
     def _require_question_in(self, s, scope: Scope, q: Question) -> Question:
         """A board acts on the questions handed to it or to a board under it."""
@@ -686,7 +690,7 @@ class QuestionsService:
             name = s.scalar(select(Member.full_name).where(Member.id == q.member_id)) \
                 if q.member_id else None
             return BoardAnswer(q.id, q.text, text, q.chat_id, name or str(q.telegram_id),
-                               self._day(now))
+                               self._day(now), self.members.board_name(s, scope))
 
     def escalate(self, actor, question_id: int) -> Escalation:
         """"⬆️ Chuyển lên cấp trên": hand an open question to the next board up (the nearest
@@ -716,8 +720,7 @@ class QuestionsService:
             text = q.text
         notice = AdminNotice(question_id, text, asker or str(q.telegram_id), unit,
                              self.members.board_chats(new), new)
-        return Escalation(question_id, boards.get(new, TP.TOP_BOARD),
-                          boards.get(old, TP.TOP_BOARD), notice)
+        return Escalation(question_id, boards[new], boards[old], notice)
 
     def save_faq(self, actor, question_id: int) -> tuple[int, bool]:
         """Turn a board answer into an FAQ entry (once); returns (faq id, created). It serves
@@ -817,9 +820,9 @@ def _passages(quotes, owners: dict[str, str] | None = None) -> list[Passage]:
             for q in quotes]
 
 
-def chat_result(kind: str) -> QuestionResult:
+def chat_result(kind: str, board: str = "") -> QuestionResult:
     """Small talk: a friendly reply, nothing stored, nothing for the board."""
-    return QuestionResult(0, Q_SMALL_TALK, [], small_talk=kind)
+    return QuestionResult(0, Q_SMALL_TALK, [], small_talk=kind, board=board)
 
 
 def _plain(text: str) -> str:

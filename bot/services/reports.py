@@ -795,7 +795,8 @@ class ReportsService:
                 if d.status == DRAFT_CANCELLED:
                     return Confirmation(CONFIRM_CANCELLED, d.id)
                 if not m.active:
-                    raise NotAllowed(TC.DEACTIVATED)
+                    raise NotAllowed(TC.DEACTIVATED,
+                                     board=self.members.serving_board(m.telegram_id))
                 parsed = ParsedReport.from_payload(d.payload)
                 if not force:
                     dup = self._duplicate(s, d.unit_id, parsed)

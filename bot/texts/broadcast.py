@@ -35,6 +35,8 @@ ASK_TIME = (
 BTN_NOW = "⚡ Gửi ngay"
 TIME_BAD = "Thời gian chưa đúng dạng. Hãy gõ <code>NGÀY/THÁNG/NĂM GIỜ:PHÚT</code>, ví dụ: <code>{example}</code>"
 TIME_PAST = "Thời điểm này đã qua. Hãy chọn một thời điểm trong tương lai, ví dụ: <code>{example}</code>"
+# Above every broadcast members receive: who sends it.
+FROM_BOARD = "📣 <b>{board}</b>\n\n"
 PREVIEW_INTRO = "👀 <b>Xem trước</b> – người nhận sẽ thấy đúng như tin dưới đây:"
 SUMMARY = (
     "📋 <b>Xác nhận gửi</b>\n"

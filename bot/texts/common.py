@@ -1,19 +1,19 @@
 """Vietnamese strings shared by the whole bot: welcome, help, errors, access."""
 
 WELCOME_UNREGISTERED = (
-    "Xin chào! Đây là <b>Loa</b> – trợ lý của Ban Tuyên giáo Thị ủy dành cho đội ngũ "
+    "Xin chào! Đây là <b>Loa</b> – trợ lý của {board} dành cho đội ngũ "
     "báo cáo viên, tuyên truyền viên.\n\n"
-    "Để sử dụng, bạn cần <b>mã mời</b> của đơn vị. Hãy liên hệ Ban Tuyên giáo Thị ủy "
+    "Để sử dụng, bạn cần <b>mã mời</b> của đơn vị. Hãy liên hệ {board} "
     "hoặc bí thư chi bộ để nhận đường link mời, rồi bấm vào link đó."
 )
 WELCOME_OPEN_QA = "\n\nBạn vẫn có thể gửi câu hỏi về các văn bản đã có trong hệ thống."
 INVITE_INVALID = (
     "Mã mời không hợp lệ, đã hết hạn hoặc đã bị thu hồi. "
-    "Vui lòng xin mã mới từ Ban Tuyên giáo Thị ủy."
+    "Vui lòng xin mã mới từ {board}."
 )
 INVITE_USED_UP = (
     "Mã mời này đã dùng hết số lượt cho phép. "
-    "Vui lòng xin mã mới từ Ban Tuyên giáo Thị ủy."
+    "Vui lòng xin mã mới từ {board}."
 )
 INVITE_TOO_MANY = (
     "Loa vừa nhận quá nhiều mã mời sai nên tạm ngừng kiểm tra mã mời. "
@@ -26,12 +26,12 @@ JOINED_REPORTER = (
 ALREADY_JOINED = "Bạn đang thuộc đơn vị <b>{unit}</b>."
 MOVED_BY_INVITE = "✅ Bạn đã chuyển sang đơn vị <b>{unit}</b>."
 WELCOME_BACK = "Chào mừng bạn quay lại! Bạn thuộc đơn vị <b>{unit}</b>.\n\n{help}"
-WELCOME_ADMIN = "Chào mừng quản trị viên của Ban Tuyên giáo.\n\n{help}"
+WELCOME_ADMIN = "Chào mừng thành viên {board}.\n\n{help}"
 NOT_REGISTERED = (
-    "Bạn chưa đăng ký sử dụng. Hãy bấm vào đường link mời do Ban Tuyên giáo Thị ủy "
+    "Bạn chưa đăng ký sử dụng. Hãy bấm vào đường link mời do {board} "
     "gửi để tham gia."
 )
-DEACTIVATED = "Tài khoản của bạn đã bị tạm ngừng. Vui lòng liên hệ Ban Tuyên giáo Thị ủy."
+DEACTIVATED = "Tài khoản của bạn đã bị tạm ngừng. Vui lòng liên hệ {board}."
 ADMIN_ONLY = "⛔ Chức năng này chỉ dành cho Ban Tuyên giáo (quản trị viên)."
 UNKNOWN_COMMAND = "Không có lệnh này. Gõ /huongdan để xem các lệnh dùng được."
 NOTHING_TO_CANCEL = "Không có việc gì đang làm dở để hủy."
@@ -70,6 +70,7 @@ HELP_ADMIN_EXTRA = (
     "/donvi – đơn vị · /donvi_them &lt;tên&gt; – thêm đơn vị\n"
     "/donvi_doiten &lt;đơn vị&gt; | &lt;tên mới&gt; · /donvi_chuyen &lt;đơn vị&gt; | &lt;cấp trên&gt;"
     " · /donvi_ngung &lt;đơn vị&gt; – đổi tên, chuyển, ngừng đơn vị\n"
+    "/donvi_tenban &lt;đơn vị&gt; | &lt;tên Ban&gt; – tên Ban dùng khi ký trả lời, gửi nội dung\n"
     "/moi &lt;đơn vị&gt; [| số lượt] [--admin] – tạo mã mời (--admin: mời vào Ban của đơn vị)"
     " · /moi_ds – các mã mời còn dùng được · /moi_huy &lt;mã&gt; – thu hồi mã mời\n"
     "/thanhvien [đơn vị] – thành viên · /thanhvien_chuyen &lt;số&gt; &lt;đơn vị&gt; – chuyển đơn vị\n"
@@ -112,6 +113,7 @@ CMD_ADMIN = CMD_MEMBER + [
     ("donvi_doiten", "Đổi tên đơn vị"),
     ("donvi_chuyen", "Chuyển đơn vị sang cấp trên khác"),
     ("donvi_ngung", "Ngừng một đơn vị"),
+    ("donvi_tenban", "Đặt tên Ban của đơn vị"),
     ("moi", "Tạo mã mời cho đơn vị"),
     ("moi_ds", "Các mã mời còn dùng được"),
     ("moi_huy", "Thu hồi một mã mời"),

@@ -13,7 +13,6 @@ OUT_OF_SCOPE_QUESTION = (
 OUT_OF_SCOPE_BROADCAST = "⛔ Đợt phát số {id} không thuộc phạm vi của Ban bạn (<b>{board}</b>)."
 OUT_OF_SCOPE_DIGEST = "⛔ Lịch điểm tin số {id} không thuộc phạm vi của Ban bạn (<b>{board}</b>)."
 THIS_UNIT = "này"
-TOP_BOARD = "Ban Tuyên giáo cấp trên cùng"
 
 # ---------------------------------------------------------------- units
 UNIT_TOO_DEEP = (
@@ -52,6 +51,11 @@ UNIT_HAS_CHILDREN = ("«{name}» còn {count} đơn vị trực thuộc đang ho
                      "các đơn vị đó trước.")
 UNIT_OWN_BOARD = "«{name}» là đơn vị của chính Ban bạn: Ban cấp trên mới đổi được."
 UNIT_RENAMED = "✅ Đã đổi tên đơn vị thành <b>{name}</b>."
+UNIT_BOARD_NAME_USAGE = (
+    "Cách dùng: <code>/donvi_tenban Đơn vị | Tên Ban</code> – tên Ban của đơn vị dùng khi ký "
+    "trả lời, gửi nội dung (tối đa 200 ký tự; <code>-</code> để dùng tên mặc định).\n"
+    "Ví dụ: <code>/donvi_tenban Đảng ủy xã Hoài Thượng | Ban Xây dựng Đảng Đảng ủy xã Hoài Thượng</code>")
+UNIT_BOARD_NAMED = "✅ Ban của đơn vị <b>{unit}</b> từ nay ký là: <b>{board}</b>."
 UNIT_MOVED = "✅ <b>{name}</b> nay trực thuộc <b>{parent}</b>."
 UNIT_STOPPED = ("✅ Đã ngừng đơn vị <b>{name}</b>: không còn trong danh sách, tổng hợp và mã mời "
                 "(báo cáo cũ vẫn giữ).")
@@ -72,7 +76,7 @@ BOARD_JOINED_NOTICE = (
     "<code>/thanhvien_ngung {id}</code> để tạm ngừng."
 )
 JOINED_BOARD = (
-    "✅ Bạn đã là thành viên Ban của <b>{unit}</b>. Bạn quản lý đơn vị này và các đơn vị "
+    "✅ Bạn đã là thành viên <b>{board}</b> ({unit}). Bạn quản lý đơn vị này và các đơn vị "
     "trực thuộc: /huongdan để xem các lệnh."
 )
 
@@ -87,7 +91,3 @@ OWNER = " (tài liệu của {unit})"
 
 # ---------------------------------------------------------------- broadcasts
 AUD_WITHIN = " (trong {unit})"
-SENT_AT_BOARD = (
-    "📨 Câu hỏi của bạn (số {id}) đã được chuyển đến <b>Ban của {board}</b>. "
-    "Khi có trả lời, Loa sẽ gửi lại cho bạn tại đây."
-)

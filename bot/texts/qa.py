@@ -17,43 +17,43 @@ NOT_HELD_NOTE = "ℹ️ Kho văn bản của Loa chưa có <b>{documents}</b>, n
 _HINT = ("Hãy gõ câu hỏi về các văn bản (có dấu hoặc không dấu), ví dụ: "
          "<i>nhiem vu cua ban tuyen giao thi uy la gi</i>. Gõ /huongdan để xem Loa làm được gì.")
 SMALL_TALK = {
-    "greeting": "Chào bạn! 👋 Loa là trợ lý văn bản của Ban Tuyên giáo Thị ủy.\n" + _HINT,
+    "greeting": "Chào bạn! 👋 Loa là trợ lý văn bản của {board}.\n" + _HINT,
     "thanks": "Không có gì ạ! 😊 Khi cần, bạn cứ hỏi tiếp.\n" + _HINT,
     "ack": "👌 Loa đã nhận. " + _HINT,
-    "help": ("Loa trả lời câu hỏi bằng cách trích nguyên văn các văn bản của Ban Tuyên giáo Thị ủy; "
-             "câu nào văn bản chưa có, Loa chuyển đến Ban Tuyên giáo.\n" + _HINT),
+    "help": ("Loa trả lời câu hỏi bằng cách trích nguyên văn các văn bản; "
+             "câu nào văn bản chưa có, Loa chuyển đến {board}.\n" + _HINT),
     "symbols": "Loa chưa hiểu tin nhắn này. " + _HINT,
 }
 LONG_QUESTION_NOTE = (
     "<i>Câu hỏi khá dài nên Loa chỉ tìm theo {chars} ký tự đầu. "
     "Lần sau hãy hỏi ngắn gọn một ý để có kết quả chính xác hơn.</i>"
 )
-FAQ_HEADER = "💬 <b>Ban Tuyên giáo Thị ủy đã trả lời câu hỏi tương tự:</b>\n<i>{question}</i>"
+FAQ_HEADER = "💬 <b>{board} đã trả lời câu hỏi tương tự:</b>\n<i>{question}</i>"
 FAQ_BODY = "{answer}"
-FAQ_CITATION = "📄 Ban Tuyên giáo Thị ủy (trả lời ngày {date})"
+FAQ_CITATION = "📄 {board} (trả lời ngày {date})"
 # A question for the board: NO_ANSWER first when Loa showed nothing (then a blank line), then what
 # happened to it (after a related passage, only that).
 NO_ANSWER = "Các văn bản hiện có chưa có nội dung trả lời câu hỏi này."
 SENT = (
-    "📨 Câu hỏi của bạn (số {id}) đã được chuyển đến <b>Ban Tuyên giáo Thị ủy</b>. "
+    "📨 Câu hỏi của bạn (số {id}) đã được chuyển đến <b>{board}</b>. "
     "Khi có trả lời, Loa sẽ gửi lại cho bạn tại đây."
 )
 SENT_AGAIN = (
-    "Bạn đã gửi câu hỏi này trước đó (số {id}); Ban Tuyên giáo Thị ủy đang xem xét, "
+    "Bạn đã gửi câu hỏi này trước đó (số {id}); {board} đang xem xét, "
     "Loa sẽ gửi trả lời cho bạn khi có."
 )
-SENT_NO_ADMIN = "Câu hỏi của bạn (số {id}) đã được lưu để Ban Tuyên giáo Thị ủy xem xét."
+SENT_NO_ADMIN = "Câu hỏi của bạn (số {id}) đã được lưu để {board} xem xét."
 SENT_HELD = (
-    "Hôm nay bạn đã gửi {limit} câu hỏi tới Ban Tuyên giáo Thị ủy và các câu hỏi đó đang được "
+    "Hôm nay bạn đã gửi {limit} câu hỏi tới {board} và các câu hỏi đó đang được "
     "xem xét, nên câu hỏi này (số {id}) được lưu vào danh sách câu hỏi của Ban nhưng chưa được "
     "chuyển riêng tới Ban. Nếu vẫn cần, mời bạn gửi lại vào ngày mai; cảm ơn bạn đã thông cảm."
 )
 # Not sure: the most related passage is shown as such; the member decides whether to ask the board.
 RELATED_HEADER = "🤔 <b>Loa chưa chắc đoạn này trả lời đúng câu hỏi của bạn.</b> Đoạn liên quan nhất:"
-RELATED_HINT = "<i>Nếu đoạn trên chưa đúng ý, bấm «📨 Gửi câu hỏi cho Ban» để Ban Tuyên giáo trả lời.</i>"
+RELATED_HINT = "<i>Nếu đoạn trên chưa đúng ý, bấm «📨 Gửi câu hỏi cho Ban» để Ban trả lời.</i>"
 BTN_SEND = "📨 Gửi câu hỏi cho Ban"
-SEND_DONE = "Câu hỏi số {id} đã được gửi cho Ban Tuyên giáo rồi; Loa sẽ gửi trả lời cho bạn khi có."
-SEND_NOT_NEEDED = "Câu hỏi số {id} đã có trả lời nên không cần gửi cho Ban Tuyên giáo."
+SEND_DONE = "Câu hỏi số {id} đã được gửi cho Ban rồi; Loa sẽ gửi trả lời cho bạn khi có."
+SEND_NOT_NEEDED = "Câu hỏi số {id} đã có trả lời nên không cần gửi cho Ban."
 EMPTY_QUESTION = "Câu hỏi trống. Ví dụ: <code>/hoi Chỉ thị 30 do ai ban hành?</code>"
 ASK_PROMPT = (
     "Hãy gõ câu hỏi của bạn (có dấu hoặc không dấu đều được).\n"
@@ -67,7 +67,7 @@ BTN_UP = "👍"
 BTN_DOWN = "👎"
 BTN_SECTION = "📄 Toàn văn mục"
 RATED_UP = "Cảm ơn bạn! Đã ghi nhận đánh giá 👍"
-RATED_DOWN = "Cảm ơn bạn! Đã ghi nhận đánh giá 👎; Ban Tuyên giáo sẽ xem lại."
+RATED_DOWN = "Cảm ơn bạn! Đã ghi nhận đánh giá 👎; Ban sẽ xem lại."
 QUESTION_NOT_YOURS = "Không tìm thấy câu hỏi này trong các câu hỏi của bạn."
 SECTION_HEADER = "📄 <b>{document}</b>\n<b><i>{section}</i></b>"
 SECTION_GONE = "Mục này không còn trong kho văn bản (tài liệu đã được cập nhật). Hãy hỏi lại."
@@ -97,7 +97,7 @@ ANSWER_USAGE = (
 ANSWER_TOO_LONG = "Nội dung trả lời dài {length} ký tự; vui lòng rút gọn dưới {limit} ký tự."
 QUESTION_NOT_FOUND = "Không có câu hỏi số {id}. Xem các câu hỏi đang chờ: /cauhoi"
 ALREADY_ANSWERED = "Câu hỏi số {id} đã được trả lời ngày {date}:\n<blockquote>{answer}</blockquote>"
-BOARD_ANSWER = "📨 <b>Ban Tuyên giáo trả lời câu hỏi của bạn:</b>\n<i>{question}</i>"
+BOARD_ANSWER = "📨 <b>{board} trả lời câu hỏi của bạn:</b>\n<i>{question}</i>"
 ANSWER_SENT = "✅ Đã gửi câu trả lời câu hỏi số {id} cho {name}."
 ANSWER_NOT_DELIVERED = (
     "⚠️ Đã lưu câu trả lời câu hỏi số {id}, nhưng không gửi được cho {name} "
@@ -112,7 +112,7 @@ FAQ_NOT_ANSWERED = "Câu hỏi số {id} chưa được trả lời nên chưa l
 
 # ---------------------------------------------------------------- key points
 KP_CHOOSE = "📌 <b>Điểm chính</b> – chọn văn bản:"
-KP_EMPTY = "Chưa có văn bản nào trong kho. Ban Tuyên giáo có thể gửi tệp để bổ sung."
+KP_EMPTY = "Chưa có văn bản nào trong kho. Ban có thể gửi tệp để bổ sung."
 KP_HEADER = "📌 <b>{document}</b>\n<i>Điểm chính – trang {page}/{pages}</i>"
 KP_NONE = "Văn bản này chưa có dàn ý điểm chính."
 KP_DOC_GONE = "Văn bản này không còn trong kho. Gõ /diemchinh để chọn lại."
@@ -124,17 +124,17 @@ BTN_DOCS = "📚 Văn bản khác"
 INLINE_HELP_TITLE = "Gõ câu hỏi để tìm trong văn bản"
 INLINE_HELP_DESC = "Ví dụ: @{bot} chi thi 30 do ai ban hanh"
 INLINE_HELP_TEXT = (
-    "Loa – trợ lý văn bản của Ban Tuyên giáo Thị ủy. Gõ <code>@{bot} câu hỏi</code> "
+    "Loa – trợ lý văn bản của {board}. Gõ <code>@{bot} câu hỏi</code> "
     "để tìm và chia sẻ đoạn trích văn bản."
 )
 INLINE_JOIN_TITLE = "Bạn chưa đăng ký sử dụng Loa"
-INLINE_JOIN_DESC = "Cần mã mời của Ban Tuyên giáo Thị ủy"
+INLINE_JOIN_DESC = "Cần mã mời của {board}"
 INLINE_JOIN_TEXT = (
-    "Loa là trợ lý văn bản của Ban Tuyên giáo Thị ủy dành cho báo cáo viên, tuyên truyền viên. "
-    "Để sử dụng, hãy xin đường link mời từ Ban Tuyên giáo Thị ủy hoặc bí thư chi bộ."
+    "Loa là trợ lý văn bản của {board} dành cho báo cáo viên, tuyên truyền viên. "
+    "Để sử dụng, hãy xin đường link mời từ {board} hoặc bí thư chi bộ."
 )
 INLINE_NONE_TITLE = "Không tìm thấy trong văn bản"
-INLINE_NONE_DESC = "Hãy nhắn riêng cho bot để gửi câu hỏi tới Ban Tuyên giáo"
+INLINE_NONE_DESC = "Hãy nhắn riêng cho bot để gửi câu hỏi tới {board}"
 INLINE_NONE_TEXT = "Các văn bản hiện có chưa có nội dung về: <i>{query}</i>"
 
 # ---------------------------------------------------------------- knowledge uploads

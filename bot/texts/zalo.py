@@ -10,7 +10,7 @@ NOT_REGISTERED = ("Bạn chưa đăng ký sử dụng. Hãy gõ mã mời mà Ba
 INVITE_INVALID = ("Mã mời không hợp lệ, đã hết hạn hoặc đã bị thu hồi. "
                   "Vui lòng xin mã mới từ Ban và gõ lại: /start <mã mời>")
 JOINED = "✅ Bạn đã tham gia đơn vị {unit}.\n\n{help}"
-JOINED_BOARD = "✅ Bạn đã vào Ban của {unit}.\n\n{help}"
+JOINED_BOARD = "✅ Bạn đã vào {board} ({unit}).\n\n{help}"
 
 HELP_MEMBER = (
     "Hướng dẫn sử dụng Loa trên Zalo\n\n"

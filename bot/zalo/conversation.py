@@ -20,8 +20,8 @@ from bot.errors import LoaError
 from bot.flood import FloodGate
 from bot.relay import deliver_answer, notify_board, tell_board_of_join
 from bot.render import (
-    duplicate_warning, hand_off_text, keypoints_text, notice_body, own_report_line, preview_text,
-    quote_message,
+    duplicate_warning, faq_blocks, hand_off_text, keypoints_text, notice_body, own_report_line,
+    preview_text, quote_message, small_talk_text,
 )
 from bot.render import report_block as render_report
 from bot.services.questions import QUERY_CHARS, Q_SMALL_TALK, QuestionResult
@@ -89,7 +89,8 @@ class ZaloConversation:
             elif name.startswith("message."):
                 await self.reply(account, T.UNSUPPORTED)
         except LoaError as e:
-            await self.reply(account, ZALO_WORDING.get(e.user_message, e.user_message))
+            template = ZALO_WORDING.get(e.template, e.template)
+            await self.reply(account, type(e)(template, **e.values).user_message)
 
     async def reply(self, account: Account, html_text: str | list[str]) -> None:
         blocks = html_text if isinstance(html_text, list) else [html_text]
@@ -187,7 +188,8 @@ class ZaloConversation:
                                              else "")
             await self.reply(account, text)
         elif not member.active:
-            await self.reply(account, TC.DEACTIVATED)
+            board = await self.loa.run(self.loa.members.serving_board, account.key)
+            await self.reply(account, TC.DEACTIVATED.format(board=esc(board)))
         else:
             await self.reply(account, TC.WELCOME_BACK.format(
                 unit=esc(member.unit_name or TC.NO_UNIT), help=await self._help(account)))
@@ -207,7 +209,9 @@ class ZaloConversation:
             if result.member.is_reporter and not result.board:
                 help_ = TC.JOINED_REPORTER.format(day=loa.settings.reminder_day) + help_
             template = T.JOINED_BOARD if result.board else T.JOINED
-            await self.reply(account, template.format(unit=result.unit_name, help=help_))
+            board = await loa.run(loa.members.serving_board, account.key) if result.board else ""
+            await self.reply(account, template.format(unit=esc(result.unit_name), help=help_,
+                                                      board=esc(board)))
 
     # ------------------------------------------------------------ questions
     async def _ask(self, account: Account, text: str) -> None:
@@ -224,8 +228,7 @@ class ZaloConversation:
     async def _answer_result(self, account: Account, result: QuestionResult) -> None:
         note = [TQ.LONG_QUESTION_NOTE.format(chars=QUERY_CHARS)] if result.truncated else []
         if result.status == Q_SMALL_TALK:
-            await self.reply(account, TQ.SMALL_TALK.get(result.small_talk or "",
-                                                       TQ.SMALL_TALK["symbols"]))
+            await self.reply(account, small_talk_text(result))
             return
         if result.status == Q_ANSWERED_BY_DOCS:
             text = quote_message(TQ.ANSWER_HEADER, result.passages[0], note)
@@ -241,10 +244,7 @@ class ZaloConversation:
         if result.status == Q_ANSWERED_BY_FAQ:
             faq = result.faq
             await self._offer(account, None, 0, False, related=False)
-            await self.reply(account, [TQ.FAQ_HEADER.format(question=esc_short(faq.question, 300)),
-                                       TQ.FAQ_BODY.format(answer=esc(faq.answer)),
-                                       TQ.FAQ_CITATION.format(date=fmt_date(faq.answered_on))]
-                             + note)
+            await self.reply(account, faq_blocks(faq) + note)
             return
         await self._hand_off(account, result)
 
@@ -526,7 +526,8 @@ ZALO_WORDING = {
 _BOARD_COMMANDS = frozenset({
     "cauhoi", "phatdi", "phatdi_ds", "diemchinh_dinhky", "tonghop", "xuatbaocao", "bieudo",
     "baocaodinhky", "donvi", "donvi_them", "moi", "moi_ds", "thanhvien", "thanhvien_chuyen",
-    "thanhvien_ngung", "thanhvien_baocao", "thanhvien_admin", "trangthai",
+    "thanhvien_ngung", "thanhvien_baocao", "thanhvien_admin", "trangthai", "moi_huy",
+    "thanhvien_bo_admin", "donvi_doiten", "donvi_chuyen", "donvi_ngung", "donvi_tenban",
 })
 
 
