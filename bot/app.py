@@ -19,6 +19,7 @@ from bot.context import Loa, LoaContext
 from bot.handlers import admin, broadcast, desk, guard, qa, reports, start, status
 from bot.inbox import DurableQueue, HandledLog, LoaApplication, fold, log_path
 from bot.persistence import DatabasePersistence
+from bot.relay import flush_notices
 from bot.text import esc
 from bot.texts import common as T
 from bot.texts import qa as TQ
@@ -112,6 +113,11 @@ async def post_init(app: Application) -> None:
         await _tell_uploaders(app, loa, finished)
 
 
+async def post_stop(app: Application) -> None:
+    """Before the bot closes: the question notices still folded go out now."""
+    await flush_notices(app.bot_data["loa"].notices)
+
+
 async def post_shutdown(app: Application) -> None:
     """Let broadcast sends in flight finish and record them, then close everything."""
     loa: Loa = app.bot_data["loa"]
@@ -160,6 +166,7 @@ async def serve_without_telegram(app: Application,
         log.info("Loa is running without Telegram (Zalo and the desk)")
         await stop.wait()
         await app.stop()
+        await post_stop(app)
     finally:
         await post_shutdown(app)
         await app.shutdown()
@@ -190,6 +197,7 @@ def build_application(settings: Settings, loa: Loa | None = None,
         .concurrent_updates(settings.concurrent_updates)
         .persistence(DatabasePersistence(loa.db, loa.run))
         .post_init(post_init)
+        .post_stop(post_stop)
         .post_shutdown(post_shutdown)
     )
     if not settings.telegram_on:

@@ -9,6 +9,8 @@ guess a body that may not exist.
 """
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -86,3 +88,16 @@ def unit_board_title(s: Session, unit_id: int | None, configured: str = "") -> s
         if only:
             return configured.strip()
     return board_title(row.name, row.board_name)
+
+
+_COMMITTEE = re.compile(r"\b(?:Tỉnh ủy|Thành ủy|Đảng ủy|Huyện ủy|Thị ủy|Quận ủy)\b", re.IGNORECASE)
+
+
+def header_lines(title: str) -> tuple[str, str] | None:
+    """A board's name as a Party document's header writes it: the committee it serves on the
+    first line, the board itself below ("ĐẢNG ỦY XÃ AN BÌNH" / "BAN XÂY DỰNG ĐẢNG"); None
+    when the name holds no committee."""
+    m = _COMMITTEE.search(title)
+    if m is None or m.start() == 0:
+        return None
+    return title[m.start():].strip(), title[:m.start()].strip()

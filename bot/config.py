@@ -159,6 +159,9 @@ class Settings:
     max_upload_mb: int = var("LOA_MAX_UPLOAD_MB", _positive(int), default=20)
     # Questions and invites: limits against abuse
     handoff_daily_limit: int = var("LOA_HANDOFF_DAILY_LIMIT", _not_negative, default=5)
+    # Question notices to one board chat: this many a window one by one, the rest in one message.
+    notice_fold_after: int = var("LOA_NOTICE_FOLD_AFTER", _positive(int), default=3)
+    notice_fold_window: float = var("LOA_NOTICE_FOLD_WINDOW", _positive(float), default=60.0)
     invite_fail_limit: int = var("LOA_INVITE_FAIL_LIMIT", _positive(int), default=30)
     invite_fail_window: float = var("LOA_INVITE_FAIL_WINDOW", _positive(float), default=600.0)
     # Reports

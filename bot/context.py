@@ -12,12 +12,13 @@ import asyncio
 import contextvars
 import functools
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, ParamSpec, TypeVar
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.budget import SendBudget
+from bot.flood import NoticeFolder
 from bot.config import Settings
 from bot.db import Database
 from bot.services.broadcasts import BroadcastsService
@@ -64,6 +65,8 @@ class Loa:
     zalo_budget: SendBudget | None = None
     zalo_delivery: DeliveryWorker | None = None
     zalo_store: "ZaloStore | None" = None
+    # Question notices to a board chat beyond a few a minute, folded into one message.
+    notices: NoticeFolder = field(default_factory=NoticeFolder)
 
     @classmethod
     def build(cls, settings: Settings, kb: "KnowledgeBase | None" = None,
@@ -101,6 +104,7 @@ class Loa:
         reports = ReportsService(db, settings, members)
         return cls(
             settings=settings, db=db, kb=kb, budget=budget, members=members,
+            notices=NoticeFolder(settings.notice_fold_after, settings.notice_fold_window),
             questions=QuestionsService(db, kb, members, settings),
             knowledge=KnowledgeService(kb, members, settings),
             broadcasts=broadcasts, delivery=delivery,

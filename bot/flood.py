@@ -1,7 +1,9 @@
 """The per-person flood limit both channels apply before handling a message."""
 from __future__ import annotations
 
+import asyncio
 import collections
+import contextlib
 import time
 
 
@@ -35,3 +37,69 @@ class FloodGate:
             self.warned[user_id] = now
             return True
         return False
+
+
+class NoticeFolder:
+    """Question notices to one board chat: the first `after` of a window go one by one (each
+    can be answered by replying to it), at least `gap` seconds apart; the rest wait and go
+    together as one message when the window ends. A busy minute then costs a board chat a few
+    messages instead of one a question, and never Telegram's per-chat limit (1 msg/s), whose 429
+    would hold that chat."""
+
+    def __init__(self, after: int = 3, window: float = 60.0, gap: float = 1.05):
+        self.after = after
+        self.window = window
+        self.gap = gap
+        self._sent: dict[int, collections.deque] = {}
+        self._held: dict[int, list] = {}
+        self._locks: dict[int, asyncio.Lock] = {}
+        self._last: dict[int, float] = {}
+        self.tasks: set = set()   # the scheduled folded messages (sent at once on shutdown)
+
+    def admit(self, chat_id: int, now: float | None = None) -> bool:
+        """True: send this notice on its own (it is counted); False: hold it for the folded one."""
+        now = time.monotonic() if now is None else now
+        q = self._sent.setdefault(chat_id, collections.deque())
+        while q and now - q[0] >= self.window:
+            q.popleft()
+        if chat_id in self._held or len(q) >= self.after:
+            return False
+        q.append(now)
+        if len(self._sent) > 10000:
+            for c in [c for c, d in self._sent.items() if not d and c not in self._held]:
+                self._sent.pop(c, None)
+                self._last.pop(c, None)
+                self._locks.pop(c, None)
+        return True
+
+    def hold(self, chat_id: int, item) -> bool:
+        """Keep a notice for the folded message; True for the first one held (the caller then
+        schedules the flush)."""
+        held = self._held.setdefault(chat_id, [])
+        held.append(item)
+        return len(held) == 1
+
+    def delay(self, chat_id: int, now: float | None = None) -> float:
+        """Seconds until the chat's window has room again (when the folded message goes)."""
+        now = time.monotonic() if now is None else now
+        q = self._sent.get(chat_id)
+        return max(1.0, self.window - (now - q[0])) if q else 1.0
+
+    def take(self, chat_id: int, now: float | None = None) -> list:
+        """The notices held for a chat, which now go as one message (counted as one send)."""
+        now = time.monotonic() if now is None else now
+        self._sent.setdefault(chat_id, collections.deque()).append(now)
+        return self._held.pop(chat_id, [])
+
+    @contextlib.asynccontextmanager
+    async def turn(self, chat_id: int):
+        """One notice at a time to a chat, `gap` after the previous one was sent."""
+        lock = self._locks.setdefault(chat_id, asyncio.Lock())
+        async with lock:
+            wait = self._last.get(chat_id, float("-inf")) + self.gap - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            try:
+                yield
+            finally:
+                self._last[chat_id] = time.monotonic()

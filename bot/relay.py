@@ -2,6 +2,7 @@
 board's answer to its asker, each on the receiver's own channel (the bot routes Zalo addresses)."""
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -16,6 +17,7 @@ from bot.texts import qa as T
 from bot.texts import zalo as TZ
 
 log = logging.getLogger(__name__)
+FOLDED_CHARS = 200   # of each question in a folded notice (the whole one is in /cauhoi)
 
 
 def escalate_markup(question_id: int) -> InlineKeyboardMarkup:
@@ -25,14 +27,28 @@ def escalate_markup(question_id: int) -> InlineKeyboardMarkup:
 
 async def notify_board(bot, loa, notice, body: str) -> None:
     """Send a question notice to the board it is handed to (a unit's board may pass it up).
-    A board member on Zalo, who has no buttons and no replies, is told what to type."""
+    A board member on Zalo, who has no buttons and no replies, is told what to type. Past a
+    few notices a minute to one chat, the rest wait and go as one message (NoticeFolder)."""
     markup = escalate_markup(notice.question_id) if notice.can_escalate else None
+    folder = loa.notices
     for chat_id in notice.chat_ids:
+        if not folder.admit(chat_id):
+            line = T.FOLDED_LINE.format(id=notice.question_id,
+                                        name=esc_short(notice.asker_name, 80),
+                                        unit=esc_short(notice.unit_name or T.NOTICE_NO_UNIT, 80),
+                                        question=esc_short(notice.question, FOLDED_CHARS))
+            if folder.hold(chat_id, line):
+                task = asyncio.create_task(
+                    _send_folded(bot, folder, chat_id, folder.delay(chat_id)))
+                folder.tasks.add(task)
+                task.add_done_callback(folder.tasks.discard)
+            continue
         text = body + (TZ.NOTICE_REPLY_HINT.format(id=notice.question_id)
                        if is_zalo(chat_id) else "")
         try:
-            msg = await bot.send_message(chat_id, text, parse_mode=ParseMode.HTML,
-                                         reply_markup=markup)
+            async with folder.turn(chat_id):
+                msg = await bot.send_message(chat_id, text, parse_mode=ParseMode.HTML,
+                                             reply_markup=markup)
         except TelegramError as e:
             log.warning("could not notify admin chat %s about question %s: %s",
                         chat_id, notice.question_id, e)
@@ -40,6 +56,35 @@ async def notify_board(bot, loa, notice, body: str) -> None:
         # At once, not after the other admins' notices (a reply faster than that still
         # finds its question by the number the notice carries).
         await loa.run(loa.questions.record_notice, notice.question_id, chat_id, msg.message_id)
+
+
+async def _send_folded(bot, folder, chat_id: int, delay: float) -> None:
+    """The notices held for one board chat, as one message when its minute is over."""
+    try:
+        await asyncio.sleep(delay)
+    except asyncio.CancelledError:
+        pass   # shutting down: what is held goes now rather than never
+    lines = folder.take(chat_id)
+    if not lines:
+        return
+    blocks = [T.FOLDED_HEADER.format(count=len(lines)), *lines, T.FOLDED_FOOTER]
+    for text in pack_html(blocks):
+        try:
+            async with folder.turn(chat_id):
+                await bot.send_message(chat_id, text, parse_mode=ParseMode.HTML)
+        except TelegramError as e:
+            log.warning("could not send %d folded question notices to chat %s: %s",
+                        len(lines), chat_id, e)
+            return
+
+
+async def flush_notices(folder) -> None:
+    """Send every folded notice still waiting (at shutdown)."""
+    tasks = list(folder.tasks)
+    for task in tasks:
+        task.cancel()
+    if tasks:
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 async def deliver_answer(bot, loa, scope, question_id: int, text: str, admin_chat_id: int,

@@ -26,28 +26,29 @@ def register(subparsers: argparse._SubParsersAction, config: Config) -> None:
 
     `config(args)` gives the IndexConfig (the `loa` command derives it from its settings)."""
     _guard = functools.partial(_guarded, config=config)
-    p = subparsers.add_parser("index", help="build or update the knowledge index (incremental)")
-    p.add_argument("--force", action="store_true", help="re-read and re-embed every file")
+    p = subparsers.add_parser("index", help="lập hoặc cập nhật chỉ mục văn bản (chỉ đọc lại tệp đã đổi)")
+    p.add_argument("--force", action="store_true", help="đọc lại và tính lại mọi tệp")
     p.set_defaults(func=_guard(cmd_index))
 
-    p = subparsers.add_parser("search", help="show the best passages for a query (or for each line of a file)")
+    p = subparsers.add_parser("search",
+                              help="các đoạn văn bản sát nhất với câu hỏi (hoặc từng dòng của tệp)")
     p.add_argument("query", nargs="?")
-    p.add_argument("--batch", metavar="FILE", help="one question per line (UTF-8; - for standard input); "
-                   "with --json prints one JSON object per line, in order")
-    p.add_argument("--k", type=int, default=5, help="number of passages (default 5)")
-    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--batch", metavar="FILE", help="mỗi dòng một câu hỏi (UTF-8; - là đầu vào chuẩn); "
+                   "với --json in mỗi dòng một đối tượng JSON, theo thứ tự")
+    p.add_argument("--k", type=int, default=5, help="số đoạn (mặc định 5)")
+    p.add_argument("--json", action="store_true", help="in JSON")
     p.set_defaults(func=_guard(cmd_search))
 
-    p = subparsers.add_parser("ask", help="answer a question from the documents, with citations")
+    p = subparsers.add_parser("ask", help="trả lời câu hỏi bằng trích dẫn văn bản")
     p.add_argument("question")
-    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--json", action="store_true", help="in một đối tượng JSON")
     p.set_defaults(func=_guard(cmd_ask))
 
-    p = subparsers.add_parser("keypoints", help="outline of a document (or of all documents)")
-    p.add_argument("document", nargs="?", help="document id, file name or number")
+    p = subparsers.add_parser("keypoints", help="dàn ý điểm chính của một văn bản (hoặc mọi văn bản)")
+    p.add_argument("document", nargs="?", help="mã, tên tệp hoặc số thứ tự văn bản")
     p.set_defaults(func=_guard(cmd_keypoints))
 
-    p = subparsers.add_parser("chat", help="console question-and-answer loop (q or Ctrl-D to quit)")
+    p = subparsers.add_parser("chat", help="hỏi đáp trên máy (gõ q hoặc Ctrl-D để thoát)")
     p.set_defaults(func=_guard(cmd_chat))
 
 

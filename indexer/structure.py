@@ -676,6 +676,20 @@ def _header(lines: list[Line], source_file: str) -> _Header:
                 k += 1
             h.addressees = lines[j:k]
             h.body_start = k
+    elif (start := _after_issuing_body(lines, h, issuer_lines)) is not None:
+        # No type line, but the header of a Party or State body ("ĐẢNG BỘ XÃ … / ĐẢNG ỦY XÃ / * /
+        # ĐẢNG CỘNG SẢN VIỆT NAM"): the title is what follows it ("QUY CHẾ HOẠT ĐỘNG …").
+        j = start + 1
+        title = [lines[start].text]
+        while j < len(lines) and len(" ".join(title)) < 400 and not lines[j].row \
+                and not _structure(lines[j]) and not _BULLET.match(lines[j].text) \
+                and (_is_upper(lines[j].text) == _is_upper(title[-1])
+                     or (j == start + 1 and lines[j].text[:1].islower())):
+            title.append(lines[j].text)
+            j += 1
+        h.title = " ".join(title)
+        h.header_lines = lines[:j]
+        h.body_start = j
     else:
         h.title = lines[0].text if lines else source_file
         if lines and lines[0].md:  # a markdown title line is the title, not a section
@@ -683,6 +697,39 @@ def _header(lines: list[Line], source_file: str) -> _Header:
             h.body_start = 1
     h.issuer = _issuer(issuer_lines)
     return h
+
+
+# The first line of an issuing body in a header (not of a title: "HỘI NGHỊ …" is not one).
+_ISSUING_BODY = re.compile(r"^(?:ĐẢNG BỘ|ĐẢNG ỦY|ĐẢNG UỶ|BAN |TỈNH ỦY|TỈNH UỶ|THÀNH ỦY|THÀNH UỶ|HUYỆN ỦY|"
+                           r"THỊ ỦY|QUẬN ỦY|ỦY BAN|UỶ BAN|HỘI ĐỒNG NHÂN DÂN|CHI BỘ|CHI ỦY|MẶT TRẬN|BỘ |"
+                           r"SỞ |CHÍNH PHỦ|VĂN PHÒNG|BAN CHẤP HÀNH)")
+
+
+def _after_issuing_body(lines: list[Line], h: _Header, issuer_lines: list[str]) -> int | None:
+    """Where the title starts when the text opens with an issuing body's header but has no type
+    line; None when it does not open so (or nothing usable follows). Fills the header's number,
+    place and date and the issuer's lines on the way."""
+    if not lines or lines[0].md or not _is_upper(lines[0].text) or not _ISSUING_BODY.match(lines[0].text):
+        return None
+    i = 0
+    while i < min(len(lines), 12):
+        t = lines[i].text
+        if (m := _NUMBER_LINE.match(t)) and h.number is None:
+            h.number = _parse_number(m.group("rest"))
+        elif (m := _PLACE_DATE.match(t)) and h.date is None:
+            h.place, h.date = m.group("place").strip(), " ".join(m.group("date").split())
+        elif fold(t) in _MOTTO or not t.strip(" *-–_."):
+            pass
+        elif _is_upper(t) and not h.date and (i == 0 or _ISSUING_BODY.match(t) or len(issuer_lines) < 2
+                                              and len(t) <= 40):
+            issuer_lines.append(t)
+        else:
+            break
+        i += 1
+    if i >= len(lines) or lines[i].row or _structure(lines[i]) or _BULLET.match(lines[i].text):
+        issuer_lines.clear()
+        return None
+    return i
 
 
 @dataclass
@@ -897,6 +944,13 @@ def _issuer(lines: list[str]) -> str | None:
     if len(lines) == 1:
         return _proper_case(lines[0])
     parent, own = lines[-2], lines[-1]
+    place = re.match(r"dang bo ((?:xa|phuong|dac khu|tinh|thanh pho) .+)$", fold(parent))
+    if place and fold(own) in ("dang uy", "dang uy xa", "dang uy phuong", "dang uy dac khu",
+                                "tinh uy", "thanh uy"):
+        # "ĐẢNG BỘ XÃ HOÀI THƯỢNG / ĐẢNG ỦY XÃ": the committee of the place its parent names.
+        kind_words = 2 if place.group(1).startswith(("thanh pho", "dac khu")) else 1
+        rest = parent.split()[2 if fold(own) == "dang uy" else 2 + kind_words:]
+        return _proper_case(" ".join([own] + rest))
     if re.match(r"(tinh|thanh pho|huyen|xa|phuong|thi xa|thi tran|dac khu) ", fold(own)):
         return _proper_case(f"{parent} {own}")  # the second line names the place of the first
     if re.match(r"(thi|tinh|huyen|thanh|dang) uy |dang bo ", fold(own)):

@@ -56,10 +56,10 @@ def test_cli_board_invite_is_single_use_and_revocable(monkeypatch, tmp_path, cap
     assert main(["units", "add", "Xã An Bình"]) == 0
     assert main(["invite", "Xã An Bình", "--admin"]) == 0
     out = capsys.readouterr().out
-    code = out.split("Code:")[1].split()[0]
-    assert "1 of 1 left" in out
+    code = out.split("Mã mời:")[1].split()[0]
+    assert "còn 1/1 lượt" in out
     assert main(["invites", "--revoke", code]) == 0
-    assert "Revoked" in capsys.readouterr().out
+    assert "Đã thu hồi" in capsys.readouterr().out
     assert main(["invites"]) == 0
     assert code not in capsys.readouterr().out
 

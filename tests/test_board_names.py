@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from bot.boards import board_title
-from bot.db.models import Unit
+from bot.db.models import Member, Unit
 from tests.conftest import running_bot
 from tests.test_province import AN_BINH, BINH_MINH, PROVINCE, UNANSWERABLE, setup_province
 
@@ -80,6 +80,11 @@ async def test_each_commune_member_reads_the_name_of_their_own_board(bot_sqlite,
     await _broadcast(h, h.admin, "Điểm tin của Tỉnh")
     got = await h.tg.wait_for(lambda c: c.chat_id == b2.id and "Điểm tin" in c.text, mark)
     assert got.text.startswith(f"📣 <b>{PROVINCE}</b>\n\n")
+    for u in (a1, b1):
+        await h.tg.wait_for(lambda c, u=u: c.chat_id == u.id and "Điểm tin" in c.text, mark)
+    # Who has not acknowledged, by unit: the two communes' "Chi bộ Thôn 1" told apart.
+    listing = (await h.admin.reply("/phatdi_ds")).text
+    assert f"Chi bộ Thôn 1 ({AN_BINH})" in listing and f"Chi bộ Thôn 1 ({BINH_MINH})" in listing
 
     # No text any member read names a board of another place.
     for c in h.tg.sent(since=start):
@@ -87,6 +92,15 @@ async def test_each_commune_member_reads_the_name_of_their_own_board(bot_sqlite,
             assert "Thị ủy" not in c.text and "{board}" not in c.text, c.text
             if c.chat_id != a1.id:
                 assert "An Bình" not in c.text, c.text
+
+    # /trangthai of a commune board: its own people, named as its own.
+    status = (await a_board.reply("/trangthai")).text
+    assert "Số liệu của Ban Xây dựng Đảng xã An Bình" in status
+    assert "<b>Thành viên</b>: 2 đang hoạt động / 2" in status      # a_board and a1
+    with h.loa.db.read() as s:
+        everyone = s.query(Member).count()
+    assert f"<b>Thành viên</b>: {everyone} đang hoạt động / {everyone}" in (
+        await h.admin.reply("/trangthai")).text
 
     # Someone who never joined reads the top board's name.
     stranger = h.user("Người Lạ")

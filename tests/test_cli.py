@@ -17,14 +17,14 @@ def test_units_add_import_list_and_invite(tmp_path, monkeypatch, capsys, db_url)
                         "Chi bộ Khu phố 1,\n", encoding="utf-8-sig")
     assert main(["units", "import", str(csv_file)]) == 0
     out = capsys.readouterr().out
-    assert "2 added, 1 already present" in out
+    assert "Đã thêm 2 đơn vị; 1 đơn vị đã có từ trước." in out
     assert main(["units", "list"]) == 0
     listing = capsys.readouterr().out
     assert "Đảng bộ xã Hà Mãn\tdang_bo_co_so" in listing
     assert main(["invite", "khu pho 2", "--reporter"]) == 0
     out = capsys.readouterr().out
     assert "Chi bộ Khu phố 2" in out
-    link = [line for line in out.splitlines() if line.startswith("Link:")][0]
+    link = [line for line in out.splitlines() if line.startswith("Đường link:")][0]
     assert "https://t.me/loa_thuan_thanh_bot?start=" in link
     code = link.rsplit("=", 1)[1]
     db = Database(db_url)
@@ -72,8 +72,8 @@ def test_units_import_prints_each_path_from_one_read_of_the_tree(tmp_path, monke
     finally:
         event.remove(Engine, "before_cursor_execute", count)
     out = capsys.readouterr().out
-    assert "64 added, 0 already present" in out
-    printed = {line.split("\t")[2] for line in out.splitlines() if line.startswith("added\t")}
+    assert "Đã thêm 64 đơn vị; 0 đơn vị đã có từ trước." in out
+    printed = {line.split("\t")[2] for line in out.splitlines() if line.startswith("đã thêm\t")}
     assert "Tỉnh ủy Thử" in printed and "Tỉnh ủy Thử › Đảng ủy xã 2" in printed
     assert "Tỉnh ủy Thử › Đảng ủy xã 1 › Chi bộ 19 xã 1" in printed and len(printed) == 64
     # One read of the tree for the import and one for the paths (a few more for the

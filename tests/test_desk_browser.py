@@ -56,6 +56,19 @@ async def _button_url(h, telegram_id: int, name: str) -> str:
 
 
 OVERVIEW = "document.querySelector('#reports') !== null"
+# Every bar chart label inside its chart and left of its own bar ("ok", else the first one that is not).
+LABELS_INSIDE = """(function(){
+  var bad = [];
+  document.querySelectorAll('svg.chart').forEach(function(svg){
+    var box = svg.getBoundingClientRect();
+    svg.querySelectorAll('g').forEach(function(g){
+      var t = g.querySelector('text').getBoundingClientRect(), bar = g.querySelector('rect').getBoundingClientRect();
+      if (t.left < box.left - 0.5 || t.right > bar.left + 0.5 || t.top < box.top - 0.5)
+        bad.push(g.querySelector('text').textContent);
+    });
+  });
+  return bad.length ? bad.join(' | ') : 'ok';
+})()"""
 REFUSAL = "document.querySelector('#refusal') && document.querySelector('#refusal').dataset.reason"
 ROW = ("(function(id){var r=document.querySelector('#reports tr[data-unit=\"'+id+'\"]');"
        "return r && Array.from(r.cells).map(function(c){return c.innerText.trim()});})(%d)")
@@ -65,6 +78,8 @@ ACK = ("(function(id){var r=document.querySelector('.broadcast tr[data-unit=\"'+
 
 async def test_signed_mini_app_url_shows_the_overview_at_360px(sqlite_url, tmp_path, browser):
     async with desk_bot(sqlite_url, tmp_path) as h:
+        # A long unit name: its chart label must stay inside the chart, left of its bar.
+        h.loa.members.add_unit("Chi bộ Khu dân cư số 12 – Ấp Tân Hưng Đông", parent="Xã An Phú")
         url = await _button_url(h, ADMIN_A, "Trần Thị Bảo")
         assert url == h.loa.settings.web_url
         page = await browser.page(width=360, height=740, mobile=True)
@@ -85,6 +100,7 @@ async def test_signed_mini_app_url_shows_the_overview_at_360px(sqlite_url, tmp_p
         assert await page.eval("document.documentElement.scrollWidth") <= 360
         assert await page.eval("document.querySelector('svg.chart').getBoundingClientRect()"
                                ".width") <= 360
+        assert await page.eval(LABELS_INSIDE) == "ok"
         shot = await page.screenshot(tmp_path / "desk-360.png")
         assert shot.stat().st_size > 5000
         # a drill-down link is followed with the session cookie, no fragment needed any more
@@ -96,6 +112,7 @@ async def test_signed_mini_app_url_shows_the_overview_at_360px(sqlite_url, tmp_p
         await wide.goto(mini_app_url(url, init_data(ADMIN_A)))
         await wide.wait_for(OVERVIEW)
         assert await wide.eval("document.documentElement.scrollWidth") <= 1280
+        assert await wide.eval(LABELS_INSIDE) == "ok"
 
 
 @pytest.mark.parametrize("case", ["tampered", "member", "two_days_old", "other_commune"])

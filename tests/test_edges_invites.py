@@ -25,10 +25,10 @@ def test_cli_invite_with_uses_and_the_invite_list(tmp_path, monkeypatch, capsys,
     assert main(["units", "add", "Chi bộ Khu phố 7"]) == 0
     assert main(["invite", "Chi bộ Khu phố 7", "--uses", "2"]) == 0
     out = capsys.readouterr().out
-    assert "Uses:   2 of 2 left" in out
-    code = [line for line in out.splitlines() if line.startswith("Code:")][0].split()[-1]
+    assert "Số lượt:   còn 2/2 lượt" in out
+    code = [line for line in out.splitlines() if line.startswith("Mã mời:")][0].split()[-1]
     assert main(["invite", "Chi bộ Khu phố 7"]) == 0
-    assert "Uses:   unlimited" in capsys.readouterr().out
+    assert "Số lượt:   không giới hạn" in capsys.readouterr().out
     # A wrong number is refused by the parser, before anything is created.
     with pytest.raises(SystemExit):
         main(["invite", "Chi bộ Khu phố 7", "--uses", "0"])
@@ -43,8 +43,8 @@ def test_cli_invite_with_uses_and_the_invite_list(tmp_path, monkeypatch, capsys,
         assert main(["invites"]) == 0
         listing = capsys.readouterr().out
         line = next(x for x in listing.splitlines() if x.startswith(code))
-        assert "used 1, 1 of 2 left" in line
-        assert "2 invite(s) that can still be used" in listing
+        assert "đã dùng 1, còn 1/2 lượt" in line
+        assert "2 mã mời còn dùng được" in listing
         svc.join(code, 72, 72, "Người Hai", None)
         with pytest.raises(Exception) as refused:
             svc.join(code, 73, 73, "Người Ba", None)
@@ -52,7 +52,7 @@ def test_cli_invite_with_uses_and_the_invite_list(tmp_path, monkeypatch, capsys,
         assert main(["invites"]) == 0
         assert code not in capsys.readouterr().out          # used up: no longer listed
         assert main(["invites", "--all"]) == 0
-        assert "used 2, 0 of 2 left" in capsys.readouterr().out
+        assert "đã dùng 2, còn 0/2 lượt" in capsys.readouterr().out
     finally:
         db.dispose()
 

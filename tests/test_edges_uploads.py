@@ -81,7 +81,7 @@ def test_backup_copies_the_uploads_too(tmp_path, monkeypatch, capsys, sqlite_url
     monkeypatch.chdir(tmp_path)
     assert main(["db", "upgrade"]) == 0
     assert main(["backup", "--out", str(tmp_path / "backups")]) == 0
-    line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("Uploads:"))
-    copy = Path(line.split(None, 1)[1])
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("Tài liệu tải lên:"))
+    copy = Path(line.split(":", 1)[1].strip())
     assert sorted(p.name for p in copy.iterdir()) == ["huong-dan-45.docx"]
     assert (copy / "huong-dan-45.docx").read_bytes() == (uploads / "huong-dan-45.docx").read_bytes()

@@ -245,3 +245,22 @@ def test_wired_addressees_footnotes_and_forms():
     forms = real("nghi-quyet-83")
     assert [a for a in forms.info.attachments] == ["Phụ lục I", "Phụ lục II", "Phụ lục III"]
     assert any(c.section.startswith("Phụ lục I › Mẫu số 01") for c in forms.chunks)
+
+
+def test_a_text_without_type_line_under_a_party_header_gets_its_real_title():
+    """A commune's .docx opening with its issuing body and the motto, then "QUY CHẾ HOẠT ĐỘNG"
+    (no "QUYẾT ĐỊNH" type line): the title is the rule's, not "ĐẢNG BỘ XÃ …"."""
+    text = ("ĐẢNG BỘ XÃ HOÀI THƯỢNG\nĐẢNG ỦY XÃ\n*\nĐẢNG CỘNG SẢN VIỆT NAM\n"
+            "Hoài Thượng, ngày 5 tháng 9 năm 2025\nQUY CHẾ HOẠT ĐỘNG\n"
+            "của Ban Chỉ đạo công tác tuyên truyền miệng\n"
+            "Điều 1. Phạm vi\nQuy chế này quy định việc tuyên truyền miệng.\n"
+            "Điều 2. Đối tượng\nBáo cáo viên các cấp.\n")
+    info = parse_document(text, "qc", "quy-che.docx").info
+    assert info.title == "QUY CHẾ HOẠT ĐỘNG của Ban Chỉ đạo công tác tuyên truyền miệng"
+    assert info.issuer == "Đảng ủy xã Hoài Thượng"
+    assert info.date == "ngày 5 tháng 9 năm 2025"
+    sections = {c.section for c in parse_document(text, "qc", "quy-che.docx").chunks}
+    assert any(s.startswith("Điều 1") for s in sections), sections
+    # A heading that merely starts like a body ("HỘI NGHỊ …") is still the title.
+    assert parse_document("HỘI NGHỊ BÁO CÁO VIÊN\n1. Nội dung\nBáo cáo tình hình.\n", "h",
+                          "h.txt").info.title == "HỘI NGHỊ BÁO CÁO VIÊN"

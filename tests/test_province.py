@@ -74,7 +74,7 @@ async def setup_province(h, tmp_path, monkeypatch, capsys):
     b_board = h.user("Lê Văn Bình")
     assert await asyncio.to_thread(cli, "invite", BINH_MINH, "--admin") == 0
     printed = capsys.readouterr().out
-    assert "board member" in printed and f"{PROVINCE} › {BINH_MINH}" in printed
+    assert "thành viên Ban của đơn vị" in printed and f"{PROVINCE} › {BINH_MINH}" in printed
     assert "Bạn đã là thành viên <b>Ban Xây dựng Đảng Đảng ủy xã" in await join_link(b_board, printed)
     # A commune board's invite for "Chi bộ Thôn 1" is its own (the other commune has one too).
     a1 = h.user("Nguyễn Văn A1")
@@ -97,11 +97,11 @@ async def setup_province(h, tmp_path, monkeypatch, capsys):
 async def test_csv_tree_boards_and_unit_scope(bot, tmp_path, monkeypatch, capsys):
     h = bot
     out, a_board, b_board, a1, b1, b2 = await setup_province(h, tmp_path, monkeypatch, capsys)
-    assert "6 added, 0 already present" in out
+    assert "Đã thêm 6 đơn vị; 0 đơn vị đã có từ trước." in out
     assert f"{PROVINCE} › {AN_BINH} › Chi bộ Thôn 1" in out
     # Idempotent: a second import updates, never duplicates.
     assert await asyncio.to_thread(cli, "units", "import", str(tmp_path / "don-vi.csv")) == 0
-    assert "0 added, 6 already present" in capsys.readouterr().out
+    assert "Đã thêm 0 đơn vị; 6 đơn vị đã có từ trước." in capsys.readouterr().out
     assert await asyncio.to_thread(cli, "units", "list") == 0
     listing = capsys.readouterr().out
     assert f"\t{PROVINCE}\ttinh" in listing
@@ -311,6 +311,13 @@ async def test_commune_document_answers_only_that_commune(db_url, own_kb, tmp_pa
         other = await b1.reply(question)
         assert "thứ Bảy tuần đầu tiên" not in other.text
         assert "chưa có nội dung trả lời" in other.text
+        # The province board reads and searches what its communes uploaded (a sister commune's
+        # board does not), and sees it in the list of documents.
+        top = await h.admin.reply(question)
+        assert "thứ Bảy tuần đầu tiên" in top.text and TP.OWNER.format(unit=AN_BINH) in top.text
+        assert "thứ Bảy tuần đầu tiên" not in (await b_board.reply(question)).text
+        listing = await h.admin.reply("/diemchinh")
+        assert "quy" in str(listing.markup).lower() and "tuyên truyền thôn" in str(listing.markup)
         # The province's own knowledge still answers everyone.
         assert "📄" in (await b1.reply("nhiem vu cua bao cao vien la gi")).text
 

@@ -201,7 +201,7 @@ async def test_cli_export(bot_sqlite, tmp_path, monkeypatch, fmt, capsys):
         assert ws.cell(2, 2).value == A and ws.max_row == 3
     else:
         assert "Quán triệt Chỉ thị 30-CT/TW" in data.decode("utf-8-sig")
-    assert "2 reports" in capsys.readouterr().out
+    assert "2 báo cáo" in capsys.readouterr().out
     assert main(["reports", "summary", "--period", str(d.year)]) == 0
     assert f"{A}\t2\t165" in capsys.readouterr().out
     assert main(["reports", "summary", "--period", "13/2024"]) == 2

@@ -62,8 +62,10 @@ async def test_periodic_draft_holds_the_same_totals_as_tonghop(bot):
     text = "\n".join(p.text for p in doc.paragraphs)
     assert unicodedata.is_normalized("NFC", text)
     header = _cells(doc.tables[0])[0]
-    assert "ĐẢNG CỘNG SẢN VIỆT NAM" in header[1] and "XÃ BÌNH MINH" in header[0]
-    assert ROOT.upper() in header[0]
+    assert "ĐẢNG CỘNG SẢN VIỆT NAM" in header[1]
+    # The Party hierarchy of the commune: its committee, then its board — not the province's board.
+    assert header[0].split("\n")[:2] == ["ĐẢNG ỦY XÃ BÌNH MINH", "BAN XÂY DỰNG ĐẢNG"], header[0]
+    assert ROOT.upper() not in header[0]
     assert re.search(r"……, ngày \d+ tháng \d+ năm \d{4}", header[1])
     roman = {1: "I", 2: "II", 3: "III", 4: "IV"}[q]
     assert "BÁO CÁO" in text and f"quý {roman} năm {today.year}" in text
@@ -103,12 +105,12 @@ def test_cli_draft_for_a_unit(db, tmp_path, monkeypatch, capsys):
     out = tmp_path / "draft.docx"
     assert main(["reports", "draft", "--period", str(today.year), "--unit", "Xã An Bình",
                  "--out", str(out)]) == 0
-    assert "2 activities, 30 participants" in capsys.readouterr().out
+    assert "2 hoạt động, 30 lượt người" in capsys.readouterr().out
     doc = Document(str(out))
     assert _cells(doc.tables[2])[-1][1:4] == ["Tổng cộng", "2", "30"]
     assert main(["reports", "draft", "--period", "6 tháng đầu năm 2001", "--out",
                  str(out)]) == 0
-    assert "0 activities" in capsys.readouterr().out
+    assert "0 hoạt động" in capsys.readouterr().out
 
 
 def test_draft_counts_a_reminder_once_writes_plain_text_names_silent_units(db):

@@ -127,8 +127,8 @@ def test_cli_summary_and_export_of_a_unit(db, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("LOA_DATABASE_URL", db.url)
     assert main(["reports", "summary", "--period", "06/2026"]) == 0
     out = capsys.readouterr().out
-    assert f"Unit: {ROOT}" in out and "Xã An Bình\t2\t30" in out and "Xã Bình Minh\t2\t12" in out
-    assert f"no report: {ROOT} › Xã An Bình › Chi bộ An Bình 2" in out
+    assert f"Đơn vị: {ROOT}" in out and "Xã An Bình\t2\t30" in out and "Xã Bình Minh\t2\t12" in out
+    assert f"chưa báo cáo: {ROOT} › Xã An Bình › Chi bộ An Bình 2" in out
     assert main(["reports", "summary", "--period", "06/2026", "--unit", "Xã An Bình"]) == 0
     out = capsys.readouterr().out
     assert "Chi bộ An Bình 1\t2\t30" in out and "Bình Minh" not in out

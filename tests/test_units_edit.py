@@ -76,7 +76,7 @@ def test_cli_rename_move_deactivate(monkeypatch, tmp_path, capsys):
     capsys.readouterr()
     assert main(["units", "list"]) == 0
     out = capsys.readouterr().out
-    assert "Chi bộ Thôn Một" in out and "(inactive)" in out
+    assert "Chi bộ Thôn Một" in out and "(đã ngừng)" in out
     assert main(["units", "deactivate", "Xã Mới"]) == 2      # a unit is still under it
 
 

@@ -310,7 +310,7 @@ async def test_loa_zalo_webhook_set_info_delete_and_invite_line(monkeypatch, tmp
         assert await asyncio.to_thread(main, ["units", "add", "Chi bộ Thôn 2"]) == 0
         assert await asyncio.to_thread(main, ["invite", "Chi bộ Thôn 2"]) == 0
         out = capsys.readouterr().out
-        code = out.split("Code:")[1].split()[0]
+        code = out.split("Mã mời:")[1].split()[0]
         assert f"/start {code}" in out and "t.me" not in out    # Zalo only: no Telegram link
         assert not [c for c in zalo.calls if ZTOKEN in json.dumps(c.params)]
     finally:

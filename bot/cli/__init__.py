@@ -11,6 +11,7 @@ from indexer import cli as indexer_cli
 
 from bot.config import Settings, SettingsError
 from bot.errors import LoaError
+from bot.texts import cli as T
 
 NO_TOKEN = """\
 TELEGRAM_BOT_TOKEN chưa được đặt, nên bot Telegram chưa chạy.
@@ -52,7 +53,7 @@ def cmd_run(args) -> int:
 def cmd_db_upgrade(args) -> int:
     db = _database(args.settings)
     from bot.db.migrations import current
-    print(f"Database {db.backend} at revision {current(db.engine)}")
+    print(T.DB_AT.format(backend=db.backend, revision=current(db.engine)))
     db.dispose()
     return 0
 
@@ -68,7 +69,7 @@ def cmd_units_add(args) -> int:
     members = _members(args.settings)
     unit, created = members.add_unit(" ".join(args.name), args.kind, args.parent)
     where = members.unit_path(unit.id)
-    print(f"{'added' if created else 'exists'}\t{unit.id}\t{where}")
+    print(f"{T.UNIT_ADDED if created else T.UNIT_EXISTS}\t{unit.id}\t{where}")
     return 0
 
 
@@ -79,33 +80,33 @@ def cmd_units_import(args) -> int:
     added = sum(1 for _, created in results if created)
     paths = members.unit_paths([unit.id for unit, _ in results])
     for unit, created in results:
-        print(f"{'added' if created else 'exists'}\t{unit.id}\t{paths[unit.id]}")
-    print(f"{added} added, {len(results) - added} already present")
+        print(f"{T.UNIT_ADDED if created else T.UNIT_EXISTS}\t{unit.id}\t{paths[unit.id]}")
+    print(T.UNITS_IMPORTED.format(added=added, present=len(results) - added))
     return 0
 
 
 def cmd_units_rename(args) -> int:
     u = _members(args.settings).rename_unit(args.unit, " ".join(args.name))
-    print(f"renamed\t{u.id}\t{u.name}")
+    print(f"{T.UNIT_RENAMED}\t{u.id}\t{u.name}")
     return 0
 
 
 def cmd_units_board_name(args) -> int:
     u, board = _members(args.settings).name_board(args.unit, " ".join(args.name))
-    print(f"board name\t{u.id}\t{u.name}\t{board}")
+    print(f"{T.UNIT_BOARD_NAME}\t{u.id}\t{u.name}\t{board}")
     return 0
 
 
 def cmd_units_move(args) -> int:
     members = _members(args.settings)
     u = members.move_unit(args.unit, args.parent)
-    print(f"moved\t{u.id}\t{members.unit_path(u.id)}")
+    print(f"{T.UNIT_MOVED}\t{u.id}\t{members.unit_path(u.id)}")
     return 0
 
 
 def cmd_units_deactivate(args) -> int:
     u = _members(args.settings).deactivate_unit(" ".join(args.unit))
-    print(f"deactivated\t{u.id}\t{u.name}")
+    print(f"{T.UNIT_DEACTIVATED}\t{u.id}\t{u.name}")
     return 0
 
 
@@ -113,8 +114,8 @@ def cmd_units_list(args) -> int:
     members = _members(args.settings)
     # The tree, each unit under its parent, two spaces deeper per level.
     for u in members.units(include_inactive=True):
-        print(f"{u.id}\t{'  ' * u.depth}{u.name}\t{u.kind}\t{u.members} members"
-              f"{'' if u.active else ' (inactive)'}")
+        print(T.UNIT_LINE.format(id=u.id, indent="  " * u.depth, name=u.name, kind=u.kind,
+                                 members=u.members, inactive="" if u.active else T.UNIT_INACTIVE))
     return 0
 
 
@@ -136,16 +137,17 @@ def cmd_invite(args) -> int:
     inv = members.create_invite(" ".join(args.unit), ttl_days=args.days or None,
                                 is_reporter=args.reporter, max_uses=args.uses, admin=args.admin)
     username = args.bot or settings.bot_username or _bot_username(settings) or "<ten_bot>"
-    print(f"Unit:   {members.unit_path(inv.unit_id)}")
+    print(T.INVITE_UNIT.format(unit=members.unit_path(inv.unit_id)))
     if inv.is_admin:
-        print("Role:   board member of the unit (admin for it and everything under it)")
-    print(f"Code:   {inv.code}")
+        print(T.INVITE_ROLE_BOARD)
+    print(T.INVITE_CODE.format(code=inv.code))
     if settings.telegram_on or not settings.zalo_on:
-        print(f"Link:   https://t.me/{username}?start={inv.code}")
+        print(T.INVITE_LINK.format(bot=username, code=inv.code))
     if settings.zalo_on:
-        print(f"Zalo:   the member sends the Zalo bot the line  /start {inv.code}")
-    print(f"Expires: {_local(inv.expires_at, settings) if inv.expires_at else 'never'}")
-    print(f"Uses:   {_uses(inv)}")
+        print(T.INVITE_ZALO.format(code=inv.code))
+    print(T.INVITE_EXPIRES.format(
+        expires=_local(inv.expires_at, settings) if inv.expires_at else T.NEVER))
+    print(T.INVITE_USES.format(uses=_uses(inv)))
     return 0
 
 
@@ -154,7 +156,8 @@ def _local(at, settings: Settings) -> str:
 
 
 def _uses(inv) -> str:
-    return "unlimited" if inv.max_uses is None else f"{inv.uses_left} of {inv.max_uses} left"
+    return T.UNLIMITED if inv.max_uses is None else T.USES_LEFT.format(left=inv.uses_left,
+                                                                       max=inv.max_uses)
 
 
 def cmd_invites(args) -> int:
@@ -163,83 +166,87 @@ def cmd_invites(args) -> int:
     if args.revoke:
         inv = members.revoke_invite(args.revoke)
         if inv is None:
-            print(f"No usable invite {args.revoke!r}.")
+            print(T.INVITE_UNKNOWN.format(code=args.revoke))
             return 1
-        print(f"Revoked {inv.code} ({inv.unit_name}): nobody can join with it any more.")
+        print(T.INVITE_REVOKED.format(code=inv.code, unit=inv.unit_name))
         return 0
     items = members.invites(include_spent=args.all)
     shown = members.shown_names([(i.unit_id, i.unit_name) for i in items])
     for inv in items:
-        role = "board" if inv.is_admin else "reporter" if inv.is_reporter else "member"
-        expires = _local(inv.expires_at, settings) if inv.expires_at else "never"
-        print(f"{inv.code}\t{shown.get(inv.unit_id, inv.unit_name)}\t{role}\tused {inv.uses}, {_uses(inv)}"
-              f"\texpires {expires}")
-    print(f"{len(items)} invite(s){'' if args.all else ' that can still be used'}")
+        role = T.ROLE_BOARD if inv.is_admin else T.ROLE_REPORTER if inv.is_reporter \
+            else T.ROLE_MEMBER
+        expires = _local(inv.expires_at, settings) if inv.expires_at else T.NEVER
+        print(T.INVITE_LINE.format(code=inv.code, unit=shown.get(inv.unit_id, inv.unit_name),
+                                   role=role, uses=inv.uses, left=_uses(inv), expires=expires))
+    print(T.INVITES_COUNT.format(count=len(items)) + ("" if args.all else T.INVITES_USABLE))
     return 0
 
 
 def _positive(value: str) -> int:
     n = int(value)
     if n < 1:
-        raise argparse.ArgumentTypeError("must be 1 or more")
+        raise argparse.ArgumentTypeError(T.AT_LEAST_ONE)
     return n
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="loa", description="Loa – Telegram bot for propagandists")
+    p = argparse.ArgumentParser(prog="loa", description="Loa – trợ lý của Ban cho báo cáo viên, "
+                                "tuyên truyền viên (Telegram, Zalo, trang web)")
     sub = p.add_subparsers(dest="command", required=True)
 
-    sp = sub.add_parser("run", help="run the Telegram bot (or loa chat without a token)")
+    sp = sub.add_parser("run", help="chạy bot (Telegram, Zalo, bảng điều khiển); "
+                                    "chưa có token: hỏi đáp trên máy")
     sp.set_defaults(func=cmd_run)
 
-    db = sub.add_parser("db", help="database maintenance").add_subparsers(dest="db_cmd",
+    db = sub.add_parser("db", help="bảo trì cơ sở dữ liệu").add_subparsers(dest="db_cmd",
                                                                            required=True)
-    db.add_parser("upgrade", help="apply migrations").set_defaults(func=cmd_db_upgrade)
+    db.add_parser("upgrade", help="nâng cấp lược đồ cơ sở dữ liệu").set_defaults(func=cmd_db_upgrade)
 
-    units = sub.add_parser("units", help="manage units").add_subparsers(dest="units_cmd",
+    units = sub.add_parser("units", help="quản lý đơn vị").add_subparsers(dest="units_cmd",
                                                                          required=True)
-    ua = units.add_parser("add", help="add a unit")
+    ua = units.add_parser("add", help="thêm đơn vị")
     ua.add_argument("name", nargs="+")
     ua.add_argument("--kind", default=None)
     ua.add_argument("--parent", default=None,
-                    help="the unit above (name or path 'Xã A › Chi bộ 1'); default: top level")
+                    help="đơn vị cấp trên (tên hoặc đường dẫn 'Xã A › Chi bộ 1'); mặc định: cấp cao nhất")
     ua.set_defaults(func=cmd_units_add)
-    ui = units.add_parser("import", help="import units from CSV (header: name[,parent][,kind])")
+    ui = units.add_parser("import", help="nhập đơn vị từ tệp CSV "
+                                         "(dòng tiêu đề: name[,parent][,kind]; dấu , hoặc ;)")
     ui.add_argument("file")
     ui.set_defaults(func=cmd_units_import)
-    units.add_parser("list", help="list units as a tree").set_defaults(func=cmd_units_list)
-    ur = units.add_parser("rename", help="rename a unit")
-    ur.add_argument("unit", help="the unit (name, path or number)")
-    ur.add_argument("name", nargs="+", help="its new name")
+    units.add_parser("list", help="danh sách đơn vị dạng cây").set_defaults(func=cmd_units_list)
+    ur = units.add_parser("rename", help="đổi tên đơn vị")
+    ur.add_argument("unit", help="đơn vị (tên, đường dẫn hoặc số)")
+    ur.add_argument("name", nargs="+", help="tên mới")
     ur.set_defaults(func=cmd_units_rename)
-    ub = units.add_parser("board-name", help="how the unit's board signs its answers and "
-                                             "broadcasts ('-': read from the unit's name)")
-    ub.add_argument("unit", help="the unit (name, path or number)")
-    ub.add_argument("name", nargs="+", help='e.g. "Ban Xây dựng Đảng Đảng ủy xã Hoài Thượng"')
+    ub = units.add_parser("board-name", help="tên Ban của đơn vị dùng khi ký trả lời, gửi nội dung "
+                                             "('-': lấy theo tên đơn vị)")
+    ub.add_argument("unit", help="đơn vị (tên, đường dẫn hoặc số)")
+    ub.add_argument("name", nargs="+", help='ví dụ "Ban Xây dựng Đảng Đảng ủy xã Hoài Thượng"')
     ub.set_defaults(func=cmd_units_board_name)
-    um = units.add_parser("move", help="put a unit under another")
+    um = units.add_parser("move", help="chuyển đơn vị sang cấp trên khác")
     um.add_argument("unit")
-    um.add_argument("--parent", required=True, help="the new unit above")
+    um.add_argument("--parent", required=True, help="đơn vị cấp trên mới")
     um.set_defaults(func=cmd_units_move)
-    ud = units.add_parser("deactivate", help="take a unit out of lists, summaries and invites")
+    ud = units.add_parser("deactivate", help="ngừng đơn vị (không còn trong danh sách, tổng hợp, mã mời)")
     ud.add_argument("unit", nargs="+")
     ud.set_defaults(func=cmd_units_deactivate)
 
-    inv = sub.add_parser("invite", help="create an invite code and deep link for a unit")
+    inv = sub.add_parser("invite", help="tạo mã mời và đường link tham gia cho đơn vị")
     inv.add_argument("unit", nargs="+")
-    inv.add_argument("--days", type=int, default=30, help="days until it expires (0 = never)")
-    inv.add_argument("--reporter", action="store_true", help="joiners become the unit's reporter")
+    inv.add_argument("--days", type=int, default=30, help="số ngày còn hiệu lực (0 = không hết hạn)")
+    inv.add_argument("--reporter", action="store_true", help="người tham gia là người báo cáo của đơn vị")
     inv.add_argument("--uses", type=_positive, default=None, metavar="N",
-                     help="at most N people may join with it (default: no limit; "
-                          "a board invite (--admin): 1)")
+                     help="tối đa N người dùng mã này (mặc định: không giới hạn; "
+                          "mã mời vào Ban (--admin): 1)")
     inv.add_argument("--admin", action="store_true",
-                     help="joiners become board members of the unit (its admins)")
-    inv.add_argument("--bot", default="", help="bot username for the link")
+                     help="người tham gia vào Ban của đơn vị (quản trị đơn vị)")
+    inv.add_argument("--bot", default="", help="tên bot Telegram trong đường link")
     inv.set_defaults(func=cmd_invite)
-    invs = sub.add_parser("invites", help="list invites with their uses left")
+    invs = sub.add_parser("invites", help="danh sách mã mời và số lượt còn lại")
     invs.add_argument("--all", action="store_true",
-                      help="also expired, revoked and used-up invites")
-    invs.add_argument("--revoke", default="", metavar="CODE", help="revoke this invite code")
+                      help="cả mã đã hết hạn, đã thu hồi, đã dùng hết")
+    invs.add_argument("--revoke", default="", metavar="CODE", help="thu hồi mã mời này")
     invs.set_defaults(func=cmd_invites)
 
     indexer_cli.register(sub, config=lambda args: args.settings.index_config)
@@ -257,7 +264,7 @@ def main(argv: list[str] | None = None) -> int:
         args.settings = Settings.from_env()
         rc = args.func(args)
     except SettingsError as e:
-        print(f"error: {e}", file=sys.stderr)
+        print(T.ERROR.format(error=e), file=sys.stderr)
         return 2
     except LoaError as e:
         print(e.plain(), file=sys.stderr)

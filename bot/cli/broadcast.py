@@ -48,10 +48,11 @@ def cmd_broadcast(args) -> int:
 
 
 def register(sub) -> None:
-    p = sub.add_parser("broadcast", help="queue a broadcast for the running bot")
-    p.add_argument("--text", required=True, help="the message (plain text)")
-    p.add_argument("--units", default="", help="comma-separated unit names or ids (default: all)")
-    p.add_argument("--reporters", action="store_true", help="only the units' reporters")
-    p.add_argument("--at", default="", help='send time "DD/MM/YYYY HH:MM" in LOA_TIMEZONE')
-    p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    p = sub.add_parser("broadcast", help="xếp lịch gửi nội dung cho bot đang chạy")
+    p.add_argument("--text", required=True, help="nội dung (văn bản thường)")
+    p.add_argument("--units", default="",
+                   help="tên hoặc số đơn vị, cách nhau bởi dấu phẩy (mặc định: tất cả)")
+    p.add_argument("--reporters", action="store_true", help="chỉ người báo cáo của các đơn vị")
+    p.add_argument("--at", default="", help='thời điểm gửi "DD/MM/YYYY HH:MM" (giờ LOA_TIMEZONE)')
+    p.add_argument("--yes", action="store_true", help="không hỏi xác nhận")
     p.set_defaults(func=cmd_broadcast)

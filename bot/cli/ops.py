@@ -3,20 +3,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot.texts import cli as T
+
 
 def cmd_backup(args) -> int:
     from bot.services.status import backup
     settings = args.settings
     result = backup(settings.database_url, settings.index_dir, Path(args.out), settings.upload_dir)
-    print(f"Backup folder: {result.folder}")
-    print(f"Database:      {result.database or '-'} ({result.database_note})")
-    print(f"Index:         {result.index or '-'}")
-    print(f"Uploads:       {result.uploads or '-'}")
+    print(T.BACKUP.format(folder=result.folder, database=result.database or "-",
+                          note=result.database_note, index=result.index or "-",
+                          uploads=result.uploads or "-"))
     return 0
 
 
 def register(sub) -> None:
-    p = sub.add_parser("backup", help="consistent copy of the SQLite database, the index and "
-                                      "the board's uploads")
-    p.add_argument("--out", default="var/backups", help="folder to write the backup into")
+    p = sub.add_parser("backup", help="sao lưu nhất quán cơ sở dữ liệu SQLite, chỉ mục và "
+                                      "tài liệu Ban tải lên")
+    p.add_argument("--out", default="var/backups", help="thư mục ghi bản sao lưu")
     p.set_defaults(func=cmd_backup)

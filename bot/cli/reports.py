@@ -4,6 +4,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from bot.texts import cli as T
+
 
 def _service(settings):
     from bot.cli import _database
@@ -36,7 +38,7 @@ def cmd_export(args) -> int:
     finally:
         db.dispose()
     out = _write(args.out, data)
-    print(f"{len(items)} reports ({period.key}) -> {out}")
+    print(T.EXPORTED.format(count=len(items), period=period.key, out=out))
     return 0
 
 
@@ -49,17 +51,18 @@ def cmd_summary(args) -> int:
     finally:
         db.dispose()
     w = sys.stdout.write
-    w(f"Period {period.key}: {period.start.isoformat()} .. {period.end.isoformat()}\n")
+    w(T.SUMMARY_PERIOD.format(period=period.key, start=period.start.isoformat(),
+                              end=period.end.isoformat()) + "\n")
     if s.unit:
-        w(f"Unit: {s.unit.path}\n")
-    w("unit\tactivities\tparticipants\tforms\n")
+        w(T.SUMMARY_UNIT.format(path=s.unit.path) + "\n")
+    w(T.SUMMARY_HEADER + "\n")
     for u in s.units:
         forms = "; ".join(f"{f}={t.count}" for f, t in u.by_form.items())
         w(f"{u.name}\t{u.count}\t{u.participants}\t{forms}\n")
-    w(f"TOTAL\t{s.count}\t{s.participants}\t{s.units_reported} units reported, "
-      f"{len(s.silent)} without a report\n")
+    w(T.SUMMARY_TOTAL.format(count=s.count, participants=s.participants,
+                             reported=s.units_reported, silent=len(s.silent)) + "\n")
     for u in s.silent:
-        w(f"no report: {u.path}\n")
+        w(T.SUMMARY_SILENT.format(path=u.path) + "\n")
     return 0
 
 
@@ -74,29 +77,29 @@ def cmd_draft(args) -> int:
     finally:
         db.dispose()
     out = _write(args.out, data)
-    who = f.issuer.path if f.issuer else "whole tree"
-    print(f"draft {period.key} ({who}): {f.summary.count} activities, "
-          f"{f.summary.participants} participants -> {out}")
+    who = f.issuer.path if f.issuer else T.WHOLE_TREE
+    print(T.DRAFTED.format(period=period.key, who=who, count=f.summary.count,
+                           participants=f.summary.participants, out=out))
     return 0
 
 
 def register(sub) -> None:
-    p = sub.add_parser("reports", help="activity reports: export and summary")
+    p = sub.add_parser("reports", help="báo cáo hoạt động: xuất tệp, tổng hợp, dự thảo")
     rp = p.add_subparsers(dest="reports_cmd", required=True)
-    ex = rp.add_parser("export", help="export a period's reports as .xlsx or .csv")
-    ex.add_argument("--period", default="", help="2024-06, 06/2024, Q2/2024 or 2024 "
-                                                 "(default: this month)")
-    ex.add_argument("--unit", default="", help="only this unit and the units under it")
+    ex = rp.add_parser("export", help="xuất báo cáo của một kỳ ra .xlsx hoặc .csv")
+    ex.add_argument("--period", default="", help="2024-06, 06/2024, Q2/2024 hoặc 2024 "
+                                                 "(mặc định: tháng này)")
+    ex.add_argument("--unit", default="", help="chỉ đơn vị này và các đơn vị trực thuộc")
     ex.add_argument("--format", choices=("xlsx", "csv"), default="xlsx")
-    ex.add_argument("--out", required=True, help="file to write")
+    ex.add_argument("--out", required=True, help="tệp ghi ra")
     ex.set_defaults(func=cmd_export)
-    sm = rp.add_parser("summary", help="activities and participants per unit")
+    sm = rp.add_parser("summary", help="số hoạt động và lượt người theo đơn vị")
     sm.add_argument("--period", default="")
-    sm.add_argument("--unit", default="", help="one line per unit directly under this one")
+    sm.add_argument("--unit", default="", help="mỗi đơn vị trực thuộc đơn vị này một dòng")
     sm.set_defaults(func=cmd_summary)
-    dr = rp.add_parser("draft", help="the draft of the periodic report (.docx) for a unit")
+    dr = rp.add_parser("draft", help="dự thảo báo cáo định kỳ (.docx) của một đơn vị")
     dr.add_argument("--period", required=True,
                     help="Q4/2026, '6 tháng đầu năm 2026', 2026, 06/2026 ...")
-    dr.add_argument("--unit", default="", help="the board's unit (default: the top level)")
-    dr.add_argument("--out", required=True, help=".docx file to write")
+    dr.add_argument("--unit", default="", help="đơn vị của Ban (mặc định: cấp cao nhất)")
+    dr.add_argument("--out", required=True, help="tệp .docx ghi ra")
     dr.set_defaults(func=cmd_draft)

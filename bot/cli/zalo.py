@@ -57,9 +57,9 @@ def cmd_webhook(args) -> int:
 
 
 def register(sub) -> None:
-    z = sub.add_parser("zalo", help="the Zalo channel").add_subparsers(dest="zalo_cmd",
+    z = sub.add_parser("zalo", help="kênh Zalo").add_subparsers(dest="zalo_cmd",
                                                                        required=True)
-    w = z.add_parser("webhook", help="set, delete or show the Zalo webhook")
+    w = z.add_parser("webhook", help="đặt, xóa hoặc xem webhook Zalo")
     w.add_argument("action", choices=["set", "delete", "info"])
-    w.add_argument("--url", default="", help="default: LOA_WEB_URL + /zalo/webhook")
+    w.add_argument("--url", default="", help="mặc định: LOA_WEB_URL + /zalo/webhook")
     w.set_defaults(func=cmd_webhook)

@@ -34,7 +34,7 @@ def _uptime(seconds: float) -> str:
 async def show_status(update: Update, context: LoaContext) -> None:
     """Show version, uptime, index, members, broadcasts and the database backend."""
     loa = context.loa
-    st = await loa.run(loa.status.status)
+    st = await loa.run(loa.status.status, context.scope)
     text = T.STATUS.format(
         version=esc(st.version), uptime=_uptime(st.uptime_seconds), backend=esc(st.backend),
         documents=st.documents if st.documents is not None else T.UNKNOWN,
@@ -43,7 +43,7 @@ async def show_status(update: Update, context: LoaContext) -> None:
         built_at=esc(local_time(st.index_built_at, context.loa.settings.tz) or T.UNKNOWN),
         index_error=T.INDEX_ERROR.format(error=esc(st.index_error)) if st.index_error else "",
         members=st.members, active_members=st.active_members, pending=st.pending_broadcasts,
-        queued=st.queued_deliveries, in_doubt=st.in_doubt_deliveries)
+        queued=st.queued_deliveries, in_doubt=st.in_doubt_deliveries, board=esc(st.board))
     await reply_html(update, [text])
 
 

@@ -26,7 +26,7 @@ from bot.db.models import (
     D_SENDING, D_SENT, D_UNREACHABLE, Broadcast, Delivery, Digest, Member, Unit, Upload, utcnow,
 )
 from bot.errors import InvalidInput, NotAllowed, NotFound
-from bot.scope import Scope, path, subtree
+from bot.scope import TOP, Scope, path, subtree
 from bot.services.members import Actor, MembersService
 from bot.text import esc, fmt_datetime, plain
 from bot.texts import broadcast as T
@@ -527,10 +527,12 @@ class BroadcastsService:
                 lst = names.setdefault(unit_id, [])
                 if len(lst) < names_per_unit:
                     lst.append(full_name or str(tid))
-            by_unit = [UnitPending(unit_names.get(u, T.NO_UNIT), n, delivered_by_unit.get(u, n),
+            # Two communes' "Chi bộ Thôn 1" are told apart by their parent.
+            shown = self.members.shown_names([(u, unit_names.get(u)) for u in pending_count])
+            by_unit = [UnitPending(shown.get(u, T.NO_UNIT), n, delivered_by_unit.get(u, n),
                                    names.get(u, []))
                        for u, n in sorted(pending_count.items(),
-                                          key=lambda kv: unit_names.get(kv[0], "") or "")]
+                                          key=lambda kv: shown.get(kv[0], "") or "")]
             label = self._label(s, b.audience)
             if b.board_unit_id is not None:
                 label += TP.AUD_WITHIN.format(unit=unit_names.get(b.board_unit_id, "?"))
@@ -541,15 +543,18 @@ class BroadcastsService:
                 counts.get(D_CANCELLED, 0), acked, by_unit, label,
                 self._reminders(s, b.id, scope))
 
-    def overview(self) -> Overview:
-        """Numbers for the status page: pending broadcasts, queued and in-doubt deliveries."""
+    def overview(self, scope: Scope | None = None) -> Overview:
+        """Numbers for the status page: pending broadcasts, queued and in-doubt deliveries (a
+        unit's board: its own and its sub-boards' broadcasts, deliveries to its people)."""
+        scope = scope or TOP
         with self.db.read() as s:
             pending = s.scalar(select(func.count(Broadcast.id)).where(
-                Broadcast.status.in_([B_SCHEDULED, B_RUNNING]))) or 0
-            queued = s.scalar(select(func.count(Delivery.id)).where(
-                Delivery.state.in_([D_QUEUED, D_SENDING]))) or 0
-            doubt = s.scalar(select(func.count(Delivery.id)).where(
-                Delivery.state == D_IN_DOUBT)) or 0
+                Broadcast.status.in_([B_SCHEDULED, B_RUNNING]),
+                scope.where(Broadcast.board_unit_id))) or 0
+            deliveries = select(func.count(Delivery.id)).join(
+                Member, Member.id == Delivery.member_id).where(scope.where(Member.unit_id))
+            queued = s.scalar(deliveries.where(Delivery.state.in_([D_QUEUED, D_SENDING]))) or 0
+            doubt = s.scalar(deliveries.where(Delivery.state == D_IN_DOUBT)) or 0
         return Overview(pending, queued, doubt)
 
     # ------------------------------------------------------------ acknowledgement

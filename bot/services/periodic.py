@@ -13,6 +13,7 @@ from datetime import date, datetime, time, timezone
 
 from sqlalchemy import func, select
 
+from bot.boards import header_lines
 from bot.db.models import (
     Q_ANSWERED_BY_BOARD, Q_ANSWERED_BY_DOCS, Q_ANSWERED_BY_FAQ, Q_HELD, Q_OPEN, Broadcast,
     Delivery, D_SENT, Member, Question,
@@ -54,6 +55,7 @@ class PeriodicFigures:
     questions: QuestionFigures = QuestionFigures()
     issuer: UnitRef | None = None    # the unit whose board issues the report
     parent: UnitRef | None = None    # the unit above it (the header's first line)
+    board: str = ""                  # the issuing board's name (bot/boards.py)
 
     @property
     def period(self) -> Period:
@@ -126,7 +128,8 @@ class PeriodicService:
             parent = None
             if viewed is not None and tree.parent.get(viewed.unit_id) is not None:
                 parent = tree.ref(tree.parent[viewed.unit_id])
-        return PeriodicFigures(summary, lines, questions, viewed, parent)
+            board = self.reports.members.board_title(s, viewed.unit_id if viewed else None)
+        return PeriodicFigures(summary, lines, questions, viewed, parent, board)
 
     def board_figures(self, telegram_id: int, text: str | None) -> PeriodicFigures:
         """`/baocaodinhky <period>` (optionally a unit first): the admin's scope read fresh."""
@@ -210,10 +213,15 @@ def to_docx(f: PeriodicFigures, today: date, signer: str = "") -> bytes:
     head = doc.add_table(rows=1, cols=2)
     head.alignment = WD_TABLE_ALIGNMENT.CENTER
     left, right = head.rows[0].cells
-    if f.parent is not None:
-        cell_text(left, f.parent.name.upper(), size=13)
-    cell_text(left, (f.issuer.name if f.issuer else T.ISSUER_PLACEHOLDER).upper(), bold=True,
-              size=13)
+    lines = header_lines(f.board) if f.board else None
+    if lines is not None:   # the committee, then its board: "ĐẢNG ỦY XÃ A" / "BAN XÂY DỰNG ĐẢNG"
+        cell_text(left, lines[0].upper(), size=13)
+        cell_text(left, lines[1].upper(), bold=True, size=13)
+    else:
+        if f.parent is not None:
+            cell_text(left, f.parent.name.upper(), size=13)
+        cell_text(left, (f.issuer.name if f.issuer else T.ISSUER_PLACEHOLDER).upper(),
+                  bold=True, size=13)
     cell_text(left, "*", size=13)
     cell_text(left, T.NUMBER_LINE, size=13)
     cell_text(right, T.PARTY, bold=True, size=15, underline=True)

@@ -17,7 +17,7 @@ from bot.db.models import (
     Question, QuestionNotice, Unit, Upload, utcnow,
 )
 from bot.errors import InvalidInput, LoaError, NotAllowed, NotFound
-from bot.scope import Scope, path
+from bot.scope import Scope, path, subtree
 from bot.text import clean, clean_name, fmt_date, plain
 from bot.texts import province as TP
 from bot.texts import qa as T
@@ -55,8 +55,9 @@ class Asker:
     unit_name: str | None
     unit_id: int | None = None
     # The units whose own documents and FAQ entries may answer this asker: the asker's unit
-    # and every unit above it (for a board member, also the board's unit and those above).
-    reach: frozenset[int] = frozenset()
+    # and every unit above it (for a board member, also the board's unit, those above and those
+    # under it); None: every unit (the top board).
+    reach: frozenset[int] | None = frozenset()
 
 
 @dataclass(frozen=True)
@@ -297,8 +298,7 @@ class QuestionsService:
         if member is None:
             return Asker(telegram_id, chat_id, clean_name(telegram_name), None, None)
         with self.db.read() as s:
-            reach = frozenset(u.id for u in path(s, member.unit_id)) | frozenset(
-                u.id for u in path(s, member.board_unit_id))
+            reach = self._reach(s, member)
         return Asker(telegram_id, chat_id, member.full_name or clean_name(telegram_name),
                      member.id, member.unit_name, member.unit_id, reach)
 
@@ -308,8 +308,19 @@ class QuestionsService:
         if member is None:
             return frozenset()
         with self.db.read() as s:
-            return frozenset(u.id for u in path(s, member.unit_id)) | frozenset(
-                u.id for u in path(s, member.board_unit_id))
+            return self._reach(s, member)
+
+    def _reach(self, s, member) -> frozenset[int] | None:
+        """Units whose own documents may answer a member: their unit and those above it; for a
+        board member also every unit under the board (so a province reads what its communes
+        uploaded); the top board: all (None)."""
+        reach = frozenset(u.id for u in path(s, member.unit_id)) | frozenset(
+            u.id for u in path(s, member.board_unit_id))
+        if member.is_admin or member.telegram_id in self.members.admin_ids:
+            if member.board_unit_id is None:
+                return None
+            reach |= subtree(s, member.board_unit_id)
+        return reach
 
     def _uploads(self) -> dict[str, int]:
         """File name -> owner unit of every document a unit's board uploaded."""
@@ -317,8 +328,10 @@ class QuestionsService:
             return dict(s.execute(select(Upload.file_name, Upload.unit_id)
                                   .where(Upload.unit_id.is_not(None))).all())
 
-    def _excluded(self, reach: frozenset[int]) -> frozenset[str]:
-        """Doc ids of other units' own documents: never quoted to this asker."""
+    def _excluded(self, reach: frozenset[int] | None) -> frozenset[str]:
+        """Doc ids of other units' own documents: never quoted to this asker (None: reaches all)."""
+        if reach is None:
+            return frozenset()
         foreign = {name for name, unit in self._uploads().items() if unit not in reach}
         if not foreign:
             return frozenset()

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from bot.db import Database
 from bot.db.models import Member
+from bot.scope import TOP, Scope
 from bot.services.broadcasts import BroadcastsService
 
 
@@ -38,6 +39,7 @@ class Status:
     pending_broadcasts: int
     queued_deliveries: int
     in_doubt_deliveries: int
+    board: str = ""          # whose figures the member and broadcast lines are
 
 
 @dataclass(frozen=True)
@@ -56,7 +58,7 @@ class StatusService:
         self.broadcasts = broadcasts
         self.started_at = time.time()
 
-    def status(self) -> Status:
+    def status(self, scope: Scope | None = None) -> Status:
         docs = chunks = None
         model = built = err = None
         try:
@@ -64,13 +66,18 @@ class StatusService:
             docs, chunks, model, built = st.documents, st.chunks, st.model, st.built_at
         except Exception as e:  # noqa: BLE001 - status must show the problem, not fail
             err = str(e)[:200]
+        scope = scope or TOP
         with self.db.read() as s:
-            members = s.scalar(select(func.count(Member.id))) or 0
-            active = s.scalar(select(func.count(Member.id)).where(Member.active.is_(True))) or 0
-        sending = self.broadcasts.overview()
+            # A unit's board counts its own people; the top board everyone.
+            mine = scope.where(Member.unit_id)
+            members = s.scalar(select(func.count(Member.id)).where(mine)) or 0
+            active = s.scalar(select(func.count(Member.id)).where(
+                mine, Member.active.is_(True))) or 0
+            board = self.broadcasts.members.board_name(s, scope)
+        sending = self.broadcasts.overview(scope)
         return Status(app_version(), time.time() - self.started_at, self.db.backend, docs,
                       chunks, model, built, err, members, active, sending.pending_broadcasts,
-                      sending.queued_deliveries, sending.in_doubt)
+                      sending.queued_deliveries, sending.in_doubt, board)
 
 
 def backup(database_url: str, index_dir: Path, out_dir: Path,
@@ -91,9 +98,9 @@ def backup(database_url: str, index_dir: Path, out_dir: Path,
         finally:
             dst.close()
             src.close()
-        note = "SQLite copied with the online backup API"
+        note = "SQLite chép bằng online backup API (nhất quán khi bot đang chạy)"
     else:
-        note = "PostgreSQL: back it up with pg_dump (see README)"
+        note = "PostgreSQL: sao lưu bằng pg_dump (xem README)"
     index_copy = None
     index_dir = Path(index_dir)
     if index_dir.exists():

@@ -82,6 +82,11 @@ NOTICE = (
     "<code>/traloi {id} nội dung trả lời</code>"
 )
 NOTICE_NO_UNIT = "chưa đăng ký đơn vị"
+# Beyond a few notices a minute to one board chat, the others come together in one message.
+FOLDED_HEADER = "❓ <b>{count} câu hỏi mới</b> chưa có trong văn bản (gộp lại trong một tin):"
+FOLDED_LINE = "<b>{id}.</b> {name} – {unit}:\n<i>{question}</i>"
+FOLDED_FOOTER = ("Trả lời: <code>/traloi &lt;số&gt; &lt;nội dung&gt;</code> · "
+                 "xem tất cả câu hỏi đang chờ: /cauhoi")
 NOTICE_NOT_HELD = "\n<i>Văn bản được hỏi chưa có trong kho: {documents}</i>"
 OPEN_EMPTY = "✅ Không có câu hỏi nào đang chờ trả lời."
 OPEN_HEADER = "<b>Câu hỏi chờ trả lời</b> ({count}):"

@@ -9,7 +9,8 @@ STATUS = (
     "Mô hình: <code>{model}</code>\n"
     "Lập chỉ mục lúc: {built_at}\n"
     "{index_error}"
-    "\n<b>Thành viên</b>: {active_members} đang hoạt động / {members}\n"
+    "\n<i>Số liệu của {board}:</i>\n"
+    "<b>Thành viên</b>: {active_members} đang hoạt động / {members}\n"
     "<b>Gửi tin</b>: {pending} đợt đang chờ/đang gửi, {queued} tin trong hàng đợi, "
     "{in_doubt} tin không rõ đã đến (sau sự cố)"
 )
