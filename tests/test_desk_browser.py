@@ -79,7 +79,7 @@ ACK = ("(function(id){var r=document.querySelector('.broadcast tr[data-unit=\"'+
 async def test_signed_mini_app_url_shows_the_overview_at_360px(sqlite_url, tmp_path, browser):
     async with desk_bot(sqlite_url, tmp_path) as h:
         # A long unit name: its chart label must stay inside the chart, left of its bar.
-        h.loa.members.add_unit("Chi bộ Khu dân cư số 12 – Ấp Tân Hưng Đông", parent="Xã An Phú")
+        h.loa.members.add_unit("ĐẢNG BỘ CÔNG TY MAY MẶC ĐỒNG THÁP – KHỐI DOANH NGHIỆP", parent="Xã An Phú")
         url = await _button_url(h, ADMIN_A, "Trần Thị Bảo")
         assert url == h.loa.settings.web_url
         page = await browser.page(width=360, height=740, mobile=True)
@@ -101,6 +101,8 @@ async def test_signed_mini_app_url_shows_the_overview_at_360px(sqlite_url, tmp_p
         assert await page.eval("document.querySelector('svg.chart').getBoundingClientRect()"
                                ".width") <= 360
         assert await page.eval(LABELS_INSIDE) == "ok"
+        # … and says enough of it to tell the unit apart (two lines, not 20 characters).
+        assert "ĐỒNG THÁP" in await page.eval("document.querySelector('svg.chart').textContent")
         shot = await page.screenshot(tmp_path / "desk-360.png")
         assert shot.stat().st_size > 5000
         # a drill-down link is followed with the session cookie, no fragment needed any more
