@@ -106,3 +106,24 @@ async def test_a_head_count_beyond_plausible_asks_once_more(bot_sqlite):
     await h.tg.wait_for(lambda c: c.chat_id == u.id and "Đã lưu báo cáo" in (c.text or ""), mark)
     with h.loa.db.read() as s:
         assert s.scalar(select(Report.participants)) == 4200
+
+
+async def test_forwarded_news_is_not_taken_as_a_question(bot_sqlite):
+    """A member forwards an article to the bot: told how to ask, nothing stored or handed to the
+    board (so the periodic draft does not count it as a question)."""
+    h = bot_sqlite
+    await h.admin.reply("/start")
+    u = await h.member()
+    origin = {"type": "hidden_user", "date": 1_700_000_000, "sender_user_name": "Trang tin xã"}
+    mark = h.tg.mark()
+    reply = await u.reply("Giá xăng dầu tăng mạnh từ 15 giờ chiều nay, bà con lưu ý",
+                          forward_origin=origin)
+    assert "tin chuyển tiếp" in reply.text and "gõ câu hỏi" in reply.text
+    with h.loa.db.read() as s:
+        assert s.scalars(select(Question)).all() == []
+    assert not [c for c in h.tg.sent(h.admin.id, since=mark) if "Câu hỏi mới" in (c.text or "")]
+    # The same words typed by the member are a question as usual.
+    typed = await u.reply("Giá xăng dầu tăng mạnh từ 15 giờ chiều nay phải không ạ")
+    assert "tin chuyển tiếp" not in typed.text
+    with h.loa.db.read() as s:
+        assert len(s.scalars(select(Question)).all()) == 1

@@ -153,6 +153,10 @@ async def on_text(update: Update, context: LoaContext) -> None:
             return
     if await offer_free_report(update, context, msg.text):
         return   # a report typed as a message is offered as a report, never asked
+    if msg.forward_origin is not None:
+        # Forwarded news is not the member's question: not asked, not counted, not sent on.
+        await reply_html(update, T.FORWARDED)
+        return
     await _ask(update, context, msg.text, msg.message_id)
 
 

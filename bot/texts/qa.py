@@ -54,6 +54,8 @@ RELATED_HINT = "<i>Nếu đoạn trên chưa đúng ý, bấm «📨 Gửi câu 
 BTN_SEND = "📨 Gửi câu hỏi cho Ban"
 SEND_DONE = "Câu hỏi số {id} đã được gửi cho Ban rồi; Loa sẽ gửi trả lời cho bạn khi có."
 SEND_NOT_NEEDED = "Câu hỏi số {id} đã có trả lời nên không cần gửi cho Ban."
+FORWARDED = ("📨 Đây là tin chuyển tiếp nên Loa không coi là câu hỏi của bạn. Nếu cần hỏi về "
+             "nội dung này, hãy gõ câu hỏi bằng lời của bạn (có dấu hoặc không dấu đều được).")
 EMPTY_QUESTION = "Câu hỏi trống. Ví dụ: <code>/hoi Chỉ thị 30 do ai ban hành?</code>"
 ASK_PROMPT = (
     "Hãy gõ câu hỏi của bạn (có dấu hoặc không dấu đều được).\n"
