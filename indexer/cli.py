@@ -59,7 +59,7 @@ def _guarded(command: Callable[[argparse.Namespace, KnowledgeBase], int], config
         try:
             return command(args, KnowledgeBase(config(args)))
         except IndexerError as exc:
-            print(f"error: {exc}", file=sys.stderr)
+            print(f"lỗi: {exc}", file=sys.stderr)
             return EXIT_INDEXER
 
     run.__doc__ = command.__doc__
@@ -85,15 +85,15 @@ class BuildProgress:
         if self.first is None:
             self.first, self.started, self.last = done, now, now
             if done:
-                self._print(f"resuming: {done:,} of {total:,} chunks were embedded by an interrupted build")
+                self._print(f"tiếp tục: {done:,}/{total:,} đoạn đã được tính ở lần lập chỉ mục bị ngắt")
             return
         if now - self.last < self.every and not (done == total and self.printed):
             return
         self.last = now
         rate = (done - self.first) / max(now - self.started, 1e-9)
         left = (total - done) / rate if rate > 0 else 0.0
-        tail = f", about {_duration(left)} left" if done < total else ""
-        self._print(f"embedding: {done:,}/{total:,} chunks ({rate:.1f}/s{tail})")
+        tail = f", còn khoảng {_duration(left)}" if done < total else ""
+        self._print(f"tính vector: {done:,}/{total:,} đoạn ({rate:.1f}/giây{tail})")
 
     def _print(self, line: str) -> None:
         print(line, file=self.stream, flush=True)
@@ -102,7 +102,7 @@ class BuildProgress:
 
 def _duration(seconds: float) -> str:
     minutes = int(seconds // 60)
-    return f"{minutes} min" if minutes else f"{int(seconds)} s"
+    return f"{minutes} phút" if minutes else f"{int(seconds)} giây"
 
 
 def cmd_index(args: argparse.Namespace, kb: KnowledgeBase) -> int:
@@ -111,22 +111,22 @@ def cmd_index(args: argparse.Namespace, kb: KnowledgeBase) -> int:
     for line in report.lines():
         print(line)
     for name, reason in report.errors:
-        print(f"error: {name}: {reason}", file=sys.stderr)
+        print(f"lỗi: {name}: {reason}", file=sys.stderr)
     return EXIT_USAGE if report.errors else 0
 
 
 def cmd_search(args: argparse.Namespace, kb: KnowledgeBase) -> int:
     """Print the ranked passages for one query, or for every line of a file (--batch)."""
     if args.k < 1:
-        print("error: --k must be at least 1", file=sys.stderr)
+        print("lỗi: --k phải từ 1 trở lên", file=sys.stderr)
         return EXIT_USAGE
     if args.batch is not None:
         if args.query is not None:
-            print("error: give either a query or --batch FILE, not both", file=sys.stderr)
+            print("lỗi: chỉ dùng một trong hai: câu hỏi hoặc --batch TỆP", file=sys.stderr)
             return EXIT_USAGE
         return _search_batch(args, kb)
     if args.query is None:
-        print("error: give a query, or --batch FILE", file=sys.stderr)
+        print("lỗi: hãy cho một câu hỏi, hoặc --batch TỆP", file=sys.stderr)
         return EXIT_USAGE
     hits = kb.search(args.query, k=args.k)
     if args.json:
@@ -155,10 +155,10 @@ def _search_batch(args: argparse.Namespace, kb: KnowledgeBase) -> int:
         else:
             lines = Path(args.batch).read_bytes().decode("utf-8-sig").splitlines()
     except OSError as exc:
-        print(f"error: cannot read {args.batch}: {exc.strerror or exc}", file=sys.stderr)
+        print(f"lỗi: không đọc được {args.batch}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_USAGE
     except UnicodeDecodeError:
-        print(f"error: {args.batch} is not UTF-8 text", file=sys.stderr)
+        print(f"lỗi: {args.batch} không phải văn bản UTF-8", file=sys.stderr)
         return EXIT_USAGE
     questions = [line.strip() for line in lines if line.strip()]
     for start in range(0, len(questions), BATCH_SIZE):

@@ -81,14 +81,14 @@ class BuildReport:
     def lines(self) -> list[str]:
         out = []
         if self.rebuilt_reason:
-            out.append(f"full rebuild: {self.rebuilt_reason}")
+            out.append(f"lập lại toàn bộ chỉ mục: {self.rebuilt_reason}")
         if self.chunks_resumed:
-            out.append(f"resumed: {self.chunks_resumed} chunks embedded by an interrupted build were reused")
+            out.append(f"tiếp tục: dùng lại {self.chunks_resumed} đoạn đã tính ở lần lập chỉ mục bị ngắt")
         out.append(
-            f"{self.documents} documents, {self.chunks} chunks in {self.seconds:.1f}s "
-            f"(read {len(self.files_indexed)}, reused {len(self.files_reused)}, removed {len(self.files_removed)})"
+            f"{self.documents} văn bản, {self.chunks} đoạn trong {self.seconds:.1f} giây (đọc "
+            f"{len(self.files_indexed)}, dùng lại {len(self.files_reused)}, bỏ {len(self.files_removed)} tệp)"
         )
-        out += [f"indexed: {name}" for name in self.files_indexed]
+        out += [f"đã lập chỉ mục: {name}" for name in self.files_indexed]
         return out
 
 

@@ -328,6 +328,6 @@ def test_bomb_in_the_knowledge_folder_does_not_blow_up_loa_index(tmp_path):
     print(f"\nloa index with a 1 GB docx bomb and a 1 GB pdf bomb in knowledge/: peak RSS "
           f"{peak_mb:.0f} MB")
     assert proc.returncode == 1, (out, err)   # unreadable files make the exit code non-zero
-    assert "error: bom-nen.docx: too large" in err and "error: bom-nen.pdf: too large" in err
-    assert "1 documents" in out and "indexed: ke-hoach-thuc-hien-chi-thi-30-CT-TW.txt" in out
+    assert "lỗi: bom-nen.docx: too large" in err and "lỗi: bom-nen.pdf: too large" in err
+    assert "1 văn bản" in out and "đã lập chỉ mục: ke-hoach-thuc-hien-chi-thi-30-CT-TW.txt" in out
     assert peak_mb < 400, peak_mb   # reading either bomb would need more than 1 GB

@@ -69,7 +69,7 @@ def test_interrupted_build_resumes_with_what_was_embedded(tmp_path, small_slices
     report = kb.build()
     assert report.chunks_resumed == 10
     assert small_slices.embedded == report.chunks - 10  # only the rest was embedded again
-    assert "resumed: 10 chunks" in "\n".join(report.lines())
+    assert "dùng lại 10 đoạn" in "\n".join(report.lines())
     assert not cache_dir(kb.config.index_dir).exists()  # the index holds every vector now
 
     # The same vectors as a build that was never interrupted, and the index answers.
@@ -101,9 +101,10 @@ def test_progress_lines_for_a_long_build():
     for done in (40, 140, 240, 300):  # 40 found from an interrupted build, then slices
         progress(done, 300)
     lines = out.getvalue().splitlines()
-    assert lines[0] == "resuming: 40 of 300 chunks were embedded by an interrupted build"
-    assert re.fullmatch(r"embedding: 140/300 chunks \(\d+(\.\d)?/s, about \d+ (s|min) left\)", lines[1])
-    assert lines[-1].startswith("embedding: 300/300 chunks (") and "left" not in lines[-1]
+    assert lines[0] == "tiếp tục: 40/300 đoạn đã được tính ở lần lập chỉ mục bị ngắt"
+    assert re.fullmatch(r"tính vector: 140/300 đoạn \(\d+(\.\d)?/giây, còn khoảng \d+ (giây|phút)\)",
+                        lines[1])
+    assert lines[-1].startswith("tính vector: 300/300 đoạn (") and "còn khoảng" not in lines[-1]
 
 
 def test_short_build_prints_no_progress(tmp_path, small_slices):

@@ -389,7 +389,7 @@ def test_cli_errors_are_one_line(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("LOA_INDEX_DIR", str(tmp_path / "none"))
     assert cli_main(["ask", "x"]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and err.startswith("error: no index at")
+    assert err.count("\n") == 1 and err.startswith("lỗi: no index at")
     monkeypatch.setenv("LOA_EMBEDDING_MODEL", "no-such-org/no-such-model")
     monkeypatch.setenv("LOA_KNOWLEDGE_DIR", str(HERE.parent / "knowledge"))
     assert cli_main(["index"]) == 2

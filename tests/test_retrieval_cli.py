@@ -65,11 +65,11 @@ def test_batch_from_standard_input_as_text(env, monkeypatch, capsys):
 
 def test_batch_errors_are_one_line(env, tmp_path, capsys):
     assert cli_main(["search", "--batch", str(tmp_path / "none.txt"), "--json"]) == 1
-    assert capsys.readouterr().err.startswith("error: cannot read")
+    assert capsys.readouterr().err.startswith("lỗi: không đọc được")
     bad = tmp_path / "latin1.txt"
     bad.write_bytes("c\xe2u h\xf3i".encode("latin-1"))
     assert cli_main(["search", "--batch", str(bad), "--json"]) == 1
-    assert "not UTF-8" in capsys.readouterr().err
+    assert "không phải văn bản UTF-8" in capsys.readouterr().err
     assert cli_main(["search", "x", "--batch", str(bad)]) == 1
     assert cli_main(["search"]) == 1
     assert cli_main(["search", "x", "--k", "0"]) == 1
