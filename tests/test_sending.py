@@ -86,7 +86,8 @@ async def test_held_sqlite_write_lock_delays_nobody_else(sqlite_url, shared_kb):
     async with running_bot(sqlite_url, shared_kb) as h:
         u = await h.member()
         await u.reply(QUESTION)            # warm: the model's kernels, the FAQ cache
-        locker = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"), timeout=0,
+        # The warm question's row is written just after its answer: wait for the lock to be free.
+        locker = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"), timeout=10,
                                  isolation_level=None)
         locker.execute("BEGIN IMMEDIATE")
         held_at = time.monotonic()
