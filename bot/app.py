@@ -106,7 +106,7 @@ async def post_init(app: Application) -> None:
     if channel is not None:
         await channel.start()
         routes.append(("POST", "/zalo/webhook", channel.webhook))
-    desk_server = DeskServer(loa, routes)
+    desk_server = DeskServer(loa, routes, app.bot)
     app.bot_data["desk"] = desk_server
     await desk_server.start()
     if finished:

@@ -21,6 +21,7 @@ from bot.budget import SendBudget
 from bot.flood import NoticeFolder
 from bot.config import Settings
 from bot.db import Database
+from bot.services.audit import AuditService
 from bot.services.broadcasts import BroadcastsService
 from bot.services.delivery import DeliveryWorker
 from bot.services.desk import DeskService
@@ -60,6 +61,7 @@ class Loa:
     desk: DeskService
     executor: ThreadPoolExecutor
     inbox: InboxService
+    audit: AuditService
     # The Zalo channel (None when LOA_ZALO_BOT_TOKEN is not set): its own send budget, its
     # own delivery worker over the same ledger, and its records (accounts, events, sessions).
     zalo_budget: SendBudget | None = None
@@ -113,6 +115,7 @@ class Loa:
             desk=DeskService(db, settings, members, reports),
             executor=ThreadPoolExecutor(max_workers=threads, thread_name_prefix="loa-service"),
             inbox=InboxService(db),
+            audit=AuditService(db, members),
             zalo_budget=zalo_budget, zalo_delivery=zalo_delivery, zalo_store=zalo_store,
         )
 

@@ -410,3 +410,19 @@ class InboxItem(Base):
     payload: Mapped[dict] = mapped_column(JSON, default=dict)
     received_at: Mapped[datetime] = _dt(False, default=utcnow, index=True)
     handled_at: Mapped[datetime | None] = _dt()
+
+
+class AuditEntry(Base):
+    """One board action (from the desk; who, what, when, for which board): the board above reads
+    its boards' entries, a board its own."""
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = _dt(False, default=utcnow, index=True)
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"), nullable=True)
+    telegram_id: Mapped[int] = mapped_column(BigInteger)
+    # The acting board's unit (None: the top board).
+    board_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), nullable=True)
+    channel: Mapped[str] = mapped_column(String(20), default="desk")
+    action: Mapped[str] = mapped_column(String(40))
+    target: Mapped[str] = mapped_column(String(200), default="")
+    detail: Mapped[str] = mapped_column(Text, default="")

@@ -204,6 +204,10 @@ class DeskService:
         with self.db.read() as s:
             return self.members.board_name(s, scope)
 
+    def viewer_name(self, telegram_id: int) -> str:
+        with self.db.read() as s:
+            return self._viewer(s, telegram_id)
+
     def _viewer(self, s: Session, telegram_id: int) -> str:
         return s.scalar(select(Member.full_name).where(Member.telegram_id == telegram_id)) or ""
 

@@ -94,9 +94,26 @@ REFUSAL = {
                      "Link chỉ dùng được trong 10 phút. Gõ /bangdieukhien web trong bot để "
                      "nhận link mới."),
     "notfound": ("Không tìm thấy trang", "Trang này không có trên bảng điều khiển."),
+    "csrf": ("Yêu cầu không hợp lệ",
+             "Biểu mẫu này đã cũ hoặc không đến từ bảng điều khiển của bạn (có thể bạn vừa đăng "
+             "nhập lại). Hãy tải lại trang rồi làm lại."),
 }
 LINK_CONTINUE = "Đăng nhập"
 LINK_WAIT = "Đang đăng nhập bảng điều khiển…"
 LINK_AS = "Đăng nhập bảng điều khiển với tài khoản của {name} ({board})."
 LINK_NOT_YOU = "Nếu đây không phải tài khoản của bạn, đừng bấm: hãy đóng trang này."
 SIGN_OUT = "Đăng xuất"
+
+# ---------------------------------------------------------------- answering from the desk
+ANSWER_LABEL = "Trả lời câu hỏi số {id}"
+ANSWER_PLACEHOLDER = "Nội dung trả lời (gửi tới người hỏi qua Telegram hoặc Zalo)"
+BTN_ANSWER = "Gửi trả lời"
+ANSWERED_OK = "✅ Đã gửi câu trả lời câu hỏi số {id} tới người hỏi."
+ANSWERED_NOT_DELIVERED = ("⚠️ Đã lưu câu trả lời câu hỏi số {id}, nhưng không gửi được tới người hỏi "
+                          "(người hỏi đã chặn bot hoặc xóa tài khoản).")
+ANSWER_EMPTY = "Nội dung trả lời trống: hãy gõ câu trả lời rồi bấm «Gửi trả lời»."
+AUDIT_LINK = "Nhật ký thao tác của Ban"
+AUDIT_HEAD = "Nhật ký thao tác ({count} gần nhất)"
+AUDIT_NONE = "Chưa có thao tác nào được ghi."
+AUDIT_LINE = "{at} · {who} ({board}) · {action}: {target}"
+AUDIT_ACTIONS = {"answer": "trả lời"}

@@ -109,3 +109,16 @@ def read_session(value: str | None, token: str, now: float | None = None) -> int
     if int(expires) < (time.time() if now is None else now):
         return None
     return int(tid)
+
+
+def csrf_token(session_cookie: str | None, token: str) -> str:
+    """The token every state-changing form of the desk carries: bound to this browser's session
+    (a new sign-in, a new token), made with the bot's secret; nothing to store."""
+    return hmac.new(_session_key(token), b"csrf:" + (session_cookie or "").encode(),
+                    hashlib.sha256).hexdigest()[:32]
+
+
+def csrf_ok(sent: str | None, session_cookie: str | None, token: str) -> bool:
+    if not sent or not session_cookie:
+        return False
+    return hmac.compare_digest(str(sent), csrf_token(session_cookie, token))

@@ -50,6 +50,10 @@ ul.q li{padding:6px 0;border-bottom:1px solid #e4e4e4;overflow-wrap:anywhere}
  padding:14px 16px;border-radius:6px}
 .btn{display:inline-block;padding:8px 14px;background:#b71c1c;color:#fff;border:0;
  border-radius:6px;text-decoration:none;font:inherit}
+.ok{color:#1b5e20}
+form.answer{margin:6px 0 0}
+form.answer textarea{display:block;box-sizing:border-box;width:100%;max-width:640px;font:inherit;
+ margin:4px 0}
 """
 
 # Reads Telegram's `#tgWebAppData=…` itself (telegram.org's script is never loaded) and trades
@@ -257,7 +261,18 @@ def overview_page(ov: Overview, today: date, tz: ZoneInfo, nonce: str, now: date
                 header=_header(ov.title, ov.viewer, label), root=root)
 
 
-def _question_list(items, tz: ZoneInfo, answer_hint: bool = False) -> str:
+def _answer_form(qid: int, csrf: str) -> str:
+    """A board member answers here: the answer goes to the asker on their channel."""
+    label = escape(T.ANSWER_LABEL.format(id=qid))
+    return (f'<form class="answer" method="post" action="cauhoi/{qid}/traloi">'
+            f'<input type="hidden" name="csrf" value="{escape(csrf)}">'
+            f'<label for="a{qid}" class="muted">{label}</label>'
+            f'<textarea id="a{qid}" name="text" rows="3" maxlength="3000" required '
+            f'placeholder="{escape(T.ANSWER_PLACEHOLDER)}"></textarea>'
+            f'<button type="submit" class="btn">{escape(T.BTN_ANSWER)}</button></form>')
+
+
+def _question_list(items, tz: ZoneInfo, answer_hint: bool = False, csrf: str = "") -> str:
     if not items:
         return f'<p class="muted">{escape(T.QUESTIONS_NONE)}</p>'
     lis = []
@@ -267,20 +282,40 @@ def _question_list(items, tz: ZoneInfo, answer_hint: bool = False) -> str:
         hint = f'<br><span class="muted">{escape(T.QUESTION_ANSWER.format(id=q.id))}</span>' \
             if answer_hint else ""
         held = f'<br><span class="held">{escape(T.QUESTION_HELD)}</span>' if q.held else ""
+        form = _answer_form(q.id, csrf) if csrf else ""
         lis.append(f'<li data-question="{q.id}"{" data-held" if q.held else ""}>'
                    f'{escape(shorten(one_line(q.text), 300))}<br>'
-                   f'<span class="muted">{escape(meta)}</span>{held}{hint}</li>')
+                   f'<span class="muted">{escape(meta)}</span>{held}{hint}{form}</li>')
     return f'<ul class="q">{"".join(lis)}</ul>'
 
 
 def questions_page(qs: Questions, bot_username: str, tz: ZoneInfo, nonce: str,
-                   root: str = "") -> str:
+                   root: str = "", csrf: str = "", notice: str = "", error: str = "") -> str:
     chat = (f'<p><a class="btn" id="open-chat" href="https://t.me/{escape(bot_username)}">'
             f'{escape(T.OPEN_CHAT)}</a></p>') if bot_username else ""
-    body = (f'<p><a href="./">{escape(T.BACK)}</a></p><section id="questions">'
+    flash = (f'<p class="ok" id="flash">{escape(notice)}</p>' if notice else "") + (
+        f'<p class="held" id="form-error">{escape(error)}</p>' if error else "")
+    body = (f'<p><a href="./">{escape(T.BACK)}</a> · <a href="nhatky">{escape(T.AUDIT_LINK)}</a></p>'
+            f'{flash}<section id="questions">'
             f'<h2>{escape(T.QUESTIONS_HEAD.format(total=qs.total))}</h2>{chat}'
-            f'{_question_list(qs.items, tz, answer_hint=True)}</section>')
+            f'{_question_list(qs.items, tz, answer_hint=not csrf, csrf=csrf)}</section>')
     header = (f"<header><h1>{escape(T.TITLE)} · {escape(qs.title)}</h1>"
               + (f"<p>{escape(T.VIEWER.format(name=qs.viewer))}</p>" if qs.viewer else "")
               + "</header>")
     return page(f"{T.TITLE} · {qs.title}", body, nonce, header=header, root=root)
+
+
+def audit_page(lines, title: str, tz: ZoneInfo, nonce: str, root: str = "") -> str:
+    """The board's log of actions (its own and its boards'), newest first."""
+    if lines:
+        items = "".join(
+            f'<li>{escape(T.AUDIT_LINE.format(at=fmt_datetime(a.at, tz), who=a.who, board=a.board, action=T.AUDIT_ACTIONS.get(a.action, a.action), target=a.target))}'
+            f'<br><span class="muted">{escape(shorten(one_line(a.detail), 300))}</span></li>'
+            for a in lines)
+        listing = f'<ul class="q" id="audit">{items}</ul>'
+    else:
+        listing = f'<p class="muted" id="audit">{escape(T.AUDIT_NONE)}</p>'
+    body = (f'<p><a href="./">{escape(T.BACK)}</a></p>'
+            f'<section><h2>{escape(T.AUDIT_HEAD.format(count=len(lines)))}</h2>{listing}</section>')
+    header = f"<header><h1>{escape(T.TITLE)} · {escape(title)}</h1></header>"
+    return page(f"{T.TITLE} · {title}", body, nonce, header=header, root=root)

@@ -15,14 +15,17 @@ from urllib.parse import urlparse
 from aiohttp import web
 
 from bot.context import Loa
-from bot.errors import InvalidInput
+from bot.errors import InvalidInput, LoaError
+from bot.text import parse_id
+from bot.texts import qa as TQ
 from bot.services.desk import Refused
 from bot.web import auth, pages
 
 log = logging.getLogger(__name__)
 
 LOA_KEY = web.AppKey("loa", Loa)
-MAX_BODY = 16 * 1024   # init data is a few hundred bytes
+BOT_KEY = web.AppKey("bot", object)   # the Application's bot: sends on the asker's channel
+MAX_BODY = 64 * 1024   # init data is a few hundred bytes; an answer up to ~3,500 characters
 # Only Telegram's web client may show the desk in a frame (a Mini App there is an iframe).
 FRAME_ANCESTORS = "'self' https://web.telegram.org"
 
@@ -129,8 +132,9 @@ async def overview(request: web.Request) -> web.Response:
     return _html(request, lambda n, r: pages.overview_page(ov, today, loa.settings.tz, n, now, r))
 
 
-async def questions(request: web.Request) -> web.Response:
-    """The open questions of the viewer's scope, with a link to the bot's chat."""
+async def questions(request: web.Request, notice: str = "", error: str = "",
+                    status: int = 200) -> web.Response:
+    """The open questions of the viewer's scope, each with a form to answer it."""
     loa = request.app[LOA_KEY]
     tid = await _viewer(request)
     if tid is None:
@@ -139,8 +143,71 @@ async def questions(request: web.Request) -> web.Response:
         qs = await loa.run(loa.desk.questions, tid)
     except Refused as e:
         return _refusal(request, e.reason)
-    return _html(request, lambda n, r: pages.questions_page(qs, loa.settings.bot_username,
-                                                            loa.settings.tz, n, r))
+    if not notice and (done := request.query.get("da_tra_loi", "")).isascii() and done.isdigit():
+        notice = (pages.T.ANSWERED_OK if request.query.get("gui") != "0"
+                  else pages.T.ANSWERED_NOT_DELIVERED).format(id=int(done[:12]))
+    csrf = auth.csrf_token(request.cookies.get(auth.COOKIE), loa.settings.secret_key) \
+        if request.app.get(BOT_KEY) is not None else ""
+    return _html(request, lambda n, r: pages.questions_page(
+        qs, loa.settings.bot_username, loa.settings.tz, n, r, csrf, notice, error), status)
+
+
+async def _form(request: web.Request):
+    """The viewer of a state-changing POST, and its form; a refusal when the request is not
+    from the desk's own page with this session's token (CSRF)."""
+    loa = request.app[LOA_KEY]
+    if not _same_origin(request):
+        return None, None, _refusal(request, "origin")
+    tid = await _viewer(request)
+    if tid is None:
+        return None, None, _refusal(request, "signin", 401)
+    form = await request.post()
+    if not auth.csrf_ok(form.get("csrf"), request.cookies.get(auth.COOKIE),
+                        loa.settings.secret_key):
+        return None, None, _refusal(request, "csrf")
+    return tid, form, None
+
+
+async def answer_question(request: web.Request) -> web.StreamResponse:
+    """POST /cauhoi/{id}/traloi: the board's answer, delivered to the asker on their channel
+    (the same path as /traloi in the chat: scope re-read, one answer per question), logged."""
+    from bot.relay import deliver_answer
+    loa = request.app[LOA_KEY]
+    tid, form, refused = await _form(request)
+    if refused is not None:
+        return refused
+    qid = parse_id(request.match_info.get("id", ""))
+    if qid is None:
+        return _refusal(request, "notfound", 404)
+    text = str(form.get("text", "")).strip()
+    if not text:
+        return await questions(request, error=pages.T.ANSWER_EMPTY, status=400)
+    try:
+        scope = await loa.run(loa.desk.scope, tid)
+        name = await loa.run(loa.desk.viewer_name, tid)
+        confirm = await deliver_answer(request.app[BOT_KEY], loa, scope, qid, text, None, name)
+    except Refused as e:
+        return _refusal(request, e.reason)
+    except LoaError as e:
+        return await questions(request, error=e.plain(), status=400)
+    await loa.run(loa.audit.record, scope, "answer", f"câu hỏi số {qid}", text)
+    delivered = "0" if confirm.startswith(TQ.ANSWER_NOT_DELIVERED.split("{")[0]) else "1"
+    return web.HTTPSeeOther(f"{_root(request)}/cauhoi?da_tra_loi={qid}&gui={delivered}")
+
+
+async def audit(request: web.Request) -> web.Response:
+    """The log of the board's actions (and those of the boards under it)."""
+    loa = request.app[LOA_KEY]
+    tid = await _viewer(request)
+    if tid is None:
+        return _html(request, pages.signin_page)
+    try:
+        scope = await loa.run(loa.desk.scope, tid)
+        title = await loa.run(loa.desk.board_name, tid)
+    except Refused as e:
+        return _refusal(request, e.reason)
+    lines = await loa.run(loa.audit.recent, scope)
+    return _html(request, lambda n, r: pages.audit_page(lines, title, loa.settings.tz, n, r))
 
 
 async def session(request: web.Request) -> web.Response:
@@ -209,17 +276,21 @@ async def not_found(request: web.Request) -> web.Response:
     return _refusal(request, "notfound", 404)
 
 
-def build_web_app(loa: Loa, routes=()) -> web.Application:
+def build_web_app(loa: Loa, routes=(), bot=None) -> web.Application:
     """The desk's pages, plus `routes` ((method, path, handler)) of the channels it serves,
-    e.g. the Zalo webhook."""
+    e.g. the Zalo webhook; `bot` (the Application's) sends what the board does from the desk."""
     app = web.Application(client_max_size=MAX_BODY)
     app[LOA_KEY] = loa
+    if bot is not None:
+        app[BOT_KEY] = bot
     app.on_response_prepare.append(_no_server_header)
     for method, route, handler in routes:
         app.router.add_route(method, route, handler)
     app.router.add_get("/", overview)
     app.router.add_get("/donvi/{unit}", overview)
     app.router.add_get("/cauhoi", questions)
+    app.router.add_post("/cauhoi/{id}/traloi", answer_question)
+    app.router.add_get("/nhatky", audit)
     app.router.add_post("/api/session", session)
     app.router.add_get("/dangnhap", link_landing)
     app.router.add_post("/dangnhap", link_redeem)
@@ -231,9 +302,10 @@ def build_web_app(loa: Loa, routes=()) -> web.Application:
 class DeskServer:
     """The web app's lifecycle inside the bot's event loop (post_init / post_shutdown)."""
 
-    def __init__(self, loa: Loa, routes=()):
+    def __init__(self, loa: Loa, routes=(), bot=None):
         self.loa = loa
         self.routes = tuple(routes)
+        self.bot = bot
         self.runner: web.AppRunner | None = None
         self.port: int | None = None
 
@@ -244,7 +316,8 @@ class DeskServer:
 
     async def start(self) -> None:
         s = self.loa.settings
-        self.runner = web.AppRunner(build_web_app(self.loa, self.routes), access_log=None)
+        self.runner = web.AppRunner(build_web_app(self.loa, self.routes, self.bot),
+                                    access_log=None)
         await self.runner.setup()
         site = web.TCPSite(self.runner, s.web_listen, s.web_port)
         try:

@@ -1,0 +1,89 @@
+"""The board acts from the desk: a question answered from the web reaches the asker on their
+channel; every state-changing request needs this session's CSRF token and the desk's origin;
+scope is re-read; each action is logged for the board and the boards above."""
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select, update
+
+from bot.db.models import Q_ANSWERED_BY_BOARD, AuditEntry, Question
+from tests.conftest import ADMIN_ID
+from tests.deskdata import ADMIN_A, ADMIN_B, MEMBER_A1, init_data
+from tests.test_desk import client, desk_bot
+
+ANSWER = "Mức hỗ trợ năm nay giữ như năm trước <theo Nghị quyết của HĐND xã>."
+
+
+def _csrf(page: str, qid: int) -> str:
+    m = re.search(rf'action="cauhoi/{qid}/traloi"><input type="hidden" name="csrf" value="(\w+)"',
+                  page)
+    assert m, "no answer form for question %d" % qid
+    return m.group(1)
+
+
+async def test_a_board_answers_from_the_desk_with_csrf_scope_and_audit(sqlite_url, tmp_path):
+    async with desk_bot(sqlite_url, tmp_path) as h, client() as a, client() as b, \
+            client() as top:
+        ids = h.tree.units
+        with h.loa.db.session() as s:
+            qid = s.scalar(select(Question.id).where(Question.telegram_id == MEMBER_A1))
+            s.execute(update(Question).where(Question.id == qid)
+                      .values(board_unit_id=ids["Xã An Phú"]))
+        assert (await a.signin(h.url, init_data(ADMIN_A, "Bảo")))[0] == 200
+        assert (await b.signin(h.url, init_data(ADMIN_B, "Cường")))[0] == 200
+        assert (await top.signin(h.url, init_data(ADMIN_ID, "Tỉnh")))[0] == 200
+        status, page = await a.get(h.url + "/cauhoi")
+        assert status == 200
+        token = _csrf(page, qid)
+        target = f"{h.url}/cauhoi/{qid}/traloi"
+
+        def state() -> str:
+            with h.loa.db.read() as s:
+                return s.scalar(select(Question.status).where(Question.id == qid))
+
+        # Without the token, with another session's token, or from another site: refused.
+        status, _, text = await a.post(target, {"text": ANSWER})
+        assert status == 403 and 'data-reason="csrf"' in text
+        _, b_page = await b.get(h.url + "/cauhoi")
+        other = re.search(r'name="csrf" value="(\w+)"', b_page)
+        assert other and other.group(1) != token
+        assert (await a.post(target, {"text": ANSWER, "csrf": other.group(1)}))[0] == 403
+        async with a.http.post(target, data={"text": ANSWER, "csrf": token},
+                               headers=a._headers() | {"Origin": "https://evil.example"},
+                               allow_redirects=False) as r:
+            assert r.status == 403
+        # A commune's board cannot answer another commune's question, even with a good token.
+        status, _, text = await b.post(target, {"text": "Trả lời sai chỗ", "csrf": other.group(1)})
+        assert status == 400 and "không thuộc phạm vi" in text
+        assert state() != Q_ANSWERED_BY_BOARD
+
+        # The board's own answer: delivered to the asker in Telegram, stored, logged.
+        mark = h.tg.mark()
+        status, location, _ = await a.post(target, {"text": ANSWER, "csrf": token})
+        assert status == 303 and location.endswith(f"/cauhoi?da_tra_loi={qid}&gui=1")
+        got = await h.tg.wait_for(lambda c: c.chat_id == MEMBER_A1 and "trả lời câu hỏi" in c.text,
+                                  mark)
+        assert "&lt;theo Nghị quyết của HĐND xã&gt;" in got.text      # escaped, verbatim
+        assert "Ban Xây dựng Đảng Đảng ủy xã An Phú" in got.text         # signed by its board
+        assert state() == Q_ANSWERED_BY_BOARD
+        _, page = await a.get(h.url + f"/cauhoi?da_tra_loi={qid}&gui=1")
+        assert f"Đã gửi câu trả lời câu hỏi số {qid}" in page
+        assert f'action="cauhoi/{qid}/traloi"' not in page               # no longer waiting
+        # Answering twice: refused with what was answered, nothing sent again.
+        mark = h.tg.mark()
+        status, _, text = await a.post(target, {"text": "Lần hai", "csrf": token})
+        assert status == 400 and "đã được trả lời" in text
+        assert not h.tg.sent(MEMBER_A1, since=mark)
+
+        with h.loa.db.read() as s:
+            entries = s.scalars(select(AuditEntry)).all()
+        assert [(e.telegram_id, e.action, e.board_unit_id) for e in entries] == [
+            (ADMIN_A, "answer", ids["Xã An Phú"])]
+        # The log: the board and the board above read it; a sister commune's board does not.
+        assert ANSWER[:30] in (await a.get(h.url + "/nhatky"))[1]
+        assert ANSWER[:30] in (await top.get(h.url + "/nhatky"))[1]
+        assert ANSWER[:30] not in (await b.get(h.url + "/nhatky"))[1]
+        # Signed out: the old token no longer works.
+        await a.post(h.url + "/dangxuat", {})
+        assert (await a.post(target, {"text": ANSWER, "csrf": token}))[0] in (401, 403)
