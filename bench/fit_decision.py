@@ -7,9 +7,10 @@ Every candidate passage of every tuning question (plan, samples, real: see bench
 row: its signals (indexer.decision.FEATURES) and whether it is a right passage. A logistic regression with a
 small L2 penalty over standardised signals gives the weights. Then the two thresholds on the best passage's
 probability: SURE maximises right answers minus twice the false ones (a quote for a question the documents do
-not answer, or a wrong passage quoted: each costs the member more than a refusal does), RELATED is the lowest
-at which the passage shown as related is the right one for at least 40 % of the questions it is shown for. The held-out parts are
-never read here: bench/bench_answers.py reports them.
+not answer, or a wrong passage quoted: each costs the member more than a refusal does), RELATED maximises the
+right passages shown as related minus half the unanswerable questions shown one (the member who sees a
+passage that does not answer taps "Gửi câu hỏi cho Ban": half the cost of "no content" for what the documents
+say). The held-out parts are never read here: bench/bench_answers.py reports them.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from indexer.evidence import allowed_in, scope  # noqa: E402
 
 L2 = 1.0  # penalty on the standardised weights (per row count: the usual 1/C of a logistic regression)
 FALSE_COST = 2.0  # a false or wrong quote costs as much as this many right ones
-RELATED_PRECISION = 0.4
+UNRELATED_COST = 0.5   # an unanswerable question shown a passage "not sure": a tap to send it on
 
 
 def rows(kb, questions):
@@ -131,15 +132,17 @@ def main() -> int:
         if gain > best_gain:
             sure_pick, best_gain = s, gain
     sure_pick = sure_pick or 0.9
-    related_pick = sure_pick
-    print("\nrelated   shown right/shown (answerable)  shown to unanswerable")
+    related_pick, related_gain = sure_pick, 0.0
+    print("\nrelated   shown right/shown (answerable)  shown to unanswerable  gain")
     for r in [round(0.02 * i, 2) for i in range(1, int(sure_pick / 0.02) + 1)]:
         t = ledger(groups, base, sure_pick, r)
         shown = t["related_shown"]
         precision = t["related_right"] / shown if shown else 1.0
-        print(f"  {r:.2f}     {t['related_right']:3}/{shown:3} ({precision:.2f})  {t['related_unans']:3}")
-        if precision >= RELATED_PRECISION and related_pick == sure_pick:
-            related_pick = r
+        gain = t["related_right"] - UNRELATED_COST * t["related_unans"]
+        print(f"  {r:.2f}     {t['related_right']:3}/{shown:3} ({precision:.2f})  {t['related_unans']:3}"
+              f"  {gain:6.1f}")
+        if gain > related_gain:
+            related_pick, related_gain = r, gain
     model = Model(base.weights, bias, base.mean, base.scale, sure_pick, related_pick,
                   f"tuning parts of {', '.join(SETS)}: {len(groups)} questions, {len(y)} candidate passages; "
                   f"L2 {args.l2}")
