@@ -3,6 +3,7 @@ channel; every state-changing request needs this session's CSRF token and the de
 scope is re-read; each action is logged for the board and the boards above."""
 from __future__ import annotations
 
+import asyncio
 import re
 
 from sqlalchemy import select, update
@@ -87,3 +88,45 @@ async def test_a_board_answers_from_the_desk_with_csrf_scope_and_audit(sqlite_ur
         # Signed out: the old token no longer works.
         await a.post(h.url + "/dangxuat", {})
         assert (await a.post(target, {"text": ANSWER, "csrf": token}))[0] in (401, 403)
+
+
+def _token(page: str) -> str:
+    return re.search(r'name="csrf" value="(\w+)"', page).group(1)
+
+
+async def test_a_board_broadcasts_from_the_desk_to_its_units_once(sqlite_url, tmp_path):
+    async with desk_bot(sqlite_url, tmp_path) as h, client() as a:
+        ids = h.tree.units
+        assert (await a.signin(h.url, init_data(ADMIN_A, "Bảo")))[0] == 200
+        status, page = await a.get(h.url + "/phatdi")
+        assert status == 200 and "Chi bộ Ấp 1" in page and "Ấp Đông" not in page   # its own units
+        token = _token(page)
+        form = {"csrf": token, "text": "Họp chi bộ <sáng thứ Bảy> & mang sổ",
+                "unit": str(ids["Chi bộ Ấp 1"])}
+        # Preview: as members will see it, signed by the board, with who gets it per channel.
+        status, _, preview = await a.post(h.url + "/phatdi/xemtruoc", form)
+        assert status == 200
+        assert "📣 Ban Xây dựng Đảng Đảng ủy xã An Phú" in preview
+        assert "&lt;sáng thứ Bảy&gt; &amp; mang sổ" in preview              # shown as typed
+        assert "2 người (Telegram 2, Zalo 0)" in preview
+        # A unit of another commune (a forged id) is refused; nothing without the token.
+        forged = dict(form, unit=str(ids["Chi bộ Ấp Đông"]))
+        status, _, text = await a.post(h.url + "/phatdi/xemtruoc", forged)
+        assert status == 400 and "không thuộc phạm vi" in text and "Ấp Đông" not in text
+        assert (await a.post(h.url + "/phatdi/gui", dict(form, csrf="x" * 32)))[0] == 403
+        assert (await a.post(h.url + "/phatdi/gui", forged))[0] == 400
+        # Sent: each member of Chi bộ Ấp 1 gets it once, nobody else.
+        mark = h.tg.mark()
+        status, location, _ = await a.post(h.url + "/phatdi/gui", form)
+        assert status == 303 and "da_gui=" in location and location.endswith("&n=2")
+        for tid in (MEMBER_A1, 6_000_012):
+            got = await h.tg.wait_for(lambda c, t=tid: c.chat_id == t and "Họp chi bộ" in c.text,
+                                      mark)
+            assert got.text.startswith("📣 <b>Ban Xây dựng Đảng Đảng ủy xã An Phú</b>")
+        await asyncio.sleep(0.5)
+        sent = [c for c in h.tg.sent(since=mark) if "Họp chi bộ" in (c.text or "")]
+        assert sorted(c.chat_id for c in sent) == [MEMBER_A1, 6_000_012]
+        _, page = await a.get(h.url + location)
+        assert "Đã xếp lần gửi #" in page
+        with h.loa.db.read() as s:
+            assert [e.action for e in s.scalars(select(AuditEntry))] == ["broadcast"]

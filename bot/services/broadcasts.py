@@ -296,6 +296,18 @@ class BroadcastsService:
                 cond = and_(cond, Member.telegram_id != sender_tid)
             return s.scalar(select(func.count(Member.id)).where(cond)) or 0
 
+    def recipients_by_channel(self, audience: dict, sender_tid: int | None = None,
+                              scope: Scope | None = None) -> tuple[int, int]:
+        """(Telegram, Zalo) recipients of `audience` now, as `count_audience` counts them."""
+        from bot.address import is_zalo
+        with self.db.read() as s:
+            cond = self._audience_filter(s, audience, scope.unit_id if scope else None)
+            if sender_tid is not None:
+                cond = and_(cond, Member.telegram_id != sender_tid)
+            chats = s.scalars(select(Member.chat_id).where(cond)).all()
+        zalo = sum(1 for c in chats if is_zalo(c))
+        return len(chats) - zalo, zalo
+
     @staticmethod
     def _without_sender(cond, created_by: int | None):
         # The sender composed it and saw the preview: sending it to him too would only leave

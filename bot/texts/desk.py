@@ -116,4 +116,19 @@ AUDIT_LINK = "Nhật ký thao tác của Ban"
 AUDIT_HEAD = "Nhật ký thao tác ({count} gần nhất)"
 AUDIT_NONE = "Chưa có thao tác nào được ghi."
 AUDIT_LINE = "{at} · {who} ({board}) · {action}: {target}"
-AUDIT_ACTIONS = {"answer": "trả lời"}
+AUDIT_ACTIONS = {"answer": "trả lời", "broadcast": "gửi nội dung"}
+
+# ---------------------------------------------------------------- broadcasting from the desk
+BROADCAST_LINK = "Gửi nội dung định hướng"
+BROADCAST_HEAD = "Gửi nội dung định hướng"
+BROADCAST_TEXT = "Nội dung (văn bản, tối đa 4.000 ký tự)"
+BROADCAST_UNITS = "Gửi tới (không chọn đơn vị nào: tất cả thành viên trong phạm vi của Ban)"
+BROADCAST_UNIT = "{name} ({members} thành viên)"
+BROADCAST_WHEN = "Hẹn giờ gửi (để trống: gửi ngay), dạng NGÀY/THÁNG/NĂM GIỜ:PHÚT"
+BTN_PREVIEW = "Xem trước"
+BTN_SEND = "Gửi"
+PREVIEW_HEAD = "Xem trước: người nhận sẽ thấy đúng như dưới đây"
+PREVIEW_TO = "Gửi tới: {audience} – {count} người (Telegram {telegram}, Zalo {zalo}) · Thời gian: {when}"
+EVERYONE = "tất cả thành viên"
+BROADCAST_QUEUED = "✅ Đã xếp lần gửi #{id} tới {count} người. Theo dõi ai đã nhận, đã nắm trên trang chính."
+BACK_EDIT = "Sửa lại"

@@ -255,7 +255,9 @@ def overview_page(ov: Overview, today: date, tz: ZoneInfo, nonce: str, now: date
     body.append(f'<section id="questions"><h2>'
                 f'{escape(T.QUESTIONS_HEAD.format(total=ov.questions_total))}</h2>'
                 f'{_question_list(ov.questions, tz)}'
-                f'<p><a href="cauhoi">{escape(T.QUESTIONS_ALL)}</a></p></section>')
+                f'<p><a href="cauhoi">{escape(T.QUESTIONS_ALL)}</a></p></section>'
+                f'<p id="actions"><a class="btn" href="phatdi">{escape(T.BROADCAST_LINK)}</a> · '
+                f'<a href="nhatky">{escape(T.AUDIT_LINK)}</a></p>')
     body.append(f'<p class="muted">{escape(T.FOOTER.format(at=fmt_datetime(now, tz)))}</p>')
     return page(f"{T.TITLE} · {ov.title}", "".join(body), nonce,
                 header=_header(ov.title, ov.viewer, label), root=root)
@@ -317,5 +319,52 @@ def audit_page(lines, title: str, tz: ZoneInfo, nonce: str, root: str = "") -> s
         listing = f'<p class="muted" id="audit">{escape(T.AUDIT_NONE)}</p>'
     body = (f'<p><a href="./">{escape(T.BACK)}</a></p>'
             f'<section><h2>{escape(T.AUDIT_HEAD.format(count=len(lines)))}</h2>{listing}</section>')
+    header = f"<header><h1>{escape(T.TITLE)} · {escape(title)}</h1></header>"
+    return page(f"{T.TITLE} · {title}", body, nonce, header=header, root=root)
+
+
+def _hidden(name: str, value: str) -> str:
+    return f'<input type="hidden" name="{escape(name)}" value="{escape(value)}">'
+
+
+def broadcast_page(units, title: str, csrf: str, nonce: str, root: str = "", text: str = "",
+                   chosen: frozenset = frozenset(), when: str = "", notice: str = "",
+                   error: str = "") -> str:
+    """Write a broadcast: the text, the units (none: everyone in the scope), now or a set time."""
+    boxes = "".join(
+        f'<label style="display:block;margin-left:{12 * u.depth}px">'
+        f'<input type="checkbox" name="unit" value="{u.id}"{" checked" if u.id in chosen else ""}> '
+        f'{escape(T.BROADCAST_UNIT.format(name=u.name, members=u.members))}</label>'
+        for u in units)
+    flash = (f'<p class="ok" id="flash">{escape(notice)}</p>' if notice else "") + (
+        f'<p class="held" id="form-error">{escape(error)}</p>' if error else "")
+    body = (f'<p><a href="./">{escape(T.BACK)}</a></p>{flash}<section id="broadcast">'
+            f'<h2>{escape(T.BROADCAST_HEAD)}</h2>'
+            f'<form class="answer" method="post" action="phatdi/xemtruoc">{_hidden("csrf", csrf)}'
+            f'<label for="bt" class="muted">{escape(T.BROADCAST_TEXT)}</label>'
+            f'<textarea id="bt" name="text" rows="6" maxlength="4000" required>{escape(text)}</textarea>'
+            f'<p class="muted">{escape(T.BROADCAST_UNITS)}</p><div id="units">{boxes}</div>'
+            f'<label for="bw" class="muted">{escape(T.BROADCAST_WHEN)}</label>'
+            f'<input id="bw" name="gio" value="{escape(when)}" style="display:block;margin:4px 0">'
+            f'<button type="submit" class="btn">{escape(T.BTN_PREVIEW)}</button></form></section>')
+    header = f"<header><h1>{escape(T.TITLE)} · {escape(title)}</h1></header>"
+    return page(f"{T.TITLE} · {title}", body, nonce, header=header, root=root)
+
+
+def broadcast_preview_page(shown_text: str, summary: str, title: str, csrf: str, text: str,
+                           units: list[int], when: str, nonce: str, root: str = "") -> str:
+    """What members will receive (as plain text here) and to whom; "Gửi" queues it."""
+    keep = _hidden("csrf", csrf) + _hidden("text", text) + _hidden("gio", when) + "".join(
+        _hidden("unit", str(u)) for u in units)
+    body = (f'<p><a href="phatdi">{escape(T.BACK)}</a></p><section id="preview">'
+            f'<h2>{escape(T.PREVIEW_HEAD)}</h2>'
+            f'<blockquote id="shown" style="white-space:pre-wrap;border-left:4px solid #b71c1c;'
+            f'margin:8px 0;padding:6px 10px;background:#fff">{escape(shown_text)}</blockquote>'
+            f'<p id="summary">{escape(summary)}</p>'
+            f'<form method="post" action="phatdi/gui">{keep}'
+            f'<button type="submit" class="btn" id="send">{escape(T.BTN_SEND)}</button></form>'
+            f'<form method="post" action="phatdi/sua" style="margin-top:8px">{keep}'
+            f'<button type="submit" class="btn" style="background:#666">{escape(T.BACK_EDIT)}</button>'
+            f'</form></section>')
     header = f"<header><h1>{escape(T.TITLE)} · {escape(title)}</h1></header>"
     return page(f"{T.TITLE} · {title}", body, nonce, header=header, root=root)

@@ -7,6 +7,7 @@ threads (`loa.run`) and render a page, like the chat handlers.
 """
 from __future__ import annotations
 
+import html
 import logging
 import secrets
 from datetime import datetime, timezone
@@ -16,7 +17,8 @@ from aiohttp import web
 
 from bot.context import Loa
 from bot.errors import InvalidInput, LoaError
-from bot.text import parse_id
+from bot.text import parse_id, plain
+from bot.texts import broadcast as TB
 from bot.texts import qa as TQ
 from bot.services.desk import Refused
 from bot.web import auth, pages
@@ -195,6 +197,105 @@ async def answer_question(request: web.Request) -> web.StreamResponse:
     return web.HTTPSeeOther(f"{_root(request)}/cauhoi?da_tra_loi={qid}&gui={delivered}")
 
 
+def _broadcast_fields(form) -> tuple[str, list[int], str]:
+    """(text as typed, unit ids, time as typed) from a broadcast form; forged ids are dropped
+    here and units outside the scope refused by the service."""
+    text = str(form.get("text", "")).strip()[:8000]
+    units = sorted({u for u in (parse_id(str(v)) for v in form.getall("unit", [])) if u is not None})
+    return text, units[:500], str(form.get("gio", "")).strip()[:40]
+
+
+async def _draft(loa: Loa, text: str, units: list[int], when: str):
+    from bot.services.broadcasts import Draft
+    at = await loa.run(loa.broadcasts.parse_time, when) if when else None
+    audience = {"units": units} if units else {"all": True}
+    return loa.broadcasts.check_content(Draft(kind="text", text=html.escape(text, quote=False),
+                                              audience=audience, scheduled_at=at))
+
+
+async def broadcast_form(request: web.Request, text: str = "", units=(), when: str = "",
+                         notice: str = "", error: str = "", status: int = 200) -> web.Response:
+    """GET /phatdi: write a broadcast to the board's people (or some of its units)."""
+    loa = request.app[LOA_KEY]
+    tid = await _viewer(request)
+    if tid is None:
+        return _html(request, pages.signin_page)
+    try:
+        scope = await loa.run(loa.desk.scope, tid)
+        title = await loa.run(loa.desk.board_name, tid)
+    except Refused as e:
+        return _refusal(request, e.reason)
+    if not notice and (done := request.query.get("da_gui", "")).isascii() and done.isdigit():
+        count = request.query.get("n", "0")
+        notice = pages.T.BROADCAST_QUEUED.format(id=int(done[:12]),
+                                                 count=int(count[:9]) if count.isdigit() else 0)
+    listing = await loa.run(loa.members.units, False, scope)
+    csrf = auth.csrf_token(request.cookies.get(auth.COOKIE), loa.settings.secret_key)
+    return _html(request, lambda n, r: pages.broadcast_page(
+        listing, title, csrf, n, r, text, frozenset(units), when, notice, error), status)
+
+
+async def broadcast_preview(request: web.Request) -> web.StreamResponse:
+    """POST /phatdi/xemtruoc: the broadcast as members will receive it, and who will."""
+    loa = request.app[LOA_KEY]
+    tid, form, refused = await _form(request)
+    if refused is not None:
+        return refused
+    text, units, when = _broadcast_fields(form)
+    try:
+        scope = await loa.run(loa.desk.scope, tid)
+        title = await loa.run(loa.desk.board_name, tid)
+        draft = await _draft(loa, text, units, when)
+        await loa.run(loa.broadcasts.resolve_units, [str(u) for u in units], scope)
+        telegram, zalo = await loa.run(loa.broadcasts.recipients_by_channel, draft.audience, tid,
+                                       scope)
+        if telegram + zalo == 0:
+            raise InvalidInput(TB.NO_RECIPIENTS)
+        label = await loa.run(loa.broadcasts.audience_label, draft.audience, scope)
+        shown = await loa.run(loa.broadcasts.as_received, scope, draft.content)
+    except Refused as e:
+        return _refusal(request, e.reason)
+    except LoaError as e:
+        return await broadcast_form(request, text, units, when, error=e.plain(), status=400)
+    when_text = loa.broadcasts.local(draft.scheduled_at) if draft.scheduled_at \
+        else TB.WHEN_NOW
+    summary = pages.T.PREVIEW_TO.format(audience=label, count=telegram + zalo, telegram=telegram,
+                                        zalo=zalo, when=when_text)
+    csrf = str(form.get("csrf"))
+    return _html(request, lambda n, r: pages.broadcast_preview_page(
+        plain(shown.text), summary, title, csrf, text, units, when, n, r))
+
+
+async def broadcast_edit(request: web.Request) -> web.StreamResponse:
+    """POST /phatdi/sua: back to the form with what was written."""
+    tid, form, refused = await _form(request)
+    if refused is not None:
+        return refused
+    text, units, when = _broadcast_fields(form)
+    return await broadcast_form(request, text, units, when)
+
+
+async def broadcast_send(request: web.Request) -> web.StreamResponse:
+    """POST /phatdi/gui: queue it on the same ledger as the chat's /phatdi (each member once,
+    on their channel), logged."""
+    loa = request.app[LOA_KEY]
+    tid, form, refused = await _form(request)
+    if refused is not None:
+        return refused
+    text, units, when = _broadcast_fields(form)
+    try:
+        scope = await loa.run(loa.desk.scope, tid)
+        draft = await _draft(loa, text, units, when)
+        info = await loa.run(loa.broadcasts.queue, scope, draft)
+    except Refused as e:
+        return _refusal(request, e.reason)
+    except LoaError as e:
+        return await broadcast_form(request, text, units, when, error=e.plain(), status=400)
+    await loa.run(loa.audit.record, scope, "broadcast", f"lần gửi #{info.id} ({info.recipients} người)",
+                  text)
+    return web.HTTPSeeOther(f"{_root(request)}/phatdi?da_gui={info.id}&n={info.recipients}")
+
+
 async def audit(request: web.Request) -> web.Response:
     """The log of the board's actions (and those of the boards under it)."""
     loa = request.app[LOA_KEY]
@@ -291,6 +392,10 @@ def build_web_app(loa: Loa, routes=(), bot=None) -> web.Application:
     app.router.add_get("/cauhoi", questions)
     app.router.add_post("/cauhoi/{id}/traloi", answer_question)
     app.router.add_get("/nhatky", audit)
+    app.router.add_get("/phatdi", broadcast_form)
+    app.router.add_post("/phatdi/xemtruoc", broadcast_preview)
+    app.router.add_post("/phatdi/sua", broadcast_edit)
+    app.router.add_post("/phatdi/gui", broadcast_send)
     app.router.add_post("/api/session", session)
     app.router.add_get("/dangnhap", link_landing)
     app.router.add_post("/dangnhap", link_redeem)
