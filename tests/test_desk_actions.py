@@ -130,3 +130,34 @@ async def test_a_board_broadcasts_from_the_desk_to_its_units_once(sqlite_url, tm
         assert "Đã xếp lần gửi #" in page
         with h.loa.db.read() as s:
             assert [e.action for e in s.scalars(select(AuditEntry))] == ["broadcast"]
+
+
+async def test_the_board_downloads_the_periods_files_for_its_units_only(sqlite_url, tmp_path):
+    import io
+
+    from docx import Document
+    from openpyxl import load_workbook
+    async with desk_bot(sqlite_url, tmp_path) as h, client() as a:
+        ids = h.tree.units
+        assert (await a.signin(h.url, init_data(ADMIN_A, "Bảo")))[0] == 200
+        _, page = await a.get(h.url + "/")
+        assert 'href="xuat/xlsx?ky=' in page and 'href="xuat/docx?ky=' in page
+        async with a.http.get(h.url + "/xuat/xlsx", headers=a._headers()) as r:
+            assert r.status == 200 and "attachment" in r.headers["Content-Disposition"]
+            sheet = load_workbook(io.BytesIO(await r.read())).active
+            text = " ".join(str(c.value) for row in sheet.iter_rows() for c in row if c.value)
+        assert "Chi bộ Ấp 1" in text and "Ấp Đông" not in text      # its own subtree only
+        async with a.http.get(h.url + f"/xuat/csv?donvi={ids['Chi bộ Ấp 2']}",
+                              headers=a._headers()) as r:
+            body = (await r.read()).decode("utf-8-sig")
+        assert "Chi bộ Ấp 2" in body and "Chi bộ Ấp 1" not in body
+        async with a.http.get(h.url + "/xuat/docx", headers=a._headers()) as r:
+            doc = Document(io.BytesIO(await r.read()))
+        assert "BAN XÂY DỰNG ĐẢNG" in doc.tables[0].rows[0].cells[0].text
+        # Another commune's unit, an unknown kind, or no session: refused, no file.
+        status, text = await a.get(h.url + f"/xuat/xlsx?donvi={ids['Chi bộ Ấp Đông']}")
+        assert status == 403 and "Ấp Đông" not in text
+        assert (await a.get(h.url + "/xuat/exe"))[0] == 404
+        async with client() as stranger:
+            status, text = await stranger.get(h.url + "/xuat/xlsx")
+            assert "data-signin" in text

@@ -132,3 +132,9 @@ PREVIEW_TO = "Gửi tới: {audience} – {count} người (Telegram {telegram},
 EVERYONE = "tất cả thành viên"
 BROADCAST_QUEUED = "✅ Đã xếp lần gửi #{id} tới {count} người. Theo dõi ai đã nhận, đã nắm trên trang chính."
 BACK_EDIT = "Sửa lại"
+
+# ---------------------------------------------------------------- files of the viewed period
+EXPORTS = "Tải về cho kỳ này:"
+EXPORT_XLSX = "báo cáo (.xlsx)"
+EXPORT_CSV = "báo cáo (.csv)"
+EXPORT_DOCX = "dự thảo báo cáo định kỳ (.docx)"

@@ -195,8 +195,13 @@ def overview_page(ov: Overview, today: date, tz: ZoneInfo, nonce: str, now: date
              + _card(ov.units, T.UNITS, "units") + _card(ov.count, T.REPORTS, "reports")
              + _card(ov.participants, T.PARTICIPANTS, "participants")
              + _card(f"{ov.reported}/{ov.expected}", T.SHARE, "share") + "</div>")
+    unit_q = f"&donvi={ov.unit_id}" if ov.unit_id is not None else ""
+    files = (f'<p id="exports" class="muted">{escape(T.EXPORTS)} '
+             + " · ".join(f'<a href="xuat/{k}{q}{unit_q}">{escape(label)}</a>'
+                          for k, label in (("xlsx", T.EXPORT_XLSX), ("csv", T.EXPORT_CSV),
+                                           ("docx", T.EXPORT_DOCX))) + "</p>")
     body = [f'<p class="crumbs">{crumbs}</p>' if len(ov.crumbs) > 1 else "",
-            _period_bar(ov.period, today, base), cards]
+            _period_bar(ov.period, today, base), cards, files]
     # Reports per child unit
     if ov.rows:
         trs = []

@@ -7,6 +7,7 @@ threads (`loa.run`) and render a page, like the chat handlers.
 """
 from __future__ import annotations
 
+import functools
 import html
 import logging
 import secrets
@@ -296,6 +297,56 @@ async def broadcast_send(request: web.Request) -> web.StreamResponse:
     return web.HTTPSeeOther(f"{_root(request)}/phatdi?da_gui={info.id}&n={info.recipients}")
 
 
+EXPORT_TYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
+
+
+async def export(request: web.Request) -> web.StreamResponse:
+    """GET /xuat/{xlsx|csv|docx}?ky=&donvi=: the reports of the viewed unit's subtree for the
+    period, or the periodic report draft — the same files and numbers as /xuatbaocao and
+    /baocaodinhky in the chat."""
+    from bot.services import exports, periodic
+    loa = request.app[LOA_KEY]
+    tid = await _viewer(request)
+    if tid is None:
+        return _html(request, pages.signin_page)
+    kind = request.match_info.get("kind", "")
+    if kind not in EXPORT_TYPES:
+        return _refusal(request, "notfound", 404)
+    unit_id = None
+    if request.query.get("donvi"):
+        unit_id = parse_id(request.query["donvi"])
+        if unit_id is None:
+            return _refusal(request, "notfound", 404)
+    try:
+        period = await _period(request)
+    except InvalidInput:
+        period = await loa.run(loa.desk.period, "")
+    try:
+        scope = await loa.run(loa.desk.scope, tid)
+        await loa.run(loa.desk.overview, tid, period, unit_id)   # refuses a unit outside the scope
+    except Refused as e:
+        return _refusal(request, e.reason)
+    tz = loa.settings.tz
+    stem = f"bao-cao-{period.key}" + (f"-{unit_id}" if unit_id else "")
+    if kind == "docx":
+        f = await loa.run(loa.periodic.figures, period, scope, unit_id)
+        data = await loa.run(periodic.to_docx, f, loa.reports.today(), loa.settings.report_signer)
+        stem = "du-thao-" + stem
+    else:
+        items = await loa.run(functools.partial(loa.reports.reports, period, scope=scope,
+                                                unit_id=unit_id))
+        data = await loa.run(exports.to_xlsx if kind == "xlsx" else exports.to_csv, items, tz,
+                             *((period.label,) if kind == "xlsx" else ()))
+    return web.Response(body=data, headers={
+        "Content-Type": EXPORT_TYPES[kind], "Cache-Control": "no-store",
+        "Content-Disposition": f'attachment; filename="{stem}.{kind}"',
+        "X-Content-Type-Options": "nosniff"})
+
+
 async def audit(request: web.Request) -> web.Response:
     """The log of the board's actions (and those of the boards under it)."""
     loa = request.app[LOA_KEY]
@@ -393,6 +444,7 @@ def build_web_app(loa: Loa, routes=(), bot=None) -> web.Application:
     app.router.add_post("/cauhoi/{id}/traloi", answer_question)
     app.router.add_get("/nhatky", audit)
     app.router.add_get("/phatdi", broadcast_form)
+    app.router.add_get("/xuat/{kind}", export)
     app.router.add_post("/phatdi/xemtruoc", broadcast_preview)
     app.router.add_post("/phatdi/sua", broadcast_edit)
     app.router.add_post("/phatdi/gui", broadcast_send)
