@@ -312,6 +312,12 @@ def questions_page(qs: Questions, bot_username: str, tz: ZoneInfo, nonce: str,
     return page(f"{T.TITLE} · {qs.title}", body, nonce, header=header, root=root)
 
 
+def board_page(title: str, body: str, nonce: str, root: str = "") -> str:
+    """A page of the board's work, headed with the desk's name and the board's."""
+    header = f"<header><h1>{escape(T.TITLE)} · {escape(title)}</h1></header>"
+    return page(f"{T.TITLE} · {title}", body, nonce, header=header, root=root)
+
+
 def audit_page(lines, title: str, tz: ZoneInfo, nonce: str, root: str = "") -> str:
     """The board's log of actions (its own and its boards'), newest first."""
     if lines:
@@ -324,8 +330,7 @@ def audit_page(lines, title: str, tz: ZoneInfo, nonce: str, root: str = "") -> s
         listing = f'<p class="muted" id="audit">{escape(T.AUDIT_NONE)}</p>'
     body = (f'<p><a href="./">{escape(T.BACK)}</a></p>'
             f'<section><h2>{escape(T.AUDIT_HEAD.format(count=len(lines)))}</h2>{listing}</section>')
-    header = f"<header><h1>{escape(T.TITLE)} · {escape(title)}</h1></header>"
-    return page(f"{T.TITLE} · {title}", body, nonce, header=header, root=root)
+    return board_page(title, body, nonce, root)
 
 
 def _hidden(name: str, value: str) -> str:
@@ -352,8 +357,7 @@ def broadcast_page(units, title: str, csrf: str, nonce: str, root: str = "", tex
             f'<label for="bw" class="muted">{escape(T.BROADCAST_WHEN)}</label>'
             f'<input id="bw" name="gio" value="{escape(when)}" style="display:block;margin:4px 0">'
             f'<button type="submit" class="btn">{escape(T.BTN_PREVIEW)}</button></form></section>')
-    header = f"<header><h1>{escape(T.TITLE)} · {escape(title)}</h1></header>"
-    return page(f"{T.TITLE} · {title}", body, nonce, header=header, root=root)
+    return board_page(title, body, nonce, root)
 
 
 def broadcast_preview_page(shown_text: str, summary: str, title: str, csrf: str, text: str,
@@ -371,5 +375,4 @@ def broadcast_preview_page(shown_text: str, summary: str, title: str, csrf: str,
             f'<form method="post" action="phatdi/sua" style="margin-top:8px">{keep}'
             f'<button type="submit" class="btn" style="background:#666">{escape(T.BACK_EDIT)}</button>'
             f'</form></section>')
-    header = f"<header><h1>{escape(T.TITLE)} · {escape(title)}</h1></header>"
-    return page(f"{T.TITLE} · {title}", body, nonce, header=header, root=root)
+    return board_page(title, body, nonce, root)

@@ -214,18 +214,28 @@ async def _draft(loa: Loa, text: str, units: list[int], when: str):
                                               audience=audience, scheduled_at=at))
 
 
-async def broadcast_form(request: web.Request, text: str = "", units=(), when: str = "",
-                         notice: str = "", error: str = "", status: int = 200) -> web.Response:
-    """GET /phatdi: write a broadcast to the board's people (or some of its units)."""
+async def _board(request: web.Request):
+    """(viewer, scope, board name) of a board page, or the response that refuses it."""
     loa = request.app[LOA_KEY]
     tid = await _viewer(request)
     if tid is None:
-        return _html(request, pages.signin_page)
+        return None, _html(request, pages.signin_page)
     try:
         scope = await loa.run(loa.desk.scope, tid)
         title = await loa.run(loa.desk.board_name, tid)
     except Refused as e:
-        return _refusal(request, e.reason)
+        return None, _refusal(request, e.reason)
+    return (tid, scope, title), None
+
+
+async def broadcast_form(request: web.Request, text: str = "", units=(), when: str = "",
+                         notice: str = "", error: str = "", status: int = 200) -> web.Response:
+    """GET /phatdi: write a broadcast to the board's people (or some of its units)."""
+    loa = request.app[LOA_KEY]
+    board, refused = await _board(request)
+    if refused is not None:
+        return refused
+    _, scope, title = board
     if not notice and (done := request.query.get("da_gui", "")).isascii() and done.isdigit():
         count = request.query.get("n", "0")
         notice = pages.T.BROADCAST_QUEUED.format(id=int(done[:12]),
@@ -350,14 +360,10 @@ async def export(request: web.Request) -> web.StreamResponse:
 async def audit(request: web.Request) -> web.Response:
     """The log of the board's actions (and those of the boards under it)."""
     loa = request.app[LOA_KEY]
-    tid = await _viewer(request)
-    if tid is None:
-        return _html(request, pages.signin_page)
-    try:
-        scope = await loa.run(loa.desk.scope, tid)
-        title = await loa.run(loa.desk.board_name, tid)
-    except Refused as e:
-        return _refusal(request, e.reason)
+    board, refused = await _board(request)
+    if refused is not None:
+        return refused
+    _, scope, title = board
     lines = await loa.run(loa.audit.recent, scope)
     return _html(request, lambda n, r: pages.audit_page(lines, title, loa.settings.tz, n, r))
 
