@@ -87,11 +87,11 @@ async def flush_notices(folder) -> None:
         await asyncio.gather(*tasks, return_exceptions=True)
 
 
-async def deliver_answer(bot, loa, scope, question_id: int, text: str, admin_chat_id: int,
-                         admin_name: str) -> str:
+async def deliver_answer(bot, loa, scope, question_id: int, text: str, admin_chat_id: int | None,
+                         admin_name: str, via: str = "chat") -> str:
     """Store a board member's answer, send it to the asker on their channel, tell the other
     board members under their notices; returns the confirmation for the one who answered."""
-    ans = await loa.run(loa.questions.answer, scope, question_id, text)
+    ans = await loa.run(loa.questions.answer, scope, question_id, text, via)
     board = esc(ans.board)
     blocks = [T.BOARD_ANSWER.format(question=esc_short(ans.question, DELIVERY_QUESTION_CHARS),
                                     board=board),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from bot.boards import board_title
-from bot.db.models import Member, Unit
+from bot.db.models import AuditEntry, Member, Unit
 from tests.conftest import running_bot
 from tests.test_province import AN_BINH, BINH_MINH, PROVINCE, UNANSWERABLE, setup_province
 
@@ -61,6 +61,9 @@ async def test_each_commune_member_reads_the_name_of_their_own_board(bot_sqlite,
     assert answer.text.startswith(f"📨 <b>{AN_BINH_BOARD} trả lời câu hỏi của bạn:</b>")
     assert re.search(rf"📄 {AN_BINH_BOARD} \(trả lời ngày \d\d/\d\d/\d{{4}}\)", answer.text)
     await h.tg.wait_for(lambda c: c.chat_id == a_board.id and "Đã gửi câu trả lời" in c.text, mark)
+    with h.loa.db.read() as s:   # the chat's answer is in the board's log too
+        logged = [(e.action, e.channel, e.telegram_id) for e in s.query(AuditEntry)]
+    assert logged == [("answer", "chat", a_board.id)]
 
     # The board sets the name it signs with; what members read follows at once.
     named = await a_board.reply(f"/donvi_tenban {AN_BINH} | Ban Xây dựng Đảng xã An Bình")

@@ -28,8 +28,8 @@ class AuditLine:
 
 
 def record(s: Session, scope: Scope, action: str, target: str, detail: str = "",
-           channel: str = "desk") -> None:
-    """Write one entry in the caller's transaction."""
+           channel: str = "chat") -> None:
+    """Write one entry in the caller's transaction (the action and its entry commit together)."""
     s.add(AuditEntry(member_id=scope.member_id, telegram_id=scope.telegram_id,
                      board_unit_id=scope.unit_id, channel=channel, action=action,
                      target=target[:200], detail=detail[:DETAIL_CHARS]))
@@ -40,12 +40,6 @@ class AuditService:
         self.db = db
         self.members = members
 
-    def record(self, actor: Actor, action: str, target: str, detail: str = "",
-               channel: str = "desk") -> None:
-        scope = self.members.as_scope(actor)
-        with self.db.session() as s:
-            record(s, scope, action, target, detail, channel)
-
     def recent(self, actor: Actor, limit: int = 100) -> list[AuditLine]:
         """The latest entries of the viewer's board and the boards under it, newest first."""
         scope = self.members.as_scope(actor)
@@ -55,5 +49,7 @@ class AuditService:
                 .where(scope.where(AuditEntry.board_unit_id))
                 .order_by(AuditEntry.id.desc()).limit(limit)).all()
             boards = {u: self.members.board_title(s, u) for u in {e.board_unit_id for e, _ in rows}}
-            return [AuditLine(e.at, name or str(e.telegram_id), boards[e.board_unit_id], e.channel,
+            # The command line acts as no one (telegram id 0): shown as such by the page.
+            return [AuditLine(e.at, name or (str(e.telegram_id) if e.telegram_id else ""),
+                              boards[e.board_unit_id], e.channel,
                               e.action, e.target, e.detail) for e, name in rows]

@@ -27,6 +27,7 @@ from bot.db.models import (
 )
 from bot.errors import InvalidInput, NotAllowed, NotFound
 from bot.scope import TOP, Scope, path, subtree
+from bot.services import audit
 from bot.services.members import Actor, MembersService
 from bot.text import esc, fmt_datetime, plain
 from bot.texts import broadcast as T
@@ -383,7 +384,7 @@ class BroadcastsService:
         return b
 
     def queue(self, actor: Actor, draft: Draft, digest_id: int | None = None,
-              now: datetime | None = None) -> BroadcastInfo:
+              now: datetime | None = None, via: str = "chat") -> BroadcastInfo:
         """Store a broadcast for the worker, to the board's subtree; `actor` None means the
         command line (the whole tree)."""
         scope, creator = self._actor(actor)
@@ -401,6 +402,9 @@ class BroadcastsService:
         with self.db.session() as s:
             b = _schedule(s, creator, draft, draft.audience, at or now, digest_id, scope.unit_id)
             info = _info(b, count)
+            if digest_id is None:   # a scheduled digest is not a new action of the board
+                audit.record(s, scope, "broadcast", f"lần gửi #{b.id} ({count} người)",
+                             plain(draft.text), via)
         if self.on_queued:
             self.on_queued()
         return info

@@ -18,6 +18,7 @@ from bot.db.models import (
 )
 from bot.errors import InvalidInput, LoaError, NotAllowed, NotFound
 from bot.scope import Scope, path, subtree
+from bot.services import audit
 from bot.text import clean, clean_name, fmt_date, plain
 from bot.texts import province as TP
 from bot.texts import qa as T
@@ -673,7 +674,7 @@ class QuestionsService:
                      for q, name, unit in rows]
         return items, int(total or 0)
 
-    def answer(self, actor, question_id: int, text: str) -> BoardAnswer:
+    def answer(self, actor, question_id: int, text: str, via: str = "chat") -> BoardAnswer:
         """Record the board's answer once (two admins answering at once: the first one wins);
         only a question handed to this board or one under it."""
         scope = self.members.as_scope(actor)
@@ -702,6 +703,7 @@ class QuestionsService:
                                    answer=q.answer_text or "")
             name = s.scalar(select(Member.full_name).where(Member.id == q.member_id)) \
                 if q.member_id else None
+            audit.record(s, scope, "answer", f"câu hỏi số {q.id}", text, via)
             return BoardAnswer(q.id, q.text, text, q.chat_id, name or str(q.telegram_id),
                                self._day(now), self.members.board_name(s, scope))
 

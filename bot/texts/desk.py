@@ -115,7 +115,9 @@ ANSWER_EMPTY = "Nội dung trả lời trống: hãy gõ câu trả lời rồi 
 AUDIT_LINK = "Nhật ký thao tác của Ban"
 AUDIT_HEAD = "Nhật ký thao tác ({count} gần nhất)"
 AUDIT_NONE = "Chưa có thao tác nào được ghi."
-AUDIT_LINE = "{at} · {who} ({board}) · {action}: {target}"
+AUDIT_LINE = "{at} · {who} ({board}) · {action}: {target} · {via}"
+AUDIT_CLI = "dòng lệnh trên máy chủ"
+AUDIT_VIA = {"chat": "trong bot", "desk": "trên bảng điều khiển"}
 AUDIT_ACTIONS = {"answer": "trả lời", "broadcast": "gửi nội dung"}
 
 # ---------------------------------------------------------------- broadcasting from the desk

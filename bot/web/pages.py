@@ -322,7 +322,7 @@ def audit_page(lines, title: str, tz: ZoneInfo, nonce: str, root: str = "") -> s
     """The board's log of actions (its own and its boards'), newest first."""
     if lines:
         items = "".join(
-            f'<li>{escape(T.AUDIT_LINE.format(at=fmt_datetime(a.at, tz), who=a.who, board=a.board, action=T.AUDIT_ACTIONS.get(a.action, a.action), target=a.target))}'
+            f'<li>{escape(T.AUDIT_LINE.format(at=fmt_datetime(a.at, tz), who=a.who or T.AUDIT_CLI, board=a.board, action=T.AUDIT_ACTIONS.get(a.action, a.action), target=a.target, via=T.AUDIT_VIA.get(a.channel, a.channel)))}'
             f'<br><span class="muted">{escape(shorten(one_line(a.detail), 300))}</span></li>'
             for a in lines)
         listing = f'<ul class="q" id="audit">{items}</ul>'

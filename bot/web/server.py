@@ -188,12 +188,12 @@ async def answer_question(request: web.Request) -> web.StreamResponse:
     try:
         scope = await loa.run(loa.desk.scope, tid)
         name = await loa.run(loa.desk.viewer_name, tid)
-        confirm = await deliver_answer(request.app[BOT_KEY], loa, scope, qid, text, None, name)
+        confirm = await deliver_answer(request.app[BOT_KEY], loa, scope, qid, text, None, name,
+                                       "desk")
     except Refused as e:
         return _refusal(request, e.reason)
     except LoaError as e:
         return await questions(request, error=e.plain(), status=400)
-    await loa.run(loa.audit.record, scope, "answer", f"câu hỏi số {qid}", text)
     delivered = "0" if confirm.startswith(TQ.ANSWER_NOT_DELIVERED.split("{")[0]) else "1"
     return web.HTTPSeeOther(f"{_root(request)}/cauhoi?da_tra_loi={qid}&gui={delivered}")
 
@@ -297,13 +297,11 @@ async def broadcast_send(request: web.Request) -> web.StreamResponse:
     try:
         scope = await loa.run(loa.desk.scope, tid)
         draft = await _draft(loa, text, units, when)
-        info = await loa.run(loa.broadcasts.queue, scope, draft)
+        info = await loa.run(functools.partial(loa.broadcasts.queue, scope, draft, via="desk"))
     except Refused as e:
         return _refusal(request, e.reason)
     except LoaError as e:
         return await broadcast_form(request, text, units, when, error=e.plain(), status=400)
-    await loa.run(loa.audit.record, scope, "broadcast", f"lần gửi #{info.id} ({info.recipients} người)",
-                  text)
     return web.HTTPSeeOther(f"{_root(request)}/phatdi?da_gui={info.id}&n={info.recipients}")
 
 
