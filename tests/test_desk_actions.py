@@ -161,3 +161,27 @@ async def test_the_board_downloads_the_periods_files_for_its_units_only(sqlite_u
         async with client() as stranger:
             status, text = await stranger.get(h.url + "/xuat/xlsx")
             assert "data-signin" in text
+
+
+async def test_a_board_reminds_those_who_have_not_acknowledged_from_the_overview(sqlite_url,
+                                                                               tmp_path):
+    async with desk_bot(sqlite_url, tmp_path) as h, client() as a:
+        assert (await a.signin(h.url, init_data(ADMIN_A, "Bảo")))[0] == 200
+        _, page = await a.get(h.url + "/")
+        bid = h.tree.broadcast_id
+        m = re.search(rf'action="phatdi/{bid}/nhac"><input type="hidden" name="csrf" '
+                      rf'value="(\w+)"><button type="submit" class="btn">🔔 Nhắc (\d+) người', page)
+        assert m and m.group(2) == "1"            # Phạm Thị Hoa of Chi bộ Ấp 1 has not
+        assert (await a.post(f"{h.url}/phatdi/{bid}/nhac", {}))[0] == 403     # no token
+        mark = h.tg.mark()
+        status, location, _ = await a.post(f"{h.url}/phatdi/{bid}/nhac", {"csrf": m.group(1)})
+        assert status == 303 and location.endswith(f"/?nhac={bid}&n=1")
+        got = await h.tg.wait_for(lambda c: c.chat_id == 6_000_012 and "Nhắc lại" in c.text, mark)
+        assert f"#{bid}" in got.text
+        await asyncio.sleep(0.5)
+        assert not [c for c in h.tg.sent(since=mark) if c.chat_id in (MEMBER_A1, 6_000_031)]
+        _, page = await a.get(h.url + location)
+        assert "Đã xếp lời nhắc lại lần gửi" in page
+        with h.loa.db.read() as s:
+            assert [(e.action, e.channel) for e in s.scalars(select(AuditEntry))] == [
+                ("remind", "desk")]

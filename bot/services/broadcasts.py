@@ -430,7 +430,7 @@ class BroadcastsService:
                       .values(state=D_CANCELLED))
             return _info(b)
 
-    def remind(self, actor: Actor, broadcast_id: int) -> BroadcastInfo:
+    def remind(self, actor: Actor, broadcast_id: int, via: str = "chat") -> BroadcastInfo:
         """A new small broadcast of the same content to those who have not acknowledged — of
         the board's own people only (a commune board reminds its members of the province's)."""
         scope, creator = self._actor(actor)
@@ -461,6 +461,8 @@ class BroadcastsService:
                     content = replace(content, text=prefixed)
             b = _schedule(s, creator, content, audience, utcnow(), None, scope.unit_id)
             info = _info(b, count)
+            audit.record(s, scope, "remind", f"lần gửi #{parent.id} ({count} người chưa nắm)",
+                         "", via)
         if self.on_queued:
             self.on_queued()
         return info

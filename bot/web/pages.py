@@ -182,7 +182,7 @@ def _card(value: object, label: str, key: str) -> str:
 
 
 def overview_page(ov: Overview, today: date, tz: ZoneInfo, nonce: str, now: datetime,
-                  root: str = "") -> str:
+                  root: str = "", csrf: str = "", notice: str = "") -> str:
     base = "./" if ov.unit_id is None else f"donvi/{ov.unit_id}"
     q = f"?ky={_key(ov.period)}"
     crumbs = " › ".join(
@@ -200,7 +200,8 @@ def overview_page(ov: Overview, today: date, tz: ZoneInfo, nonce: str, now: date
              + " · ".join(f'<a href="xuat/{k}{q}{unit_q}">{escape(label)}</a>'
                           for k, label in (("xlsx", T.EXPORT_XLSX), ("csv", T.EXPORT_CSV),
                                            ("docx", T.EXPORT_DOCX))) + "</p>")
-    body = [f'<p class="crumbs">{crumbs}</p>' if len(ov.crumbs) > 1 else "",
+    body = [f'<p class="ok" id="flash">{escape(notice)}</p>' if notice else "",
+            f'<p class="crumbs">{crumbs}</p>' if len(ov.crumbs) > 1 else "",
             _period_bar(ov.period, today, base), cards, files]
     # Reports per child unit
     if ov.rows:
@@ -246,8 +247,12 @@ def overview_page(ov: Overview, today: date, tz: ZoneInfo, nonce: str, now: date
             f'<td class="pending">{r.pending}</td></tr>' for r in b.rows)
         line = T.BROADCAST_LINE.format(id=b.id, at=fmt_datetime(b.at, tz),
                                        text=shorten(one_line(b.text), 120))
+        remind = (f'<form method="post" action="phatdi/{b.id}/nhac">{_hidden("csrf", csrf)}'
+                  f'<button type="submit" class="btn">'
+                  f'{escape(T.BTN_REMIND.format(n=b.pending))}</button></form>'
+                  if csrf and b.pending else "")
         panels.append(
-            f'<div class="broadcast" id="broadcast-{b.id}"><p>{escape(line)}</p>'
+            f'<div class="broadcast" id="broadcast-{b.id}"><p>{escape(line)}</p>{remind}'
             f'<table><thead><tr><th>{escape(T.COL_UNIT)}</th><th>{escape(T.COL_RECEIVED)}</th>'
             f'<th>{escape(T.COL_ACKED)}</th><th>{escape(T.COL_PENDING)}</th></tr></thead>'
             f'<tbody>{rows}</tbody><tfoot><tr><td>{escape(T.TOTAL)}</td>'

@@ -132,7 +132,37 @@ async def overview(request: web.Request) -> web.Response:
         return _refusal(request, e.reason)
     today = await loa.run(loa.reports.today)
     now = datetime.now(timezone.utc)
-    return _html(request, lambda n, r: pages.overview_page(ov, today, loa.settings.tz, n, now, r))
+    csrf = auth.csrf_token(request.cookies.get(auth.COOKIE), loa.settings.secret_key) \
+        if request.app.get(BOT_KEY) is not None else ""
+    notice = ""
+    if (done := request.query.get("nhac", "")).isascii() and done.isdigit():
+        count = request.query.get("n", "0")
+        notice = pages.T.REMINDED.format(id=int(done[:12]),
+                                         count=int(count[:9]) if count.isdigit() else 0)
+    return _html(request, lambda n, r: pages.overview_page(ov, today, loa.settings.tz, n, now, r,
+                                                           csrf, notice))
+
+
+async def remind(request: web.Request) -> web.StreamResponse:
+    """POST /phatdi/{id}/nhac: remind the board's own people who have not acknowledged (the
+    chat's "🔔 Nhắc"), once at a time."""
+    loa = request.app[LOA_KEY]
+    tid, form, refused = await _form(request)
+    if refused is not None:
+        return refused
+    bid = parse_id(request.match_info.get("id", ""))
+    if bid is None:
+        return _refusal(request, "notfound", 404)
+    try:
+        scope = await loa.run(loa.desk.scope, tid)
+        info = await loa.run(functools.partial(loa.broadcasts.remind, scope, bid, via="desk"))
+    except Refused as e:
+        return _refusal(request, e.reason)
+    except LoaError as e:
+        body = (f'<p><a href="./">{html.escape(pages.T.BACK)}</a></p>'
+                f'<p class="held" id="form-error">{html.escape(e.plain())}</p>')
+        return _html(request, lambda n, r: pages.board_page("", body, n, r), 400)
+    return web.HTTPSeeOther(f"{_root(request)}/?nhac={bid}&n={info.recipients}")
 
 
 async def questions(request: web.Request, notice: str = "", error: str = "",
@@ -452,6 +482,7 @@ def build_web_app(loa: Loa, routes=(), bot=None) -> web.Application:
     app.router.add_post("/phatdi/xemtruoc", broadcast_preview)
     app.router.add_post("/phatdi/sua", broadcast_edit)
     app.router.add_post("/phatdi/gui", broadcast_send)
+    app.router.add_post("/phatdi/{id}/nhac", remind)
     app.router.add_post("/api/session", session)
     app.router.add_get("/dangnhap", link_landing)
     app.router.add_post("/dangnhap", link_redeem)
