@@ -10,7 +10,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.address import is_zalo
-from bot.render import DELIVERY_QUESTION_CHARS, pack_html
+from bot.render import DELIVERY_QUESTION_CHARS, NOTICE_QUESTION_CHARS, pack_html
 from bot.text import esc, esc_short, fmt_date
 from bot.texts import province as TP
 from bot.texts import qa as T
@@ -56,6 +56,19 @@ async def notify_board(bot, loa, notice, body: str) -> None:
         # At once, not after the other admins' notices (a reply faster than that still
         # finds its question by the number the notice carries).
         await loa.run(loa.questions.record_notice, notice.question_id, chat_id, msg.message_id)
+
+
+async def escalate(bot, loa, scope, question_id: int, via: str = "chat"):
+    """"⬆️ Chuyển lên cấp trên": hand an open question to the next board up and tell that board
+    (from the chat or the desk); returns the Escalation."""
+    esc_ = await loa.run(loa.questions.escalate, scope, question_id, via)
+    n = esc_.notice
+    body = TP.ESCALATED_NOTICE.format(from_board=esc(esc_.from_board), id=n.question_id) + \
+        "\n" + T.NOTICE.format(id=n.question_id, name=esc_short(n.asker_name, 200),
+                               unit=esc_short(n.unit_name or T.NOTICE_NO_UNIT, 200),
+                               question=esc_short(n.question, NOTICE_QUESTION_CHARS))
+    await notify_board(bot, loa, n, body)
+    return esc_
 
 
 async def _send_folded(bot, folder, chat_id: int, delay: float) -> None:

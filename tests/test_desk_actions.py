@@ -185,3 +185,31 @@ async def test_a_board_reminds_those_who_have_not_acknowledged_from_the_overview
         with h.loa.db.read() as s:
             assert [(e.action, e.channel) for e in s.scalars(select(AuditEntry))] == [
                 ("remind", "desk")]
+
+
+async def test_a_commune_board_passes_a_question_up_from_the_desk(sqlite_url, tmp_path):
+    async with desk_bot(sqlite_url, tmp_path) as h, client() as a, client() as top:
+        ids = h.tree.units
+        with h.loa.db.session() as s:
+            qid = s.scalar(select(Question.id).where(Question.telegram_id == MEMBER_A1))
+            s.execute(update(Question).where(Question.id == qid)
+                      .values(board_unit_id=ids["Xã An Phú"]))
+        assert (await a.signin(h.url, init_data(ADMIN_A, "Bảo")))[0] == 200
+        assert (await top.signin(h.url, init_data(ADMIN_ID, "Tỉnh")))[0] == 200
+        _, page = await a.get(h.url + "/cauhoi")
+        assert f'action="cauhoi/{qid}/chuyenlen"' in page
+        _, top_page = await top.get(h.url + "/cauhoi")
+        assert "chuyenlen" not in top_page                 # the top board has nowhere to pass it
+        mark = h.tg.mark()
+        status, _, page = await a.post(f"{h.url}/cauhoi/{qid}/chuyenlen", {"csrf": _token(page)})
+        assert status == 200 and f"Đã chuyển câu hỏi số {qid} lên" in page
+        notice = await h.tg.wait_for(lambda c: c.chat_id == ADMIN_ID and f"số {qid}" in c.text, mark)
+        assert "chuyển lên câu hỏi" in notice.text and "Mức hỗ trợ" in notice.text
+        with h.loa.db.read() as s:
+            assert s.scalar(select(Question.board_unit_id).where(Question.id == qid)) is None
+            assert [(e.action, e.channel) for e in s.scalars(select(AuditEntry))] == [
+                ("escalate", "desk")]
+        # Passed up: the commune board can no longer answer it.
+        status, _, page = await a.post(f"{h.url}/cauhoi/{qid}/traloi",
+                                       {"csrf": _token(page), "text": "Muộn rồi"})
+        assert status == 400 and "không thuộc phạm vi" in page

@@ -25,10 +25,9 @@ from bot.texts import common as TC
 from bot.texts import province as TP
 from bot.texts import qa as T
 from bot.handlers.reports import offer_free_report
-from bot.relay import deliver_answer, notify_board
+from bot.relay import deliver_answer, escalate, notify_board
 from bot.render import (
-    NOTICE_QUESTION_CHARS, faq_blocks, hand_off_text, keypoints_text, notice_body, quote_message,
-    small_talk_text,
+    faq_blocks, hand_off_text, keypoints_text, notice_body, quote_message, small_talk_text,
 )
 
 log = logging.getLogger(__name__)
@@ -303,20 +302,13 @@ async def on_save_faq(update: Update, context: LoaContext) -> None:
 async def on_escalate(update: Update, context: LoaContext) -> None:
     """"⬆️ Chuyển lên cấp trên": hand the question to the next board up and tell it."""
     q = update.callback_query
-    loa = context.loa
-    esc_ = await loa.run(loa.questions.escalate, context.scope, _qid(q.data))
+    esc_ = await escalate(context.bot, context.loa, context.scope, _qid(q.data))
     await q.answer()
     try:
         await q.edit_message_reply_markup(None)
     except TelegramError:
         pass
-    n = esc_.notice
-    body = TP.ESCALATED_NOTICE.format(from_board=esc(esc_.from_board), id=n.question_id) + \
-        "\n" + T.NOTICE.format(id=n.question_id, name=esc_short(n.asker_name, 200),
-                               unit=esc_short(n.unit_name or T.NOTICE_NO_UNIT, 200),
-                               question=esc_short(n.question, NOTICE_QUESTION_CHARS))
-    await notify_board(context.bot, loa, n, body)
-    await reply_html(update, TP.ESCALATED.format(id=n.question_id, board=esc(esc_.board)))
+    await reply_html(update, TP.ESCALATED.format(id=esc_.question_id, board=esc(esc_.board)))
 
 
 # ------------------------------------------------------------------ key points

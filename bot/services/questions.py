@@ -707,7 +707,7 @@ class QuestionsService:
             return BoardAnswer(q.id, q.text, text, q.chat_id, name or str(q.telegram_id),
                                self._day(now), self.members.board_name(s, scope))
 
-    def escalate(self, actor, question_id: int) -> Escalation:
+    def escalate(self, actor, question_id: int, via: str = "chat") -> Escalation:
         """"⬆️ Chuyển lên cấp trên": hand an open question to the next board up (the nearest
         unit above with an active board member; else the top-level board)."""
         scope = self.members.as_scope(actor)
@@ -733,6 +733,7 @@ class QuestionsService:
                 if q.member_id else None
             unit = s.scalar(select(Unit.name).where(Unit.id == q.unit_id)) if q.unit_id else None
             text = q.text
+            audit.record(s, scope, "escalate", f"câu hỏi số {q.id} → {boards[new]}", text, via)
         notice = AdminNotice(question_id, text, asker or str(q.telegram_id), unit,
                              self.members.board_chats(new), new)
         return Escalation(question_id, boards[new], boards[old], notice)

@@ -118,7 +118,8 @@ AUDIT_NONE = "Chưa có thao tác nào được ghi."
 AUDIT_LINE = "{at} · {who} ({board}) · {action}: {target} · {via}"
 AUDIT_CLI = "dòng lệnh trên máy chủ"
 AUDIT_VIA = {"chat": "trong bot", "desk": "trên bảng điều khiển"}
-AUDIT_ACTIONS = {"answer": "trả lời", "broadcast": "gửi nội dung", "remind": "nhắc lại"}
+AUDIT_ACTIONS = {"answer": "trả lời", "broadcast": "gửi nội dung", "remind": "nhắc lại",
+                 "escalate": "chuyển lên cấp trên"}
 
 # ---------------------------------------------------------------- broadcasting from the desk
 BROADCAST_LINK = "Gửi nội dung định hướng"
@@ -142,3 +143,5 @@ EXPORT_CSV = "báo cáo (.csv)"
 EXPORT_DOCX = "dự thảo báo cáo định kỳ (.docx)"
 BTN_REMIND = "🔔 Nhắc {n} người chưa nắm"
 REMINDED = "🔔 Đã xếp lời nhắc lại lần gửi #{id} tới {count} người chưa xác nhận."
+BTN_ESCALATE = "⬆️ Chuyển lên cấp trên"
+ESCALATED = "⬆️ Đã chuyển câu hỏi số {id} lên {board}."

@@ -273,18 +273,24 @@ def overview_page(ov: Overview, today: date, tz: ZoneInfo, nonce: str, now: date
                 header=_header(ov.title, ov.viewer, label), root=root)
 
 
-def _answer_form(qid: int, csrf: str) -> str:
-    """A board member answers here: the answer goes to the asker on their channel."""
+def _answer_form(qid: int, csrf: str, can_escalate: bool = False) -> str:
+    """A board member answers here: the answer goes to the asker on their channel; a unit's
+    board may pass the question up instead."""
     label = escape(T.ANSWER_LABEL.format(id=qid))
+    up = (f'<form method="post" action="cauhoi/{qid}/chuyenlen" style="margin-top:4px">'
+          f'<input type="hidden" name="csrf" value="{escape(csrf)}">'
+          f'<button type="submit" class="btn" style="background:#666">{escape(T.BTN_ESCALATE)}'
+          f'</button></form>') if can_escalate else ""
     return (f'<form class="answer" method="post" action="cauhoi/{qid}/traloi">'
             f'<input type="hidden" name="csrf" value="{escape(csrf)}">'
             f'<label for="a{qid}" class="muted">{label}</label>'
             f'<textarea id="a{qid}" name="text" rows="3" maxlength="3000" required '
             f'placeholder="{escape(T.ANSWER_PLACEHOLDER)}"></textarea>'
-            f'<button type="submit" class="btn">{escape(T.BTN_ANSWER)}</button></form>')
+            f'<button type="submit" class="btn">{escape(T.BTN_ANSWER)}</button></form>{up}')
 
 
-def _question_list(items, tz: ZoneInfo, answer_hint: bool = False, csrf: str = "") -> str:
+def _question_list(items, tz: ZoneInfo, answer_hint: bool = False, csrf: str = "",
+                   can_escalate: bool = False) -> str:
     if not items:
         return f'<p class="muted">{escape(T.QUESTIONS_NONE)}</p>'
     lis = []
@@ -294,7 +300,7 @@ def _question_list(items, tz: ZoneInfo, answer_hint: bool = False, csrf: str = "
         hint = f'<br><span class="muted">{escape(T.QUESTION_ANSWER.format(id=q.id))}</span>' \
             if answer_hint else ""
         held = f'<br><span class="held">{escape(T.QUESTION_HELD)}</span>' if q.held else ""
-        form = _answer_form(q.id, csrf) if csrf else ""
+        form = _answer_form(q.id, csrf, can_escalate) if csrf else ""
         lis.append(f'<li data-question="{q.id}"{" data-held" if q.held else ""}>'
                    f'{escape(shorten(one_line(q.text), 300))}<br>'
                    f'<span class="muted">{escape(meta)}</span>{held}{hint}{form}</li>')
@@ -302,7 +308,8 @@ def _question_list(items, tz: ZoneInfo, answer_hint: bool = False, csrf: str = "
 
 
 def questions_page(qs: Questions, bot_username: str, tz: ZoneInfo, nonce: str,
-                   root: str = "", csrf: str = "", notice: str = "", error: str = "") -> str:
+                   root: str = "", csrf: str = "", notice: str = "", error: str = "",
+                   can_escalate: bool = False) -> str:
     chat = (f'<p><a class="btn" id="open-chat" href="https://t.me/{escape(bot_username)}">'
             f'{escape(T.OPEN_CHAT)}</a></p>') if bot_username else ""
     flash = (f'<p class="ok" id="flash">{escape(notice)}</p>' if notice else "") + (
@@ -310,7 +317,8 @@ def questions_page(qs: Questions, bot_username: str, tz: ZoneInfo, nonce: str,
     body = (f'<p><a href="./">{escape(T.BACK)}</a> · <a href="nhatky">{escape(T.AUDIT_LINK)}</a></p>'
             f'{flash}<section id="questions">'
             f'<h2>{escape(T.QUESTIONS_HEAD.format(total=qs.total))}</h2>{chat}'
-            f'{_question_list(qs.items, tz, answer_hint=not csrf, csrf=csrf)}</section>')
+            f'{_question_list(qs.items, tz, answer_hint=not csrf, csrf=csrf, can_escalate=can_escalate)}'
+            f'</section>')
     header = (f"<header><h1>{escape(T.TITLE)} · {escape(qs.title)}</h1>"
               + (f"<p>{escape(T.VIEWER.format(name=qs.viewer))}</p>" if qs.viewer else "")
               + "</header>")

@@ -181,8 +181,10 @@ async def questions(request: web.Request, notice: str = "", error: str = "",
                   else pages.T.ANSWERED_NOT_DELIVERED).format(id=int(done[:12]))
     csrf = auth.csrf_token(request.cookies.get(auth.COOKIE), loa.settings.secret_key) \
         if request.app.get(BOT_KEY) is not None else ""
+    top = (await loa.run(loa.desk.scope, tid)).is_top
     return _html(request, lambda n, r: pages.questions_page(
-        qs, loa.settings.bot_username, loa.settings.tz, n, r, csrf, notice, error), status)
+        qs, loa.settings.bot_username, loa.settings.tz, n, r, csrf, notice, error, not top),
+        status)
 
 
 async def _form(request: web.Request):
@@ -385,6 +387,26 @@ async def export(request: web.Request) -> web.StreamResponse:
         "X-Content-Type-Options": "nosniff"})
 
 
+async def escalate_question(request: web.Request) -> web.StreamResponse:
+    """POST /cauhoi/{id}/chuyenlen: pass a question up to the next board (told at once)."""
+    from bot.relay import escalate
+    loa = request.app[LOA_KEY]
+    tid, form, refused = await _form(request)
+    if refused is not None:
+        return refused
+    qid = parse_id(request.match_info.get("id", ""))
+    if qid is None:
+        return _refusal(request, "notfound", 404)
+    try:
+        scope = await loa.run(loa.desk.scope, tid)
+        up = await escalate(request.app[BOT_KEY], loa, scope, qid, "desk")
+    except Refused as e:
+        return _refusal(request, e.reason)
+    except LoaError as e:
+        return await questions(request, error=e.plain(), status=400)
+    return await questions(request, notice=pages.T.ESCALATED.format(id=qid, board=up.board))
+
+
 async def audit(request: web.Request) -> web.Response:
     """The log of the board's actions (and those of the boards under it)."""
     loa = request.app[LOA_KEY]
@@ -476,6 +498,7 @@ def build_web_app(loa: Loa, routes=(), bot=None) -> web.Application:
     app.router.add_get("/donvi/{unit}", overview)
     app.router.add_get("/cauhoi", questions)
     app.router.add_post("/cauhoi/{id}/traloi", answer_question)
+    app.router.add_post("/cauhoi/{id}/chuyenlen", escalate_question)
     app.router.add_get("/nhatky", audit)
     app.router.add_get("/phatdi", broadcast_form)
     app.router.add_get("/xuat/{kind}", export)
