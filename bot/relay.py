@@ -10,7 +10,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.address import is_zalo
-from bot.render import DELIVERY_QUESTION_CHARS, NOTICE_QUESTION_CHARS, pack_html
+from bot.render import DELIVERY_QUESTION_CHARS, notice_text, pack_html
 from bot.text import esc, esc_short, fmt_date
 from bot.texts import province as TP
 from bot.texts import qa as T
@@ -64,9 +64,7 @@ async def escalate(bot, loa, scope, question_id: int, via: str = "chat"):
     esc_ = await loa.run(loa.questions.escalate, scope, question_id, via)
     n = esc_.notice
     body = TP.ESCALATED_NOTICE.format(from_board=esc(esc_.from_board), id=n.question_id) + \
-        "\n" + T.NOTICE.format(id=n.question_id, name=esc_short(n.asker_name, 200),
-                               unit=esc_short(n.unit_name or T.NOTICE_NO_UNIT, 200),
-                               question=esc_short(n.question, NOTICE_QUESTION_CHARS))
+        "\n" + notice_text(n)
     await notify_board(bot, loa, n, body)
     return esc_
 
@@ -101,21 +99,22 @@ async def flush_notices(folder) -> None:
 
 
 async def deliver_answer(bot, loa, scope, question_id: int, text: str, admin_chat_id: int | None,
-                         admin_name: str, via: str = "chat") -> str:
+                         admin_name: str, via: str = "chat") -> tuple[str, bool]:
     """Store a board member's answer, send it to the asker on their channel, tell the other
-    board members under their notices; returns the confirmation for the one who answered."""
+    board members under their notices; returns the confirmation for the one who answered and
+    whether the asker got it."""
     ans = await loa.run(loa.questions.answer, scope, question_id, text, via)
     board = esc(ans.board)
     blocks = [T.BOARD_ANSWER.format(question=esc_short(ans.question, DELIVERY_QUESTION_CHARS),
                                     board=board),
               esc(ans.answer), T.FAQ_CITATION.format(date=fmt_date(ans.answered_on), board=board)]
+    delivered = True
     try:
         for text in pack_html(blocks):
             await bot.send_message(ans.asker_chat_id, text, parse_mode=ParseMode.HTML)
-        confirm = T.ANSWER_SENT
     except (Forbidden, BadRequest) as e:
         log.info("answer to question %s not delivered: %s", question_id, e)
-        confirm = T.ANSWER_NOT_DELIVERED
+        delivered = False
     # The other admins got the same notice: tell them, under it, so nobody answers twice.
     admin = esc(admin_name)
     for chat_id, message_id in await loa.run(loa.questions.notices_of, question_id):
@@ -129,7 +128,8 @@ async def deliver_answer(bot, loa, scope, question_id: int, text: str, admin_cha
         except TelegramError as e:
             log.info("could not tell admin chat %s that question %s is answered: %s",
                      chat_id, question_id, e)
-    return confirm.format(id=question_id, name=esc(ans.asker_name))
+    confirm = T.ANSWER_SENT if delivered else T.ANSWER_NOT_DELIVERED
+    return confirm.format(id=question_id, name=esc(ans.asker_name)), delivered
 
 
 async def tell_board_of_join(bot, loa, member_id: int) -> None:

@@ -115,14 +115,19 @@ def hand_off_text(result: QuestionResult, nothing_found: bool = True) -> str:
         id=result.question_id, board=board)
 
 
+def notice_text(notice) -> str:
+    """A question for the board: its number, who asked from where, the question, how to answer."""
+    return T.NOTICE.format(id=notice.question_id, name=esc_short(notice.asker_name, 200),
+                           unit=esc_short(notice.unit_name or T.NOTICE_NO_UNIT, 200),
+                           question=esc_short(notice.question, NOTICE_QUESTION_CHARS))
+
+
 def notice_body(result: QuestionResult) -> str | None:
     """The board's notice of a question handed to it (None: no notice is due)."""
     notice = result.notice
     if result.status == Q_HELD or notice is None:
         return None
-    body = T.NOTICE.format(id=notice.question_id, name=esc_short(notice.asker_name, 200),
-                           unit=esc_short(notice.unit_name or T.NOTICE_NO_UNIT, 200),
-                           question=esc_short(notice.question, NOTICE_QUESTION_CHARS))
+    body = notice_text(notice)
     if result.missing:
         body += T.NOTICE_NOT_HELD.format(documents=esc_short(", ".join(result.missing), 300))
     return body

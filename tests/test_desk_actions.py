@@ -16,6 +16,15 @@ from tests.test_desk import client, desk_bot
 ANSWER = "Mức hỗ trợ năm nay giữ như năm trước <theo Nghị quyết của HĐND xã>."
 
 
+def _commune_question(h) -> int:
+    """The seeded question of An Phú's member, handed to An Phú's board; its number."""
+    with h.loa.db.session() as s:
+        qid = s.scalar(select(Question.id).where(Question.telegram_id == MEMBER_A1))
+        s.execute(update(Question).where(Question.id == qid)
+                  .values(board_unit_id=h.tree.units["Xã An Phú"]))
+    return qid
+
+
 def _csrf(page: str, qid: int) -> str:
     m = re.search(rf'action="cauhoi/{qid}/traloi"><input type="hidden" name="csrf" value="(\w+)"',
                   page)
@@ -27,10 +36,7 @@ async def test_a_board_answers_from_the_desk_with_csrf_scope_and_audit(sqlite_ur
     async with desk_bot(sqlite_url, tmp_path) as h, client() as a, client() as b, \
             client() as top:
         ids = h.tree.units
-        with h.loa.db.session() as s:
-            qid = s.scalar(select(Question.id).where(Question.telegram_id == MEMBER_A1))
-            s.execute(update(Question).where(Question.id == qid)
-                      .values(board_unit_id=ids["Xã An Phú"]))
+        qid = _commune_question(h)
         assert (await a.signin(h.url, init_data(ADMIN_A, "Bảo")))[0] == 200
         assert (await b.signin(h.url, init_data(ADMIN_B, "Cường")))[0] == 200
         assert (await top.signin(h.url, init_data(ADMIN_ID, "Tỉnh")))[0] == 200
@@ -189,11 +195,7 @@ async def test_a_board_reminds_those_who_have_not_acknowledged_from_the_overview
 
 async def test_a_commune_board_passes_a_question_up_from_the_desk(sqlite_url, tmp_path):
     async with desk_bot(sqlite_url, tmp_path) as h, client() as a, client() as top:
-        ids = h.tree.units
-        with h.loa.db.session() as s:
-            qid = s.scalar(select(Question.id).where(Question.telegram_id == MEMBER_A1))
-            s.execute(update(Question).where(Question.id == qid)
-                      .values(board_unit_id=ids["Xã An Phú"]))
+        qid = _commune_question(h)
         assert (await a.signin(h.url, init_data(ADMIN_A, "Bảo")))[0] == 200
         assert (await top.signin(h.url, init_data(ADMIN_ID, "Tỉnh")))[0] == 200
         _, page = await a.get(h.url + "/cauhoi")

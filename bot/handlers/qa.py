@@ -243,7 +243,7 @@ async def on_more(update: Update, context: LoaContext) -> None:
 
 # ------------------------------------------------------------------ the board answers
 async def _deliver(update: Update, context: LoaContext, question_id: int, text: str) -> None:
-    confirm = await deliver_answer(context.bot, context.loa, context.scope, question_id, text,
+    confirm, _ = await deliver_answer(context.bot, context.loa, context.scope, question_id, text,
                                    update.effective_chat.id,
                                    update.effective_user.full_name or "Ban Tuyên giáo")
     markup = InlineKeyboardMarkup([[InlineKeyboardButton(

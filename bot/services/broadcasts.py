@@ -19,6 +19,7 @@ from typing import Callable
 from sqlalchemy import and_, exists, func, insert, literal, or_, select, true, update
 from sqlalchemy.orm import Session
 
+from bot.address import is_zalo
 from bot.config import Settings
 from bot.db import Database
 from bot.db.models import (
@@ -292,20 +293,21 @@ class BroadcastsService:
         """Recipients of `audience` now, inside the board's scope; the admin who sends it does
         not get it himself."""
         with self.db.read() as s:
-            cond = self._audience_filter(s, audience, scope.unit_id if scope else None)
-            if sender_tid is not None:
-                cond = and_(cond, Member.telegram_id != sender_tid)
-            return s.scalar(select(func.count(Member.id)).where(cond)) or 0
+            return s.scalar(select(func.count(Member.id)).where(
+                self._recipients(s, audience, sender_tid, scope))) or 0
+
+    def _recipients(self, s: Session, audience: dict, sender_tid: int | None,
+                    scope: Scope | None):
+        """Who `audience` reaches now inside the board's scope, the sender left out."""
+        cond = self._audience_filter(s, audience, scope.unit_id if scope else None)
+        return cond if sender_tid is None else and_(cond, Member.telegram_id != sender_tid)
 
     def recipients_by_channel(self, audience: dict, sender_tid: int | None = None,
                               scope: Scope | None = None) -> tuple[int, int]:
         """(Telegram, Zalo) recipients of `audience` now, as `count_audience` counts them."""
-        from bot.address import is_zalo
         with self.db.read() as s:
-            cond = self._audience_filter(s, audience, scope.unit_id if scope else None)
-            if sender_tid is not None:
-                cond = and_(cond, Member.telegram_id != sender_tid)
-            chats = s.scalars(select(Member.chat_id).where(cond)).all()
+            chats = s.scalars(select(Member.chat_id).where(
+                self._recipients(s, audience, sender_tid, scope))).all()
         zalo = sum(1 for c in chats if is_zalo(c))
         return len(chats) - zalo, zalo
 

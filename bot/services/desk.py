@@ -123,6 +123,7 @@ class Questions:
     title: str
     items: list[WaitingQuestion]
     total: int
+    can_escalate: bool = False    # a unit's board (the top board has no board above)
 
 
 @dataclass(frozen=True)
@@ -276,7 +277,7 @@ class DeskService:
             inside = None if scope.is_top else tree.below(scope.unit_id)
             items, total = self._questions(s, tree, inside, limit)
             title = tree.units[scope.unit_id].name if scope.unit_id in tree.units else T.TOP_BOARD
-            return Questions(self._viewer(s, telegram_id), title, items, total)
+            return Questions(self._viewer(s, telegram_id), title, items, total, not scope.is_top)
 
     # ------------------------------------------------------------ panels
     def _broadcasts(self, s: Session, tree: _Tree, view: int | None, kids: list[int],

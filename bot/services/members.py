@@ -169,7 +169,7 @@ class MembersService:
 
     def board_name(self, s: Session, scope: Scope) -> str:
         """The scope's board as it signs ("Ban Xây dựng Đảng Đảng ủy xã A")."""
-        return unit_board_title(s, scope.unit_id, self.top_board)
+        return self.board_title(s, scope.unit_id)
 
     def board_title(self, s: Session, board_unit_id: int | None) -> str:
         """The name of the board of a unit (None: the top board)."""

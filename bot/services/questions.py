@@ -436,8 +436,9 @@ class QuestionsService:
             # Kept for the board's list, but no notice: one member cannot flood every admin.
             return QuestionResult(log.id, Q_HELD, [], None, None, truncated, handoff_limit=limit,
                                   missing=missing, board=title)
-        return QuestionResult(log.id, Q_OPEN, [], None, self._notice(log.id, text, asker, board),
-                              truncated, missing=missing, board=title)
+        return QuestionResult(log.id, Q_OPEN, [], None,
+                              self._notice(log.id, text, asker, board, title), truncated,
+                              missing=missing, board=title)
 
     def send_to_board(self, question_id: int, telegram_id: int, chat_id: int,
                       telegram_name: str = "") -> QuestionResult:
@@ -475,7 +476,7 @@ class QuestionsService:
             return QuestionResult(question_id, Q_HELD, [], None, None, handoff_limit=limit,
                                   board=title)
         return QuestionResult(question_id, Q_OPEN, [], None,
-                              self._notice(question_id, text, asker, board), board=title)
+                              self._notice(question_id, text, asker, board, title), board=title)
 
     def _earlier_open(self, s, telegram_id: int, text: str) -> int | None:
         """The same person's open question that says the same (or in other words): the board is
@@ -491,9 +492,8 @@ class QuestionsService:
                 return qid
         return None
 
-    def _notice(self, question_id: int, text: str, asker: Asker, board: int | None) -> AdminNotice:
-        with self.db.read() as s:
-            board_name = self.members.board_title(s, board)
+    def _notice(self, question_id: int, text: str, asker: Asker, board: int | None,
+                board_name: str) -> AdminNotice:
         # A board member's own question is not sent to themself (the others on the board get it).
         chats = [c for c in self.members.board_chats(board) if c != asker.chat_id]
         return AdminNotice(question_id, text, asker.name, asker.unit_name, chats, board,

@@ -200,7 +200,7 @@ def overview_page(ov: Overview, today: date, tz: ZoneInfo, nonce: str, now: date
              + " · ".join(f'<a href="xuat/{k}{q}{unit_q}">{escape(label)}</a>'
                           for k, label in (("xlsx", T.EXPORT_XLSX), ("csv", T.EXPORT_CSV),
                                            ("docx", T.EXPORT_DOCX))) + "</p>")
-    body = [f'<p class="ok" id="flash">{escape(notice)}</p>' if notice else "",
+    body = [_flash(notice),
             f'<p class="crumbs">{crumbs}</p>' if len(ov.crumbs) > 1 else "",
             _period_bar(ov.period, today, base), cards, files]
     # Reports per child unit
@@ -289,7 +289,7 @@ def _answer_form(qid: int, csrf: str, can_escalate: bool = False) -> str:
             f'<button type="submit" class="btn">{escape(T.BTN_ANSWER)}</button></form>{up}')
 
 
-def _question_list(items, tz: ZoneInfo, answer_hint: bool = False, csrf: str = "",
+def _question_list(items, tz: ZoneInfo, csrf: str = "",
                    can_escalate: bool = False) -> str:
     if not items:
         return f'<p class="muted">{escape(T.QUESTIONS_NONE)}</p>'
@@ -297,27 +297,29 @@ def _question_list(items, tz: ZoneInfo, answer_hint: bool = False, csrf: str = "
     for q in items:
         meta = T.QUESTION_META.format(asker=q.asker or "–", unit=q.unit or "–",
                                       at=fmt_datetime(q.created_at, tz))
-        hint = f'<br><span class="muted">{escape(T.QUESTION_ANSWER.format(id=q.id))}</span>' \
-            if answer_hint else ""
         held = f'<br><span class="held">{escape(T.QUESTION_HELD)}</span>' if q.held else ""
         form = _answer_form(q.id, csrf, can_escalate) if csrf else ""
         lis.append(f'<li data-question="{q.id}"{" data-held" if q.held else ""}>'
                    f'{escape(shorten(one_line(q.text), 300))}<br>'
-                   f'<span class="muted">{escape(meta)}</span>{held}{hint}{form}</li>')
+                   f'<span class="muted">{escape(meta)}</span>{held}{form}</li>')
     return f'<ul class="q">{"".join(lis)}</ul>'
 
 
+def _flash(notice: str = "", error: str = "") -> str:
+    """What the last action did (green), or why it was refused (amber)."""
+    return (f'<p class="ok" id="flash">{escape(notice)}</p>' if notice else "") + (
+        f'<p class="held" id="form-error">{escape(error)}</p>' if error else "")
+
+
 def questions_page(qs: Questions, bot_username: str, tz: ZoneInfo, nonce: str,
-                   root: str = "", csrf: str = "", notice: str = "", error: str = "",
-                   can_escalate: bool = False) -> str:
+                   root: str = "", csrf: str = "", notice: str = "", error: str = "") -> str:
     chat = (f'<p><a class="btn" id="open-chat" href="https://t.me/{escape(bot_username)}">'
             f'{escape(T.OPEN_CHAT)}</a></p>') if bot_username else ""
-    flash = (f'<p class="ok" id="flash">{escape(notice)}</p>' if notice else "") + (
-        f'<p class="held" id="form-error">{escape(error)}</p>' if error else "")
+    flash = _flash(notice, error)
     body = (f'<p><a href="./">{escape(T.BACK)}</a> · <a href="nhatky">{escape(T.AUDIT_LINK)}</a></p>'
             f'{flash}<section id="questions">'
             f'<h2>{escape(T.QUESTIONS_HEAD.format(total=qs.total))}</h2>{chat}'
-            f'{_question_list(qs.items, tz, answer_hint=not csrf, csrf=csrf, can_escalate=can_escalate)}'
+            f'{_question_list(qs.items, tz, csrf, qs.can_escalate)}'
             f'</section>')
     header = (f"<header><h1>{escape(T.TITLE)} · {escape(qs.title)}</h1>"
               + (f"<p>{escape(T.VIEWER.format(name=qs.viewer))}</p>" if qs.viewer else "")
@@ -329,6 +331,12 @@ def board_page(title: str, body: str, nonce: str, root: str = "") -> str:
     """A page of the board's work, headed with the desk's name and the board's."""
     header = f"<header><h1>{escape(T.TITLE)} · {escape(title)}</h1></header>"
     return page(f"{T.TITLE} · {title}", body, nonce, header=header, root=root)
+
+
+def error_page(message: str, nonce: str, root: str = "") -> str:
+    """An action refused for a reason its own page cannot show (the reason, a way back)."""
+    return board_page("", f'<p><a href="./">{escape(T.BACK)}</a></p>{_flash(error=message)}',
+                      nonce, root)
 
 
 def audit_page(lines, title: str, tz: ZoneInfo, nonce: str, root: str = "") -> str:
@@ -359,8 +367,7 @@ def broadcast_page(units, title: str, csrf: str, nonce: str, root: str = "", tex
         f'<input type="checkbox" name="unit" value="{u.id}"{" checked" if u.id in chosen else ""}> '
         f'{escape(T.BROADCAST_UNIT.format(name=u.name, members=u.members))}</label>'
         for u in units)
-    flash = (f'<p class="ok" id="flash">{escape(notice)}</p>' if notice else "") + (
-        f'<p class="held" id="form-error">{escape(error)}</p>' if error else "")
+    flash = _flash(notice, error)
     body = (f'<p><a href="./">{escape(T.BACK)}</a></p>{flash}<section id="broadcast">'
             f'<h2>{escape(T.BROADCAST_HEAD)}</h2>'
             f'<form class="answer" method="post" action="phatdi/xemtruoc">{_hidden("csrf", csrf)}'

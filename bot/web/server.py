@@ -11,16 +11,18 @@ import functools
 import html
 import logging
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from urllib.parse import urlparse
 
 from aiohttp import web
+from multidict import MultiDictProxy
 
 from bot.context import Loa
 from bot.errors import InvalidInput, LoaError
+from bot.scope import Scope
 from bot.text import parse_id, plain
 from bot.texts import broadcast as TB
-from bot.texts import qa as TQ
 from bot.services.desk import Refused
 from bot.web import auth, pages
 
@@ -110,6 +112,52 @@ async def _period(request: web.Request):
     return await loa.run(loa.desk.period, request.query.get("ky", ""))
 
 
+def _csrf(request: web.Request) -> str:
+    """This session's token for the forms of the page being rendered (see auth.csrf_token)."""
+    return auth.csrf_token(request.cookies.get(auth.COOKIE), request.app[LOA_KEY].settings.secret_key)
+
+
+def _query_number(request: web.Request, name: str) -> int | None:
+    """A record number in the address after a redirect ("?nhac=12"), or None."""
+    return parse_id(request.query.get(name))
+
+
+@dataclass(frozen=True)
+class _Post:
+    """A state-changing request that passed the checks: who, their scope read fresh, the form,
+    and the record number in the path (None when the route has none)."""
+    tid: int
+    scope: Scope
+    form: MultiDictProxy
+    id: int | None
+
+
+async def _form(request: web.Request) -> tuple[_Post | None, web.StreamResponse | None]:
+    """A state-changing POST, or the refusal: not from the desk's own page (Origin), no
+    session, no token of this session (CSRF), not a board member, or a record number in the
+    path that is not one."""
+    loa = request.app[LOA_KEY]
+    if not _same_origin(request):
+        return None, _refusal(request, "origin")
+    tid = await _viewer(request)
+    if tid is None:
+        return None, _refusal(request, "signin", 401)
+    form = await request.post()
+    if not auth.csrf_ok(form.get("csrf"), request.cookies.get(auth.COOKIE),
+                        loa.settings.secret_key):
+        return None, _refusal(request, "csrf")
+    number = None
+    if "id" in request.match_info:
+        number = parse_id(request.match_info["id"])
+        if number is None:
+            return None, _refusal(request, "notfound", 404)
+    try:
+        scope = await loa.run(loa.desk.scope, tid)
+    except Refused as e:
+        return None, _refusal(request, e.reason)
+    return _Post(tid, scope, form, number), None
+
+
 async def overview(request: web.Request) -> web.Response:
     """The board's own overview, or (`/donvi/{id}`) a unit below it; refused outside the scope."""
     loa = request.app[LOA_KEY]
@@ -132,13 +180,10 @@ async def overview(request: web.Request) -> web.Response:
         return _refusal(request, e.reason)
     today = await loa.run(loa.reports.today)
     now = datetime.now(timezone.utc)
-    csrf = auth.csrf_token(request.cookies.get(auth.COOKIE), loa.settings.secret_key) \
-        if request.app.get(BOT_KEY) is not None else ""
     notice = ""
-    if (done := request.query.get("nhac", "")).isascii() and done.isdigit():
-        count = request.query.get("n", "0")
-        notice = pages.T.REMINDED.format(id=int(done[:12]),
-                                         count=int(count[:9]) if count.isdigit() else 0)
+    if (done := _query_number(request, "nhac")) is not None:
+        notice = pages.T.REMINDED.format(id=done, count=_query_number(request, "n") or 0)
+    csrf = _csrf(request)
     return _html(request, lambda n, r: pages.overview_page(ov, today, loa.settings.tz, n, now, r,
                                                            csrf, notice))
 
@@ -147,22 +192,16 @@ async def remind(request: web.Request) -> web.StreamResponse:
     """POST /phatdi/{id}/nhac: remind the board's own people who have not acknowledged (the
     chat's "🔔 Nhắc"), once at a time."""
     loa = request.app[LOA_KEY]
-    tid, form, refused = await _form(request)
+    post, refused = await _form(request)
     if refused is not None:
         return refused
-    bid = parse_id(request.match_info.get("id", ""))
-    if bid is None:
-        return _refusal(request, "notfound", 404)
     try:
-        scope = await loa.run(loa.desk.scope, tid)
-        info = await loa.run(functools.partial(loa.broadcasts.remind, scope, bid, via="desk"))
-    except Refused as e:
-        return _refusal(request, e.reason)
+        info = await loa.run(functools.partial(loa.broadcasts.remind, post.scope, post.id,
+                                               via="desk"))
     except LoaError as e:
-        body = (f'<p><a href="./">{html.escape(pages.T.BACK)}</a></p>'
-                f'<p class="held" id="form-error">{html.escape(e.plain())}</p>')
-        return _html(request, lambda n, r: pages.board_page("", body, n, r), 400)
-    return web.HTTPSeeOther(f"{_root(request)}/?nhac={bid}&n={info.recipients}")
+        error = e.plain()
+        return _html(request, lambda n, r: pages.error_page(error, n, r), 400)
+    return web.HTTPSeeOther(f"{_root(request)}/?nhac={post.id}&n={info.recipients}")
 
 
 async def questions(request: web.Request, notice: str = "", error: str = "",
@@ -176,31 +215,12 @@ async def questions(request: web.Request, notice: str = "", error: str = "",
         qs = await loa.run(loa.desk.questions, tid)
     except Refused as e:
         return _refusal(request, e.reason)
-    if not notice and (done := request.query.get("da_tra_loi", "")).isascii() and done.isdigit():
+    if not notice and (done := _query_number(request, "da_tra_loi")) is not None:
         notice = (pages.T.ANSWERED_OK if request.query.get("gui") != "0"
-                  else pages.T.ANSWERED_NOT_DELIVERED).format(id=int(done[:12]))
-    csrf = auth.csrf_token(request.cookies.get(auth.COOKIE), loa.settings.secret_key) \
-        if request.app.get(BOT_KEY) is not None else ""
-    top = (await loa.run(loa.desk.scope, tid)).is_top
+                  else pages.T.ANSWERED_NOT_DELIVERED).format(id=done)
+    csrf = _csrf(request)
     return _html(request, lambda n, r: pages.questions_page(
-        qs, loa.settings.bot_username, loa.settings.tz, n, r, csrf, notice, error, not top),
-        status)
-
-
-async def _form(request: web.Request):
-    """The viewer of a state-changing POST, and its form; a refusal when the request is not
-    from the desk's own page with this session's token (CSRF)."""
-    loa = request.app[LOA_KEY]
-    if not _same_origin(request):
-        return None, None, _refusal(request, "origin")
-    tid = await _viewer(request)
-    if tid is None:
-        return None, None, _refusal(request, "signin", 401)
-    form = await request.post()
-    if not auth.csrf_ok(form.get("csrf"), request.cookies.get(auth.COOKIE),
-                        loa.settings.secret_key):
-        return None, None, _refusal(request, "csrf")
-    return tid, form, None
+        qs, loa.settings.bot_username, loa.settings.tz, n, r, csrf, notice, error), status)
 
 
 async def answer_question(request: web.Request) -> web.StreamResponse:
@@ -208,26 +228,20 @@ async def answer_question(request: web.Request) -> web.StreamResponse:
     (the same path as /traloi in the chat: scope re-read, one answer per question), logged."""
     from bot.relay import deliver_answer
     loa = request.app[LOA_KEY]
-    tid, form, refused = await _form(request)
+    post, refused = await _form(request)
     if refused is not None:
         return refused
-    qid = parse_id(request.match_info.get("id", ""))
-    if qid is None:
-        return _refusal(request, "notfound", 404)
-    text = str(form.get("text", "")).strip()
+    text = str(post.form.get("text", "")).strip()
     if not text:
         return await questions(request, error=pages.T.ANSWER_EMPTY, status=400)
     try:
-        scope = await loa.run(loa.desk.scope, tid)
-        name = await loa.run(loa.desk.viewer_name, tid)
-        confirm = await deliver_answer(request.app[BOT_KEY], loa, scope, qid, text, None, name,
-                                       "desk")
-    except Refused as e:
-        return _refusal(request, e.reason)
+        name = await loa.run(loa.desk.viewer_name, post.tid)
+        _, delivered = await deliver_answer(request.app[BOT_KEY], loa, post.scope, post.id, text,
+                                            None, name, "desk")
     except LoaError as e:
         return await questions(request, error=e.plain(), status=400)
-    delivered = "0" if confirm.startswith(TQ.ANSWER_NOT_DELIVERED.split("{")[0]) else "1"
-    return web.HTTPSeeOther(f"{_root(request)}/cauhoi?da_tra_loi={qid}&gui={delivered}")
+    return web.HTTPSeeOther(
+        f"{_root(request)}/cauhoi?da_tra_loi={post.id}&gui={1 if delivered else 0}")
 
 
 def _broadcast_fields(form) -> tuple[str, list[int], str]:
@@ -268,12 +282,10 @@ async def broadcast_form(request: web.Request, text: str = "", units=(), when: s
     if refused is not None:
         return refused
     _, scope, title = board
-    if not notice and (done := request.query.get("da_gui", "")).isascii() and done.isdigit():
-        count = request.query.get("n", "0")
-        notice = pages.T.BROADCAST_QUEUED.format(id=int(done[:12]),
-                                                 count=int(count[:9]) if count.isdigit() else 0)
+    if not notice and (done := _query_number(request, "da_gui")) is not None:
+        notice = pages.T.BROADCAST_QUEUED.format(id=done, count=_query_number(request, "n") or 0)
     listing = await loa.run(loa.members.units, False, scope)
-    csrf = auth.csrf_token(request.cookies.get(auth.COOKIE), loa.settings.secret_key)
+    csrf = _csrf(request)
     return _html(request, lambda n, r: pages.broadcast_page(
         listing, title, csrf, n, r, text, frozenset(units), when, notice, error), status)
 
@@ -281,12 +293,12 @@ async def broadcast_form(request: web.Request, text: str = "", units=(), when: s
 async def broadcast_preview(request: web.Request) -> web.StreamResponse:
     """POST /phatdi/xemtruoc: the broadcast as members will receive it, and who will."""
     loa = request.app[LOA_KEY]
-    tid, form, refused = await _form(request)
+    post, refused = await _form(request)
     if refused is not None:
         return refused
-    text, units, when = _broadcast_fields(form)
+    text, units, when = _broadcast_fields(post.form)
+    tid, scope = post.tid, post.scope
     try:
-        scope = await loa.run(loa.desk.scope, tid)
         title = await loa.run(loa.desk.board_name, tid)
         draft = await _draft(loa, text, units, when)
         await loa.run(loa.broadcasts.resolve_units, [str(u) for u in units], scope)
@@ -304,34 +316,31 @@ async def broadcast_preview(request: web.Request) -> web.StreamResponse:
         else TB.WHEN_NOW
     summary = pages.T.PREVIEW_TO.format(audience=label, count=telegram + zalo, telegram=telegram,
                                         zalo=zalo, when=when_text)
-    csrf = str(form.get("csrf"))
+    csrf = str(post.form.get("csrf"))
     return _html(request, lambda n, r: pages.broadcast_preview_page(
         plain(shown.text), summary, title, csrf, text, units, when, n, r))
 
 
 async def broadcast_edit(request: web.Request) -> web.StreamResponse:
     """POST /phatdi/sua: back to the form with what was written."""
-    tid, form, refused = await _form(request)
+    post, refused = await _form(request)
     if refused is not None:
         return refused
-    text, units, when = _broadcast_fields(form)
-    return await broadcast_form(request, text, units, when)
+    return await broadcast_form(request, *_broadcast_fields(post.form))
 
 
 async def broadcast_send(request: web.Request) -> web.StreamResponse:
     """POST /phatdi/gui: queue it on the same ledger as the chat's /phatdi (each member once,
     on their channel), logged."""
     loa = request.app[LOA_KEY]
-    tid, form, refused = await _form(request)
+    post, refused = await _form(request)
     if refused is not None:
         return refused
-    text, units, when = _broadcast_fields(form)
+    text, units, when = _broadcast_fields(post.form)
     try:
-        scope = await loa.run(loa.desk.scope, tid)
         draft = await _draft(loa, text, units, when)
-        info = await loa.run(functools.partial(loa.broadcasts.queue, scope, draft, via="desk"))
-    except Refused as e:
-        return _refusal(request, e.reason)
+        info = await loa.run(functools.partial(loa.broadcasts.queue, post.scope, draft,
+                                               via="desk"))
     except LoaError as e:
         return await broadcast_form(request, text, units, when, error=e.plain(), status=400)
     return web.HTTPSeeOther(f"{_root(request)}/phatdi?da_gui={info.id}&n={info.recipients}")
@@ -391,20 +400,14 @@ async def escalate_question(request: web.Request) -> web.StreamResponse:
     """POST /cauhoi/{id}/chuyenlen: pass a question up to the next board (told at once)."""
     from bot.relay import escalate
     loa = request.app[LOA_KEY]
-    tid, form, refused = await _form(request)
+    post, refused = await _form(request)
     if refused is not None:
         return refused
-    qid = parse_id(request.match_info.get("id", ""))
-    if qid is None:
-        return _refusal(request, "notfound", 404)
     try:
-        scope = await loa.run(loa.desk.scope, tid)
-        up = await escalate(request.app[BOT_KEY], loa, scope, qid, "desk")
-    except Refused as e:
-        return _refusal(request, e.reason)
+        up = await escalate(request.app[BOT_KEY], loa, post.scope, post.id, "desk")
     except LoaError as e:
         return await questions(request, error=e.plain(), status=400)
-    return await questions(request, notice=pages.T.ESCALATED.format(id=qid, board=up.board))
+    return await questions(request, notice=pages.T.ESCALATED.format(id=post.id, board=up.board))
 
 
 async def audit(request: web.Request) -> web.Response:

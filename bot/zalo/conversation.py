@@ -302,7 +302,7 @@ class ZaloConversation:
             await self.reply(account, T.ANSWER_USAGE)
             return
         scope = await loa.run(loa.members.scope, account.key)
-        confirm = await deliver_answer(self.bot, loa, scope, qid, parts[1],
+        confirm, _ = await deliver_answer(self.bot, loa, scope, qid, parts[1],
                                        account.address, account.name or "Ban")
         await self.reply(account, confirm)
 
