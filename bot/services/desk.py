@@ -212,6 +212,12 @@ class DeskService:
     def _viewer(self, s: Session, telegram_id: int) -> str:
         return s.scalar(select(Member.full_name).where(Member.telegram_id == telegram_id)) or ""
 
+    def scope_of_view(self, telegram_id: int, unit_id: int | None) -> Scope:
+        """The viewer's scope, refused ("outside") when the unit asked for lies outside it."""
+        scope = self.scope(telegram_id)
+        self._view(scope, unit_id)
+        return scope
+
     def _view(self, scope: Scope, unit_id: int | None) -> int | None:
         """The unit a page shows: the board's own by default; one outside the scope is refused."""
         if unit_id is None:

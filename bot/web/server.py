@@ -108,8 +108,12 @@ async def _viewer(request: web.Request) -> int | None:
 
 
 async def _period(request: web.Request):
+    """The period in the address (`?ky=`), or this month when it cannot be read."""
     loa = request.app[LOA_KEY]
-    return await loa.run(loa.desk.period, request.query.get("ky", ""))
+    try:
+        return await loa.run(loa.desk.period, request.query.get("ky", ""))
+    except InvalidInput:
+        return await loa.run(loa.desk.period, "")
 
 
 def _csrf(request: web.Request) -> str:
@@ -170,10 +174,7 @@ async def overview(request: web.Request) -> web.Response:
             unit_id = int(request.match_info["unit"])
         except ValueError:
             return _refusal(request, "notfound", 404)
-    try:
-        period = await _period(request)
-    except InvalidInput:
-        period = await loa.run(loa.desk.period, "")
+    period = await _period(request)
     try:
         ov = await loa.run(loa.desk.overview, tid, period, unit_id)
     except Refused as e:
@@ -370,13 +371,9 @@ async def export(request: web.Request) -> web.StreamResponse:
         unit_id = parse_id(request.query["donvi"])
         if unit_id is None:
             return _refusal(request, "notfound", 404)
+    period = await _period(request)
     try:
-        period = await _period(request)
-    except InvalidInput:
-        period = await loa.run(loa.desk.period, "")
-    try:
-        scope = await loa.run(loa.desk.scope, tid)
-        await loa.run(loa.desk.overview, tid, period, unit_id)   # refuses a unit outside the scope
+        scope = await loa.run(loa.desk.scope_of_view, tid, unit_id)
     except Refused as e:
         return _refusal(request, e.reason)
     tz = loa.settings.tz
