@@ -68,8 +68,14 @@ def counts(folded: str, noun: str) -> bool:
     """Whether a number goes with the counted noun ("15 hộ", "mỗi quý một lần", "nhiệm kỳ 5 năm")."""
     if noun.split()[0] in ("phan", "ty"):  # "bao nhiêu phần trăm", "tỷ lệ bao nhiêu": "80%"
         return bool(re.search(r"\d\s*%|\bphan tram\b", folded))
-    target = _PEOPLE if noun.split()[0] == "nguoi" else re.escape(noun)
-    return bool(re.search(rf"\b{_NUMBER}(?:\s+(?!\d)\w+)?\s+{target}\b", folded))
+    head = noun.split()[0]
+    if head == "lau":  # "bao lâu": a length of time
+        return bool(re.search(rf"\b{_NUMBER}\s+(nam|thang|ngay|tuan|quy|gio|phut)\b|\b(hang|moi)\s+(nam|thang|quy|tuan|"
+                              rf"ngay)\b|\bdinh ky\b", folded))  # "bao lâu một lần": also "hằng năm", "định kỳ"
+    # The noun as asked, or its head word alone: "mấy ngày cơ quan phải trả lời" counts "ngày".
+    targets = {_PEOPLE if head == "nguoi" else re.escape(noun), _PEOPLE if head == "nguoi" else re.escape(head)}
+    # Up to three words between: "03 tuyên truyền viên giỏi", "100% các tỉnh ủy" ("100 phan tram cac tinh uy").
+    return any(re.search(rf"\b{_NUMBER}(?:\s+(?!\d)\w+){{0,3}}\s+{t}\b", folded) for t in targets)
 
 
 def preference(info: QuestionInfo, hit: Hit, folded: str, catalogue: Catalogue) -> float:

@@ -36,7 +36,7 @@ _KIND_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                    r" (chi|gia|phi|dong|thuong|tra) (bao nhieu|may|bn)( |$)"),
         (WHEN, r" (khi nao|luc nao|bao gio|ngay nao|ngay may|hom nao|thoi gian nao|thoi han|han chot|han cuoi|"
                r"thang may|thang nao|nam nao|may gio|gio nao|tu khi nao|hieu luc|thoi diem|dip nao|tuan nao|"
-               r"truoc ngay|vao ngay|ngay bao nhieu|thoi gian|luc may gio|bao lau)( |$)"),
+               r"truoc ngay(?! \d)|vao ngay(?! \d)|ngay bao nhieu|thoi gian|luc may gio|bao lau)( |$)"),
         (WHERE, r" (o dau|tai dau|dia diem|cho nao|noi nao|o cho nao|dia chi|dau ha|dau vay|di dau)( |$)|"
                 r" (hop|to chuc|dien ra) o ( |$)"),
         (WHO, r"(^| )(ai|dong chi nao|co quan nao|don vi nao|bo phan nao|to chuc nao|nguoi nao|ben nao|"
@@ -62,11 +62,15 @@ _HOW_MANY_OF = re.compile(r" may (?!(?:gio|nam nay|hom|ngay nay|thu|lan thu)\b)[
 
 def question_kind(text: str) -> str:
     """The type of a question, from its wording (with or without diacritics)."""
-    padded = " " + " ".join(_WORDS.findall(fold(text))) + " "
+    padded = " " + " ".join(_WORDS.findall(fold(_percent(text)))) + " "
+    if _QUANTITY_OF.search(padded):  # "vay vốn tối đa mấy năm": a count of years, not an amount of money
+        return HOW_MANY
     if _AMOUNT_TOPIC.search(padded) and _QUANTITY.search(padded):
         return HOW_MUCH
     for kind, pattern in _KIND_PATTERNS:
         if pattern.search(padded):
+            if kind == WHERE and _SOURCE_ASKED.search(padded):
+                return WHAT  # "kinh phí lấy ở đâu": a source of money, not a place
             return kind
     if _AMOUNT_TOPIC.search(padded) and not _OTHER_ASKING.search(padded):
         return HOW_MUCH
@@ -76,6 +80,15 @@ def question_kind(text: str) -> str:
 
 
 _WORDS = re.compile(r"[a-z0-9]+")
+# A quantity asked with its unit of time, count or share: whatever the topic, not an amount of money.
+_QUANTITY_OF = re.compile(r" (bao nhieu|may|bn) (nam|thang|ngay|tuan|quy|lan|luot|nguoi|phan tram|lau) | bao lau ")
+# "Kinh phí … lấy ở đâu", "nguồn vốn từ đâu": where money comes from is a source, not a place.
+_SOURCE_ASKED = re.compile(r" (kinh phi|nguon|von|chi phi|tien|ngan sach)( [a-z0-9]+){0,8} (lay|tu) (o )?dau ")
+
+
+def _percent(text: str) -> str:
+    """"80%" written out ("80 phần trăm"): folding keeps letters and digits only."""
+    return text.replace("%", " phần trăm ")
 
 
 # --- documents named in a question ------------------------------------------------------------------
@@ -275,7 +288,9 @@ BODY_ALIASES = {"hoi phu nu": ("hoi lien hiep phu nu",), "doan thanh nien": ("do
                 "uy ban nhan dan": ("ubnd",), "mat tran to quoc": ("mttq",)}
 LEVELS = ("thi uy", "tinh uy", "huyen uy", "thanh uy", "trung uong", "dang uy xa", "dang uy", "thi xa", "xa",
           "phuong", "tinh", "huyen", "thi tran")
-_BODY = re.compile(r"\b(" + "|".join(BODY_HEADS) + r")\b(?:\s+(" + "|".join(LEVELS) + r")\b)?")
+# "thì UBND xã" reads "thi uy ban nhan dan": the "ủy" there begins "Ủy ban", it does not end "Thị ủy".
+_BODY = re.compile(r"\b(" + "|".join(BODY_HEADS) + r")\b(?!\s+ban\s+(?:nhan dan|kiem tra)\b)"
+                   r"(?:\s+(" + "|".join(LEVELS) + r")\b)?")
 
 
 def bodies_in(text: str) -> list[tuple[str, str]]:
@@ -303,7 +318,7 @@ def _fold_expanded(text: str) -> str:
 
     The text is folded once, not word by word: passages are folded like this on a question's path.
     """
-    return " ".join(_WORDS.findall(fold(_WORD_ANY.sub(_expand_word, nfc(text)))))
+    return " ".join(_WORDS.findall(fold(_WORD_ANY.sub(_expand_word, nfc(_percent(text))))))
 
 
 _ABBR_IN_PLACE = {
@@ -417,10 +432,22 @@ _CALL_PREFIX = re.compile(
     re.IGNORECASE)
 
 
+# Who is asking, before the question: "em làm ở văn phòng Đảng ủy xã, cho em hỏi …", "em là ttv ở khu phố,
+# cho em hỏi …" (matched on the folded text). The bodies named there are the asker's, not what is asked.
+_INTRODUCTION = re.compile(
+    r"^\s*(?:em|toi|minh|chau|con)\s+(?:la|lam|o|cong tac|dang)\b[^?\n]{0,120}?[,.]\s*"
+    r"(?=(?:cho|xin|muon)\s+(?:(?:em|toi|minh|chau|con)\s+)?(?:duoc\s+)?hoi\b)")
+
+
 def strip_greeting(text: str) -> str:
-    """"Chào ad, cho em hỏi …", "ad ơi …", "alo …" → "cho em hỏi …" (neither is part of the question)."""
+    """"Chào ad, cho em hỏi …", "ad ơi …", "alo …", "em làm ở xã X, cho em hỏi …" → "cho em hỏi …" (none of
+    it is part of the question)."""
     stripped = _GREETING_PREFIX.sub("", text, count=1)
     stripped = _CALL_PREFIX.sub("", stripped, count=1)
+    folded = fold(stripped)
+    m = _INTRODUCTION.match(folded) if len(folded) == len(stripped) else None
+    if m:
+        stripped = stripped[m.end():]
     return stripped if stripped.strip() else text
 
 
@@ -428,7 +455,7 @@ def strip_greeting(text: str) -> str:
 
 _COUNT_WORD = re.compile(r"\b(?:bao nhieu|may|so luong|bn)\s+([a-z]+(?:\s+[a-z]+){0,2})")
 _NOT_NOUNS = frozenset("la thi co duoc tien dong trieu nghin ngan mot".split())
-_ROLE_ASKED = re.compile(r"\s(pho bi thu|bi thu|pho truong ban|truong ban|pho chu tich|chu tich|giam doc|"
+_ROLE_ASKED = re.compile(r"(?<!tong)\s(pho bi thu|bi thu|pho truong ban|truong ban|pho chu tich|chu tich|giam doc|"
                          r"pho giam doc|chanh van phong|truong phong|uy vien)\s")
 
 
@@ -439,8 +466,10 @@ _AFTER_COUNT_MARKED = frozenset("là thì có được tiền đồng triệu ng
 
 def _counted(text: str) -> str:
     """The noun a "bao nhiêu/mấy" asks to count: "bao nhiêu hộ" → "ho", "mấy chỗ ngồi" → "cho ngoi"."""
-    spelled = re.findall(r"[0-9a-zà-ỹđ]+", nfc(text).lower())
+    spelled = re.findall(r"[0-9a-zà-ỹđ]+", nfc(_percent(text)).lower())
     folded = [fold(w) for w in spelled]
+    if re.search(r"\b(bao|bn) lau\b", " ".join(folded)):
+        return "lau"  # "bao lâu": a length of time (indexer.evidence.counts)
     m = _COUNT_WORD.search(" ".join(folded))
     if not m:
         return ""
@@ -451,6 +480,8 @@ def _counted(text: str) -> str:
         if (w in _AFTER_COUNT_MARKED) if marked and not w.isascii() else (f in _AFTER_COUNT):
             break
         words.append(f)
+    if words[:1] == ["so"] and words[1:2] in (["voi"], ["vs"]):
+        return ""  # "tối đa bao nhiêu so với …": a comparison follows, not the noun counted
     return " ".join(words[:2]) if words and words[0] != "vien" else ""
 
 

@@ -29,6 +29,37 @@ def test_question_kinds(question, kind):
     assert analyse(question).kind == kind
 
 
+@pytest.mark.parametrize("question, kind, counted", [
+    # A quantity asked with a unit of time, count or share is a count, whatever the topic (not money).
+    ("vay von quy bao ve moi truong duoc toi da may nam", HOW_MANY, "nam"),
+    ("cb muốn đc bổ nhiệm thì phải giữ chức vụ ít nhất bn lâu a", HOW_MANY, "lau"),
+    ("sinh hoạt chi bộ về phòng cháy bao lâu một lần", HOW_MANY, "lau"),
+    ("tỷ lệ bao nhiêu %", HOW_MANY, "phan tram"),
+    ("lãi suất tối đa bn so vs lãi suất ngân hàng", HOW_MANY, ""),  # a comparison follows, not a noun
+    ("phu cap hang thang bao nhieu tien", HOW_MUCH, ""),
+    ("mấy giờ họp", WHEN, "gio hop"),
+    # Where money comes from is a source, not a place.
+    ("kinh phí hoạt động của ban chỉ đạo lấy ở đâu", WHAT, ""),
+    # A date given as a condition is not what is asked.
+    ("cán bộ nhận tiền công trước ngày 19/2/2025 thì có bị tính thuế không", YES_NO, ""),
+    ("chi bộ gửi báo cáo trước ngày nào", WHEN, ""),
+])
+def test_what_a_quantity_question_counts(question, kind, counted):
+    info = analyse(question)
+    assert (info.kind, info.counted) == (kind, counted)
+
+
+def test_what_a_count_goes_with():
+    from indexer.evidence import counts
+    assert counts(fold_passage("trả lời phản ánh là 07 ngày kể từ ngày tiếp nhận"), "ngay co")  # its head word
+    assert counts(fold_passage("100% các tỉnh uỷ đã triển khai"), "tinh uy")
+    assert counts(fold_passage("Ít nhất 80% người hưởng trợ cấp"), "phan tram")
+    assert counts(fold_passage("tối đa không quá 03 năm"), "lau")
+    assert counts(fold_passage("đánh giá trong báo cáo tổng kết hằng năm"), "lau")
+    assert not counts(fold_passage("đánh giá trong báo cáo tổng kết"), "lau")
+    assert not counts(fold_passage("mỗi xã cử 03 tuyên truyền viên"), "ho")
+
+
 def test_documents_named_in_a_question():
     refs = references_in("Nghị quyết 43-NQ/TW và chi thi 12 noi gi, con Luật Báo chí?")
     assert [(r.types, r.number, r.suffix) for r in refs] == [
@@ -57,6 +88,12 @@ def test_bodies_and_their_level():
     assert body_named(fold_passage("Ban Tuyên giáo Đảng ủy xã"), ("ban tuyen giao", "xa"))
     assert not body_named(fold_passage("Công an thị xã cung cấp thông tin về tình hình"), ("cong an", "tinh"))
     assert analyse("hướng dẫn 105-HD/BTGTU ban hành ngày nào").bodies == ()  # a number, not the board
+    # "thì UBND xã" folds to "thi uy ban nhan dan xa": the Ủy ban, not a Thị ủy.
+    assert analyse("bị đánh giá 1 sao thi ubnd xa phai lam gi").bodies == (("uy ban nhan dan", "xa"),)
+    assert analyse("Thị ủy ban hành kế hoạch nào").bodies == (("thi uy", ""),)
+    # The Tổng Bí thư who signed is not the office asked about.
+    assert analyse("theo kết luận của Tổng Bí thư thì ai tiếp nhận").roles == ()
+    assert analyse("ai là bí thư chi bộ").roles == ("bi thu",)
 
 
 @pytest.mark.parametrize("text, kind", [
@@ -129,6 +166,10 @@ def test_section_labels_and_heading_shown_once():
     ("câu hỏi: btg làm gì", "btg làm gì"),
     ("thắc mắc về nhiệm vụ của btg", "nhiệm vụ của btg"),
     ("ai là bí thư", "ai là bí thư"),
+    # Who is asking is no part of it either: the bodies named there are the asker's.
+    ("Dạ em làm ở văn phòng đảng ủy xã, cho em hỏi đơn vị nào làm đầu mối ạ?", "cho em hỏi đơn vị nào làm đầu mối ạ?"),
+    ("em la ttv o khu pho, cho em hoi ke hoach la gi", "cho em hoi ke hoach la gi"),
+    ("em là bí thư chi bộ thì phải làm gì", "em là bí thư chi bộ thì phải làm gì"),  # no question after it
 ])
 def test_calling_out_before_the_question_is_no_part_of_it(typed, question):
     assert strip_greeting(typed) == question
