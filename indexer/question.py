@@ -83,7 +83,7 @@ _WORDS = re.compile(r"[a-z0-9]+")
 # A quantity asked with its unit of time, count or share: whatever the topic, not an amount of money.
 _QUANTITY_OF = re.compile(r" (bao nhieu|may|bn) (nam|thang|ngay|tuan|quy|lan|luot|nguoi|phan tram|lau) | bao lau ")
 # "Kinh phí … lấy ở đâu", "nguồn vốn từ đâu": where money comes from is a source, not a place.
-_SOURCE_ASKED = re.compile(r" (kinh phi|nguon|von|chi phi|tien|ngan sach)( [a-z0-9]+){0,8} (lay|tu) (o )?dau ")
+_SOURCE_ASKED = re.compile(r" (kinh phi|nguon|von|chi phi|tien|ngan sach)( [a-z0-9]+){0,12} (lay|tu) (o )?dau ")
 
 
 def _percent(text: str) -> str:
