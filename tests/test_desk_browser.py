@@ -115,9 +115,10 @@ async def test_signed_mini_app_url_shows_the_overview_at_360px(sqlite_url, tmp_p
         await wide.wait_for(OVERVIEW)
         assert await wide.eval("document.documentElement.scrollWidth") <= 1280
         assert await wide.eval(LABELS_INSIDE) == "ok"
-        # The board's forms (answer a question, write a broadcast) fit a phone too.
+        # The board's forms (answer a question, write a broadcast, units and invites) fit a phone.
         for path, ready in (("/cauhoi", "document.querySelector('form.answer textarea')"),
-                            ("/phatdi", "document.querySelector('#units input')")):
+                            ("/phatdi", "document.querySelector('#units input')"),
+                            ("/tochuc", "document.querySelector('#invite-new select')")):
             await page.goto(url + path)
             await page.wait_for(f"{ready} !== null")
             assert await page.eval("document.documentElement.scrollWidth") <= 360, path

@@ -67,7 +67,7 @@ def _members(settings: Settings):
 
 def cmd_units_add(args) -> int:
     members = _members(args.settings)
-    unit, created = members.add_unit(" ".join(args.name), args.kind, args.parent)
+    unit, created = members.add_unit(" ".join(args.name), args.kind, args.parent, via="cli")
     where = members.unit_path(unit.id)
     print(f"{T.UNIT_ADDED if created else T.UNIT_EXISTS}\t{unit.id}\t{where}")
     return 0
@@ -86,7 +86,7 @@ def cmd_units_import(args) -> int:
 
 
 def cmd_units_rename(args) -> int:
-    u = _members(args.settings).rename_unit(args.unit, " ".join(args.name))
+    u = _members(args.settings).rename_unit(args.unit, " ".join(args.name), via="cli")
     print(f"{T.UNIT_RENAMED}\t{u.id}\t{u.name}")
     return 0
 
@@ -105,7 +105,7 @@ def cmd_units_move(args) -> int:
 
 
 def cmd_units_deactivate(args) -> int:
-    u = _members(args.settings).deactivate_unit(" ".join(args.unit))
+    u = _members(args.settings).deactivate_unit(" ".join(args.unit), via="cli")
     print(f"{T.UNIT_DEACTIVATED}\t{u.id}\t{u.name}")
     return 0
 
@@ -135,7 +135,7 @@ def cmd_invite(args) -> int:
     settings = args.settings
     members = _members(settings)
     inv = members.create_invite(" ".join(args.unit), ttl_days=args.days or None,
-                                is_reporter=args.reporter, max_uses=args.uses, admin=args.admin)
+                                is_reporter=args.reporter, max_uses=args.uses, admin=args.admin, via="cli")
     username = args.bot or settings.bot_username or _bot_username(settings) or "<ten_bot>"
     print(T.INVITE_UNIT.format(unit=members.unit_path(inv.unit_id)))
     if inv.is_admin:
@@ -164,7 +164,7 @@ def cmd_invites(args) -> int:
     settings = args.settings
     members = _members(settings)
     if args.revoke:
-        inv = members.revoke_invite(args.revoke)
+        inv = members.revoke_invite(args.revoke, via="cli")
         if inv is None:
             print(T.INVITE_UNKNOWN.format(code=args.revoke))
             return 1

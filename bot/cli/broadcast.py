@@ -40,7 +40,7 @@ def cmd_broadcast(args) -> int:
             if input(T.CLI_CONFIRM).strip().lower() not in {"c", "co", "có", "y", "yes"}:
                 print(T.CLI_ABORTED)
                 return 1
-        info = svc.queue(None, draft)
+        info = svc.queue(None, draft, via="cli")
         print(T.CLI_QUEUED.format(id=info.id, count=info.recipients, when=when))
         return 0
     finally:

@@ -268,7 +268,7 @@ class MembersService:
 
     # ------------------------------------------------------------ units
     def add_unit(self, name: str, kind: str | None = None, parent: str | None = None,
-                 scope: Actor = None) -> tuple[UnitInfo, bool]:
+                 scope: Actor = None, via: str = "chat") -> tuple[UnitInfo, bool]:
         """Add a unit (or find it among its siblings). A board adds only inside its subtree:
         without a parent, under its own unit; the top-level board and the CLI at the top."""
         scope = self.as_scope(scope)
@@ -284,6 +284,8 @@ class MembersService:
                 if len(path(s, p.id)) >= MAX_DEPTH:
                     raise InvalidInput(TP.UNIT_TOO_DEEP, name=name, parent=p.name, max=MAX_DEPTH)
             u, created = self._sibling_or_new(s, name, p.id if p else None, kind)
+            if created:
+                _audit(s, scope, "unit_add", f"{u.name} (số {u.id})", p.name if p else "", via)
             return _unit_info(u), created
 
     @staticmethod
@@ -302,7 +304,8 @@ class MembersService:
         s.flush()
         return u, True
 
-    def rename_unit(self, ref: str, new_name: str, scope: Actor = None) -> UnitInfo:
+    def rename_unit(self, ref: str, new_name: str, scope: Actor = None,
+                    via: str = "chat") -> UnitInfo:
         """Rename a unit inside the scope (a board's own unit only by the board above)."""
         scope = self.as_scope(scope)
         new_name = clean_name(new_name, limit=10_000)
@@ -315,6 +318,7 @@ class MembersService:
                 Unit.id != u.id))
             if any(fold(x.name) == fold(new_name) for x in siblings):
                 raise InvalidInput(TP.UNIT_NAME_TAKEN, name=new_name)
+            _audit(s, scope, "unit_rename", f"{u.name} → {new_name} (số {u.id})", "", via)
             u.name = new_name
             s.flush()
             return _unit_info(u)
@@ -331,7 +335,7 @@ class MembersService:
             s.flush()
             return _unit_info(u)
 
-    def deactivate_unit(self, ref: str, scope: Actor = None) -> UnitInfo:
+    def deactivate_unit(self, ref: str, scope: Actor = None, via: str = "chat") -> UnitInfo:
         """Take a unit out of lists, summaries, invites and audiences (its reports and members
         stay in the database); refused while an active unit is still under it."""
         scope = self.as_scope(scope)
@@ -344,6 +348,7 @@ class MembersService:
             u.active = False
             s.execute(update(Invite).where(Invite.unit_id == u.id, Invite.revoked_at.is_(None))
                       .values(revoked_at=utcnow()))
+            _audit(s, scope, "unit_deactivate", f"{u.name} (số {u.id})", "", via)
             s.flush()
             return _unit_info(u)
 
@@ -537,7 +542,7 @@ class MembersService:
     def create_invite(self, unit_ref: str, created_by_tid: int | None = None,
                       ttl_days: int | None = -1, is_reporter: bool = False,
                       max_uses: int | None = None, admin: bool = False,
-                      scope: Actor = None) -> InviteInfo:
+                      scope: Actor = None, via: str = "chat") -> InviteInfo:
         """A new code for `unit_ref` inside the creator's scope; `max_uses` joins at most (None:
         until it expires); with `admin` whoever joins sits on the unit's board."""
         if ttl_days == -1:
@@ -560,6 +565,9 @@ class MembersService:
                          role=ROLE_ADMIN if admin else ROLE_MEMBER)
             s.add(inv)
             s.flush()
+            role = "board" if admin else ("reporter" if is_reporter else "member")
+            _audit(s, scope, "invite", f"{unit.name} (số {unit.id})",
+                   f"{role}; {max_uses or '∞'}; {ttl_days or '∞'}", via)
             return InviteInfo(code, unit.id, unit.name, expires, max_uses, 0, is_reporter,
                               inv.created_at, admin)
 
@@ -577,7 +585,7 @@ class MembersService:
                     or_(Invite.max_uses.is_(None), Invite.uses < Invite.max_uses))
             return [_invite_info(inv) for inv in s.scalars(q)]
 
-    def revoke_invite(self, code: str, scope: Actor = None) -> InviteInfo | None:
+    def revoke_invite(self, code: str, scope: Actor = None, via: str = "chat") -> InviteInfo | None:
         """Revoke an invite of a unit inside the scope; None when there is no such usable code
         there (one outside the scope is not told apart from one that does not exist)."""
         scope = self.as_scope(scope)
@@ -586,6 +594,7 @@ class MembersService:
             if not inv or inv.revoked_at or not scope.covers(inv.unit_id):
                 return None
             inv.revoked_at = utcnow()
+            _audit(s, scope, "invite_revoke", f"{inv.unit.name} (số {inv.unit_id})", "", via)
             return _invite_info(inv)
 
     def board_join_chats(self, member_id: int) -> tuple[list[int], str, str]:
@@ -760,6 +769,13 @@ class MembersService:
 _HEADER_WORDS = frozenset({
     "name", "ten", "ten don vi", "don vi", "unit", "parent", "kind", "loai", "cap tren",
     "don vi cap tren", "thuoc", "stt", "id", "ma", "ma don vi", "type", "ghi chu", "note"})
+
+
+def _audit(s: Session, scope: Scope, action: str, target: str, detail: str, via: str) -> None:
+    """One entry in the board's log, in the action's transaction (bot.services.audit imports this
+    module, hence the import here)."""
+    from bot.services.audit import record
+    record(s, scope, action, target, detail, via)
 
 
 def _delimiter(text: str) -> str:

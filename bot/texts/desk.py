@@ -116,9 +116,50 @@ AUDIT_HEAD = "Nhật ký thao tác ({count} gần nhất)"
 AUDIT_NONE = "Chưa có thao tác nào được ghi."
 AUDIT_LINE = "{at} · {who} ({board}) · {action}: {target} · {via}"
 AUDIT_CLI = "dòng lệnh trên máy chủ"
-AUDIT_VIA = {"chat": "trong bot", "desk": "trên bảng điều khiển"}
+AUDIT_VIA = {"chat": "trong bot", "desk": "trên bảng điều khiển", "cli": "từ dòng lệnh"}
 AUDIT_ACTIONS = {"answer": "trả lời", "broadcast": "gửi nội dung", "remind": "nhắc lại",
-                 "escalate": "chuyển lên cấp trên"}
+                 "escalate": "chuyển lên cấp trên", "unit_add": "thêm đơn vị",
+                 "unit_rename": "đổi tên đơn vị", "unit_deactivate": "ngừng đơn vị",
+                 "invite": "tạo mã mời", "invite_revoke": "thu hồi mã mời"}
+
+# ---------------------------------------------------------------- units and invites on the desk
+UNITS_LINK = "Đơn vị và mã mời"
+UNITS_HEAD = "Đơn vị trong phạm vi của Ban ({count})"
+UNIT_ROW = "{name} · {members} thành viên"
+UNIT_ADD_HEAD = "Thêm đơn vị"
+UNIT_ADD_NAME = "Tên đơn vị mới (ví dụ: Chi bộ Thôn 3)"
+UNIT_ADD_PARENT = "Trực thuộc"
+BTN_UNIT_ADD = "Thêm đơn vị"
+UNIT_RENAME_LABEL = "Tên mới"
+BTN_RENAME = "Đổi tên"
+BTN_DEACTIVATE = "Ngừng đơn vị"
+UNIT_ADDED = "✅ Đã thêm đơn vị «{name}». Tạo mã mời để thành viên tham gia."
+UNIT_EXISTS = "Đơn vị «{name}» đã có ở đó: không thêm trùng."
+UNIT_RENAMED = "✅ Đã đổi tên thành «{name}»."
+UNIT_DEACTIVATED = ("✅ Đã ngừng đơn vị «{name}»: không còn trong danh sách, tổng hợp và đối tượng gửi; "
+                    "các mã mời của đơn vị đã bị thu hồi. Báo cáo và thành viên cũ vẫn được lưu.")
+INVITES_HEAD = "Mã mời còn dùng được ({count})"
+INVITES_NONE = "Chưa có mã mời nào còn dùng được."
+INVITE_ROW = "{unit} · {role} · {uses} · hết hạn: {expires}"
+INVITE_NEW_HEAD = "Tạo mã mời"
+INVITE_UNIT = "Đơn vị"
+INVITE_ROLE = "Người dùng mã sẽ là"
+INVITE_ROLES = {"member": "thành viên", "reporter": "người báo cáo của đơn vị",
+                "board": "thành viên Ban của đơn vị (quản lý đơn vị và các đơn vị trực thuộc)"}
+INVITE_USES = "Số lượt dùng (để trống: không giới hạn; mã vào Ban: 1 lượt)"
+INVITE_DAYS = "Hết hạn sau (ngày; để trống: theo mặc định)"
+BTN_INVITE = "Tạo mã mời"
+BTN_REVOKE = "Thu hồi"
+INVITE_MADE = "✅ Đã tạo mã mời cho «{unit}». Gửi đường link hoặc cho quét mã QR dưới đây."
+INVITE_TELEGRAM = "Trên Telegram: mở đường link"
+INVITE_ZALO = "Trên Zalo: nhắn cho bot Loa dòng"
+INVITE_QR = "Mã QR của đường link Telegram"
+INVITE_REVOKED = "✅ Đã thu hồi mã mời của «{unit}»."
+INVITE_GONE = "Mã mời này không còn dùng được (đã thu hồi, hết hạn, hoặc không thuộc phạm vi của Ban)."
+INVITE_UNLIMITED = "dùng không giới hạn"
+INVITE_LEFT = "còn {left}/{max} lượt"
+INVITE_NO_EXPIRY = "không hết hạn"
+NUMBER_BAD = "Số lượt và số ngày phải là số nguyên dương."
 
 # ---------------------------------------------------------------- broadcasting from the desk
 BROADCAST_LINK = "Gửi nội dung định hướng"

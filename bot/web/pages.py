@@ -54,6 +54,9 @@ ul.q li{padding:6px 0;border-bottom:1px solid #e4e4e4;overflow-wrap:anywhere}
 form.answer{margin:6px 0 0}
 form.answer textarea{display:block;box-sizing:border-box;width:100%;max-width:640px;font:inherit;
  margin:4px 0}
+form.answer select,form.answer input:not([type=checkbox]){box-sizing:border-box;width:100%;max-width:640px;font:inherit}
+form.inline{display:inline-block;margin:4px 6px 0 0}
+form.inline input{font:inherit;max-width:160px}
 """
 
 # Reads Telegram's `#tgWebAppData=…` itself (telegram.org's script is never loaded) and trades
@@ -267,6 +270,7 @@ def overview_page(ov: Overview, today: date, tz: ZoneInfo, nonce: str, now: date
                 f'{_question_list(ov.questions, tz)}'
                 f'<p><a href="cauhoi">{escape(T.QUESTIONS_ALL)}</a></p></section>'
                 f'<p id="actions"><a class="btn" href="phatdi">{escape(T.BROADCAST_LINK)}</a> · '
+                f'<a href="tochuc">{escape(T.UNITS_LINK)}</a> · '
                 f'<a href="nhatky">{escape(T.AUDIT_LINK)}</a></p>')
     body.append(f'<p class="muted">{escape(T.FOOTER.format(at=fmt_datetime(now, tz)))}</p>')
     return page(f"{T.TITLE} · {ov.title}", "".join(body), nonce,
@@ -395,4 +399,86 @@ def broadcast_preview_page(shown_text: str, summary: str, title: str, csrf: str,
             f'<form method="post" action="phatdi/sua" style="margin-top:8px">{keep}'
             f'<button type="submit" class="btn" style="background:#666">{escape(T.BACK_EDIT)}</button>'
             f'</form></section>')
+    return board_page(title, body, nonce, root)
+
+
+def qr_data_uri(text: str) -> str:
+    """A QR code of `text` as an SVG data address (the page loads nothing from elsewhere)."""
+    import base64
+
+    import qrcode
+    import qrcode.image.svg
+    img = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
+    svg = img.to_string(encoding="unicode")
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+
+
+def _options(units, chosen: int | None = None) -> str:
+    return "".join(f'<option value="{u.id}"{" selected" if u.id == chosen else ""}>'
+                   f'{"&nbsp;&nbsp;" * u.depth}{escape(u.name)}</option>' for u in units)
+
+
+def _invite_made(inv, link: str, zalo: bool) -> str:
+    """The invite just created: the Telegram link, the Zalo line and the link's QR code, as text
+    a board member can copy or show on a screen at a meeting."""
+    zalo_line = (f'<p>{escape(T.INVITE_ZALO)} <code id="zalo-code">/start {escape(inv.code)}</code></p>'
+                 if zalo else "")
+    tg = (f'<p>{escape(T.INVITE_TELEGRAM)} <code id="tg-link">{escape(link)}</code></p>'
+          f'<p><img id="qr" alt="{escape(T.INVITE_QR)}" width="200" height="200" '
+          f'src="{qr_data_uri(link)}"></p>') if link else ""
+    return (f'<section id="invite-made"><h2>{escape(T.INVITE_MADE.format(unit=inv.unit_name))}</h2>'
+            f'{tg}{zalo_line}</section>')
+
+
+def units_page(units, invites, title: str, csrf: str, tz: ZoneInfo, nonce: str, root: str = "",
+               own_unit: int | None = None, made=None, link: str = "", zalo: bool = False,
+               notice: str = "", error: str = "") -> str:
+    """The board's tree (add, rename, stop a unit) and its invites (create with a link, a Zalo
+    line and a QR code; revoke). The board's own unit is changed only by the board above."""
+    token = _hidden("csrf", csrf)
+    rows = []
+    for u in units:
+        forms = "" if u.id == own_unit else (
+            f'<form method="post" action="tochuc/donvi/{u.id}/doiten" class="inline">{token}'
+            f'<input name="name" required maxlength="200" aria-label="{escape(T.UNIT_RENAME_LABEL)}" '
+            f'placeholder="{escape(T.UNIT_RENAME_LABEL)}">'
+            f'<button type="submit" class="btn">{escape(T.BTN_RENAME)}</button></form>'
+            f'<form method="post" action="tochuc/donvi/{u.id}/ngung" class="inline">{token}'
+            f'<button type="submit" class="btn" style="background:#666">{escape(T.BTN_DEACTIVATE)}'
+            f'</button></form>')
+        rows.append(f'<li data-unit="{u.id}" style="margin-left:{12 * u.depth}px">'
+                    f'{escape(T.UNIT_ROW.format(name=u.name, members=u.members))}{forms}</li>')
+    add = (f'<form class="answer" method="post" action="tochuc/donvi/them" id="unit-add">{token}'
+           f'<label class="muted" for="un">{escape(T.UNIT_ADD_NAME)}</label>'
+           f'<input id="un" name="name" required maxlength="200" style="display:block;margin:4px 0">'
+           f'<label class="muted" for="up">{escape(T.UNIT_ADD_PARENT)}</label>'
+           f'<select id="up" name="parent" style="display:block;margin:4px 0">{_options(units)}</select>'
+           f'<button type="submit" class="btn">{escape(T.BTN_UNIT_ADD)}</button></form>')
+    roles = "".join(f'<option value="{k}">{escape(v)}</option>' for k, v in T.INVITE_ROLES.items())
+    new_invite = (
+        f'<form class="answer" method="post" action="tochuc/moi" id="invite-new">{token}'
+        f'<label class="muted" for="iu">{escape(T.INVITE_UNIT)}</label>'
+        f'<select id="iu" name="unit" style="display:block;margin:4px 0">{_options(units)}</select>'
+        f'<label class="muted" for="ir">{escape(T.INVITE_ROLE)}</label>'
+        f'<select id="ir" name="role" style="display:block;margin:4px 0">{roles}</select>'
+        f'<label class="muted" for="in">{escape(T.INVITE_USES)}</label>'
+        f'<input id="in" name="uses" inputmode="numeric" style="display:block;margin:4px 0">'
+        f'<label class="muted" for="id">{escape(T.INVITE_DAYS)}</label>'
+        f'<input id="id" name="days" inputmode="numeric" style="display:block;margin:4px 0">'
+        f'<button type="submit" class="btn">{escape(T.BTN_INVITE)}</button></form>')
+    if invites:
+        lis = "".join(
+            f'<li data-invite="{escape(i.code)}">{escape(T.INVITE_ROW.format(unit=i.unit_name, role=T.INVITE_ROLES["board" if i.is_admin else ("reporter" if i.is_reporter else "member")], uses=(T.INVITE_UNLIMITED if i.max_uses is None else T.INVITE_LEFT.format(left=i.uses_left, max=i.max_uses)), expires=(fmt_datetime(i.expires_at, tz) if i.expires_at else T.INVITE_NO_EXPIRY)))}'
+            f'<form method="post" action="tochuc/moi/thuhoi" class="inline">{token}'
+            f'{_hidden("code", i.code)}<button type="submit" class="btn" style="background:#666">'
+            f'{escape(T.BTN_REVOKE)}</button></form></li>' for i in invites)
+        listing = f'<ul class="q" id="invites">{lis}</ul>'
+    else:
+        listing = f'<p class="muted" id="invites">{escape(T.INVITES_NONE)}</p>'
+    body = (f'<p><a href="./">{escape(T.BACK)}</a> · <a href="nhatky">{escape(T.AUDIT_LINK)}</a></p>'
+            f'{_flash(notice, error)}{_invite_made(made, link, zalo) if made else ""}'
+            f'<section id="units"><h2>{escape(T.UNITS_HEAD.format(count=len(units)))}</h2>'
+            f'<ul class="q">{"".join(rows)}</ul><h2>{escape(T.UNIT_ADD_HEAD)}</h2>{add}</section>'
+            f'<section id="invite-list"><h2>{escape(T.INVITES_HEAD.format(count=len(invites)))}</h2>'
+            f'{listing}<h2>{escape(T.INVITE_NEW_HEAD)}</h2>{new_invite}</section>')
     return board_page(title, body, nonce, root)

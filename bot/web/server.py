@@ -407,6 +407,124 @@ async def escalate_question(request: web.Request) -> web.StreamResponse:
     return await questions(request, notice=pages.T.ESCALATED.format(id=post.id, board=up.board))
 
 
+async def units(request: web.Request, notice: str = "", error: str = "", status: int = 200,
+                made=None) -> web.Response:
+    """GET /tochuc: the board's units and invites, with the forms that change them."""
+    loa = request.app[LOA_KEY]
+    board, refused = await _board(request)
+    if refused is not None:
+        return refused
+    _, scope, title = board
+    listing = await loa.run(loa.members.units, False, scope)
+    invites = await loa.run(loa.members.invites, False, scope)
+    username = loa.settings.bot_username or _bot_username(request)
+    link = f"https://t.me/{username}?start={made.code}" if made is not None and username else ""
+    own = None if scope.is_top else scope.unit_id
+    csrf = _csrf(request)
+    return _html(request, lambda n, r: pages.units_page(
+        listing, invites, title, csrf, loa.settings.tz, n, r, own, made, link,
+        bool(loa.settings.zalo_token), notice, error), status)
+
+
+def _bot_username(request: web.Request) -> str:
+    """The bot's username from Telegram (LOA_BOT_USERNAME unset); "" without Telegram."""
+    try:
+        return request.app[BOT_KEY].username or ""
+    except Exception:  # no Telegram bot (a Zalo-only install), or not initialised yet
+        return ""
+
+
+async def _unit_action(request: web.Request, action) -> web.StreamResponse:
+    """A POST on the tree or the invites: checks (origin, session, CSRF, scope re-read), then
+    `action(post) -> notice` in a worker thread; its refusal is shown on the page, nothing changed."""
+    loa = request.app[LOA_KEY]
+    post, refused = await _form(request)
+    if refused is not None:
+        return refused
+    try:
+        result = await loa.run(action, post)
+    except LoaError as e:
+        return await units(request, error=e.plain(), status=400)
+    notice, made = result if isinstance(result, tuple) else (result, None)
+    return await units(request, notice=notice, made=made)
+
+
+def _count(form, name: str) -> int | None:
+    """A positive whole number typed in a form, None when left empty (InvalidInput otherwise)."""
+    raw = str(form.get(name, "")).strip()
+    if not raw:
+        return None
+    value = parse_id(raw)
+    if value is None:
+        raise InvalidInput(pages.T.NUMBER_BAD)
+    return value
+
+
+async def unit_add(request: web.Request) -> web.StreamResponse:
+    """POST /tochuc/donvi/them: a new unit under one of the board's units."""
+    members = request.app[LOA_KEY].members
+
+    def act(post: _Post) -> str:
+        name = str(post.form.get("name", ""))
+        parent = parse_id(str(post.form.get("parent", "")))
+        unit, created = members.add_unit(name, None, str(parent) if parent else None, post.scope,
+                                         via="desk")
+        return (pages.T.UNIT_ADDED if created else pages.T.UNIT_EXISTS).format(name=unit.name)
+    return await _unit_action(request, act)
+
+
+async def unit_rename(request: web.Request) -> web.StreamResponse:
+    """POST /tochuc/donvi/{id}/doiten."""
+    members = request.app[LOA_KEY].members
+
+    def act(post: _Post) -> str:
+        unit = members.rename_unit(str(post.id), str(post.form.get("name", "")), post.scope,
+                                   via="desk")
+        return pages.T.UNIT_RENAMED.format(name=unit.name)
+    return await _unit_action(request, act)
+
+
+async def unit_deactivate(request: web.Request) -> web.StreamResponse:
+    """POST /tochuc/donvi/{id}/ngung: out of lists, audiences and invites; refused while active
+    units are under it."""
+    members = request.app[LOA_KEY].members
+
+    def act(post: _Post) -> str:
+        unit = members.deactivate_unit(str(post.id), post.scope, via="desk")
+        return pages.T.UNIT_DEACTIVATED.format(name=unit.name)
+    return await _unit_action(request, act)
+
+
+async def invite_new(request: web.Request) -> web.StreamResponse:
+    """POST /tochuc/moi: an invite for one of the board's units (member, reporter or board)."""
+    loa = request.app[LOA_KEY]
+
+    def act(post: _Post):
+        unit = parse_id(str(post.form.get("unit", "")))
+        if unit is None:
+            raise InvalidInput(pages.T.NUMBER_BAD)
+        role = str(post.form.get("role", "member"))
+        days = _count(post.form, "days")
+        inv = loa.members.create_invite(str(unit), post.tid, days if days else -1,
+                                        is_reporter=role == "reporter", max_uses=_count(post.form, "uses"),
+                                        admin=role == "board", scope=post.scope, via="desk")
+        return pages.T.INVITE_MADE.format(unit=inv.unit_name), inv
+    return await _unit_action(request, act)
+
+
+async def invite_revoke(request: web.Request) -> web.StreamResponse:
+    """POST /tochuc/moi/thuhoi: revoke a code of the board's units (another board's code is
+    answered as one that does not exist)."""
+    members = request.app[LOA_KEY].members
+
+    def act(post: _Post) -> str:
+        inv = members.revoke_invite(str(post.form.get("code", "")), post.scope, via="desk")
+        if inv is None:
+            raise InvalidInput(pages.T.INVITE_GONE)
+        return pages.T.INVITE_REVOKED.format(unit=inv.unit_name)
+    return await _unit_action(request, act)
+
+
 async def audit(request: web.Request) -> web.Response:
     """The log of the board's actions (and those of the boards under it)."""
     loa = request.app[LOA_KEY]
@@ -500,6 +618,12 @@ def build_web_app(loa: Loa, routes=(), bot=None) -> web.Application:
     app.router.add_post("/cauhoi/{id}/traloi", answer_question)
     app.router.add_post("/cauhoi/{id}/chuyenlen", escalate_question)
     app.router.add_get("/nhatky", audit)
+    app.router.add_get("/tochuc", units)
+    app.router.add_post("/tochuc/donvi/them", unit_add)
+    app.router.add_post("/tochuc/donvi/{id}/doiten", unit_rename)
+    app.router.add_post("/tochuc/donvi/{id}/ngung", unit_deactivate)
+    app.router.add_post("/tochuc/moi", invite_new)
+    app.router.add_post("/tochuc/moi/thuhoi", invite_revoke)
     app.router.add_get("/phatdi", broadcast_form)
     app.router.add_get("/xuat/{kind}", export)
     app.router.add_post("/phatdi/xemtruoc", broadcast_preview)

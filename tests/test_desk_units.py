@@ -1,0 +1,112 @@
+"""The board keeps its tree and its invites from the desk: a new chi bộ, an invite shown as a
+Telegram link, a Zalo line and a QR code that a member then joins with; rename and stop a unit;
+revoke a code. Every request needs the session's CSRF token, stays inside the board's scope
+(another commune's unit or code cannot be touched by number), and is logged."""
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from bot.db.models import AuditEntry, Invite, Member, Unit
+from tests.conftest import ADMIN_ID
+from tests.deskdata import ADMIN_A, ADMIN_B, init_data
+from tests.test_desk import client, desk_bot
+
+
+def _token(page: str) -> str:
+    return re.search(r'name="csrf" value="(\w+)"', page).group(1)
+
+
+def _unit(h, name: str) -> Unit | None:
+    with h.loa.db.read() as s:
+        return s.scalar(select(Unit).where(Unit.name == name))
+
+
+async def test_a_board_adds_a_chi_bo_invites_and_a_member_joins(sqlite_url, tmp_path):
+    async with desk_bot(sqlite_url, tmp_path) as h, client() as a, client() as b, \
+            client() as top:
+        ids = h.tree.units
+        assert (await a.signin(h.url, init_data(ADMIN_A, "Bảo")))[0] == 200
+        assert (await b.signin(h.url, init_data(ADMIN_B, "Cường")))[0] == 200
+        assert (await top.signin(h.url, init_data(ADMIN_ID, "Tỉnh")))[0] == 200
+        status, page = await a.get(h.url + "/tochuc")
+        assert status == 200 and "Chi bộ Ấp 1" in page and "Ấp Đông" not in page  # its own tree
+        # The board's own unit is not changed from its own desk (the board above does that).
+        assert f'tochuc/donvi/{ids["Xã An Phú"]}/doiten' not in page
+        assert f'tochuc/donvi/{ids["Chi bộ Ấp 1"]}/doiten' in page
+        token = _token(page)
+        add = {"name": "Chi bộ Thôn Mới <3>", "parent": str(ids["Xã An Phú"])}
+
+        # Without the token nothing is added; with it, the chi bộ is under the commune.
+        assert (await a.post(h.url + "/tochuc/donvi/them", add))[0] == 403
+        assert _unit(h, "Chi bộ Thôn Mới <3>") is None
+        status, _, page = await a.post(h.url + "/tochuc/donvi/them", add | {"csrf": token})
+        assert status == 200 and "Đã thêm đơn vị «Chi bộ Thôn Mới &lt;3&gt;»" in page
+        new = _unit(h, "Chi bộ Thôn Mới <3>")
+        assert new.parent_id == ids["Xã An Phú"] and new.active
+        # Under another commune's unit (a forged number): refused, nothing added.
+        status, _, page = await a.post(h.url + "/tochuc/donvi/them", {
+            "name": "Chi bộ Lạ", "parent": str(ids["Xã Bình Minh"]), "csrf": token})
+        assert status == 400 and "không thuộc phạm vi" in page and _unit(h, "Chi bộ Lạ") is None
+
+        # An invite for it: the link, the Zalo line and a QR code; then a member joins with it.
+        status, _, page = await a.post(h.url + "/tochuc/moi", {
+            "unit": str(new.id), "role": "member", "uses": "5", "days": "", "csrf": token})
+        assert status == 200, page
+        with h.loa.db.read() as s:
+            inv = s.scalar(select(Invite).where(Invite.unit_id == new.id))
+        assert inv.max_uses == 5 and inv.role == "member"
+        assert f"https://t.me/loa_test_bot?start={inv.code}" in page
+        assert 'id="qr"' in page and 'src="data:image/svg+xml;base64,' in page
+        assert f'data-invite="{inv.code}"' in page and "còn 5/5 lượt" in page
+        joined = h.user("Người Mới")
+        assert "Chi bộ Thôn Mới" in (await joined.reply(f"/start {inv.code}")).text
+        with h.loa.db.read() as s:
+            m = s.scalar(select(Member).where(Member.telegram_id == joined.id))
+        assert m.unit_id == new.id and m.active
+
+        # A sister commune's board can touch neither the unit nor the code by number.
+        _, b_page = await b.get(h.url + "/tochuc")
+        b_token = _token(b_page)
+        assert f'data-unit="{new.id}"' not in b_page and inv.code not in b_page
+        status, _, text = await b.post(h.url + f"/tochuc/donvi/{new.id}/doiten",
+                                       {"name": "Chiếm", "csrf": b_token})
+        assert status == 400 and _unit(h, "Chi bộ Thôn Mới <3>") is not None
+        status, _, text = await b.post(h.url + f"/tochuc/donvi/{new.id}/ngung", {"csrf": b_token})
+        assert status == 400 and _unit(h, "Chi bộ Thôn Mới <3>").active
+        status, _, text = await b.post(h.url + "/tochuc/moi/thuhoi",
+                                       {"code": inv.code, "csrf": b_token})
+        assert status == 400 and "không còn dùng được" in text
+        with h.loa.db.read() as s:
+            assert s.get(Invite, inv.id).revoked_at is None
+        # Nor can it make an invite for A's unit.
+        status, _, _ = await b.post(h.url + "/tochuc/moi", {
+            "unit": str(new.id), "role": "board", "csrf": b_token})
+        assert status == 400
+        with h.loa.db.read() as s:
+            assert s.scalar(select(Invite).where(Invite.unit_id == new.id, Invite.role == "admin")) is None
+
+        # Rename, revoke, stop: each done, each logged.
+        status, _, page = await a.post(h.url + f"/tochuc/donvi/{new.id}/doiten",
+                                       {"name": "Chi bộ Thôn 4", "csrf": token})
+        assert status == 200 and "Đã đổi tên thành «Chi bộ Thôn 4»" in page
+        status, _, page = await a.post(h.url + "/tochuc/moi/thuhoi", {"code": inv.code, "csrf": token})
+        assert status == 200 and "Đã thu hồi mã mời" in page
+        assert "thu hồi" in (await h.user("Người Muộn").reply(f"/start {inv.code}")).text
+        status, _, page = await a.post(h.url + f"/tochuc/donvi/{new.id}/ngung", {"csrf": token})
+        assert status == 200 and "Đã ngừng đơn vị «Chi bộ Thôn 4»" in page
+        assert not _unit(h, "Chi bộ Thôn 4").active
+        assert f'data-unit="{new.id}"' not in page
+        # A commune with units under it is not stopped.
+        status, _, page = await top.post(h.url + f"/tochuc/donvi/{ids['Xã An Phú']}/ngung",
+                                         {"csrf": _token((await top.get(h.url + "/tochuc"))[1])})
+        assert status == 400 and _unit(h, "Xã An Phú").active
+
+        with h.loa.db.read() as s:
+            log = [(e.action, e.channel) for e in s.scalars(select(AuditEntry).order_by(AuditEntry.id))]
+        assert log == [("unit_add", "desk"), ("invite", "desk"), ("unit_rename", "desk"),
+                       ("invite_revoke", "desk"), ("unit_deactivate", "desk")]
+        shown = (await top.get(h.url + "/nhatky"))[1]     # the board above reads it
+        assert "thêm đơn vị" in shown and "tạo mã mời" in shown and "ngừng đơn vị" in shown
+        assert "thêm đơn vị" not in (await b.get(h.url + "/nhatky"))[1]
