@@ -24,6 +24,16 @@ NAME_MAX = 100
 
 
 @dataclass(frozen=True)
+class DocumentRow:
+    """A document of the index as the desk lists it: whose it is, how many parts, removable."""
+    file_name: str
+    title: str
+    chunks: int
+    owner: str          # the uploading unit's name; "" for the shipped knowledge or the top board's
+    removable: bool     # an upload of this board or of a unit under it
+
+
+@dataclass(frozen=True)
 class UploadResult:
     file_name: str
     replaced: bool
@@ -156,7 +166,7 @@ class KnowledgeService:
                                limit=limit)
         return name
 
-    def install(self, actor, file_name: str, data: bytes) -> UploadResult:
+    def install(self, actor, file_name: str, data: bytes, via: str = "chat") -> UploadResult:
         """Check, save, record whose document it is, and re-index (slow: handlers run it in a
         worker thread). A unit board's document answers only that unit's subtree."""
         scope = self.members.as_scope(actor)
@@ -183,9 +193,61 @@ class KnowledgeService:
                           encoding="utf-8")
         try:
             with self._lock:
-                return self._swap_in(tmp, name, ext)
+                result = self._swap_in(tmp, name, ext)
         finally:
             marker.unlink(missing_ok=True)
+        from bot.services.audit import record
+        with self.members.db.session() as s:
+            record(s, scope, "document_upload", name,
+                   f"{result.doc_type or ''} {result.number or ''} {result.title}".strip(), via)
+        return result
+
+    def listing(self, actor, visible: frozenset[str] | None) -> list[DocumentRow]:
+        """The indexed documents this board reads (`visible`: their doc ids, None: all), each with
+        its owner and whether the board may remove it."""
+        from bot.db.models import Unit
+        scope = self.members.as_scope(actor)
+        with self.members.db.read() as s:
+            uploads = {u.file_name: u.unit_id for u in s.scalars(select(Upload))}
+            names = dict(s.execute(select(Unit.id, Unit.name)).all())
+        rows = []
+        for d in self.kb.documents():
+            if visible is not None and d.doc_id not in visible:
+                continue
+            uploaded = d.source_file in uploads
+            unit = uploads.get(d.source_file)
+            removable = uploaded and (scope.is_top or (unit is not None and scope.covers(unit)))
+            rows.append(DocumentRow(d.source_file, d.display, d.chunks,
+                                    names.get(unit, "") if unit is not None else "", removable))
+        return rows
+
+    def remove(self, actor, file_name: str, via: str = "chat") -> str:
+        """Take an uploaded document out of the index at once (the shipped knowledge folder is
+        never written to). Only the board that uploaded it or a board above; logged. Returns
+        its name."""
+        from bot.services.audit import record
+        scope = self.members.as_scope(actor)
+        name = safe_name(file_name)
+        with self.members.db.read() as s:
+            row = s.scalar(select(Upload).where(Upload.file_name == name))
+        path = self.folder / name
+        if row is None or not path.is_file() or not (
+                scope.is_top or (row.unit_id is not None and scope.covers(row.unit_id))):
+            raise InvalidInput(T.DOC_REMOVE_GONE, name=file_name)
+        with self._lock:
+            bak = self.folder / f".{name}.bak-{uuid.uuid4().hex[:8]}"
+            os.replace(path, bak)
+            try:
+                self.kb.build()
+            except Exception as e:  # noqa: BLE001 - put it back; the old index still serves
+                os.replace(bak, path)
+                log.exception("index build failed after removing %s", name)
+                raise LoaError(T.UPLOAD_BUILD_FAILED, name=name, reason=type(e).__name__) from e
+            bak.unlink(missing_ok=True)
+        with self.members.db.session() as s:
+            s.execute(Upload.__table__.delete().where(Upload.file_name == name))
+            record(s, scope, "document_remove", name, "", via)
+        return name
 
     def _record(self, scope, name: str) -> None:
         db = self.members.db

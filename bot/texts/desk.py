@@ -120,7 +120,25 @@ AUDIT_VIA = {"chat": "trong bot", "desk": "trên bảng điều khiển", "cli":
 AUDIT_ACTIONS = {"answer": "trả lời", "broadcast": "gửi nội dung", "remind": "nhắc lại",
                  "escalate": "chuyển lên cấp trên", "unit_add": "thêm đơn vị",
                  "unit_rename": "đổi tên đơn vị", "unit_deactivate": "ngừng đơn vị",
-                 "invite": "tạo mã mời", "invite_revoke": "thu hồi mã mời"}
+                 "invite": "tạo mã mời", "invite_revoke": "thu hồi mã mời",
+                 "document_upload": "gửi tài liệu", "document_remove": "gỡ tài liệu"}
+
+# ---------------------------------------------------------------- documents on the desk
+DOCS_LINK = "Tài liệu"
+DOCS_HEAD = "Tài liệu Loa đang dùng để trả lời ({count})"
+DOCS_NONE = "Chưa có tài liệu nào."
+DOC_ROW = "{title} · {chunks} đoạn · {owner}"
+DOC_SHIPPED = "tài liệu chung"
+DOC_OF = "của {owner}"
+DOC_UPLOAD_HEAD = "Gửi tài liệu (.docx, .pdf, .txt, .md; gửi lại cùng tên để thay bản cũ)"
+BTN_UPLOAD = "Gửi tài liệu"
+BTN_REMOVE = "Gỡ"
+DOC_UPLOADED = "✅ Đã {action} «{name}»: {chunks} đoạn, Loa trả lời theo tài liệu này ngay từ bây giờ."
+DOC_ACTION_NEW = "thêm"
+DOC_ACTION_REPLACED = "thay bản mới của"
+DOC_REMOVED = "✅ Đã gỡ «{name}»: Loa không còn trích dẫn tài liệu này."
+DOC_TOO_BIG = "Tệp nặng {size} MB, vượt giới hạn {limit} MB. Hãy gửi tệp nhỏ hơn."
+DOC_NO_FILE = "Chưa chọn tệp: hãy chọn tệp tài liệu rồi bấm «Gửi tài liệu»."
 
 # ---------------------------------------------------------------- units and invites on the desk
 UNITS_LINK = "Đơn vị và mã mời"

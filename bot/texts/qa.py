@@ -160,6 +160,8 @@ UPLOAD_UNREADABLE = (
     "❌ Không đọc được tệp «{name}»: {reason}.\n"
     "Tài liệu chưa được bổ sung; kho văn bản vẫn giữ nguyên như trước."
 )
+DOC_REMOVE_GONE = ("Không gỡ được «{name}»: tài liệu này không còn, không phải tài liệu Ban đã gửi lên, "
+                   "hoặc không thuộc phạm vi của Ban (tài liệu có sẵn của Loa không gỡ được ở đây).")
 UPLOAD_BUILD_FAILED = (
     "❌ Lập chỉ mục thất bại sau khi thêm «{name}» ({reason}). "
     "Tệp đã được gỡ ra; kho văn bản vẫn giữ nguyên như trước."

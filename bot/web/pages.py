@@ -271,6 +271,7 @@ def overview_page(ov: Overview, today: date, tz: ZoneInfo, nonce: str, now: date
                 f'<p><a href="cauhoi">{escape(T.QUESTIONS_ALL)}</a></p></section>'
                 f'<p id="actions"><a class="btn" href="phatdi">{escape(T.BROADCAST_LINK)}</a> · '
                 f'<a href="tochuc">{escape(T.UNITS_LINK)}</a> · '
+                f'<a href="vanban">{escape(T.DOCS_LINK)}</a> · '
                 f'<a href="nhatky">{escape(T.AUDIT_LINK)}</a></p>')
     body.append(f'<p class="muted">{escape(T.FOOTER.format(at=fmt_datetime(now, tz)))}</p>')
     return page(f"{T.TITLE} · {ov.title}", "".join(body), nonce,
@@ -481,4 +482,35 @@ def units_page(units, invites, title: str, csrf: str, tz: ZoneInfo, nonce: str, 
             f'<ul class="q">{"".join(rows)}</ul><h2>{escape(T.UNIT_ADD_HEAD)}</h2>{add}</section>'
             f'<section id="invite-list"><h2>{escape(T.INVITES_HEAD.format(count=len(invites)))}</h2>'
             f'{listing}<h2>{escape(T.INVITE_NEW_HEAD)}</h2>{new_invite}</section>')
+    return board_page(title, body, nonce, root)
+
+
+def documents_page(rows, title: str, csrf: str, max_mb: int, nonce: str, root: str = "",
+                   notice: str = "", error: str = "") -> str:
+    """The documents Loa answers from for this board: whose each is, its parts; upload (a new
+    one, or the same name to replace it) and remove the board's own uploads."""
+    token = _hidden("csrf", csrf)
+    if rows:
+        lis = []
+        for d in rows:
+            owner = T.DOC_OF.format(owner=d.owner) if d.owner else T.DOC_SHIPPED
+            remove = (f'<form method="post" action="vanban/go" class="inline">{token}'
+                      f'{_hidden("file", d.file_name)}<button type="submit" class="btn" '
+                      f'style="background:#666">{escape(T.BTN_REMOVE)}</button></form>'
+                      ) if d.removable else ""
+            lis.append(f'<li data-doc="{escape(d.file_name)}">'
+                       f'{escape(T.DOC_ROW.format(title=d.title, chunks=d.chunks, owner=owner))}'
+                       f'<br><span class="muted">{escape(d.file_name)}</span>{remove}</li>')
+        listing = f'<ul class="q" id="docs">{"".join(lis)}</ul>'
+    else:
+        listing = f'<p class="muted" id="docs">{escape(T.DOCS_NONE)}</p>'
+    upload = (f'<form class="answer" method="post" action="vanban/tai" enctype="multipart/form-data" '
+              f'id="doc-upload">{token}<label class="muted" for="df">{escape(T.DOC_UPLOAD_HEAD)} '
+              f'(≤ {max_mb} MB)</label>'
+              f'<input id="df" type="file" name="file" accept=".docx,.pdf,.txt,.md" required '
+              f'style="display:block;margin:4px 0">'
+              f'<button type="submit" class="btn">{escape(T.BTN_UPLOAD)}</button></form>')
+    body = (f'<p><a href="./">{escape(T.BACK)}</a> · <a href="nhatky">{escape(T.AUDIT_LINK)}</a></p>'
+            f'{_flash(notice, error)}<section id="documents">'
+            f'<h2>{escape(T.DOCS_HEAD.format(count=len(rows)))}</h2>{upload}{listing}</section>')
     return board_page(title, body, nonce, root)

@@ -525,6 +525,68 @@ async def invite_revoke(request: web.Request) -> web.StreamResponse:
     return await _unit_action(request, act)
 
 
+async def documents(request: web.Request, notice: str = "", error: str = "",
+                    status: int = 200) -> web.Response:
+    """GET /vanban: the documents this board's people are answered from, with upload and
+    remove (the same checks as a file sent in the chat)."""
+    loa = request.app[LOA_KEY]
+    board, refused = await _board(request)
+    if refused is not None:
+        return refused
+    tid, scope, title = board
+    try:
+        visible = frozenset(d.doc_id for d in await loa.run(loa.questions.documents, tid))
+        rows = await loa.run(loa.knowledge.listing, scope, visible)
+    except LoaError as e:
+        rows, error = [], error or e.plain()
+    csrf = _csrf(request)
+    return _html(request, lambda n, r: pages.documents_page(
+        rows, title, csrf, loa.settings.max_upload_mb, n, r, notice, error), status)
+
+
+async def document_upload(request: web.Request) -> web.StreamResponse:
+    """POST /vanban/tai (multipart): a document into the index at once; the only request whose
+    body may pass MAX_BODY (up to LOA_MAX_UPLOAD_MB)."""
+    loa = request.app[LOA_KEY]
+    limit = loa.settings.max_upload_mb * 1024 * 1024
+    if (request.content_length or 0) > limit + MAX_BODY:
+        return await documents(request, error=pages.T.DOC_TOO_BIG.format(
+            size=f"{request.content_length / 1024 / 1024:.1f}", limit=loa.settings.max_upload_mb),
+            status=413)
+    request = request.clone(client_max_size=limit + MAX_BODY)
+    post, refused = await _form(request)
+    if refused is not None:
+        return refused
+    field = post.form.get("file")
+    if not isinstance(field, web.FileField) or not field.filename:
+        return await documents(request, error=pages.T.DOC_NO_FILE, status=400)
+    try:
+        data = field.file.read()
+        name = await loa.run(loa.knowledge.check, post.scope, field.filename, len(data))
+        r = await loa.run(functools.partial(loa.knowledge.install, post.scope, name, data,
+                                            via="desk"))
+    except LoaError as e:
+        return await documents(request, error=e.plain(), status=400)
+    action = pages.T.DOC_ACTION_REPLACED if r.replaced else pages.T.DOC_ACTION_NEW
+    return await documents(request, notice=pages.T.DOC_UPLOADED.format(
+        action=action, name=r.file_name, chunks=r.chunks))
+
+
+async def document_remove(request: web.Request) -> web.StreamResponse:
+    """POST /vanban/go: out of the index at once; only the board's own uploads (or those of the
+    units under it)."""
+    loa = request.app[LOA_KEY]
+    post, refused = await _form(request)
+    if refused is not None:
+        return refused
+    try:
+        name = await loa.run(functools.partial(loa.knowledge.remove, post.scope,
+                                               str(post.form.get("file", "")), via="desk"))
+    except LoaError as e:
+        return await documents(request, error=e.plain(), status=400)
+    return await documents(request, notice=pages.T.DOC_REMOVED.format(name=name))
+
+
 async def audit(request: web.Request) -> web.Response:
     """The log of the board's actions (and those of the boards under it)."""
     loa = request.app[LOA_KEY]
@@ -619,6 +681,9 @@ def build_web_app(loa: Loa, routes=(), bot=None) -> web.Application:
     app.router.add_post("/cauhoi/{id}/chuyenlen", escalate_question)
     app.router.add_get("/nhatky", audit)
     app.router.add_get("/tochuc", units)
+    app.router.add_get("/vanban", documents)
+    app.router.add_post("/vanban/tai", document_upload)
+    app.router.add_post("/vanban/go", document_remove)
     app.router.add_post("/tochuc/donvi/them", unit_add)
     app.router.add_post("/tochuc/donvi/{id}/doiten", unit_rename)
     app.router.add_post("/tochuc/donvi/{id}/ngung", unit_deactivate)
