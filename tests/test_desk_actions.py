@@ -215,3 +215,42 @@ async def test_a_commune_board_passes_a_question_up_from_the_desk(sqlite_url, tm
         status, _, page = await a.post(f"{h.url}/cauhoi/{qid}/traloi",
                                        {"csrf": _token(page), "text": "Muộn rồi"})
         assert status == 400 and "không thuộc phạm vi" in page
+
+
+async def test_a_board_cancels_its_scheduled_broadcast_from_the_desk(sqlite_url, tmp_path):
+    from bot.db.models import B_CANCELLED, Broadcast, Delivery
+    async with desk_bot(sqlite_url, tmp_path) as h, client() as a, client() as b:
+        ids = h.tree.units
+        assert (await a.signin(h.url, init_data(ADMIN_A, "Bảo")))[0] == 200
+        assert (await b.signin(h.url, init_data(ADMIN_B, "Cường")))[0] == 200
+        _, page = await a.get(h.url + "/phatdi")
+        token = _token(page)
+        when = h.loa.broadcasts.example_time()           # tomorrow 07:30, local time
+        status, location, _ = await a.post(h.url + "/phatdi/gui", {
+            "csrf": token, "text": "Lịch họp tuần sau", "unit": str(ids["Chi bộ Ấp 2"]), "gio": when})
+        assert status == 303
+        bid = int(re.search(r"da_gui=(\d+)", location).group(1))
+        _, page = await a.get(h.url + "/phatdi")
+        waiting = page.split('id="waiting"')[1]
+        assert f'data-broadcast="{bid}"' in waiting and "Lịch họp tuần sau" in waiting
+        assert when in waiting and "Chi bộ Ấp 2" in waiting
+        # A sister commune's board neither sees it nor cancels it by number.
+        _, b_page = await b.get(h.url + "/phatdi")
+        assert f'data-broadcast="{bid}"' not in b_page
+        status, _, text = await b.post(h.url + f"/phatdi/{bid}/huy", {"csrf": _token(b_page)})
+        assert status in (400, 403)
+        assert (await a.post(h.url + f"/phatdi/{bid}/huy", {}))[0] == 403      # no token
+        with h.loa.db.read() as s:
+            assert s.get(Broadcast, bid).status != B_CANCELLED
+        status, location, _ = await a.post(h.url + f"/phatdi/{bid}/huy", {"csrf": token})
+        assert status == 303 and location.endswith(f"/phatdi?da_huy={bid}")
+        _, page = await a.get(h.url + location)
+        assert f"Đã hủy lần gửi #{bid}" in page and f'data-broadcast="{bid}"' not in page
+        with h.loa.db.read() as s:
+            assert s.get(Broadcast, bid).status == B_CANCELLED
+            assert not s.scalars(select(Delivery).where(Delivery.broadcast_id == bid)).all()
+            assert [e.action for e in s.scalars(select(AuditEntry).order_by(AuditEntry.id))] == [
+                "broadcast", "cancel"]
+        # Twice: refused with the reason, nothing else changes.
+        status, _, text = await a.post(h.url + f"/phatdi/{bid}/huy", {"csrf": token})
+        assert status == 400

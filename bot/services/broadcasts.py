@@ -417,7 +417,19 @@ class BroadcastsService:
         with self.db.read() as s:
             return signed(content, self.members.board_name(s, scope))
 
-    def cancel(self, actor: Actor, broadcast_id: int) -> BroadcastInfo:
+    def waiting(self, actor: Actor, limit: int = 20) -> list[tuple[BroadcastInfo, str]]:
+        """The board's own broadcasts (and its sub-boards') still to be sent or being sent, the
+        soonest first, each with its audience in words: what it may still cancel."""
+        scope, _ = self._actor(actor)
+        with self.db.read() as s:
+            rows = list(s.scalars(select(Broadcast).where(
+                Broadcast.status.in_([B_SCHEDULED, B_RUNNING]), Broadcast.digest_id.is_(None),
+                Broadcast.audience["remind_of"].as_integer().is_(None),
+                scope.where(Broadcast.board_unit_id)).order_by(Broadcast.scheduled_at)
+                .limit(limit)))
+            return [(_info(b), self._label(s, dict(b.audience or {}))) for b in rows]
+
+    def cancel(self, actor: Actor, broadcast_id: int, via: str = "chat") -> BroadcastInfo:
         """Stop a scheduled or running broadcast of the board's own (or a board's under it);
         messages already sent stay sent."""
         scope, _ = self._actor(actor)
@@ -430,6 +442,7 @@ class BroadcastsService:
             s.execute(update(Delivery).where(Delivery.broadcast_id == b.id,
                                              Delivery.state == D_QUEUED)
                       .values(state=D_CANCELLED))
+            audit.record(s, scope, "cancel", f"lần gửi #{b.id}", plain(b.text or ""), via)
             return _info(b)
 
     def remind(self, actor: Actor, broadcast_id: int, via: str = "chat") -> BroadcastInfo:

@@ -121,7 +121,8 @@ AUDIT_ACTIONS = {"answer": "trả lời", "broadcast": "gửi nội dung", "remi
                  "escalate": "chuyển lên cấp trên", "unit_add": "thêm đơn vị",
                  "unit_rename": "đổi tên đơn vị", "unit_deactivate": "ngừng đơn vị",
                  "invite": "tạo mã mời", "invite_revoke": "thu hồi mã mời",
-                 "document_upload": "gửi tài liệu", "document_remove": "gỡ tài liệu"}
+                 "document_upload": "gửi tài liệu", "document_remove": "gỡ tài liệu",
+                 "cancel": "hủy lần gửi"}
 
 # ---------------------------------------------------------------- documents on the desk
 DOCS_LINK = "Tài liệu"
@@ -191,6 +192,10 @@ BTN_SEND = "Gửi"
 PREVIEW_HEAD = "Xem trước: người nhận sẽ thấy đúng như dưới đây"
 PREVIEW_TO = "Gửi tới: {audience} – {count} người (Telegram {telegram}, Zalo {zalo}) · Thời gian: {when}"
 EVERYONE = "tất cả thành viên"
+WAITING_HEAD = "Chờ gửi hoặc đang gửi ({count})"
+WAITING_LINE = "#{id} · {when} · tới {audience}: {text}"
+BTN_CANCEL = "Hủy lần gửi #{id}"
+CANCELLED = "✅ Đã hủy lần gửi #{id}: những tin chưa gửi sẽ không gửi nữa (tin đã gửi vẫn giữ nguyên)."
 BROADCAST_QUEUED = "✅ Đã xếp lần gửi #{id} tới {count} người. Theo dõi ai đã nhận, đã nắm trên trang chính."
 BACK_EDIT = "Sửa lại"
 

@@ -365,7 +365,7 @@ def _hidden(name: str, value: str) -> str:
 
 def broadcast_page(units, title: str, csrf: str, nonce: str, root: str = "", text: str = "",
                    chosen: frozenset = frozenset(), when: str = "", notice: str = "",
-                   error: str = "") -> str:
+                   error: str = "", waiting=(), local=str) -> str:
     """Write a broadcast: the text, the units (none: everyone in the scope), now or a set time."""
     boxes = "".join(
         f'<label style="display:block;margin-left:{12 * u.depth}px">'
@@ -382,6 +382,15 @@ def broadcast_page(units, title: str, csrf: str, nonce: str, root: str = "", tex
             f'<label for="bw" class="muted">{escape(T.BROADCAST_WHEN)}</label>'
             f'<input id="bw" name="gio" value="{escape(when)}" style="display:block;margin:4px 0">'
             f'<button type="submit" class="btn">{escape(T.BTN_PREVIEW)}</button></form></section>')
+    if waiting:
+        lis = "".join(
+            f'<li data-broadcast="{b.id}">'
+            f'{escape(T.WAITING_LINE.format(id=b.id, when=local(b.scheduled_at), audience=audience, text=shorten(one_line(b.text), 120)))}'
+            f'<form method="post" action="phatdi/{b.id}/huy" class="inline">{_hidden("csrf", csrf)}'
+            f'<button type="submit" class="btn" style="background:#666">'
+            f'{escape(T.BTN_CANCEL.format(id=b.id))}</button></form></li>' for b, audience in waiting)
+        body += (f'<section id="waiting"><h2>{escape(T.WAITING_HEAD.format(count=len(waiting)))}'
+                 f'</h2><ul class="q">{lis}</ul></section>')
     return board_page(title, body, nonce, root)
 
 

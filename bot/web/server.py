@@ -285,10 +285,28 @@ async def broadcast_form(request: web.Request, text: str = "", units=(), when: s
     _, scope, title = board
     if not notice and (done := _query_number(request, "da_gui")) is not None:
         notice = pages.T.BROADCAST_QUEUED.format(id=done, count=_query_number(request, "n") or 0)
+    if not notice and (done := _query_number(request, "da_huy")) is not None:
+        notice = pages.T.CANCELLED.format(id=done)
     listing = await loa.run(loa.members.units, False, scope)
+    waiting = await loa.run(loa.broadcasts.waiting, scope)
     csrf = _csrf(request)
     return _html(request, lambda n, r: pages.broadcast_page(
-        listing, title, csrf, n, r, text, frozenset(units), when, notice, error), status)
+        listing, title, csrf, n, r, text, frozenset(units), when, notice, error, waiting,
+        loa.broadcasts.local), status)
+
+
+async def broadcast_cancel(request: web.Request) -> web.StreamResponse:
+    """POST /phatdi/{id}/huy: stop a scheduled or running broadcast of the board's (what was
+    sent stays sent), logged."""
+    loa = request.app[LOA_KEY]
+    post, refused = await _form(request)
+    if refused is not None:
+        return refused
+    try:
+        await loa.run(functools.partial(loa.broadcasts.cancel, post.scope, post.id, via="desk"))
+    except LoaError as e:
+        return await broadcast_form(request, error=e.plain(), status=400)
+    return web.HTTPSeeOther(f"{_root(request)}/phatdi?da_huy={post.id}")
 
 
 async def broadcast_preview(request: web.Request) -> web.StreamResponse:
@@ -695,6 +713,7 @@ def build_web_app(loa: Loa, routes=(), bot=None) -> web.Application:
     app.router.add_post("/phatdi/sua", broadcast_edit)
     app.router.add_post("/phatdi/gui", broadcast_send)
     app.router.add_post("/phatdi/{id}/nhac", remind)
+    app.router.add_post("/phatdi/{id}/huy", broadcast_cancel)
     app.router.add_post("/api/session", session)
     app.router.add_get("/dangnhap", link_landing)
     app.router.add_post("/dangnhap", link_redeem)
