@@ -199,7 +199,10 @@ def _checks(info: QuestionInfo, hit: Hit, catalogue: Catalogue, folded: str, ter
                 checks.append(inside)
         else:
             checks.append((head, n) in held_ordinals)
-    if info.kind in _ACTIVITY_KINDS and info.bodies:
+    # The header answers what the document itself is (its date, number, issuer): the task words of
+    # its title are not on its date line, and need not be.
+    about_itself = hit.kind == "header" and (info.asks_issue or info.about_document)
+    if info.kind in _ACTIVITY_KINDS and info.bodies and not about_itself:
         checks.append(_activity_share(info, hit, catalogue, terms) >= 0.25)
     return checks
 
