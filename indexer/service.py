@@ -27,7 +27,7 @@ from indexer.errors import DocumentNotFound, DocumentUnreadable, IndexerError, I
 from indexer.fusion import Channels, Fusion, fuse
 from indexer.lexical import LexicalIndex, terms
 from indexer.prior import VERSION as PRIOR_VERSION
-from indexer.question import analyse
+from indexer.question import WHAT, analyse
 from indexer.reader import is_candidate, read_document
 from indexer.store import FORMAT_VERSION, StoredIndex, current_build_id, load_index, new_build_id, read_manifest, write_index
 from indexer.structure import CHUNKER_VERSION, Chunk, DocumentInfo, KeyPoint, parse_document, slug
@@ -230,6 +230,48 @@ class _Snapshot:
 KIND_PRIOR = {"recipients": 0.8}
 
 
+OUTLINE_LINE = 160  # each heading of an outline, cut at a word beyond this
+
+
+def _outline(info, hit: Hit, snapshot) -> Hit | None:
+    """What a numbered part of a document says ("mục III nói gì", "chương II quy chế"), when the part
+    the question names spans several passages: its heading and the first line of each item under it,
+    verbatim, in order — the outline a reader would scan. None when the passage found is not inside
+    such a part or the part is one passage (then that passage is the answer)."""
+    from indexer.evidence import _SECTION_ORDINALS, _section_has_ordinal
+    i = snapshot.by_id.get(hit.chunk_id)
+    if i is None:
+        return None
+    chunk = snapshot.chunks[i]
+    skip = 1 if chunk.part and chunk.path and chunk.path[0] == chunk.part else 0  # an attached Quy chế's name
+    wanted = [(h, n) for h, n in info.ordinals if h in _SECTION_ORDINALS]
+    if not wanted:
+        return None
+    for k in range(skip + 1, len(chunk.path) + 1):
+        section = " › ".join(chunk.path[skip:k])
+        if all(_section_has_ordinal(section, h, n) for h, n in wanted):
+            break
+    else:
+        return None
+    prefix = chunk.path[:k]
+    inside = [c for c in snapshot.chunks if c.doc_id == chunk.doc_id and c.path[:k] == prefix]
+    if len(inside) < 2 or k >= len(max((c.path for c in inside), key=len)):
+        return None
+    lines, seen = [prefix[-1]], set()
+    for c in inside:
+        head = c.path[k] if len(c.path) > k else ""
+        if head in seen:
+            continue  # an item that runs over several passages: once
+        seen.add(head)
+        first = next((ln.strip() for ln in c.text.split("\n") if ln.strip()), "")
+        if len(first) > OUTLINE_LINE:
+            first = first[:OUTLINE_LINE].rsplit(" ", 1)[0].rstrip(",;:") + " …"
+        lines.append(first)
+    first_chunk = inside[0]
+    return replace(hit, chunk_id=first_chunk.id, text="\n".join(lines), section=" › ".join(prefix),
+                   kind="body")
+
+
 class KnowledgeBase:
     """Build, load and query one knowledge index. Safe to query from several threads during a build."""
 
@@ -335,8 +377,13 @@ class KnowledgeBase:
             return compose(question, [], choice.ranked[:5], dates, reason=choice.reason, kind=info.kind,
                            missing=choice.missing, related=choice.related, related_excerpts=related,
                            confidence=choice.confidence, terms=info.terms, prefer=choice.prefer)
-        excerpts = [excerpt(h.text, h.section, info.terms, choice.prefer) for h in choice.passages]
-        return compose(question, choice.passages, choice.ranked[:5], dates, excerpts, kind=info.kind,
+        passages = list(choice.passages)
+        excerpts = [excerpt(h.text, h.section, info.terms, choice.prefer) for h in passages]
+        outline = _outline(info, passages[0], snapshot) if info.ordinals and info.kind == WHAT else None
+        if outline is not None:  # "mục III nói gì": the part's outline, then the passage found in it
+            passages.insert(0, outline)
+            excerpts.insert(0, outline.text)
+        return compose(question, passages, choice.ranked[:5], dates, excerpts, kind=info.kind,
                        confidence=choice.confidence, terms=info.terms, prefer=choice.prefer)
 
     def candidates(self, question: str, fusion: Fusion | None = None):

@@ -158,6 +158,19 @@ def test_a_part_named_by_its_number_is_where_the_answer_comes_from(kb, question,
     assert answer.found and section in answer.quotes[0].section, answer.quotes[:1]
 
 
+def test_a_numbered_part_of_several_passages_is_answered_with_its_outline(kb):
+    # "mục I nói gì": the part's heading and the first line of each of its items, verbatim, in order.
+    answer = kb.ask("muc I ke hoach chi thi 30 noi gi")
+    lines = answer.quotes[0].excerpt.split("\n")
+    assert answer.found and lines[0] == "I. MỤC ĐÍCH, YÊU CẦU"
+    assert [ln.split(" ", 1)[0] for ln in lines[1:]] == ["1.", "2.", "3."]
+    document = next((HERE.parent / "knowledge").glob("*.txt")).read_text(encoding="utf-8")
+    assert all(ln.rstrip(" …") in document for ln in lines)           # nothing but the document's words
+    # One item is one passage: quoted as itself, not outlined.
+    item = kb.ask("mục 3 phần II kế hoạch chỉ thị 30")
+    assert item.quotes[0].section.startswith("II. NỘI DUNG › 3.") and "\n1. " not in item.quotes[0].excerpt
+
+
 def test_devset_quality_floors(kb):
     """Floors a little under what the dev set measured (bench/bench_answers.py --set samples prints the same
     table): answered right (sure, the right passage first), declined right (nothing sure for what the
