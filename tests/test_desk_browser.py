@@ -119,7 +119,8 @@ async def test_signed_mini_app_url_shows_the_overview_at_360px(sqlite_url, tmp_p
         for path, ready in (("/cauhoi", "document.querySelector('form.answer textarea')"),
                             ("/phatdi", "document.querySelector('#units input')"),
                             ("/tochuc", "document.querySelector('#invite-new select')"),
-                            ("/vanban", "document.querySelector('#doc-upload input')")):
+                            ("/vanban", "document.querySelector('#doc-upload input')"),
+                            ("/tochuc/thanhvien", "document.querySelector('#members li form')")):
             await page.goto(url + path)
             await page.wait_for(f"{ready} !== null")
             assert await page.eval("document.documentElement.scrollWidth") <= 360, path

@@ -110,3 +110,65 @@ async def test_a_board_adds_a_chi_bo_invites_and_a_member_joins(sqlite_url, tmp_
         shown = (await top.get(h.url + "/nhatky"))[1]     # the board above reads it
         assert "thêm đơn vị" in shown and "tạo mã mời" in shown and "ngừng đơn vị" in shown
         assert "thêm đơn vị" not in (await b.get(h.url + "/nhatky"))[1]
+
+
+async def test_a_board_manages_its_people_and_moves_a_unit(sqlite_url, tmp_path):
+    from tests.deskdata import MEMBER_A1
+    async with desk_bot(sqlite_url, tmp_path) as h, client() as a, client() as b:
+        ids = h.tree.units
+        assert (await a.signin(h.url, init_data(ADMIN_A, "Bảo")))[0] == 200
+        assert (await b.signin(h.url, init_data(ADMIN_B, "Cường")))[0] == 200
+        with h.loa.db.read() as s:
+            an = s.scalar(select(Member).where(Member.telegram_id == MEMBER_A1))
+            dong = s.scalar(select(Member).where(Member.full_name == "Đỗ Thị Mai"))
+        status, page = await a.get(h.url + "/tochuc/thanhvien")
+        assert status == 200 and "Nguyễn Văn An" in page and "Đỗ Thị Mai" not in page
+        token = _token(page)
+        # Filtered by unit: only that unit's people.
+        _, page = await a.get(h.url + f"/tochuc/thanhvien?donvi={ids['Chi bộ Ấp 2']}")
+        assert "Võ Văn Dũng" in page and "Nguyễn Văn An" not in page
+
+        base = h.url + f"/tochuc/thanhvien/{an.id}"
+        assert (await a.post(base + "/thoibaocao", {}))[0] == 403                 # no token
+        status, _, page = await a.post(base + "/thoibaocao", {"csrf": token})
+        assert status == 200 and "Đã cập nhật: Nguyễn Văn An" in page
+        status, _, page = await a.post(base + "/chuyen", {"unit": str(ids["Chi bộ Ấp 3"]),
+                                                          "csrf": token})
+        assert status == 200 and "(Chi bộ Ấp 3)" in page
+        # Into another commune's unit, or a sister commune's person: refused.
+        status, _, _ = await a.post(base + "/chuyen", {"unit": str(ids["Chi bộ Ấp Đông"]),
+                                                       "csrf": token})
+        assert status == 400
+        status, _, _ = await a.post(h.url + f"/tochuc/thanhvien/{dong.id}/ngung", {"csrf": token})
+        assert status == 400
+        status, _, _ = await b.post(base + "/vaoban", {"csrf": _token((await b.get(
+            h.url + "/tochuc/thanhvien"))[1])})
+        assert status == 400
+        assert (await a.post(base + "/xoa", {"csrf": token}))[0] == 404           # no such verb
+        status, _, page = await a.post(base + "/vaoban", {"csrf": token})
+        assert status == 200 and "thành viên Ban" in page
+        with h.loa.db.read() as s:
+            m = s.get(Member, an.id)
+            assert (m.unit_id, m.is_reporter, m.role, m.board_unit_id) == (
+                ids["Chi bộ Ấp 3"], False, "admin", ids["Xã An Phú"])
+            assert s.get(Member, dong.id).active
+        # The new board member signs in to the desk and sees the commune's board page.
+        async with client() as an_desk:
+            assert (await an_desk.signin(h.url, init_data(MEMBER_A1, "An")))[0] == 200
+            assert "Chi bộ Ấp 1" in (await an_desk.get(h.url + "/tochuc"))[1]
+        status, _, page = await a.post(base + "/ngung", {"csrf": token})
+        assert status == 200 and "đã ngừng" in page
+
+        # A unit moves under another of the board's units; not under another commune's.
+        status, _, page = await a.post(h.url + f"/tochuc/donvi/{ids['Chi bộ Ấp 3']}/chuyen",
+                                       {"parent": str(ids["Chi bộ Ấp 1"]), "csrf": token})
+        assert status == 200 and "Đã chuyển «Chi bộ Ấp 3»" in page
+        status, _, _ = await a.post(h.url + f"/tochuc/donvi/{ids['Chi bộ Ấp 2']}/chuyen",
+                                    {"parent": str(ids["Xã Bình Minh"]), "csrf": token})
+        assert status == 400
+        assert _unit(h, "Chi bộ Ấp 3").parent_id == ids["Chi bộ Ấp 1"]
+        assert _unit(h, "Chi bộ Ấp 2").parent_id == ids["Xã An Phú"]
+        with h.loa.db.read() as s:
+            log = [e.action for e in s.scalars(select(AuditEntry).order_by(AuditEntry.id))]
+        assert log == ["member_not_reporter", "member_move", "member_board", "member_deactivate",
+                       "unit_move"]

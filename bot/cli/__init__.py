@@ -99,7 +99,7 @@ def cmd_units_board_name(args) -> int:
 
 def cmd_units_move(args) -> int:
     members = _members(args.settings)
-    u = members.move_unit(args.unit, args.parent)
+    u = members.move_unit(args.unit, args.parent, via="cli")
     print(f"{T.UNIT_MOVED}\t{u.id}\t{members.unit_path(u.id)}")
     return 0
 

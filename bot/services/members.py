@@ -323,7 +323,8 @@ class MembersService:
             s.flush()
             return _unit_info(u)
 
-    def move_unit(self, ref: str, parent_ref: str, scope: Actor = None) -> UnitInfo:
+    def move_unit(self, ref: str, parent_ref: str, scope: Actor = None,
+                  via: str = "chat") -> UnitInfo:
         """Put a unit (and everything under it) under another unit of the scope."""
         scope = self.as_scope(scope)
         with self.db.session() as s:
@@ -332,6 +333,7 @@ class MembersService:
             if parent.id in subtree(s, u.id):
                 raise InvalidInput(TP.UNIT_MOVE_CYCLE, name=u.name, parent=parent.name)
             u.parent_id = parent.id
+            _audit(s, scope, "unit_move", f"{u.name} (số {u.id}) → {parent.name}", "", via)
             s.flush()
             return _unit_info(u)
 
@@ -718,8 +720,9 @@ class MembersService:
             raise NotFound(T.MEMBER_NOT_FOUND, id=member_id)
         return m
 
-    def _change(self, actor: Actor, member_id: int, **changes) -> MemberInfo:
-        """Apply an admin's change to a member, the role and scope re-checked first."""
+    def _change(self, actor: Actor, member_id: int, action: str, via: str = "chat",
+                **changes) -> MemberInfo:
+        """Apply an admin's change to a member, the role and scope re-checked first; logged."""
         scope = self.as_scope(actor)
         with self.db.session() as s:
             m = self._require_member_in(s, scope, self._member(s, member_id))
@@ -732,22 +735,29 @@ class MembersService:
                 setattr(m, key, value)
             s.flush()
             s.refresh(m)
+            where = f" → {m.unit.name}" if action == "member_move" and m.unit is not None else ""
+            _audit(s, scope, action, f"{m.full_name} (số {m.id}){where}", "", via)
             return _member_info(m)
 
-    def move(self, actor: Actor, member_id: int, unit_ref: str) -> MemberInfo:
-        return self._change(actor, member_id, unit_ref=unit_ref, is_reporter=False)
+    def move(self, actor: Actor, member_id: int, unit_ref: str, via: str = "chat") -> MemberInfo:
+        return self._change(actor, member_id, "member_move", via, unit_ref=unit_ref,
+                            is_reporter=False)
 
-    def deactivate(self, actor: Actor, member_id: int) -> MemberInfo:
-        return self._change(actor, member_id, active=False)
+    def deactivate(self, actor: Actor, member_id: int, via: str = "chat") -> MemberInfo:
+        return self._change(actor, member_id, "member_deactivate", via, active=False)
 
-    def set_reporter(self, actor: Actor, member_id: int, value: bool = True) -> MemberInfo:
-        return self._change(actor, member_id, is_reporter=value)
+    def set_reporter(self, actor: Actor, member_id: int, value: bool = True,
+                     via: str = "chat") -> MemberInfo:
+        return self._change(actor, member_id, "member_reporter" if value else "member_not_reporter",
+                            via, is_reporter=value)
 
-    def set_admin(self, actor: Actor, member_id: int, value: bool = True) -> MemberInfo:
+    def set_admin(self, actor: Actor, member_id: int, value: bool = True,
+                  via: str = "chat") -> MemberInfo:
         """Grant the board role, or (value False) take it back: the person stays a member."""
         if value:
-            return self._change(actor, member_id, role=ROLE_ADMIN)
-        return self._change(actor, member_id, role=ROLE_MEMBER, board_unit_id=None)
+            return self._change(actor, member_id, "member_board", via, role=ROLE_ADMIN)
+        return self._change(actor, member_id, "member_not_board", via, role=ROLE_MEMBER,
+                            board_unit_id=None)
 
     def admin_chats(self) -> list[int]:
         """Chats of every active admin (configured ids included, even before they /start)."""

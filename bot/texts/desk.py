@@ -122,7 +122,32 @@ AUDIT_ACTIONS = {"answer": "trả lời", "broadcast": "gửi nội dung", "remi
                  "unit_rename": "đổi tên đơn vị", "unit_deactivate": "ngừng đơn vị",
                  "invite": "tạo mã mời", "invite_revoke": "thu hồi mã mời",
                  "document_upload": "gửi tài liệu", "document_remove": "gỡ tài liệu",
-                 "cancel": "hủy lần gửi"}
+                 "cancel": "hủy lần gửi", "unit_move": "chuyển đơn vị",
+                 "member_move": "chuyển thành viên", "member_deactivate": "ngừng thành viên",
+                 "member_reporter": "giao báo cáo", "member_not_reporter": "thôi giao báo cáo",
+                 "member_board": "đưa vào Ban", "member_not_board": "đưa ra khỏi Ban"}
+
+# ---------------------------------------------------------------- members on the desk
+MEMBERS_LINK = "Thành viên"
+MEMBERS_HEAD = "Thành viên ({shown}/{count})"
+MEMBERS_FILTER = "Lọc theo đơn vị"
+MEMBERS_ALL = "Tất cả đơn vị"
+BTN_FILTER = "Xem"
+MEMBER_ROW = "{name} · {unit}{flags}"
+FLAG_BOARD = " · thành viên Ban"
+FLAG_REPORTER = " · người báo cáo"
+FLAG_INACTIVE = " · đã ngừng"
+FLAG_UNREACHABLE = " · không nhận được tin"
+BTN_MOVE = "Chuyển"
+BTN_REPORTER_ON = "Giao báo cáo"
+BTN_REPORTER_OFF = "Thôi giao báo cáo"
+BTN_BOARD_ON = "Đưa vào Ban"
+BTN_BOARD_OFF = "Đưa ra khỏi Ban"
+BTN_MEMBER_OFF = "Ngừng"
+MEMBER_DONE = "✅ Đã cập nhật: {name}{flags} ({unit})."
+MEMBERS_MORE = "Còn {count} người nữa: hãy lọc theo đơn vị."
+UNIT_MOVE_LABEL = "Chuyển vào"
+UNIT_MOVED = "✅ Đã chuyển «{name}» (cùng các đơn vị trực thuộc)."
 
 # ---------------------------------------------------------------- documents on the desk
 DOCS_LINK = "Tài liệu"

@@ -56,7 +56,7 @@ form.answer textarea{display:block;box-sizing:border-box;width:100%;max-width:64
  margin:4px 0}
 form.answer select,form.answer input:not([type=checkbox]){box-sizing:border-box;width:100%;max-width:640px;font:inherit}
 form.inline{display:inline-block;margin:4px 6px 0 0}
-form.inline input{font:inherit;max-width:160px}
+form.inline input,form.inline select{font:inherit;max-width:150px}
 """
 
 # Reads Telegram's `#tgWebAppData=…` itself (telegram.org's script is never loaded) and trades
@@ -453,6 +453,10 @@ def units_page(units, invites, title: str, csrf: str, tz: ZoneInfo, nonce: str, 
             f'<input name="name" required maxlength="200" aria-label="{escape(T.UNIT_RENAME_LABEL)}" '
             f'placeholder="{escape(T.UNIT_RENAME_LABEL)}">'
             f'<button type="submit" class="btn">{escape(T.BTN_RENAME)}</button></form>'
+            f'<form method="post" action="tochuc/donvi/{u.id}/chuyen" class="inline">{token}'
+            f'<select name="parent" aria-label="{escape(T.UNIT_MOVE_LABEL)}">'
+            f'{_options([p for p in units if p.id != u.id], u.parent_id)}</select>'
+            f'<button type="submit" class="btn">{escape(T.BTN_MOVE)}</button></form>'
             f'<form method="post" action="tochuc/donvi/{u.id}/ngung" class="inline">{token}'
             f'<button type="submit" class="btn" style="background:#666">{escape(T.BTN_DEACTIVATE)}'
             f'</button></form>')
@@ -485,7 +489,8 @@ def units_page(units, invites, title: str, csrf: str, tz: ZoneInfo, nonce: str, 
         listing = f'<ul class="q" id="invites">{lis}</ul>'
     else:
         listing = f'<p class="muted" id="invites">{escape(T.INVITES_NONE)}</p>'
-    body = (f'<p><a href="./">{escape(T.BACK)}</a> · <a href="nhatky">{escape(T.AUDIT_LINK)}</a></p>'
+    body = (f'<p><a href="./">{escape(T.BACK)}</a> · <a href="tochuc/thanhvien">{escape(T.MEMBERS_LINK)}</a>'
+            f' · <a href="nhatky">{escape(T.AUDIT_LINK)}</a></p>'
             f'{_flash(notice, error)}{_invite_made(made, link, zalo) if made else ""}'
             f'<section id="units"><h2>{escape(T.UNITS_HEAD.format(count=len(units)))}</h2>'
             f'<ul class="q">{"".join(rows)}</ul><h2>{escape(T.UNIT_ADD_HEAD)}</h2>{add}</section>'
@@ -522,4 +527,49 @@ def documents_page(rows, title: str, csrf: str, max_mb: int, nonce: str, root: s
     body = (f'<p><a href="./">{escape(T.BACK)}</a> · <a href="nhatky">{escape(T.AUDIT_LINK)}</a></p>'
             f'{_flash(notice, error)}<section id="documents">'
             f'<h2>{escape(T.DOCS_HEAD.format(count=len(rows)))}</h2>{upload}{listing}</section>')
+    return board_page(title, body, nonce, root)
+
+
+MEMBER_ACTIONS = ("baocao", "thoibaocao", "vaoban", "raban", "ngung")
+
+
+def member_flags(m) -> str:
+    return "".join(flag for on, flag in ((m.is_admin, T.FLAG_BOARD), (m.is_reporter, T.FLAG_REPORTER),
+                                         (not m.active, T.FLAG_INACTIVE),
+                                         (m.unreachable, T.FLAG_UNREACHABLE)) if on)
+
+
+def members_page(people, total: int, units, chosen: int | None, title: str, csrf: str, nonce: str,
+                 root: str = "", notice: str = "", error: str = "") -> str:
+    """The board's people (of one unit when filtered): move, reporter, board seat, stop."""
+    token = _hidden("csrf", csrf)
+    rows = []
+    for m in people:
+        buttons = []
+        if m.active:
+            buttons.append(("thoibaocao", T.BTN_REPORTER_OFF) if m.is_reporter
+                           else ("baocao", T.BTN_REPORTER_ON))
+            buttons.append(("raban", T.BTN_BOARD_OFF) if m.is_admin else ("vaoban", T.BTN_BOARD_ON))
+            buttons.append(("ngung", T.BTN_MEMBER_OFF))
+        forms = "".join(
+            f'<form method="post" action="tochuc/thanhvien/{m.id}/{action}" class="inline">{token}'
+            f'<button type="submit" class="btn" style="background:#666">{escape(label)}</button></form>'
+            for action, label in buttons)
+        move = (f'<form method="post" action="tochuc/thanhvien/{m.id}/chuyen" class="inline">{token}'
+                f'<select name="unit" aria-label="{escape(T.UNIT_MOVE_LABEL)}">{_options(units, m.unit_id)}'
+                f'</select><button type="submit" class="btn">{escape(T.BTN_MOVE)}</button></form>'
+                ) if m.active else ""
+        rows.append(f'<li data-member="{m.id}">'
+                    f'{escape(T.MEMBER_ROW.format(name=m.full_name, unit=m.unit_name or "–", flags=member_flags(m)))}'
+                    f'<br>{move}{forms}</li>')
+    more = (f'<p class="muted">{escape(T.MEMBERS_MORE.format(count=total - len(people)))}</p>'
+            if total > len(people) else "")
+    choose = (f'<form method="get" action="tochuc/thanhvien" class="inline">'
+              f'<select name="donvi" aria-label="{escape(T.MEMBERS_FILTER)}">'
+              f'<option value="">{escape(T.MEMBERS_ALL)}</option>{_options(units, chosen)}</select>'
+              f'<button type="submit" class="btn">{escape(T.BTN_FILTER)}</button></form>')
+    body = (f'<p><a href="./">{escape(T.BACK)}</a> · <a href="tochuc">{escape(T.UNITS_LINK)}</a> · '
+            f'<a href="nhatky">{escape(T.AUDIT_LINK)}</a></p>{_flash(notice, error)}'
+            f'<section id="members"><h2>{escape(T.MEMBERS_HEAD.format(shown=len(people), count=total))}'
+            f'</h2>{choose}<ul class="q">{"".join(rows)}</ul>{more}</section>')
     return board_page(title, body, nonce, root)

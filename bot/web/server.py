@@ -513,6 +513,71 @@ async def unit_deactivate(request: web.Request) -> web.StreamResponse:
     return await _unit_action(request, act)
 
 
+async def unit_move(request: web.Request) -> web.StreamResponse:
+    """POST /tochuc/donvi/{id}/chuyen: under another unit of the board (with what is under it)."""
+    members = request.app[LOA_KEY].members
+
+    def act(post: _Post) -> str:
+        parent = parse_id(str(post.form.get("parent", "")))
+        if parent is None:
+            raise InvalidInput(pages.T.NUMBER_BAD)
+        unit = members.move_unit(str(post.id), str(parent), post.scope, via="desk")
+        return pages.T.UNIT_MOVED.format(name=unit.name)
+    return await _unit_action(request, act)
+
+
+MEMBERS_SHOWN = 200   # one page of people; a province filters by unit
+
+
+async def members_list(request: web.Request, notice: str = "", error: str = "",
+                       status: int = 200) -> web.Response:
+    """GET /tochuc/thanhvien?donvi=: the board's people, of one unit when chosen."""
+    loa = request.app[LOA_KEY]
+    board, refused = await _board(request)
+    if refused is not None:
+        return refused
+    _, scope, title = board
+    chosen = parse_id(request.query.get("donvi", ""))
+    listing = await loa.run(loa.members.units, False, scope)
+    try:
+        people = await loa.run(loa.members.members, str(chosen) if chosen else None, scope)
+    except LoaError as e:
+        people, chosen, error = [], None, error or e.plain()
+    people.sort(key=lambda m: (not m.active, m.unit_name or "", m.full_name))
+    csrf = _csrf(request)
+    return _html(request, lambda n, r: pages.members_page(
+        people[:MEMBERS_SHOWN], len(people), listing, chosen, title, csrf, n, r, notice, error),
+        status)
+
+
+async def member_action(request: web.Request) -> web.StreamResponse:
+    """POST /tochuc/thanhvien/{id}/{chuyen|baocao|thoibaocao|vaoban|raban|ngung}: the chat's
+    /thanhvien_* verbs, the person's scope re-checked, logged."""
+    loa = request.app[LOA_KEY]
+    action = request.match_info.get("action", "")
+    if action not in pages.MEMBER_ACTIONS + ("chuyen",):
+        return _refusal(request, "notfound", 404)
+    post, refused = await _form(request)
+    if refused is not None:
+        return refused
+    m = loa.members
+    verbs = {
+        "baocao": lambda p: m.set_reporter(p.scope, p.id, True, via="desk"),
+        "thoibaocao": lambda p: m.set_reporter(p.scope, p.id, False, via="desk"),
+        "vaoban": lambda p: m.set_admin(p.scope, p.id, True, via="desk"),
+        "raban": lambda p: m.set_admin(p.scope, p.id, False, via="desk"),
+        "ngung": lambda p: m.deactivate(p.scope, p.id, via="desk"),
+        "chuyen": lambda p: m.move(p.scope, p.id, str(parse_id(str(p.form.get("unit", ""))) or ""),
+                                   via="desk"),
+    }
+    try:
+        info = await loa.run(verbs[action], post)
+    except LoaError as e:
+        return await members_list(request, error=e.plain(), status=400)
+    return await members_list(request, notice=pages.T.MEMBER_DONE.format(
+        name=info.full_name, flags=pages.member_flags(info), unit=info.unit_name or "–"))
+
+
 async def invite_new(request: web.Request) -> web.StreamResponse:
     """POST /tochuc/moi: an invite for one of the board's units (member, reporter or board)."""
     loa = request.app[LOA_KEY]
@@ -705,6 +770,9 @@ def build_web_app(loa: Loa, routes=(), bot=None) -> web.Application:
     app.router.add_post("/tochuc/donvi/them", unit_add)
     app.router.add_post("/tochuc/donvi/{id}/doiten", unit_rename)
     app.router.add_post("/tochuc/donvi/{id}/ngung", unit_deactivate)
+    app.router.add_post("/tochuc/donvi/{id}/chuyen", unit_move)
+    app.router.add_get("/tochuc/thanhvien", members_list)
+    app.router.add_post("/tochuc/thanhvien/{id}/{action}", member_action)
     app.router.add_post("/tochuc/moi", invite_new)
     app.router.add_post("/tochuc/moi/thuhoi", invite_revoke)
     app.router.add_get("/phatdi", broadcast_form)
