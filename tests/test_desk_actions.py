@@ -254,3 +254,60 @@ async def test_a_board_cancels_its_scheduled_broadcast_from_the_desk(sqlite_url,
         # Twice: refused with the reason, nothing else changes.
         status, _, text = await a.post(h.url + f"/phatdi/{bid}/huy", {"csrf": token})
         assert status == 400
+
+
+async def test_an_answer_kept_as_faq_from_the_desk_answers_the_next_asker(sqlite_url, tmp_path):
+    from bot.db.models import Faq
+    async with desk_bot(sqlite_url, tmp_path) as h, client() as a, client() as b:
+        qid = _commune_question(h)
+        assert (await a.signin(h.url, init_data(ADMIN_A, "Bảo")))[0] == 200
+        assert (await b.signin(h.url, init_data(ADMIN_B, "Cường")))[0] == 200
+        _, page = await a.get(h.url + "/cauhoi")
+        token = _csrf(page, qid)
+        assert (await a.post(f"{h.url}/cauhoi/{qid}/traloi", {"text": ANSWER, "csrf": token}))[0] == 303
+        _, page = await a.get(h.url + "/cauhoi")
+        answered = page.split('id="answered"')[1]
+        assert f'data-answered="{qid}"' in answered and f'action="cauhoi/{qid}/hoidap"' in answered
+        # A sister commune's board cannot keep it; without the token nothing is kept.
+        _, b_page = await b.get(h.url + "/cauhoi")
+        assert f'data-answered="{qid}"' not in b_page
+        b_token = _token((await b.get(h.url + "/phatdi"))[1])
+        assert (await b.post(f"{h.url}/cauhoi/{qid}/hoidap", {"csrf": b_token}))[0] == 400
+        assert (await a.post(f"{h.url}/cauhoi/{qid}/hoidap", {}))[0] == 403
+        status, location, _ = await a.post(f"{h.url}/cauhoi/{qid}/hoidap", {"csrf": token})
+        assert status == 303
+        with h.loa.db.read() as s:
+            faq = s.scalar(select(Faq))
+        assert faq.source_question_id == qid and faq.active
+        _, page = await a.get(h.url + location)
+        assert f"mục số {faq.id}" in page and f'action="cauhoi/{qid}/hoidap"' not in page
+
+        # The next member who asks the same is answered at once with it.
+        asker = h.user("Phạm Thị Hoa", user_id=6_000_012)
+        reply = await asker.reply("Mức hỗ trợ cho tuyên truyền viên năm nay là bao nhiêu?")
+        assert "giữ như năm trước" in reply.text
+
+        # Edited on the desk: the new wording answers; another board cannot touch it.
+        _, page = await a.get(h.url + "/hoidap")
+        assert f'data-faq="{faq.id}"' in page and "giữ như năm trước" in page
+        _, b_faq = await b.get(h.url + "/hoidap")
+        assert f'data-faq="{faq.id}"' not in b_faq
+        status, _, _ = await b.post(f"{h.url}/hoidap/{faq.id}/ngung", {"csrf": b_token})
+        assert status == 400
+        status, _, page = await a.post(f"{h.url}/hoidap/{faq.id}/sua", {
+            "question": faq.question, "answer": "Mức hỗ trợ năm nay tăng lên 200.000 đồng/tháng.",
+            "csrf": token})
+        assert status == 200 and f"Đã sửa mục hỏi đáp số {faq.id}" in page
+        reply = await asker.reply("Mức hỗ trợ cho tuyên truyền viên năm nay là bao nhiêu?")
+        assert "200.000 đồng/tháng" in reply.text
+        status, _, page = await a.post(f"{h.url}/hoidap/{faq.id}/sua", {
+            "question": faq.question, "answer": "  ", "csrf": token})
+        assert status == 400 and "không được để trống" in page
+        # Retired: no longer the answer.
+        status, _, page = await a.post(f"{h.url}/hoidap/{faq.id}/ngung", {"csrf": token})
+        assert status == 200 and "đã ngừng dùng" in page
+        reply = await asker.reply("Mức hỗ trợ cho tuyên truyền viên năm nay là bao nhiêu?")
+        assert "200.000 đồng/tháng" not in reply.text
+        with h.loa.db.read() as s:
+            log = [e.action for e in s.scalars(select(AuditEntry).order_by(AuditEntry.id))]
+        assert log == ["answer", "faq_save", "faq_edit", "faq_retire"]

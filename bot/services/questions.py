@@ -188,6 +188,29 @@ class SectionText:
 
 
 @dataclass(frozen=True)
+class AnsweredQuestion:
+    """A question the board (or a board under it) answered, and its FAQ entry if saved."""
+    id: int
+    text: str
+    answer: str
+    answered_at: datetime | None
+    faq_id: int | None
+
+
+@dataclass(frozen=True)
+class FaqEntry:
+    id: int
+    question: str
+    answer: str
+    active: bool
+    board: str               # the board whose people it answers
+    created_at: datetime | None
+
+
+FAQ_ANSWER_CHARS = 3500   # a Telegram message with its signature
+
+
+@dataclass(frozen=True)
 class DocumentChoice:
     key: str          # short stable handle for callback data (doc ids can exceed 64 bytes)
     doc_id: str
@@ -247,6 +270,11 @@ class FaqMatcher:
         self._version: tuple | None = None
         self._entries: list[tuple[int, dict[str, float]]] = []
         self._lock = threading.Lock()
+
+    def forget(self) -> None:
+        """Read the entries again at the next question (an entry's wording changed)."""
+        with self._lock:
+            self._version = None
 
     def best(self, s, question: str,
              reach: frozenset[int] | None = None) -> tuple[int, float] | None:
@@ -738,7 +766,65 @@ class QuestionsService:
                              self.members.board_chats(new), new)
         return Escalation(question_id, boards[new], boards[old], notice)
 
-    def save_faq(self, actor, question_id: int) -> tuple[int, bool]:
+    def answered(self, actor, limit: int = 20) -> list[AnsweredQuestion]:
+        """The latest questions answered by the board or a board under it, newest first."""
+        scope = self.members.as_scope(actor)
+        with self.db.read() as s:
+            q = (select(Question, Faq.id).outerjoin(Faq, Faq.source_question_id == Question.id)
+                 .where(Question.status == Q_ANSWERED_BY_BOARD, scope.where(Question.board_unit_id))
+                 .order_by(Question.answered_at.desc(), Question.id.desc()).limit(limit))
+            return [AnsweredQuestion(x.id, x.text, x.answer_text or "", x.answered_at, fid)
+                    for x, fid in s.execute(q)]
+
+    def faq_entries(self, actor, include_retired: bool = True) -> list[FaqEntry]:
+        """The FAQ entries the board keeps: its own and its sub-boards' (the top board: all)."""
+        scope = self.members.as_scope(actor)
+        with self.db.read() as s:
+            q = select(Faq).where(scope.where(Faq.unit_id)).order_by(Faq.active.desc(), Faq.id.desc())
+            if not include_retired:
+                q = q.where(Faq.active.is_(True))
+            rows = list(s.scalars(q))
+            boards = {u: self.members.board_title(s, u) for u in {f.unit_id for f in rows}}
+            return [FaqEntry(f.id, f.question, f.answer, f.active, boards[f.unit_id], f.created_at)
+                    for f in rows]
+
+    def _faq_in(self, s, scope: Scope, faq_id: int) -> Faq:
+        f = s.get(Faq, faq_id, with_for_update=True)
+        if f is None or not (scope.is_top or (f.unit_id is not None and scope.covers(f.unit_id))):
+            raise NotFound(T.FAQ_NOT_FOUND, id=faq_id)   # another board's entry: as if none
+        return f
+
+    def edit_faq(self, actor, faq_id: int, question: str, answer: str,
+                 via: str = "chat") -> FaqEntry:
+        """New wording of an entry (what it matches, what it answers); logged."""
+        scope = self.members.as_scope(actor)
+        question, answer = clean(question)[:QUERY_CHARS * 2].strip(), clean(answer).strip()
+        if not question or not answer:
+            raise InvalidInput(T.FAQ_EMPTY)
+        if len(answer) > FAQ_ANSWER_CHARS:
+            raise InvalidInput(T.FAQ_TOO_LONG, limit=FAQ_ANSWER_CHARS)
+        with self.db.session() as s:
+            f = self._faq_in(s, scope, faq_id)
+            f.question, f.answer = question, answer
+            audit.record(s, scope, "faq_edit", f"hỏi đáp số {f.id}", f"{question}\n{answer}", via)
+            entry = FaqEntry(f.id, f.question, f.answer, f.active,
+                             self.members.board_title(s, f.unit_id), f.created_at)
+        self.faqs.forget()
+        return entry
+
+    def retire_faq(self, actor, faq_id: int, via: str = "chat") -> FaqEntry:
+        """No longer answer with this entry (kept, and shown as retired); logged."""
+        scope = self.members.as_scope(actor)
+        with self.db.session() as s:
+            f = self._faq_in(s, scope, faq_id)
+            f.active = False
+            audit.record(s, scope, "faq_retire", f"hỏi đáp số {f.id}", f.question, via)
+            entry = FaqEntry(f.id, f.question, f.answer, False,
+                             self.members.board_title(s, f.unit_id), f.created_at)
+        self.faqs.forget()
+        return entry
+
+    def save_faq(self, actor, question_id: int, via: str = "chat") -> tuple[int, bool]:
         """Turn a board answer into an FAQ entry (once); returns (faq id, created). It serves
         the saving board's subtree (the top board's: everyone)."""
         scope = self.members.as_scope(actor)
@@ -758,6 +844,7 @@ class QuestionsService:
                       source_question_id=q.id, created_by=admin_id, unit_id=scope.unit_id)
             s.add(faq)
             s.flush()
+            audit.record(s, scope, "faq_save", f"hỏi đáp số {faq.id} (câu hỏi số {q.id})", q.text, via)
             return faq.id, True
 
     def _day(self, when: datetime | None) -> date:

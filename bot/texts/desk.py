@@ -125,7 +125,28 @@ AUDIT_ACTIONS = {"answer": "trả lời", "broadcast": "gửi nội dung", "remi
                  "cancel": "hủy lần gửi", "unit_move": "chuyển đơn vị",
                  "member_move": "chuyển thành viên", "member_deactivate": "ngừng thành viên",
                  "member_reporter": "giao báo cáo", "member_not_reporter": "thôi giao báo cáo",
-                 "member_board": "đưa vào Ban", "member_not_board": "đưa ra khỏi Ban"}
+                 "member_board": "đưa vào Ban", "member_not_board": "đưa ra khỏi Ban",
+                 "faq_save": "lưu hỏi đáp", "faq_edit": "sửa hỏi đáp", "faq_retire": "ngừng hỏi đáp"}
+
+# ---------------------------------------------------------------- answered questions and the FAQ
+ANSWERED_HEAD = "Đã trả lời gần đây ({count})"
+ANSWERED_NONE = "Chưa có câu hỏi nào được Ban trả lời."
+ANSWERED_LINE = "Số {id}: {text}"
+ANSWERED_REPLY = "Trả lời: {answer}"
+BTN_SAVE_FAQ = "Lưu vào hỏi đáp"
+IN_FAQ = "Đã có trong hỏi đáp (mục số {id})"
+FAQ_LINK = "Hỏi đáp"
+FAQ_HEAD = "Hỏi đáp Loa dùng để trả lời ngay ({count})"
+FAQ_NONE = "Chưa có mục hỏi đáp nào. Lưu câu trả lời của Ban từ trang Câu hỏi."
+FAQ_META = "Mục số {id} · trả lời người của {board}{retired}"
+FAQ_RETIRED = " · đã ngừng dùng"
+FAQ_QUESTION = "Câu hỏi"
+FAQ_ANSWER = "Trả lời"
+BTN_FAQ_EDIT = "Lưu sửa đổi"
+BTN_FAQ_RETIRE = "Ngừng dùng"
+FAQ_SAVED_OK = "✅ Đã lưu câu trả lời câu hỏi số {qid} vào hỏi đáp (mục số {id}): câu hỏi tương tự sẽ được trả lời ngay."
+FAQ_EDITED = "✅ Đã sửa mục hỏi đáp số {id}."
+FAQ_RETIRED_OK = "✅ Đã ngừng dùng mục hỏi đáp số {id}."
 
 # ---------------------------------------------------------------- members on the desk
 MEMBERS_LINK = "Thành viên"

@@ -115,6 +115,9 @@ BTN_SAVE_FAQ = "💾 Lưu vào hỏi đáp"
 FAQ_SAVED = "💾 Đã lưu vào hỏi đáp (mục số {id}). Câu hỏi tương tự sẽ được trả lời bằng nội dung này."
 FAQ_SAVED_SHORT = "Đã lưu vào hỏi đáp"
 FAQ_ALREADY = "Câu trả lời này đã có trong hỏi đáp (mục số {id})."
+FAQ_NOT_FOUND = "Không có mục hỏi đáp số {id} trong phạm vi của Ban."
+FAQ_EMPTY = "Câu hỏi và nội dung trả lời của mục hỏi đáp không được để trống."
+FAQ_TOO_LONG = "Nội dung trả lời dài quá {limit} ký tự: hãy rút gọn."
 FAQ_NOT_ANSWERED = "Câu hỏi số {id} chưa được trả lời nên chưa lưu vào hỏi đáp được."
 
 # ---------------------------------------------------------------- key points

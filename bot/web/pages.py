@@ -316,16 +316,33 @@ def _flash(notice: str = "", error: str = "") -> str:
         f'<p class="held" id="form-error">{escape(error)}</p>' if error else "")
 
 
+def _answered_list(answered, tz: ZoneInfo, csrf: str) -> str:
+    if not answered:
+        return f'<p class="muted">{escape(T.ANSWERED_NONE)}</p>'
+    lis = []
+    for a in answered:
+        keep = (f'<span class="muted">{escape(T.IN_FAQ.format(id=a.faq_id))}</span>' if a.faq_id else
+                f'<form method="post" action="cauhoi/{a.id}/hoidap" class="inline">{_hidden("csrf", csrf)}'
+                f'<button type="submit" class="btn">{escape(T.BTN_SAVE_FAQ)}</button></form>')
+        lis.append(f'<li data-answered="{a.id}">{escape(T.ANSWERED_LINE.format(id=a.id, text=shorten(one_line(a.text), 200)))}'
+                   f'<br><span class="muted">{escape(T.ANSWERED_REPLY.format(answer=shorten(one_line(a.answer), 300)))}'
+                   f' · {escape(fmt_datetime(a.answered_at, tz)) if a.answered_at else ""}</span><br>{keep}</li>')
+    return f'<ul class="q">{"".join(lis)}</ul>'
+
+
 def questions_page(qs: Questions, bot_username: str, tz: ZoneInfo, nonce: str,
-                   root: str = "", csrf: str = "", notice: str = "", error: str = "") -> str:
+                   root: str = "", csrf: str = "", notice: str = "", error: str = "",
+                   answered=()) -> str:
     chat = (f'<p><a class="btn" id="open-chat" href="https://t.me/{escape(bot_username)}">'
             f'{escape(T.OPEN_CHAT)}</a></p>') if bot_username else ""
     flash = _flash(notice, error)
-    body = (f'<p><a href="./">{escape(T.BACK)}</a> · <a href="nhatky">{escape(T.AUDIT_LINK)}</a></p>'
+    body = (f'<p><a href="./">{escape(T.BACK)}</a> · <a href="hoidap">{escape(T.FAQ_LINK)}</a> · '
+            f'<a href="nhatky">{escape(T.AUDIT_LINK)}</a></p>'
             f'{flash}<section id="questions">'
             f'<h2>{escape(T.QUESTIONS_HEAD.format(total=qs.total))}</h2>{chat}'
             f'{_question_list(qs.items, tz, csrf, qs.can_escalate)}'
-            f'</section>')
+            f'</section><section id="answered"><h2>{escape(T.ANSWERED_HEAD.format(count=len(answered)))}'
+            f'</h2>{_answered_list(answered, tz, csrf)}</section>')
     header = (f"<header><h1>{escape(T.TITLE)} · {escape(qs.title)}</h1>"
               + (f"<p>{escape(T.VIEWER.format(name=qs.viewer))}</p>" if qs.viewer else "")
               + "</header>")
@@ -572,4 +589,37 @@ def members_page(people, total: int, units, chosen: int | None, title: str, csrf
             f'<a href="nhatky">{escape(T.AUDIT_LINK)}</a></p>{_flash(notice, error)}'
             f'<section id="members"><h2>{escape(T.MEMBERS_HEAD.format(shown=len(people), count=total))}'
             f'</h2>{choose}<ul class="q">{"".join(rows)}</ul>{more}</section>')
+    return board_page(title, body, nonce, root)
+
+
+def faq_page(entries, title: str, csrf: str, nonce: str, root: str = "", notice: str = "",
+             error: str = "") -> str:
+    """The board's FAQ: each entry's wording editable, retired when no longer right."""
+    token = _hidden("csrf", csrf)
+    if entries:
+        lis = []
+        for f in entries:
+            meta = T.FAQ_META.format(id=f.id, board=f.board, retired="" if f.active else T.FAQ_RETIRED)
+            forms = (
+                f'<form class="answer" method="post" action="hoidap/{f.id}/sua">{token}'
+                f'<label class="muted" for="fq{f.id}">{escape(T.FAQ_QUESTION)}</label>'
+                f'<textarea id="fq{f.id}" name="question" rows="2" maxlength="1000" required>'
+                f'{escape(f.question)}</textarea>'
+                f'<label class="muted" for="fa{f.id}">{escape(T.FAQ_ANSWER)}</label>'
+                f'<textarea id="fa{f.id}" name="answer" rows="4" maxlength="3500" required>'
+                f'{escape(f.answer)}</textarea>'
+                f'<button type="submit" class="btn">{escape(T.BTN_FAQ_EDIT)}</button></form>'
+                f'<form method="post" action="hoidap/{f.id}/ngung" class="inline">{token}'
+                f'<button type="submit" class="btn" style="background:#666">{escape(T.BTN_FAQ_RETIRE)}'
+                f'</button></form>') if f.active else (
+                f'<br>{escape(shorten(one_line(f.question), 200))}<br>'
+                f'<span class="muted">{escape(shorten(one_line(f.answer), 300))}</span>')
+            lis.append(f'<li data-faq="{f.id}"><span class="muted">{escape(meta)}</span>{forms}</li>')
+        listing = f'<ul class="q" id="faqs">{"".join(lis)}</ul>'
+    else:
+        listing = f'<p class="muted" id="faqs">{escape(T.FAQ_NONE)}</p>'
+    body = (f'<p><a href="./">{escape(T.BACK)}</a> · <a href="cauhoi">{escape(T.QUESTIONS_ALL)}</a> · '
+            f'<a href="nhatky">{escape(T.AUDIT_LINK)}</a></p>{_flash(notice, error)}'
+            f'<section id="faq"><h2>{escape(T.FAQ_HEAD.format(count=sum(f.active for f in entries)))}'
+            f'</h2>{listing}</section>')
     return board_page(title, body, nonce, root)

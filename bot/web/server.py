@@ -219,9 +219,62 @@ async def questions(request: web.Request, notice: str = "", error: str = "",
     if not notice and (done := _query_number(request, "da_tra_loi")) is not None:
         notice = (pages.T.ANSWERED_OK if request.query.get("gui") != "0"
                   else pages.T.ANSWERED_NOT_DELIVERED).format(id=done)
+    if not notice and (done := _query_number(request, "hoidap")) is not None:
+        notice = pages.T.FAQ_SAVED_OK.format(qid=_query_number(request, "cau") or 0, id=done)
+    scope = await loa.run(loa.desk.scope, tid)
+    answered = await loa.run(loa.questions.answered, scope)
     csrf = _csrf(request)
     return _html(request, lambda n, r: pages.questions_page(
-        qs, loa.settings.bot_username, loa.settings.tz, n, r, csrf, notice, error), status)
+        qs, loa.settings.bot_username, loa.settings.tz, n, r, csrf, notice, error, answered), status)
+
+
+async def save_faq(request: web.Request) -> web.StreamResponse:
+    """POST /cauhoi/{id}/hoidap: the board's answer kept for similar questions (once), logged."""
+    loa = request.app[LOA_KEY]
+    post, refused = await _form(request)
+    if refused is not None:
+        return refused
+    try:
+        faq_id, _ = await loa.run(functools.partial(loa.questions.save_faq, post.scope, post.id,
+                                                    via="desk"))
+    except LoaError as e:
+        return await questions(request, error=e.plain(), status=400)
+    return web.HTTPSeeOther(f"{_root(request)}/cauhoi?hoidap={faq_id}&cau={post.id}")
+
+
+async def faq_list(request: web.Request, notice: str = "", error: str = "",
+                   status: int = 200) -> web.Response:
+    """GET /hoidap: the board's FAQ entries (its own and its sub-boards')."""
+    loa = request.app[LOA_KEY]
+    board, refused = await _board(request)
+    if refused is not None:
+        return refused
+    _, scope, title = board
+    entries = await loa.run(loa.questions.faq_entries, scope)
+    csrf = _csrf(request)
+    return _html(request, lambda n, r: pages.faq_page(entries, title, csrf, n, r, notice, error),
+                 status)
+
+
+async def faq_change(request: web.Request) -> web.StreamResponse:
+    """POST /hoidap/{id}/sua (new wording) or /hoidap/{id}/ngung (retire)."""
+    loa = request.app[LOA_KEY]
+    post, refused = await _form(request)
+    if refused is not None:
+        return refused
+    retire = request.path.endswith("/ngung")
+    try:
+        if retire:
+            await loa.run(functools.partial(loa.questions.retire_faq, post.scope, post.id,
+                                            via="desk"))
+        else:
+            await loa.run(functools.partial(
+                loa.questions.edit_faq, post.scope, post.id, str(post.form.get("question", "")),
+                str(post.form.get("answer", "")), via="desk"))
+    except LoaError as e:
+        return await faq_list(request, error=e.plain(), status=400)
+    done = pages.T.FAQ_RETIRED_OK if retire else pages.T.FAQ_EDITED
+    return await faq_list(request, notice=done.format(id=post.id))
 
 
 async def answer_question(request: web.Request) -> web.StreamResponse:
@@ -762,6 +815,10 @@ def build_web_app(loa: Loa, routes=(), bot=None) -> web.Application:
     app.router.add_get("/cauhoi", questions)
     app.router.add_post("/cauhoi/{id}/traloi", answer_question)
     app.router.add_post("/cauhoi/{id}/chuyenlen", escalate_question)
+    app.router.add_post("/cauhoi/{id}/hoidap", save_faq)
+    app.router.add_get("/hoidap", faq_list)
+    app.router.add_post("/hoidap/{id}/sua", faq_change)
+    app.router.add_post("/hoidap/{id}/ngung", faq_change)
     app.router.add_get("/nhatky", audit)
     app.router.add_get("/tochuc", units)
     app.router.add_get("/vanban", documents)
