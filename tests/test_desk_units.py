@@ -4,6 +4,7 @@ revoke a code. Every request needs the session's CSRF token, stays inside the bo
 (another commune's unit or code cannot be touched by number), and is logged."""
 from __future__ import annotations
 
+import html
 import re
 
 from sqlalchemy import select
@@ -172,3 +173,48 @@ async def test_a_board_manages_its_people_and_moves_a_unit(sqlite_url, tmp_path)
             log = [e.action for e in s.scalars(select(AuditEntry).order_by(AuditEntry.id))]
         assert log == ["member_not_reporter", "member_move", "member_board", "member_deactivate",
                        "unit_move"]
+
+
+async def test_a_board_imports_units_from_an_excel_csv_after_a_preview(sqlite_url, tmp_path):
+    import aiohttp
+
+    async def send(c, url, data: bytes, token):
+        form = aiohttp.FormData()
+        form.add_field("csrf", token)
+        form.add_field("file", data, filename="donvi.csv", content_type="text/csv")
+        return await c.post(url + "/tochuc/nhap/xem", form)
+
+    async with desk_bot(sqlite_url, tmp_path) as h, client() as a:
+        ids = h.tree.units
+        assert (await a.signin(h.url, init_data(ADMIN_A, "Bảo")))[0] == 200
+        token = _token((await a.get(h.url + "/tochuc"))[1])
+        # Excel's Vietnamese defaults: a BOM, ";" between cells, CRLF.
+        csv_bytes = ("\ufeffname;parent\r\nChi bộ Thôn 5;\r\nTổ Tuyên truyền;Chi bộ Thôn 5\r\n"
+                     "Chi bộ Ấp 1;Xã An Phú\r\n").encode("utf-8")
+        status, _, page = await send(a, h.url, csv_bytes, token)
+        assert status == 200 and "2 đơn vị mới, 1 đơn vị đã có" in page, page[-600:]
+        assert "Thêm mới: Tổ Tuyên truyền" in page and "Đã có: Xã An Phú › Chi bộ Ấp 1" in page
+        assert _unit(h, "Chi bộ Thôn 5") is None                       # a preview changes nothing
+        carried = re.search(r'<textarea name="csv" hidden>(.*?)</textarea>', page, re.S).group(1)
+        status, _, page = await a.post(h.url + "/tochuc/nhap", {
+            "csv": html.unescape(carried), "csrf": token})
+        assert status == 200 and "Đã nhập: 2 đơn vị mới, 1 đơn vị đã có" in page
+        thon5 = _unit(h, "Chi bộ Thôn 5")
+        assert thon5.parent_id == ids["Xã An Phú"] and _unit(h, "Tổ Tuyên truyền").parent_id == thon5.id
+        # Again: nothing new (idempotent).
+        status, _, page = await send(a, h.url, csv_bytes, token)
+        assert "0 đơn vị mới, 3 đơn vị đã có" in page
+        # A line under another commune is refused with its line; nothing of the file is kept.
+        bad = "name,parent\nChi bộ Mới 9,Xã An Phú\nChi bộ Lạ,Xã Bình Minh\n".encode("utf-8")
+        status, _, page = await send(a, h.url, bad, token)
+        assert status == 400 and "Dòng 3" in page and "ngoài phạm vi" in page
+        status, _, page = await a.post(h.url + "/tochuc/nhap", {"csv": bad.decode(), "csrf": token})
+        assert status == 400 and _unit(h, "Chi bộ Mới 9") is None and _unit(h, "Chi bộ Lạ") is None
+        # Saved by Excel in the old Windows encoding: told how to save it, nothing read.
+        status, _, page = await send(a, h.url, b"name\nChi b\xf4 \xc2p M\xf3i\n", token)
+        assert status == 400 and "CSV UTF-8" in page
+        # Without the token: refused.
+        assert (await a.post(h.url + "/tochuc/nhap", {"csv": csv_bytes.decode()}))[0] == 403
+        with h.loa.db.read() as s:
+            log = [e.action for e in s.scalars(select(AuditEntry).order_by(AuditEntry.id))]
+        assert log == ["unit_import"]

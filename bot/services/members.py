@@ -374,11 +374,15 @@ class MembersService:
             raise NotAllowed(TP.UNIT_OWN_BOARD, name=u.name)
         return u
 
-    def import_units(self, csv_text: str) -> list[tuple[UnitInfo, bool]]:
+    def import_units(self, csv_text: str, scope: Actor = None, dry_run: bool = False,
+                     via: str = "cli") -> list[tuple[UnitInfo, bool]]:
         """CSV with a header row: `name` (required), `parent` (the parent's name or path, empty:
-        top level), `kind`. Idempotent; parents may come after their children or already exist.
-        All or nothing: the first problem stops it with the line it is on.
+        top level — for a unit's board, its own unit), `kind`. Idempotent; parents may come after
+        their children or already exist. All or nothing: the first problem stops it with the
+        line it is on; a board's file may only add or update units inside its scope. With
+        `dry_run` nothing is kept: the result says what would be added (True) or is there.
         (A file without a header, one name a line, or `name,kind`, is still read as before.)"""
+        scope = self.as_scope(scope)
         text = csv_text.lstrip("\ufeff")
         rows = list(csv.reader(io.StringIO(text), delimiter=_delimiter(text)))
         cols = {"name": 0, "kind": 1}
@@ -416,8 +420,21 @@ class MembersService:
                 raise InvalidInput(TP.IMPORT_LINE_ERROR, line=n, reason=TP.IMPORT_TOO_LONG)
             entries.append((n, name, clean_name(cell(row, "parent"), limit=10_000),
                             cell(row, "kind")))
-        with self.db.session() as s:
-            return _Import(self, s, entries).run()
+        try:
+            with self.db.session() as s:
+                default = s.get(Unit, scope.unit_id) if not scope.is_top else None
+                run = _Import(self, s, entries, default)
+                out = run.run()
+                if not scope.is_top:
+                    run.require_inside(scope)
+                if dry_run:
+                    raise _DryRun(out)
+                added = sum(created for _, created in out)
+                _audit(s, scope, "unit_import", f"{added} đơn vị mới / {len(out)} dòng",
+                       ", ".join(u.name for u, c in out if c)[:1000], via)
+                return out
+        except _DryRun as d:   # rolled back: nothing of it stays
+            return d.result
 
     def units(self, include_inactive: bool = False, scope: Actor = None,
               root: str | None = None) -> list[UnitInfo]:
@@ -820,16 +837,25 @@ def _chain(by_id: dict[int, Unit], u: Unit) -> list[Unit]:
     return list(reversed(out))
 
 
+class _DryRun(Exception):
+    """Carries an import's result out of its transaction, which it rolls back."""
+
+    def __init__(self, result):
+        super().__init__("dry run")
+        self.result = result
+
+
 class _Import:
     """One `loa units import`: resolve each line's parent (in the file or the database), then
     add or update the units, parents first, in the caller's transaction. The tree is held in
     memory for the run (a province is a few thousand units): one query, not one per line."""
 
     def __init__(self, members: MembersService, s: Session,
-                 entries: list[tuple[int, str, str, str]]):
+                 entries: list[tuple[int, str, str, str]], default_parent: Unit | None = None):
         self.members = members
         self.s = s
         self.entries = entries
+        self.default_parent = default_parent   # a line without a parent goes here
         self.by_name: dict[str, list[int]] = {}
         for i, (_, name, _, _) in enumerate(entries):
             self.by_name.setdefault(fold(name), []).append(i)
@@ -874,7 +900,7 @@ class _Import:
         line, name, parent_ref, kind = self.entries[i]
         if i in visiting:
             self.fail(i, TP.IMPORT_CYCLE.format(name=name))
-        parent = self.parent(i, parent_ref, visiting + (i,)) if parent_ref else None
+        parent = self.parent(i, parent_ref, visiting + (i,)) if parent_ref else self.default_parent
         if parent is not None:
             self._ensure_id(parent)     # flushed only when a unit is someone's parent
             if self.depth(parent) >= MAX_DEPTH:
@@ -899,6 +925,15 @@ class _Import:
         self.done[i] = u
         self.results[i] = (u, first)
         return u
+
+    def require_inside(self, scope: Scope) -> None:
+        """A board's file adds units only under its own, and updates only its own."""
+        created = {u.id for u, first in self.results.values() if first}
+        for i, (u, _) in sorted(self.results.items()):
+            inside = (u.parent_id in created or scope.covers(u.parent_id)) if u.id in created \
+                else scope.covers(u.id)
+            if not inside:
+                self.fail(i, TP.IMPORT_OUTSIDE.format(name=u.name))
 
     def _ensure_id(self, u: Unit) -> None:
         if u.id is None:

@@ -126,7 +126,7 @@ AUDIT_ACTIONS = {"answer": "trả lời", "broadcast": "gửi nội dung", "remi
                  "member_move": "chuyển thành viên", "member_deactivate": "ngừng thành viên",
                  "member_reporter": "giao báo cáo", "member_not_reporter": "thôi giao báo cáo",
                  "member_board": "đưa vào Ban", "member_not_board": "đưa ra khỏi Ban",
-                 "faq_save": "lưu hỏi đáp", "faq_edit": "sửa hỏi đáp", "faq_retire": "ngừng hỏi đáp"}
+                 "unit_import": "nhập đơn vị từ tệp", "faq_save": "lưu hỏi đáp", "faq_edit": "sửa hỏi đáp", "faq_retire": "ngừng hỏi đáp"}
 
 # ---------------------------------------------------------------- answered questions and the FAQ
 ANSWERED_HEAD = "Đã trả lời gần đây ({count})"
@@ -168,6 +168,20 @@ BTN_MEMBER_OFF = "Ngừng"
 MEMBER_DONE = "✅ Đã cập nhật: {name}{flags} ({unit})."
 MEMBERS_MORE = "Còn {count} người nữa: hãy lọc theo đơn vị."
 UNIT_MOVE_LABEL = "Chuyển vào"
+IMPORT_HEAD = "Nhập nhiều đơn vị từ tệp CSV"
+IMPORT_HELP = ("Tệp CSV (Excel: Lưu thành «CSV UTF-8»), dòng đầu là tiêu đề: name (tên đơn vị), parent "
+               "(đơn vị cấp trên; để trống: trực thuộc Ban), kind (loại, không bắt buộc). "
+               "Dấu phân cách «;» hoặc «,» đều được. Loa cho xem trước, chưa thay đổi gì.")
+BTN_IMPORT_PREVIEW = "Xem trước"
+IMPORT_PREVIEW_HEAD = "Xem trước: {new} đơn vị mới, {known} đơn vị đã có (chưa thay đổi gì)"
+IMPORT_NEW = "Thêm mới: {name}"
+IMPORT_KNOWN = "Đã có: {name}"
+BTN_IMPORT = "Nhập {new} đơn vị mới"
+IMPORT_DONE = "✅ Đã nhập: {new} đơn vị mới, {known} đơn vị đã có."
+IMPORT_NO_FILE = "Chưa chọn tệp CSV."
+IMPORT_ENCODING = ("Không đọc được tệp: tệp không phải dạng UTF-8. Trong Excel chọn Lưu thành "
+                   "(Save As) → «CSV UTF-8 (Comma delimited)» rồi gửi lại.")
+IMPORT_TOO_BIG = "Tệp CSV lớn quá {limit} KB."
 UNIT_MOVED = "✅ Đã chuyển «{name}» (cùng các đơn vị trực thuộc)."
 
 # ---------------------------------------------------------------- documents on the desk

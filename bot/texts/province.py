@@ -40,6 +40,7 @@ IMPORT_PARENT_AMBIGUOUS = "có nhiều đơn vị tên «{parent}», ghi rõ đ�
 IMPORT_CYCLE = "đơn vị «{name}» vòng lại chính nó qua cột parent"
 IMPORT_DUPLICATE = "đơn vị «{name}» đã có ở dòng {first} với cùng đơn vị cấp trên"
 IMPORT_TOO_LONG = "tên dài quá 200 ký tự"
+IMPORT_OUTSIDE = "đơn vị «{name}» nằm ngoài phạm vi của Ban (đơn vị cấp trên phải là đơn vị của Ban)"
 IMPORT_HEADER_UNKNOWN = ("tiêu đề không đọc được: cần cột name (tên đơn vị), và parent (đơn vị "
                          "cấp trên), kind nếu cần; ngăn cách bằng dấu phẩy hoặc chấm phẩy")
 UNIT_RENAME_USAGE = "Cách dùng: <code>/donvi_doiten Đơn vị | Tên mới</code>"

@@ -485,6 +485,11 @@ def units_page(units, invites, title: str, csrf: str, tz: ZoneInfo, nonce: str, 
            f'<label class="muted" for="up">{escape(T.UNIT_ADD_PARENT)}</label>'
            f'<select id="up" name="parent" style="display:block;margin:4px 0">{_options(units)}</select>'
            f'<button type="submit" class="btn">{escape(T.BTN_UNIT_ADD)}</button></form>')
+    add += (f'<h2>{escape(T.IMPORT_HEAD)}</h2><form class="answer" method="post" '
+            f'action="tochuc/nhap/xem" enctype="multipart/form-data" id="unit-import">{token}'
+            f'<p class="muted">{escape(T.IMPORT_HELP)}</p>'
+            f'<input type="file" name="file" accept=".csv,text/csv" required style="margin:4px 0">'
+            f'<button type="submit" class="btn">{escape(T.BTN_IMPORT_PREVIEW)}</button></form>')
     roles = "".join(f'<option value="{k}">{escape(v)}</option>' for k, v in T.INVITE_ROLES.items())
     new_invite = (
         f'<form class="answer" method="post" action="tochuc/moi" id="invite-new">{token}'
@@ -622,4 +627,22 @@ def faq_page(entries, title: str, csrf: str, nonce: str, root: str = "", notice:
             f'<a href="nhatky">{escape(T.AUDIT_LINK)}</a></p>{_flash(notice, error)}'
             f'<section id="faq"><h2>{escape(T.FAQ_HEAD.format(count=sum(f.active for f in entries)))}'
             f'</h2>{listing}</section>')
+    return board_page(title, body, nonce, root)
+
+
+def import_preview_page(result, paths: dict[int, str], text: str, title: str, csrf: str,
+                        nonce: str, root: str = "") -> str:
+    """What an import would add and what is already there; "Nhập" runs it (nothing done yet)."""
+    new = sum(created for _, created in result)
+    lis = "".join(
+        f'<li data-import="{"new" if created else "known"}">'
+        f'{escape((T.IMPORT_NEW if created else T.IMPORT_KNOWN).format(name=paths.get(u.id, u.name)))}</li>'
+        for u, created in result)
+    body = (f'<p><a href="tochuc">{escape(T.BACK)}</a></p><section id="import-preview">'
+            f'<h2>{escape(T.IMPORT_PREVIEW_HEAD.format(new=new, known=len(result) - new))}</h2>'
+            f'<ul class="q">{lis}</ul>'
+            f'<form method="post" action="tochuc/nhap">{_hidden("csrf", csrf)}'
+            f'<textarea name="csv" hidden>{escape(text)}</textarea>'
+            f'<button type="submit" class="btn" id="import-go">{escape(T.BTN_IMPORT.format(new=new))}'
+            f'</button></form></section>')
     return board_page(title, body, nonce, root)

@@ -579,6 +579,64 @@ async def unit_move(request: web.Request) -> web.StreamResponse:
     return await _unit_action(request, act)
 
 
+IMPORT_LIMIT = 2 * 1024 * 1024   # a province's units as CSV: a few hundred KB at most
+
+
+async def _import_form(request: web.Request):
+    """(post, csv text) of an import request — from the uploaded file (preview) or the text the
+    preview carried (confirm) — or the response refusing it."""
+    if (request.content_length or 0) > IMPORT_LIMIT:
+        return None, None, await units(request, error=pages.T.IMPORT_TOO_BIG.format(
+            limit=IMPORT_LIMIT // 1024), status=413)
+    post, refused = await _form(request.clone(client_max_size=IMPORT_LIMIT))
+    if refused is not None:
+        return None, None, refused
+    field = post.form.get("file")
+    if isinstance(field, web.FileField):
+        try:
+            return post, field.file.read().decode("utf-8-sig"), None
+        except UnicodeDecodeError:
+            return None, None, await units(request, error=pages.T.IMPORT_ENCODING, status=400)
+    text = str(post.form.get("csv", ""))
+    if not text.strip():
+        return None, None, await units(request, error=pages.T.IMPORT_NO_FILE, status=400)
+    return post, text, None
+
+
+async def unit_import_preview(request: web.Request) -> web.StreamResponse:
+    """POST /tochuc/nhap/xem: what the CSV would add under the board (nothing is changed)."""
+    loa = request.app[LOA_KEY]
+    post, text, refused = await _import_form(request)
+    if refused is not None:
+        return refused
+    try:
+        result = await loa.run(functools.partial(loa.members.import_units, text, post.scope,
+                                                 dry_run=True))
+        title = await loa.run(loa.desk.board_name, post.tid)
+    except LoaError as e:
+        return await units(request, error=e.plain(), status=400)
+    known = [u.id for u, created in result if not created]
+    paths = await loa.run(loa.members.unit_paths, known) if known else {}
+    csrf = str(post.form.get("csrf"))
+    return _html(request, lambda n, r: pages.import_preview_page(result, paths, text, title,
+                                                                 csrf, n, r))
+
+
+async def unit_import(request: web.Request) -> web.StreamResponse:
+    """POST /tochuc/nhap: the import itself (all or nothing, the line of any problem), logged."""
+    loa = request.app[LOA_KEY]
+    post, text, refused = await _import_form(request)
+    if refused is not None:
+        return refused
+    try:
+        result = await loa.run(functools.partial(loa.members.import_units, text, post.scope,
+                                                 via="desk"))
+    except LoaError as e:
+        return await units(request, error=e.plain(), status=400)
+    new = sum(created for _, created in result)
+    return await units(request, notice=pages.T.IMPORT_DONE.format(new=new, known=len(result) - new))
+
+
 MEMBERS_SHOWN = 200   # one page of people; a province filters by unit
 
 
@@ -829,6 +887,8 @@ def build_web_app(loa: Loa, routes=(), bot=None) -> web.Application:
     app.router.add_post("/tochuc/donvi/{id}/ngung", unit_deactivate)
     app.router.add_post("/tochuc/donvi/{id}/chuyen", unit_move)
     app.router.add_get("/tochuc/thanhvien", members_list)
+    app.router.add_post("/tochuc/nhap/xem", unit_import_preview)
+    app.router.add_post("/tochuc/nhap", unit_import)
     app.router.add_post("/tochuc/thanhvien/{id}/{action}", member_action)
     app.router.add_post("/tochuc/moi", invite_new)
     app.router.add_post("/tochuc/moi/thuhoi", invite_revoke)
