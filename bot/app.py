@@ -100,7 +100,7 @@ async def post_init(app: Application) -> None:
                             s.send_timeout)
         await bot.initialize()
         app.bot_data["broadcast_bot"] = bot
-        await loa.delivery.start(make_sender(bot, broadcast.ack_markup))
+        await loa.delivery.start(make_sender(bot, broadcast.ack_markup, loa.media))
     routes = []
     channel = app.bot_data.get("zalo")
     if channel is not None:

@@ -19,6 +19,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.budget import SendBudget
 from bot.flood import NoticeFolder
+from bot.media import MediaStore
 from bot.config import Settings
 from bot.db import Database
 from bot.services.audit import AuditService
@@ -69,6 +70,8 @@ class Loa:
     zalo_store: "ZaloStore | None" = None
     # Question notices to a board chat beyond a few a minute, folded into one message.
     notices: NoticeFolder = field(default_factory=NoticeFolder)
+    # Files attached to broadcasts from the desk.
+    media: MediaStore | None = None
 
     @classmethod
     def build(cls, settings: Settings, kb: "KnowledgeBase | None" = None,
@@ -117,6 +120,7 @@ class Loa:
             inbox=InboxService(db),
             audit=AuditService(db, members),
             zalo_budget=zalo_budget, zalo_delivery=zalo_delivery, zalo_store=zalo_store,
+            media=MediaStore(settings.media_dir, settings.web_url),
         )
 
     async def run(self, fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:

@@ -17,13 +17,14 @@ from datetime import timedelta
 from typing import Any, Callable, Coroutine
 
 import httpx
-from telegram import Bot, InlineKeyboardMarkup
+from telegram import Bot, InlineKeyboardMarkup, InputFile
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import BaseRateLimiter
 from telegram.request import HTTPXRequest
 
 from bot.budget import SendBudget
+from bot.media import MediaStore
 from bot.services.delivery import (
     Ambiguous, Job, RateLimited, Rejected, Sender, Transient, Unreachable,
 )
@@ -111,16 +112,46 @@ def broadcast_bot(token: str, api_url: str, file_url: str, in_flight: int,
     return Bot(token, base_url=api_url, base_file_url=file_url, request=request)
 
 
+def _media(content: Content, media: MediaStore | None):
+    """(what to send as the photo or document, the stored file's name or None): a file attached
+    on the desk goes up once, then by the id Telegram gave back."""
+    name = MediaStore.name_of(content.media_file_id)
+    if name is None or media is None:
+        return content.media_file_id, None
+    known = media.telegram_id(name)
+    if known:
+        return known, None
+    path = media.path(name)
+    if path is None:
+        raise Rejected(f"the attached file {name} is gone")
+    return InputFile(path.read_bytes(), filename=name), name
+
+
 async def send_content(bot: Bot, chat_id: int, content: Content,
-                       markup: InlineKeyboardMarkup | None) -> int:
+                       markup: InlineKeyboardMarkup | None, media: MediaStore | None = None) -> int:
     """Send a broadcast's content to one chat exactly as recipients see it; the message id."""
+    name = MediaStore.name_of(content.media_file_id) if media is not None else None
+    if name is not None and media.telegram_id(name) is None:
+        async with media.upload_lock(name):   # the first send uploads; the others wait for its id
+            return await _send_content(bot, chat_id, content, markup, media)
+    return await _send_content(bot, chat_id, content, markup, media)
+
+
+async def _send_content(bot: Bot, chat_id: int, content: Content,
+                        markup: InlineKeyboardMarkup | None, media: MediaStore | None) -> int:
     if content.kind == "photo":
-        m = await bot.send_photo(chat_id, content.media_file_id, caption=content.text or None,
+        what, uploaded = _media(content, media)
+        m = await bot.send_photo(chat_id, what, caption=content.text or None,
                                  parse_mode=ParseMode.HTML, reply_markup=markup)
+        if uploaded and m.photo:
+            media.remember(uploaded, m.photo[-1].file_id)
     elif content.kind == "document":
-        m = await bot.send_document(chat_id, content.media_file_id,
+        what, uploaded = _media(content, media)
+        m = await bot.send_document(chat_id, what,
                                     caption=content.text or None, parse_mode=ParseMode.HTML,
                                     reply_markup=markup)
+        if uploaded and m.document:
+            media.remember(uploaded, m.document.file_id)
     elif content.kind == "copy":
         m = await bot.copy_message(chat_id, content.source_chat_id, content.source_message_id,
                                    reply_markup=markup)
@@ -134,11 +165,13 @@ _UNREACHABLE_HINTS = ("chat not found", "user is deactivated", "peer_id_invalid"
                       "bot was blocked", "user not found")
 
 
-def make_sender(bot: Bot, markup: Callable[[int], InlineKeyboardMarkup]) -> Sender:
+def make_sender(bot: Bot, markup: Callable[[int], InlineKeyboardMarkup],
+                media: MediaStore | None = None) -> Sender:
     """The worker's sender: one delivery to Telegram, errors mapped to delivery outcomes."""
     async def send(job: Job) -> int:
         try:
-            return await send_content(bot, job.chat_id, job.content, markup(job.delivery_id))
+            return await send_content(bot, job.chat_id, job.content, markup(job.delivery_id),
+                                      media)
         except RetryAfter as e:
             raise RateLimited(seconds(e.retry_after), str(e)) from e
         except Forbidden as e:

@@ -44,6 +44,7 @@ NO_MORE = "Không còn đoạn nào khác trả lời câu hỏi này."
 BROADCAST_FOOTER = "\n\n👉 Gõ “đã nắm” để báo Ban là bạn đã nhận."
 BROADCAST_MEDIA = ("\n\n(Bản tin có kèm ảnh hoặc tệp; Zalo chưa cho Loa gửi tệp. "
                    "Xin xem tại buổi sinh hoạt hoặc hỏi Ban.)")
+BROADCAST_FILE_LINK = "\n\n📎 Tệp kèm theo: {url}"
 BROADCAST_NO_TEXT = "Ban vừa gửi một nội dung dạng ảnh hoặc tệp mà Zalo chưa hiển thị được."
 ACKED = "✅ Đã ghi nhận bạn đã nắm nội dung Ban gửi lúc {when}:\n«{text}»"
 ACKED_ALREADY = "Bạn đã xác nhận tất cả nội dung Ban gửi. Cảm ơn bạn!"

@@ -382,19 +382,26 @@ def _hidden(name: str, value: str) -> str:
 
 def broadcast_page(units, title: str, csrf: str, nonce: str, root: str = "", text: str = "",
                    chosen: frozenset = frozenset(), when: str = "", notice: str = "",
-                   error: str = "", waiting=(), local=str) -> str:
-    """Write a broadcast: the text, the units (none: everyone in the scope), now or a set time."""
+                   error: str = "", waiting=(), local=str, media: str = "") -> str:
+    """Write a broadcast: the text (a caption with a photo or file), the units (none: everyone
+    in the scope), now or a set time."""
     boxes = "".join(
         f'<label style="display:block;margin-left:{12 * u.depth}px">'
         f'<input type="checkbox" name="unit" value="{u.id}"{" checked" if u.id in chosen else ""}> '
         f'{escape(T.BROADCAST_UNIT.format(name=u.name, members=u.members))}</label>'
         for u in units)
     flash = _flash(notice, error)
+    attached = (f'<p class="muted" id="attached">{escape(T.BROADCAST_ATTACHED.format(name=media, kind=T.MEDIA_KIND.get(_media_kind(media), "")))}</p>'
+                if media else "")
     body = (f'<p><a href="./">{escape(T.BACK)}</a></p>{flash}<section id="broadcast">'
             f'<h2>{escape(T.BROADCAST_HEAD)}</h2>'
-            f'<form class="answer" method="post" action="phatdi/xemtruoc">{_hidden("csrf", csrf)}'
+            f'<form class="answer" method="post" action="phatdi/xemtruoc" enctype="multipart/form-data">'
+            f'{_hidden("csrf", csrf)}{_hidden("media", media) if media else ""}'
             f'<label for="bt" class="muted">{escape(T.BROADCAST_TEXT)}</label>'
-            f'<textarea id="bt" name="text" rows="6" maxlength="4000" required>{escape(text)}</textarea>'
+            f'<textarea id="bt" name="text" rows="6" maxlength="4000">{escape(text)}</textarea>'
+            f'<label for="bf" class="muted">{escape(T.BROADCAST_FILE)}</label>'
+            f'<input id="bf" type="file" name="tep" accept=".jpg,.jpeg,.png,.pdf,.doc,.docx,.xls,.xlsx,'
+            f'.ppt,.pptx,.zip,.txt" style="display:block;margin:4px 0">{attached}'
             f'<p class="muted">{escape(T.BROADCAST_UNITS)}</p><div id="units">{boxes}</div>'
             f'<label for="bw" class="muted">{escape(T.BROADCAST_WHEN)}</label>'
             f'<input id="bw" name="gio" value="{escape(when)}" style="display:block;margin:4px 0">'
@@ -411,15 +418,28 @@ def broadcast_page(units, title: str, csrf: str, nonce: str, root: str = "", tex
     return board_page(title, body, nonce, root)
 
 
+def _media_kind(name: str) -> str:
+    from bot.media import MediaStore
+    return MediaStore.kind_of(name) or ""
+
+
 def broadcast_preview_page(shown_text: str, summary: str, title: str, csrf: str, text: str,
-                           units: list[int], when: str, nonce: str, root: str = "") -> str:
-    """What members will receive (as plain text here) and to whom; "Gửi" queues it."""
+                           units: list[int], when: str, nonce: str, root: str = "",
+                           media: str = "", kind: str = "text") -> str:
+    """What members will receive (as plain text here; the photo itself, or the file's name)
+    and to whom; "Gửi" queues it."""
     keep = _hidden("csrf", csrf) + _hidden("text", text) + _hidden("gio", when) + "".join(
-        _hidden("unit", str(u)) for u in units)
+        _hidden("unit", str(u)) for u in units) + (_hidden("media", media) if media else "")
+    if media and kind == "photo":
+        shown_media = f'<p><img id="shown-photo" alt="" style="max-width:100%" src="tep/{escape(media)}"></p>'
+    elif media:
+        shown_media = f'<p id="shown-file">📎 {escape(media)}</p>'
+    else:
+        shown_media = ""
     body = (f'<p><a href="phatdi">{escape(T.BACK)}</a></p><section id="preview">'
             f'<h2>{escape(T.PREVIEW_HEAD)}</h2>'
             f'<blockquote id="shown" style="white-space:pre-wrap;border-left:4px solid #b71c1c;'
-            f'margin:8px 0;padding:6px 10px;background:#fff">{escape(shown_text)}</blockquote>'
+            f'margin:8px 0;padding:6px 10px;background:#fff">{shown_media}{escape(shown_text)}</blockquote>'
             f'<p id="summary">{escape(summary)}</p>'
             f'<form method="post" action="phatdi/gui">{keep}'
             f'<button type="submit" class="btn" id="send">{escape(T.BTN_SEND)}</button></form>'

@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 LOA_KEY = web.AppKey("loa", Loa)
 BOT_KEY = web.AppKey("bot", object)   # the Application's bot: sends on the asker's channel
 MAX_BODY = 64 * 1024   # init data is a few hundred bytes; an answer up to ~3,500 characters
+MEDIA_BODY = 21 * 1024 * 1024   # a broadcast's preview with its attached file (bot/media.py)
 # Only Telegram's web client may show the desk in a frame (a Mini App there is an iframe).
 FRAME_ANCESTORS = "'self' https://web.telegram.org"
 
@@ -63,7 +64,7 @@ def _headers(nonce: str) -> dict[str, str]:
     # Scripts only with this response's nonce; nothing loaded from anywhere else.
     return {
         "Content-Security-Policy": (
-            "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+            "default-src 'none'; style-src 'unsafe-inline'; img-src data: 'self'; "
             f"script-src 'nonce-{nonce}'; connect-src 'self'; form-action 'self'; "
             f"base-uri 'self'; frame-ancestors {FRAME_ANCESTORS}"),
         "Cache-Control": "no-store",
@@ -298,20 +299,46 @@ async def answer_question(request: web.Request) -> web.StreamResponse:
         f"{_root(request)}/cauhoi?da_tra_loi={post.id}&gui={1 if delivered else 0}")
 
 
-def _broadcast_fields(form) -> tuple[str, list[int], str]:
-    """(text as typed, unit ids, time as typed) from a broadcast form; forged ids are dropped
-    here and units outside the scope refused by the service."""
+def _broadcast_fields(form) -> tuple[str, list[int], str, str]:
+    """(text as typed, unit ids, time as typed, attached file's stored name) from a broadcast
+    form; forged ids are dropped here, units outside the scope refused by the service, and a
+    file name that is not one of the store's refused by `_draft`."""
     text = str(form.get("text", "")).strip()[:8000]
     units = sorted({u for u in (parse_id(str(v)) for v in form.getall("unit", [])) if u is not None})
-    return text, units[:500], str(form.get("gio", "")).strip()[:40]
+    return (text, units[:500], str(form.get("gio", "")).strip()[:40],
+            str(form.get("media", "")).strip()[:64])
 
 
-async def _draft(loa: Loa, text: str, units: list[int], when: str):
+async def _draft(loa: Loa, text: str, units: list[int], when: str, media: str = ""):
+    from bot.media import PREFIX
     from bot.services.broadcasts import Draft
     at = await loa.run(loa.broadcasts.parse_time, when) if when else None
     audience = {"units": units} if units else {"all": True}
-    return loa.broadcasts.check_content(Draft(kind="text", text=html.escape(text, quote=False),
-                                              audience=audience, scheduled_at=at))
+    kind, media_id = "text", None
+    if media:
+        if loa.media.path(media) is None:
+            raise InvalidInput(pages.T.MEDIA_GONE)
+        kind, media_id = loa.media.kind_of(media), PREFIX + media
+    return loa.broadcasts.check_content(Draft(kind=kind, text=html.escape(text, quote=False),
+                                              media_file_id=media_id, audience=audience,
+                                              scheduled_at=at))
+
+
+async def _attached(loa: Loa, post: "_Post", media: str) -> str:
+    """The stored name of a file chosen in the form (kept now, once), else the one carried."""
+    field = post.form.get("tep")
+    if not isinstance(field, web.FileField) or not field.filename:
+        return media
+    kind = loa.media.kind_of(field.filename)
+    if kind is None:
+        raise InvalidInput(pages.T.MEDIA_BAD_TYPE)
+    data = field.file.read()
+    if len(data) > loa.media.limit_mb(kind) * 1024 * 1024:
+        raise InvalidInput(pages.T.MEDIA_TOO_BIG.format(limit=loa.media.limit_mb(kind)))
+    if not data:
+        raise InvalidInput(pages.T.MEDIA_EMPTY)
+    stored = await loa.run(loa.media.save, field.filename, data)
+    return stored.name
 
 
 async def _board(request: web.Request):
@@ -329,7 +356,8 @@ async def _board(request: web.Request):
 
 
 async def broadcast_form(request: web.Request, text: str = "", units=(), when: str = "",
-                         notice: str = "", error: str = "", status: int = 200) -> web.Response:
+                         media: str = "", notice: str = "", error: str = "",
+                         status: int = 200) -> web.Response:
     """GET /phatdi: write a broadcast to the board's people (or some of its units)."""
     loa = request.app[LOA_KEY]
     board, refused = await _board(request)
@@ -345,7 +373,7 @@ async def broadcast_form(request: web.Request, text: str = "", units=(), when: s
     csrf = _csrf(request)
     return _html(request, lambda n, r: pages.broadcast_page(
         listing, title, csrf, n, r, text, frozenset(units), when, notice, error, waiting,
-        loa.broadcasts.local), status)
+        loa.broadcasts.local, media), status)
 
 
 async def broadcast_cancel(request: web.Request) -> web.StreamResponse:
@@ -365,14 +393,15 @@ async def broadcast_cancel(request: web.Request) -> web.StreamResponse:
 async def broadcast_preview(request: web.Request) -> web.StreamResponse:
     """POST /phatdi/xemtruoc: the broadcast as members will receive it, and who will."""
     loa = request.app[LOA_KEY]
-    post, refused = await _form(request)
+    post, refused = await _form(request.clone(client_max_size=MEDIA_BODY))
     if refused is not None:
         return refused
-    text, units, when = _broadcast_fields(post.form)
+    text, units, when, media = _broadcast_fields(post.form)
     tid, scope = post.tid, post.scope
     try:
+        media = await _attached(loa, post, media)
         title = await loa.run(loa.desk.board_name, tid)
-        draft = await _draft(loa, text, units, when)
+        draft = await _draft(loa, text, units, when, media)
         await loa.run(loa.broadcasts.resolve_units, [str(u) for u in units], scope)
         telegram, zalo = await loa.run(loa.broadcasts.recipients_by_channel, draft.audience, tid,
                                        scope)
@@ -383,14 +412,16 @@ async def broadcast_preview(request: web.Request) -> web.StreamResponse:
     except Refused as e:
         return _refusal(request, e.reason)
     except LoaError as e:
-        return await broadcast_form(request, text, units, when, error=e.plain(), status=400)
+        return await broadcast_form(request, text, units, when, media, error=e.plain(),
+                                    status=400)
     when_text = loa.broadcasts.local(draft.scheduled_at) if draft.scheduled_at \
         else TB.WHEN_NOW
     summary = pages.T.PREVIEW_TO.format(audience=label, count=telegram + zalo, telegram=telegram,
                                         zalo=zalo, when=when_text)
     csrf = str(post.form.get("csrf"))
     return _html(request, lambda n, r: pages.broadcast_preview_page(
-        plain(shown.text), summary, title, csrf, text, units, when, n, r))
+        plain(shown.text), summary, title, csrf, text, units, when, n, r, media,
+        draft.kind))
 
 
 async def broadcast_edit(request: web.Request) -> web.StreamResponse:
@@ -408,14 +439,31 @@ async def broadcast_send(request: web.Request) -> web.StreamResponse:
     post, refused = await _form(request)
     if refused is not None:
         return refused
-    text, units, when = _broadcast_fields(post.form)
+    text, units, when, media = _broadcast_fields(post.form)
     try:
-        draft = await _draft(loa, text, units, when)
+        draft = await _draft(loa, text, units, when, media)
         info = await loa.run(functools.partial(loa.broadcasts.queue, post.scope, draft,
                                                via="desk"))
     except LoaError as e:
-        return await broadcast_form(request, text, units, when, error=e.plain(), status=400)
+        return await broadcast_form(request, text, units, when, media, error=e.plain(),
+                                    status=400)
     return web.HTTPSeeOther(f"{_root(request)}/phatdi?da_gui={info.id}&n={info.recipients}")
+
+
+async def media_file(request: web.Request) -> web.StreamResponse:
+    """GET /tep/{name}: a file attached to a broadcast, for Zalo's servers and members' phones
+    (no session: its name is 96 bits of its content's hash, and nothing else is served)."""
+    from bot.media import PHOTO_TYPES
+    loa = request.app[LOA_KEY]
+    name = request.match_info.get("name", "")
+    path = loa.media.path(name)
+    if path is None:
+        return _refusal(request, "notfound", 404)
+    inline = any(name.endswith(ext) for ext in PHOTO_TYPES)
+    return web.FileResponse(path, headers={
+        "Content-Type": loa.media.content_type(name), "X-Content-Type-Options": "nosniff",
+        "Cache-Control": "public, max-age=604800",
+        "Content-Disposition": "inline" if inline else f'attachment; filename="{name}"'})
 
 
 EXPORT_TYPES = {
@@ -899,6 +947,7 @@ def build_web_app(loa: Loa, routes=(), bot=None) -> web.Application:
     app.router.add_post("/phatdi/gui", broadcast_send)
     app.router.add_post("/phatdi/{id}/nhac", remind)
     app.router.add_post("/phatdi/{id}/huy", broadcast_cancel)
+    app.router.add_get("/tep/{name}", media_file)
     app.router.add_post("/api/session", session)
     app.router.add_get("/dangnhap", link_landing)
     app.router.add_post("/dangnhap", link_redeem)

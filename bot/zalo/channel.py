@@ -90,7 +90,7 @@ class ZaloChannel:
         elif not self.secret:
             log.error("LOA_ZALO_WEBHOOK_SECRET is not set: the Zalo webhook refuses every event")
         if self.loa.zalo_delivery is not None:
-            await self.loa.zalo_delivery.start(zalo_sender(self.outbox))
+            await self.loa.zalo_delivery.start(zalo_sender(self.outbox, self.loa.media))
 
     async def stop(self) -> None:
         self._stopping = True

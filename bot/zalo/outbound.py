@@ -28,6 +28,7 @@ from bot.services.delivery import Ambiguous, Job, RateLimited, Rejected, Sender,
 from bot.texts import zalo as T
 from bot.address import is_zalo
 from bot.zalo.client import RATE_PAUSE, ZaloClient, ZaloError
+from bot.media import MediaStore
 from bot.zalo.render import TEXT_LIMIT, plain
 from bot.services.zalo import ZaloStore
 
@@ -142,18 +143,28 @@ class RoutingBot(ExtBot):
 
 
 # ---------------------------------------------------------------- broadcasts to Zalo members
-def broadcast_text(content: Content) -> str:
-    """A broadcast as Zalo shows it: plain text, what cannot be shown said, how to acknowledge."""
+def broadcast_text(content: Content, shown: str | None = None) -> str:
+    """A broadcast as Zalo shows it: plain text, what cannot be shown said, how to acknowledge.
+    `shown`: the public address of the file attached on the desk ("photo": sent as the photo
+    with this text as its caption; "document": given as a link), when there is one."""
     text = plain(content.text) if content.text else ""
-    if content.kind in ("photo", "document", "copy"):
+    link = T.BROADCAST_FILE_LINK.format(url=shown) if shown and content.kind == "document" else ""
+    if content.kind in ("photo", "document", "copy") and not shown:
         text = (text + T.BROADCAST_MEDIA) if text else T.BROADCAST_NO_TEXT
-    room = TEXT_LIMIT - len(T.BROADCAST_FOOTER)
+    room = TEXT_LIMIT - len(T.BROADCAST_FOOTER) - len(link)
     if len(text) > room:
         text = text[:room - 1].rstrip() + "…"
-    return text + T.BROADCAST_FOOTER
+    return text + link + T.BROADCAST_FOOTER
 
 
-def zalo_sender(outbox: ZaloOutbox) -> Sender:
+def _shown(content: Content, media: MediaStore | None) -> str | None:
+    """The public address of a file attached on the desk (None: a Telegram file, or no
+    public address configured)."""
+    name = MediaStore.name_of(content.media_file_id)
+    return media.url(name) if name and media is not None and media.path(name) else None
+
+
+def zalo_sender(outbox: ZaloOutbox, media: MediaStore | None = None) -> Sender:
     """The Zalo delivery worker's sender: one message per delivery, errors mapped to outcomes."""
     async def send(job: Job) -> int:
         try:
@@ -162,9 +173,14 @@ def zalo_sender(outbox: ZaloOutbox) -> Sender:
             raise Transient(str(e)) from e
         if chat is None:
             raise Unreachable("no such Zalo account")
+        shown = _shown(job.content, media)
+        text = broadcast_text(job.content, shown)
         try:
-            result = await outbox.client.call("sendMessage", {"chat_id": chat,
-                                                             "text": broadcast_text(job.content)})
+            if job.content.kind == "photo" and shown:
+                result = await outbox.client.call("sendPhoto", {"chat_id": chat, "photo": shown,
+                                                               "caption": text})
+            else:
+                result = await outbox.client.call("sendMessage", {"chat_id": chat, "text": text})
         except ZaloError as e:
             if e.rate_limited:
                 raise RateLimited(RATE_PAUSE, e.description) from e
