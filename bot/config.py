@@ -157,6 +157,8 @@ class Settings:
     embed_threads: int | None = var("LOA_EMBED_THREADS", _positive(int), default=None)
     upload_dir: Path = var("LOA_UPLOAD_DIR", Path, default=Path("var/uploads"))
     max_upload_mb: int = var("LOA_MAX_UPLOAD_MB", _positive(int), default=20)
+    # Phản ánh: a member may send one anonymously (the board sees the unit, not the name).
+    reflection_anonymous: bool = var("LOA_REFLECTION_ANONYMOUS", _bool, default=False)
     # Photos and files a board attaches to a broadcast from the desk (bot/media.py).
     media_dir: Path = var("LOA_MEDIA_DIR", Path, default=Path("var/media"))
     # Questions and invites: limits against abuse

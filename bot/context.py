@@ -31,6 +31,7 @@ from bot.services.knowledge import KnowledgeService
 from bot.services.members import MembersService
 from bot.services.periodic import PeriodicService
 from bot.services.questions import QuestionsService
+from bot.services.reflections import ReflectionsService
 from bot.services.reports import ReportsService
 from bot.services.status import StatusService
 
@@ -72,6 +73,7 @@ class Loa:
     notices: NoticeFolder = field(default_factory=NoticeFolder)
     # Files attached to broadcasts from the desk.
     media: MediaStore | None = None
+    reflections: ReflectionsService | None = None
 
     @classmethod
     def build(cls, settings: Settings, kb: "KnowledgeBase | None" = None,
@@ -121,6 +123,7 @@ class Loa:
             audit=AuditService(db, members),
             zalo_budget=zalo_budget, zalo_delivery=zalo_delivery, zalo_store=zalo_store,
             media=MediaStore(settings.media_dir, settings.web_url),
+            reflections=ReflectionsService(db, members, settings.reflection_anonymous),
         )
 
     async def run(self, fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:

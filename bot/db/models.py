@@ -426,3 +426,38 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(40))
     target: Mapped[str] = mapped_column(String(200), default="")
     detail: Mapped[str] = mapped_column(Text, default="")
+
+
+# Phản ánh (issue 24): what members hear and see, sent up to their board.
+R_NEW = "moi"                 # waiting for the board holding it
+R_WORKING = "dang_xu_ly"      # the board is on it
+R_ANSWERED = "da_tra_loi"     # the board answered the member
+R_PASSED_UP = "chuyen_len"    # passed to the board above (which now holds it)
+R_FILED = "luu"               # kept for the record, no answer needed
+R_KINDS = ("du_luan", "sai_trai", "mo_hinh", "kien_nghi")
+
+
+class Reflection(Base):
+    """One phản ánh of a member: its kind, words, link or photo, whether urgent; the board that
+    holds it (the nearest staffed board above the member's unit; None: the top board), its
+    status and the board's answer. Visible to the boards above the reporter's unit only."""
+    __tablename__ = "reflections"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), nullable=True, index=True)
+    board_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), nullable=True,
+                                                      index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    text: Mapped[str] = mapped_column(Text)
+    link: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    photo: Mapped[str | None] = mapped_column(String(500), nullable=True)   # file id or URL
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(20), index=True, default=R_NEW)
+    created_at: Mapped[datetime] = _dt(False, default=utcnow)
+    answer_text: Mapped[str | None] = mapped_column(Text, nullable=True)
+    answered_by: Mapped[int | None] = mapped_column(ForeignKey("members.id"), nullable=True)
+    answered_at: Mapped[datetime | None] = _dt()
+    # The member's message it came from ("<chat>:<message>"): a replayed update adds nothing.
+    source: Mapped[str | None] = mapped_column(String(80), nullable=True, unique=True)

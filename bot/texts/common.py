@@ -57,12 +57,18 @@ HELP_MEMBER = (
     "📝 /baocao – gửi báo cáo hoạt động của đơn vị\n"
     "   Nhanh: <code>/baocao hôm nay | Hội nghị | Quán triệt Chỉ thị 30 | 45</code>\n"
     "🗂 /baocao_cua_toi – các báo cáo gần đây của đơn vị\n"
+    "📢 /phananh – gửi phản ánh (dư luận, tin sai trái, mô hình hay, kiến nghị)\n"
+    "   Nhanh: <code>/phananh dư luận | Bà con thôn 3 lo giá điện tăng</code>"
+    " · /phananh_cuatoi – phản ánh đã gửi\n"
     "✖️ /huy – dừng việc đang làm dở (báo cáo, soạn tin)\n"
     "ℹ️ /huongdan – xem lại hướng dẫn này"
 )
 HELP_ADMIN_EXTRA = (
     "\n\n<b>Dành cho Ban Tuyên giáo</b>\n"
     "/cauhoi – câu hỏi chưa có trả lời · /traloi &lt;số&gt; &lt;nội dung&gt;\n"
+    "/phananh_ds – phản ánh của cơ sở · /phananh_traloi &lt;số&gt; &lt;nội dung&gt;"
+    " · /phananh_chuyen &lt;số&gt; – chuyển cấp trên · /phananh_xuly &lt;số&gt; – đang xử lý"
+    " · /phananh_luu &lt;số&gt; – lưu\n"
     "/phatdi – gửi nội dung định hướng · /phatdi_ds – theo dõi\n"
     "/diemchinh_dinhky thu2 07:00 – gửi điểm chính định kỳ hằng tuần\n"
     "/tonghop [đơn vị] [kỳ] · /xuatbaocao · /bieudo – tổng hợp báo cáo theo đơn vị trực thuộc\n"
@@ -95,12 +101,19 @@ CMD_MEMBER = [
     ("diemchinh", "Điểm chính của văn bản"),
     ("baocao", "Gửi báo cáo hoạt động"),
     ("baocao_cua_toi", "Báo cáo của đơn vị tôi"),
+    ("phananh", "Gửi phản ánh (dư luận, tin sai trái, mô hình hay, kiến nghị)"),
+    ("phananh_cuatoi", "Phản ánh tôi đã gửi"),
     ("huy", "Dừng việc đang làm dở"),
     ("huongdan", "Hướng dẫn sử dụng"),
 ]
 CMD_ADMIN = CMD_MEMBER + [
     ("cauhoi", "Câu hỏi chờ trả lời"),
     ("traloi", "Trả lời câu hỏi"),
+    ("phananh_ds", "Phản ánh của cơ sở"),
+    ("phananh_traloi", "Trả lời phản ánh"),
+    ("phananh_chuyen", "Chuyển phản ánh lên cấp trên"),
+    ("phananh_xuly", "Đánh dấu phản ánh đang xử lý"),
+    ("phananh_luu", "Lưu phản ánh (không cần trả lời)"),
     ("phatdi", "Gửi nội dung định hướng"),
     ("phatdi_ds", "Theo dõi các lần gửi"),
     ("diemchinh_dinhky", "Gửi điểm chính định kỳ"),

@@ -20,6 +20,8 @@ HELP_MEMBER = (
     "📝 /baocao – gửi báo cáo hoạt động của đơn vị (Loa hỏi từng bước)\n"
     "   Nhanh: /baocao hôm nay | Hội nghị | Quán triệt Chỉ thị 30 | 45\n"
     "🗂 /baocao_cua_toi – các báo cáo gần đây của đơn vị\n"
+    "📢 /phananh – gửi phản ánh (dư luận, tin sai trái, mô hình hay, kiến nghị)\n"
+    "   Nhanh: /phananh dư luận | Bà con thôn 3 lo giá điện tăng · /phananh_cuatoi – đã gửi\n"
     "✅ Gõ “đã nắm” để xác nhận đã nhận nội dung Ban gửi\n"
     "✖️ /huy – dừng việc đang làm dở\n"
     "ℹ️ /huongdan – xem lại hướng dẫn này"
@@ -27,6 +29,7 @@ HELP_MEMBER = (
 HELP_ADMIN_EXTRA = (
     "\n\nDành cho Ban\n"
     "/traloi <số> <nội dung> – trả lời câu hỏi số đó\n"
+    "/phananh_ds – phản ánh của cơ sở · /phananh_traloi <số> <nội dung> – trả lời phản ánh\n"
     "/bangdieukhien – link đăng nhập bảng điều khiển trên máy tính\n"
     "Các việc khác của Ban làm trên bảng điều khiển (trang web) hoặc Telegram."
 )
@@ -84,3 +87,13 @@ LINK_ALREADY_MEMBER = "Tài khoản Zalo này đã là một thành viên riêng
 LINK_USAGE = "Cách dùng: /lienket <mã> (lấy mã bằng lệnh /lienket trong Telegram)."
 FLAG_ZALO = " · Zalo"
 INVITE_ZALO = "Trên Zalo: nhắn cho bot Loa dòng  /start {code}"
+
+# Phản ánh on Zalo: the same line as on Telegram.
+REFLECT_HOW = (
+    "📢 Gửi phản ánh cho {board}\n"
+    "Gõ một dòng: /phananh loại | nội dung\n"
+    "Loại: 1 dư luận (bà con nói gì, lo gì) · 2 tin sai trái (dán đường link) · 3 mô hình hay · "
+    "4 kiến nghị. Việc gấp thêm | khẩn ở cuối.\n"
+    "Ví dụ: /phananh dư luận | Bà con thôn 3 lo giá điện tăng\n"
+    "Xem phản ánh đã gửi: /phananh_cuatoi"
+)

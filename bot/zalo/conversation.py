@@ -18,6 +18,7 @@ from bot.context import Loa
 from bot.db.models import Q_ANSWERED_BY_DOCS, Q_ANSWERED_BY_FAQ, Q_RELATED
 from bot.errors import LoaError
 from bot.flood import FloodGate
+from bot import reflect
 from bot.relay import deliver_answer, notify_board, tell_board_of_join
 from bot.render import (
     duplicate_warning, faq_blocks, hand_off_text, keypoints_text, notice_body, own_report_line,
@@ -33,6 +34,7 @@ from bot.services.reports import (
 from bot.text import esc, esc_short, fmt_date, fmt_datetime, parse_id
 from bot.texts import common as TC
 from bot.texts import qa as TQ
+from bot.texts import reflections as TF
 from bot.texts import reports as TR
 from bot.texts import zalo as T
 from bot.zalo.render import plain
@@ -163,6 +165,17 @@ class ZaloConversation:
             await self._cancel(account)
         elif cmd == "traloi":
             await self._answer(account, args)
+        elif cmd == "phananh":
+            await self._reflect(account, args)
+        elif cmd == "phananh_cuatoi":
+            items = await loa.run(loa.reflections.mine, account.key)
+            await self.reply(account, reflect.mine_blocks(items, loa.settings.tz))
+        elif cmd == "phananh_ds":
+            scope = await loa.run(loa.members.scope, account.key)
+            items, counts = await loa.run(loa.reflections.listing, scope, None)
+            await self.reply(account, reflect.list_blocks(items, counts, loa.settings.tz))
+        elif cmd == "phananh_traloi":
+            await self._answer_reflection(account, args)
         elif cmd == "lienket":
             if not args:
                 await self.reply(account, T.LINK_USAGE)
@@ -304,6 +317,28 @@ class ZaloConversation:
         scope = await loa.run(loa.members.scope, account.key)
         confirm, _ = await deliver_answer(self.bot, loa, scope, qid, parts[1],
                                        account.address, account.name or "Ban")
+        await self.reply(account, confirm)
+
+    async def _reflect(self, account: Account, args: str, photo: str | None = None) -> None:
+        """/phananh LOẠI | nội dung: the same line as on Telegram, the same number back."""
+        loa = self.loa
+        if not args:
+            board = await loa.run(loa.members.serving_board, account.key)
+            await self.reply(account, T.REFLECT_HOW.format(board=board))
+            return
+        await loa.run(loa.members.require_member, account.key)
+        await self.reply(account, await reflect.submit(self.bot, loa, account.key, account.address,
+                                                       args, None, photo))
+
+    async def _answer_reflection(self, account: Account, args: str) -> None:
+        loa = self.loa
+        parts = args.split(maxsplit=1)
+        rid = parse_id(parts[0]) if parts else None
+        if len(parts) < 2 or rid is None:
+            await self.reply(account, TF.ANSWER_USAGE)
+            return
+        scope = await loa.run(loa.members.scope, account.key)
+        confirm, _ = await reflect.answer(self.bot, loa, scope, rid, parts[1])
         await self.reply(account, confirm)
 
     async def _desk(self, account: Account) -> None:

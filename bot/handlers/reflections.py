@@ -1,0 +1,105 @@
+"""Phản ánh in the Telegram chat: a member sends one in a line and sees where theirs stand; the
+board lists, answers, passes up and keeps them (the flow itself is bot/reflect.py)."""
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import Application, CommandHandler, filters
+
+from bot import reflect
+from bot.context import LoaContext
+from bot.handlers.common import admin_only, args_text, reply_html
+from bot.db.models import R_FILED, R_WORKING
+from bot.text import parse_id
+from bot.texts import reflections as T
+
+STATUS_WORDS = {"moi": "moi", "xuly": "dang_xu_ly", "dang_xu_ly": "dang_xu_ly", "traloi": "da_tra_loi",
+                "da_tra_loi": "da_tra_loi", "chuyen": "chuyen_len", "luu": "luu"}
+
+
+async def send_reflection(update: Update, context: LoaContext) -> None:
+    """/phananh LOẠI | nội dung [| khẩn]: one phản ánh to the member's board (alone: how)."""
+    loa = context.loa
+    user, chat, message = update.effective_user, update.effective_chat, update.effective_message
+    line = args_text(update)
+    if not line:
+        board = await loa.run(loa.members.serving_board, user.id)
+        await reply_html(update, T.HOW.format(board=board))
+        return
+    await loa.run(loa.members.require_member, user.id)
+    text = await reflect.submit(context.bot, loa, user.id, chat.id, line,
+                                f"tg:{chat.id}:{message.message_id}")
+    await reply_html(update, text)
+
+
+async def my_reflections(update: Update, context: LoaContext) -> None:
+    """/phananh_cuatoi: the member's own phản ánh and the board's answers."""
+    loa = context.loa
+    items = await loa.run(loa.reflections.mine, update.effective_user.id)
+    await reply_html(update, reflect.mine_blocks(items, loa.settings.tz))
+
+
+@admin_only
+async def list_reflections(update: Update, context: LoaContext) -> None:
+    """/phananh_ds [moi|xuly|traloi|chuyen|luu]: what the board sees, urgent first."""
+    loa = context.loa
+    status = STATUS_WORDS.get(args_text(update).strip().lower())
+    items, counts = await loa.run(loa.reflections.listing, context.scope, status)
+    await reply_html(update, reflect.list_blocks(items, counts, loa.settings.tz, status))
+
+
+@admin_only
+async def answer_reflection(update: Update, context: LoaContext) -> None:
+    """/phananh_traloi SỐ nội dung: the answer goes to the member on their channel."""
+    parts = args_text(update).split(maxsplit=1)
+    rid = parse_id(parts[0]) if parts else None
+    if rid is None or len(parts) < 2:
+        await reply_html(update, T.ANSWER_USAGE)
+        return
+    confirm, _ = await reflect.answer(context.bot, context.loa, context.scope, rid, parts[1])
+    await reply_html(update, confirm)
+
+
+def _number(update: Update, command: str) -> int | None:
+    return parse_id(args_text(update).split()[0]) if args_text(update) else None
+
+
+@admin_only
+async def escalate_reflection(update: Update, context: LoaContext) -> None:
+    """/phananh_chuyen SỐ: to the board above, told at once."""
+    rid = _number(update, "/phananh_chuyen")
+    if rid is None:
+        await reply_html(update, T.NUMBER_USAGE.format(command="/phananh_chuyen"))
+        return
+    up = await reflect.escalate(context.bot, context.loa, context.scope, rid)
+    await reply_html(update, T.PASSED.format(id=up.id, board=up.board))
+
+
+async def _mark(update: Update, context: LoaContext, command: str, status: str) -> None:
+    rid = _number(update, command)
+    if rid is None:
+        await reply_html(update, T.NUMBER_USAGE.format(command=command))
+        return
+    loa = context.loa
+    r = await loa.run(loa.reflections.set_status, context.scope, rid, status)
+    await reply_html(update, T.MARKED.format(id=r.id, status=T.STATUS[r.status]))
+
+
+@admin_only
+async def working_on(update: Update, context: LoaContext) -> None:
+    """/phananh_xuly SỐ: the board is on it."""
+    await _mark(update, context, "/phananh_xuly", R_WORKING)
+
+
+@admin_only
+async def file_away(update: Update, context: LoaContext) -> None:
+    """/phananh_luu SỐ: kept for the record, no answer needed."""
+    await _mark(update, context, "/phananh_luu", R_FILED)
+
+
+def register(app: Application) -> None:
+    p = filters.ChatType.PRIVATE
+    for name, handler in (("phananh", send_reflection), ("phananh_cuatoi", my_reflections),
+                          ("phananh_ds", list_reflections), ("phananh_traloi", answer_reflection),
+                          ("phananh_chuyen", escalate_reflection), ("phananh_xuly", working_on),
+                          ("phananh_luu", file_away)):
+        app.add_handler(CommandHandler(name, handler, filters=p))

@@ -1,0 +1,299 @@
+"""Phản ánh: what members hear and see — what people say (dư luận), a false or hostile post (tin
+sai trái), a good practice (mô hình hay), a proposal (kiến nghị) — sent in seconds to the board
+that serves them, triaged there (answered, passed up, kept), and told back to the member.
+
+A phản ánh is held by the nearest staffed board above the member's unit and seen only by the
+boards above that unit (never by a sister commune). An urgent one is told to the holding board
+at once. Each comes from one member message: a replayed update adds nothing.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from bot.db import Database
+from bot.db.models import (
+    R_ANSWERED, R_FILED, R_KINDS, R_NEW, R_PASSED_UP, R_WORKING, Member, Reflection, Unit, utcnow,
+)
+from bot.errors import InvalidInput, NotAllowed, NotFound
+from bot.scope import Scope
+from bot.services import audit
+from bot.services.members import Actor, MembersService
+from bot.text import clean
+from bot.texts import reflections as T
+from indexer.text import fold
+
+TEXT_CHARS = 3000
+ANSWER_CHARS = 3000
+LINK = re.compile(r"https?://\S+", re.IGNORECASE)
+# The kinds as typed (folded), the first one that matches the start of the line wins.
+KIND_WORDS = (
+    ("du_luan", ("du luan", "dl", "1")),
+    ("sai_trai", ("tin sai trai", "sai trai", "tin sai", "tin xau", "thu dich", "st", "2")),
+    ("mo_hinh", ("mo hinh hay", "mo hinh", "dien hinh", "cach lam hay", "mh", "3")),
+    ("kien_nghi", ("kien nghi", "de xuat", "gop y", "kn", "4")),
+)
+URGENT_WORDS = ("khan", "gap", "khan cap")
+ANONYMOUS_WORDS = ("an danh", "giau ten", "khong ghi ten")
+OPEN = (R_NEW, R_WORKING, R_PASSED_UP)
+
+
+@dataclass(frozen=True)
+class Submitted:
+    id: int
+    kind: str
+    urgent: bool
+    board: str                  # the board holding it, by name
+    board_chats: list[int]      # told at once when urgent
+    unit: str
+    reporter: str               # "" when sent anonymously
+    text: str
+    created: bool               # False: this message had already been recorded
+
+
+@dataclass(frozen=True)
+class ReflectionInfo:
+    id: int
+    kind: str
+    text: str
+    link: str | None
+    photo: str | None
+    urgent: bool
+    status: str
+    unit: str
+    reporter: str               # "" when anonymous
+    board: str                  # the board holding it
+    created_at: datetime
+    answer: str | None
+    answered_at: datetime | None
+    mine: bool = False          # held by the viewer's board (it may answer, pass up, keep)
+
+
+@dataclass(frozen=True)
+class Handled:
+    id: int
+    chat_id: int                # the reporter's chat (Telegram or Zalo address)
+    text: str
+    answer: str
+    board: str
+
+
+@dataclass(frozen=True)
+class PassedUp:
+    id: int
+    board: str                  # the board now holding it
+    from_board: str
+    board_chats: list[int]
+    info: ReflectionInfo
+
+
+def _kind(word: str) -> str | None:
+    folded = " ".join(fold(word).split())
+    return next((kind for kind, words in KIND_WORDS if folded in words), None)
+
+
+def parse_line(text: str) -> tuple[str | None, str, bool, bool]:
+    """`KIND | content [| khẩn] [| ẩn danh]`, `KIND: content`, or the kind's first words then the
+    content: (kind or None, content, urgent, anonymous). The kind is typed with or without
+    marks, or as 1–4."""
+    parts = [p.strip() for p in re.split(r"\s*\|\s*", (text or "").strip())]
+    urgent = anonymous = False
+    while len(parts) > 1:
+        last = " ".join(fold(parts[-1]).split())
+        if last in URGENT_WORDS:
+            urgent = True
+        elif last in ANONYMOUS_WORDS:
+            anonymous = True
+        else:
+            break
+        parts = parts[:-1]
+    if len(parts) > 1:
+        return _kind(parts[0]), " | ".join(parts[1:]).strip(), urgent, anonymous
+    line = parts[0]
+    m = re.match(r"([^:\n]{1,24}):\s*(.+)$", line, re.S)
+    if m and _kind(m.group(1)):
+        return _kind(m.group(1)), m.group(2).strip(), urgent, anonymous
+    folded = fold(line)   # as long as the line (one letter for one letter)
+    for kind, words in KIND_WORDS:
+        for w in words:
+            if len(w) < 3:
+                continue   # "dl", "1" only as a kind of their own, before "|" or ":"
+            m = re.match(r"\s+".join(w.split()) + r"\b[\s:,.–-]*", folded)
+            if m and len(folded) > m.end():
+                return kind, line[m.end():].strip(), urgent, anonymous
+    return None, line.strip(), urgent, anonymous
+
+
+class ReflectionsService:
+    def __init__(self, db: Database, members: MembersService, allow_anonymous: bool = False):
+        self.db = db
+        self.members = members
+        self.allow_anonymous = allow_anonymous
+
+    # ------------------------------------------------------------------ members
+    def submit(self, telegram_id: int, chat_id: int, kind: str, text: str, urgent: bool = False,
+               anonymous: bool = False, photo: str | None = None,
+               source: str | None = None) -> Submitted:
+        """Record a member's phản ánh with their unit, for the nearest staffed board above it."""
+        member = self.members.require_member(telegram_id)
+        if kind not in R_KINDS:
+            raise InvalidInput(T.KIND_UNKNOWN)
+        text = clean(text or "").strip()
+        if not text and not photo:
+            raise InvalidInput(T.EMPTY)
+        if len(text) > TEXT_CHARS:
+            raise InvalidInput(T.TOO_LONG, limit=TEXT_CHARS, length=len(text))
+        if anonymous and not self.allow_anonymous:
+            raise InvalidInput(T.ANONYMOUS_OFF)
+        link = LINK.search(text)
+        with self.db.session() as s:
+            if source:
+                done = s.scalar(select(Reflection).where(Reflection.source == source))
+                if done is not None:
+                    return self._submitted(s, done, False)
+            board = self.members.nearest_board(s, member.unit_id)
+            r = Reflection(member_id=member.id, chat_id=chat_id, unit_id=member.unit_id,
+                           board_unit_id=board, kind=kind, text=text or T.PHOTO_ONLY,
+                           link=link.group(0)[:500] if link else None, photo=photo,
+                           urgent=urgent, anonymous=anonymous, status=R_NEW, source=source)
+            s.add(r)
+            try:
+                s.flush()
+            except IntegrityError:   # the same message, recorded meanwhile by a replay
+                s.rollback()
+                raise
+            return self._submitted(s, r, True)
+
+    def _submitted(self, s, r: Reflection, created: bool) -> Submitted:
+        unit = s.get(Unit, r.unit_id).name if r.unit_id else ""
+        reporter = "" if r.anonymous else (s.get(Member, r.member_id).full_name or "")
+        return Submitted(r.id, r.kind, r.urgent, self.members.board_title(s, r.board_unit_id),
+                         self.members.board_chats(r.board_unit_id), unit, reporter, r.text,
+                         created)
+
+    def mine(self, telegram_id: int, limit: int = 10) -> list[ReflectionInfo]:
+        """The member's own phản ánh, newest first, with where each stands."""
+        member = self.members.require_member(telegram_id)
+        with self.db.read() as s:
+            rows = list(s.scalars(select(Reflection).where(Reflection.member_id == member.id)
+                                  .order_by(Reflection.id.desc()).limit(limit)))
+            return [self._info(s, r, None) for r in rows]
+
+    # ------------------------------------------------------------------ boards
+    def _info(self, s, r: Reflection, scope: Scope | None) -> ReflectionInfo:
+        unit = s.get(Unit, r.unit_id).name if r.unit_id else ""
+        reporter = "" if r.anonymous else (s.get(Member, r.member_id).full_name or "")
+        mine = scope is not None and self._holds(scope, r)
+        return ReflectionInfo(r.id, r.kind, r.text, r.link, r.photo, r.urgent, r.status, unit,
+                              reporter, self.members.board_title(s, r.board_unit_id),
+                              r.created_at, r.answer_text, r.answered_at, mine)
+
+    @staticmethod
+    def _holds(scope: Scope, r: Reflection) -> bool:
+        """The viewer's board (or one under it) holds it: it may answer, pass up or keep."""
+        return scope.is_top or (r.board_unit_id is not None and scope.covers(r.board_unit_id))
+
+    @staticmethod
+    def _sees(scope: Scope, r: Reflection) -> bool:
+        """Only the boards above the reporter's unit see it (and the board it was passed to)."""
+        return scope.is_top or (r.unit_id is not None and scope.covers(r.unit_id)) or \
+            (r.board_unit_id is not None and scope.covers(r.board_unit_id))
+
+    def listing(self, actor: Actor, status: str | None = None,
+                limit: int = 50) -> tuple[list[ReflectionInfo], dict[str, int]]:
+        """What the board sees, urgent and newest first (one status, or those still open), and
+        the count per status."""
+        scope = self.members.as_scope(actor)
+        with self.db.read() as s:
+            seen = self._seen(scope)
+            counts = dict(s.execute(select(Reflection.status, func.count())
+                                    .where(seen).group_by(Reflection.status)).all())
+            q = select(Reflection).where(seen)
+            q = q.where(Reflection.status == status) if status else \
+                q.where(Reflection.status.in_(OPEN))
+            rows = list(s.scalars(q.order_by(Reflection.urgent.desc(), Reflection.id.desc())
+                                  .limit(limit)))
+            return [self._info(s, r, scope) for r in rows], counts
+
+    @staticmethod
+    def _seen(scope: Scope):
+        if scope.is_top:
+            return Reflection.id.is_not(None)
+        return scope.where(Reflection.unit_id) | scope.where(Reflection.board_unit_id)
+
+    def _held(self, s, scope: Scope, reflection_id: int) -> Reflection:
+        r = s.get(Reflection, reflection_id, with_for_update=True)
+        if r is None or not self._sees(scope, r):
+            raise NotFound(T.NOT_FOUND, id=reflection_id)   # another commune's: as if none
+        if not self._holds(scope, r):
+            raise NotAllowed(T.NOT_HELD, id=r.id, board=self.members.board_title(s, r.board_unit_id))
+        return r
+
+    def answer(self, actor: Actor, reflection_id: int, text: str, via: str = "chat") -> Handled:
+        """The board's answer to the member (delivered by the caller on their channel)."""
+        scope = self.members.as_scope(actor)
+        text = clean(text or "").strip()
+        if not text:
+            raise InvalidInput(T.ANSWER_EMPTY)
+        if len(text) > ANSWER_CHARS:
+            raise InvalidInput(T.TOO_LONG, limit=ANSWER_CHARS, length=len(text))
+        with self.db.session() as s:
+            r = self._held(s, scope, reflection_id)
+            if r.status == R_ANSWERED:
+                raise InvalidInput(T.ALREADY_ANSWERED, id=r.id)
+            admin = scope.member_id or s.scalar(
+                select(Member.id).where(Member.telegram_id == scope.telegram_id))
+            r.status, r.answer_text, r.answered_by, r.answered_at = R_ANSWERED, text, admin, utcnow()
+            board = self.members.board_title(s, r.board_unit_id)
+            audit.record(s, scope, "reflection_answer", f"phản ánh số {r.id}", text, via)
+            return Handled(r.id, r.chat_id, r.text, text, board)
+
+    def set_status(self, actor: Actor, reflection_id: int, status: str,
+                   via: str = "chat") -> ReflectionInfo:
+        """Mark it as being handled, or keep it for the record (no answer to the member)."""
+        if status not in (R_WORKING, R_FILED):
+            raise InvalidInput(T.STATUS_BAD)
+        scope = self.members.as_scope(actor)
+        with self.db.session() as s:
+            r = self._held(s, scope, reflection_id)
+            if r.status == R_ANSWERED:
+                raise InvalidInput(T.ALREADY_ANSWERED, id=r.id)
+            r.status = status
+            audit.record(s, scope, "reflection_" + status, f"phản ánh số {r.id}", r.text, via)
+            s.flush()
+            return self._info(s, r, scope)
+
+    def escalate(self, actor: Actor, reflection_id: int, via: str = "chat") -> PassedUp:
+        """Hand it to the next staffed board up, which is told at once."""
+        scope = self.members.as_scope(actor)
+        with self.db.session() as s:
+            r = self._held(s, scope, reflection_id)
+            if r.status in (R_ANSWERED, R_FILED):
+                raise InvalidInput(T.ALREADY_ANSWERED, id=r.id)
+            if r.board_unit_id is None:
+                raise InvalidInput(T.ESCALATE_TOP, id=r.id)
+            old = r.board_unit_id
+            new = self.members.nearest_board(s, old, above=True)
+            done = s.execute(update(Reflection).where(
+                Reflection.id == r.id, Reflection.board_unit_id == old)
+                .values(board_unit_id=new, status=R_PASSED_UP)).rowcount
+            if not done:
+                raise InvalidInput(T.ALREADY_ANSWERED, id=r.id)
+            s.refresh(r)
+            to_board = self.members.board_title(s, new)
+            audit.record(s, scope, "reflection_escalate", f"phản ánh số {r.id} → {to_board}",
+                         r.text, via)
+            return PassedUp(r.id, to_board, self.members.board_title(s, old),
+                            self.members.board_chats(new), self._info(s, r, None))
+
+    def get(self, actor: Actor, reflection_id: int) -> ReflectionInfo:
+        scope = self.members.as_scope(actor)
+        with self.db.read() as s:
+            r = s.get(Reflection, reflection_id)
+            if r is None or not self._sees(scope, r):
+                raise NotFound(T.NOT_FOUND, id=reflection_id)
+            return self._info(s, r, scope)

@@ -1,0 +1,63 @@
+"""Vietnamese strings of phản ánh: what members send up (dư luận, tin sai trái, mô hình hay, kiến
+nghị), the number they get back, the board's triage and its answer. HTML where the chat shows it
+(Telegram; Zalo gets them as plain text)."""
+
+KINDS = {"du_luan": "Dư luận", "sai_trai": "Tin sai trái", "mo_hinh": "Mô hình hay",
+         "kien_nghi": "Kiến nghị"}
+STATUS = {"moi": "mới", "dang_xu_ly": "đang xử lý", "da_tra_loi": "đã trả lời",
+          "chuyen_len": "đã chuyển cấp trên", "luu": "đã lưu"}
+URGENT = "🔴 KHẨN"
+
+HOW = (
+    "📢 <b>Gửi phản ánh cho {board}</b>\n"
+    "Gõ một dòng: <code>/phananh loại | nội dung</code>\n"
+    "Loại: <b>1</b> dư luận (bà con nói gì, lo gì) · <b>2</b> tin sai trái (dán đường link hoặc "
+    "chuyển tiếp bài viết) · <b>3</b> mô hình hay · <b>4</b> kiến nghị.\n"
+    "Việc gấp thêm <code>| khẩn</code> ở cuối.\n"
+    "Ví dụ: <code>/phananh dư luận | Bà con thôn 3 lo giá điện tăng</code>\n"
+    "Xem phản ánh đã gửi: /phananh_cuatoi"
+)
+KIND_UNKNOWN = ("Chưa rõ loại phản ánh. Hãy gõ một trong: dư luận, tin sai trái, mô hình hay, kiến "
+                "nghị (hoặc số 1–4), ví dụ: /phananh dư luận | Bà con thôn 3 lo giá điện tăng")
+EMPTY = "Phản ánh chưa có nội dung. Ví dụ: /phananh dư luận | Bà con thôn 3 lo giá điện tăng"
+TOO_LONG = "Nội dung dài {length} ký tự, quá giới hạn {limit} ký tự: hãy rút gọn."
+ANONYMOUS_OFF = "Tỉnh chưa cho phép gửi phản ánh ẩn danh: phản ánh sẽ ghi tên bạn."
+PHOTO_ONLY = "(ảnh)"
+SENT = ("✅ Đã gửi phản ánh số <b>{id}</b> ({kind}) tới {board}. Ban sẽ xem và trả lời bạn tại đây.\n"
+        "Xem tình trạng: /phananh_cuatoi")
+SENT_URGENT = ("✅ Đã gửi phản ánh <b>khẩn</b> số <b>{id}</b> ({kind}) tới {board}: Ban đã được báo "
+               "ngay.\nXem tình trạng: /phananh_cuatoi")
+SENT_AGAIN = "Phản ánh này đã được ghi nhận trước đó (số {id})."
+MINE_HEAD = "<b>Phản ánh của bạn</b> ({count} gần nhất):"
+MINE_NONE = "Bạn chưa gửi phản ánh nào. Gõ /phananh để xem cách gửi."
+MINE_LINE = "• Số {id} · {kind} · {status} · {when}\n  {text}"
+MINE_ANSWER = "  ↳ Ban trả lời: {answer}"
+
+# The board's side
+NOTICE_URGENT = ("🔴 <b>Phản ánh khẩn số {id}</b> ({kind}) từ {who}, {unit}:\n{text}\n"
+                 "Trả lời: <code>/phananh_traloi {id} nội dung</code> · chuyển cấp trên: "
+                 "<code>/phananh_chuyen {id}</code>")
+NOTICE_PASSED = ("⬆️ {from_board} chuyển lên phản ánh số {id} ({kind}) từ {who}, {unit}:\n{text}\n"
+                 "Trả lời: <code>/phananh_traloi {id} nội dung</code>")
+ANONYMOUS = "người gửi ẩn danh"
+NO_UNIT = "chưa có đơn vị"
+LIST_HEAD = "<b>Phản ánh {what}</b> ({shown}) · mới {new} · đang xử lý {working} · đã trả lời {answered}"
+LIST_OPEN = "chưa xong"
+LIST_NONE = "Không có phản ánh nào chưa xong."
+LIST_LINE = "{urgent}<b>Số {id}</b> · {kind} · {status} · {who}, {unit} · {when}\n{text}"
+LIST_FOOTER = ("Trả lời: <code>/phananh_traloi SỐ nội dung</code> · chuyển cấp trên: "
+               "<code>/phananh_chuyen SỐ</code> · đang xử lý: <code>/phananh_xuly SỐ</code> · lưu: "
+               "<code>/phananh_luu SỐ</code>")
+ANSWER_USAGE = "Cách dùng: <code>/phananh_traloi SỐ nội dung trả lời</code>"
+NUMBER_USAGE = "Cách dùng: <code>{command} SỐ</code> (số phản ánh trong /phananh_ds)"
+ANSWER_EMPTY = "Nội dung trả lời trống."
+NOT_FOUND = "Không có phản ánh số {id} trong phạm vi của Ban."
+NOT_HELD = "Phản ánh số {id} đang do {board} xử lý."
+ALREADY_ANSWERED = "Phản ánh số {id} đã được xử lý xong."
+ESCALATE_TOP = "Phản ánh số {id} đã ở cấp cao nhất."
+STATUS_BAD = "Trạng thái không hợp lệ."
+ANSWER_TO_MEMBER = "📩 <b>{board}</b> trả lời phản ánh số {id} của bạn («{text}»):\n{answer}"
+ANSWERED = "✅ Đã gửi trả lời phản ánh số {id}."
+ANSWERED_NOT_DELIVERED = "⚠️ Đã lưu trả lời phản ánh số {id}, nhưng không gửi được tới người phản ánh."
+PASSED = "⬆️ Đã chuyển phản ánh số {id} lên {board}."
+MARKED = "✅ Phản ánh số {id}: {status}."

@@ -1,0 +1,99 @@
+"""Phản ánh (issue 24): members on Telegram and on Zalo send every kind in one line and get a
+number; an urgent one reaches their commune's board at once; the commune answers one and passes
+one up, the province answers it; both members get the answers on their own channel; a sister
+commune's board neither sees nor touches them; a replayed message adds nothing."""
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from bot.db.models import AuditEntry, Reflection
+from bot.services.reflections import parse_line
+from tests.conftest import ADMIN_ID, FakeUser
+from tests.zaloharness import running_zalo
+
+
+def test_the_line_a_member_types():
+    assert parse_line("dư luận | Bà con thôn 3 lo giá điện tăng") == (
+        "du_luan", "Bà con thôn 3 lo giá điện tăng", False, False)
+    assert parse_line("tin sai trai: clip bịa đặt https://fb.com/x | khẩn")[0::2] == ("sai_trai", True)
+    assert parse_line("3 | Tổ dân vận khéo") == ("mo_hinh", "Tổ dân vận khéo", False, False)
+    assert parse_line("kiến nghị sửa cầu thôn 5 | ẩn danh") == ("kien_nghi", "sửa cầu thôn 5", False, True)
+    assert parse_line("gì đó | nội dung")[0] is None and parse_line("bà con lo giá điện")[0] is None
+
+
+async def test_members_on_both_channels_report_and_boards_answer(sqlite_url, shared_kb):
+    async with running_zalo(sqlite_url, shared_kb, mode="polling", telegram=True) as h:
+        loa = h.loa
+        loa.members.add_unit("Đảng ủy xã An Bình")
+        loa.members.add_unit("Chi bộ Thôn 1", parent="Đảng ủy xã An Bình")
+        loa.members.add_unit("Đảng ủy xã Bình Minh")
+        province = FakeUser(h.tg, ADMIN_ID, "Ban Tuyên giáo Tỉnh")
+        await province.reply("/start")
+        commune = FakeUser(h.tg, 5_400_001, "Bí thư An Bình")
+        await commune.reply(f"/start {loa.members.create_invite('Đảng ủy xã An Bình', admin=True).code}")
+        sister = FakeUser(h.tg, 5_400_002, "Bí thư Bình Minh")
+        await sister.reply(f"/start {loa.members.create_invite('Đảng ủy xã Bình Minh', admin=True).code}")
+        code = loa.members.create_invite("Chi bộ Thôn 1").code
+        tg = FakeUser(h.tg, 5_400_003, "Nguyễn Văn Tê")
+        await tg.reply(f"/start {code}")
+        z = h.user("Trần Thị Zalo")
+        await z.say(f"/start {code}")
+
+        # How to, then each kind in one line; a number back each time.
+        assert "/phananh loại | nội dung" in (await tg.reply("/phananh")).text
+        numbers = []
+        for line in ("dư luận | Bà con thôn 1 lo giá điện tăng", "3 | Tổ dân vận khéo ở xóm Đông",
+                     "kiến nghị | Sửa cầu tràn thôn 1 trước mùa mưa"):
+            reply = (await tg.reply(f"/phananh {line}")).text
+            numbers.append(int(re.search(r"phản ánh số <b>(\d+)</b>", reply).group(1)))
+            assert "Ban Xây dựng Đảng Đảng ủy xã An Bình" in reply
+        # An urgent false post from Zalo: the commune's board is told at once.
+        mark = h.tg.mark()
+        reply = await z.say("/phananh tin sai trái | Clip bịa đặt về sáp nhập xã https://fb.com/x | khẩn")
+        urgent = int(re.search(r"phản ánh khẩn số (\d+)", reply).group(1))
+        notice = await h.tg.wait_for(lambda c: c.chat_id == commune.id and "khẩn" in c.text, mark)
+        assert "Trần Thị Zalo" in notice.text and "https://fb.com/x" in notice.text
+        assert not [c for c in h.tg.sent(sister.id, since=mark) if "Clip" in c.text]
+        with loa.db.read() as s:
+            assert s.get(Reflection, urgent).link == "https://fb.com/x"
+        assert "Chưa rõ loại" in (await tg.reply("/phananh bà con lo giá điện")).text
+
+        # The commune's board lists them (urgent first); the sister commune sees none.
+        listing = (await commune.reply("/phananh_ds")).text
+        assert listing.index(f"Số {urgent}") < listing.index(f"Số {numbers[0]}")
+        assert "Số" not in (await sister.reply("/phananh_ds")).text.split("\n", 1)[-1]
+        assert "Không có phản ánh số" in (await sister.reply(f"/phananh_traloi {numbers[0]} x")).text
+        # It answers one (Telegram member) and the urgent one (Zalo member) ...
+        mark = h.tg.mark()
+        assert "Đã gửi trả lời" in (await commune.reply(
+            f"/phananh_traloi {numbers[0]} Giá điện theo quyết định của Bộ Công Thương.")).text
+        got = await h.tg.wait_for(lambda c: c.chat_id == tg.id and "Bộ Công Thương" in c.text, mark)
+        assert f"phản ánh số {numbers[0]}" in got.text
+        await commune.reply(f"/phananh_traloi {urgent} Ban đã báo công an xã xử lý clip.")
+        await h.zalo.wait_for(lambda c: c.chat_id == z.id and "công an xã" in c.text)
+        # ... passes one up: the province is told and answers it.
+        mark = h.tg.mark()
+        assert "Đã chuyển" in (await commune.reply(f"/phananh_chuyen {numbers[2]}")).text
+        await h.tg.wait_for(lambda c: c.chat_id == ADMIN_ID and "chuyển lên phản ánh" in c.text, mark)
+        assert "đang do" in (await commune.reply(f"/phananh_traloi {numbers[2]} muộn")).text
+        await province.reply(f"/phananh_traloi {numbers[2]} Tỉnh đã giao Sở Giao thông khảo sát cầu.")
+        await h.tg.wait_for(lambda c: c.chat_id == tg.id and "Sở Giao thông" in c.text)
+        assert "đã lưu" in (await commune.reply(f"/phananh_luu {numbers[1]}")).text
+
+        # The members see where theirs stand.
+        mine = (await tg.reply("/phananh_cuatoi")).text
+        assert "đã trả lời" in mine and "Sở Giao thông" in mine and "đã lưu" in mine
+        assert "công an xã" in await z.say("/phananh_cuatoi")
+        # The same message again (an update replayed after a crash) adds nothing.
+        first = loa.reflections.submit(tg.id, tg.id, "du_luan", "Lặp lại", source="tg:1:77")
+        again = loa.reflections.submit(tg.id, tg.id, "du_luan", "Lặp lại", source="tg:1:77")
+        assert first.created and not again.created and again.id == first.id
+        with loa.db.read() as s:
+            count = len(s.scalars(select(Reflection)).all())
+            actions = [e.action for e in s.scalars(select(AuditEntry).order_by(AuditEntry.id))
+                       if e.action.startswith("reflection")]
+        assert count == 5
+        assert actions == ["reflection_answer", "reflection_answer", "reflection_escalate",
+                           "reflection_answer", "reflection_luu"]
