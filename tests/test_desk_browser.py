@@ -121,7 +121,8 @@ async def test_signed_mini_app_url_shows_the_overview_at_360px(sqlite_url, tmp_p
                             ("/tochuc", "document.querySelector('#invite-new select')"),
                             ("/vanban", "document.querySelector('#doc-upload input')"),
                             ("/tochuc/thanhvien", "document.querySelector('#members li form')"),
-                            ("/hoidap", "document.querySelector('#faq')")):
+                            ("/hoidap", "document.querySelector('#faq')"),
+                            ("/phananh", "document.querySelector('#tabs')")):
             await page.goto(url + path)
             await page.wait_for(f"{ready} !== null")
             assert await page.eval("document.documentElement.scrollWidth") <= 360, path

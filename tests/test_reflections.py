@@ -97,3 +97,44 @@ async def test_members_on_both_channels_report_and_boards_answer(sqlite_url, sha
         assert count == 5
         assert actions == ["reflection_answer", "reflection_answer", "reflection_escalate",
                            "reflection_answer", "reflection_luu"]
+
+
+async def test_a_board_triages_phan_anh_on_the_desk(sqlite_url, tmp_path):
+    from tests.deskdata import ADMIN_A, ADMIN_B, MEMBER_A1, init_data
+    from tests.test_desk import client, desk_bot
+    async with desk_bot(sqlite_url, tmp_path) as h, client() as a, client() as b:
+        loa = h.loa
+        first = loa.reflections.submit(MEMBER_A1, MEMBER_A1, "du_luan", "Bà con lo giá điện tăng",
+                                       urgent=True)
+        second = loa.reflections.submit(MEMBER_A1, MEMBER_A1, "kien_nghi", "Sửa cầu tràn thôn 1")
+        assert first.board == "Ban Xây dựng Đảng Đảng ủy xã An Phú"
+        assert (await a.signin(h.url, init_data(ADMIN_A, "Bảo")))[0] == 200
+        assert (await b.signin(h.url, init_data(ADMIN_B, "Cường")))[0] == 200
+        status, page = await a.get(h.url + "/phananh")
+        assert status == 200 and f'data-reflection="{first.id}"' in page and "KHẨN" in page
+        assert page.index(f'data-reflection="{first.id}"') < page.index(f'data-reflection="{second.id}"')
+        token = re.search(r'name="csrf" value="(\w+)"', page).group(1)
+        _, b_page = await b.get(h.url + "/phananh")
+        assert "giá điện" not in b_page                        # a sister commune sees nothing
+        b_token = re.search(r'name="csrf" value="(\w+)"', (await b.get(h.url + "/phatdi"))[1]).group(1)
+        status, _, text = await b.post(f"{h.url}/phananh/{first.id}/traloi",
+                                       {"text": "chiếm", "csrf": b_token})
+        assert status == 400 and "Không có phản ánh số" in text
+        assert (await a.post(f"{h.url}/phananh/{first.id}/traloi", {"text": "x"}))[0] == 403
+
+        mark = h.tg.mark()
+        status, _, page = await a.post(f"{h.url}/phananh/{first.id}/traloi", {
+            "text": "Giá điện theo quyết định của Bộ Công Thương <không đổi ở xã>.", "csrf": token})
+        assert status == 200 and f"Đã gửi trả lời phản ánh số {first.id}" in page
+        got = await h.tg.wait_for(lambda c: c.chat_id == MEMBER_A1 and "Bộ Công Thương" in c.text,
+                                  mark)
+        assert "&lt;không đổi ở xã&gt;" in got.text
+        mark = h.tg.mark()
+        status, _, page = await a.post(f"{h.url}/phananh/{second.id}/chuyenlen", {"csrf": token})
+        assert status == 200 and "Đã chuyển phản ánh số" in page
+        await h.tg.wait_for(lambda c: c.chat_id == ADMIN_ID and "Sửa cầu tràn" in c.text, mark)
+        _, page = await a.get(h.url + "/phananh?tt=da_tra_loi")
+        assert f'data-reflection="{first.id}"' in page and "Ban đã trả lời" in page
+        with loa.db.read() as s:
+            actions = [(e.action, e.channel) for e in s.scalars(select(AuditEntry).order_by(AuditEntry.id))]
+        assert actions == [("reflection_answer", "desk"), ("reflection_escalate", "desk")]

@@ -126,7 +126,10 @@ AUDIT_ACTIONS = {"answer": "trả lời", "broadcast": "gửi nội dung", "remi
                  "member_move": "chuyển thành viên", "member_deactivate": "ngừng thành viên",
                  "member_reporter": "giao báo cáo", "member_not_reporter": "thôi giao báo cáo",
                  "member_board": "đưa vào Ban", "member_not_board": "đưa ra khỏi Ban",
-                 "unit_import": "nhập đơn vị từ tệp", "faq_save": "lưu hỏi đáp", "faq_edit": "sửa hỏi đáp", "faq_retire": "ngừng hỏi đáp"}
+                 "unit_import": "nhập đơn vị từ tệp", "faq_save": "lưu hỏi đáp",
+                 "faq_edit": "sửa hỏi đáp", "faq_retire": "ngừng hỏi đáp",
+                 "reflection_answer": "trả lời phản ánh", "reflection_escalate": "chuyển phản ánh lên",
+                 "reflection_dang_xu_ly": "nhận xử lý phản ánh", "reflection_luu": "lưu phản ánh"}
 
 # ---------------------------------------------------------------- answered questions and the FAQ
 ANSWERED_HEAD = "Đã trả lời gần đây ({count})"
@@ -275,3 +278,16 @@ BTN_REMIND = "🔔 Nhắc {n} người chưa nắm"
 REMINDED = "🔔 Đã xếp lời nhắc lại lần gửi #{id} tới {count} người chưa xác nhận."
 BTN_ESCALATE = "⬆️ Chuyển lên cấp trên"
 ESCALATED = "⬆️ Đã chuyển câu hỏi số {id} lên {board}."
+
+# ---------------------------------------------------------------- phản ánh on the desk
+REFLECTIONS_LINK = "Phản ánh"
+REFLECTIONS_HEAD = "Phản ánh của cơ sở · {what} ({shown})"
+REFLECTIONS_OPEN = "chưa xong"
+REFLECTIONS_NONE = "Không có phản ánh nào ở đây."
+REFLECTION_META = "Số {id} · {kind} · {status} · {who}, {unit} · {when} · {board}"
+REFLECTION_ANSWER_LABEL = "Trả lời phản ánh số {id} (gửi tới người phản ánh qua Telegram hoặc Zalo)"
+BTN_REFLECTION_ANSWER = "Gửi trả lời"
+BTN_REFLECTION_UP = "Chuyển cấp trên"
+BTN_REFLECTION_WORKING = "Đang xử lý"
+BTN_REFLECTION_FILE = "Lưu"
+REFLECTION_ANSWERED = "Ban đã trả lời: {answer}"

@@ -272,6 +272,7 @@ def overview_page(ov: Overview, today: date, tz: ZoneInfo, nonce: str, now: date
                 f'<p id="actions"><a class="btn" href="phatdi">{escape(T.BROADCAST_LINK)}</a> · '
                 f'<a href="tochuc">{escape(T.UNITS_LINK)}</a> · '
                 f'<a href="vanban">{escape(T.DOCS_LINK)}</a> · '
+                f'<a href="phananh">{escape(T.REFLECTIONS_LINK)}</a> · '
                 f'<a href="nhatky">{escape(T.AUDIT_LINK)}</a></p>')
     body.append(f'<p class="muted">{escape(T.FOOTER.format(at=fmt_datetime(now, tz)))}</p>')
     return page(f"{T.TITLE} · {ov.title}", "".join(body), nonce,
@@ -665,4 +666,53 @@ def import_preview_page(result, paths: dict[int, str], text: str, title: str, cs
             f'<textarea name="csv" hidden>{escape(text)}</textarea>'
             f'<button type="submit" class="btn" id="import-go">{escape(T.BTN_IMPORT.format(new=new))}'
             f'</button></form></section>')
+    return board_page(title, body, nonce, root)
+
+
+REFLECTION_FILTERS = (("", "chưa xong"), ("moi", "mới"), ("dang_xu_ly", "đang xử lý"),
+                      ("chuyen_len", "đã chuyển cấp trên"), ("da_tra_loi", "đã trả lời"), ("luu", "đã lưu"))
+
+
+def reflections_page(items, counts: dict, status: str, title: str, csrf: str, tz: ZoneInfo,
+                     nonce: str, root: str = "", notice: str = "", error: str = "") -> str:
+    """The board's phản ánh by status: answer (to the member on their channel), pass up, mark
+    in hand, keep — on the ones its board holds; the others shown for reading."""
+    from bot.texts import reflections as TF
+    token = _hidden("csrf", csrf)
+    tabs = " · ".join(
+        (f'<b>{escape(label)}</b>' if key == status else
+         f'<a href="phananh{"?tt=" + key if key else ""}">{escape(label)}</a>')
+        + (f" ({counts.get(key, 0)})" if key else "") for key, label in REFLECTION_FILTERS)
+    lis = []
+    for r in items:
+        meta = T.REFLECTION_META.format(
+            id=r.id, kind=TF.KINDS[r.kind], status=TF.STATUS[r.status],
+            who=r.reporter or TF.ANONYMOUS, unit=r.unit or TF.NO_UNIT,
+            when=fmt_datetime(r.created_at, tz), board=r.board)
+        urgent = f'<span class="held">{escape(TF.URGENT)}</span> ' if r.urgent else ""
+        link = (f'<br><span class="muted">{escape(r.link)}</span>' if r.link else "")
+        done = (f'<br><span class="ok">{escape(T.REFLECTION_ANSWERED.format(answer=shorten(one_line(r.answer), 300)))}</span>'
+                if r.answer else "")
+        forms = ""
+        if r.mine and r.status in ("moi", "dang_xu_ly", "chuyen_len"):
+            forms = (
+                f'<form class="answer" method="post" action="phananh/{r.id}/traloi">{token}'
+                f'<label class="muted" for="r{r.id}">{escape(T.REFLECTION_ANSWER_LABEL.format(id=r.id))}</label>'
+                f'<textarea id="r{r.id}" name="text" rows="3" maxlength="3000" required></textarea>'
+                f'<button type="submit" class="btn">{escape(T.BTN_REFLECTION_ANSWER)}</button></form>'
+                + "".join(
+                    f'<form method="post" action="phananh/{r.id}/{verb}" class="inline">{token}'
+                    f'<button type="submit" class="btn" style="background:#666">{escape(label)}</button></form>'
+                    for verb, label in (("chuyenlen", T.BTN_REFLECTION_UP),
+                                        ("xuly", T.BTN_REFLECTION_WORKING),
+                                        ("luu", T.BTN_REFLECTION_FILE))))
+        lis.append(f'<li data-reflection="{r.id}">{urgent}{escape(shorten(one_line(r.text), 600))}{link}'
+                   f'<br><span class="muted">{escape(meta)}</span>{done}{forms}</li>')
+    listing = f'<ul class="q">{"".join(lis)}</ul>' if lis else \
+        f'<p class="muted">{escape(T.REFLECTIONS_NONE)}</p>'
+    what = dict(REFLECTION_FILTERS).get(status, T.REFLECTIONS_OPEN)
+    body = (f'<p><a href="./">{escape(T.BACK)}</a> · <a href="nhatky">{escape(T.AUDIT_LINK)}</a></p>'
+            f'{_flash(notice, error)}<section id="reflections">'
+            f'<h2>{escape(T.REFLECTIONS_HEAD.format(what=what, shown=len(items)))}</h2>'
+            f'<p id="tabs">{tabs}</p>{listing}</section>')
     return board_page(title, body, nonce, root)

@@ -829,6 +829,55 @@ async def document_remove(request: web.Request) -> web.StreamResponse:
     return await documents(request, notice=pages.T.DOC_REMOVED.format(name=name))
 
 
+REFLECTION_STATUSES = ("moi", "dang_xu_ly", "chuyen_len", "da_tra_loi", "luu")
+
+
+async def reflections(request: web.Request, notice: str = "", error: str = "",
+                      status: int = 200) -> web.Response:
+    """GET /phananh?tt=: the phản ánh the board sees (those still open by default)."""
+    loa = request.app[LOA_KEY]
+    board, refused = await _board(request)
+    if refused is not None:
+        return refused
+    _, scope, title = board
+    which = request.query.get("tt", "")
+    which = which if which in REFLECTION_STATUSES else ""
+    items, counts = await loa.run(loa.reflections.listing, scope, which or None)
+    csrf = _csrf(request)
+    return _html(request, lambda n, r: pages.reflections_page(
+        items, counts, which, title, csrf, loa.settings.tz, n, r, notice, error), status)
+
+
+async def reflection_action(request: web.Request) -> web.StreamResponse:
+    """POST /phananh/{id}/{traloi|chuyenlen|xuly|luu}: the chat's verbs, logged."""
+    from bot import reflect
+    from bot.db.models import R_FILED, R_WORKING
+    from bot.texts import reflections as TF
+    loa = request.app[LOA_KEY]
+    verb = request.match_info.get("verb", "")
+    if verb not in ("traloi", "chuyenlen", "xuly", "luu"):
+        return _refusal(request, "notfound", 404)
+    post, refused = await _form(request)
+    if refused is not None:
+        return refused
+    try:
+        if verb == "traloi":
+            text = str(post.form.get("text", "")).strip()
+            done, _ = await reflect.answer(request.app[BOT_KEY], loa, post.scope, post.id, text,
+                                           "desk")
+        elif verb == "chuyenlen":
+            up = await reflect.escalate(request.app[BOT_KEY], loa, post.scope, post.id, "desk")
+            done = TF.PASSED.format(id=up.id, board=up.board)
+        else:
+            r = await loa.run(functools.partial(
+                loa.reflections.set_status, post.scope, post.id,
+                R_WORKING if verb == "xuly" else R_FILED, via="desk"))
+            done = TF.MARKED.format(id=r.id, status=TF.STATUS[r.status])
+    except LoaError as e:
+        return await reflections(request, error=e.plain(), status=400)
+    return await reflections(request, notice=plain(done))
+
+
 async def audit(request: web.Request) -> web.Response:
     """The log of the board's actions (and those of the boards under it)."""
     loa = request.app[LOA_KEY]
@@ -927,6 +976,8 @@ def build_web_app(loa: Loa, routes=(), bot=None) -> web.Application:
     app.router.add_post("/hoidap/{id}/ngung", faq_change)
     app.router.add_get("/nhatky", audit)
     app.router.add_get("/tochuc", units)
+    app.router.add_get("/phananh", reflections)
+    app.router.add_post("/phananh/{id}/{verb}", reflection_action)
     app.router.add_get("/vanban", documents)
     app.router.add_post("/vanban/tai", document_upload)
     app.router.add_post("/vanban/go", document_remove)
