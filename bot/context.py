@@ -109,13 +109,15 @@ class Loa:
             delivery = DeliveryWorker(db, settings, budget, tick=broadcasts.tick)
         workers = [w for w in (delivery, zalo_delivery) if w is not None]
         reports = ReportsService(db, settings, members)
+        reflections = ReflectionsService(db, members, settings.reflection_anonymous,
+                                         embed=lambda texts: kb.embedder().encode_queries(texts))
         return cls(
             settings=settings, db=db, kb=kb, budget=budget, members=members,
             notices=NoticeFolder(settings.notice_fold_after, settings.notice_fold_window),
             questions=QuestionsService(db, kb, members, settings),
             knowledge=KnowledgeService(kb, members, settings),
             broadcasts=broadcasts, delivery=delivery,
-            reports=reports, periodic=PeriodicService(reports),
+            reports=reports, periodic=PeriodicService(reports, reflections),
             status=StatusService(db, kb, broadcasts),
             desk=DeskService(db, settings, members, reports),
             executor=ThreadPoolExecutor(max_workers=threads, thread_name_prefix="loa-service"),
@@ -123,7 +125,7 @@ class Loa:
             audit=AuditService(db, members),
             zalo_budget=zalo_budget, zalo_delivery=zalo_delivery, zalo_store=zalo_store,
             media=MediaStore(settings.media_dir, settings.web_url),
-            reflections=ReflectionsService(db, members, settings.reflection_anonymous),
+            reflections=reflections,
         )
 
     async def run(self, fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:

@@ -102,6 +102,30 @@ async def purge_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     await loa.run(loa.inbox.purge)
 
 
+async def send_weekly_reflections(app: Application, now: datetime | None = None) -> int:
+    """Monday morning: each board hears the week's phản ánh of its subtree, grouped by what
+    they say; the number of boards told."""
+    from bot import reflect
+    from bot.texts import reflections as TF
+    loa: Loa = app.bot_data["loa"]
+    told = 0
+    for board, chats, topics, total in await loa.run(loa.reflections.weekly, now):
+        blocks = [TF.WEEKLY_HEAD.format(board=board), *reflect.trend_blocks(topics, total, 7),
+                  TF.WEEKLY_FOOTER]
+        for chat_id in chats:
+            try:
+                for text in pack_html(blocks):
+                    await app.bot.send_message(chat_id, text, parse_mode=ParseMode.HTML)
+                told += 1
+            except TelegramError as e:
+                log.warning("could not send the weekly phản ánh digest to %s: %s", chat_id, e)
+    return told
+
+
+async def weekly_reflections_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    await send_weekly_reflections(context.application)
+
+
 def schedule(app: Application, loa: Loa) -> None:
     """The daily reminder check and the nightly draft clean-up, in LOA_TIMEZONE."""
     if app.job_queue is None:
@@ -111,3 +135,6 @@ def schedule(app: Application, loa: Loa) -> None:
     app.job_queue.run_daily(reminder_job, time=loa.reports.reminder_clock().replace(tzinfo=tz),
                             name="report-reminders")
     app.job_queue.run_daily(purge_job, time=time(3, 0, tzinfo=tz), name="report-draft-purge")
+    # PTB counts days from Sunday (0): Monday is 1.
+    app.job_queue.run_daily(weekly_reflections_job, time=time(7, 30, tzinfo=tz), days=(1,),
+                            name="weekly-reflections")

@@ -104,3 +104,17 @@ async def escalate(bot, loa, scope, reflection_id: int, via: str = "chat"):
         from_board=esc(up.from_board), id=r.id, kind=T.KINDS[r.kind], who=_who(r.reporter),
         unit=esc(r.unit or T.NO_UNIT), text=esc(r.text)))
     return up
+
+
+def trend_blocks(topics, total: int, days: int) -> list[str]:
+    """The largest topics, with how many, from how many units, and this week against the last."""
+    if not topics:
+        return [T.TRENDS_NONE.format(days=days)]
+    lines = []
+    for t in topics:
+        template = T.TREND_UP if t.this_week > t.last_week else (
+            T.TREND_DOWN if t.this_week < t.last_week else T.TREND_SAME)
+        lines.append(T.TRENDS_LINE.format(count=t.count, units=t.units,
+                                          trend=template.format(now=t.this_week, before=t.last_week),
+                                          label=esc_short(t.label, 200)))
+    return [T.TRENDS_HEAD.format(days=days, total=total), *lines]

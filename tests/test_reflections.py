@@ -138,3 +138,68 @@ async def test_a_board_triages_phan_anh_on_the_desk(sqlite_url, tmp_path):
         with loa.db.read() as s:
             actions = [(e.action, e.channel) for e in s.scalars(select(AuditEntry).order_by(AuditEntry.id))]
         assert actions == [("reflection_answer", "desk"), ("reflection_escalate", "desk")]
+
+
+async def test_phan_anh_are_grouped_by_what_they_say_for_trends_digest_and_report(sqlite_url,
+                                                                                 shared_kb):
+    import io
+    from datetime import timedelta
+
+    from docx import Document
+
+    from bot.db.models import Reflection as R
+    from bot.jobs import send_weekly_reflections
+    from bot.services import periodic
+    from tests.conftest import running_bot
+    async with running_bot(sqlite_url, shared_kb) as h:
+        loa = h.loa
+        await h.admin.reply("/start")
+        loa.members.add_unit("Xã An Bình")
+        loa.members.add_unit("Chi bộ Thôn 1", parent="Xã An Bình")
+        loa.members.add_unit("Chi bộ Thôn 2", parent="Xã An Bình")
+        people = []
+        for i, unit in enumerate(["Chi bộ Thôn 1", "Chi bộ Thôn 2", "Chi bộ Thôn 1"]):
+            u = h.user(f"Người {i}")
+            await u.reply(f"/start {loa.members.create_invite(unit).code}")
+            people.append(u)
+        said = [(0, "du_luan", "Bà con thôn 1 lo giá điện tăng"),
+                (1, "du_luan", "Nhiều hộ phàn nàn tiền điện tháng này cao"),
+                (2, "kien_nghi", "Giá điện tăng làm dân lo lắng, đề nghị giải thích"),
+                (0, "kien_nghi", "Đường thôn 5 xuống cấp, bà con đề nghị sửa"),
+                (1, "kien_nghi", "Người dân hỏi khi nào sửa đường liên thôn"),
+                (2, "sai_trai", "Clip bịa đặt về sáp nhập xã trên facebook"),
+                (0, "mo_hinh", "Tổ dân vận khéo ở xóm Đông")]
+        for who, kind, text in said:
+            loa.reflections.submit(people[who].id, people[who].id, kind, text)
+        with loa.db.session() as s:    # two of them a week earlier
+            for r in s.scalars(select(R).where(R.text.like("%tiền điện%") | R.text.like("%liên thôn%"))):
+                r.created_at = r.created_at - timedelta(days=8)
+        topics, total = loa.reflections.topics(None, 28)
+        assert total == 6                                   # a good practice is not a worry
+        assert [t.count for t in topics] == [3, 2, 1], [(t.label, t.count) for t in topics]
+        assert "điện" in topics[0].label and topics[0].units == 2
+        assert (topics[0].this_week, topics[0].last_week) == (2, 1)
+        assert "đường" in topics[1].label.lower()
+
+        text = (await h.admin.reply("/phananh_xuhuong")).text
+        assert "3 phản ánh</b>, 2 đơn vị" in text and "↑" in text
+
+        # The periodic draft has the section, with the largest topics.
+        period = loa.reports.period("")
+        f = loa.periodic.figures(period, None)
+        start, end = periodic._utc_range(period, loa.settings.tz)
+        with loa.db.read() as s:     # the two sent 8 days ago may be in last month
+            in_period = [r.kind for r in s.scalars(select(R)) if start <= r.created_at <= end]
+        assert f.reflections.total == len(in_period) >= 5
+        assert f.reflections.by_kind["kien_nghi"] == in_period.count("kien_nghi")
+        doc = Document(io.BytesIO(periodic.to_docx(f, loa.reports.today())))
+        body = "\n".join(p.text for p in doc.paragraphs)
+        cells = " ".join(c.text for t in doc.tables for row in t.rows for c in row.cells)
+        assert "Tình hình tư tưởng, dư luận xã hội" in body and f"{len(in_period)} phản ánh" in body
+        assert "điện" in cells
+
+        # Monday's digest reaches the top board with its week.
+        mark = h.tg.mark()
+        assert await send_weekly_reflections(h.app) >= 1
+        digest = await h.tg.wait_for(lambda c: "Phản ánh tuần qua" in c.text, mark)
+        assert digest.chat_id == h.admin.id and "điện" in digest.text

@@ -96,10 +96,21 @@ async def file_away(update: Update, context: LoaContext) -> None:
     await _mark(update, context, "/phananh_luu", R_FILED)
 
 
+TREND_DAYS = 28
+
+
+@admin_only
+async def trends(update: Update, context: LoaContext) -> None:
+    """/phananh_xuhuong: what the board's people report most, grouped by what it says."""
+    loa = context.loa
+    topics, total = await loa.run(loa.reflections.topics, context.scope, TREND_DAYS)
+    await reply_html(update, reflect.trend_blocks(topics, total, TREND_DAYS))
+
+
 def register(app: Application) -> None:
     p = filters.ChatType.PRIVATE
     for name, handler in (("phananh", send_reflection), ("phananh_cuatoi", my_reflections),
                           ("phananh_ds", list_reflections), ("phananh_traloi", answer_reflection),
                           ("phananh_chuyen", escalate_reflection), ("phananh_xuly", working_on),
-                          ("phananh_luu", file_away)):
+                          ("phananh_luu", file_away), ("phananh_xuhuong", trends)):
         app.add_handler(CommandHandler(name, handler, filters=p))

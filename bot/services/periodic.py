@@ -48,6 +48,16 @@ class QuestionFigures:
 
 
 @dataclass(frozen=True)
+class ReflectionFigures:
+    by_kind: dict = field(default_factory=dict)   # kind -> count
+    topics: list = field(default_factory=list)     # bot.services.reflections.Topic, largest first
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_kind.values())
+
+
+@dataclass(frozen=True)
 class PeriodicFigures:
     """Everything the draft shows, for one board's (sub)tree and one period."""
     summary: Summary
@@ -56,6 +66,7 @@ class PeriodicFigures:
     issuer: UnitRef | None = None    # the unit whose board issues the report
     parent: UnitRef | None = None    # the unit above it (the header's first line)
     board: str = ""                  # the issuing board's name (bot/boards.py)
+    reflections: ReflectionFigures = ReflectionFigures()
 
     @property
     def period(self) -> Period:
@@ -69,10 +80,11 @@ def _utc_range(period: Period, tz) -> tuple[datetime, datetime]:
 
 
 class PeriodicService:
-    def __init__(self, reports: ReportsService):
+    def __init__(self, reports: ReportsService, reflections=None):
         self.reports = reports
         self.db = reports.db
         self.settings = reports.settings
+        self.reflections = reflections   # ReflectionsService: the "dư luận xã hội" section
 
     def figures(self, period: Period, scope: Scope | None = None,
                 unit_id: int | None = None) -> PeriodicFigures:
@@ -129,7 +141,14 @@ class PeriodicService:
             if viewed is not None and tree.parent.get(viewed.unit_id) is not None:
                 parent = tree.ref(tree.parent[viewed.unit_id])
             board = self.reports.members.board_title(s, viewed.unit_id if viewed else None)
-        return PeriodicFigures(summary, lines, questions, viewed, parent, board)
+        reflections = ReflectionFigures()
+        if self.reflections is not None:
+            from bot.db.models import Reflection
+            where = Reflection.id.is_not(None) if ids is None else Reflection.unit_id.in_(sorted(ids))
+            topics, _ = self.reflections.topics_between(where, start, end, limit=5)
+            reflections = ReflectionFigures(self.reflections.counts_between(where, start, end),
+                                            topics)
+        return PeriodicFigures(summary, lines, questions, viewed, parent, board, reflections)
 
     def board_figures(self, telegram_id: int, text: str | None) -> PeriodicFigures:
         """`/baocaodinhky <period>` (optionally a unit first): the admin's scope read fresh."""
@@ -309,6 +328,19 @@ def to_docx(f: PeriodicFigures, today: date, signer: str = "") -> bytes:
            ["3", T.Q_FAQ, _num(q.by_faq), _pct(q.by_faq, q.asked)],
            ["4", T.Q_BOARD, _num(q.by_board), _pct(q.by_board, q.asked)],
            ["5", T.Q_WAITING, _num(q.waiting), _pct(q.waiting, q.asked)]])
+    para(T.PLACEHOLDER, italic=True)
+
+    r = f.reflections
+    para(T.SECTION_REFLECTIONS, bold=True)
+    if r.total:
+        para(T.REFLECTIONS_LINE.format(total=_num(r.total), **{
+            k: _num(r.by_kind.get(k, 0)) for k in ("du_luan", "sai_trai", "mo_hinh", "kien_nghi")}))
+        if r.topics:
+            para(T.TABLE_TOPICS, italic=True, indent=False)
+            table(T.COLS_TOPICS, [[str(i), shorten(t.label, 160), _num(t.count), _num(t.units)]
+                                  for i, t in enumerate(r.topics, 1)])
+    else:
+        para(T.REFLECTIONS_NONE)
     para(T.PLACEHOLDER, italic=True)
 
     para(T.PART_3, bold=True, indent=False)

@@ -39,6 +39,12 @@ Q_FAQ = "Trả lời từ câu hỏi thường gặp của Ban"
 Q_BOARD = "Ban Tuyên giáo trả lời trực tiếp"
 Q_WAITING = "Chưa trả lời"
 
+SECTION_REFLECTIONS = "4. Tình hình tư tưởng, dư luận xã hội"
+REFLECTIONS_LINE = ("Trong kỳ, cơ sở gửi {total} phản ánh qua Loa: {du_luan} về dư luận, {sai_trai} tin sai "
+                    "trái, {mo_hinh} mô hình hay, {kien_nghi} kiến nghị.")
+TABLE_TOPICS = "Các vấn đề được phản ánh nhiều nhất (nhóm theo nội dung, nguyên văn một phản ánh tiêu biểu):"
+COLS_TOPICS = ["TT", "Vấn đề", "Số phản ánh", "Số đơn vị"]
+REFLECTIONS_NONE = "Trong kỳ chưa có phản ánh nào gửi qua Loa."
 PART_3 = "III. ĐÁNH GIÁ CHUNG"
 PART_3_ADVANTAGES = "1. Ưu điểm"
 PART_3_SHORTCOMINGS = "2. Hạn chế, nguyên nhân"

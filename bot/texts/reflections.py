@@ -61,3 +61,13 @@ ANSWERED = "✅ Đã gửi trả lời phản ánh số {id}."
 ANSWERED_NOT_DELIVERED = "⚠️ Đã lưu trả lời phản ánh số {id}, nhưng không gửi được tới người phản ánh."
 PASSED = "⬆️ Đã chuyển phản ánh số {id} lên {board}."
 MARKED = "✅ Phản ánh số {id}: {status}."
+
+# Trends: phản ánh grouped by what they say
+TRENDS_HEAD = "📈 <b>Vấn đề cơ sở phản ánh nhiều nhất</b> ({days} ngày qua, {total} phản ánh):"
+TRENDS_NONE = "Chưa có phản ánh nào trong {days} ngày qua."
+TRENDS_LINE = "• <b>{count} phản ánh</b>, {units} đơn vị{trend}: «{label}»"
+TREND_UP = " (tuần này {now}, tuần trước {before} ↑)"
+TREND_DOWN = " (tuần này {now}, tuần trước {before} ↓)"
+TREND_SAME = " (tuần này {now}, tuần trước {before})"
+WEEKLY_HEAD = "🗓 <b>Phản ánh tuần qua của cơ sở</b> · {board}"
+WEEKLY_FOOTER = "Xem và trả lời: /phananh_ds hoặc trên bảng điều khiển."

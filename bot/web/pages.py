@@ -674,7 +674,8 @@ REFLECTION_FILTERS = (("", "chưa xong"), ("moi", "mới"), ("dang_xu_ly", "đan
 
 
 def reflections_page(items, counts: dict, status: str, title: str, csrf: str, tz: ZoneInfo,
-                     nonce: str, root: str = "", notice: str = "", error: str = "") -> str:
+                     nonce: str, root: str = "", notice: str = "", error: str = "",
+                     trends=((), 0, 28)) -> str:
     """The board's phản ánh by status: answer (to the member on their channel), pass up, mark
     in hand, keep — on the ones its board holds; the others shown for reading."""
     from bot.texts import reflections as TF
@@ -714,5 +715,15 @@ def reflections_page(items, counts: dict, status: str, title: str, csrf: str, tz
     body = (f'<p><a href="./">{escape(T.BACK)}</a> · <a href="nhatky">{escape(T.AUDIT_LINK)}</a></p>'
             f'{_flash(notice, error)}<section id="reflections">'
             f'<h2>{escape(T.REFLECTIONS_HEAD.format(what=what, shown=len(items)))}</h2>'
-            f'<p id="tabs">{tabs}</p>{listing}</section>')
+            f'<p id="tabs">{tabs}</p>{listing}</section>{_trends(*trends)}')
     return board_page(title, body, nonce, root)
+
+
+def _trends(topics, total: int, days: int) -> str:
+    """The largest topics of the last weeks: how many, from how many units, the trend."""
+    from bot import reflect
+    from bot.text import plain
+    lines = reflect.trend_blocks(topics, total, days)
+    items = "".join(f"<li>{escape(plain(line))}</li>" for line in lines[1:])
+    return (f'<section id="trends"><h2>{escape(plain(lines[0]))}</h2>'
+            + (f'<ul class="q">{items}</ul>' if items else "") + "</section>")

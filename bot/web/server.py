@@ -829,6 +829,7 @@ async def document_remove(request: web.Request) -> web.StreamResponse:
     return await documents(request, notice=pages.T.DOC_REMOVED.format(name=name))
 
 
+TREND_DAYS = 28
 REFLECTION_STATUSES = ("moi", "dang_xu_ly", "chuyen_len", "da_tra_loi", "luu")
 
 
@@ -843,9 +844,11 @@ async def reflections(request: web.Request, notice: str = "", error: str = "",
     which = request.query.get("tt", "")
     which = which if which in REFLECTION_STATUSES else ""
     items, counts = await loa.run(loa.reflections.listing, scope, which or None)
+    topics, total = await loa.run(loa.reflections.topics, scope, TREND_DAYS)
     csrf = _csrf(request)
     return _html(request, lambda n, r: pages.reflections_page(
-        items, counts, which, title, csrf, loa.settings.tz, n, r, notice, error), status)
+        items, counts, which, title, csrf, loa.settings.tz, n, r, notice, error,
+        (topics, total, TREND_DAYS)), status)
 
 
 async def reflection_action(request: web.Request) -> web.StreamResponse:
