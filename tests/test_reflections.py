@@ -203,3 +203,29 @@ async def test_phan_anh_are_grouped_by_what_they_say_for_trends_digest_and_repor
         assert await send_weekly_reflections(h.app) >= 1
         digest = await h.tg.wait_for(lambda c: "Phản ánh tuần qua" in c.text, mark)
         assert digest.chat_id == h.admin.id and "điện" in digest.text
+
+
+async def test_a_forwarded_post_or_a_bare_link_is_offered_as_phan_anh(bot_sqlite):
+    h = bot_sqlite
+    await h.admin.reply("/start")
+    u = await h.member()
+    origin = {"type": "hidden_user", "date": 1_700_000_000, "sender_user_name": "Trang lạ"}
+    offer = await u.reply("Tin nóng: xã sắp bị xóa tên https://fb.com/tin-gia", forward_origin=origin)
+    assert "tin chuyển tiếp" in offer.text and "phản ánh" in offer.text
+    kinds = [b["callback_data"] for b in offer.buttons()]
+    assert kinds == ["rf:sai_trai", "rf:du_luan", "rf:mo_hinh", "rf:kien_nghi"]
+    mark = h.tg.mark()
+    await u.press_data("rf:sai_trai", offer)
+    done = await h.tg.wait_for(lambda c: c.chat_id == u.id and "Đã gửi phản ánh số" in c.text, mark)
+    with h.loa.db.read() as s:
+        r = s.scalars(select(Reflection)).one()
+    assert r.kind == "sai_trai" and r.link == "https://fb.com/tin-gia" and "xóa tên" in r.text
+    assert f"số <b>{r.id}</b>" in done.text
+    # Pressed again (or after a restart): nothing pending, nothing sent twice.
+    mark = h.tg.mark()
+    await u.press_data("rf:sai_trai", offer)
+    await h.tg.wait_for(lambda c: c.chat_id == u.id and "không còn để gửi" in c.text, mark)
+    # A link alone is offered too; a question with a link is still a question.
+    assert "phản ánh" in (await u.reply("https://zalo.me/tin-don")).text
+    with h.loa.db.read() as s:
+        assert len(s.scalars(select(Reflection)).all()) == 1

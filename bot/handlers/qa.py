@@ -152,11 +152,20 @@ async def on_text(update: Update, context: LoaContext) -> None:
             return
     if await offer_free_report(update, context, msg.text):
         return   # a report typed as a message is offered as a report, never asked
-    if msg.forward_origin is not None:
-        # Forwarded news is not the member's question: not asked, not counted, not sent on.
-        await reply_html(update, T.FORWARDED)
+    if msg.forward_origin is not None or _bare_link(msg.text):
+        # Forwarded news, or a link alone, is not the member's question: not asked, not counted;
+        # offered as a phản ánh instead (nothing goes to the board unasked).
+        from bot.handlers.reflections import offer
+        await offer(update, context, T.FORWARDED if msg.forward_origin is not None else "")
         return
     await _ask(update, context, msg.text, msg.message_id)
+
+
+def _bare_link(text: str | None) -> bool:
+    """A message that is a link and little else (a post someone wants the board to see)."""
+    import re
+    m = re.search(r"https?://\S+", text or "")
+    return bool(m) and len((text or "").strip()) - len(m.group(0)) <= 25
 
 
 async def on_edited(update: Update, context: LoaContext) -> None:

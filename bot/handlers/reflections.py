@@ -2,8 +2,8 @@
 board lists, answers, passes up and keeps them (the flow itself is bot/reflect.py)."""
 from __future__ import annotations
 
-from telegram import Update
-from telegram.ext import Application, CommandHandler, filters
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot import reflect
 from bot.context import LoaContext
@@ -107,6 +107,40 @@ async def trends(update: Update, context: LoaContext) -> None:
     await reply_html(update, reflect.trend_blocks(topics, total, TREND_DAYS))
 
 
+OFFER_KEY = "reflect_offer"
+
+
+async def offer(update: Update, context: LoaContext, hint: str = "") -> None:
+    """A forwarded post or a bare link: kept for a moment and offered as a phản ánh (the member
+    picks its kind; nothing goes to the board unasked)."""
+    msg = update.effective_message
+    text = (msg.text or msg.caption or "").strip()
+    context.user_data[OFFER_KEY] = {"text": text, "source": f"tg:{msg.chat_id}:{msg.message_id}"}
+    buttons = [[InlineKeyboardButton(label, callback_data=f"rf:{kind}")]
+               for kind, label in T.BTN_KIND.items()]
+    await reply_html(update, (hint + "\n\n" if hint else "") + T.OFFER, InlineKeyboardMarkup(buttons))
+
+
+async def on_offer(update: Update, context: LoaContext) -> None:
+    """A kind chosen under an offered post: sent to the board as that kind."""
+    q = update.callback_query
+    kind = q.data.split(":", 1)[1]
+    pending = context.user_data.pop(OFFER_KEY, None)
+    await q.answer()
+    if not pending:
+        await reply_html(update, T.OFFER_GONE)
+        return
+    try:
+        await q.edit_message_reply_markup(None)
+    except Exception:  # noqa: BLE001 - the buttons stay; a second press finds nothing pending
+        pass
+    loa, user = context.loa, update.effective_user
+    await loa.run(loa.members.require_member, user.id)
+    text = await reflect.submit(context.bot, loa, user.id, update.effective_chat.id,
+                                f"{kind} | {pending['text']}", pending["source"])
+    await reply_html(update, text)
+
+
 def register(app: Application) -> None:
     p = filters.ChatType.PRIVATE
     for name, handler in (("phananh", send_reflection), ("phananh_cuatoi", my_reflections),
@@ -114,3 +148,5 @@ def register(app: Application) -> None:
                           ("phananh_chuyen", escalate_reflection), ("phananh_xuly", working_on),
                           ("phananh_luu", file_away), ("phananh_xuhuong", trends)):
         app.add_handler(CommandHandler(name, handler, filters=p))
+    app.add_handler(CallbackQueryHandler(on_offer,
+                                         pattern=r"^rf:(du_luan|sai_trai|mo_hinh|kien_nghi)$"))

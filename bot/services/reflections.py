@@ -108,6 +108,8 @@ class PassedUp:
 
 
 def _kind(word: str) -> str | None:
+    if word.strip() in R_KINDS:   # the kind's own id ("sai_trai": a button's choice)
+        return word.strip()
     folded = " ".join(fold(word).split())
     return next((kind for kind, words in KIND_WORDS if folded in words), None)
 

@@ -71,3 +71,9 @@ TREND_DOWN = " (tuần này {now}, tuần trước {before} ↓)"
 TREND_SAME = " (tuần này {now}, tuần trước {before})"
 WEEKLY_HEAD = "🗓 <b>Phản ánh tuần qua của cơ sở</b> · {board}"
 WEEKLY_FOOTER = "Xem và trả lời: /phananh_ds hoặc trên bảng điều khiển."
+
+# A forwarded post or a bare link: offered as a phản ánh
+OFFER = "📢 Gửi tin này cho Ban làm phản ánh? Chọn loại:"
+BTN_KIND = {"sai_trai": "🚫 Tin sai trái", "du_luan": "💬 Dư luận", "mo_hinh": "🌱 Mô hình hay",
+            "kien_nghi": "📝 Kiến nghị"}
+OFFER_GONE = "Tin này không còn để gửi: hãy chuyển tiếp lại, hoặc gõ /phananh loại | nội dung."
