@@ -118,3 +118,21 @@ def trend_blocks(topics, total: int, days: int) -> list[str]:
                                           trend=template.format(now=t.this_week, before=t.last_week),
                                           label=esc_short(t.label, 200)))
     return [T.TRENDS_HEAD.format(days=days, total=total), *lines]
+
+
+async def orient(bot, loa, scope, reflection_id: int, broadcast_id: int, text: str,
+                 via: str = "chat") -> int:
+    """After an orientation broadcast: the false post's phản ánh answered with it, each
+    reporter told on their channel; how many were told."""
+    done = await loa.run(loa.reflections.orient, scope, reflection_id, broadcast_id, text, via)
+    told = 0
+    for h in done:
+        message = T.ORIENT_TOLD.format(board=esc(h.board), id=h.id, text=esc_short(h.text, 200),
+                                       answer=esc(text))
+        try:
+            for part in pack_html([message]):
+                await bot.send_message(h.chat_id, part, parse_mode=ParseMode.HTML)
+            told += 1
+        except TelegramError as e:
+            log.info("could not tell the reporter of phản ánh %s: %s", h.id, e)
+    return told

@@ -229,3 +229,36 @@ async def test_a_forwarded_post_or_a_bare_link_is_offered_as_phan_anh(bot_sqlite
     assert "phản ánh" in (await u.reply("https://zalo.me/tin-don")).text
     with h.loa.db.read() as s:
         assert len(s.scalars(select(Reflection)).all()) == 1
+
+
+async def test_a_false_post_answered_by_an_orientation_broadcast_tells_its_reporters(sqlite_url,
+                                                                                    tmp_path):
+    from tests.deskdata import ADMIN_A, MEMBER_A1, init_data
+    from tests.test_desk import client, desk_bot
+    async with desk_bot(sqlite_url, tmp_path) as h, client() as a:
+        loa = h.loa
+        one = loa.reflections.submit(MEMBER_A1, MEMBER_A1, "sai_trai",
+                                     "Clip nói xã sắp bị xóa tên https://fb.com/clip-gia")
+        two = loa.reflections.submit(6_000_012, 6_000_012, "sai_trai",
+                                     "Có người gửi tin xã bị xóa tên https://fb.com/clip-gia")
+        other = loa.reflections.submit(6_000_021, 6_000_021, "sai_trai",
+                                       "Tin đồn giá phân bón tăng gấp đôi")
+        assert (await a.signin(h.url, init_data(ADMIN_A, "Bảo")))[0] == 200
+        _, page = await a.get(h.url + "/phananh")
+        assert f'href="phatdi?phananh={one.id}"' in page
+        _, page = await a.get(h.url + f"/phatdi?phananh={one.id}")
+        assert 'id="about"' in page and "xóa tên" in page
+        token = re.search(r'name="csrf" value="(\w+)"', page).group(1)
+        mark = h.tg.mark()
+        status, location, _ = await a.post(h.url + "/phatdi/gui", {
+            "csrf": token, "phananh": str(one.id),
+            "text": "Thông tin xã bị xóa tên là bịa đặt: đề án sắp xếp không có xã ta."})
+        assert status == 303 and "dinhhuong=2" in location
+        for tid in (MEMBER_A1, 6_000_012):      # both reporters told (the same link)
+            await h.tg.wait_for(lambda c, t=tid: c.chat_id == t and "định hướng về tin bạn phản ánh"
+                                in c.text, mark)
+        with loa.db.read() as s:
+            assert {r.id: r.status for r in s.scalars(select(Reflection))} == {
+                one.id: "da_tra_loi", two.id: "da_tra_loi", other.id: "moi"}
+        _, page = await a.get(h.url + location)
+        assert "Đã báo cho 2 người" in page

@@ -100,6 +100,26 @@ TREND_DAYS = 28
 
 
 @admin_only
+async def orient(update: Update, context: LoaContext) -> None:
+    """/phananh_dinhhuong SỐ nội dung: an orientation broadcast to the board's people about a
+    false post; everyone who reported that post is told."""
+    import html as html_lib
+
+    from bot.services.broadcasts import Draft
+    parts = args_text(update).split(maxsplit=1)
+    rid = parse_id(parts[0]) if parts else None
+    if rid is None or len(parts) < 2:
+        await reply_html(update, T.ORIENT_USAGE)
+        return
+    loa = context.loa
+    await loa.run(loa.reflections.get, context.scope, rid)   # in scope, before anything is sent
+    draft = loa.broadcasts.check_content(Draft(text=html_lib.escape(parts[1], quote=False)))
+    info = await loa.run(loa.broadcasts.queue, context.scope, draft)
+    told = await reflect.orient(context.bot, loa, context.scope, rid, info.id, parts[1])
+    await reply_html(update, T.ORIENT_DONE.format(broadcast=info.id, count=told))
+
+
+@admin_only
 async def trends(update: Update, context: LoaContext) -> None:
     """/phananh_xuhuong: what the board's people report most, grouped by what it says."""
     loa = context.loa
@@ -146,7 +166,8 @@ def register(app: Application) -> None:
     for name, handler in (("phananh", send_reflection), ("phananh_cuatoi", my_reflections),
                           ("phananh_ds", list_reflections), ("phananh_traloi", answer_reflection),
                           ("phananh_chuyen", escalate_reflection), ("phananh_xuly", working_on),
-                          ("phananh_luu", file_away), ("phananh_xuhuong", trends)):
+                          ("phananh_luu", file_away), ("phananh_xuhuong", trends),
+                          ("phananh_dinhhuong", orient)):
         app.add_handler(CommandHandler(name, handler, filters=p))
     app.add_handler(CallbackQueryHandler(on_offer,
                                          pattern=r"^rf:(du_luan|sai_trai|mo_hinh|kien_nghi)$"))

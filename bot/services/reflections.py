@@ -289,6 +289,40 @@ class ReflectionsService:
             audit.record(s, scope, "reflection_answer", f"phản ánh số {r.id}", text, via)
             return Handled(r.id, r.chat_id, r.text, text, board)
 
+    def orient(self, actor: Actor, reflection_id: int, broadcast_id: int, text: str,
+               via: str = "chat") -> list[Handled]:
+        """A false post answered by an orientation broadcast: the phản ánh, and every other still
+        open one of the board's people about the same post (the same link, or saying the same),
+        are answered with it; their reporters are to be told (the Handled, for the caller)."""
+        scope = self.members.as_scope(actor)
+        answer = T.ORIENTED.format(id=broadcast_id, text=clean(text)[:ANSWER_CHARS])
+        with self.db.session() as s:
+            r = self._held(s, scope, reflection_id)
+            if r.status in (R_ANSWERED, R_FILED):
+                raise InvalidInput(T.ALREADY_ANSWERED, id=r.id)
+            others = [o for o in s.scalars(select(Reflection).where(
+                self._seen(scope), Reflection.kind == r.kind, Reflection.status.in_(OPEN),
+                Reflection.id != r.id)) if self._holds(scope, o)]
+            same = [o for o in others if r.link and o.link == r.link]
+            rest = [o for o in others if o not in same]
+            if rest:
+                vectors = self._vectors([r.text] + [o.text for o in rest])
+                groups = _group([r.text] + [o.text for o in rest], vectors)
+                mine = next(g for g, _ in groups if 0 in g)
+                same += [rest[i - 1] for i in mine if i]
+            admin = scope.member_id or s.scalar(
+                select(Member.id).where(Member.telegram_id == scope.telegram_id))
+            out = []
+            for x in [r] + same:
+                x.status, x.answer_text, x.answered_by, x.answered_at = \
+                    R_ANSWERED, answer, admin, utcnow()
+                out.append(Handled(x.id, x.chat_id, x.text, answer,
+                                   self.members.board_title(s, x.board_unit_id)))
+            audit.record(s, scope, "reflection_orient",
+                         f"phản ánh số {', '.join(str(h.id) for h in out)} → lần gửi #{broadcast_id}",
+                         text, via)
+            return out
+
     def set_status(self, actor: Actor, reflection_id: int, status: str,
                    via: str = "chat") -> ReflectionInfo:
         """Mark it as being handled, or keep it for the record (no answer to the member)."""

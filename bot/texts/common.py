@@ -68,7 +68,8 @@ HELP_ADMIN_EXTRA = (
     "/cauhoi – câu hỏi chưa có trả lời · /traloi &lt;số&gt; &lt;nội dung&gt;\n"
     "/phananh_ds – phản ánh của cơ sở · /phananh_traloi &lt;số&gt; &lt;nội dung&gt;"
     " · /phananh_chuyen &lt;số&gt; – chuyển cấp trên · /phananh_xuly &lt;số&gt; – đang xử lý"
-    " · /phananh_luu &lt;số&gt; – lưu · /phananh_xuhuong – vấn đề được phản ánh nhiều nhất\n"
+    " · /phananh_luu &lt;số&gt; – lưu · /phananh_xuhuong – vấn đề được phản ánh nhiều nhất"
+    " · /phananh_dinhhuong &lt;số&gt; &lt;nội dung&gt; – gửi định hướng về tin sai trái\n"
     "/phatdi – gửi nội dung định hướng · /phatdi_ds – theo dõi\n"
     "/diemchinh_dinhky thu2 07:00 – gửi điểm chính định kỳ hằng tuần\n"
     "/tonghop [đơn vị] [kỳ] · /xuatbaocao · /bieudo – tổng hợp báo cáo theo đơn vị trực thuộc\n"
@@ -115,6 +116,7 @@ CMD_ADMIN = CMD_MEMBER + [
     ("phananh_xuly", "Đánh dấu phản ánh đang xử lý"),
     ("phananh_luu", "Lưu phản ánh (không cần trả lời)"),
     ("phananh_xuhuong", "Vấn đề được phản ánh nhiều nhất"),
+    ("phananh_dinhhuong", "Gửi định hướng về tin sai trái"),
     ("phatdi", "Gửi nội dung định hướng"),
     ("phatdi_ds", "Theo dõi các lần gửi"),
     ("diemchinh_dinhky", "Gửi điểm chính định kỳ"),

@@ -129,7 +129,8 @@ AUDIT_ACTIONS = {"answer": "trả lời", "broadcast": "gửi nội dung", "remi
                  "unit_import": "nhập đơn vị từ tệp", "faq_save": "lưu hỏi đáp",
                  "faq_edit": "sửa hỏi đáp", "faq_retire": "ngừng hỏi đáp",
                  "reflection_answer": "trả lời phản ánh", "reflection_escalate": "chuyển phản ánh lên",
-                 "reflection_dang_xu_ly": "nhận xử lý phản ánh", "reflection_luu": "lưu phản ánh"}
+                 "reflection_dang_xu_ly": "nhận xử lý phản ánh", "reflection_luu": "lưu phản ánh",
+                 "reflection_orient": "định hướng tin sai trái"}
 
 # ---------------------------------------------------------------- answered questions and the FAQ
 ANSWERED_HEAD = "Đã trả lời gần đây ({count})"
@@ -291,3 +292,6 @@ BTN_REFLECTION_UP = "Chuyển cấp trên"
 BTN_REFLECTION_WORKING = "Đang xử lý"
 BTN_REFLECTION_FILE = "Lưu"
 REFLECTION_ANSWERED = "Ban đã trả lời: {answer}"
+BTN_ORIENT = "📣 Gửi định hướng về tin này"
+ORIENT_FOR = "Định hướng về tin sai trái được phản ánh (số {id}): «{text}». Khi gửi, những người đã phản ánh tin này được báo."
+ORIENTED_OK = "Đã báo cho {count} người đã phản ánh tin này."

@@ -77,3 +77,9 @@ OFFER = "📢 Gửi tin này cho Ban làm phản ánh? Chọn loại:"
 BTN_KIND = {"sai_trai": "🚫 Tin sai trái", "du_luan": "💬 Dư luận", "mo_hinh": "🌱 Mô hình hay",
             "kien_nghi": "📝 Kiến nghị"}
 OFFER_GONE = "Tin này không còn để gửi: hãy chuyển tiếp lại, hoặc gõ /phananh loại | nội dung."
+
+# A false post answered by an orientation broadcast
+ORIENTED = "Ban đã gửi thông tin định hướng (lần gửi #{id}): {text}"
+ORIENT_TOLD = "📣 <b>{board}</b> đã gửi thông tin định hướng về tin bạn phản ánh (số {id}, «{text}»):\n{answer}"
+ORIENT_DONE = "✅ Đã gửi định hướng (lần gửi #{broadcast}) và báo cho {count} người đã phản ánh tin này."
+ORIENT_USAGE = "Cách dùng: <code>/phananh_dinhhuong SỐ nội dung định hướng</code> (gửi tới mọi người trong phạm vi của Ban)"

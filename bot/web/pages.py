@@ -383,7 +383,7 @@ def _hidden(name: str, value: str) -> str:
 
 def broadcast_page(units, title: str, csrf: str, nonce: str, root: str = "", text: str = "",
                    chosen: frozenset = frozenset(), when: str = "", notice: str = "",
-                   error: str = "", waiting=(), local=str, media: str = "") -> str:
+                   error: str = "", waiting=(), local=str, media: str = "", about=None) -> str:
     """Write a broadcast: the text (a caption with a photo or file), the units (none: everyone
     in the scope), now or a set time."""
     boxes = "".join(
@@ -398,6 +398,7 @@ def broadcast_page(units, title: str, csrf: str, nonce: str, root: str = "", tex
             f'<h2>{escape(T.BROADCAST_HEAD)}</h2>'
             f'<form class="answer" method="post" action="phatdi/xemtruoc" enctype="multipart/form-data">'
             f'{_hidden("csrf", csrf)}{_hidden("media", media) if media else ""}'
+            f'{_hidden("phananh", str(about.id)) if about else ""}{_about_note(about)}'
             f'<label for="bt" class="muted">{escape(T.BROADCAST_TEXT)}</label>'
             f'<textarea id="bt" name="text" rows="6" maxlength="4000">{escape(text)}</textarea>'
             f'<label for="bf" class="muted">{escape(T.BROADCAST_FILE)}</label>'
@@ -419,6 +420,13 @@ def broadcast_page(units, title: str, csrf: str, nonce: str, root: str = "", tex
     return board_page(title, body, nonce, root)
 
 
+def _about_note(about) -> str:
+    if about is None:
+        return ""
+    return (f'<p class="held" id="about">{escape(T.ORIENT_FOR.format(id=about.id, text=shorten(one_line(about.text), 200)))}'
+            f'</p>')
+
+
 def _media_kind(name: str) -> str:
     from bot.media import MediaStore
     return MediaStore.kind_of(name) or ""
@@ -426,11 +434,12 @@ def _media_kind(name: str) -> str:
 
 def broadcast_preview_page(shown_text: str, summary: str, title: str, csrf: str, text: str,
                            units: list[int], when: str, nonce: str, root: str = "",
-                           media: str = "", kind: str = "text") -> str:
+                           media: str = "", kind: str = "text", about: int | None = None) -> str:
     """What members will receive (as plain text here; the photo itself, or the file's name)
     and to whom; "Gửi" queues it."""
     keep = _hidden("csrf", csrf) + _hidden("text", text) + _hidden("gio", when) + "".join(
-        _hidden("unit", str(u)) for u in units) + (_hidden("media", media) if media else "")
+        _hidden("unit", str(u)) for u in units) + (_hidden("media", media) if media else "") + (
+        _hidden("phananh", str(about)) if about else "")
     if media and kind == "photo":
         shown_media = f'<p><img id="shown-photo" alt="" style="max-width:100%" src="tep/{escape(media)}"></p>'
     elif media:
@@ -695,8 +704,10 @@ def reflections_page(items, counts: dict, status: str, title: str, csrf: str, tz
         done = (f'<br><span class="ok">{escape(T.REFLECTION_ANSWERED.format(answer=shorten(one_line(r.answer), 300)))}</span>'
                 if r.answer else "")
         forms = ""
+        if r.mine and r.status in ("moi", "dang_xu_ly", "chuyen_len") and r.kind == "sai_trai":
+            forms += (f'<p><a class="btn" href="phatdi?phananh={r.id}">{escape(T.BTN_ORIENT)}</a></p>')
         if r.mine and r.status in ("moi", "dang_xu_ly", "chuyen_len"):
-            forms = (
+            forms += (
                 f'<form class="answer" method="post" action="phananh/{r.id}/traloi">{token}'
                 f'<label class="muted" for="r{r.id}">{escape(T.REFLECTION_ANSWER_LABEL.format(id=r.id))}</label>'
                 f'<textarea id="r{r.id}" name="text" rows="3" maxlength="3000" required></textarea>'

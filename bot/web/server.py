@@ -309,6 +309,12 @@ def _broadcast_fields(form) -> tuple[str, list[int], str, str]:
             str(form.get("media", "")).strip()[:64])
 
 
+def _about(request: web.Request, form=None) -> int | None:
+    """The phản ánh (a false post) a broadcast orients about: `?phananh=` or the carried field."""
+    raw = form.get("phananh") if form is not None else request.query.get("phananh")
+    return parse_id(str(raw or ""))
+
+
 async def _draft(loa: Loa, text: str, units: list[int], when: str, media: str = ""):
     from bot.media import PREFIX
     from bot.services.broadcasts import Draft
@@ -357,7 +363,7 @@ async def _board(request: web.Request):
 
 async def broadcast_form(request: web.Request, text: str = "", units=(), when: str = "",
                          media: str = "", notice: str = "", error: str = "",
-                         status: int = 200) -> web.Response:
+                         status: int = 200, about_id: int | None = None) -> web.Response:
     """GET /phatdi: write a broadcast to the board's people (or some of its units)."""
     loa = request.app[LOA_KEY]
     board, refused = await _board(request)
@@ -368,12 +374,20 @@ async def broadcast_form(request: web.Request, text: str = "", units=(), when: s
         notice = pages.T.BROADCAST_QUEUED.format(id=done, count=_query_number(request, "n") or 0)
     if not notice and (done := _query_number(request, "da_huy")) is not None:
         notice = pages.T.CANCELLED.format(id=done)
+    if (done := _query_number(request, "dinhhuong")) is not None:
+        notice = (notice + " " if notice else "") + pages.T.ORIENTED_OK.format(count=done)
+    about = None
+    if (rid := _about(request) or about_id) is not None:
+        try:
+            about = await loa.run(loa.reflections.get, scope, rid)
+        except LoaError as e:
+            error = error or e.plain()
     listing = await loa.run(loa.members.units, False, scope)
     waiting = await loa.run(loa.broadcasts.waiting, scope)
     csrf = _csrf(request)
     return _html(request, lambda n, r: pages.broadcast_page(
         listing, title, csrf, n, r, text, frozenset(units), when, notice, error, waiting,
-        loa.broadcasts.local, media), status)
+        loa.broadcasts.local, media, about), status)
 
 
 async def broadcast_cancel(request: web.Request) -> web.StreamResponse:
@@ -413,7 +427,7 @@ async def broadcast_preview(request: web.Request) -> web.StreamResponse:
         return _refusal(request, e.reason)
     except LoaError as e:
         return await broadcast_form(request, text, units, when, media, error=e.plain(),
-                                    status=400)
+                                    status=400, about_id=_about(request, post.form))
     when_text = loa.broadcasts.local(draft.scheduled_at) if draft.scheduled_at \
         else TB.WHEN_NOW
     summary = pages.T.PREVIEW_TO.format(audience=label, count=telegram + zalo, telegram=telegram,
@@ -421,7 +435,7 @@ async def broadcast_preview(request: web.Request) -> web.StreamResponse:
     csrf = str(post.form.get("csrf"))
     return _html(request, lambda n, r: pages.broadcast_preview_page(
         plain(shown.text), summary, title, csrf, text, units, when, n, r, media,
-        draft.kind))
+        draft.kind, _about(request, post.form)))
 
 
 async def broadcast_edit(request: web.Request) -> web.StreamResponse:
@@ -429,7 +443,8 @@ async def broadcast_edit(request: web.Request) -> web.StreamResponse:
     post, refused = await _form(request)
     if refused is not None:
         return refused
-    return await broadcast_form(request, *_broadcast_fields(post.form))
+    return await broadcast_form(request, *_broadcast_fields(post.form),
+                                about_id=_about(request, post.form))
 
 
 async def broadcast_send(request: web.Request) -> web.StreamResponse:
@@ -440,13 +455,25 @@ async def broadcast_send(request: web.Request) -> web.StreamResponse:
     if refused is not None:
         return refused
     text, units, when, media = _broadcast_fields(post.form)
+    about = _about(request, post.form)
     try:
+        if about is not None:   # in scope before anything is sent
+            await loa.run(loa.reflections.get, post.scope, about)
         draft = await _draft(loa, text, units, when, media)
         info = await loa.run(functools.partial(loa.broadcasts.queue, post.scope, draft,
                                                via="desk"))
     except LoaError as e:
         return await broadcast_form(request, text, units, when, media, error=e.plain(),
-                                    status=400)
+                                    status=400, about_id=about)
+    if about is not None:
+        from bot import reflect
+        try:
+            told = await reflect.orient(request.app[BOT_KEY], loa, post.scope, about, info.id,
+                                        text, "desk")
+        except LoaError as e:
+            return await broadcast_form(request, error=e.plain(), status=400)
+        return web.HTTPSeeOther(f"{_root(request)}/phatdi?da_gui={info.id}&n={info.recipients}"
+                                f"&dinhhuong={told}")
     return web.HTTPSeeOther(f"{_root(request)}/phatdi?da_gui={info.id}&n={info.recipients}")
 
 
