@@ -32,7 +32,7 @@ from bot.zalo.outbound import OFFLINE_TOKEN, RoutingBot
 log = logging.getLogger(__name__)
 
 # Order matters: conversations and commands before the catch-all question handler in `qa`.
-FEATURES = (start, admin, status, desk, broadcast, reports, reflections, qa)
+FEATURES = (start, admin, status, desk, broadcast, reflections, reports, qa)
 PERSIST_GROUP = 99   # after every feature's handlers
 
 

@@ -127,8 +127,11 @@ async def orient(bot, loa, scope, reflection_id: int, broadcast_id: int, text: s
     done = await loa.run(loa.reflections.orient, scope, reflection_id, broadcast_id, text, via)
     told = 0
     for h in done:
-        message = T.ORIENT_TOLD.format(board=esc(h.board), id=h.id, text=esc_short(h.text, 200),
-                                       answer=esc(text))
+        if h.kind == "mo_hinh":
+            message = T.MODEL_TOLD.format(board=esc(h.board), id=h.id, text=esc_short(h.text, 200))
+        else:
+            message = T.ORIENT_TOLD.format(board=esc(h.board), id=h.id,
+                                           text=esc_short(h.text, 200), answer=esc(text))
         try:
             for part in pack_html([message]):
                 await bot.send_message(h.chat_id, part, parse_mode=ParseMode.HTML)

@@ -4,6 +4,7 @@ one up, the province answers it; both members get the answers on their own chann
 commune's board neither sees nor touches them; a replayed message adds nothing."""
 from __future__ import annotations
 
+import html
 import re
 
 from sqlalchemy import select
@@ -262,3 +263,45 @@ async def test_a_false_post_answered_by_an_orientation_broadcast_tells_its_repor
                 one.id: "da_tra_loi", two.id: "da_tra_loi", other.id: "moi"}
         _, page = await a.get(h.url + location)
         assert "Đã báo cho 2 người" in page
+
+
+async def test_a_good_practice_with_its_photo_travels_and_is_in_the_report(sqlite_url, tmp_path):
+    import io
+
+    from docx import Document
+
+    from bot.services import periodic
+    from tests.conftest import FakeUser
+    from tests.deskdata import ADMIN_A, MEMBER_A1, init_data
+    from tests.test_desk import client, desk_bot
+    async with desk_bot(sqlite_url, tmp_path) as h, client() as a:
+        loa = h.loa
+        member = FakeUser(h.tg, MEMBER_A1, "Nguyễn Văn An")
+        mark = await member.send_photo(b"\x89PNG anh mo hinh",
+                                       "/phananh mô hình hay | Tổ dân vận khéo xóm Đông giúp nhau làm đường")
+        reply = await member.next_reply(mark)
+        rid = int(re.search(r"phản ánh số <b>(\d+)</b>", reply.text).group(1))
+        with loa.db.read() as s:
+            r = s.get(Reflection, rid)
+        assert r.kind == "mo_hinh" and r.photo and "làm đường" in r.text
+        assert (await a.signin(h.url, init_data(ADMIN_A, "Bảo")))[0] == 200
+        _, page = await a.get(h.url + "/phananh")
+        assert f'href="phatdi?nhanrong={rid}"' in page
+        _, page = await a.get(h.url + f"/phatdi?nhanrong={rid}")
+        assert "Mô hình hay của Chi bộ Ấp 1: Tổ dân vận khéo" in page
+        media = re.search(r'name="media" value="(\w+\.jpg)"', page).group(1)   # fetched from Telegram
+        assert loa.media.path(media).read_bytes() == b"\x89PNG anh mo hinh"
+        token = re.search(r'name="csrf" value="(\w+)"', page).group(1)
+        text = re.search(r'<textarea id="bt" name="text"[^>]*>(.*?)</textarea>', page, re.S).group(1)
+        mark = h.tg.mark()
+        status, location, _ = await a.post(h.url + "/phatdi/gui", {
+            "csrf": token, "text": html.unescape(text), "media": media, "phananh": str(rid)})
+        assert status == 303
+        await h.tg.wait_for(lambda c: c.chat_id == MEMBER_A1 and "nhân rộng mô hình bạn giới thiệu"
+                            in c.text, mark)
+        await h.tg.wait_for(lambda c: c.method == "sendPhoto" and c.chat_id == 6_000_021
+                            and "Tổ dân vận khéo" in c.text, mark)
+        f = loa.periodic.figures(loa.reports.period(""), None)
+        doc = Document(io.BytesIO(periodic.to_docx(f, loa.reports.today())))
+        body = "\n".join(p.text for p in doc.paragraphs)
+        assert "Mô hình hay, cách làm tốt" in body and "– Chi bộ Ấp 1: Tổ dân vận khéo xóm Đông" in body

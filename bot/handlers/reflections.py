@@ -3,7 +3,7 @@ board lists, answers, passes up and keeps them (the flow itself is bot/reflect.p
 from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import reflect
 from bot.context import LoaContext
@@ -28,6 +28,18 @@ async def send_reflection(update: Update, context: LoaContext) -> None:
     await loa.run(loa.members.require_member, user.id)
     text = await reflect.submit(context.bot, loa, user.id, chat.id, line,
                                 f"tg:{chat.id}:{message.message_id}")
+    await reply_html(update, text)
+
+
+async def photo_reflection(update: Update, context: LoaContext) -> None:
+    """A photo captioned "/phananh LOẠI | nội dung": the phản ánh with its photo (a good
+    practice, a screenshot of a false post)."""
+    loa = context.loa
+    user, chat, message = update.effective_user, update.effective_chat, update.effective_message
+    line = (message.caption or "").strip().split(maxsplit=1)
+    await loa.run(loa.members.require_member, user.id)
+    text = await reflect.submit(context.bot, loa, user.id, chat.id, line[1] if len(line) > 1 else "",
+                                f"tg:{chat.id}:{message.message_id}", message.photo[-1].file_id)
     await reply_html(update, text)
 
 
@@ -169,5 +181,7 @@ def register(app: Application) -> None:
                           ("phananh_luu", file_away), ("phananh_xuhuong", trends),
                           ("phananh_dinhhuong", orient)):
         app.add_handler(CommandHandler(name, handler, filters=p))
+    app.add_handler(MessageHandler(p & filters.PHOTO & filters.CaptionRegex(r"^\s*/phananh\b"),
+                                   photo_reflection))
     app.add_handler(CallbackQueryHandler(on_offer,
                                          pattern=r"^rf:(du_luan|sai_trai|mo_hinh|kien_nghi)$"))

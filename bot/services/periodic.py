@@ -51,6 +51,7 @@ class QuestionFigures:
 class ReflectionFigures:
     by_kind: dict = field(default_factory=dict)   # kind -> count
     topics: list = field(default_factory=list)     # bot.services.reflections.Topic, largest first
+    models: list = field(default_factory=list)     # (unit name, words) of good practices sent
 
     @property
     def total(self) -> int:
@@ -147,7 +148,7 @@ class PeriodicService:
             where = Reflection.id.is_not(None) if ids is None else Reflection.unit_id.in_(sorted(ids))
             topics, _ = self.reflections.topics_between(where, start, end, limit=5)
             reflections = ReflectionFigures(self.reflections.counts_between(where, start, end),
-                                            topics)
+                                            topics, self.reflections.models_between(where, start, end))
         return PeriodicFigures(summary, lines, questions, viewed, parent, board, reflections)
 
     def board_figures(self, telegram_id: int, text: str | None) -> PeriodicFigures:
@@ -339,6 +340,10 @@ def to_docx(f: PeriodicFigures, today: date, signer: str = "") -> bytes:
             para(T.TABLE_TOPICS, italic=True, indent=False)
             table(T.COLS_TOPICS, [[str(i), shorten(t.label, 160), _num(t.count), _num(t.units)]
                                   for i, t in enumerate(r.topics, 1)])
+        if r.models:
+            para(T.MODELS_HEAD, italic=True)
+            for unit, words in r.models:
+                para(T.MODEL_LINE.format(unit=unit, text=shorten(words, 300)))
     else:
         para(T.REFLECTIONS_NONE)
     para(T.PLACEHOLDER, italic=True)

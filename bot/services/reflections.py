@@ -96,6 +96,7 @@ class Handled:
     text: str
     answer: str
     board: str
+    kind: str = ""
 
 
 @dataclass(frozen=True)
@@ -295,12 +296,14 @@ class ReflectionsService:
         open one of the board's people about the same post (the same link, or saying the same),
         are answered with it; their reporters are to be told (the Handled, for the caller)."""
         scope = self.members.as_scope(actor)
-        answer = T.ORIENTED.format(id=broadcast_id, text=clean(text)[:ANSWER_CHARS])
         with self.db.session() as s:
             r = self._held(s, scope, reflection_id)
-            if r.status in (R_ANSWERED, R_FILED):
+            if r.status in (R_ANSWERED, R_FILED) and r.kind != "mo_hinh":
                 raise InvalidInput(T.ALREADY_ANSWERED, id=r.id)
-            others = [o for o in s.scalars(select(Reflection).where(
+            model = r.kind == "mo_hinh"   # a good practice shared: itself, told it travels
+            answer = (T.MODEL_SHARED if model else T.ORIENTED).format(
+                id=broadcast_id, text=clean(text)[:ANSWER_CHARS])
+            others = [] if model else [o for o in s.scalars(select(Reflection).where(
                 self._seen(scope), Reflection.kind == r.kind, Reflection.status.in_(OPEN),
                 Reflection.id != r.id)) if self._holds(scope, o)]
             same = [o for o in others if r.link and o.link == r.link]
@@ -317,7 +320,7 @@ class ReflectionsService:
                 x.status, x.answer_text, x.answered_by, x.answered_at = \
                     R_ANSWERED, answer, admin, utcnow()
                 out.append(Handled(x.id, x.chat_id, x.text, answer,
-                                   self.members.board_title(s, x.board_unit_id)))
+                                   self.members.board_title(s, x.board_unit_id), x.kind))
             audit.record(s, scope, "reflection_orient",
                          f"phản ánh số {', '.join(str(h.id) for h in out)} → lần gửi #{broadcast_id}",
                          text, via)
@@ -423,6 +426,17 @@ class ReflectionsService:
                     name = self.members.board_title(s, board)
                 out.append((name, self.members.board_chats(board), topics, total))
         return out
+
+    def models_between(self, where, start: datetime, end: datetime,
+                       limit: int = 10) -> list[tuple[str, str]]:
+        """(unit, words) of the good practices sent between `start` and `end`, first first."""
+        with self.db.read() as s:
+            rows = s.execute(select(Unit.name, Reflection.text)
+                             .outerjoin(Unit, Unit.id == Reflection.unit_id)
+                             .where(where, Reflection.kind == "mo_hinh",
+                                    Reflection.created_at >= start, Reflection.created_at <= end)
+                             .order_by(Reflection.id).limit(limit)).all()
+        return [(unit or T.NO_UNIT, text) for unit, text in rows]
 
     def counts_between(self, where, start: datetime, end: datetime) -> dict[str, int]:
         """Phản ánh per kind sent between `start` and `end` (for the periodic report)."""

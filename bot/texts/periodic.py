@@ -44,6 +44,8 @@ REFLECTIONS_LINE = ("Trong kỳ, cơ sở gửi {total} phản ánh qua Loa: {du
                     "trái, {mo_hinh} mô hình hay, {kien_nghi} kiến nghị.")
 TABLE_TOPICS = "Các vấn đề được phản ánh nhiều nhất (nhóm theo nội dung, nguyên văn một phản ánh tiêu biểu):"
 COLS_TOPICS = ["TT", "Vấn đề", "Số phản ánh", "Số đơn vị"]
+MODELS_HEAD = "Mô hình hay, cách làm tốt cơ sở giới thiệu:"
+MODEL_LINE = "– {unit}: {text}"
 REFLECTIONS_NONE = "Trong kỳ chưa có phản ánh nào gửi qua Loa."
 PART_3 = "III. ĐÁNH GIÁ CHUNG"
 PART_3_ADVANTAGES = "1. Ưu điểm"

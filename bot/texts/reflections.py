@@ -83,3 +83,9 @@ ORIENTED = "Ban đã gửi thông tin định hướng (lần gửi #{id}): {tex
 ORIENT_TOLD = "📣 <b>{board}</b> đã gửi thông tin định hướng về tin bạn phản ánh (số {id}, «{text}»):\n{answer}"
 ORIENT_DONE = "✅ Đã gửi định hướng (lần gửi #{broadcast}) và báo cho {count} người đã phản ánh tin này."
 ORIENT_USAGE = "Cách dùng: <code>/phananh_dinhhuong SỐ nội dung định hướng</code> (gửi tới mọi người trong phạm vi của Ban)"
+
+# A good practice shared with everyone
+MODEL_SHARE = "🌱 Mô hình hay của {unit}: {text}"
+NOT_A_MODEL = "Phản ánh số {id} không phải mô hình hay."
+MODEL_SHARED = "Ban đã nhân rộng mô hình tới mọi người (lần gửi #{id})."
+MODEL_TOLD = "🌱 <b>{board}</b> đã nhân rộng mô hình bạn giới thiệu (số {id}, «{text}») tới mọi người."

@@ -423,7 +423,8 @@ def broadcast_page(units, title: str, csrf: str, nonce: str, root: str = "", tex
 def _about_note(about) -> str:
     if about is None:
         return ""
-    return (f'<p class="held" id="about">{escape(T.ORIENT_FOR.format(id=about.id, text=shorten(one_line(about.text), 200)))}'
+    note = T.SHARE_FOR if about.kind == "mo_hinh" else T.ORIENT_FOR
+    return (f'<p class="held" id="about">{escape(note.format(id=about.id, text=shorten(one_line(about.text), 200)))}'
             f'</p>')
 
 
@@ -706,6 +707,8 @@ def reflections_page(items, counts: dict, status: str, title: str, csrf: str, tz
         forms = ""
         if r.mine and r.status in ("moi", "dang_xu_ly", "chuyen_len") and r.kind == "sai_trai":
             forms += (f'<p><a class="btn" href="phatdi?phananh={r.id}">{escape(T.BTN_ORIENT)}</a></p>')
+        if r.kind == "mo_hinh" and (r.mine or r.status == "da_tra_loi"):
+            forms += (f'<p><a class="btn" href="phatdi?nhanrong={r.id}">{escape(T.BTN_SHARE_MODEL)}</a></p>')
         if r.mine and r.status in ("moi", "dang_xu_ly", "chuyen_len"):
             forms += (
                 f'<form class="answer" method="post" action="phananh/{r.id}/traloi">{token}'

@@ -377,7 +377,12 @@ async def broadcast_form(request: web.Request, text: str = "", units=(), when: s
     if (done := _query_number(request, "dinhhuong")) is not None:
         notice = (notice + " " if notice else "") + pages.T.ORIENTED_OK.format(count=done)
     about = None
-    if (rid := _about(request) or about_id) is not None:
+    if (share := parse_id(request.query.get("nhanrong", ""))) is not None and not text:
+        try:   # a good practice shared: its words and unit, its photo when Telegram keeps it
+            text, media, about = await _model_share(request, scope, share)
+        except LoaError as e:
+            error = error or e.plain()
+    if about is None and (rid := _about(request) or about_id) is not None:
         try:
             about = await loa.run(loa.reflections.get, scope, rid)
         except LoaError as e:
@@ -388,6 +393,27 @@ async def broadcast_form(request: web.Request, text: str = "", units=(), when: s
     return _html(request, lambda n, r: pages.broadcast_page(
         listing, title, csrf, n, r, text, frozenset(units), when, notice, error, waiting,
         loa.broadcasts.local, media, about), status)
+
+
+async def _model_share(request: web.Request, scope, reflection_id: int):
+    """(text, stored photo name or "", the phản ánh) to broadcast a mô hình hay from."""
+    from bot.texts import reflections as TF
+    loa = request.app[LOA_KEY]
+    r = await loa.run(loa.reflections.get, scope, reflection_id)
+    if r.kind != "mo_hinh":
+        raise InvalidInput(TF.NOT_A_MODEL, id=r.id)
+    media = ""
+    if r.photo and not r.photo.startswith(("http://", "https://")):
+        try:
+            f = await request.app[BOT_KEY].get_file(r.photo)
+            data = bytes(await f.download_as_bytearray())
+            media = (await loa.run(loa.media.save, "mo-hinh.jpg", data)).name
+        except Exception as e:  # noqa: BLE001 - the photo could not be fetched: the words go alone
+            log.info("could not fetch the photo of phản ánh %s: %s", r.id, e)
+    text = TF.MODEL_SHARE.format(unit=r.unit or TF.NO_UNIT, text=r.text)
+    if r.photo and not media and r.photo.startswith(("http://", "https://")):
+        text += "\n" + r.photo
+    return text, media, r
 
 
 async def broadcast_cancel(request: web.Request) -> web.StreamResponse:

@@ -507,6 +507,10 @@ class ZaloConversation:
             await self._preview(account, view)
 
     async def _photo(self, account: Account, url: str, caption: str) -> None:
+        m = _COMMAND.match(caption or "")
+        if m and m.group(1).lower() == "phananh" and url:   # a phản ánh with its photo
+            await self._reflect(account, m.group(2).strip(), url[:500])
+            return
         session = await self._session(account)
         if session.get("step") and url:
             draft = session.setdefault("draft", {"photos": []})
