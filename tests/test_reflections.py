@@ -60,6 +60,11 @@ async def test_members_on_both_channels_report_and_boards_answer(sqlite_url, sha
         with loa.db.read() as s:
             assert s.get(Reflection, urgent).link == "https://fb.com/x"
         assert "Chưa rõ loại" in (await tg.reply("/phananh bà con lo giá điện")).text
+        # Every kind from each channel (the rest of them; kept for the record below).
+        await tg.reply("/phananh tin sai trái | Ảnh chế về lãnh đạo xã trên nhóm Zalo")
+        for line in ("1 | Bà con hỏi lịch cắt điện", "mô hình hay: Loa phát thanh tự quản xóm Tây",
+                     "kiến nghị | Thêm đèn đường ngõ 4"):
+            assert "Đã gửi phản ánh số" in await z.say(f"/phananh {line}")
 
         # The commune's board lists them (urgent first); the sister commune sees none.
         listing = (await commune.reply("/phananh_ds")).text
@@ -95,7 +100,11 @@ async def test_members_on_both_channels_report_and_boards_answer(sqlite_url, sha
             count = len(s.scalars(select(Reflection)).all())
             actions = [e.action for e in s.scalars(select(AuditEntry).order_by(AuditEntry.id))
                        if e.action.startswith("reflection")]
-        assert count == 5
+        assert count == 9
+        with loa.db.read() as s:
+            kinds = {(r.chat_id == tg.id, r.kind) for r in s.scalars(select(Reflection))}
+        assert {k for on_tg, k in kinds if on_tg} == {k for on_tg, k in kinds if not on_tg} == {
+            "du_luan", "sai_trai", "mo_hinh", "kien_nghi"}
         assert actions == ["reflection_answer", "reflection_answer", "reflection_escalate",
                            "reflection_answer", "reflection_luu"]
 
@@ -305,3 +314,45 @@ async def test_a_good_practice_with_its_photo_travels_and_is_in_the_report(sqlit
         doc = Document(io.BytesIO(periodic.to_docx(f, loa.reports.today())))
         body = "\n".join(p.text for p in doc.paragraphs)
         assert "Mô hình hay, cách làm tốt" in body and "– Chi bộ Ấp 1: Tổ dân vận khéo xóm Đông" in body
+
+
+async def test_anonymous_when_the_province_allows_it_and_exports_for_boards_only(sqlite_url,
+                                                                                 tmp_path):
+    import io
+
+    from openpyxl import load_workbook
+
+    from bot.errors import InvalidInput
+    from tests.deskdata import ADMIN_A, ADMIN_B, MEMBER_A1, init_data
+    from tests.test_desk import client, desk_bot
+    async with desk_bot(sqlite_url, tmp_path) as h, client() as a, client() as b, \
+            client() as member:
+        loa = h.loa
+        try:
+            loa.reflections.submit(MEMBER_A1, MEMBER_A1, "du_luan", "Ẩn danh thử", anonymous=True)
+            raise AssertionError("anonymous accepted while the province has not enabled it")
+        except InvalidInput as e:
+            assert "ẩn danh" in e.plain()
+        loa.reflections.allow_anonymous = True      # LOA_REFLECTION_ANONYMOUS=1
+        hidden = loa.reflections.submit(MEMBER_A1, MEMBER_A1, "du_luan",
+                                        "Có người nói cán bộ xã nhận quà =HYPERLINK(\"x\")", anonymous=True)
+        named = loa.reflections.submit(MEMBER_A1, MEMBER_A1, "kien_nghi", "Sửa loa truyền thanh thôn")
+        assert hidden.reporter == "" and named.reporter == "Nguyễn Văn An"
+        assert (await a.signin(h.url, init_data(ADMIN_A, "Bảo")))[0] == 200
+        _, page = await a.get(h.url + "/phananh")
+        row = page.split(f'data-reflection="{hidden.id}"')[1].split("</li>")[0]
+        assert "người gửi ẩn danh" in row and "Nguyễn Văn An" not in row
+        async with a.http.get(h.url + "/phananh/xuat.xlsx", headers=a._headers()) as r:
+            assert r.status == 200
+            sheet = load_workbook(io.BytesIO(await r.read())).active
+        rows = {row[0]: row for row in sheet.iter_rows(min_row=2, values_only=True)}
+        assert rows[hidden.id][5] in (None, "") and rows[named.id][5] == "Nguyễn Văn An"
+        assert sheet.cell(row=2, column=7).data_type == "s"        # never a formula
+        # Another commune's board: nothing of An Phú's; a member: no export at all.
+        assert (await b.signin(h.url, init_data(ADMIN_B, "Cường")))[0] == 200
+        async with b.http.get(h.url + "/phananh/xuat.xlsx", headers=b._headers()) as r:
+            sheet = load_workbook(io.BytesIO(await r.read())).active
+        assert sheet.max_row == 1
+        assert (await member.signin(h.url, init_data(MEMBER_A1, "An")))[0] == 403   # not a board
+        status, text = await member.get(h.url + "/phananh/xuat.xlsx")
+        assert "data-signin" in text and "Sửa loa" not in text

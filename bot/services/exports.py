@@ -79,3 +79,32 @@ def to_xlsx(reports, tz: ZoneInfo, title: str = "") -> bytes:
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+def reflections_xlsx(items, tz: ZoneInfo) -> bytes:
+    """The board's phản ánh as a workbook (boards only: the desk's export): number, time, kind,
+    status, unit, who (blank when anonymous), words, link, the board's answer."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    from bot.texts import reflections as TF
+    wb = Workbook()
+    ws = wb.active
+    ws.title = TF.SHEET_TITLE
+    ws.append(list(TF.SHEET_COLUMNS))
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for r in items:
+        ws.append([r.id, r.created_at.astimezone(tz).replace(tzinfo=None), TF.KINDS[r.kind],
+                   TF.STATUS[r.status], r.unit, r.reporter, r.text, r.link or "", r.answer or ""])
+        row = ws.max_row
+        ws.cell(row, 2).number_format = "DD/MM/YYYY HH:MM"
+        for col in range(3, 10):
+            ws.cell(row, col).data_type = "s"   # never a formula, whatever a member typed
+            ws.cell(row, col).alignment = Alignment(wrap_text=col in (7, 9), vertical="top")
+    for letter, width in zip("ABCDEFGHI", (8, 17, 14, 16, 24, 22, 60, 30, 50)):
+        ws.column_dimensions[letter].width = width
+    ws.freeze_panes = "A2"
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

@@ -241,8 +241,8 @@ class ReflectionsService:
         return scope.is_top or (r.unit_id is not None and scope.covers(r.unit_id)) or \
             (r.board_unit_id is not None and scope.covers(r.board_unit_id))
 
-    def listing(self, actor: Actor, status: str | None = None,
-                limit: int = 50) -> tuple[list[ReflectionInfo], dict[str, int]]:
+    def listing(self, actor: Actor, status: str | None = None, limit: int = 50,
+                everything: bool = False) -> tuple[list[ReflectionInfo], dict[str, int]]:
         """What the board sees, urgent and newest first (one status, or those still open), and
         the count per status."""
         scope = self.members.as_scope(actor)
@@ -251,8 +251,10 @@ class ReflectionsService:
             counts = dict(s.execute(select(Reflection.status, func.count())
                                     .where(seen).group_by(Reflection.status)).all())
             q = select(Reflection).where(seen)
-            q = q.where(Reflection.status == status) if status else \
-                q.where(Reflection.status.in_(OPEN))
+            if status:
+                q = q.where(Reflection.status == status)
+            elif not everything:
+                q = q.where(Reflection.status.in_(OPEN))
             rows = list(s.scalars(q.order_by(Reflection.urgent.desc(), Reflection.id.desc())
                                   .limit(limit)))
             return [self._info(s, r, scope) for r in rows], counts

@@ -297,3 +297,4 @@ ORIENT_FOR = "Định hướng về tin sai trái được phản ánh (số {id
 ORIENTED_OK = "Đã báo cho {count} người đã phản ánh tin này."
 BTN_SHARE_MODEL = "🌱 Nhân rộng: gửi mô hình này cho mọi người"
 SHARE_FOR = "Nhân rộng mô hình hay (phản ánh số {id}): «{text}». Khi gửi, người giới thiệu mô hình được báo."
+REFLECTIONS_EXPORT = "Tải tất cả (.xlsx)"

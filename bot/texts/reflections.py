@@ -89,3 +89,6 @@ MODEL_SHARE = "🌱 Mô hình hay của {unit}: {text}"
 NOT_A_MODEL = "Phản ánh số {id} không phải mô hình hay."
 MODEL_SHARED = "Ban đã nhân rộng mô hình tới mọi người (lần gửi #{id})."
 MODEL_TOLD = "🌱 <b>{board}</b> đã nhân rộng mô hình bạn giới thiệu (số {id}, «{text}») tới mọi người."
+SHEET_TITLE = "Phản ánh"
+SHEET_COLUMNS = ("Số", "Thời gian", "Loại", "Tình trạng", "Đơn vị", "Người phản ánh", "Nội dung",
+                 "Đường link", "Ban trả lời")

@@ -729,7 +729,8 @@ def reflections_page(items, counts: dict, status: str, title: str, csrf: str, tz
     body = (f'<p><a href="./">{escape(T.BACK)}</a> · <a href="nhatky">{escape(T.AUDIT_LINK)}</a></p>'
             f'{_flash(notice, error)}<section id="reflections">'
             f'<h2>{escape(T.REFLECTIONS_HEAD.format(what=what, shown=len(items)))}</h2>'
-            f'<p id="tabs">{tabs}</p>{listing}</section>{_trends(*trends)}')
+            f'<p id="tabs">{tabs} · <a href="phananh/xuat.xlsx">{escape(T.REFLECTIONS_EXPORT)}</a></p>'
+            f'{listing}</section>{_trends(*trends)}')
     return board_page(title, body, nonce, root)
 
 

@@ -904,6 +904,23 @@ async def reflections(request: web.Request, notice: str = "", error: str = "",
         (topics, total, TREND_DAYS)), status)
 
 
+async def reflections_export(request: web.Request) -> web.StreamResponse:
+    """GET /phananh/xuat.xlsx: every phản ánh the board sees (boards only, as the page)."""
+    from bot.services.exports import reflections_xlsx
+    loa = request.app[LOA_KEY]
+    board, refused = await _board(request)
+    if refused is not None:
+        return refused
+    _, scope, _ = board
+    items, _ = await loa.run(functools.partial(loa.reflections.listing, scope, None,
+                                               limit=100_000, everything=True))
+    data = await loa.run(reflections_xlsx, items, loa.settings.tz)
+    return web.Response(body=data, headers={
+        "Content-Type": EXPORT_TYPES["xlsx"], "Cache-Control": "no-store",
+        "Content-Disposition": 'attachment; filename="phan-anh.xlsx"',
+        "X-Content-Type-Options": "nosniff"})
+
+
 async def reflection_action(request: web.Request) -> web.StreamResponse:
     """POST /phananh/{id}/{traloi|chuyenlen|xuly|luu}: the chat's verbs, logged."""
     from bot import reflect
@@ -1033,6 +1050,7 @@ def build_web_app(loa: Loa, routes=(), bot=None) -> web.Application:
     app.router.add_get("/nhatky", audit)
     app.router.add_get("/tochuc", units)
     app.router.add_get("/phananh", reflections)
+    app.router.add_get("/phananh/xuat.xlsx", reflections_export)
     app.router.add_post("/phananh/{id}/{verb}", reflection_action)
     app.router.add_get("/vanban", documents)
     app.router.add_post("/vanban/tai", document_upload)
