@@ -34,6 +34,12 @@ def parse_id(value: str | None) -> int | None:
     return int(value) if _ID.fullmatch(value) else None
 
 
+def number_and_text(args: str | None) -> tuple[int | None, str]:
+    """"12 nội dung" (a record number, then what is said about it): (number or None, the rest)."""
+    parts = (args or "").split(maxsplit=1)
+    return (parse_id(parts[0]) if parts else None), (parts[1] if len(parts) > 1 else "")
+
+
 def clean(text: str | None) -> str:
     """NFC, without control/invisible characters or lone surrogates, single spaces, newlines kept."""
     text = unicodedata.normalize("NFC", (text or "").replace("\r\n", "\n")).translate(_TABLE)

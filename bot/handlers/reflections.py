@@ -9,7 +9,7 @@ from bot import reflect
 from bot.context import LoaContext
 from bot.handlers.common import admin_only, args_text, reply_html
 from bot.db.models import R_FILED, R_WORKING
-from bot.text import parse_id
+from bot.text import number_and_text
 from bot.texts import reflections as T
 
 STATUS_WORDS = {"moi": "moi", "xuly": "dang_xu_ly", "dang_xu_ly": "dang_xu_ly", "traloi": "da_tra_loi",
@@ -62,23 +62,18 @@ async def list_reflections(update: Update, context: LoaContext) -> None:
 @admin_only
 async def answer_reflection(update: Update, context: LoaContext) -> None:
     """/phananh_traloi SỐ nội dung: the answer goes to the member on their channel."""
-    parts = args_text(update).split(maxsplit=1)
-    rid = parse_id(parts[0]) if parts else None
-    if rid is None or len(parts) < 2:
+    rid, text = number_and_text(args_text(update))
+    if rid is None or not text:
         await reply_html(update, T.ANSWER_USAGE)
         return
-    confirm, _ = await reflect.answer(context.bot, context.loa, context.scope, rid, parts[1])
+    confirm, _ = await reflect.answer(context.bot, context.loa, context.scope, rid, text)
     await reply_html(update, confirm)
-
-
-def _number(update: Update, command: str) -> int | None:
-    return parse_id(args_text(update).split()[0]) if args_text(update) else None
 
 
 @admin_only
 async def escalate_reflection(update: Update, context: LoaContext) -> None:
     """/phananh_chuyen SỐ: to the board above, told at once."""
-    rid = _number(update, "/phananh_chuyen")
+    rid, _ = number_and_text(args_text(update))
     if rid is None:
         await reply_html(update, T.NUMBER_USAGE.format(command="/phananh_chuyen"))
         return
@@ -87,7 +82,7 @@ async def escalate_reflection(update: Update, context: LoaContext) -> None:
 
 
 async def _mark(update: Update, context: LoaContext, command: str, status: str) -> None:
-    rid = _number(update, command)
+    rid, _ = number_and_text(args_text(update))
     if rid is None:
         await reply_html(update, T.NUMBER_USAGE.format(command=command))
         return
@@ -118,16 +113,15 @@ async def orient(update: Update, context: LoaContext) -> None:
     import html as html_lib
 
     from bot.services.broadcasts import Draft
-    parts = args_text(update).split(maxsplit=1)
-    rid = parse_id(parts[0]) if parts else None
-    if rid is None or len(parts) < 2:
+    rid, text = number_and_text(args_text(update))
+    if rid is None or not text:
         await reply_html(update, T.ORIENT_USAGE)
         return
     loa = context.loa
     await loa.run(loa.reflections.get, context.scope, rid)   # in scope, before anything is sent
-    draft = loa.broadcasts.check_content(Draft(text=html_lib.escape(parts[1], quote=False)))
+    draft = loa.broadcasts.check_content(Draft(text=html_lib.escape(text, quote=False)))
     info = await loa.run(loa.broadcasts.queue, context.scope, draft)
-    told = await reflect.orient(context.bot, loa, context.scope, rid, info.id, parts[1])
+    told = await reflect.orient(context.bot, loa, context.scope, rid, info.id, text)
     await reply_html(update, T.ORIENT_DONE.format(broadcast=info.id, count=told))
 
 

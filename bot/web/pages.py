@@ -381,6 +381,14 @@ def _hidden(name: str, value: str) -> str:
     return f'<input type="hidden" name="{escape(name)}" value="{escape(value)}">'
 
 
+def _action(action: str, token: str, label: str, carried: str = "") -> str:
+    """A grey one-button form beside a row (stop, revoke, pass up…): POST with the CSRF token
+    (`token` is its hidden input) and `carried` hidden inputs."""
+    return (f'<form method="post" action="{escape(action)}" class="inline">{token}{carried}'
+            f'<button type="submit" class="btn" style="background:#666">{escape(label)}</button>'
+            f'</form>')
+
+
 def broadcast_page(units, title: str, csrf: str, nonce: str, root: str = "", text: str = "",
                    chosen: frozenset = frozenset(), when: str = "", notice: str = "",
                    error: str = "", waiting=(), local=str, media: str = "", about=None) -> str:
@@ -412,9 +420,8 @@ def broadcast_page(units, title: str, csrf: str, nonce: str, root: str = "", tex
         lis = "".join(
             f'<li data-broadcast="{b.id}">'
             f'{escape(T.WAITING_LINE.format(id=b.id, when=local(b.scheduled_at), audience=audience, text=shorten(one_line(b.text), 120)))}'
-            f'<form method="post" action="phatdi/{b.id}/huy" class="inline">{_hidden("csrf", csrf)}'
-            f'<button type="submit" class="btn" style="background:#666">'
-            f'{escape(T.BTN_CANCEL.format(id=b.id))}</button></form></li>' for b, audience in waiting)
+            f'{_action(f"phatdi/{b.id}/huy", _hidden("csrf", csrf), T.BTN_CANCEL.format(id=b.id))}'
+            f'</li>' for b, audience in waiting)
         body += (f'<section id="waiting"><h2>{escape(T.WAITING_HEAD.format(count=len(waiting)))}'
                  f'</h2><ul class="q">{lis}</ul></section>')
     return board_page(title, body, nonce, root)
@@ -505,9 +512,7 @@ def units_page(units, invites, title: str, csrf: str, tz: ZoneInfo, nonce: str, 
             f'<select name="parent" aria-label="{escape(T.UNIT_MOVE_LABEL)}">'
             f'{_options([p for p in units if p.id != u.id], u.parent_id)}</select>'
             f'<button type="submit" class="btn">{escape(T.BTN_MOVE)}</button></form>'
-            f'<form method="post" action="tochuc/donvi/{u.id}/ngung" class="inline">{token}'
-            f'<button type="submit" class="btn" style="background:#666">{escape(T.BTN_DEACTIVATE)}'
-            f'</button></form>')
+            + _action(f"tochuc/donvi/{u.id}/ngung", token, T.BTN_DEACTIVATE))
         rows.append(f'<li data-unit="{u.id}" style="margin-left:{12 * u.depth}px">'
                     f'{escape(T.UNIT_ROW.format(name=u.name, members=u.members))}{forms}</li>')
     add = (f'<form class="answer" method="post" action="tochuc/donvi/them" id="unit-add">{token}'
@@ -536,9 +541,8 @@ def units_page(units, invites, title: str, csrf: str, tz: ZoneInfo, nonce: str, 
     if invites:
         lis = "".join(
             f'<li data-invite="{escape(i.code)}">{escape(T.INVITE_ROW.format(unit=i.unit_name, role=T.INVITE_ROLES["board" if i.is_admin else ("reporter" if i.is_reporter else "member")], uses=(T.INVITE_UNLIMITED if i.max_uses is None else T.INVITE_LEFT.format(left=i.uses_left, max=i.max_uses)), expires=(fmt_datetime(i.expires_at, tz) if i.expires_at else T.INVITE_NO_EXPIRY)))}'
-            f'<form method="post" action="tochuc/moi/thuhoi" class="inline">{token}'
-            f'{_hidden("code", i.code)}<button type="submit" class="btn" style="background:#666">'
-            f'{escape(T.BTN_REVOKE)}</button></form></li>' for i in invites)
+            f'{_action("tochuc/moi/thuhoi", token, T.BTN_REVOKE, _hidden("code", i.code))}</li>'
+            for i in invites)
         listing = f'<ul class="q" id="invites">{lis}</ul>'
     else:
         listing = f'<p class="muted" id="invites">{escape(T.INVITES_NONE)}</p>'
@@ -561,10 +565,8 @@ def documents_page(rows, title: str, csrf: str, max_mb: int, nonce: str, root: s
         lis = []
         for d in rows:
             owner = T.DOC_OF.format(owner=d.owner) if d.owner else T.DOC_SHIPPED
-            remove = (f'<form method="post" action="vanban/go" class="inline">{token}'
-                      f'{_hidden("file", d.file_name)}<button type="submit" class="btn" '
-                      f'style="background:#666">{escape(T.BTN_REMOVE)}</button></form>'
-                      ) if d.removable else ""
+            remove = _action("vanban/go", token, T.BTN_REMOVE, _hidden("file", d.file_name)) \
+                if d.removable else ""
             lis.append(f'<li data-doc="{escape(d.file_name)}">'
                        f'{escape(T.DOC_ROW.format(title=d.title, chunks=d.chunks, owner=owner))}'
                        f'<br><span class="muted">{escape(d.file_name)}</span>{remove}</li>')
@@ -604,10 +606,8 @@ def members_page(people, total: int, units, chosen: int | None, title: str, csrf
                            else ("baocao", T.BTN_REPORTER_ON))
             buttons.append(("raban", T.BTN_BOARD_OFF) if m.is_admin else ("vaoban", T.BTN_BOARD_ON))
             buttons.append(("ngung", T.BTN_MEMBER_OFF))
-        forms = "".join(
-            f'<form method="post" action="tochuc/thanhvien/{m.id}/{action}" class="inline">{token}'
-            f'<button type="submit" class="btn" style="background:#666">{escape(label)}</button></form>'
-            for action, label in buttons)
+        forms = "".join(_action(f"tochuc/thanhvien/{m.id}/{action}", token, label)
+                        for action, label in buttons)
         move = (f'<form method="post" action="tochuc/thanhvien/{m.id}/chuyen" class="inline">{token}'
                 f'<select name="unit" aria-label="{escape(T.UNIT_MOVE_LABEL)}">{_options(units, m.unit_id)}'
                 f'</select><button type="submit" class="btn">{escape(T.BTN_MOVE)}</button></form>'
@@ -645,9 +645,7 @@ def faq_page(entries, title: str, csrf: str, nonce: str, root: str = "", notice:
                 f'<textarea id="fa{f.id}" name="answer" rows="4" maxlength="3500" required>'
                 f'{escape(f.answer)}</textarea>'
                 f'<button type="submit" class="btn">{escape(T.BTN_FAQ_EDIT)}</button></form>'
-                f'<form method="post" action="hoidap/{f.id}/ngung" class="inline">{token}'
-                f'<button type="submit" class="btn" style="background:#666">{escape(T.BTN_FAQ_RETIRE)}'
-                f'</button></form>') if f.active else (
+                + _action(f"hoidap/{f.id}/ngung", token, T.BTN_FAQ_RETIRE)) if f.active else (
                 f'<br>{escape(shorten(one_line(f.question), 200))}<br>'
                 f'<span class="muted">{escape(shorten(one_line(f.answer), 300))}</span>')
             lis.append(f'<li data-faq="{f.id}"><span class="muted">{escape(meta)}</span>{forms}</li>')
@@ -716,8 +714,7 @@ def reflections_page(items, counts: dict, status: str, title: str, csrf: str, tz
                 f'<textarea id="r{r.id}" name="text" rows="3" maxlength="3000" required></textarea>'
                 f'<button type="submit" class="btn">{escape(T.BTN_REFLECTION_ANSWER)}</button></form>'
                 + "".join(
-                    f'<form method="post" action="phananh/{r.id}/{verb}" class="inline">{token}'
-                    f'<button type="submit" class="btn" style="background:#666">{escape(label)}</button></form>'
+                    _action(f"phananh/{r.id}/{verb}", token, label)
                     for verb, label in (("chuyenlen", T.BTN_REFLECTION_UP),
                                         ("xuly", T.BTN_REFLECTION_WORKING),
                                         ("luu", T.BTN_REFLECTION_FILE))))

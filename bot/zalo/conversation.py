@@ -31,7 +31,7 @@ from bot.services.reports import (
     PLAUSIBLE_PARTICIPANTS, FieldError, ParsedReport,
     check_content, check_note, match_form, parse_date, parse_participants,
 )
-from bot.text import esc, esc_short, fmt_date, fmt_datetime, parse_id
+from bot.text import esc, esc_short, fmt_date, fmt_datetime, number_and_text, parse_id
 from bot.texts import common as TC
 from bot.texts import qa as TQ
 from bot.texts import reflections as TF
@@ -309,13 +309,12 @@ class ZaloConversation:
     # ------------------------------------------------------------ the board
     async def _answer(self, account: Account, args: str) -> None:
         loa = self.loa
-        parts = args.split(maxsplit=1)
-        qid = parse_id(parts[0]) if parts else None
-        if len(parts) < 2 or qid is None:
+        qid, text = number_and_text(args)
+        if qid is None or not text:
             await self.reply(account, T.ANSWER_USAGE)
             return
         scope = await loa.run(loa.members.scope, account.key)
-        confirm, _ = await deliver_answer(self.bot, loa, scope, qid, parts[1],
+        confirm, _ = await deliver_answer(self.bot, loa, scope, qid, text,
                                        account.address, account.name or "Ban")
         await self.reply(account, confirm)
 
@@ -332,13 +331,12 @@ class ZaloConversation:
 
     async def _answer_reflection(self, account: Account, args: str) -> None:
         loa = self.loa
-        parts = args.split(maxsplit=1)
-        rid = parse_id(parts[0]) if parts else None
-        if len(parts) < 2 or rid is None:
+        rid, text = number_and_text(args)
+        if rid is None or not text:
             await self.reply(account, TF.ANSWER_USAGE)
             return
         scope = await loa.run(loa.members.scope, account.key)
-        confirm, _ = await reflect.answer(self.bot, loa, scope, rid, parts[1])
+        confirm, _ = await reflect.answer(self.bot, loa, scope, rid, text)
         await self.reply(account, confirm)
 
     async def _desk(self, account: Account) -> None:
