@@ -128,6 +128,28 @@ def _query_number(request: web.Request, name: str) -> int | None:
 
 
 @dataclass(frozen=True)
+class _View:
+    """A board page's viewer: the services, who, their scope and board name (read fresh)."""
+    loa: Loa
+    tid: int
+    scope: Scope
+    title: str
+
+
+def board_view(fn):
+    """A page of the board's work: the handler gets the viewer (`_View`) after the sign-in and
+    role checks; the sign-in page or the refusal otherwise."""
+    @functools.wraps(fn)
+    async def page(request: web.Request, *args, **kwargs):
+        board, refused = await _board(request)
+        if refused is not None:
+            return refused
+        tid, scope, title = board
+        return await fn(request, _View(request.app[LOA_KEY], tid, scope, title), *args, **kwargs)
+    return page
+
+
+@dataclass(frozen=True)
 class _Post:
     """A state-changing request that passed the checks: who, their scope read fresh, the form,
     and the record number in the path (None when the route has none)."""
@@ -243,14 +265,11 @@ async def save_faq(request: web.Request) -> web.StreamResponse:
     return web.HTTPSeeOther(f"{_root(request)}/cauhoi?hoidap={faq_id}&cau={post.id}")
 
 
-async def faq_list(request: web.Request, notice: str = "", error: str = "",
+@board_view
+async def faq_list(request: web.Request, v: _View, notice: str = "", error: str = "",
                    status: int = 200) -> web.Response:
     """GET /hoidap: the board's FAQ entries (its own and its sub-boards')."""
-    loa = request.app[LOA_KEY]
-    board, refused = await _board(request)
-    if refused is not None:
-        return refused
-    _, scope, title = board
+    loa, scope, title = v.loa, v.scope, v.title
     entries = await loa.run(loa.questions.faq_entries, scope)
     csrf = _csrf(request)
     return _html(request, lambda n, r: pages.faq_page(entries, title, csrf, n, r, notice, error),
@@ -361,15 +380,12 @@ async def _board(request: web.Request):
     return (tid, scope, title), None
 
 
-async def broadcast_form(request: web.Request, text: str = "", units=(), when: str = "",
+@board_view
+async def broadcast_form(request: web.Request, v: _View, text: str = "", units=(), when: str = "",
                          media: str = "", notice: str = "", error: str = "",
                          status: int = 200, about_id: int | None = None) -> web.Response:
     """GET /phatdi: write a broadcast to the board's people (or some of its units)."""
-    loa = request.app[LOA_KEY]
-    board, refused = await _board(request)
-    if refused is not None:
-        return refused
-    _, scope, title = board
+    loa, scope, title = v.loa, v.scope, v.title
     if not notice and (done := _query_number(request, "da_gui")) is not None:
         notice = pages.T.BROADCAST_QUEUED.format(id=done, count=_query_number(request, "n") or 0)
     if not notice and (done := _query_number(request, "da_huy")) is not None:
@@ -579,14 +595,11 @@ async def escalate_question(request: web.Request) -> web.StreamResponse:
     return await questions(request, notice=pages.T.ESCALATED.format(id=post.id, board=up.board))
 
 
-async def units(request: web.Request, notice: str = "", error: str = "", status: int = 200,
+@board_view
+async def units(request: web.Request, v: _View, notice: str = "", error: str = "", status: int = 200,
                 made=None) -> web.Response:
     """GET /tochuc: the board's units and invites, with the forms that change them."""
-    loa = request.app[LOA_KEY]
-    board, refused = await _board(request)
-    if refused is not None:
-        return refused
-    _, scope, title = board
+    loa, scope, title = v.loa, v.scope, v.title
     listing = await loa.run(loa.members.units, False, scope)
     invites = await loa.run(loa.members.invites, False, scope)
     username = loa.settings.bot_username or _bot_username(request)
@@ -741,14 +754,11 @@ async def unit_import(request: web.Request) -> web.StreamResponse:
 MEMBERS_SHOWN = 200   # one page of people; a province filters by unit
 
 
-async def members_list(request: web.Request, notice: str = "", error: str = "",
+@board_view
+async def members_list(request: web.Request, v: _View, notice: str = "", error: str = "",
                        status: int = 200) -> web.Response:
     """GET /tochuc/thanhvien?donvi=: the board's people, of one unit when chosen."""
-    loa = request.app[LOA_KEY]
-    board, refused = await _board(request)
-    if refused is not None:
-        return refused
-    _, scope, title = board
+    loa, scope, title = v.loa, v.scope, v.title
     chosen = parse_id(request.query.get("donvi", ""))
     listing = await loa.run(loa.members.units, False, scope)
     try:
@@ -820,15 +830,12 @@ async def invite_revoke(request: web.Request) -> web.StreamResponse:
     return await _unit_action(request, act)
 
 
-async def documents(request: web.Request, notice: str = "", error: str = "",
+@board_view
+async def documents(request: web.Request, v: _View, notice: str = "", error: str = "",
                     status: int = 200) -> web.Response:
     """GET /vanban: the documents this board's people are answered from, with upload and
     remove (the same checks as a file sent in the chat)."""
-    loa = request.app[LOA_KEY]
-    board, refused = await _board(request)
-    if refused is not None:
-        return refused
-    tid, scope, title = board
+    loa, tid, scope, title = v.loa, v.tid, v.scope, v.title
     try:
         visible = frozenset(d.doc_id for d in await loa.run(loa.questions.documents, tid))
         rows = await loa.run(loa.knowledge.listing, scope, visible)
@@ -886,14 +893,11 @@ TREND_DAYS = 28
 REFLECTION_STATUSES = ("moi", "dang_xu_ly", "chuyen_len", "da_tra_loi", "luu")
 
 
-async def reflections(request: web.Request, notice: str = "", error: str = "",
+@board_view
+async def reflections(request: web.Request, v: _View, notice: str = "", error: str = "",
                       status: int = 200) -> web.Response:
     """GET /phananh?tt=: the phản ánh the board sees (those still open by default)."""
-    loa = request.app[LOA_KEY]
-    board, refused = await _board(request)
-    if refused is not None:
-        return refused
-    _, scope, title = board
+    loa, scope, title = v.loa, v.scope, v.title
     which = request.query.get("tt", "")
     which = which if which in REFLECTION_STATUSES else ""
     items, counts = await loa.run(loa.reflections.listing, scope, which or None)
@@ -904,14 +908,11 @@ async def reflections(request: web.Request, notice: str = "", error: str = "",
         (topics, total, TREND_DAYS)), status)
 
 
-async def reflections_export(request: web.Request) -> web.StreamResponse:
+@board_view
+async def reflections_export(request: web.Request, v: _View) -> web.StreamResponse:
     """GET /phananh/xuat.xlsx: every phản ánh the board sees (boards only, as the page)."""
     from bot.services.exports import reflections_xlsx
-    loa = request.app[LOA_KEY]
-    board, refused = await _board(request)
-    if refused is not None:
-        return refused
-    _, scope, _ = board
+    loa, scope = v.loa, v.scope
     items, _ = await loa.run(functools.partial(loa.reflections.listing, scope, None,
                                                limit=100_000, everything=True))
     data = await loa.run(reflections_xlsx, items, loa.settings.tz)
@@ -951,13 +952,10 @@ async def reflection_action(request: web.Request) -> web.StreamResponse:
     return await reflections(request, notice=plain(done))
 
 
-async def audit(request: web.Request) -> web.Response:
+@board_view
+async def audit(request: web.Request, v: _View) -> web.Response:
     """The log of the board's actions (and those of the boards under it)."""
-    loa = request.app[LOA_KEY]
-    board, refused = await _board(request)
-    if refused is not None:
-        return refused
-    _, scope, title = board
+    loa, scope, title = v.loa, v.scope, v.title
     lines = await loa.run(loa.audit.recent, scope)
     return _html(request, lambda n, r: pages.audit_page(lines, title, loa.settings.tz, n, r))
 
