@@ -356,3 +356,34 @@ async def test_anonymous_when_the_province_allows_it_and_exports_for_boards_only
         assert (await member.signin(h.url, init_data(MEMBER_A1, "An")))[0] == 403   # not a board
         status, text = await member.get(h.url + "/phananh/xuat.xlsx")
         assert "data-signin" in text and "Sửa loa" not in text
+
+
+async def test_the_guided_form_on_both_channels(sqlite_url, shared_kb):
+    async with running_zalo(sqlite_url, shared_kb, mode="polling", telegram=True) as h:
+        loa = h.loa
+        loa.members.add_unit("Chi bộ Thôn 1")
+        code = loa.members.create_invite("Chi bộ Thôn 1").code
+        tg = FakeUser(h.tg, 5_500_001, "Nguyễn Văn Tê")
+        await tg.reply(f"/start {code}")
+        z = h.user("Trần Thị Zalo")
+        await z.say(f"/start {code}")
+        how = await tg.reply("/phananh")
+        assert [b["callback_data"] for b in how.buttons()] == [
+            "rk:sai_trai", "rk:du_luan", "rk:mo_hinh", "rk:kien_nghi"]
+        mark = h.tg.mark()
+        await tg.press_data("rk:du_luan", how)
+        await h.tg.wait_for(lambda c: c.chat_id == tg.id and "Gõ nội dung phản ánh" in c.text, mark)
+        done = await tg.reply("Bà con hỏi vì sao chưa có lịch họp dân")
+        assert "Đã gửi phản ánh số" in done.text
+        # /huy after choosing: nothing sent; the next message is a question as usual.
+        mark = h.tg.mark()
+        await tg.press_data("rk:kien_nghi", how)
+        await h.tg.wait_for(lambda c: c.chat_id == tg.id and "Kiến nghị" in c.text, mark)
+        assert "phản ánh chưa được gửi" in (await tg.reply("/huy")).text
+        assert "1 gõ" not in (await z.say("/phananh")).lower()
+        assert "nội dung phản ánh" in await z.say("2")
+        assert "Đã gửi phản ánh số" in await z.say("Ảnh chế về cán bộ xã trên nhóm Zalo https://zalo.me/x")
+        with loa.db.read() as s:
+            got = sorted((r.chat_id == tg.id, r.kind, r.text) for r in s.scalars(select(Reflection)))
+        assert got == [(False, "sai_trai", "Ảnh chế về cán bộ xã trên nhóm Zalo https://zalo.me/x"),
+                       (True, "du_luan", "Bà con hỏi vì sao chưa có lịch họp dân")]

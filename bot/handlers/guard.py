@@ -63,6 +63,11 @@ async def unknown_command(update: Update, context: LoaContext) -> None:
 async def nothing_to_cancel(update: Update, context: LoaContext) -> None:
     """/huy outside a guided form: drop a report waiting for ✅, or say there is nothing."""
     loa = context.loa
+    # A phản ánh whose kind was chosen and whose words are awaited (bot/handlers/reflections.py).
+    if context.user_data.pop("reflect_kind", None) is not None:
+        from bot.texts import reflections as TF
+        await update.effective_chat.send_message(TF.GUIDED_CANCELLED)
+        return
     dropped = await loa.run(loa.reports.cancel_pending, update.effective_user.id)
     await update.effective_chat.send_message(TR.CANCELLED if dropped else T.NOTHING_TO_CANCEL)
 

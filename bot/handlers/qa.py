@@ -135,7 +135,11 @@ async def ask_button(update: Update, context: LoaContext) -> None:
 
 
 async def on_text(update: Update, context: LoaContext) -> None:
-    """Plain text is a question — unless an admin is replying to a question notice."""
+    """Plain text is a question — unless an admin is replying to a question notice, or the
+    words of a phản ánh whose kind was just chosen are awaited."""
+    from bot.handlers.reflections import guided_text
+    if await guided_text(update, context):
+        return
     msg = update.effective_message
     reply_to = msg.reply_to_message
     if reply_to is not None and reply_to.from_user and reply_to.from_user.id == context.bot.id:

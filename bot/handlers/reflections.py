@@ -21,9 +21,12 @@ async def send_reflection(update: Update, context: LoaContext) -> None:
     loa = context.loa
     user, chat, message = update.effective_user, update.effective_chat, update.effective_message
     line = args_text(update)
-    if not line:
+    if not line:   # the guided form: the kind by a button, then the words as the next message
         board = await loa.run(loa.members.serving_board, user.id)
-        await reply_html(update, T.HOW.format(board=board))
+        buttons = [[InlineKeyboardButton(label, callback_data=f"rk:{kind}")]
+                   for kind, label in T.BTN_KIND.items()]
+        await reply_html(update, T.HOW.format(board=board) + "\n\n" + T.GUIDED_KIND,
+                         InlineKeyboardMarkup(buttons))
         return
     await loa.run(loa.members.require_member, user.id)
     text = await reflect.submit(context.bot, loa, user.id, chat.id, line,
@@ -134,6 +137,33 @@ async def trends(update: Update, context: LoaContext) -> None:
 
 
 OFFER_KEY = "reflect_offer"
+KIND_KEY = "reflect_kind"   # the guided form: the kind chosen, the words awaited
+
+
+async def on_kind(update: Update, context: LoaContext) -> None:
+    """A kind chosen in the guided form: the next message is the phản ánh's words."""
+    q = update.callback_query
+    kind = q.data.split(":", 1)[1]
+    context.user_data.pop(OFFER_KEY, None)
+    context.user_data[KIND_KEY] = kind
+    await q.answer()
+    await reply_html(update, T.GUIDED_TEXT.format(kind=T.KINDS[kind]))
+
+
+async def guided_text(update: Update, context: LoaContext) -> bool:
+    """The words awaited by the guided form, sent as that kind; False when none is awaited."""
+    kind = context.user_data.pop(KIND_KEY, None)
+    if kind is None:
+        return False
+    loa, user, msg = context.loa, update.effective_user, update.effective_message
+    words = (msg.text or "").strip()
+    urgent = words.lower().startswith(("khẩn", "khan", "gấp", "gap"))
+    await loa.run(loa.members.require_member, user.id)
+    text = await reflect.submit(context.bot, loa, user.id, update.effective_chat.id,
+                                f"{kind} | {words}" + (" | khẩn" if urgent else ""),
+                                f"tg:{msg.chat_id}:{msg.message_id}")
+    await reply_html(update, text)
+    return True
 
 
 async def offer(update: Update, context: LoaContext, hint: str = "") -> None:
@@ -177,5 +207,7 @@ def register(app: Application) -> None:
         app.add_handler(CommandHandler(name, handler, filters=p))
     app.add_handler(MessageHandler(p & filters.PHOTO & filters.CaptionRegex(r"^\s*/phananh\b"),
                                    photo_reflection))
+    app.add_handler(CallbackQueryHandler(on_kind,
+                                         pattern=r"^rk:(du_luan|sai_trai|mo_hinh|kien_nghi)$"))
     app.add_handler(CallbackQueryHandler(on_offer,
                                          pattern=r"^rf:(du_luan|sai_trai|mo_hinh|kien_nghi)$"))

@@ -92,3 +92,9 @@ MODEL_TOLD = "🌱 <b>{board}</b> đã nhân rộng mô hình bạn giới thi�
 SHEET_TITLE = "Phản ánh"
 SHEET_COLUMNS = ("Số", "Thời gian", "Loại", "Tình trạng", "Đơn vị", "Người phản ánh", "Nội dung",
                  "Đường link", "Ban trả lời")
+
+# The guided form: the kind by a button (Telegram) or a number (Zalo), then the words
+GUIDED_KIND = "Hoặc chọn loại phản ánh, rồi gõ nội dung:"
+GUIDED_TEXT = "Gõ nội dung phản ánh <b>{kind}</b> (một tin nhắn; dán đường link nếu có; thêm «khẩn» ở đầu nếu việc gấp). Gõ /huy để thôi."
+GUIDED_KIND_ZALO = "Hoặc gõ số 1–4 để chọn loại, rồi gõ nội dung."
+GUIDED_CANCELLED = "Đã hủy, phản ánh chưa được gửi."

@@ -115,6 +115,9 @@ class ZaloConversation:
             return
         session = await self._session(account)
         choice = text.strip().rstrip(".")
+        if session.get("reflect"):
+            await self._reflect_step(account, session, text)
+            return
         if session.get("step"):
             await self._guided(account, session, text)
             return
@@ -321,13 +324,33 @@ class ZaloConversation:
     async def _reflect(self, account: Account, args: str, photo: str | None = None) -> None:
         """/phananh LOẠI | nội dung: the same line as on Telegram, the same number back."""
         loa = self.loa
-        if not args:
+        if not args:   # the guided form: a number for the kind, then the words
+            await loa.run(loa.members.require_member, account.key)
             board = await loa.run(loa.members.serving_board, account.key)
-            await self.reply(account, T.REFLECT_HOW.format(board=board))
+            await self._save(account, {"reflect": "kind"})
+            await self.reply(account, T.REFLECT_HOW.format(board=board) + "\n\n" + TF.GUIDED_KIND_ZALO)
             return
         await loa.run(loa.members.require_member, account.key)
         await self.reply(account, await reflect.submit(self.bot, loa, account.key, account.address,
                                                        args, None, photo))
+
+    async def _reflect_step(self, account: Account, session: dict, text: str) -> None:
+        """The guided phản ánh: first the kind (1–4), then the words, sent as that kind."""
+        from bot.services.reflections import parse_line
+        step = session.get("reflect")
+        if step == "kind":
+            kind = parse_line(f"{text.strip()} | x")[0]
+            if kind is None:
+                await self.reply(account, TF.KIND_UNKNOWN)
+                return
+            await self._save(account, {"reflect": kind})
+            await self.reply(account, TF.GUIDED_TEXT.format(kind=TF.KINDS[kind]))
+            return
+        await self._save(account, {})
+        urgent = text.strip().lower().startswith(("khẩn", "khan", "gấp", "gap"))
+        await self.reply(account, await reflect.submit(
+            self.bot, self.loa, account.key, account.address,
+            f"{step} | {text.strip()}" + (" | khẩn" if urgent else ""), None))
 
     async def _answer_reflection(self, account: Account, args: str) -> None:
         loa = self.loa
@@ -536,6 +559,10 @@ class ZaloConversation:
                 await self.loa.run(self.loa.reports.cancel, account.key, int(session["confirm"]))
             except LoaError:
                 pass
+        if session.get("reflect"):
+            await self._save(account, {})
+            await self.reply(account, TF.GUIDED_CANCELLED)
+            return
         if not (session.get("step") or session.get("confirm")):
             await self._save(account, {})
             await self.reply(account, TC.NOTHING_TO_CANCEL)
