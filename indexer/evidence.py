@@ -73,7 +73,7 @@ def counts(folded: str, noun: str) -> bool:
         return bool(re.search(rf"\b{_NUMBER}\s+(nam|thang|ngay|tuan|quy|gio|phut)\b|\b(hang|moi)\s+(nam|thang|quy|tuan|"
                               rf"ngay)\b|\bdinh ky\b", folded))  # "bao lâu một lần": also "hằng năm", "định kỳ"
     # The noun as asked, or its head word alone: "mấy ngày cơ quan phải trả lời" counts "ngày".
-    targets = {_PEOPLE if head == "nguoi" else re.escape(noun), _PEOPLE if head == "nguoi" else re.escape(head)}
+    targets = {_PEOPLE} if head == "nguoi" else {re.escape(noun), re.escape(head)}
     # Up to three words between: "03 tuyên truyền viên giỏi", "100% các tỉnh ủy" ("100 phan tram cac tinh uy").
     return any(re.search(rf"\b{_NUMBER}(?:\s+(?!\d)\w+){{0,3}}\s+{t}\b", folded) for t in targets)
 

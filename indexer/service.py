@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from indexer.answer import CELL, DECLINED_SMALL_TALK, Answer, Hit, compose, excerpt
+from indexer.answer import CELL, DECLINED_SMALL_TALK, Answer, Hit, _cut, compose, excerpt
 from indexer.catalogue import Catalogue
 from indexer.diacritics import FILE as DIACRITICS_FILE
 from indexer.diacritics import VERSION as DIACRITICS_VERSION
@@ -255,8 +255,8 @@ def _outline(info, hit: Hit, snapshot) -> Hit | None:
         return None
     prefix = chunk.path[:k]
     inside = [c for c in snapshot.chunks if c.doc_id == chunk.doc_id and c.path[:k] == prefix]
-    if len(inside) < 2 or k >= len(max((c.path for c in inside), key=len)):
-        return None
+    if len(inside) < 2 or all(len(c.path) <= k for c in inside):
+        return None   # one passage, or no items below the part
     lines, seen = [prefix[-1]], set()
     for c in inside:
         head = c.path[k] if len(c.path) > k else ""
@@ -264,9 +264,7 @@ def _outline(info, hit: Hit, snapshot) -> Hit | None:
             continue  # an item that runs over several passages: once
         seen.add(head)
         first = next((ln.strip() for ln in c.text.split("\n") if ln.strip()), "")
-        if len(first) > OUTLINE_LINE:
-            first = first[:OUTLINE_LINE].rsplit(" ", 1)[0].rstrip(",;:") + " …"
-        lines.append(first)
+        lines.append(_cut(first, OUTLINE_LINE, leading=False) if len(first) > OUTLINE_LINE else first)
     first_chunk = inside[0]
     return replace(hit, chunk_id=first_chunk.id, text="\n".join(lines), section=" › ".join(prefix),
                    kind="body")
