@@ -31,9 +31,10 @@ class Stored:
     name: str    # "<sha256 first 24 hex>.<ext>": unguessable, the same file stored once
     kind: str    # "photo" or "document"
 
-    @property
-    def media_id(self) -> str:
-        return PREFIX + self.name
+
+def media_id(name: str) -> str:
+    """How a broadcast names a stored file (its media_file_id); MediaStore.name_of reads it."""
+    return PREFIX + name
 
 
 class MediaStore:

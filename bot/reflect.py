@@ -23,7 +23,8 @@ def _who(reporter: str) -> str:
 async def submit(bot, loa, telegram_id: int, chat_id: int, line: str, source: str | None,
                  photo: str | None = None) -> str:
     """Record what a member typed after /phananh (an urgent one told to its board at once);
-    the reply to the member, HTML."""
+    the reply to the member, HTML. Someone not registered is told so before anything else."""
+    await loa.run(loa.members.require_member, telegram_id)
     kind, text, urgent, anonymous = parse_line(line)
     if kind is None:
         return T.KIND_UNKNOWN
@@ -38,6 +39,14 @@ async def submit(bot, loa, telegram_id: int, chat_id: int, line: str, source: st
         await _tell(bot, got.board_chats, notice)
     return (T.SENT_URGENT if got.urgent else T.SENT).format(id=got.id, kind=kind_name,
                                                            board=esc(got.board))
+
+
+def guided_line(kind: str, words: str) -> str:
+    """The line a guided form's answers make: the kind chosen, the words typed ("khẩn …" at their
+    start marks it urgent)."""
+    words = words.strip()
+    urgent = words.lower().startswith(("khẩn", "khan", "gấp", "gap"))
+    return f"{kind} | {words}" + (" | khẩn" if urgent else "")
 
 
 async def _tell(bot, chats: list[int], text: str) -> None:

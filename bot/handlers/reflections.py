@@ -28,7 +28,6 @@ async def send_reflection(update: Update, context: LoaContext) -> None:
         await reply_html(update, T.HOW.format(board=board) + "\n\n" + T.GUIDED_KIND,
                          InlineKeyboardMarkup(buttons))
         return
-    await loa.run(loa.members.require_member, user.id)
     text = await reflect.submit(context.bot, loa, user.id, chat.id, line,
                                 f"tg:{chat.id}:{message.message_id}")
     await reply_html(update, text)
@@ -40,7 +39,6 @@ async def photo_reflection(update: Update, context: LoaContext) -> None:
     loa = context.loa
     user, chat, message = update.effective_user, update.effective_chat, update.effective_message
     line = (message.caption or "").strip().split(maxsplit=1)
-    await loa.run(loa.members.require_member, user.id)
     text = await reflect.submit(context.bot, loa, user.id, chat.id, line[1] if len(line) > 1 else "",
                                 f"tg:{chat.id}:{message.message_id}", message.photo[-1].file_id)
     await reply_html(update, text)
@@ -156,11 +154,8 @@ async def guided_text(update: Update, context: LoaContext) -> bool:
     if kind is None:
         return False
     loa, user, msg = context.loa, update.effective_user, update.effective_message
-    words = (msg.text or "").strip()
-    urgent = words.lower().startswith(("khẩn", "khan", "gấp", "gap"))
-    await loa.run(loa.members.require_member, user.id)
     text = await reflect.submit(context.bot, loa, user.id, update.effective_chat.id,
-                                f"{kind} | {words}" + (" | khẩn" if urgent else ""),
+                                reflect.guided_line(kind, msg.text or ""),
                                 f"tg:{msg.chat_id}:{msg.message_id}")
     await reply_html(update, text)
     return True
@@ -191,7 +186,6 @@ async def on_offer(update: Update, context: LoaContext) -> None:
     except Exception:  # noqa: BLE001 - the buttons stay; a second press finds nothing pending
         pass
     loa, user = context.loa, update.effective_user
-    await loa.run(loa.members.require_member, user.id)
     text = await reflect.submit(context.bot, loa, user.id, update.effective_chat.id,
                                 f"{kind} | {pending['text']}", pending["source"])
     await reply_html(update, text)

@@ -353,8 +353,7 @@ class BroadcastsService:
         scope = self.members.as_scope(actor)
         if scope.member_id is None and scope.telegram_id:
             with self.db.read() as s:
-                return scope, s.scalar(select(Member.id).where(
-                    Member.telegram_id == scope.telegram_id))
+                return scope, self.members.acting_member(s, scope)
         return scope, scope.member_id
 
     def _require_admin(self, actor: Actor) -> int | None:

@@ -167,6 +167,14 @@ class MembersService:
             return actor
         return self.scope(int(actor))
 
+    @staticmethod
+    def acting_member(s: Session, scope: Scope) -> int | None:
+        """The member id of whoever acts in `scope` (an admin of LOA_ADMIN_IDS is found by their
+        Telegram id; the command line is no one)."""
+        if scope.member_id is not None or not scope.telegram_id:
+            return scope.member_id
+        return s.scalar(select(Member.id).where(Member.telegram_id == scope.telegram_id))
+
     def board_name(self, s: Session, scope: Scope) -> str:
         """The scope's board as it signs ("Ban Xây dựng Đảng Đảng ủy xã A")."""
         return self.board_title(s, scope.unit_id)

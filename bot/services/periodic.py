@@ -144,8 +144,7 @@ class PeriodicService:
             board = self.reports.members.board_title(s, viewed.unit_id if viewed else None)
         reflections = ReflectionFigures()
         if self.reflections is not None:
-            from bot.db.models import Reflection
-            where = Reflection.id.is_not(None) if ids is None else Reflection.unit_id.in_(sorted(ids))
+            where = self.reflections.within(ids)
             topics, _ = self.reflections.topics_between(where, start, end, limit=5)
             reflections = ReflectionFigures(self.reflections.counts_between(where, start, end),
                                             topics, self.reflections.models_between(where, start, end))

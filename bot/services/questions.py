@@ -717,8 +717,7 @@ class QuestionsService:
             if q is None:
                 raise NotFound(T.QUESTION_NOT_FOUND, id=question_id)
             self._require_question_in(s, scope, q)
-            admin_id = scope.member_id or s.scalar(
-                select(Member.id).where(Member.telegram_id == scope.telegram_id))
+            admin_id = self.members.acting_member(s, scope)
             # Conditional update: only one answer per question, even with concurrent admins.
             done = s.execute(update(Question).where(
                 Question.id == question_id, Question.status != Q_ANSWERED_BY_BOARD)
@@ -838,8 +837,7 @@ class QuestionsService:
             existing = s.scalar(select(Faq.id).where(Faq.source_question_id == q.id))
             if existing:
                 return existing, False
-            admin_id = scope.member_id or s.scalar(
-                select(Member.id).where(Member.telegram_id == scope.telegram_id))
+            admin_id = self.members.acting_member(s, scope)
             faq = Faq(question=q.text[:QUERY_CHARS * 2], answer=q.answer_text,
                       source_question_id=q.id, created_by=admin_id, unit_id=scope.unit_id)
             s.add(faq)

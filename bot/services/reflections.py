@@ -9,21 +9,22 @@ at once. Each comes from one member message: a replayed update adds nothing.
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable
 
 import numpy as np
 
-from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import ColumnElement, func, select, true, update
 
 from bot.db import Database
 from bot.db.models import (
-    R_ANSWERED, R_FILED, R_KINDS, R_NEW, R_PASSED_UP, R_WORKING, Member, Reflection, Unit, utcnow,
+    R_ANSWERED, R_FILED, R_KINDS, R_NEW, R_PASSED_UP, R_WORKING, ROLE_ADMIN, Member, Reflection, Unit,
+    utcnow,
 )
 from bot.errors import InvalidInput, NotAllowed, NotFound
-from bot.scope import Scope
+from bot.scope import Scope, subtree
 from bot.services import audit
 from bot.services.members import Actor, MembersService
 from bot.text import clean
@@ -108,7 +109,8 @@ class PassedUp:
     info: ReflectionInfo
 
 
-def _kind(word: str) -> str | None:
+def kind_of(word: str) -> str | None:
+    """The kind a word names ("dư luận", "du luan", "1", "sai_trai"), or None."""
     if word.strip() in R_KINDS:   # the kind's own id ("sai_trai": a button's choice)
         return word.strip()
     folded = " ".join(fold(word).split())
@@ -131,11 +133,11 @@ def parse_line(text: str) -> tuple[str | None, str, bool, bool]:
             break
         parts = parts[:-1]
     if len(parts) > 1:
-        return _kind(parts[0]), " | ".join(parts[1:]).strip(), urgent, anonymous
+        return kind_of(parts[0]), " | ".join(parts[1:]).strip(), urgent, anonymous
     line = parts[0]
     m = re.match(r"([^:\n]{1,24}):\s*(.+)$", line, re.S)
-    if m and _kind(m.group(1)):
-        return _kind(m.group(1)), m.group(2).strip(), urgent, anonymous
+    if m and kind_of(m.group(1)):
+        return kind_of(m.group(1)), m.group(2).strip(), urgent, anonymous
     folded = fold(line)   # as long as the line (one letter for one letter)
     for kind, words in KIND_WORDS:
         for w in words:
@@ -159,6 +161,7 @@ GENERIC = ("Bà con trong thôn phản ánh với chi bộ", "Người dân tron
            "Cử tri kiến nghị với chính quyền địa phương", "Trên mạng xã hội có thông tin",
            "Bà con mong muốn được giải thích rõ", "Tổ dân phố họp bàn")
 TOPIC_COSINE = 0.41
+VECTORS_KEPT = 20_000   # phản ánh vectors kept between groupings (~30 MB at 384 dimensions)
 TOPIC_WORDS = 0.5
 TOPIC_KINDS = ("du_luan", "sai_trai", "kien_nghi")   # a good practice is not a worry
 
@@ -171,6 +174,9 @@ class ReflectionsService:
         self.allow_anonymous = allow_anonymous
         self.embed = embed   # texts -> vectors (the loaded embedding model), or None
         self._generic: np.ndarray | None = None   # the mean of GENERIC, once
+        # Each phản ánh's vector, once: the desk's page and the digest group the same weeks again.
+        self._seen_vectors: dict[str, np.ndarray] = {}
+        self._lock = threading.Lock()
 
     # ------------------------------------------------------------------ members
     def submit(self, telegram_id: int, chat_id: int, kind: str, text: str, urgent: bool = False,
@@ -199,16 +205,17 @@ class ReflectionsService:
                            link=link.group(0)[:500] if link else None, photo=photo,
                            urgent=urgent, anonymous=anonymous, status=R_NEW, source=source)
             s.add(r)
-            try:
-                s.flush()
-            except IntegrityError:   # the same message, recorded meanwhile by a replay
-                s.rollback()
-                raise
+            s.flush()   # the same message recorded meanwhile by a replay: the unique source refuses it
             return self._submitted(s, r, True)
 
-    def _submitted(self, s, r: Reflection, created: bool) -> Submitted:
+    @staticmethod
+    def _who(s, r: Reflection) -> tuple[str, str]:
+        """(the reporter's unit, their name — "" when sent anonymously)."""
         unit = s.get(Unit, r.unit_id).name if r.unit_id else ""
-        reporter = "" if r.anonymous else (s.get(Member, r.member_id).full_name or "")
+        return unit, "" if r.anonymous else (s.get(Member, r.member_id).full_name or "")
+
+    def _submitted(self, s, r: Reflection, created: bool) -> Submitted:
+        unit, reporter = self._who(s, r)
         return Submitted(r.id, r.kind, r.urgent, self.members.board_title(s, r.board_unit_id),
                          self.members.board_chats(r.board_unit_id), unit, reporter, r.text,
                          created)
@@ -223,8 +230,7 @@ class ReflectionsService:
 
     # ------------------------------------------------------------------ boards
     def _info(self, s, r: Reflection, scope: Scope | None) -> ReflectionInfo:
-        unit = s.get(Unit, r.unit_id).name if r.unit_id else ""
-        reporter = "" if r.anonymous else (s.get(Member, r.member_id).full_name or "")
+        unit, reporter = self._who(s, r)
         mine = scope is not None and self._holds(scope, r)
         return ReflectionInfo(r.id, r.kind, r.text, r.link, r.photo, r.urgent, r.status, unit,
                               reporter, self.members.board_title(s, r.board_unit_id),
@@ -262,8 +268,13 @@ class ReflectionsService:
     @staticmethod
     def _seen(scope: Scope):
         if scope.is_top:
-            return Reflection.id.is_not(None)
+            return true()
         return scope.where(Reflection.unit_id) | scope.where(Reflection.board_unit_id)
+
+    @staticmethod
+    def within(unit_ids) -> ColumnElement[bool]:
+        """Phản ánh from these units (None: from anywhere): a subtree's, for its report."""
+        return true() if unit_ids is None else Reflection.unit_id.in_(sorted(unit_ids))
 
     def _held(self, s, scope: Scope, reflection_id: int) -> Reflection:
         r = s.get(Reflection, reflection_id, with_for_update=True)
@@ -285,8 +296,7 @@ class ReflectionsService:
             r = self._held(s, scope, reflection_id)
             if r.status == R_ANSWERED:
                 raise InvalidInput(T.ALREADY_ANSWERED, id=r.id)
-            admin = scope.member_id or s.scalar(
-                select(Member.id).where(Member.telegram_id == scope.telegram_id))
+            admin = self.members.acting_member(s, scope)
             r.status, r.answer_text, r.answered_by, r.answered_at = R_ANSWERED, text, admin, utcnow()
             board = self.members.board_title(s, r.board_unit_id)
             audit.record(s, scope, "reflection_answer", f"phản ánh số {r.id}", text, via)
@@ -315,8 +325,7 @@ class ReflectionsService:
                 groups = _group([r.text] + [o.text for o in rest], vectors)
                 mine = next(g for g, _ in groups if 0 in g)
                 same += [rest[i - 1] for i in mine if i]
-            admin = scope.member_id or s.scalar(
-                select(Member.id).where(Member.telegram_id == scope.telegram_id))
+            admin = self.members.acting_member(s, scope)
             out = []
             for x in [r] + same:
                 x.status, x.answer_text, x.answered_by, x.answered_at = \
@@ -412,8 +421,6 @@ class ReflectionsService:
     def weekly(self, now: datetime | None = None) -> list[tuple[str, list[int], list[Topic], int]]:
         """Each staffed board's week of phản ánh from its own subtree (boards with none are
         skipped): (board name, its chats, largest topics, count)."""
-        from bot.db.models import ROLE_ADMIN
-        from bot.scope import subtree
         now = now or utcnow()
         with self.db.read() as s:
             boards = set(s.scalars(select(Member.board_unit_id).where(
@@ -421,8 +428,8 @@ class ReflectionsService:
             trees = {b: (None if b is None else frozenset(subtree(s, b))) for b in boards}
         out = []
         for board, units in sorted(trees.items(), key=lambda kv: (kv[0] is not None, kv[0] or 0)):
-            where = Reflection.id.is_not(None) if units is None else Reflection.unit_id.in_(sorted(units))
-            topics, total = self.topics_between(where, now - timedelta(days=7), now, limit=5)
+            topics, total = self.topics_between(self.within(units), now - timedelta(days=7), now,
+                                                limit=5)
             if total:
                 with self.db.read() as s:
                     name = self.members.board_title(s, board)
@@ -456,7 +463,16 @@ class ReflectionsService:
             if self._generic is None:
                 g = _unit(np.asarray(self.embed(list(GENERIC)), dtype=np.float32))
                 self._generic = g.mean(axis=0)
-            v = _unit(np.asarray(self.embed(texts), dtype=np.float32))
+            with self._lock:   # the service runs in worker threads
+                unique = list(dict.fromkeys(texts))
+                new = [t for t in unique if t not in self._seen_vectors]
+                if len(self._seen_vectors) + len(new) > VECTORS_KEPT:
+                    self._seen_vectors.clear()
+                    new = unique
+                if new:
+                    for t, v in zip(new, _unit(np.asarray(self.embed(new), dtype=np.float32))):
+                        self._seen_vectors[t] = v
+                v = np.vstack([self._seen_vectors[t] for t in texts])
         except Exception:  # noqa: BLE001 - no model loaded (no index yet): group by words
             return None
         return _unit(v - self._generic)

@@ -335,7 +335,7 @@ def _about(request: web.Request, form=None) -> int | None:
 
 
 async def _draft(loa: Loa, text: str, units: list[int], when: str, media: str = ""):
-    from bot.media import PREFIX
+    from bot.media import media_id as stored_id
     from bot.services.broadcasts import Draft
     at = await loa.run(loa.broadcasts.parse_time, when) if when else None
     audience = {"units": units} if units else {"all": True}
@@ -343,7 +343,7 @@ async def _draft(loa: Loa, text: str, units: list[int], when: str, media: str = 
     if media:
         if loa.media.path(media) is None:
             raise InvalidInput(pages.T.MEDIA_GONE)
-        kind, media_id = loa.media.kind_of(media), PREFIX + media
+        kind, media_id = loa.media.kind_of(media), stored_id(media)
     return loa.broadcasts.check_content(Draft(kind=kind, text=html.escape(text, quote=False),
                                               media_file_id=media_id, audience=audience,
                                               scheduled_at=at))
@@ -419,7 +419,8 @@ async def _model_share(request: web.Request, scope, reflection_id: int):
     if r.kind != "mo_hinh":
         raise InvalidInput(TF.NOT_A_MODEL, id=r.id)
     media = ""
-    if r.photo and not r.photo.startswith(("http://", "https://")):
+    on_web = bool(r.photo) and r.photo.startswith(("http://", "https://"))   # Zalo's photo URL
+    if r.photo and not on_web:   # a Telegram file id: fetched into the media store
         try:
             f = await request.app[BOT_KEY].get_file(r.photo)
             data = bytes(await f.download_as_bytearray())
@@ -427,7 +428,7 @@ async def _model_share(request: web.Request, scope, reflection_id: int):
         except Exception as e:  # noqa: BLE001 - the photo could not be fetched: the words go alone
             log.info("could not fetch the photo of phản ánh %s: %s", r.id, e)
     text = TF.MODEL_SHARE.format(unit=r.unit or TF.NO_UNIT, text=r.text)
-    if r.photo and not media and r.photo.startswith(("http://", "https://")):
+    if on_web:
         text += "\n" + r.photo
     return text, media, r
 

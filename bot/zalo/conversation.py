@@ -330,16 +330,15 @@ class ZaloConversation:
             await self._save(account, {"reflect": "kind"})
             await self.reply(account, T.REFLECT_HOW.format(board=board) + "\n\n" + TF.GUIDED_KIND_ZALO)
             return
-        await loa.run(loa.members.require_member, account.key)
         await self.reply(account, await reflect.submit(self.bot, loa, account.key, account.address,
                                                        args, None, photo))
 
     async def _reflect_step(self, account: Account, session: dict, text: str) -> None:
         """The guided phản ánh: first the kind (1–4), then the words, sent as that kind."""
-        from bot.services.reflections import parse_line
+        from bot.services.reflections import kind_of
         step = session.get("reflect")
         if step == "kind":
-            kind = parse_line(f"{text.strip()} | x")[0]
+            kind = kind_of(text)
             if kind is None:
                 await self.reply(account, TF.KIND_UNKNOWN)
                 return
@@ -347,10 +346,8 @@ class ZaloConversation:
             await self.reply(account, TF.GUIDED_TEXT.format(kind=TF.KINDS[kind]))
             return
         await self._save(account, {})
-        urgent = text.strip().lower().startswith(("khẩn", "khan", "gấp", "gap"))
         await self.reply(account, await reflect.submit(
-            self.bot, self.loa, account.key, account.address,
-            f"{step} | {text.strip()}" + (" | khẩn" if urgent else ""), None))
+            self.bot, self.loa, account.key, account.address, reflect.guided_line(step, text), None))
 
     async def _answer_reflection(self, account: Account, args: str) -> None:
         loa = self.loa
