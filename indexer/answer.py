@@ -35,6 +35,7 @@ class Hit:
     coverage: float = 0.0  # share of the question's topical terms found in the passage
     kind: str = "body"
     part: str = ""  # the document issued with a decision that the passage is in ("Quy chế ban hành kèm theo …")
+    sentence_score: float = 0.0  # best cosine between the question and one sentence of the passage
     answers: bool | None = None  # set by `ask`: whether the passage holds what the question asks
     check: str = ""  # set by `ask`: the absolute check it failed, or its probability
     probability: float = 0.0  # set by `ask`: the decision's probability that it answers

@@ -2,7 +2,8 @@
 
 Each candidate passage of the fused ranking gets a handful of signals — how much of the question's topical
 weight it holds (coverage), how close its embedding is to the question's (the semantic signal: paraphrases
-and words the documents do not use), its place in the ranking, whether it holds the kind of answer asked (a
+and words the documents do not use), how close its closest sentence is next to the best candidate's (one
+line of a long passage that says what is asked: indexer.sentences), its place in the ranking, whether it holds the kind of answer asked (a
 date for "khi nào", an amount for "bao nhiêu tiền"…), whether it names what the question names (a body, a
 group of people, a part of the document), whether the question names its document, and how much of the
 question is words no document uses. A logistic model turns them into the probability that the passage
@@ -41,7 +42,8 @@ SURE, RELATED, NONE = "sure", "related", "none"
 
 # The signals, in the model's order.
 FEATURES = ("coverage", "own", "rest", "short", "focus", "dense", "dense_gap", "fused", "first", "failed", "failed_any",
-            "passed", "form", "subject", "preference", "document", "unknown", "terms", "rest_dense", "rest_focus")
+            "passed", "form", "subject", "preference", "document", "unknown", "terms", "rest_dense", "rest_focus",
+            "sentence_gap")
 # A question with this share of its topical weight in words no document uses is never answered as sure.
 UNKNOWN_SURE = 0.15
 # Below this share of the question's topical weight a passage rarely answers (`short` measures how far below).
@@ -128,7 +130,7 @@ def _bases_asked(info: QuestionInfo, catalogue: Catalogue) -> bool:
 
 
 def signals(info: QuestionInfo, hit: Hit, rank: int, catalogue: Catalogue, terms, unknown: float,
-            best_dense: float) -> np.ndarray:
+            best_dense: float, best_sentence: float) -> np.ndarray:
     """The signals of one passage for one question, in FEATURES order."""
     held = catalogue.terms(hit.chunk_id)
     if hit.kind in ("signature", "recipients") or (
@@ -166,8 +168,9 @@ def signals(info: QuestionInfo, hit: Hit, rank: int, catalogue: Catalogue, terms
         math.log1p(len(terms)),
         rest * hit.dense_score,
         0.0,
+        hit.sentence_score - best_sentence,
     ], dtype=np.float64)
-    x[-1] = rest * x[4]  # with `focus`: all the question asks, in one sentence
+    x[FEATURES.index("rest_focus")] = rest * x[4]  # with `focus`: all the question asks, in one sentence
     return x
 
 
@@ -251,6 +254,7 @@ def rank_candidates(info: QuestionInfo, hits: list[Hit], catalogue: Catalogue, t
     `allowed(hit) -> str` names why a passage is outside the documents the question names ("" if inside).
     """
     best_dense = max((h.dense_score for h in hits), default=0.0)
+    best_sentence = max((h.sentence_score for h in hits), default=0.0)
     bases_asked = _bases_asked(info, catalogue)  # once per question, not per passage
     out: list[Candidate] = []
     for rank, hit in enumerate(hits):
@@ -258,7 +262,7 @@ def rank_candidates(info: QuestionInfo, hits: list[Hit], catalogue: Catalogue, t
         if reason:
             out.append(Candidate(hit, None, reason))
             continue
-        out.append(Candidate(hit, signals(info, hit, rank, catalogue, terms, unknown, best_dense)))
+        out.append(Candidate(hit, signals(info, hit, rank, catalogue, terms, unknown, best_dense, best_sentence)))
     scored = [c for c in out if c.signals is not None]
     if scored and model is not None:
         p = model.probability(np.vstack([c.signals for c in scored]))

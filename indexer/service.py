@@ -29,7 +29,8 @@ from indexer.lexical import LexicalIndex, terms
 from indexer.prior import VERSION as PRIOR_VERSION
 from indexer.question import WHAT, analyse
 from indexer.reader import is_candidate, read_document
-from indexer.store import FORMAT_VERSION, StoredIndex, current_build_id, load_index, new_build_id, read_manifest, write_index
+from indexer.sentences import SentenceVectors, sentences
+from indexer.store import FORMAT_VERSION, SENTENCES_SINCE, StoredIndex, current_build_id, load_index, new_build_id, read_manifest, write_index
 from indexer.structure import CHUNKER_VERSION, Chunk, DocumentInfo, KeyPoint, parse_document, slug
 from indexer.text import expand_abbreviations, fold
 from indexer.vectorcache import VectorCache, cache_dir, embed_resumable
@@ -77,6 +78,7 @@ class BuildReport:
     build_id: str | None = None
     chunks_embedded: int = 0
     chunks_resumed: int = 0  # of those, vectors an interrupted build had already made
+    sentences_embedded: int = 0  # sentence vectors made this time (indexer.sentences), resumed ones not counted
 
     def lines(self) -> list[str]:
         out = []
@@ -192,6 +194,7 @@ class _Snapshot:
         n = len(self.chunks)
         if n == 0 or not query.strip():
             return []
+        vector = self.query_vector(self.dense_text(query)) if vector is None else vector
         ch = self.channels(query, fusion, vector)
         if exclude:  # documents the asker may not be answered from (the caller decides which)
             keep = np.array([self.chunks[int(i)].doc_id not in exclude for i in ch.rows], dtype=bool)
@@ -207,6 +210,7 @@ class _Snapshot:
         order = np.argsort(-fused, kind="stable")[:k]
         evidence = self.stored.lexical.evidence_terms(terms(expand_abbreviations(query)))
         covered = self.stored.lexical.coverages(evidence, ch.rows[order].astype(np.int32))
+        closest = self.stored.sentences.best(ch.rows[order], vector, ch.dense[order])
         hits = []
         for n, j in enumerate(order):
             i = int(ch.rows[j])
@@ -215,7 +219,7 @@ class _Snapshot:
                 chunk_id=chunk.id, text=chunk.text, document=self.display.get(chunk.doc_id, chunk.doc_id),
                 doc_id=chunk.doc_id, section=chunk.section, score=float(fused[j]),
                 lexical_score=float(ch.lexical[j]), dense_score=float(ch.dense[j]),
-                coverage=float(covered[n]), kind=chunk.kind, part=chunk.part,
+                coverage=float(covered[n]), kind=chunk.kind, part=chunk.part, sentence_score=float(closest[n]),
             ))
         return hits
 
@@ -472,7 +476,7 @@ class KnowledgeBase:
                 reason = _mismatch(old_manifest, cfg)
                 if force:
                     report.rebuilt_reason = "forced (--force)"
-                elif old_manifest.get("format") != FORMAT_VERSION:
+                elif old_manifest.get("format") not in (FORMAT_VERSION, SENTENCES_SINCE - 1):
                     report.rebuilt_reason = "index format changed"
                 elif old_manifest.get("chunker_version") != CHUNKER_VERSION:
                     report.rebuilt_reason = "chunker updated"
@@ -485,6 +489,7 @@ class KnowledgeBase:
                         report.rebuilt_reason = f"previous index unreadable: {exc}"
             old_files = (old.manifest.get("files", {}) if old else {})
             old_vectors = old.vectors() if old else None
+            old_sentences = old.sentences if old is not None and old.has_sentences else None
             old_rows: dict[str, list[int]] = {}
             if old:
                 for i, c in enumerate(old.chunks):
@@ -498,6 +503,7 @@ class KnowledgeBase:
             keypoints: dict[str, list[KeyPoint]] = {}
             chunks: list[Chunk] = []
             vectors: list[np.ndarray | None] = []  # one per chunk; None = to embed
+            sentence_parts: list[np.ndarray | None] = []  # one (k, d) array per chunk; None = to embed
             sources: list[int] = []  # one per chunk: its row in the old index, -1 if read this time
             entries: dict[str, dict] = {}
             for name, path in named:
@@ -516,6 +522,8 @@ class KnowledgeBase:
                     keypoints[doc_id] = old.keypoints.get(doc_id, [])
                     chunks.extend(old.chunks[i] for i in rows)
                     vectors.extend(old_vectors[i] for i in rows)
+                    sentence_parts.extend((np.asarray(old_sentences.of(i)) if old_sentences is not None else None)
+                                          for i in rows)
                     sources.extend(rows)
                     report.files_reused.append(name)
                 else:
@@ -531,6 +539,7 @@ class KnowledgeBase:
                     keypoints[doc_id] = parsed.keypoints
                     chunks.extend(parsed.chunks)
                     vectors.extend([None] * len(parsed.chunks))
+                    sentence_parts.extend([None] * len(parsed.chunks))
                     sources.extend([-1] * len(parsed.chunks))
                     report.files_indexed.append(name)
                 entries[name] = {"sha256": sha, "size": len(data), "doc_id": doc_id, "chunks": len(chunks) - first}
@@ -539,7 +548,8 @@ class KnowledgeBase:
 
             # A newer diacritics model is relearnt and written with the old vectors; nothing is re-embedded.
             # So are new BM25 parameters and word-frequency weights (from the stored term counts).
-            unchanged = (old is not None and not report.files_indexed and not report.files_removed
+            unchanged = (old is not None and old_sentences is not None
+                         and not report.files_indexed and not report.files_removed
                          and old.manifest.get("diacritics", {}).get("version") == DIACRITICS_VERSION
                          and (old.lexical.k1, old.lexical.b) == (LexicalIndex.K1, LexicalIndex.B)
                          and old.manifest.get("bm25", {}).get("prior") == PRIOR_VERSION)
@@ -549,11 +559,24 @@ class KnowledgeBase:
                 docs_by_id = {d.doc_id: d for d in documents}
                 todo = [i for i, v in enumerate(vectors) if v is None]
                 texts = {i: search_text(chunks[i], docs_by_id.get(chunks[i].doc_id)) for i in todo}
+                units = {i: sentences(chunks[i]) for i, p in enumerate(sentence_parts) if p is None}
+                n_units = sum(len(u) for u in units.values())
                 fresh, report.chunks_resumed = embed_resumable(
-                    embedder.encode_passages, [texts[i] for i in todo], cache, progress)
+                    embedder.encode_passages, [texts[i] for i in todo], cache,
+                    progress and (lambda done, total: progress(done, total + n_units)))
                 for j, i in enumerate(todo):
                     vectors[i] = fresh[j]
                 report.chunks_embedded = len(todo)
+                flat = [u for i in sorted(units) for u in units[i]]
+                unit_vectors, units_resumed = embed_resumable(
+                    embedder.encode_passages, flat, cache,
+                    progress and (lambda done, total: progress(len(todo) + done, len(todo) + total)))
+                start = 0
+                for i in sorted(units):
+                    sentence_parts[i] = unit_vectors[start:start + len(units[i])]
+                    start += len(units[i])
+                sentence_vectors = SentenceVectors.from_parts(sentence_parts, embedder.dimension)
+                report.sentences_embedded = len(flat) - units_resumed
                 matrix = (np.vstack(vectors).astype(np.float32) if vectors
                           else np.zeros((0, embedder.dimension), dtype=np.float32))
                 if old is not None:  # reused chunks keep their term counts; only new text is tokenised
@@ -586,7 +609,8 @@ class KnowledgeBase:
                     "files": entries,
                     "errors": [list(e) for e in report.errors],
                 }
-                write_index(cfg.index_dir, manifest, documents, keypoints, chunks, matrix, lexical, diacritics)
+                write_index(cfg.index_dir, manifest, documents, keypoints, chunks, matrix, lexical, diacritics,
+                            sentence_vectors)
                 report.build_id = build_id
             cache.clear()  # the index now holds every vector
             report.seconds = time.perf_counter() - started

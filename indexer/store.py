@@ -21,9 +21,11 @@ import numpy as np
 from indexer.diacritics import DiacriticsModel
 from indexer.errors import IndexNotFound
 from indexer.lexical import LexicalIndex
+from indexer.sentences import SentenceVectors
 from indexer.structure import Chunk, DocumentInfo, KeyPoint
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3  # 3: sentence vectors (an index of format 2 is completed, not re-embedded)
+SENTENCES_SINCE = 3
 MANIFEST = "manifest.json"
 CHUNKS = "chunks.jsonl"
 DOCUMENTS = "documents.json"
@@ -42,6 +44,12 @@ class StoredIndex:
     chunks: list[Chunk]
     faiss_index: object
     lexical: LexicalIndex
+    sentences: SentenceVectors
+
+    @property
+    def has_sentences(self) -> bool:
+        """Whether the build stored sentence vectors (an index of an older format has none)."""
+        return int(self.manifest.get("format", 0)) >= SENTENCES_SINCE
 
     @property
     def build_id(self) -> str:
@@ -108,12 +116,14 @@ def load_index(index_dir: Path) -> StoredIndex:
         raise IndexNotFound(f"index at {index_dir} is incomplete ({exc}); run `loa index --force`") from exc
     if faiss_index.ntotal != len(chunks) or lexical.n_docs != len(chunks):
         raise IndexNotFound(f"index at {index_dir} is inconsistent; run `loa index --force`")
-    return StoredIndex(folder, manifest, documents, keypoints, chunks, faiss_index, lexical)
+    sentences = SentenceVectors.load(folder, len(chunks), int(manifest["dimension"]))
+    return StoredIndex(folder, manifest, documents, keypoints, chunks, faiss_index, lexical, sentences)
 
 
 def write_index(index_dir: Path, manifest: dict, documents: list[DocumentInfo],
                 keypoints: dict[str, list[KeyPoint]], chunks: list[Chunk], vectors: np.ndarray,
-                lexical: LexicalIndex, diacritics: DiacriticsModel | None = None) -> Path:
+                lexical: LexicalIndex, diacritics: DiacriticsModel | None = None,
+                sentences: SentenceVectors | None = None) -> Path:
     """Write a new version folder and point `index_dir` at it atomically; return the version folder."""
     import faiss
 
@@ -135,6 +145,8 @@ def write_index(index_dir: Path, manifest: dict, documents: list[DocumentInfo],
             index.add(np.ascontiguousarray(vectors, dtype=np.float32))
         faiss.write_index(index, str(tmp / VECTORS))
         lexical.save(tmp)
+        if sentences is not None:
+            sentences.save(tmp)
         if diacritics is not None:
             diacritics.save(tmp)
         # The manifest goes last: a folder with a manifest is complete.

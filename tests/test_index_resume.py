@@ -68,7 +68,8 @@ def test_interrupted_build_resumes_with_what_was_embedded(tmp_path, small_slices
 
     report = kb.build()
     assert report.chunks_resumed == 10
-    assert small_slices.embedded == report.chunks - 10  # only the rest was embedded again
+    # Only the rest was embedded again (then each passage's sentences: indexer.sentences).
+    assert small_slices.embedded == report.chunks - 10 + report.sentences_embedded
     assert "dùng lại 10 đoạn" in "\n".join(report.lines())
     assert not cache_dir(kb.config.index_dir).exists()  # the index holds every vector now
 
@@ -84,7 +85,7 @@ def test_interrupted_build_resumes_with_what_was_embedded(tmp_path, small_slices
 def test_forced_build_embeds_everything_again(tmp_path, small_slices):
     kb = _interrupted(tmp_path, small_slices, 5)
     report = kb.build(force=True)
-    assert report.chunks_resumed == 0 and small_slices.embedded == report.chunks
+    assert report.chunks_resumed == 0 and small_slices.embedded == report.chunks + report.sentences_embedded
 
 
 def test_damaged_slice_is_embedded_again(tmp_path, small_slices):
@@ -92,7 +93,7 @@ def test_damaged_slice_is_embedded_again(tmp_path, small_slices):
     first = sorted(cache_dir(kb.config.index_dir).glob("slice-*.npz"))[0]
     first.write_bytes(b"not a slice")
     report = kb.build()
-    assert report.chunks_resumed == 5 and small_slices.embedded == report.chunks - 5
+    assert report.chunks_resumed == 5 and small_slices.embedded == report.chunks - 5 + report.sentences_embedded
 
 
 def test_progress_lines_for_a_long_build():
