@@ -33,6 +33,10 @@ from indexer.evidence import allowed_in, scope  # noqa: E402
 L2 = 1.0  # penalty on the standardised weights (per row count: the usual 1/C of a logistic regression)
 FALSE_COST = 2.0  # a false or wrong quote costs as much as this many right ones
 UNRELATED_COST = 0.5   # an unanswerable question shown a passage "not sure": a tap to send it on
+# The related gain is flat over a wide range of thresholds (17 ± 1.5 from 0.10 to 0.26 in December 2026), so
+# the pick jumped with every refit; within this much of the best gain the lowest threshold is taken: when
+# unsure, show the most related passage and let the member decide (the guide's first principle).
+RELATED_SLACK = 1.5
 
 
 def rows(kb, questions):
@@ -132,17 +136,18 @@ def main() -> int:
         if gain > best_gain:
             sure_pick, best_gain = s, gain
     sure_pick = sure_pick or 0.9
-    related_pick, related_gain = sure_pick, 0.0
     print("\nrelated   shown right/shown (answerable)  shown to unanswerable  gain")
+    gains = {}
     for r in [round(0.02 * i, 2) for i in range(1, int(sure_pick / 0.02) + 1)]:
         t = ledger(groups, base, sure_pick, r)
         shown = t["related_shown"]
         precision = t["related_right"] / shown if shown else 1.0
-        gain = t["related_right"] - UNRELATED_COST * t["related_unans"]
+        gains[r] = t["related_right"] - UNRELATED_COST * t["related_unans"]
         print(f"  {r:.2f}     {t['related_right']:3}/{shown:3} ({precision:.2f})  {t['related_unans']:3}"
-              f"  {gain:6.1f}")
-        if gain > related_gain:
-            related_pick, related_gain = r, gain
+              f"  {gains[r]:6.1f}")
+    best_related = max(gains.values(), default=0.0)
+    related_pick = (min(r for r, g in gains.items() if g >= best_related - RELATED_SLACK)
+                    if best_related > 0 else sure_pick)
     model = Model(base.weights, bias, base.mean, base.scale, sure_pick, related_pick,
                   f"tuning parts of {', '.join(SETS)}: {len(groups)} questions, {len(y)} candidate passages; "
                   f"L2 {args.l2}")

@@ -158,7 +158,21 @@ _STOP_MARKED = frozenset(
     "hay hoặc một mọi nhé ạ à ư vậy thì mà nếu khi đâu gồm bị bởi ra vào lên nên cần phải theo từ đến hỏi xin "
     "biết hãy em anh chị tôi mình ta mấy giờ lúc làm sao nhỉ nha hả đã sẽ rồi muốn rõ hơn lắm quá rất cũng vẫn đang nữa chứ thôi nhờ ad admin ơn vui lòng e bạn".split()
 )
+_EXPANSION_SEAM = re.compile(r"[\n;()]")
 _WORD_RE = re.compile(r"[0-9a-zà-ỹđ]+(?:[/-][0-9a-zà-ỹđ]+)*", re.IGNORECASE)
+
+
+def _question_words(text: str) -> list[str]:
+    """The words of a question as its terms are read: abbreviations written out, dates left out."""
+    text = _DATES.sub(" . ", normalize(expand_abbreviations(text)).lower())
+    # The written-out forms follow the question in brackets: no pair of words across that seam ("cán bộ
+    # công chức (quyết định)" has no "chức quyết").
+    words: list[str] = []
+    for part in _EXPANSION_SEAM.split(text):
+        if words:
+            words.append(".")
+        words.extend(m.group(0) for m in _WORD_RE.finditer(part))
+    return words
 
 
 def question_terms(info: QuestionInfo) -> list[str]:
@@ -168,10 +182,9 @@ def question_terms(info: QuestionInfo) -> list[str]:
     folded. Dates are checked on their own (any spelling), so they are no terms here.
     """
     marked = any(not c.isascii() for c in info.search_text if c.isalpha())
-    text = _DATES.sub(" . ", normalize(expand_abbreviations(info.search_text)).lower())
     words = []
-    for m in _WORD_RE.finditer(text):
-        w = _TYPOS.get(m.group(0), m.group(0))
+    for typed_word in _question_words(info.search_text):
+        w = _TYPOS.get(typed_word, typed_word)
         stop = w in _STOP_MARKED if marked and w.isalpha() and not w.isascii() else fold(w) in _STOP_FOLDED
         if marked and w.isascii() and w in _STOP_MARKED:
             stop = True

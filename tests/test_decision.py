@@ -44,3 +44,32 @@ def test_the_fit_recovers_which_signal_matters():
     y = (x[:, 0] - 0.5 * x[:, 1] + rng.normal(scale=0.3, size=2000) > 0).astype(float)
     w, bias = fit(x, y, l2=1.0)
     assert w[0] > 1.0 and w[1] < -0.5 and abs(w[2]) < 0.3
+
+
+def test_no_pair_of_words_across_the_written_out_abbreviations():
+    from indexer.evidence import question_terms
+    from indexer.question import analyse
+
+    # "qd" is written out after the question in brackets: "… công chức\n(quyết định)". A pair across that
+    # seam ("chuc_quyet") is in no passage and weighed as a rare phrase: it sank the passage that answers.
+    terms = question_terms(analyse("hieu luc qd 212 ve danh gia can bo cong chuc"))
+    assert "cong_chuc" in terms and "quyet_dinh" in terms
+    assert "chuc_quyet" not in terms
+    assert not any(t.startswith("chuc_") for t in terms)
+
+
+def test_the_sentence_signal_is_read_next_to_the_best_candidate():
+    from indexer.decision import signals
+    from indexer.question import analyse
+
+    w = dict(zip(FEATURES, load_model().weights))
+    assert w["sentence_gap"] > 0  # the passage holding the closest sentence is the likelier answer
+    hit = Hit("d:0", "text", "Kế hoạch", "d", "I. A", 1.0, 1.0, 0.9, sentence_score=0.82)
+
+    class Nothing:  # the catalogue calls signals() makes, answered with nothing held
+        def __getattr__(self, name):
+            return lambda *a, **k: frozenset() if name.endswith("terms") else (
+                [] if name == "units" else ("" if name.startswith("folded") else 0.0))
+
+    x = signals(analyse("ai chủ trì"), hit, 0, Nothing(), (), 0.0, 0.9, 0.86)
+    assert abs(x[FEATURES.index("sentence_gap")] - (0.82 - 0.86)) < 1e-9
