@@ -74,6 +74,7 @@ class Catalogue:
         self._has_section: dict[tuple[str, object], bool] = {}
         self._units: dict[str, list[tuple[str, frozenset[str]]]] = {}
         self._own: dict[str, frozenset[str]] = {}
+        self._doc_terms: dict[str, frozenset[str]] = {}
         self._shapes: frozenset[str] | None = None
         self._heading_tokens: dict[str, frozenset[str]] = {}
         self._lock = threading.Lock()
@@ -122,6 +123,12 @@ class Catalogue:
             with self._lock:
                 self._names[doc_id] = out
         return out
+
+    def document_terms(self, doc_id: str) -> frozenset[str]:
+        """Search terms of a whole document (its name and every passage): what its signature or its
+        recipients list answers for ("công văn … trả lời về thuế TNCN do ai ký")."""
+        return self._memo(self._doc_terms, doc_id, lambda: frozenset().union(
+            self.name_terms(doc_id), *(self.own_terms(self.chunks[i].id) for i in self._rows_of_doc.get(doc_id, ()))))
 
     def _memo(self, cache: dict, key, compute):
         """`compute()`, kept in `cache` under `key`: passages are read only when a question needs them."""
@@ -274,6 +281,8 @@ class Catalogue:
         for d in self.docs.values():
             # A decision's attached Quy chế / Quy định carries the decision's number: "Quy định 212".
             types = {fold(t) for t in (d.doc_type, *d.attachments) if t}
+            if "thong bao" in types and fold(d.title or "").startswith("ket luan"):
+                types.add("ket luan")  # a "Thông báo kết luận" is "Kết luận 432" to most who cite it
             if not types & set(ref.types):
                 continue
             if ref.types == ("luat",):

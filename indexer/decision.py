@@ -133,9 +133,10 @@ def signals(info: QuestionInfo, hit: Hit, rank: int, catalogue: Catalogue, terms
             best_dense: float, best_sentence: float) -> np.ndarray:
     """The signals of one passage for one question, in FEATURES order."""
     held = catalogue.terms(hit.chunk_id)
-    if hit.kind in ("signature", "recipients") or (
-            hit.kind == "header" and (info.kind in (WHO_ISSUED, WHEN) or info.about_document)):
-        held = held | catalogue.name_terms(hit.doc_id)  # these passages are about their document
+    if hit.kind in ("signature", "recipients"):
+        held = catalogue.document_terms(hit.doc_id)  # they answer for the whole document
+    elif hit.kind == "header" and (info.kind in (WHO_ISSUED, WHEN) or info.about_document):
+        held = held | catalogue.name_terms(hit.doc_id)  # the header is about its document
     share = coverage(terms, held, catalogue)
     own_terms = catalogue.own_terms(hit.chunk_id)
     own = coverage(terms, own_terms, catalogue)
