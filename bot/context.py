@@ -31,6 +31,7 @@ from bot.services.knowledge import KnowledgeService
 from bot.services.members import MembersService
 from bot.services.periodic import PeriodicService
 from bot.services.questions import QuestionsService
+from bot.services.quizzes import QuizzesService
 from bot.services.reflections import ReflectionsService
 from bot.services.reports import ReportsService
 from bot.services.status import StatusService
@@ -74,6 +75,7 @@ class Loa:
     # Files attached to broadcasts from the desk.
     media: MediaStore | None = None
     reflections: ReflectionsService | None = None
+    quizzes: QuizzesService | None = None
 
     @classmethod
     def build(cls, settings: Settings, kb: "KnowledgeBase | None" = None,
@@ -126,6 +128,7 @@ class Loa:
             zalo_budget=zalo_budget, zalo_delivery=zalo_delivery, zalo_store=zalo_store,
             media=MediaStore(settings.media_dir, settings.web_url),
             reflections=reflections,
+            quizzes=QuizzesService(db, members, broadcasts, settings.tz),
         )
 
     async def run(self, fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:

@@ -299,6 +299,16 @@ def bodies_in(text: str) -> list[tuple[str, str]]:
     return [(m.group(1), m.group(2) or "") for m in _BODY.finditer(_fold_expanded(text))]
 
 
+def body_spans(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, head) of each body `text` names as written ("Ban Tuyên giáo Thị ủy" in a passage), spans
+    of `text` itself (folded letter by letter, so offsets hold; abbreviations are not written out here)."""
+    letters = [fold(ch) for ch in nfc(text)]
+    if any(len(f) != 1 for f in letters):
+        return []
+    folded = "".join(letters).lower()
+    return [(m.start(), m.end(), m.group(1)) for m in _BODY.finditer(folded)]
+
+
 _DOC_NUMBER = re.compile(r"\d+\s*[-/]\s*[A-Za-zĐđ]+(?:\s*[/-]\s*[A-Za-zĐđ0-9]+)*")
 
 

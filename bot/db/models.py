@@ -461,3 +461,77 @@ class Reflection(Base):
     answered_at: Mapped[datetime | None] = _dt()
     # The member's message it came from ("<chat>:<message>"): a replayed update adds nothing.
     source: Mapped[str | None] = mapped_column(String(80), nullable=True, unique=True)
+
+
+# ---------------------------------------------------------------- quizzes (học tập số)
+QZ_DRAFT = "draft"           # being prepared: questions may be edited, nobody sees it
+QZ_OPEN = "open"             # published: members in the audience take it inside its window
+QZ_CLOSED = "closed"         # closed early by the board (the window's end closes it too)
+
+
+class Quiz(Base):
+    """A short quiz after a quán triệt: its questions, its window, who is expected to take it and
+    how many attempts each may make. Owned by a board (its unit; None: the top board)."""
+    __tablename__ = "quizzes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    board_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), nullable=True)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("members.id"), nullable=True)
+    status: Mapped[str] = mapped_column(String(20), default=QZ_DRAFT, index=True)
+    audience: Mapped[dict] = mapped_column(JSON, default=dict)  # as a broadcast's
+    attempts: Mapped[int] = mapped_column(Integer, default=1)   # allowed per member
+    opens_at: Mapped[datetime | None] = _dt()
+    closes_at: Mapped[datetime | None] = _dt()
+    created_at: Mapped[datetime] = _dt(False, default=utcnow)
+    published_at: Mapped[datetime | None] = _dt()
+    reminded_at: Mapped[datetime | None] = _dt()                # the one reminder before closing
+    broadcast_id: Mapped[int | None] = mapped_column(ForeignKey("broadcasts.id"), nullable=True)
+
+
+class QuizQuestion(Base):
+    """One question: 2–6 options, the right one(s), a short explanation and the verbatim source
+    passage it was taken from (document, section, text)."""
+    __tablename__ = "quiz_questions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    quiz_id: Mapped[int] = mapped_column(ForeignKey("quizzes.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    options: Mapped[list] = mapped_column(JSON, default=list)
+    correct: Mapped[list] = mapped_column(JSON, default=list)    # option indexes (0-based)
+    explanation: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[str] = mapped_column(Text, default="")        # "document, section": the citation
+    source_text: Mapped[str] = mapped_column(Text, default="")   # the passage, verbatim
+
+
+class QuizAttempt(Base):
+    """One member's go at a quiz: started, finished (with its score) or left to resume."""
+    __tablename__ = "quiz_attempts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    quiz_id: Mapped[int] = mapped_column(ForeignKey("quizzes.id"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer, default=1)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), nullable=True)
+    started_at: Mapped[datetime] = _dt(False, default=utcnow)
+    finished_at: Mapped[datetime | None] = _dt()
+    score: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    __table_args__ = (UniqueConstraint("quiz_id", "member_id", "number"),)
+
+
+class QuizAnswer(Base):
+    """One answer, stored once: a replayed button, poll answer or typed number adds nothing."""
+    __tablename__ = "quiz_answers"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("quiz_attempts.id"), index=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("quiz_questions.id"))
+    chosen: Mapped[list] = mapped_column(JSON, default=list)
+    right: Mapped[bool] = mapped_column(Boolean, default=False)
+    answered_at: Mapped[datetime] = _dt(False, default=utcnow)
+    __table_args__ = (UniqueConstraint("attempt_id", "question_id"),)
+
+
+class QuizPoll(Base):
+    """A Telegram quiz poll sent for one question of one attempt: its poll answer finds them here."""
+    __tablename__ = "quiz_polls"
+    poll_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("quiz_attempts.id"))
+    question_id: Mapped[int] = mapped_column(ForeignKey("quiz_questions.id"))

@@ -24,7 +24,8 @@ from bot.config import Settings
 from bot.db import Database
 from bot.db.models import (
     B_CANCELLED, B_DONE, B_DRAFT, B_RUNNING, B_SCHEDULED, D_CANCELLED, D_FAILED, D_IN_DOUBT, D_QUEUED,
-    D_SENDING, D_SENT, D_UNREACHABLE, Broadcast, Delivery, Digest, Member, Unit, Upload, utcnow,
+    D_SENDING, D_SENT, D_UNREACHABLE, Broadcast, Delivery, Digest, Member, Quiz, QuizAttempt, Unit, Upload,
+    utcnow,
 )
 from bot.errors import InvalidInput, NotAllowed, NotFound
 from bot.scope import TOP, Scope, path, subtree
@@ -263,7 +264,7 @@ class BroadcastsService:
         return draft
 
     # ------------------------------------------------------------ audience
-    def _audience_filter(self, s: Session, audience: dict, within: int | None = None):
+    def audience_filter(self, s: Session, audience: dict, within: int | None = None):
         """Who an audience is now: inside the sending board's subtree (`within`), a chosen
         unit meaning it and every unit under it."""
         base = and_(Member.active.is_(True), Member.unreachable.is_(False))
@@ -277,6 +278,14 @@ class BroadcastsService:
             return and_(base, Member.unit_id.in_(sorted(chosen)))
         if audience.get("role") == "reporter":
             return and_(base, Member.is_reporter.is_(True))
+        if audience.get("quiz_pending"):
+            # The quiz's own audience, less those who finished it (its one reminder).
+            quiz = s.get(Quiz, int(audience["quiz_pending"]))
+            if quiz is None:
+                raise InvalidInput(T.AUDIENCE_EMPTY)
+            finished = select(QuizAttempt.member_id).where(QuizAttempt.quiz_id == quiz.id,
+                                                           QuizAttempt.finished_at.is_not(None))
+            return and_(self.audience_filter(s, quiz.audience, within), Member.id.not_in(finished))
         if audience.get("remind_of"):
             parent = int(audience["remind_of"])
             # Everyone who may not have it in hand: delivered but not acknowledged, in doubt,
@@ -299,7 +308,7 @@ class BroadcastsService:
     def _recipients(self, s: Session, audience: dict, sender_tid: int | None,
                     scope: Scope | None):
         """Who `audience` reaches now inside the board's scope, the sender left out."""
-        cond = self._audience_filter(s, audience, scope.unit_id if scope else None)
+        cond = self.audience_filter(s, audience, scope.unit_id if scope else None)
         return cond if sender_tid is None else and_(cond, Member.telegram_id != sender_tid)
 
     def recipients_by_channel(self, audience: dict, sender_tid: int | None = None,
@@ -333,6 +342,8 @@ class BroadcastsService:
             return T.AUD_REPORTERS
         if audience.get("remind_of"):
             return T.AUD_REMIND.format(id=audience["remind_of"])
+        if audience.get("quiz_pending"):
+            return T.AUD_QUIZ_PENDING.format(id=audience["quiz_pending"])
         if audience.get("units"):
             names = list(s.scalars(select(Unit.name).where(
                 Unit.id.in_([int(u) for u in audience["units"]])).order_by(Unit.name)))
@@ -397,7 +408,7 @@ class BroadcastsService:
         with self.db.read() as s:
             self._check_units(s, scope, draft.audience)
             count = s.scalar(select(func.count(Member.id)).where(self._without_sender(
-                self._audience_filter(s, draft.audience, scope.unit_id), creator))) or 0
+                self.audience_filter(s, draft.audience, scope.unit_id), creator))) or 0
         if count == 0:
             raise InvalidInput(T.NO_RECIPIENTS)
         with self.db.session() as s:
@@ -464,7 +475,7 @@ class BroadcastsService:
                 raise InvalidInput(T.REMIND_BUSY, id=parent.id)
             audience = {"remind_of": parent.id}
             count = s.scalar(select(func.count(Member.id)).where(self._without_sender(
-                self._audience_filter(s, audience, scope.unit_id), creator))) or 0
+                self.audience_filter(s, audience, scope.unit_id), creator))) or 0
             if count == 0:
                 raise InvalidInput(T.REMIND_NOBODY, id=parent.id)
             content = Content.of(parent)
@@ -537,7 +548,7 @@ class BroadcastsService:
             recipients = sum(counts.values())
             if b.status == B_SCHEDULED:
                 recipients = s.scalar(select(func.count(Member.id)).where(self._without_sender(
-                    self._audience_filter(s, b.audience, b.board_unit_id), b.created_by),
+                    self.audience_filter(s, b.audience, b.board_unit_id), b.created_by),
                     mine)) or 0
             delivered_by_unit = dict(s.execute(
                 select(Member.unit_id, func.count()).join(Delivery, Delivery.member_id == Member.id)
@@ -662,7 +673,7 @@ class BroadcastsService:
             for b in due:
                 try:
                     cond = self._without_sender(
-                        self._audience_filter(s, b.audience, b.board_unit_id), b.created_by)
+                        self.audience_filter(s, b.audience, b.board_unit_id), b.created_by)
                 except InvalidInput:
                     b.status, b.finished_at = B_DONE, now
                     continue

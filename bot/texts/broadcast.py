@@ -60,6 +60,7 @@ AUD_ALL = "Tất cả thành viên"
 AUD_REPORTERS = "Người gửi báo cáo của các đơn vị"
 AUD_UNITS = "Đơn vị: {units}"
 AUD_REMIND = "Người chưa xác nhận lần gửi #{id}"
+AUD_QUIZ_PENDING = "Người chưa làm bài trắc nghiệm số {id}"
 
 # ---------------------------------------------------------------- recipients
 BTN_ACK = "✅ Đã nắm"

@@ -1,0 +1,199 @@
+"""Học tập số (issue 25): quizzes from a file or drafted from a document, taken one question at a time,
+stored once, refused after the window, results per unit equal to a hand count, one reminder."""
+from __future__ import annotations
+
+import io
+import re
+from datetime import timedelta
+
+import pytest
+from openpyxl import Workbook
+from sqlalchemy import func, select
+
+from bot.config import Settings
+from bot.context import Loa
+from bot.db import Database
+from bot.db.models import Broadcast, QuizAnswer, utcnow
+from bot.errors import InvalidInput, NotAllowed, NotFound
+from bot.services.quizzes import BLANK, _TERM_KINDS, QuestionDraft, draft_questions, read_file
+from indexer.question import body_spans
+
+CSV = ("\ufeffCâu hỏi;A;B;C;D;Đáp án;Giải thích;Nguồn\n"
+       "Chỉ thị 30-CT/TW về công tác tuyên truyền miệng do cơ quan nào ban hành?;Ban Bí thư;Quốc hội;"
+       "Chính phủ;Bộ Chính trị;A;Ban Bí thư ký ban hành ngày 20/2/2024.;Kế hoạch, phần I\n"
+       "Báo cáo kết quả gửi trước ngày nào hằng tháng?;Ngày 15;Ngày 20;Ngày 25;;C;;\n"
+       "\n"
+       "Những lực lượng nào làm tuyên truyền miệng?;Báo cáo viên;Tuyên truyền viên;Phóng viên;;A, B;;\n")
+
+
+def test_a_file_as_excel_saves_it():
+    questions = read_file(CSV.encode("utf-8"), "cau-hoi.csv")
+    assert [len(q.options) for q in questions] == [4, 3, 3]
+    assert questions[0].correct == (0,) and questions[0].source == "Kế hoạch, phần I"
+    assert questions[1].correct == (2,) and questions[2].correct == (0, 1)
+    # The same questions from a workbook.
+    book = Workbook()
+    sheet = book.active
+    for line in CSV.lstrip("\ufeff").splitlines():
+        sheet.append(line.split(";"))
+    data = io.BytesIO()
+    book.save(data)
+    assert [q.text for q in read_file(data.getvalue(), "cau-hoi.xlsx")] == [q.text for q in questions]
+
+
+@pytest.mark.parametrize("content, name, message", [
+    (CSV.replace(";A;Ban", ";Z;Ban"), "x.csv", "Dòng 2: đáp án “Z”"),
+    (CSV.replace("Ngày 15;Ngày 20;Ngày 25;;C", ";;Ngày 25;;C"), "x.csv", "Dòng 3: cần từ 2 đến 6 phương án"),
+    (CSV.replace("Đáp án", "Kết quả"), "x.csv", "dòng tiêu đề"),
+    (CSV, "x.docx", ".csv"),
+])
+def test_a_bad_file_names_its_line(content, name, message):
+    with pytest.raises(InvalidInput) as e:
+        read_file(content.encode("utf-8"), name)
+    assert message in e.value.plain()
+    with pytest.raises(InvalidInput) as e:
+        read_file(CSV.encode("cp1258", errors="replace"), "x.csv")
+    assert "CSV UTF-8" in e.value.plain()
+
+
+def test_drafts_from_the_plan_blank_a_term_of_the_sentence(shared_kb):
+    plan = next(d for d in shared_kb.documents() if d.doc_id == "ke-hoach-thuc-hien-chi-thi-30-ct-tw")
+    chunks = [c for c in shared_kb._current().chunks if c.doc_id == plan.doc_id]
+    drafts = draft_questions(chunks, lambda c: f"{plan.display}, {c.section}", count=5)
+    assert len(drafts) >= 3
+    kinds = dict(_TERM_KINDS)
+    headings = {c.path[-1].split(" ", 1)[-1] for c in chunks}
+
+    def same_kind(kind: str, option: str) -> bool:
+        if kind == "assignee":   # who does it: the headings of the part's items
+            return option in headings
+        if kind == "body":
+            return bool(body_spans(option))
+        return bool(kinds[kind].search(option))
+
+    assert {"assignee"} <= {d.kind for d in drafts}
+    for d in drafts:
+        assert d.blank in d.source_text and BLANK in d.text
+        assert d.text.replace(BLANK, d.blank, 1) == d.source_text      # verbatim but for the blank
+        assert all(part.strip(" -") in "\n".join(c.text for c in chunks) for part in d.source_text.split("\n"))
+        assert d.options[d.correct[0]] == d.blank and len(set(d.options)) == len(d.options) >= 3
+        assert all(same_kind(d.kind, o) for o in d.options), d   # options of one kind
+        assert plan.display in d.source and plan.display in d.explanation
+
+
+def _loa(tmp_path, shared_kb) -> Loa:
+    settings = Settings(token="1:x", database_url=f"sqlite:///{tmp_path / 'quiz.db'}",
+                        knowledge_dir=shared_kb.config.knowledge_dir, index_dir=shared_kb.config.index_dir)
+    db = Database(settings.database_url)
+    db.upgrade()
+    return Loa.build(settings, kb=shared_kb, db=db)
+
+
+def _join(loa: Loa, unit: str, telegram_id: int, name: str, admin: bool = False) -> int:
+    code = loa.members.create_invite(unit, admin=admin).code
+    loa.members.join(code, telegram_id, telegram_id, name, None)
+    return telegram_id
+
+
+QUESTIONS = [QuestionDraft(f"Câu hỏi số {i}?", ("Một", "Hai", "Ba", "Bốn"), (i % 4,), f"Vì {i}.", "Kế hoạch 129",
+                           "Đoạn trích") for i in range(5)]
+
+
+def _answer_all(loa, tid, picks, quiz_id=None, now=None, stop_after=None):
+    """Answer from where the member stands; `picks[i]` is the option chosen for question i (0-based)."""
+    step = loa.quizzes.start(tid, quiz_id, now=now)
+    n = 0
+    while step.question is not None:
+        if stop_after is not None and n == stop_after:
+            return step
+        step = loa.quizzes.answer(tid, step.attempt_id, step.question.id, [picks[step.question.number - 1]],
+                                  now=now)
+        n += 1
+    return step
+
+
+def test_take_resume_retry_late_and_the_results_per_unit(tmp_path, shared_kb):
+    loa = _loa(tmp_path, shared_kb)
+    for commune in ("Đảng ủy xã An Bình", "Đảng ủy xã Bình Minh", "Đảng ủy xã Cát Tiên"):
+        loa.members.add_unit(commune)
+        loa.members.add_unit(f"Chi bộ Thôn 1 {commune[-7:]}", parent=commune)
+    a = [_join(loa, "Chi bộ Thôn 1 An Bình", 7_100 + i, f"Đảng viên A{i}") for i in range(4)]
+    b = [_join(loa, "Chi bộ Thôn 1 nh Minh", 7_200 + i, f"Đảng viên B{i}") for i in range(3)]
+    other = _join(loa, "Đảng ủy xã Cát Tiên", 7_300, "Ngoài bài")
+    commune_board = _join(loa, "Đảng ủy xã Bình Minh", 7_400, "Ban xã Bình Minh", admin=True)
+    units = loa.broadcasts.resolve_units(["Đảng ủy xã An Bình", "Đảng ủy xã Bình Minh"])
+    now = utcnow()
+    quiz = loa.quizzes.create(None, "Tìm hiểu Chỉ thị 30", QUESTIONS, {"units": units},
+                              closes_at=now + timedelta(days=2), attempts=2)
+    # A draft: nobody can take it yet; the board edits one question before publishing.
+    with pytest.raises(NotFound):
+        loa.quizzes.start(a[0], quiz.id)
+    loa.quizzes.edit_question(None, quiz.id, 5, QuestionDraft("Câu hỏi số 4 (sửa)?", ("Một", "Hai"), (1,)))
+    info, questions = loa.quizzes.questions(None, quiz.id)
+    assert questions[4].text == "Câu hỏi số 4 (sửa)?" and questions[4].correct == (1,)
+    loa.quizzes.publish(None, quiz.id, now=now)
+    with loa.db.read() as s:   # the invitation goes to the audience as one broadcast
+        assert s.scalar(select(func.count(Broadcast.id))) == 1
+    with pytest.raises(InvalidInput):
+        loa.quizzes.edit_question(None, quiz.id, 1, None)   # published: no more edits
+    with pytest.raises(NotAllowed):
+        loa.quizzes.start(other, quiz.id)   # not in the audience
+
+    right = [0, 1, 2, 3, 1]
+    wrong_first = [1, 1, 2, 3, 1]   # question 1 wrong
+    # A: all right; one who stops after two and resumes; one wrong on Q1; one who tries twice.
+    assert _answer_all(loa, a[0], right).finished.score == 5
+    half = _answer_all(loa, a[1], right, stop_after=2)
+    resumed = loa.quizzes.start(a[1], quiz.id)
+    assert resumed.resumed and resumed.question.number == 3 and resumed.attempt_id == half.attempt_id
+    assert _answer_all(loa, a[1], right).finished.score == 5
+    done = _answer_all(loa, a[2], wrong_first).finished
+    assert done.score == 4 and [r.number for r in done.wrong] == [1] and done.wrong[0].right == "A. Một"
+    assert done.wrong[0].source == "Kế hoạch 129" and done.attempts_left == 1
+    assert _answer_all(loa, a[3], [1, 0, 0, 0, 0]).finished.score == 0
+    assert _answer_all(loa, a[3], right, quiz.id).finished.score == 5     # the second attempt
+    with pytest.raises(InvalidInput, match="tối đa 2"):
+        loa.quizzes.start(a[3], quiz.id)
+    # B: one right, one wrong on Q1 and Q2, one who never starts.
+    assert _answer_all(loa, b[0], right).finished.score == 5
+    assert _answer_all(loa, b[1], [1, 0, 2, 3, 1]).finished.score == 3
+    # A replayed answer keeps the first; a forged attempt id is refused.
+    step = loa.quizzes.start(b[2], quiz.id)
+    first = loa.quizzes.answer(b[2], step.attempt_id, step.question.id, [3])
+    again = loa.quizzes.answer(b[2], step.attempt_id, step.question.id, [0])
+    assert first.right is False and again.repeated and again.right is False
+    with loa.db.read() as s:
+        assert s.scalar(select(func.count(QuizAnswer.id)).where(QuizAnswer.attempt_id == step.attempt_id)) == 1
+    with pytest.raises(NotFound):
+        loa.quizzes.answer(b[1], step.attempt_id, again.question.id, [0])
+    # Late: refused politely, not counted.
+    late = now + timedelta(days=3)
+    with pytest.raises(InvalidInput, match="hết hạn"):
+        loa.quizzes.answer(b[2], step.attempt_id, again.question.id, [1], now=late)
+
+    # The one reminder, the day before closing: to those of the audience who have not finished.
+    assert loa.quizzes.reminders_due(now + timedelta(days=1, hours=1)) == [quiz.id]
+    assert loa.quizzes.reminders_due(now + timedelta(days=1, hours=2)) == []
+    with loa.db.read() as s:
+        reminder = s.scalars(select(Broadcast).order_by(Broadcast.id.desc())).first()
+        assert reminder.audience == {"quiz_pending": quiz.id} and "chưa làm" in reminder.text
+    assert loa.broadcasts.count_audience({"quiz_pending": quiz.id}) == 2   # b[2] and the commune board
+
+    # Per unit, by hand: An Bình 4/4 took it, best scores 5, 5, 4, 5; Bình Minh 2/3, 5 and 3.
+    results = loa.quizzes.results(None, quiz.id)
+    rows = {r.unit: r for r in results.units}
+    assert (rows["Đảng ủy xã An Bình"].took, rows["Đảng ủy xã An Bình"].expected) == (4, 4)
+    assert rows["Đảng ủy xã An Bình"].average == pytest.approx(19 / 4)
+    assert (rows["Đảng ủy xã Bình Minh"].took, rows["Đảng ủy xã Bình Minh"].expected) == (2, 4)  # + its board
+    assert rows["Đảng ủy xã Bình Minh"].average == pytest.approx(4.0)
+    assert (results.took, results.expected) == (6, 8)
+    # Most missed: question 1 (a[2], a[3]'s first try, b[1], b[2]) before question 2 (a[3], b[1]).
+    assert [m.number for m in results.missed][:2] == [1, 2]
+    assert results.missed[0].wrong == 4
+    assert "Đảng ủy xã Cát Tiên" not in rows   # not in the audience: no row of 0/0
+    # A commune's board sees its own people's results of the province's quiz, and cannot close it.
+    own = loa.quizzes.results(commune_board, quiz.id)
+    assert [(r.unit, r.took, r.expected) for r in own.units] == [("Chi bộ Thôn 1 nh Minh", 2, 3)]
+    assert (own.took, own.expected) == (2, 4)
+    with pytest.raises(NotAllowed):
+        loa.quizzes.close(commune_board, quiz.id)
