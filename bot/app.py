@@ -16,7 +16,7 @@ from bot import jobs
 from bot.address import is_zalo
 from bot.config import Settings
 from bot.context import Loa, LoaContext
-from bot.handlers import admin, broadcast, desk, guard, qa, reflections, reports, start, status
+from bot.handlers import admin, broadcast, desk, guard, qa, quizzes, reflections, reports, start, status
 from bot.inbox import DurableQueue, HandledLog, LoaApplication, fold, log_path
 from bot.persistence import DatabasePersistence
 from bot.relay import flush_notices
@@ -32,7 +32,7 @@ from bot.zalo.outbound import OFFLINE_TOKEN, RoutingBot
 log = logging.getLogger(__name__)
 
 # Order matters: conversations and commands before the catch-all question handler in `qa`.
-FEATURES = (start, admin, status, desk, broadcast, reflections, reports, qa)
+FEATURES = (start, admin, status, desk, broadcast, reflections, quizzes, reports, qa)
 PERSIST_GROUP = 99   # after every feature's handlers
 
 

@@ -163,6 +163,7 @@ class FakeTelegram:
         self.port = 0
         self.in_flight = 0
         self.max_in_flight = 0
+        self.poll_seq = 0
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self, port: int = 0) -> "FakeTelegram":
@@ -364,6 +365,8 @@ class FakeTelegram:
                 return self._error(call, 403, "Forbidden: bot was blocked by the user")
             if call.params.get("parse_mode") == "HTML" and (why := html_error(call.text)):
                 return self._error(call, 400, "Bad Request: " + why)
+            if method == "sendPoll" and (why := self._poll_error(call)):
+                return self._error(call, 400, why)
             handler = getattr(self, "_m_" + method, None)
             result = handler(call) if handler else True
             call.result = result
@@ -450,6 +453,37 @@ class FakeTelegram:
 
     def _m_sendMessage(self, call):
         return self._message(call, text=call.params.get("text", ""))
+
+    @staticmethod
+    def _poll_options(call) -> list[str]:
+        options = call.params.get("options") or []
+        if isinstance(options, str):
+            options = json.loads(options)
+        return [o["text"] if isinstance(o, dict) else str(o) for o in options]
+
+    def _poll_error(self, call) -> str | None:
+        """Telegram's limits on a poll: a question of 1–300 characters, 2–10 options of 1–100."""
+        texts = self._poll_options(call)
+        question = call.params.get("question", "")
+        if not 1 <= len(question) <= 300 or not 2 <= len(texts) <= 10 or any(not 1 <= len(t) <= 100 for t in texts):
+            return "Bad Request: poll question or options are too long or too few"
+        return None
+
+    def _m_sendPoll(self, call):
+        """A poll as Telegram returns it; its id is what a member's poll answer names."""
+        texts = self._poll_options(call)
+        question = call.params.get("question", "")
+        self.poll_seq += 1
+        poll = {"id": f"poll-{self.poll_seq}", "question": question,
+                # Bot API 9.6: each option has a persistent id, named again in a poll answer.
+                "options": [{"text": t, "voter_count": 0, "persistent_id": f"poll-{self.poll_seq}-{i}"}
+                            for i, t in enumerate(texts)], "total_voter_count": 0,
+                "is_closed": False, "is_anonymous": str(call.params.get("is_anonymous", "true")).lower() == "true",
+                "type": call.params.get("type", "regular"),
+                "allows_multiple_answers": str(call.params.get("allows_multiple_answers", "")).lower() == "true",
+                "allows_revoting": str(call.params.get("allows_revoting", "")).lower() == "true",
+                "members_only": False}
+        return self._message(call, poll=poll)
 
     def _store_upload(self, call: Call, key: str) -> dict:
         if key in call.files:
@@ -542,6 +576,12 @@ class FakeUser:
     def expect_message(self) -> asyncio.Future:
         """A future for the bot's next text message to this user (registered before sending)."""
         return self.tg.expect(lambda c: c.method == "sendMessage" and c.chat_id == self.id)
+
+    async def answer_poll(self, poll_id: str, option_ids: list[int]) -> int:
+        """Vote in a (non-anonymous) poll the bot sent: Telegram tells the bot with a poll_answer."""
+        return await self.send_update({"poll_answer": {
+            "poll_id": poll_id, "user": self.user, "option_ids": list(option_ids),
+            "option_persistent_ids": [f"{poll_id}-{i}" for i in option_ids]}})
 
     async def send_update(self, update: dict) -> int:
         mark = self.tg.mark()

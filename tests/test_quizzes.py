@@ -197,3 +197,98 @@ def test_take_resume_retry_late_and_the_results_per_unit(tmp_path, shared_kb):
     assert (own.took, own.expected) == (2, 4)
     with pytest.raises(NotAllowed):
         loa.quizzes.close(commune_board, quiz.id)
+
+
+async def _poll(tg, member, mark):
+    """The next poll the bot sent this member after `mark`."""
+    return await tg.wait_for(lambda c: c.method == "sendPoll" and c.chat_id == member.id, mark)
+
+
+async def test_members_take_it_as_telegram_polls_and_the_board_reads_the_results(sqlite_url, shared_kb):
+    from tests.conftest import ADMIN_ID, FakeUser
+    from tests.zaloharness import running_zalo
+
+    async with running_zalo(sqlite_url, shared_kb, mode="polling", telegram=True) as h:
+        loa = h.loa
+        loa.members.add_unit("Đảng ủy xã An Bình")
+        loa.members.add_unit("Đảng ủy xã Bình Minh")
+        province = FakeUser(h.tg, ADMIN_ID, "Ban Tuyên giáo Tỉnh")
+        await province.reply("/start")
+        members = []
+        for i, unit in enumerate(("Đảng ủy xã An Bình", "Đảng ủy xã An Bình", "Đảng ủy xã Bình Minh")):
+            m = FakeUser(h.tg, 6_500_001 + i, f"Đảng viên {i}")
+            await m.reply(f"/start {loa.members.create_invite(unit).code}")
+            members.append(m)
+        long_option = "Một phương án rất dài " * 6   # over Telegram's 100 characters: sent as letters
+        questions = QUESTIONS[:3] + [QuestionDraft("Chọn cả hai ý đúng?", ("Đúng một", "Sai", "Đúng hai"), (0, 2)),
+                                     QuestionDraft("Câu có phương án dài?", (long_option, "Ngắn"), (1,),
+                                                   "Vì ngắn.", "Kế hoạch, mục III", "Đoạn văn gốc")]
+        quiz = loa.quizzes.create(None, "Tìm hiểu <Chỉ thị 30>", questions, {"all": True},
+                                  closes_at=utcnow() + timedelta(days=1))
+        mark = h.tg.mark()
+        loa.quizzes.publish(None, quiz.id)
+        invite = await h.tg.wait_for(lambda c: c.chat_id == members[0].id and "Trắc nghiệm" in c.text, mark)
+        assert "Tìm hiểu &lt;Chỉ thị 30&gt;" in invite.params["text"] and "/tracnghiem" in invite.text
+
+        # Member 0 answers two questions, stops, comes back to question 3.
+        a = members[0]
+        mark = h.tg.mark()
+        await a.send("/tracnghiem")
+        poll = await _poll(h.tg, a, mark)
+        assert poll.params["question"] == "Câu 1/5. Câu hỏi số 0?"
+        for pick in (0, 1):
+            mark = h.tg.mark()
+            await a.answer_poll(poll.result["poll"]["id"], [pick])
+            poll = await _poll(h.tg, a, mark)
+        assert any("✅ Đúng" in c.text for c in h.tg.sent(a.id)[-4:])
+        mark = h.tg.mark()
+        await a.send("/tracnghiem")
+        poll = await _poll(h.tg, a, mark)
+        assert poll.params["question"].startswith("Câu 3/5") and any(
+            "làm tiếp" in c.text for c in h.tg.sent(a.id, since=mark))
+        for options in ([3], [0, 2]):   # Q3 wrong (right is C), Q4 both right ones
+            mark = h.tg.mark()
+            await a.answer_poll(poll.result["poll"]["id"], options)
+            poll = await _poll(h.tg, a, mark)
+        assert str(poll.params.get("allows_multiple_answers")).lower() == "false"
+        assert [o if isinstance(o, str) else o["text"] for o in _options(poll)] == ["A", "B"]   # too long: letters
+        whole = [c for c in h.tg.sent(a.id) if "Câu có phương án dài" in c.text][-1]
+        assert "A. Một phương án rất dài" in whole.text
+        mark = h.tg.mark()
+        await a.answer_poll(poll.result["poll"]["id"], [0])   # wrong: B is right
+        done = await h.tg.wait_for(lambda c: c.chat_id == a.id and "Xong bài" in c.text, mark)
+        assert "<b>3/5</b>" in done.params["text"]
+        assert "Đáp án đúng: <b>C. Ba</b>" in done.params["text"] and "Kế hoạch, mục III" in done.text
+        # A replayed poll answer changes nothing; a poll the bot never sent is ignored.
+        mark = h.tg.mark()
+        await a.answer_poll(poll.result["poll"]["id"], [1])
+        await a.answer_poll("poll-unknown", [0])
+        assert "Bạn đã làm" in (await a.reply("/tracnghiem")).text
+
+        # Member 1 all right; member 2 (Bình Minh) never starts.
+        b = members[1]
+        mark = h.tg.mark()
+        await b.send("/tracnghiem")
+        poll = await _poll(h.tg, b, mark)
+        for options in ([0], [1], [2], [0, 2]):
+            mark = h.tg.mark()
+            await b.answer_poll(poll.result["poll"]["id"], options)
+            poll = await _poll(h.tg, b, mark)
+        mark = h.tg.mark()
+        await b.answer_poll(poll.result["poll"]["id"], [1])
+        done = await h.tg.wait_for(lambda c: c.chat_id == b.id and "Xong bài" in c.text, mark)
+        assert "<b>5/5</b>" in done.params["text"] and "đúng tất cả" in done.text
+
+        # The board: per unit and the most missed question.
+        text = (await province.reply(f"/tracnghiem_kq {quiz.id}")).text
+        assert "Đã làm: <b>2/3</b> người" in text   # the province board, in no unit, is not expected
+        assert "Đảng ủy xã An Bình: 2/2 người, trung bình 4.0/5" in text
+        assert "Đảng ủy xã Bình Minh: 0/1 người" in text
+        assert "Câu sai nhiều nhất" in text and "3. Câu hỏi số 2?" in text
+        assert "⛔" in (await a.reply(f"/tracnghiem_kq {quiz.id}")).text   # members cannot
+
+
+def _options(call):
+    import json
+    options = call.params["options"]
+    return json.loads(options) if isinstance(options, str) else options

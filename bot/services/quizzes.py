@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -526,8 +526,9 @@ class QuizzesService:
 
     # ------------------------------------------------------------ the member
     def _expected(self, s: Session, q: Quiz):
-        """Who the quiz is for now: its audience inside its board's subtree."""
-        return self.broadcasts.audience_filter(s, q.audience, q.board_unit_id)
+        """Who the quiz is for now: its audience inside its board's subtree, in a unit (a province board
+        member outside every unit is not counted as expected)."""
+        return and_(self.broadcasts.audience_filter(s, q.audience, q.board_unit_id), Member.unit_id.is_not(None))
 
     def _is_open(self, q: Quiz, now: datetime) -> bool:
         return q.status == QZ_OPEN and (q.opens_at is None or q.opens_at <= now) and (
