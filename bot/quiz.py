@@ -2,6 +2,8 @@
 quiz and the board's results, for Telegram (a poll per question) and Zalo (numbered typed answers)."""
 from __future__ import annotations
 
+import re
+
 from bot.services.quizzes import LETTERS, Finished, Results, Step
 from bot.text import esc, esc_short
 from bot.texts import quizzes as T
@@ -82,11 +84,17 @@ def listing(items) -> str:
 
 
 def chosen_numbers(text: str, n: int) -> list[int] | None:
-    """"2", "1,3", "1 3", "b", "A, C" typed as an answer: 0-based option indexes, or None."""
-    import re
+    """"2", "1,3", "1 và 3", "b", "A, C" typed as an answer: 0-based option indexes; None for anything
+    else (words are not an answer: the member is asked again)."""
+    tokens = [t for t in re.split(r"[\s,;.+&/]+|\bvà\b|\bva\b", (text or "").strip()) if t]
     picked = []
-    for token in re.findall(r"[0-9]+|[A-Fa-f]\b", text or ""):
-        i = int(token) - 1 if token.isdigit() else LETTERS.index(token.upper())
+    for token in tokens:
+        if token.isdigit():
+            i = int(token) - 1
+        elif len(token) == 1 and token.upper() in LETTERS:
+            i = LETTERS.index(token.upper())
+        else:
+            return None
         if not 0 <= i < n:
             return None
         picked.append(i)

@@ -3,7 +3,6 @@ stored once, refused after the window, results per unit equal to a hand count, o
 from __future__ import annotations
 
 import io
-import re
 from datetime import timedelta
 
 import pytest
@@ -292,3 +291,34 @@ def _options(call):
     import json
     options = call.params["options"]
     return json.loads(options) if isinstance(options, str) else options
+
+
+async def test_a_zalo_member_types_the_numbers_stops_and_goes_on(sqlite_url, shared_kb):
+    from tests.zaloharness import running_zalo
+
+    async with running_zalo(sqlite_url, shared_kb, mode="polling", telegram=True) as h:
+        loa = h.loa
+        loa.members.add_unit("Đảng ủy xã An Bình")
+        z = h.user("Trần Thị Zalo")
+        await z.say(f"/start {loa.members.create_invite('Đảng ủy xã An Bình').code}")
+        questions = QUESTIONS[:2] + [QuestionDraft("Chọn cả hai ý đúng?", ("Đúng một", "Sai", "Đúng hai"), (0, 2),
+                                                   "", "Kế hoạch, mục II", "Đoạn văn gốc")]
+        quiz = loa.quizzes.create(None, "Tìm hiểu Chỉ thị 30", questions, {"all": True},
+                                  closes_at=utcnow() + timedelta(days=1))
+        loa.quizzes.publish(None, quiz.id)
+        first = await z.say("/tracnghiem")
+        assert "Câu 1/3. Câu hỏi số 0?" in first and "1. Một" in first and "Trả lời bằng số (1–4)" in first
+        assert "<b>" not in first   # plain text on Zalo
+        assert "Hãy trả lời bằng số" in await z.say("chắc là cái đầu")   # not a number: asked again
+        second = await z.say("1")
+        assert "✅ Đúng." in second and "Câu 2/3" in second
+        assert "Đã dừng" in await z.say("/huy")
+        resumed = await z.say("/tracnghiem")
+        assert "làm tiếp" in resumed and "Câu 2/3" in resumed
+        third = await z.say("1")   # wrong: B
+        assert "❌ Chưa đúng. Đáp án: B. Hai." in third and "có thể nhiều số" in third
+        done = await z.say("1, 3")
+        assert "Xong bài" in done and "đúng 2/3 câu" in done and "Đáp án đúng: B. Hai" in done
+        # The session is over: a plain number now is a question again, not an answer.
+        with loa.db.read() as s:
+            assert s.scalar(select(func.count(QuizAnswer.id))) == 3

@@ -60,6 +60,7 @@ REVIEW_EXPLANATION = "\n{explanation}"
 REVIEW_SOURCE = "\n📄 <i>{source}</i>: «{passage}»"
 AGAIN = "\nBạn còn {left} lần làm lại: gõ /tracnghiem {id}."
 STOPPED = "Đã dừng bài trắc nghiệm. Gõ /tracnghiem để làm tiếp từ câu đang dở."
+STOPPED_HOW = "Muốn dừng để làm việc khác, gõ /huy; làm tiếp sau bằng /tracnghiem."
 
 # --- results -----------------------------------------------------------------------------------
 RESULTS_HEAD = ("📊 <b>Kết quả trắc nghiệm: {title}</b> (bài {id}, {status})\n"

@@ -18,7 +18,7 @@ from bot.context import Loa
 from bot.db.models import Q_ANSWERED_BY_DOCS, Q_ANSWERED_BY_FAQ, Q_RELATED
 from bot.errors import LoaError
 from bot.flood import FloodGate
-from bot import reflect
+from bot import quiz, reflect
 from bot.relay import deliver_answer, notify_board, tell_board_of_join
 from bot.render import (
     duplicate_warning, faq_blocks, hand_off_text, keypoints_text, notice_body, own_report_line,
@@ -34,6 +34,7 @@ from bot.services.reports import (
 from bot.text import esc, esc_short, fmt_date, fmt_datetime, number_and_text, parse_id
 from bot.texts import common as TC
 from bot.texts import qa as TQ
+from bot.texts import quizzes as TZQ
 from bot.texts import reflections as TF
 from bot.texts import reports as TR
 from bot.texts import zalo as T
@@ -118,6 +119,9 @@ class ZaloConversation:
         if session.get("reflect"):
             await self._reflect_step(account, session, text)
             return
+        if session.get("quiz"):
+            await self._quiz_answer(account, session, text)
+            return
         if session.get("step"):
             await self._guided(account, session, text)
             return
@@ -179,6 +183,16 @@ class ZaloConversation:
             await self.reply(account, reflect.list_blocks(items, counts, loa.settings.tz))
         elif cmd == "phananh_traloi":
             await self._answer_reflection(account, args)
+        elif cmd == "tracnghiem":
+            await self._quiz(account, args)
+        elif cmd == "tracnghiem_kq":
+            scope = await loa.run(loa.members.scope, account.key)
+            number, _ = number_and_text(args)
+            if number is None:
+                items = await loa.run(loa.quizzes.listing, scope)
+                await self.reply(account, TZQ.USAGE_RESULTS.format(lines=quiz.listing(items)))
+            else:
+                await self.reply(account, quiz.results(await loa.run(loa.quizzes.results, scope, number)))
         elif cmd == "lienket":
             if not args:
                 await self.reply(account, T.LINK_USAGE)
@@ -348,6 +362,43 @@ class ZaloConversation:
         await self._save(account, {})
         await self.reply(account, await reflect.submit(
             self.bot, self.loa, account.key, account.address, reflect.guided_line(step, text), None))
+
+    # ------------------------------------------------------------ quizzes
+    async def _quiz(self, account: Account, args: str) -> None:
+        """/tracnghiem [số bài]: the next question, its options numbered, answered by typing numbers."""
+        loa = self.loa
+        arg = args.strip().lstrip("#")
+        step = await loa.run(loa.quizzes.start, account.key, int(arg) if arg.isdigit() else None)
+        if step is None:
+            await self.reply(account, quiz.choose(await loa.run(loa.quizzes.available, account.key)))
+            return
+        await self._quiz_step(account, step)
+
+    async def _quiz_step(self, account: Account, step, lead: str = "") -> None:
+        if step.finished is not None:
+            await self._save(account, {})
+            await self.reply(account, [lead, quiz.finished(step)])
+            return
+        q = step.question
+        if step.resumed:
+            lead = "\n".join(p for p in (lead, TZQ.RESUMED.format(title=esc(step.quiz.title), number=q.number,
+                                                                     count=q.count)) if p)
+        await self._save(account, {"quiz": [step.attempt_id, q.id, len(q.options)]})
+        await self.reply(account, [lead, quiz.typed_question(step)])
+
+    async def _quiz_answer(self, account: Account, session: dict, text: str) -> None:
+        """A typed answer to the question waiting ("2", "1,3"): stored once, then the next question."""
+        attempt_id, question_id, n = session["quiz"]
+        chosen = quiz.chosen_numbers(text, n)
+        if chosen is None:
+            await self.reply(account, TZQ.ANSWER_BAD.format(n=n) + "\n" + TZQ.STOPPED_HOW)
+            return
+        try:
+            step = await self.loa.run(self.loa.quizzes.answer, account.key, attempt_id, question_id, chosen)
+        except LoaError:
+            await self._save(account, {})   # late, or no longer a member: said, and the quiz is left
+            raise
+        await self._quiz_step(account, step, quiz.feedback(step))
 
     async def _answer_reflection(self, account: Account, args: str) -> None:
         loa = self.loa
@@ -559,6 +610,10 @@ class ZaloConversation:
         if session.get("reflect"):
             await self._save(account, {})
             await self.reply(account, TF.GUIDED_CANCELLED)
+            return
+        if session.get("quiz"):
+            await self._save(account, {})
+            await self.reply(account, TZQ.STOPPED)
             return
         if not (session.get("step") or session.get("confirm")):
             await self._save(account, {})
