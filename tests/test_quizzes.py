@@ -322,3 +322,33 @@ async def test_a_zalo_member_types_the_numbers_stops_and_goes_on(sqlite_url, sha
         # The session is over: a plain number now is a question again, not an answer.
         with loa.db.read() as s:
             assert s.scalar(select(func.count(QuizAnswer.id))) == 3
+
+
+def test_the_command_line_imports_drafts_publishes_and_reads(tmp_path, monkeypatch, capsys, shared_kb):
+    from bot.cli import main
+
+    monkeypatch.setenv("LOA_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("LOA_KNOWLEDGE_DIR", str(shared_kb.config.knowledge_dir))
+    monkeypatch.setenv("LOA_INDEX_DIR", str(shared_kb.config.index_dir))
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "cau-hoi.csv").write_bytes(CSV.encode("utf-8"))
+    assert main(["quiz", "import", "cau-hoi.csv", "--title", "Thử", "--until", "31/12/2099 17:00"]) == 0
+    out = capsys.readouterr().out
+    assert "Bài trắc nghiệm số 1: Thử (bản nháp, 3 câu)" in out and "A. Ban Bí thư   ✓" in out
+    assert main(["quiz", "draft", "ke-hoach-thuc-hien-chi-thi-30-ct-tw", "--count", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "Bài trắc nghiệm số 2" in out and "……" in out and "loa quiz publish 2" in out
+    assert main(["units", "add", "Chi", "bộ", "Thôn", "1"]) == 0
+    assert main(["invite", "Chi bộ Thôn 1"]) == 0
+    code = [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("Mã mời:")][0].split()[-1]
+    from bot.db import Database
+    from bot.services.members import MembersService
+    db = Database(f"sqlite:///{tmp_path / 'cli.db'}")
+    MembersService(db).join(code, 8_800_001, 8_800_001, "Đảng viên", None)
+    db.dispose()
+    assert main(["quiz", "publish", "1"]) == 0
+    assert "Đã phát hành bài trắc nghiệm số 1" in capsys.readouterr().out
+    assert main(["quiz", "results", "1"]) == 0
+    assert "Đã làm: 0/1 người" in capsys.readouterr().out
+    assert main(["quiz", "import", "khong-co.csv"]) == 1
+    assert "Không mở được tệp" in capsys.readouterr().out

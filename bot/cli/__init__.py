@@ -25,7 +25,7 @@ Trong lúc chờ, đây là chế độ hỏi đáp trên máy (loa chat) với 
 """
 
 # Feature modules that add their own subcommands with `register(subparsers)`.
-CLI_MODULES = ("bot.cli.broadcast", "bot.cli.reports", "bot.cli.ops", "bot.cli.zalo")
+CLI_MODULES = ("bot.cli.broadcast", "bot.cli.reports", "bot.cli.ops", "bot.cli.zalo", "bot.cli.quiz")
 
 
 def _database(settings: Settings):

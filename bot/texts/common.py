@@ -60,6 +60,7 @@ HELP_MEMBER = (
     "📢 /phananh – gửi phản ánh (dư luận, tin sai trái, mô hình hay, kiến nghị)\n"
     "   Nhanh: <code>/phananh dư luận | Bà con thôn 3 lo giá điện tăng</code>"
     " · /phananh_cuatoi – phản ánh đã gửi\n"
+    "📝 /tracnghiem – làm bài trắc nghiệm sau buổi quán triệt\n"
     "✖️ /huy – dừng việc đang làm dở (báo cáo, soạn tin)\n"
     "ℹ️ /huongdan – xem lại hướng dẫn này"
 )
@@ -71,6 +72,7 @@ HELP_ADMIN_EXTRA = (
     " · /phananh_luu &lt;số&gt; – lưu · /phananh_xuhuong – vấn đề được phản ánh nhiều nhất"
     " · /phananh_dinhhuong &lt;số&gt; &lt;nội dung&gt; – gửi định hướng về tin sai trái\n"
     "/phatdi – gửi nội dung định hướng · /phatdi_ds – theo dõi\n"
+    "/tracnghiem_kq &lt;số bài&gt; – kết quả trắc nghiệm theo đơn vị (tạo bài: <code>loa quiz</code> hoặc trang quản trị)\n"
     "/diemchinh_dinhky thu2 07:00 – gửi điểm chính định kỳ hằng tuần\n"
     "/tonghop [đơn vị] [kỳ] · /xuatbaocao · /bieudo – tổng hợp báo cáo theo đơn vị trực thuộc\n"
     "/baocaodinhky &lt;kỳ&gt; – dự thảo báo cáo định kỳ (.docx), ví dụ Q4/2026\n"

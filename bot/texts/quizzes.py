@@ -73,3 +73,10 @@ STATUS = {"draft": "bản nháp", "open": "đang mở", "closed": "đã đóng"}
 LIST_EMPTY = "Chưa có bài trắc nghiệm nào."
 LIST_LINE = "• <b>{id}</b>. {title} — {status}, {count} câu, {took} người đã làm"
 USAGE_RESULTS = "Gõ /tracnghiem_kq SỐ_BÀI, ví dụ /tracnghiem_kq 1. Các bài:\n{lines}"
+
+# --- the command line --------------------------------------------------------------------------
+CLI_QUIZ = "Bài trắc nghiệm số {id}: {title} ({status}, {count} câu)"
+CLI_DRAFTED = ("Đã lưu bản nháp số {id}. Xem lại, sửa trên trang quản trị (Trắc nghiệm) rồi phát hành: "
+               "loa quiz publish {id}")
+CLI_PUBLISHED = "Đã phát hành bài trắc nghiệm số {id}: {title}. Bot đang chạy sẽ gửi lời mời trong ít giây."
+CLI_NO_FILE = "Không mở được tệp {path}: {why}"

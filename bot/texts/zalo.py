@@ -22,6 +22,7 @@ HELP_MEMBER = (
     "🗂 /baocao_cua_toi – các báo cáo gần đây của đơn vị\n"
     "📢 /phananh – gửi phản ánh (dư luận, tin sai trái, mô hình hay, kiến nghị)\n"
     "   Nhanh: /phananh dư luận | Bà con thôn 3 lo giá điện tăng · /phananh_cuatoi – đã gửi\n"
+    "📝 /tracnghiem – làm bài trắc nghiệm (gõ số của phương án để trả lời)\n"
     "✅ Gõ “đã nắm” để xác nhận đã nhận nội dung Ban gửi\n"
     "✖️ /huy – dừng việc đang làm dở\n"
     "ℹ️ /huongdan – xem lại hướng dẫn này"
