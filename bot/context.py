@@ -111,6 +111,7 @@ class Loa:
             delivery = DeliveryWorker(db, settings, budget, tick=broadcasts.tick)
         workers = [w for w in (delivery, zalo_delivery) if w is not None]
         reports = ReportsService(db, settings, members)
+        quizzes = QuizzesService(db, members, broadcasts, settings.tz)
         reflections = ReflectionsService(db, members, settings.reflection_anonymous,
                                          embed=lambda texts: kb.embedder().encode_queries(texts))
         return cls(
@@ -119,7 +120,7 @@ class Loa:
             questions=QuestionsService(db, kb, members, settings),
             knowledge=KnowledgeService(kb, members, settings),
             broadcasts=broadcasts, delivery=delivery,
-            reports=reports, periodic=PeriodicService(reports, reflections),
+            reports=reports, periodic=PeriodicService(reports, reflections, quizzes),
             status=StatusService(db, kb, broadcasts),
             desk=DeskService(db, settings, members, reports),
             executor=ThreadPoolExecutor(max_workers=threads, thread_name_prefix="loa-service"),
@@ -128,7 +129,7 @@ class Loa:
             zalo_budget=zalo_budget, zalo_delivery=zalo_delivery, zalo_store=zalo_store,
             media=MediaStore(settings.media_dir, settings.web_url),
             reflections=reflections,
-            quizzes=QuizzesService(db, members, broadcasts, settings.tz),
+            quizzes=quizzes,
         )
 
     async def run(self, fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:

@@ -126,6 +126,13 @@ async def weekly_reflections_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     await send_weekly_reflections(context.application)
 
 
+async def quiz_reminder_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The one reminder of each quiz closing within a day, queued as a broadcast (sent once each)."""
+    loa: Loa = context.application.bot_data["loa"]
+    if loa.quizzes is not None:
+        await loa.run(loa.quizzes.reminders_due)
+
+
 def schedule(app: Application, loa: Loa) -> None:
     """The daily reminder check and the nightly draft clean-up, in LOA_TIMEZONE."""
     if app.job_queue is None:
@@ -138,3 +145,5 @@ def schedule(app: Application, loa: Loa) -> None:
     # PTB counts days from Sunday (0): Monday is 1.
     app.job_queue.run_daily(weekly_reflections_job, time=time(7, 30, tzinfo=tz), days=(1,),
                             name="weekly-reflections")
+    # Every quarter of an hour: a reminder is claimed in the database, so it goes out once.
+    app.job_queue.run_repeating(quiz_reminder_job, interval=900, first=60, name="quiz-reminders")

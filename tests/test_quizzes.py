@@ -197,6 +197,20 @@ def test_take_resume_retry_late_and_the_results_per_unit(tmp_path, shared_kb):
     with pytest.raises(NotAllowed):
         loa.quizzes.close(commune_board, quiz.id)
 
+    # The periodic report draft: section 5 with the quiz, its units and the most missed question.
+    from docx import Document
+    from bot.services.periodic import to_docx
+    from bot.services.reports import month_period
+    today = now.astimezone(loa.settings.tz).date()
+    figures = loa.periodic.figures(month_period(today.year, today.month))
+    assert [r.quiz.id for r in figures.quizzes] == [quiz.id]
+    doc = Document(io.BytesIO(to_docx(figures, today)))
+    text = "\n".join(p.text for p in doc.paragraphs)
+    cells = [c.text for t in doc.tables for row in t.rows for c in row.cells]
+    assert "5. Kết quả học tập, quán triệt" in text
+    assert "Bài “Tìm hiểu Chỉ thị 30” (5 câu): 6/8 người đã làm" in text and "câu 1 (Câu hỏi số 0?)" in text
+    assert "Đảng ủy xã An Bình" in cells and "4/4" in cells and "2/4" in cells
+
 
 async def _poll(tg, member, mark):
     """The next poll the bot sent this member after `mark`."""

@@ -18,7 +18,7 @@ from bot.db.models import (
     Q_ANSWERED_BY_BOARD, Q_ANSWERED_BY_DOCS, Q_ANSWERED_BY_FAQ, Q_HELD, Q_OPEN, Broadcast,
     Delivery, D_SENT, Member, Question,
 )
-from bot.scope import Scope
+from bot.scope import TOP, Scope
 from bot.services.reports import Period, ReportsService, Summary, UnitRef, _Tree
 from bot.text import plain, shorten
 from bot.texts import periodic as T
@@ -68,6 +68,7 @@ class PeriodicFigures:
     parent: UnitRef | None = None    # the unit above it (the header's first line)
     board: str = ""                  # the issuing board's name (bot/boards.py)
     reflections: ReflectionFigures = ReflectionFigures()
+    quizzes: list = field(default_factory=list)   # bot.services.quizzes.Results of quizzes open in the period
 
     @property
     def period(self) -> Period:
@@ -81,11 +82,12 @@ def _utc_range(period: Period, tz) -> tuple[datetime, datetime]:
 
 
 class PeriodicService:
-    def __init__(self, reports: ReportsService, reflections=None):
+    def __init__(self, reports: ReportsService, reflections=None, quizzes=None):
         self.reports = reports
         self.db = reports.db
         self.settings = reports.settings
         self.reflections = reflections   # ReflectionsService: the "dư luận xã hội" section
+        self.quizzes = quizzes           # QuizzesService: the "học tập, quán triệt" section
 
     def figures(self, period: Period, scope: Scope | None = None,
                 unit_id: int | None = None) -> PeriodicFigures:
@@ -148,7 +150,11 @@ class PeriodicService:
             topics, _ = self.reflections.topics_between(where, start, end, limit=5)
             reflections = ReflectionFigures(self.reflections.counts_between(where, start, end),
                                             topics, self.reflections.models_between(where, start, end))
-        return PeriodicFigures(summary, lines, questions, viewed, parent, board, reflections)
+        quizzes = []
+        if self.quizzes is not None:
+            scope = TOP if ids is None else Scope(0, None, viewed.unit_id, frozenset(ids))
+            quizzes = self.quizzes.period_results(scope, start, end)
+        return PeriodicFigures(summary, lines, questions, viewed, parent, board, reflections, quizzes)
 
     def board_figures(self, telegram_id: int, text: str | None) -> PeriodicFigures:
         """`/baocaodinhky <period>` (optionally a unit first): the admin's scope read fresh."""
@@ -345,6 +351,21 @@ def to_docx(f: PeriodicFigures, today: date, signer: str = "") -> bytes:
                 para(T.MODEL_LINE.format(unit=unit, text=shorten(words, 300)))
     else:
         para(T.REFLECTIONS_NONE)
+    para(T.PLACEHOLDER, italic=True)
+
+    para(T.SECTION_QUIZZES, bold=True)
+    for r in f.quizzes:
+        q = r.quiz
+        para(T.QUIZ_LINE.format(title=q.title, count=q.count, took=_num(r.took), expected=_num(r.expected),
+                                pct=_pct(r.took, r.expected), average=f"{r.average:.1f}".replace(".", ",")))
+        if r.units:
+            table(T.COLS_QUIZ_UNITS, [[str(i), u.unit, f"{_num(u.took)}/{_num(u.expected)}",
+                                       f"{u.average:.1f}".replace(".", ",")] for i, u in enumerate(r.units, 1)])
+        if r.missed:
+            para(T.QUIZ_MISSED.format(questions="; ".join(f"câu {m.number} ({shorten(m.text, 80)})"
+                                                          for m in r.missed)))
+    if not f.quizzes:
+        para(T.QUIZZES_NONE)
     para(T.PLACEHOLDER, italic=True)
 
     para(T.PART_3, bold=True, indent=False)

@@ -713,6 +713,23 @@ class QuizzesService:
             return Results(info, len(expected), len(took_all),
                            sum(best.values()) / len(took_all) if took_all else 0.0, tuple(rows), tuple(missed))
 
+    def period_results(self, scope: Scope, start: datetime, end: datetime) -> list[Results]:
+        """Results, inside `scope`, of every published quiz open at some time between start and end that
+        the scope's board may read (for the periodic report)."""
+        with self.db.read() as s:
+            ids = list(s.scalars(select(Quiz.id).where(
+                Quiz.status != QZ_DRAFT, Quiz.published_at <= end,
+                (Quiz.closes_at.is_(None)) | (Quiz.closes_at >= start)).order_by(Quiz.id)))
+        out = []
+        for quiz_id in ids:
+            try:
+                r = self.results(scope, quiz_id)
+            except (NotAllowed, NotFound):
+                continue
+            if r.expected or r.took:
+                out.append(r)
+        return out
+
     def reminders_due(self, now: datetime | None = None) -> list[int]:
         """Queue the one reminder of each open quiz closing within REMIND_BEFORE, to those of its audience
         who have not finished it (a broadcast: once each, even across a crash); the quiz ids reminded."""

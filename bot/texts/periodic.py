@@ -47,6 +47,12 @@ COLS_TOPICS = ["TT", "Vấn đề", "Số phản ánh", "Số đơn vị"]
 MODELS_HEAD = "Mô hình hay, cách làm tốt cơ sở giới thiệu:"
 MODEL_LINE = "– {unit}: {text}"
 REFLECTIONS_NONE = "Trong kỳ chưa có phản ánh nào gửi qua Loa."
+SECTION_QUIZZES = "5. Kết quả học tập, quán triệt (trắc nghiệm qua Loa)"
+QUIZZES_NONE = "Trong kỳ không có bài trắc nghiệm nào."
+QUIZ_LINE = ("Bài “{title}” ({count} câu): {took}/{expected} người đã làm ({pct}), điểm trung bình "
+             "{average}/{count}.")
+COLS_QUIZ_UNITS = ["TT", "Đơn vị", "Đã làm / dự kiến", "Điểm trung bình"]
+QUIZ_MISSED = "Câu sai nhiều nhất, cần giải thích lại: {questions}."
 PART_3 = "III. ĐÁNH GIÁ CHUNG"
 PART_3_ADVANTAGES = "1. Ưu điểm"
 PART_3_SHORTCOMINGS = "2. Hạn chế, nguyên nhân"
