@@ -475,8 +475,11 @@ class QuizzesService:
             s.flush()
             return _info(s, q)
 
-    def publish(self, actor: Actor, quiz_id: int, now: datetime | None = None, via: str = "chat") -> QuizInfo:
-        """Open the quiz and invite its audience (a broadcast: sent once to each, even across a crash)."""
+    def publish(self, actor: Actor, quiz_id: int, now: datetime | None = None, via: str = "chat",
+                audience: dict | None = None, closes_at: datetime | None = None,
+                attempts: int | None = None) -> QuizInfo:
+        """Open the quiz and invite its audience (a broadcast: sent once to each, even across a crash);
+        the audience, deadline and attempts chosen at the last moment replace the draft's."""
         from bot.services.broadcasts import Draft
 
         scope, _ = self._scope(actor)
@@ -485,8 +488,18 @@ class QuizzesService:
             q = self._owned(s, scope, quiz_id)
             if q.status != QZ_DRAFT:
                 raise InvalidInput(T.NOT_DRAFT, id=quiz_id)
+            if audience is not None:
+                self.broadcasts._check_units(s, scope, audience)
+                q.audience = audience
+            if closes_at is not None:
+                q.closes_at = closes_at
+            if attempts is not None:
+                if not 1 <= attempts <= 5:
+                    raise InvalidInput(T.ATTEMPTS_BAD)
+                q.attempts = attempts
             if q.closes_at is not None and q.closes_at <= now:
                 raise InvalidInput(T.WINDOW_BAD)
+            s.flush()
             info = _info(s, q)
             if info.count == 0:
                 raise InvalidInput(T.NO_QUESTIONS)

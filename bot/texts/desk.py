@@ -190,6 +190,7 @@ UNIT_MOVED = "✅ Đã chuyển «{name}» (cùng các đơn vị trực thuộc
 
 # ---------------------------------------------------------------- documents on the desk
 DOCS_LINK = "Tài liệu"
+QUIZZES_LINK = "Trắc nghiệm"
 DOCS_HEAD = "Tài liệu Loa đang dùng để trả lời ({count})"
 DOCS_NONE = "Chưa có tài liệu nào."
 DOC_ROW = "{title} · {chunks} đoạn · {owner}"

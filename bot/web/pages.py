@@ -273,6 +273,7 @@ def overview_page(ov: Overview, today: date, tz: ZoneInfo, nonce: str, now: date
                 f'<a href="tochuc">{escape(T.UNITS_LINK)}</a> · '
                 f'<a href="vanban">{escape(T.DOCS_LINK)}</a> · '
                 f'<a href="phananh">{escape(T.REFLECTIONS_LINK)}</a> · '
+                f'<a href="tracnghiem">{escape(T.QUIZZES_LINK)}</a> · '
                 f'<a href="nhatky">{escape(T.AUDIT_LINK)}</a></p>')
     body.append(f'<p class="muted">{escape(T.FOOTER.format(at=fmt_datetime(now, tz)))}</p>')
     return page(f"{T.TITLE} · {ov.title}", "".join(body), nonce,
@@ -739,3 +740,80 @@ def _trends(topics, total: int, days: int) -> str:
     items = "".join(f"<li>{escape(plain(line))}</li>" for line in lines[1:])
     return (f'<section id="trends"><h2>{escape(plain(lines[0]))}</h2>'
             + (f'<ul class="q">{items}</ul>' if items else "") + "</section>")
+
+
+def quizzes_page(items, documents, title: str, csrf: str, nonce: str, root: str = "", notice: str = "",
+                 error: str = "") -> str:
+    """The board's quizzes, and two ways to make one: a file of questions, or drafts from a document."""
+    from bot.texts import quizzes as TQZ
+    token = _hidden("csrf", csrf)
+    rows = "".join(
+        f'<li data-quiz="{info.id}"><a href="tracnghiem/{info.id}">{escape(TQZ.DESK_ROW.format(title=info.title, status=TQZ.STATUS.get(info.status, ""), count=info.count, took=took))}</a></li>'
+        for info, took in items)
+    listing = f'<ul class="q" id="quizzes">{rows}</ul>' if rows else \
+        f'<p class="muted" id="quizzes">{escape(TQZ.LIST_EMPTY)}</p>'
+    docs = "".join(f'<option value="{escape(d.doc_id)}">{escape(d.label)}</option>' for d in documents)
+    make = (f'<form class="answer" method="post" action="tracnghiem/tai" enctype="multipart/form-data" '
+            f'id="quiz-file">{token}<label class="muted" for="qf">{escape(TQZ.DESK_NEW_FILE)}</label>'
+            f'<input id="qf" type="file" name="file" accept=".csv,.xlsx" required style="display:block;margin:4px 0">'
+            f'<input name="title" placeholder="{escape(TQZ.DESK_TITLE)}" aria-label="{escape(TQZ.DESK_TITLE)}">'
+            f'<button type="submit" class="btn">{escape(TQZ.DESK_BTN_FILE)}</button></form>'
+            f'<form class="answer" method="post" action="tracnghiem/soan" id="quiz-draft">{token}'
+            f'<label class="muted" for="qd">{escape(TQZ.DESK_NEW_DOC)}</label>'
+            f'<select id="qd" name="doc" style="display:block;margin:4px 0">{docs}</select>'
+            f'<input name="title" placeholder="{escape(TQZ.DESK_TITLE)}" aria-label="{escape(TQZ.DESK_TITLE)}">'
+            f'<input name="count" type="number" min="1" max="30" value="5" aria-label="{escape(TQZ.DESK_COUNT)}">'
+            f'<button type="submit" class="btn">{escape(TQZ.DESK_BTN_DOC)}</button></form>')
+    body = (f'<p><a href="./">{escape(T.BACK)}</a> · <a href="nhatky">{escape(T.AUDIT_LINK)}</a></p>'
+            f'{_flash(notice, error)}<section id="quiz-list">'
+            f'<h2>{escape(TQZ.DESK_HEAD.format(count=len(items)))}</h2>{make}{listing}</section>')
+    return board_page(title, body, nonce, root)
+
+
+def quiz_page(info, questions, results, units, title: str, csrf: str, tz: ZoneInfo, nonce: str, root: str = "",
+              notice: str = "", error: str = "") -> str:
+    """One quiz: a draft's questions, each editable or dropped, and the form that publishes it; a
+    published one's results per unit and the questions most missed."""
+    from bot import quiz as render
+    from bot.services.quizzes import LETTERS
+    from bot.texts import quizzes as TQZ
+    token = _hidden("csrf", csrf)
+    parts = [f'<h2>{escape(TQZ.CLI_QUIZ.format(id=info.id, title=info.title, status=TQZ.STATUS.get(info.status, ""), count=info.count))}</h2>']
+    if info.status == "draft":
+        for n, q in enumerate(questions, start=1):
+            right = ", ".join(LETTERS[i] for i in q.correct)
+            source = (f'<p class="muted">{escape(TQZ.DESK_SOURCE.format(source=q.source))}</p>'
+                      if q.source else "")
+            parts.append(
+                f'<form class="answer" method="post" action="tracnghiem/{info.id}/sua" data-question="{n}">'
+                f'{token}{_hidden("number", str(n))}<h3>{escape(TQZ.DESK_QUESTION.format(number=n))}</h3>'
+                f'<label class="muted">{escape(TQZ.DESK_TEXT)}<textarea name="text" rows="3" required>'
+                f'{escape(q.text)}</textarea></label>'
+                f'<label class="muted">{escape(TQZ.DESK_OPTIONS)}<textarea name="options" rows="{len(q.options) + 1}" '
+                f'required>{escape(chr(10).join(q.options))}</textarea></label>'
+                f'<label class="muted">{escape(TQZ.DESK_RIGHT)}<input name="right" value="{escape(right)}" required>'
+                f'</label><label class="muted">{escape(TQZ.DESK_EXPLANATION)}<input name="explanation" '
+                f'value="{escape(q.explanation)}"></label>{_hidden("source", q.source)}{source}'
+                f'<button type="submit" class="btn">{escape(TQZ.DESK_BTN_SAVE)}</button></form>'
+                + _action(f"tracnghiem/{info.id}/bo", token, TQZ.DESK_BTN_DROP, _hidden("number", str(n))))
+        until = info.closes_at.astimezone(tz).strftime("%d/%m/%Y %H:%M") if info.closes_at else ""
+        parts.append(
+            f'<form class="answer" method="post" action="tracnghiem/{info.id}/phathanh" id="quiz-publish">'
+            f'{token}<h3>{escape(TQZ.DESK_PUBLISH_HEAD)}</h3>'
+            f'<label><input type="radio" name="audience" value="all" checked> {escape(TQZ.DESK_AUDIENCE_ALL)}</label><br>'
+            f'<label><input type="radio" name="audience" value="reporters"> {escape(TQZ.DESK_AUDIENCE_REPORTERS)}</label><br>'
+            f'<label><input type="radio" name="audience" value="units"> {escape(TQZ.DESK_AUDIENCE_UNITS)}</label>'
+            f'<select name="units" multiple size="6" style="display:block">{_options(units)}</select>'
+            f'<label class="muted">{escape(TQZ.DESK_UNTIL)}<input name="until" value="{escape(until)}"></label>'
+            f'<label class="muted">{escape(TQZ.DESK_ATTEMPTS)}<input name="attempts" type="number" min="1" max="5" '
+            f'value="{info.attempts}"></label>'
+            f'<button type="submit" class="btn">{escape(TQZ.DESK_BTN_PUBLISH)}</button></form>')
+    else:
+        text = render.results(results) if results is not None else ""
+        lines = "".join(f"<p>{line}</p>" for line in text.split("\n") if line.strip())
+        parts.append(f'<section id="quiz-results"><h3>{escape(TQZ.DESK_RESULTS)}</h3>{lines}</section>')
+        if info.status == "open":
+            parts.append(_action(f"tracnghiem/{info.id}/dong", token, TQZ.DESK_BTN_CLOSE))
+    body = (f'<p><a href="tracnghiem">{escape(TQZ.DESK_BACK)}</a></p>{_flash(notice, error)}'
+            f'<section id="quiz">{"".join(parts)}</section>')
+    return board_page(title, body, nonce, root)

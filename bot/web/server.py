@@ -19,7 +19,7 @@ from aiohttp import web
 from multidict import MultiDictProxy
 
 from bot.context import Loa
-from bot.errors import InvalidInput, LoaError
+from bot.errors import InvalidInput, LoaError, NotFound
 from bot.scope import Scope
 from bot.text import parse_id, plain
 from bot.texts import broadcast as TB
@@ -954,6 +954,120 @@ async def reflection_action(request: web.Request) -> web.StreamResponse:
 
 
 @board_view
+async def quizzes(request: web.Request, v: _View, notice: str = "", error: str = "",
+                  status: int = 200) -> web.Response:
+    """GET /tracnghiem: the board's quizzes; make one from a file or from a document's drafts."""
+    loa, tid, scope, title = v.loa, v.tid, v.scope, v.title
+    items = await loa.run(loa.quizzes.listing, scope)
+    documents = await loa.run(loa.questions.documents, tid)
+    csrf = _csrf(request)
+    return _html(request, lambda n, r: pages.quizzes_page(items, documents, title, csrf, n, r, notice, error),
+                 status)
+
+
+@board_view
+async def quiz(request: web.Request, v: _View, quiz_id: int | None = None, notice: str = "", error: str = "",
+               status: int = 200) -> web.Response:
+    """GET /tracnghiem/{id}: a draft's questions to edit and publish, or a published quiz's results."""
+    loa, scope, title = v.loa, v.scope, v.title
+    quiz_id = quiz_id if quiz_id is not None else parse_id(request.match_info.get("id"))
+    if quiz_id is None:
+        return _refusal(request, "notfound", 404)
+    try:
+        info, questions = await loa.run(loa.quizzes.questions, scope, quiz_id)
+        results = None if info.status == "draft" else await loa.run(loa.quizzes.results, scope, quiz_id)
+    except LoaError as e:
+        return await quizzes(request, error=e.plain(), status=404 if isinstance(e, NotFound) else 403)
+    units = await loa.run(functools.partial(loa.members.units, scope=scope))
+    csrf = _csrf(request)
+    return _html(request, lambda n, r: pages.quiz_page(
+        info, questions, results, units, title, csrf, loa.settings.tz, n, r, notice, error), status)
+
+
+async def quiz_new(request: web.Request) -> web.StreamResponse:
+    """POST /tracnghiem/tai (a file of questions) or /tracnghiem/soan (drafts from a document): a draft."""
+    from bot.services.quizzes import draft_questions, read_file
+    from bot.texts import quizzes as TQZ
+    loa = request.app[LOA_KEY]
+    from_file = request.path.endswith("/tai")
+    if from_file:
+        request = request.clone(client_max_size=loa.settings.max_upload_mb * 1024 * 1024 + MAX_BODY)
+    post, refused = await _form(request)
+    if refused is not None:
+        return refused
+    title = str(post.form.get("title", "")).strip()
+    try:
+        if from_file:
+            field = post.form.get("file")
+            if not isinstance(field, web.FileField) or not field.filename:
+                return await quizzes(request, error=TQZ.DESK_NO_FILE, status=400)
+            questions = read_file(field.file.read(), field.filename)
+            title = title or field.filename.rsplit(".", 1)[0]
+        else:
+            visible = {d.doc_id for d in await loa.run(loa.questions.documents, post.tid)}
+            doc_id = str(post.form.get("doc", ""))
+            if doc_id not in visible:   # a forged or another commune's document
+                return await quizzes(request, error=TQZ.DRAFT_NOTHING, status=400)
+            doc = await loa.run(loa.kb.document, doc_id)
+            count = parse_id(str(post.form.get("count", "5"))) or 5
+            chunks = [c for c in loa.kb._current().chunks if c.doc_id == doc.doc_id]
+            questions = await loa.run(draft_questions, chunks, lambda c: f"{doc.display}, {c.section}",
+                                      min(count, 30))
+            if not questions:
+                return await quizzes(request, error=TQZ.DRAFT_NOTHING, status=400)
+            title = title or doc.title[:200] or doc.display
+        info = await loa.run(functools.partial(loa.quizzes.create, post.scope, title, questions, via="desk"))
+    except LoaError as e:
+        return await quizzes(request, error=e.plain(), status=400)
+    return await quiz(request, quiz_id=info.id, notice=TQZ.DESK_CREATED.format(id=info.id, count=info.count))
+
+
+async def quiz_action(request: web.Request) -> web.StreamResponse:
+    """POST /tracnghiem/{id}/{sua|bo|phathanh|dong}: edit or drop a draft's question, publish, close."""
+    from bot.services.quizzes import LETTERS, QuestionDraft
+    from bot.texts import quizzes as TQZ
+    loa = request.app[LOA_KEY]
+    verb = request.match_info.get("verb", "")
+    if verb not in ("sua", "bo", "phathanh", "dong"):
+        return _refusal(request, "notfound", 404)
+    post, refused = await _form(request)
+    if refused is not None:
+        return refused
+    form = post.form
+    number = parse_id(str(form.get("number", ""))) or 0
+    try:
+        if verb == "sua":
+            options = [o.strip() for o in str(form.get("options", "")).split("\n") if o.strip()]
+            letters = [c.upper() for c in str(form.get("right", "")) if c.upper() in LETTERS]
+            draft = QuestionDraft(str(form.get("text", "")), tuple(options),
+                                  tuple(LETTERS.index(c) for c in letters), str(form.get("explanation", "")),
+                                  str(form.get("source", "")))
+            await loa.run(functools.partial(loa.quizzes.edit_question, post.scope, post.id, number, draft,
+                                            via="desk"))
+            done = TQZ.DESK_SAVED.format(number=number)
+        elif verb == "bo":
+            await loa.run(functools.partial(loa.quizzes.edit_question, post.scope, post.id, number, None,
+                                            via="desk"))
+            done = TQZ.DESK_DROPPED.format(number=number)
+        elif verb == "phathanh":
+            which = str(form.get("audience", "all"))
+            audience = ({"units": [int(u) for u in form.getall("units", []) if str(u).isdigit()]}
+                        if which == "units" else {"role": "reporter"} if which == "reporters" else {"all": True})
+            until_text = str(form.get("until", "")).strip()
+            until = loa.broadcasts.parse_time(until_text) if until_text else None
+            attempts = parse_id(str(form.get("attempts", ""))) or None
+            await loa.run(functools.partial(loa.quizzes.publish, post.scope, post.id, via="desk",
+                                            audience=audience, closes_at=until, attempts=attempts))
+            done = TQZ.DESK_PUBLISHED.format(id=post.id)
+        else:
+            await loa.run(functools.partial(loa.quizzes.close, post.scope, post.id, via="desk"))
+            done = TQZ.DESK_CLOSED.format(id=post.id)
+    except LoaError as e:
+        return await quiz(request, quiz_id=post.id, error=e.plain(), status=400)
+    return await quiz(request, quiz_id=post.id, notice=done)
+
+
+@board_view
 async def audit(request: web.Request, v: _View) -> web.Response:
     """The log of the board's actions (and those of the boards under it)."""
     loa, scope, title = v.loa, v.scope, v.title
@@ -1051,6 +1165,11 @@ def build_web_app(loa: Loa, routes=(), bot=None) -> web.Application:
     app.router.add_get("/phananh", reflections)
     app.router.add_get("/phananh/xuat.xlsx", reflections_export)
     app.router.add_post("/phananh/{id}/{verb}", reflection_action)
+    app.router.add_get("/tracnghiem", quizzes)
+    app.router.add_post("/tracnghiem/tai", quiz_new)
+    app.router.add_post("/tracnghiem/soan", quiz_new)
+    app.router.add_get("/tracnghiem/{id}", quiz)
+    app.router.add_post("/tracnghiem/{id}/{verb}", quiz_action)
     app.router.add_get("/vanban", documents)
     app.router.add_post("/vanban/tai", document_upload)
     app.router.add_post("/vanban/go", document_remove)
