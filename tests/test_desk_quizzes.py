@@ -91,3 +91,5 @@ async def test_a_board_makes_edits_publishes_and_reads_a_quiz(sqlite_url, own_kb
         status, page = await a.get(url + f"/tracnghiem/{file_quiz}")
         assert status == 200 and 'id="quiz-results"' in page and "Chi bộ Ấp 1" in page
         assert "Đã làm: <b>0/" in page
+        _, page = await a.get(url + "/")   # the overview lists the quiz open now
+        assert 'id="open-quizzes"' in page and f'href="tracnghiem/{file_quiz}"' in page

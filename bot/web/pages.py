@@ -185,7 +185,7 @@ def _card(value: object, label: str, key: str) -> str:
 
 
 def overview_page(ov: Overview, today: date, tz: ZoneInfo, nonce: str, now: datetime,
-                  root: str = "", csrf: str = "", notice: str = "") -> str:
+                  root: str = "", csrf: str = "", notice: str = "", quizzes=()) -> str:
     base = "./" if ov.unit_id is None else f"donvi/{ov.unit_id}"
     q = f"?ky={_key(ov.period)}"
     crumbs = " › ".join(
@@ -264,6 +264,12 @@ def overview_page(ov: Overview, today: date, tz: ZoneInfo, nonce: str, now: date
     body.append(f'<section id="broadcasts"><h2>{escape(T.BROADCASTS_HEAD)}</h2>'
                 f'{"".join(panels) or f"<p class=muted>{escape(T.BROADCASTS_NONE)}</p>"}'
                 f'</section>')
+    if quizzes:   # quizzes open now: how many took each, the results one click away
+        from bot.texts import quizzes as TQZ
+        rows = "".join(f'<li><a href="tracnghiem/{info.id}">{escape(TQZ.DESK_ROW.format(title=info.title, status=TQZ.STATUS.get(info.status, ""), count=info.count, took=took))}</a></li>'
+                       for info, took in quizzes)
+        body.append(f'<section id="open-quizzes"><h2>{escape(TQZ.DESK_HEAD.format(count=len(quizzes)))}</h2>'
+                    f'<ul class="q">{rows}</ul></section>')
     # Questions waiting for the board
     body.append(f'<section id="questions"><h2>'
                 f'{escape(T.QUESTIONS_HEAD.format(total=ov.questions_total))}</h2>'

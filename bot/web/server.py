@@ -208,8 +208,16 @@ async def overview(request: web.Request) -> web.Response:
     if (done := _query_number(request, "nhac")) is not None:
         notice = pages.T.REMINDED.format(id=done, count=_query_number(request, "n") or 0)
     csrf = _csrf(request)
+    quizzes = []
+    if unit_id is None:   # the board's quizzes still open, with how many took each (its own page: results)
+        try:
+            scope = await loa.run(loa.members.scope, tid)
+            quizzes = [(info, took) for info, took in await loa.run(loa.quizzes.listing, scope)
+                       if info.status == "open"]
+        except LoaError:
+            quizzes = []
     return _html(request, lambda n, r: pages.overview_page(ov, today, loa.settings.tz, n, now, r,
-                                                           csrf, notice))
+                                                           csrf, notice, quizzes))
 
 
 async def remind(request: web.Request) -> web.StreamResponse:
