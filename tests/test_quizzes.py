@@ -3,6 +3,7 @@ stored once, refused after the window, results per unit equal to a hand count, o
 from __future__ import annotations
 
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -366,3 +367,114 @@ def test_the_command_line_imports_drafts_publishes_and_reads(tmp_path, monkeypat
     assert "Đã làm: 0/1 người" in capsys.readouterr().out
     assert main(["quiz", "import", "khong-co.csv"]) == 1
     assert "Không mở được tệp" in capsys.readouterr().out
+
+
+async def test_twenty_members_on_both_channels_and_the_hand_count(sqlite_url, shared_kb):
+    """Issue 25's done-when: 5 questions to two communes; 20 members on Telegram and Zalo answer, some
+    stop and resume, one tries twice, one answers late; the results per unit equal a hand count and
+    name the most missed question, in the chat, on the desk's page and in the .docx draft."""
+    from docx import Document
+
+    from bot.db.models import Quiz
+    from bot.services.periodic import to_docx
+    from bot.services.reports import month_period
+    from tests.conftest import ADMIN_ID, FakeUser
+    from tests.zaloharness import running_zalo
+
+    async with running_zalo(sqlite_url, shared_kb, mode="polling", telegram=True) as h:
+        loa = h.loa
+        for commune in ("Đảng ủy xã An Bình", "Đảng ủy xã Bình Minh", "Đảng ủy xã Cát Tiên"):
+            loa.members.add_unit(commune)
+        province = FakeUser(h.tg, ADMIN_ID, "Ban Tuyên giáo Tỉnh")
+        await province.reply("/start")
+        people = []   # (channel, who, commune)
+        for c, commune in enumerate(("Đảng ủy xã An Bình", "Đảng ủy xã Bình Minh")):
+            code = loa.members.create_invite(commune).code
+            for i in range(5):
+                m = FakeUser(h.tg, 6_700_000 + 10 * c + i, f"TG {c}-{i}")
+                await m.reply(f"/start {code}")
+                people.append(("tg", m, commune))
+                z = h.user(f"Zalo {c}-{i}")
+                await z.say(f"/start {code}")
+                people.append(("zalo", z, commune))
+        outsider = FakeUser(h.tg, 6_799_999, "Cát Tiên")
+        await outsider.reply(f"/start {loa.members.create_invite('Đảng ủy xã Cát Tiên').code}")
+        units = loa.broadcasts.resolve_units(["Đảng ủy xã An Bình", "Đảng ủy xã Bình Minh"])
+        quiz = loa.quizzes.create(None, "Tìm hiểu Chỉ thị 30", QUESTIONS, {"units": units},
+                                  closes_at=utcnow() + timedelta(days=1), attempts=2)
+        loa.quizzes.publish(None, quiz.id)
+        right = [0, 1, 2, 3, 0]
+
+        async def tg_answer(m, picks, stop_after=None):
+            mark = h.tg.mark()
+            await m.send("/tracnghiem")
+            poll = await _poll(h.tg, m, mark)
+            number = int(re.search(r"Câu (\d)/5", poll.params["question"]).group(1))
+            while True:
+                if stop_after is not None and number - 1 == stop_after:
+                    return None
+                mark = h.tg.mark()
+                await m.answer_poll(poll.result["poll"]["id"], [picks[number - 1]])
+                got = await h.tg.wait_for(lambda c: c.chat_id == m.id and (
+                    c.method == "sendPoll" or "Xong bài" in c.text), mark)
+                if got.method != "sendPoll":
+                    return int(re.search(r"<b>(\d)/5</b>", got.params["text"]).group(1))
+                poll, number = got, number + 1
+
+        async def zalo_answer(z, picks, stop_after=None):
+            said = await z.say("/tracnghiem")
+            while True:
+                number = int(re.findall(r"Câu (\d)/5", said)[-1])
+                if stop_after is not None and number - 1 == stop_after:
+                    await z.say("/huy")
+                    return None
+                said = await z.say(str(picks[number - 1] + 1))
+                if "Xong bài" in said:
+                    return int(re.search(r"đúng (\d)/5 câu", said).group(1))
+
+        # Each member's picks (question 3 is the one most missed: 6 wrong; question 5: 3 wrong).
+        wrong_q3 = [0, 1, 3, 3, 0]
+        wrong_q5 = [0, 1, 2, 3, 1]
+        plans = [right, wrong_q3, wrong_q3, wrong_q5, right, wrong_q3, right, wrong_q5, right, right,
+                 wrong_q3, right, wrong_q3, right, wrong_q5, right, right, right, right, None]
+        expected_best = {}
+        for k, ((channel, who, commune), picks) in enumerate(zip(people, plans)):
+            if picks is None:
+                continue   # the last one never starts
+            answer = tg_answer if channel == "tg" else zalo_answer
+            if k in (1, 4):   # stop after two questions and come back
+                assert await answer(who, picks, stop_after=2) is None
+            score = await answer(who, picks)
+            assert score == sum(p == r for p, r in zip(picks, right))
+            expected_best[k] = score
+        # One tries twice (the second time all right): the best attempt counts.
+        assert await tg_answer(people[2][1], right) == 5
+        expected_best[2] = 5
+        # One answers late: the window closes while they are on question 2.
+        channel, late, _ = people[19]
+        said = await late.say("/tracnghiem")
+        with loa.db.session() as s:
+            s.get(Quiz, quiz.id).closes_at = utcnow() - timedelta(minutes=1)
+        assert "hết hạn" in await late.say("1")
+
+        # The hand count, per commune.
+        def hand(commune):
+            ks = [k for k, (_, _, c) in enumerate(people) if c == commune]
+            took = [expected_best[k] for k in ks if k in expected_best]
+            return len(took), len(ks), sum(took) / len(took)
+        text = (await province.reply(f"/tracnghiem_kq {quiz.id}")).text
+        for commune in ("Đảng ủy xã An Bình", "Đảng ủy xã Bình Minh"):
+            took, expected, average = hand(commune)
+            assert f"{commune}: {took}/{expected} người, trung bình {average:.1f}/5" in text, text
+        assert "Cát Tiên" not in text
+        assert text.index("3. Câu hỏi số 2?") < text.index("5. Câu hỏi số 4?")   # the most missed first
+        # The desk's page shows the same; the .docx draft too.
+        results = loa.quizzes.results(None, quiz.id)
+        assert results.took == len(expected_best) == 19 and results.expected == 20
+        assert results.missed[0].number == 3
+        today = utcnow().astimezone(loa.settings.tz).date()
+        doc = Document(io.BytesIO(to_docx(loa.periodic.figures(month_period(today.year, today.month)), today)))
+        cells = [c.text for t in doc.tables for row in t.rows for c in row.cells]
+        took, expected, average = hand("Đảng ủy xã An Bình")
+        assert f"{took}/{expected}" in cells and f"{average:.1f}".replace(".", ",") in cells
+        assert "câu 3 (Câu hỏi số 2?)" in "\n".join(p.text for p in doc.paragraphs)
