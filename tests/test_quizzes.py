@@ -452,7 +452,7 @@ async def test_twenty_members_on_both_channels_and_the_hand_count(sqlite_url, sh
         expected_best[2] = 5
         # One answers late: the window closes while they are on question 2.
         channel, late, _ = people[19]
-        said = await late.say("/tracnghiem")
+        assert "Câu 1/5" in await late.say("/tracnghiem")
         with loa.db.session() as s:
             s.get(Quiz, quiz.id).closes_at = utcnow() - timedelta(minutes=1)
         assert "hết hạn" in await late.say("1")
@@ -478,3 +478,24 @@ async def test_twenty_members_on_both_channels_and_the_hand_count(sqlite_url, sh
         took, expected, average = hand("Đảng ủy xã An Bình")
         assert f"{took}/{expected}" in cells and f"{average:.1f}".replace(".", ",") in cells
         assert "câu 3 (Câu hỏi số 2?)" in "\n".join(p.text for p in doc.paragraphs)
+
+
+def test_the_same_answer_twice_at_once_is_stored_once(tmp_path, shared_kb):
+    from concurrent.futures import ThreadPoolExecutor
+
+    loa = _loa(tmp_path, shared_kb)
+    loa.members.add_unit("Chi bộ Thôn 1")
+    tid = _join(loa, "Chi bộ Thôn 1", 7_500, "Đảng viên")
+    quiz = loa.quizzes.create(None, "Thử", QUESTIONS[:2], closes_at=utcnow() + timedelta(days=1))
+    loa.quizzes.publish(None, quiz.id)
+    with ThreadPoolExecutor(4) as pool:   # four starts at once: one attempt
+        steps = list(pool.map(lambda _: loa.quizzes.start(tid, quiz.id), range(4)))
+    assert len({s.attempt_id for s in steps}) == 1
+    step = steps[0]
+    with ThreadPoolExecutor(4) as pool:   # a replayed poll answer racing the first: one answer
+        answers = list(pool.map(lambda pick: loa.quizzes.answer(tid, step.attempt_id, step.question.id, [pick]),
+                                [0, 1, 0, 1]))
+    with loa.db.read() as s:
+        stored = s.scalars(select(QuizAnswer).where(QuizAnswer.attempt_id == step.attempt_id)).all()
+    assert len(stored) == 1
+    assert sum(not a.repeated for a in answers) == 1 and all(a.right == stored[0].right for a in answers)

@@ -528,7 +528,7 @@ class QuizzesService:
         """The board's quizzes (and its sub-boards'), newest first, each with how many took it."""
         scope, _ = self._scope(actor)
         with self.db.read() as s:
-            rows = s.scalars(select(Quiz).where(scope.where(Quiz.board_unit_id) if not scope.is_top else True)
+            rows = s.scalars(select(Quiz).where(scope.where(Quiz.board_unit_id))
                              .order_by(Quiz.id.desc()).limit(50)).all()
             out = []
             for q in rows:
@@ -585,6 +585,12 @@ class QuizzesService:
         when attempts are left. None when no quiz is open for them (several: `quiz_id` chooses)."""
         member = self.members.require_member(telegram_id)
         now = now or utcnow()
+        try:
+            return self._start(member, quiz_id, now)
+        except IntegrityError:   # two starts at once: the other's attempt is there now, and resumes
+            return self._start(member, quiz_id, now)
+
+    def _start(self, member, quiz_id: int | None, now: datetime) -> Step | None:
         with self.db.session() as s:
             if quiz_id is None:
                 open_ids = [q.id for q in s.scalars(select(Quiz).where(Quiz.status == QZ_OPEN)).all()
@@ -608,11 +614,7 @@ class QuizzesService:
             attempt = QuizAttempt(quiz_id=q.id, member_id=member.id, number=(last.number + 1) if last else 1,
                                   unit_id=member.unit_id, started_at=now)
             s.add(attempt)
-            try:
-                s.flush()   # two starts at once: the unique (quiz, member, number) lets one through
-            except IntegrityError:
-                s.rollback()
-                return self.start(telegram_id, quiz_id, now)
+            s.flush()   # two starts at once: the unique (quiz, member, number) lets one through
             return self._next(s, q, attempt)
 
     def _check_window(self, q: Quiz, now: datetime) -> None:
@@ -648,6 +650,12 @@ class QuizzesService:
         the member's own (a forged button names another's: refused) and the window still open."""
         member = self.members.require_member(telegram_id)
         now = now or utcnow()
+        try:
+            return self._answer(member, attempt_id, question_id, chosen, now)
+        except IntegrityError:   # the same answer arrived twice at once: the first stands
+            return self._answer(member, attempt_id, question_id, chosen, now)
+
+    def _answer(self, member, attempt_id: int, question_id: int, chosen: list[int], now: datetime) -> Step:
         with self.db.session() as s:
             attempt = s.get(QuizAttempt, attempt_id)
             if attempt is None or attempt.member_id != member.id:
@@ -670,11 +678,7 @@ class QuizzesService:
             right = picked == sorted(question.correct)
             s.add(QuizAnswer(attempt_id=attempt.id, question_id=question.id, chosen=picked, right=right,
                              answered_at=now))
-            try:
-                s.flush()
-            except IntegrityError:   # the same answer arrived twice at once: the first stands
-                s.rollback()
-                return self.answer(telegram_id, attempt_id, question_id, chosen, now)
+            s.flush()
             return self._next(s, q, attempt, right=right, right_answer="" if right else _right_text(question))
 
     def record_poll(self, poll_id: str, attempt_id: int, question_id: int) -> None:
