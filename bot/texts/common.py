@@ -106,6 +106,7 @@ CMD_MEMBER = [
     ("baocao_cua_toi", "Báo cáo của đơn vị tôi"),
     ("phananh", "Gửi phản ánh (dư luận, tin sai trái, mô hình hay, kiến nghị)"),
     ("phananh_cuatoi", "Phản ánh tôi đã gửi"),
+    ("tracnghiem", "Làm bài trắc nghiệm"),
     ("huy", "Dừng việc đang làm dở"),
     ("huongdan", "Hướng dẫn sử dụng"),
 ]
@@ -121,6 +122,7 @@ CMD_ADMIN = CMD_MEMBER + [
     ("phananh_dinhhuong", "Gửi định hướng về tin sai trái"),
     ("phatdi", "Gửi nội dung định hướng"),
     ("phatdi_ds", "Theo dõi các lần gửi"),
+    ("tracnghiem_kq", "Kết quả trắc nghiệm theo đơn vị"),
     ("diemchinh_dinhky", "Gửi điểm chính định kỳ"),
     ("tonghop", "Tổng hợp báo cáo"),
     ("xuatbaocao", "Xuất báo cáo Excel/CSV"),
