@@ -499,3 +499,32 @@ def test_the_same_answer_twice_at_once_is_stored_once(tmp_path, shared_kb):
         stored = s.scalars(select(QuizAnswer).where(QuizAnswer.attempt_id == step.attempt_id)).all()
     assert len(stored) == 1
     assert sum(not a.repeated for a in answers) == 1 and all(a.right == stored[0].right for a in answers)
+
+
+async def test_a_board_sends_a_file_of_questions_in_the_chat_and_publishes(sqlite_url, shared_kb):
+    from tests.conftest import ADMIN_ID, FakeUser, running_bot
+
+    async with running_bot(sqlite_url, shared_kb) as h:
+        loa = h.loa
+        loa.members.add_unit("Chi bộ Thôn 1")
+        province = FakeUser(h.tg, ADMIN_ID, "Ban Tuyên giáo Tỉnh")
+        await province.reply("/start")
+        member = FakeUser(h.tg, 6_600_001, "Đảng viên")
+        await member.reply(f"/start {loa.members.create_invite('Chi bộ Thôn 1').code}")
+        # A member's file is not a quiz; a bad file names its line; a good one is a draft with its answers.
+        mark = await member.send_document("cau-hoi.csv", CSV.encode("utf-8"))
+        assert "chỉ dành cho Ban" in (await member.next_reply(mark)).text
+        mark = await province.send_document("sai.csv", CSV.replace(";A;Ban", ";Z;Ban").encode("utf-8"))
+        assert "Dòng 2" in (await province.next_reply(mark)).text
+        mark = await province.send_document("cau-hoi.csv", CSV.encode("utf-8"), caption="Tìm hiểu Chỉ thị 30")
+        draft = await province.next_reply(mark)
+        assert "Tìm hiểu Chỉ thị 30 (3 câu)" in draft.text and "đáp án A, B" in draft.text
+        quiz_id = int(re.search(r"số (?:<b>)?(\d+)", draft.text).group(1))
+        # A forged button for a quiz that is not there changes nothing; the real one publishes it.
+        await province.press_data("qz:pub:999", draft)
+        mark = h.tg.mark()
+        await province.press(draft, "Phát hành")
+        await h.tg.wait_for(lambda c: c.chat_id == member.id and "Trắc nghiệm" in c.text, mark)
+        with loa.db.read() as s:
+            from bot.db.models import Quiz
+            assert s.get(Quiz, quiz_id).status == "open"

@@ -6,9 +6,11 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from telegram import Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
-from telegram.ext import Application, CommandHandler, PollAnswerHandler, filters
+from telegram.ext import (
+    Application, CallbackQueryHandler, CommandHandler, MessageHandler, PollAnswerHandler, filters,
+)
 
 from bot import quiz
 from bot.context import LoaContext
@@ -102,8 +104,45 @@ async def quiz_results(update: Update, context: LoaContext) -> None:
     await reply_html(update, quiz.results(await loa.run(loa.quizzes.results, context.scope, number)))
 
 
+@admin_only
+async def quiz_file(update: Update, context: LoaContext) -> None:
+    """A .csv/.xlsx of questions sent by a board: a draft quiz (titled by the caption or the file's
+    name), shown back with its answers, and a button to publish it to everyone (the desk edits it)."""
+    from bot.services.quizzes import read_file
+    loa = context.loa
+    doc = update.effective_message.document
+    if (doc.file_size or 0) > loa.settings.max_upload_mb * 1024 * 1024:
+        await reply_html(update, T.FILE_KIND)
+        return
+    data = bytes(await (await doc.get_file()).download_as_bytearray())
+    questions = await loa.run(read_file, data, doc.file_name or "")
+    title = (update.effective_message.caption or "").strip() or (doc.file_name or "").rsplit(".", 1)[0]
+    info = await loa.run(loa.quizzes.create, context.scope, title, questions)
+    lines = [T.CHAT_DRAFTED.format(id=info.id, title=esc(info.title), count=info.count)]
+    for n, q in enumerate(questions, start=1):
+        right = ", ".join(LETTERS[i] for i in q.correct)
+        lines.append(T.CHAT_DRAFT_LINE.format(number=n, text=esc(q.text), right=right))
+    button = InlineKeyboardMarkup([[InlineKeyboardButton(T.BTN_PUBLISH_ALL, callback_data=f"qz:pub:{info.id}")]])
+    await reply_html(update, "\n".join(lines), button)
+
+
+@admin_only
+async def on_publish(update: Update, context: LoaContext) -> None:
+    """The draft's "publish to everyone" button: the board's scope and the quiz's owner re-checked."""
+    loa = context.loa
+    query = update.callback_query
+    await query.answer()
+    quiz_id = int(query.data.rsplit(":", 1)[1])
+    info = await loa.run(loa.quizzes.publish, context.scope, quiz_id)
+    await query.edit_message_reply_markup(None)
+    await reply_html(update, T.DESK_PUBLISHED.format(id=info.id))
+
+
 def register(app: Application) -> None:
     p = filters.ChatType.PRIVATE
     app.add_handler(CommandHandler("tracnghiem", take_quiz, filters=p))
     app.add_handler(CommandHandler("tracnghiem_kq", quiz_results, filters=p))
+    app.add_handler(MessageHandler(p & (filters.Document.FileExtension("csv") | filters.Document.FileExtension("xlsx")),
+                                   quiz_file))
+    app.add_handler(CallbackQueryHandler(on_publish, pattern=r"^qz:pub:[0-9]{1,12}$"))
     app.add_handler(PollAnswerHandler(poll_answer))

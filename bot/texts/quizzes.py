@@ -115,3 +115,9 @@ DESK_CLOSED = "Đã đóng bài số {id}."
 DESK_NO_FILE = "Chưa chọn tệp câu hỏi."
 DESK_BACK = "← Các bài trắc nghiệm"
 DESK_RESULTS = "Kết quả"
+
+# --- a file of questions sent in the chat --------------------------------------------------------
+CHAT_DRAFTED = ("📝 Đã tạo bản nháp trắc nghiệm số <b>{id}</b>: {title} ({count} câu). Xem, sửa từng câu trên "
+                "trang quản trị (mục Trắc nghiệm), hoặc phát hành ngay cho mọi người:")
+CHAT_DRAFT_LINE = "{number}. {text} — đáp án {right}"
+BTN_PUBLISH_ALL = "📤 Phát hành cho mọi người"
