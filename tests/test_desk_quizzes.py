@@ -4,6 +4,7 @@ results page shows its units; a sister commune sees none of it; nothing without 
 from __future__ import annotations
 
 import html
+import io
 import re
 
 import aiohttp
@@ -91,5 +92,16 @@ async def test_a_board_makes_edits_publishes_and_reads_a_quiz(sqlite_url, own_kb
         status, page = await a.get(url + f"/tracnghiem/{file_quiz}")
         assert status == 200 and 'id="quiz-results"' in page and "Chi bộ Ấp 1" in page
         assert "Đã làm: <b>0/" in page
+        # The export: per unit and per member; a sister commune gets none of it.
+        async with a.http.get(url + f"/tracnghiem/{file_quiz}/xuat.xlsx", headers=a._headers()) as r:
+            assert r.status == 200 and "spreadsheetml" in r.headers["Content-Type"]
+            data = await r.read()
+        from openpyxl import load_workbook
+        book = load_workbook(io.BytesIO(data))
+        members = [row for row in book["Từng người"].iter_rows(min_row=2, values_only=True)]
+        assert ("Xã An Phú › Chi bộ Ấp 1", "Nguyễn Văn An", 0, None, None) in members
+        assert not [m for m in members if "Ấp Đông" in (m[0] or "")]
+        status, _ = await b.get(url + f"/tracnghiem/{file_quiz}/xuat.xlsx")
+        assert status == 403
         _, page = await a.get(url + "/")   # the overview lists the quiz open now
         assert 'id="open-quizzes"' in page and f'href="tracnghiem/{file_quiz}"' in page

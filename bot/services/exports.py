@@ -108,3 +108,42 @@ def reflections_xlsx(items, tz: ZoneInfo) -> bytes:
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+def quiz_xlsx(results, rows, tz: ZoneInfo) -> bytes:
+    """A quiz's results as a workbook: one sheet per unit under the board (took part, expected,
+    average, the most missed questions below), one row per member (attempts, best score, when)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    from bot.texts import quizzes as TQZ
+    wb = Workbook()
+    ws = wb.active
+    ws.title = TQZ.SHEET_UNITS
+    ws.append(list(TQZ.SHEET_UNIT_COLUMNS))
+    for u in results.units:
+        ws.append([u.unit, u.took, u.expected, round(u.average, 2)])
+    ws.append([TQZ.SHEET_TOTAL, results.took, results.expected, round(results.average, 2)])
+    ws.append([])
+    ws.append([TQZ.SHEET_MISSED])
+    for m in results.missed:
+        ws.append([f"{m.number}. {m.text}", m.wrong, m.answered])
+    people = wb.create_sheet(TQZ.SHEET_MEMBERS)
+    people.append(list(TQZ.SHEET_MEMBER_COLUMNS))
+    for r in rows:
+        people.append([r.unit, r.name, r.attempts, r.best if r.best is not None else "",
+                       r.finished_at.astimezone(tz).replace(tzinfo=None) if r.finished_at else ""])
+        if r.finished_at:
+            people.cell(people.max_row, 5).number_format = "DD/MM/YYYY HH:MM"
+        for col in (1, 2):
+            people.cell(people.max_row, col).data_type = "s"   # never a formula, whatever a name holds
+    for sheet in (ws, people):
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        sheet.freeze_panes = "A2"
+    for letter, width in zip("ABCDE", (40, 28, 12, 12, 18)):
+        people.column_dimensions[letter].width = width
+    ws.column_dimensions["A"].width = 50
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

@@ -356,6 +356,15 @@ class Results:
     missed: tuple[Missed, ...]
 
 
+@dataclass(frozen=True)
+class MemberRow:
+    unit: str
+    name: str
+    attempts: int
+    best: int | None          # best finished attempt's score (None: not finished)
+    finished_at: datetime | None
+
+
 def _info(s: Session, q: Quiz) -> QuizInfo:
     count = s.scalar(select(func.count(QuizQuestion.id)).where(QuizQuestion.quiz_id == q.id)) or 0
     return QuizInfo(q.id, q.title, q.status, count, q.attempts, q.opens_at, q.closes_at, q.board_unit_id)
@@ -729,6 +738,23 @@ class QuizzesService:
             took_all = list(best)
             return Results(info, len(expected), len(took_all),
                            sum(best.values()) / len(took_all) if took_all else 0.0, tuple(rows), tuple(missed))
+
+    def member_rows(self, actor: Actor, quiz_id: int) -> list[MemberRow]:
+        """Each expected member inside the board's scope (and anyone who took it), for the export."""
+        scope, _ = self._scope(actor)
+        with self.db.read() as s:
+            q = self._seen(s, scope, quiz_id)
+            expected = set(s.scalars(select(Member.id).where(self._expected(s, q), scope.where(Member.unit_id))))
+            stats = {m: (n, best, last) for m, n, best, last in s.execute(
+                select(QuizAttempt.member_id, func.count(QuizAttempt.id), func.max(QuizAttempt.score),
+                       func.max(QuizAttempt.finished_at)).join(Member, Member.id == QuizAttempt.member_id)
+                .where(QuizAttempt.quiz_id == q.id, scope.where(Member.unit_id))
+                .group_by(QuizAttempt.member_id)).all()}
+            ids = sorted(expected | set(stats))
+            people = s.execute(select(Member.id, Member.full_name, Member.unit_id).where(Member.id.in_(ids))).all()
+        paths = self.members.unit_paths([u for _, _, u in people if u is not None])
+        rows = [MemberRow(paths.get(unit, ""), name, *stats.get(mid, (0, None, None))) for mid, name, unit in people]
+        return sorted(rows, key=lambda r: (r.unit, r.name))
 
     def period_results(self, scope: Scope, start: datetime, end: datetime) -> list[Results]:
         """Results, inside `scope`, of every published quiz open at some time between start and end that

@@ -121,3 +121,12 @@ CHAT_DRAFTED = ("📝 Đã tạo bản nháp trắc nghiệm số <b>{id}</b>: {
                 "trang quản trị (mục Trắc nghiệm), hoặc phát hành ngay cho mọi người:")
 CHAT_DRAFT_LINE = "{number}. {text} — đáp án {right}"
 BTN_PUBLISH_ALL = "📤 Phát hành cho mọi người"
+
+# --- the export ---------------------------------------------------------------------------------
+SHEET_UNITS = "Theo đơn vị"
+SHEET_UNIT_COLUMNS = ("Đơn vị", "Đã làm", "Dự kiến", "Điểm trung bình")
+SHEET_TOTAL = "Tổng"
+SHEET_MISSED = "Câu sai nhiều nhất (số lượt sai, số lượt trả lời)"
+SHEET_MEMBERS = "Từng người"
+SHEET_MEMBER_COLUMNS = ("Đơn vị", "Họ tên", "Số lần làm", "Điểm cao nhất", "Làm xong lúc")
+DESK_EXPORT = "Tải kết quả (.xlsx)"

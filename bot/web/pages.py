@@ -817,7 +817,8 @@ def quiz_page(info, questions, results, units, title: str, csrf: str, tz: ZoneIn
     else:
         text = render.results(results) if results is not None else ""
         lines = "".join(f"<p>{line}</p>" for line in text.split("\n") if line.strip())
-        parts.append(f'<section id="quiz-results"><h3>{escape(TQZ.DESK_RESULTS)}</h3>{lines}</section>')
+        parts.append(f'<section id="quiz-results"><h3>{escape(TQZ.DESK_RESULTS)}</h3>{lines}'
+                     f'<p><a href="tracnghiem/{info.id}/xuat.xlsx">{escape(TQZ.DESK_EXPORT)}</a></p></section>')
         if info.status == "open":
             parts.append(_action(f"tracnghiem/{info.id}/dong", token, TQZ.DESK_BTN_CLOSE))
     body = (f'<p><a href="tracnghiem">{escape(TQZ.DESK_BACK)}</a></p>{_flash(notice, error)}'

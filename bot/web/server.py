@@ -992,6 +992,26 @@ async def quiz(request: web.Request, v: _View, quiz_id: int | None = None, notic
         info, questions, results, units, title, csrf, loa.settings.tz, n, r, notice, error), status)
 
 
+@board_view
+async def quiz_export(request: web.Request, v: _View) -> web.StreamResponse:
+    """GET /tracnghiem/{id}/xuat.xlsx: the results per unit and per member (boards only, as the page)."""
+    from bot.services.exports import quiz_xlsx
+    loa, scope = v.loa, v.scope
+    quiz_id = parse_id(request.match_info.get("id"))
+    if quiz_id is None:
+        return _refusal(request, "notfound", 404)
+    try:
+        results = await loa.run(loa.quizzes.results, scope, quiz_id)
+        rows = await loa.run(loa.quizzes.member_rows, scope, quiz_id)
+    except LoaError:
+        return _refusal(request, "outside")
+    data = await loa.run(quiz_xlsx, results, rows, loa.settings.tz)
+    return web.Response(body=data, headers={
+        "Content-Type": EXPORT_TYPES["xlsx"], "Cache-Control": "no-store",
+        "Content-Disposition": f'attachment; filename="trac-nghiem-{quiz_id}.xlsx"',
+        "X-Content-Type-Options": "nosniff"})
+
+
 async def quiz_new(request: web.Request) -> web.StreamResponse:
     """POST /tracnghiem/tai (a file of questions) or /tracnghiem/soan (drafts from a document): a draft."""
     from bot.services.quizzes import draft_questions, read_file
@@ -1177,6 +1197,7 @@ def build_web_app(loa: Loa, routes=(), bot=None) -> web.Application:
     app.router.add_post("/tracnghiem/tai", quiz_new)
     app.router.add_post("/tracnghiem/soan", quiz_new)
     app.router.add_get("/tracnghiem/{id}", quiz)
+    app.router.add_get("/tracnghiem/{id}/xuat.xlsx", quiz_export)
     app.router.add_post("/tracnghiem/{id}/{verb}", quiz_action)
     app.router.add_get("/vanban", documents)
     app.router.add_post("/vanban/tai", document_upload)
