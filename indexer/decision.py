@@ -203,6 +203,11 @@ def _checks(info: QuestionInfo, hit: Hit, catalogue: Catalogue, folded: str, ter
                 checks.append(inside)
         else:
             checks.append((head, n) in held_ordinals)
+    # "Kế hoạch 1026 … ban hành ngày nào": a held document named by its number is dated by its header;
+    # its bases and its body hold the dates of other documents and of tasks.
+    if info.kind == WHEN and info.asks_issue and info.references:
+        if hit.doc_id in {d for ref in info.references for d in catalogue.held(ref)}:
+            checks.append(hit.kind == "header")
     # The header answers what the document itself is (its date, number, issuer): the task words of
     # its title are not on its date line, and need not be.
     about_itself = hit.kind == "header" and (info.asks_issue or info.about_document)
@@ -236,14 +241,14 @@ def _focus(info: QuestionInfo, hit: Hit, catalogue: Catalogue, terms) -> float:
 def _form(info: QuestionInfo, hit: Hit) -> float:
     """+1 when the passage is the part of a document the question asks for: the signature for "ai ký",
     "Nơi nhận" / "Kính gửi" for "gửi cho ai", the bases for "căn cứ", the header for who issued it or what
-    the document is; 0 otherwise."""
+    the document is (not its bases: they name other documents); 0 otherwise."""
     if info.kind == WHO_SIGNED and hit.kind == "signature":
         return 1.0
     if info.asks_recipients and hit.kind == "recipients":
         return 1.0
     if info.asks_basis and hit.kind == "basis":
         return 1.0
-    if (info.kind == WHO_ISSUED or info.about_document) and hit.kind in ("header", "basis"):
+    if (info.kind == WHO_ISSUED or info.about_document) and hit.kind == "header":
         return 1.0
     return 0.0
 

@@ -73,3 +73,12 @@ def test_the_sentence_signal_is_read_next_to_the_best_candidate():
 
     x = signals(analyse("ai chủ trì"), hit, 0, Nothing(), (), 0.0, 0.9, 0.86)
     assert abs(x[FEATURES.index("sentence_gap")] - (0.82 - 0.86)) < 1e-9
+
+
+def test_the_issue_date_of_a_named_document_is_its_header(shared_kb):
+    """"Kế hoạch … ban hành ngày nào": a held document is dated by its header (its bases hold the dates of
+    other documents); "Chỉ thị 30 ban hành ngày nào", not held, by the basis that cites it with its date."""
+    held = shared_kb.ask("Kế hoạch thực hiện Chỉ thị 30 của Thị ủy Thuận Thành ban hành ngày nào?")
+    assert held.found and held.hits[0].kind == "header"
+    cited = shared_kb.ask("chi thi 30 ban hanh ngay nao")
+    assert cited.found and cited.hits[0].kind == "basis" and "05/02/2024" in cited.hits[0].text
