@@ -924,11 +924,23 @@ async def reflections_export(request: web.Request, v: _View) -> web.StreamRespon
     loa, scope = v.loa, v.scope
     items, _ = await loa.run(functools.partial(loa.reflections.listing, scope, None,
                                                limit=100_000, everything=True))
-    data = await loa.run(reflections_xlsx, items, loa.settings.tz)
+    return _workbook(await loa.run(reflections_xlsx, items, loa.settings.tz), "phan-anh.xlsx")
+
+
+def _workbook(data: bytes, filename: str) -> web.Response:
+    """An .xlsx download that is never cached (it holds people's names)."""
     return web.Response(body=data, headers={
         "Content-Type": EXPORT_TYPES["xlsx"], "Cache-Control": "no-store",
-        "Content-Disposition": 'attachment; filename="phan-anh.xlsx"',
-        "X-Content-Type-Options": "nosniff"})
+        "Content-Disposition": f'attachment; filename="{filename}"', "X-Content-Type-Options": "nosniff"})
+
+
+async def _verb_post(request: web.Request, verbs: tuple[str, ...]):
+    """(the checked POST, its verb, None) for `/…/{id}/{verb}`, or (None, verb, the refusal)."""
+    verb = request.match_info.get("verb", "")
+    if verb not in verbs:
+        return None, verb, _refusal(request, "notfound", 404)
+    post, refused = await _form(request)
+    return post, verb, refused
 
 
 async def reflection_action(request: web.Request) -> web.StreamResponse:
@@ -937,10 +949,7 @@ async def reflection_action(request: web.Request) -> web.StreamResponse:
     from bot.db.models import R_FILED, R_WORKING
     from bot.texts import reflections as TF
     loa = request.app[LOA_KEY]
-    verb = request.match_info.get("verb", "")
-    if verb not in ("traloi", "chuyenlen", "xuly", "luu"):
-        return _refusal(request, "notfound", 404)
-    post, refused = await _form(request)
+    post, verb, refused = await _verb_post(request, ("traloi", "chuyenlen", "xuly", "luu"))
     if refused is not None:
         return refused
     try:
@@ -1005,11 +1014,7 @@ async def quiz_export(request: web.Request, v: _View) -> web.StreamResponse:
         rows = await loa.run(loa.quizzes.member_rows, scope, quiz_id)
     except LoaError:
         return _refusal(request, "outside")
-    data = await loa.run(quiz_xlsx, results, rows, loa.settings.tz)
-    return web.Response(body=data, headers={
-        "Content-Type": EXPORT_TYPES["xlsx"], "Cache-Control": "no-store",
-        "Content-Disposition": f'attachment; filename="trac-nghiem-{quiz_id}.xlsx"',
-        "X-Content-Type-Options": "nosniff"})
+    return _workbook(await loa.run(quiz_xlsx, results, rows, loa.settings.tz), f"trac-nghiem-{quiz_id}.xlsx")
 
 
 async def quiz_new(request: web.Request) -> web.StreamResponse:
@@ -1055,10 +1060,7 @@ async def quiz_action(request: web.Request) -> web.StreamResponse:
     from bot.services.quizzes import LETTERS, QuestionDraft
     from bot.texts import quizzes as TQZ
     loa = request.app[LOA_KEY]
-    verb = request.match_info.get("verb", "")
-    if verb not in ("sua", "bo", "phathanh", "dong"):
-        return _refusal(request, "notfound", 404)
-    post, refused = await _form(request)
+    post, verb, refused = await _verb_post(request, ("sua", "bo", "phathanh", "dong"))
     if refused is not None:
         return refused
     form = post.form
