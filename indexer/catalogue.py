@@ -50,6 +50,27 @@ def same_suffix(a: str, b: str) -> bool:
     return not a or not b or a == b or b.startswith(a + "/") or a.startswith(b + "/")
 
 
+# What is kept of the passages and documents a question has looked at. Everything fits in a small install;
+# in a large one (100,000 passages) unbounded caches grew by every question's candidates (RSS 630 -> 1,400 MB
+# over 500 questions). Whole documents' facts hold a document's folded text, so fewer of them.
+PASSAGES_KEPT = 8192
+DOCUMENTS_KEPT = 4096
+WHOLE_DOCUMENTS_KEPT = 256
+
+
+class _Recent(dict):
+    """A dict that forgets its oldest entry beyond `size` entries (writers hold the catalogue's lock)."""
+
+    def __init__(self, size: int):
+        super().__init__()
+        self.size = size
+
+    def __setitem__(self, key, value) -> None:
+        if key not in self and len(self) >= self.size:
+            del self[next(iter(self))]
+        super().__setitem__(key, value)
+
+
 class Catalogue:
     """Reference lookups over one loaded index; passages are folded and scanned only when a question needs them."""
 
@@ -58,25 +79,57 @@ class Catalogue:
         self.dates = {d.doc_id: d.date_display for d in documents}  # for source lines
         self.chunks = chunks
         self.lexical = lexical  # read only: which terms exist, their idf and postings
-        self._by_id = {c.id: i for i, c in enumerate(chunks)}
-        self._rows_of_doc: dict[str, list[int]] = {}
-        for i, c in enumerate(chunks):
-            self._rows_of_doc.setdefault(c.doc_id, []).append(i)
-        self._folded: dict[int, str] = {}
-        self._refs: dict[int, list[DocumentReference]] = {}
-        self._dated: dict[int, list[DocumentReference]] = {}
-        self._doc_facts: dict[str, tuple[set, set, str]] = {}
-        self._terms: dict[str, frozenset[str]] = {}
-        self._names: dict[str, frozenset[str]] = {}
-        self._ordinals: dict[int, set] = {}
-        self._headings: dict[int, str] = {}
-        self._folded_names: dict[str, str] = {}
-        self._has_section: dict[tuple[str, object], bool] = {}
-        self._units: dict[str, list[tuple[str, frozenset[str]]]] = {}
-        self._own: dict[str, frozenset[str]] = {}
+        if hasattr(chunks, "by_id"):  # indexer.store.StoredChunks: made once when the index is loaded
+            self._by_id, self._rows_of_doc, self._ids = chunks.by_id, chunks.rows_of_doc, chunks.ids
+        else:
+            self._ids = [c.id for c in chunks]
+            self._by_id = {c: i for i, c in enumerate(self._ids)}
+            self._rows_of_doc = {}
+            for i, c in enumerate(chunks):
+                self._rows_of_doc.setdefault(c.doc_id, []).append(i)
+        self._folded: dict[int, str] = _Recent(PASSAGES_KEPT)
+        self._refs: dict[int, list[DocumentReference]] = _Recent(PASSAGES_KEPT)
+        self._cited: dict[str, list[tuple[int, DocumentReference]]] | None = None  # see prepare()
+        self._doc_keys: dict[str, tuple[frozenset[str], str, str, list[DocumentReference]]] | None = None
+        self._dated: dict[int, list[DocumentReference]] = _Recent(PASSAGES_KEPT)
+        self._doc_facts: dict[str, tuple[set, set, str]] = _Recent(WHOLE_DOCUMENTS_KEPT)
+        self._terms: dict[str, frozenset[str]] = _Recent(PASSAGES_KEPT)
+        self._names: dict[str, frozenset[str]] = _Recent(DOCUMENTS_KEPT)
+        self._ordinals: dict[int, set] = _Recent(PASSAGES_KEPT)
+        self._headings: dict[int, str] = _Recent(PASSAGES_KEPT)
+        self._folded_names: dict[str, str] = _Recent(DOCUMENTS_KEPT)
+        self._has_section: dict[tuple[str, object], bool] = _Recent(DOCUMENTS_KEPT)
+        self._units: dict[str, list[tuple[str, frozenset[str]]]] = _Recent(PASSAGES_KEPT)
+        self._own: dict[str, frozenset[str]] = _Recent(PASSAGES_KEPT)
         self._shapes: frozenset[str] | None = None
-        self._heading_tokens: dict[str, frozenset[str]] = {}
+        self._heading_tokens: dict[str, frozenset[str]] = _Recent(PASSAGES_KEPT)
         self._lock = threading.Lock()
+
+    def prepare(self) -> None:
+        """Make now what any question may need, so that no question pays for it (the index is being loaded).
+
+        A question naming "Chỉ thị 30" looked for the passages citing it among every passage holding "30"
+        and read each document's title: at 100,000 passages that took seconds, at every new number. Here
+        each passage and title is read once: the documents it names, by number.
+        """
+        self.shaped("")
+        self._document_keys()
+        cited: dict[str, list[tuple[int, DocumentReference]]] = {}
+        for row, chunk in enumerate(self.chunks):
+            for found in references_in(chunk.text):
+                cited.setdefault(found.number, []).append((row, found))
+        self._cited = cited
+
+    def _document_keys(self) -> dict[str, tuple[frozenset[str], str, str, list[DocumentReference]]]:
+        """Per document: the types it is or issues (folded), its number's parts, the documents its title names."""
+        keys = self._doc_keys
+        if keys is None:
+            keys = {}
+            for d in self.docs.values():
+                types = frozenset(fold(t) for t in (d.doc_type, *d.attachments) if t)
+                keys[d.doc_id] = (types, *_number_parts(d.number), references_in(d.title or ""))
+            self._doc_keys = keys
+        return keys
 
     # --- terms -------------------------------------------------------------------------------------
 
@@ -271,19 +324,20 @@ class Catalogue:
 
     def held(self, ref: DocumentReference) -> tuple[str, ...]:
         out = []
+        wanted = set(ref.types)
         for d in self.docs.values():
             # A decision's attached Quy chế / Quy định carries the decision's number: "Quy định 212".
-            types = {fold(t) for t in (d.doc_type, *d.attachments) if t}
-            if not types & set(ref.types):
+            types, number, suffix, title_refs = self._document_keys()[d.doc_id]
+            if not types & wanted:
                 continue
             if ref.types == ("luat",):
                 if ref.number in fold(d.title or ""):
                     out.append(d.doc_id)
                 continue
-            number, suffix = _number_parts(d.number)
             if number and number == ref.number and same_suffix(ref.suffix, suffix):
                 out.append(d.doc_id)
-            elif not ref.suffix and (not number or number != ref.number) and self._titled_by(d, ref.number):
+            elif not ref.suffix and (not number or number != ref.number) \
+                    and any(r.number == ref.number for r in title_refs):
                 out.append(d.doc_id)  # "kế hoạch 30": the plan whose title carries out Directive 30
         return tuple(out)
 
@@ -291,18 +345,14 @@ class Catalogue:
         """Held documents whose title names the document as what they carry out or concern: the plan
         "Thực hiện Chỉ thị 30-CT/TW …" for "Chỉ thị 30" (type and number agree, the suffix if typed)."""
         out = []
+        keys = self._document_keys()
         for d in self.docs.values():
-            for found in references_in(d.title or ""):
+            for found in keys[d.doc_id][3]:
                 if found.number == ref.number and set(found.types) & set(ref.types) \
                         and same_suffix(ref.suffix, found.suffix):
                     out.append(d.doc_id)
                     break
         return tuple(out)
-
-    @staticmethod
-    def _titled_by(doc: DocumentInfo, number: str) -> bool:
-        """Whether the document's title names another document by that number ("Thực hiện Chỉ thị 30-CT/TW")."""
-        return any(r.number == number for r in references_in(doc.title or ""))
 
     def cites_with_date(self, chunk_id: str, ref: DocumentReference) -> bool:
         """Whether the passage gives the date of the cited document right after naming it."""
@@ -340,6 +390,9 @@ class Catalogue:
             n = int(digits.group(0))
             for spelled in {str(n), f"{n:02d}", f"{n:03d}", ref.number}:
                 rows.update(self._postings(spelled))
+        if self._cited is not None:  # the passages that name a document by this number, read at load
+            return frozenset(self._ids[r] for r, found in self._cited.get(ref.number, ())
+                             if r in rows and set(found.types) & set(ref.types) and same_suffix(ref.suffix, found.suffix))
         out = set()
         for r in sorted(rows):
             for found in self._references(r):

@@ -56,12 +56,15 @@ class LexicalIndex:
 
     def __init__(self, vocab: list[str], indptr: np.ndarray, postings: np.ndarray, tfs: np.ndarray,
                  lengths: np.ndarray, k1: float, b: float, term_ids: dict[str, int] | None = None,
-                 prior: np.ndarray | None = None):
+                 prior: np.ndarray | None = None, source: Path | None = None):
         self.vocab = vocab
         self.term_ids = term_ids if term_ids is not None else {t: i for i, t in enumerate(vocab)}
         self.indptr = indptr
         self.postings = postings  # document index of each posting, sorted within a term
-        self.tfs = tfs  # term frequency of each posting
+        # Term frequency of each posting: only a rebuild needs them once the weights are made, so an index
+        # read from `source` reads them again then (at 100,000 chunks they are ~100 MB).
+        self._tfs = tfs if source is None else None
+        self._source = source
         self.lengths = lengths  # tokens per document
         self.n_docs = len(lengths)
         self.k1 = k1
@@ -72,10 +75,17 @@ class LexicalIndex:
         # How common each term is in Vietnamese at large (indexer/prior.py) weighs on the ranking only.
         self.prior = prior if prior is not None and len(prior) == len(vocab) else term_prior(vocab)
         avgdl = max(float(lengths.mean()), 1e-9) if n else 1.0
-        term_of = np.repeat(np.arange(len(vocab), dtype=np.int64), np.diff(indptr))
+        term_of = np.repeat(np.arange(len(vocab), dtype=np.int32), np.diff(indptr))
         norm = k1 * (1.0 - b + b * lengths[postings] / avgdl)
         self.weights = (self.idf[term_of] * self.prior[term_of] * tfs * (k1 + 1.0) / (tfs + norm)).astype(np.float32)
         self.max_idf = math.log(1.0 + (n + 0.5) / 0.5)
+
+    @property
+    def tfs(self) -> np.ndarray:
+        if self._tfs is None:
+            with np.load(self._source / "lexical.npz") as z:
+                self._tfs = z["tfs"]
+        return self._tfs
 
     @classmethod
     def _from_triplets(cls, vocab: dict[str, int], terms: np.ndarray, docs: np.ndarray, tfs: np.ndarray,
@@ -204,4 +214,4 @@ class LexicalIndex:
             arrays = z["indptr"], z["postings"], z["tfs"], z["lengths"]
             prior = z["prior"] if "prior" in z.files else None  # an index from before the prior: computed now
         vocab = json.loads((folder / "vocab.json").read_text(encoding="utf-8"))
-        return cls(vocab, *arrays, k1=k1, b=b, prior=prior)
+        return cls(vocab, *arrays, k1=k1, b=b, prior=prior, source=folder)

@@ -1,0 +1,127 @@
+"""A large index: chunks read from disk on demand, an approximate vector search above a size, a format-3 index
+completed without re-embedding, and the catalogue's document lookups made at load; answers unchanged."""
+
+import json
+
+import faiss
+import numpy as np
+import pytest
+
+import indexer.catalogue as catalogue_module
+import indexer.store as store
+from indexer.catalogue import Catalogue
+from indexer.question import references_in
+from indexer.store import DENSE, FORMAT_VERSION, StoredChunks, load_index
+
+from tests.test_index_resume import _kb, small_slices  # noqa: F401  (fixture)
+from tests.test_indexer_service import samples
+
+QUESTIONS = [
+    "Chỉ thị 30 do ai ban hành",
+    "chi thi 30 do ai ban hanh",
+    "Nhiệm vụ của tuyên truyền viên nòng cốt là gì",
+    "Kế hoạch 30 giao Ban Tuyên giáo làm gì",
+    "báo cáo viên được cung cấp thông tin định kỳ",
+    "Quy chế cung cấp thông tin chương II nói gì",
+    "mức chi cho báo cáo viên là bao nhiêu",
+    "hội nghị báo cáo viên họp ở đâu",
+]
+
+
+def _answer(kb, question):
+    a = kb.ask(question)
+    return a.outcome, a.answer, [h.chunk_id for h in a.hits], [round(h.score, 6) for h in a.hits]
+
+
+def test_stored_chunks_read_back_what_was_written(tmp_path, small_slices):  # noqa: F811
+    kb = _kb(tmp_path, samples.build_knowledge(tmp_path / "knowledge"))
+    kb.build()
+    folder = kb.config.index_dir.resolve()
+    written = [json.loads(line) for line in (folder / "chunks.jsonl").read_text(encoding="utf-8").splitlines()]
+    chunks = StoredChunks(folder / "chunks.jsonl")
+    assert len(chunks) == len(written) > 50
+    assert [c.to_dict() for c in chunks] == written
+    assert chunks[-1].to_dict() == written[-1] and [c.id for c in chunks[3:6]] == [w["id"] for w in written[3:6]]
+    assert [chunks.doc_id(i) for i in range(len(chunks))] == [w["doc_id"] for w in written]
+    assert [chunks.kind(i) for i in range(len(chunks))] == [w["kind"] for w in written]
+    assert all(chunks.by_id[w["id"]] == i for i, w in enumerate(written))
+    for doc_id, rows in chunks.rows_of_doc.items():
+        assert rows == [i for i, w in enumerate(written) if w["doc_id"] == doc_id]
+    with pytest.raises(IndexError):
+        chunks[len(written)]
+
+
+def test_a_large_index_searches_approximately_and_answers_alike(tmp_path, small_slices, monkeypatch):  # noqa: F811
+    knowledge = samples.build_knowledge(tmp_path / "knowledge")
+    exact = _kb(tmp_path, knowledge, "exact")
+    exact.build()
+    assert isinstance(load_index(exact.config.index_dir).faiss_index, faiss.IndexFlatIP)
+    assert not (exact.config.index_dir / DENSE).exists()
+
+    monkeypatch.setattr(store, "APPROXIMATE_FROM", 10)  # the samples' ~80 chunks count as a large index
+    approx = _kb(tmp_path, knowledge, "approx")
+    approx.build()
+    stored = load_index(approx.config.index_dir)
+    assert stored.approximate and isinstance(stored.faiss_index, faiss.IndexHNSWSQ)
+    # The exact vectors stay beside the graph: candidates' cosines are computed from them.
+    exact_stored = load_index(exact.config.index_dir)  # kept alive: vectors() is a view on its FAISS memory
+    assert np.array_equal(stored.vectors(), exact_stored.vectors())
+    # A graph over 80 vectors explored 128 deep finds every neighbour: the same answers.
+    for q in QUESTIONS:
+        assert _answer(approx, q) == _answer(exact, q), q
+
+
+def test_an_index_of_format_3_is_read_and_completed_without_reembedding(tmp_path, small_slices):  # noqa: F811
+    kb = _kb(tmp_path, samples.build_knowledge(tmp_path / "knowledge"))
+    kb.build()
+    before = {q: _answer(kb, q) for q in QUESTIONS[:4]}
+    first = load_index(kb.config.index_dir)  # kept alive: vectors() is a view on its FAISS memory
+    vectors = first.vectors().copy()
+    folder = kb.config.index_dir.resolve()
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    manifest["format"] = 3
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+
+    old = _kb(tmp_path, kb.config.knowledge_dir)
+    old.load()  # a bot started on the old folder keeps answering
+    assert {q: _answer(old, q) for q in before} == before
+    small_slices.embedded = 0
+    report = old.build()
+    assert report.rebuilt_reason is None and report.chunks_embedded == 0 and small_slices.embedded == 0
+    assert report.build_id != manifest["build_id"]
+    after = load_index(kb.config.index_dir)
+    assert after.manifest["format"] == FORMAT_VERSION and np.array_equal(after.vectors(), vectors)
+    assert {q: _answer(old, q) for q in before} == before
+    assert old.build().build_id == report.build_id  # now current: nothing rewritten
+
+
+def test_document_lookups_made_at_load_match_the_lookups_made_per_question(tmp_path, small_slices):  # noqa: F811
+    kb = _kb(tmp_path, samples.build_knowledge(tmp_path / "knowledge"))
+    kb.build()
+    stored = load_index(kb.config.index_dir)
+    prepared = Catalogue(stored.documents, stored.chunks, stored.lexical)
+    prepared.prepare()
+    lazy = Catalogue(stored.documents, list(stored.chunks), stored.lexical)  # no prepare(): read per question
+    refs = {(r.types, r.number, r.suffix): r for c in stored.chunks for r in references_in(c.text)}
+    refs.update({(r.types, r.number, r.suffix): r for q in QUESTIONS for r in references_in(q)})
+    assert len(refs) > 5
+    cited = 0
+    for ref in refs.values():
+        assert prepared.resolve(ref) == lazy.resolve(ref), ref
+        assert prepared.carried_out_by(ref) == lazy.carried_out_by(ref), ref
+        cited += bool(prepared.cited_in(ref))
+    assert cited > 3
+
+
+def test_the_catalogue_keeps_a_bounded_number_of_passages(tmp_path, small_slices, monkeypatch):  # noqa: F811
+    kb = _kb(tmp_path, samples.build_knowledge(tmp_path / "knowledge"))
+    kb.build()
+    before = {q: _answer(kb, q) for q in QUESTIONS}
+    monkeypatch.setattr(catalogue_module, "PASSAGES_KEPT", 3)
+    monkeypatch.setattr(catalogue_module, "DOCUMENTS_KEPT", 2)
+    monkeypatch.setattr(catalogue_module, "WHOLE_DOCUMENTS_KEPT", 1)
+    small = _kb(tmp_path, kb.config.knowledge_dir)
+    small.load()
+    assert {q: _answer(small, q) for q in QUESTIONS} == before
+    catalogue = small._catalogue(small._current())
+    assert 0 < len(catalogue._folded) <= 3 and len(catalogue._terms) <= 3 and len(catalogue._doc_facts) <= 1
