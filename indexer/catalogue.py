@@ -392,7 +392,8 @@ class Catalogue:
                 rows.update(self._postings(spelled))
         if self._cited is not None:  # the passages that name a document by this number, read at load
             return frozenset(self._ids[r] for r, found in self._cited.get(ref.number, ())
-                             if r in rows and set(found.types) & set(ref.types) and same_suffix(ref.suffix, found.suffix))
+                             if r in rows and set(found.types) & set(ref.types)
+                             and same_suffix(ref.suffix, found.suffix))
         out = set()
         for r in sorted(rows):
             for found in self._references(r):

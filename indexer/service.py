@@ -30,7 +30,8 @@ from indexer.prior import VERSION as PRIOR_VERSION
 from indexer.question import WHAT, analyse
 from indexer.reader import is_candidate, read_document
 from indexer.sentences import SentenceVectors, sentences
-from indexer.store import FORMAT_VERSION, READABLE_FORMATS, SENTENCES_SINCE, StoredIndex, current_build_id, load_index, new_build_id, read_manifest, write_index
+from indexer.store import (FORMAT_VERSION, READABLE_FORMATS, SENTENCES_SINCE, StoredIndex, current_build_id,
+                           load_index, new_build_id, read_manifest, write_index)
 from indexer.structure import CHUNKER_VERSION, Chunk, DocumentInfo, KeyPoint, parse_document, slug
 from indexer.text import expand_abbreviations, fold
 from indexer.vectorcache import VectorCache, cache_dir, embed_resumable

@@ -37,6 +37,7 @@ SENTENCES_SINCE = 3
 MANIFEST = "manifest.json"
 CHUNKS = "chunks.jsonl"
 DOCUMENTS = "documents.json"
+KEYPOINTS = "keypoints.jsonl"  # format 4; before, each document's keypoints were inside documents.json
 VECTORS = "vectors.faiss"
 DENSE = "vectors.npy"  # the passage vectors of an approximate index, memory-mapped (exact cosines of candidates)
 
@@ -51,6 +52,42 @@ HNSW_SEARCH_DEPTH = 128  # candidates explored per question (at least the 50 ask
 KEEP_VERSIONS = 3
 
 
+class JsonLines:
+    """A JSON-lines file, memory-mapped: line i is read and parsed when asked for."""
+
+    def __init__(self, path: Path):
+        with open(path, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            self._map = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
+        data = np.frombuffer(self._map, dtype=np.uint8) if size else np.zeros(0, dtype=np.uint8)
+        # JSON escapes a newline inside a string, so every raw newline ends a record.
+        ends = np.flatnonzero(data == 10)
+        if size and data[-1] != 10:
+            ends = np.append(ends, size)
+        starts = np.concatenate([[0], ends[:-1] + 1]).astype(np.int64) if len(ends) else np.zeros(0, np.int64)
+        keep = ends > starts  # blank lines
+        self._starts, self._ends = starts[keep], ends[keep].astype(np.int64)
+        del data
+
+    def __len__(self) -> int:
+        return len(self._starts)
+
+    def __getitem__(self, i: int):
+        return json.loads(self._map[int(self._starts[i]):int(self._ends[i])])
+
+
+class StoredKeypoints:
+    """Each document's outline, read from keypoints.jsonl when asked for (a large index has ~20 a document)."""
+
+    def __init__(self, path: Path):
+        self._lines = JsonLines(path)
+        self._row = {self._lines[i]["doc_id"]: i for i in range(len(self._lines))}
+
+    def get(self, doc_id: str, default=None):
+        i = self._row.get(doc_id)
+        return default if i is None else [KeyPoint(**k) for k in self._lines[i]["keypoints"]]
+
+
 class StoredChunks(Sequence):
     """The chunks of `chunks.jsonl`, each read from the memory-mapped file when asked for.
 
@@ -63,31 +100,19 @@ class StoredChunks(Sequence):
     RECENT = 2048
 
     def __init__(self, path: Path):
-        with open(path, "rb") as f:
-            size = os.fstat(f.fileno()).st_size
-            self._map = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
-        data = np.frombuffer(self._map, dtype=np.uint8) if size else np.zeros(0, dtype=np.uint8)
-        # JSON escapes a newline inside a string, so every raw newline ends a chunk.
-        ends = np.flatnonzero(data == 10)
-        if size and data[-1] != 10:
-            ends = np.append(ends, size)
-        starts = np.concatenate([[0], ends[:-1] + 1]).astype(np.int64) if len(ends) else np.zeros(0, np.int64)
-        keep = ends > starts  # blank lines
-        self._starts, self._ends = starts[keep], ends[keep].astype(np.int64)
-        del data
+        self._lines = JsonLines(path)
+        n = len(self._lines)
         self.ids: list[str] = []
-        self.doc_ids: list[str] = []  # one per document, in order of first appearance
         doc_rows: dict[str, int] = {}
-        doc = np.zeros(len(self._starts), dtype=np.int32)
-        self.kinds: list[str] = []
-        kind = np.zeros(len(self._starts), dtype=np.int8)
+        doc = np.zeros(n, dtype=np.int32)
+        kind = np.zeros(n, dtype=np.int8)
         kind_codes: dict[str, int] = {}
-        for i in range(len(self._starts)):
-            d = json.loads(self._line(i))
+        for i in range(n):
+            d = self._lines[i]
             self.ids.append(d["id"])
             doc[i] = doc_rows.setdefault(d["doc_id"], len(doc_rows))
             kind[i] = kind_codes.setdefault(d["kind"], len(kind_codes))
-        self.doc_ids = list(doc_rows)
+        self.doc_ids = list(doc_rows)  # one per document, in order of first appearance
         self.kinds = list(kind_codes)
         self.doc_of_row = doc
         self.kind_of_row = kind
@@ -98,11 +123,8 @@ class StoredChunks(Sequence):
         self._recent: OrderedDict[int, Chunk] = OrderedDict()
         self._lock = threading.Lock()
 
-    def _line(self, i: int) -> bytes:
-        return self._map[int(self._starts[i]):int(self._ends[i])]
-
     def __len__(self) -> int:
-        return len(self._starts)
+        return len(self._lines)
 
     def __getitem__(self, i):
         if isinstance(i, slice):
@@ -117,7 +139,7 @@ class StoredChunks(Sequence):
             if chunk is not None:
                 self._recent.move_to_end(i)
                 return chunk
-        chunk = Chunk.from_dict(json.loads(self._line(i)))
+        chunk = Chunk.from_dict(self._lines[i])
         with self._lock:
             self._recent[i] = chunk
             if len(self._recent) > self.RECENT:
@@ -126,7 +148,7 @@ class StoredChunks(Sequence):
 
     def __iter__(self):
         for i in range(len(self)):
-            yield Chunk.from_dict(json.loads(self._line(i)))  # a full pass does not flush the recent ones
+            yield Chunk.from_dict(self._lines[i])  # a full pass does not flush the recent ones
 
     def doc_id(self, i: int) -> str:
         return self.doc_ids[int(self.doc_of_row[i])]
@@ -142,7 +164,7 @@ class StoredIndex:
     folder: Path
     manifest: dict
     documents: list[DocumentInfo]
-    keypoints: dict[str, list[KeyPoint]]
+    keypoints: "dict[str, list[KeyPoint]] | StoredKeypoints"
     chunks: StoredChunks
     faiss_index: object
     lexical: LexicalIndex
@@ -217,7 +239,11 @@ def load_index(index_dir: Path) -> StoredIndex:
     try:
         docs_data = json.loads((folder / DOCUMENTS).read_text(encoding="utf-8"))
         documents = [DocumentInfo.from_dict(d["info"]) for d in docs_data]
-        keypoints = {d["info"]["doc_id"]: [KeyPoint(**k) for k in d["keypoints"]] for d in docs_data}
+        if (folder / KEYPOINTS).exists():
+            keypoints = StoredKeypoints(folder / KEYPOINTS)
+        else:
+            keypoints = {d["info"]["doc_id"]: [KeyPoint(**k) for k in d["keypoints"]] for d in docs_data}
+        del docs_data
         chunks = StoredChunks(folder / CHUNKS)
         faiss_index = faiss.read_index(str(folder / VECTORS))
         dense = None
@@ -266,9 +292,12 @@ def write_index(index_dir: Path, manifest: dict, documents: list[DocumentInfo],
     final = root / build_id
     tmp.mkdir()
     try:
-        docs_data = [{"info": d.to_dict(), "keypoints": [k.to_dict() for k in keypoints.get(d.doc_id, [])]}
-                     for d in documents]
+        docs_data = [{"info": d.to_dict()} for d in documents]
         (tmp / DOCUMENTS).write_text(json.dumps(docs_data, ensure_ascii=False, indent=1), encoding="utf-8")
+        with open(tmp / KEYPOINTS, "w", encoding="utf-8") as f:
+            for d in documents:
+                points = [k.to_dict() for k in keypoints.get(d.doc_id, [])]
+                f.write(json.dumps({"doc_id": d.doc_id, "keypoints": points}, ensure_ascii=False) + "\n")
         with open(tmp / CHUNKS, "w", encoding="utf-8") as f:
             for c in chunks:
                 f.write(json.dumps(c.to_dict(), ensure_ascii=False) + "\n")

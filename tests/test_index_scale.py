@@ -11,7 +11,7 @@ import indexer.catalogue as catalogue_module
 import indexer.store as store
 from indexer.catalogue import Catalogue
 from indexer.question import references_in
-from indexer.store import DENSE, FORMAT_VERSION, StoredChunks, load_index
+from indexer.store import DENSE, FORMAT_VERSION, KEYPOINTS, StoredChunks, load_index
 
 from tests.test_index_resume import _kb, small_slices  # noqa: F401  (fixture)
 from tests.test_indexer_service import samples
@@ -78,13 +78,22 @@ def test_an_index_of_format_3_is_read_and_completed_without_reembedding(tmp_path
     first = load_index(kb.config.index_dir)  # kept alive: vectors() is a view on its FAISS memory
     vectors = first.vectors().copy()
     folder = kb.config.index_dir.resolve()
+    outlines = {d.doc_id: kb.keypoints(d.doc_id) for d in kb.documents()}
+    assert sum(map(len, outlines.values())) > 20
+    # What format 3 wrote: each document's keypoints inside documents.json, no keypoints.jsonl.
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     manifest["format"] = 3
     (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    docs = json.loads((folder / "documents.json").read_text(encoding="utf-8"))
+    for d in docs:
+        d["keypoints"] = [k.to_dict() for k in outlines[d["info"]["doc_id"]]]
+    (folder / "documents.json").write_text(json.dumps(docs, ensure_ascii=False), encoding="utf-8")
+    (folder / KEYPOINTS).unlink()
 
     old = _kb(tmp_path, kb.config.knowledge_dir)
     old.load()  # a bot started on the old folder keeps answering
     assert {q: _answer(old, q) for q in before} == before
+    assert {d.doc_id: old.keypoints(d.doc_id) for d in old.documents()} == outlines
     small_slices.embedded = 0
     report = old.build()
     assert report.rebuilt_reason is None and report.chunks_embedded == 0 and small_slices.embedded == 0
@@ -92,6 +101,8 @@ def test_an_index_of_format_3_is_read_and_completed_without_reembedding(tmp_path
     after = load_index(kb.config.index_dir)
     assert after.manifest["format"] == FORMAT_VERSION and np.array_equal(after.vectors(), vectors)
     assert {q: _answer(old, q) for q in before} == before
+    assert (after.folder / KEYPOINTS).exists()
+    assert {d.doc_id: old.keypoints(d.doc_id) for d in old.documents()} == outlines
     assert old.build().build_id == report.build_id  # now current: nothing rewritten
 
 
