@@ -178,14 +178,19 @@ class _Snapshot:
         n = len(self.chunks)
         qtext = expand_abbreviations(query)
         qtok = terms(qtext)
-        bm = self.stored.lexical.scores(qtok)
         c = min(fusion.candidates, n)
-        lex_cand = np.argpartition(-bm, c - 1)[:c] if n > c else np.arange(n)
-        lex_cand = lex_cand[bm[lex_cand] > 0]
+        lexical = self.stored.lexical
+        if self.stored.approximate:  # a large index: no score for every chunk (LexicalIndex.top)
+            lex_cand = lexical.top(qtok, c)
+        else:
+            bm = lexical.scores(qtok)
+            lex_cand = np.argpartition(-bm, c - 1)[:c] if n > c else np.arange(n)
+            lex_cand = lex_cand[bm[lex_cand] > 0]
         qv = self.query_vector(self.dense_text(query)) if vector is None else vector
         _, ids = self.stored.faiss_index.search(qv[None, :], c)
         cand = np.union1d(lex_cand, ids[0][ids[0] >= 0]).astype(np.int64)
-        return Channels(rows=cand, lexical=bm[cand], dense=self.vectors[cand] @ qv,
+        scores = lexical.scores_of(qtok, cand) if self.stored.approximate else bm[cand]
+        return Channels(rows=cand, lexical=scores, dense=self.vectors[cand] @ qv,
                         terms=len(self.stored.lexical.evidence_terms(qtok)),
                         marked=marked_share(query) >= UNMARKED_SHARE)
 

@@ -136,3 +136,27 @@ def test_the_catalogue_keeps_a_bounded_number_of_passages(tmp_path, small_slices
     assert {q: _answer(small, q) for q in QUESTIONS} == before
     catalogue = small._catalogue(small._current())
     assert 0 < len(catalogue._folded) <= 3 and len(catalogue._terms) <= 3 and len(catalogue._doc_facts) <= 1
+
+
+@pytest.mark.parametrize("full_pass_share", [8, 0])  # 0: never one pass over every posting
+def test_the_k_best_lexical_scores_without_scoring_every_chunk(tmp_path, small_slices, monkeypatch,  # noqa: F811
+                                                               full_pass_share):
+    from indexer.lexical import LexicalIndex, terms
+
+    monkeypatch.setattr(LexicalIndex, "FULL_PASS_SHARE", full_pass_share)
+    from indexer.text import expand_abbreviations
+
+    kb = _kb(tmp_path, samples.build_knowledge(tmp_path / "knowledge"))
+    kb.build()
+    lexical = load_index(kb.config.index_dir).lexical
+    rng = np.random.default_rng(3)
+    for q in QUESTIONS + ["xã", "khen thưởng tổ chức đảng", "nhiệm vụ"]:
+        query = terms(expand_abbreviations(q))
+        full = lexical.scores(query)
+        docs = np.sort(rng.choice(len(full), 40, replace=False))
+        assert np.array_equal(lexical.scores_of(query, docs), full[docs])  # the same float32 additions
+        for k in (1, 5, 20):
+            got = lexical.top(query, k)
+            assert np.all(np.diff(got) > 0) and np.all(full[got] > 0)
+            best = np.sort(full[full > 0])[::-1][:k]
+            assert np.array_equal(np.sort(full[got])[::-1], best), (q, k)  # the k best scores (ties aside)
