@@ -89,7 +89,8 @@ class Catalogue:
                 self._rows_of_doc.setdefault(c.doc_id, []).append(i)
         self._folded: dict[int, str] = _Recent(PASSAGES_KEPT)
         self._refs: dict[int, list[DocumentReference]] = _Recent(PASSAGES_KEPT)
-        self._cited: dict[str, list[tuple[int, DocumentReference]]] | None = None  # see prepare()
+        # Per number named in a question: (row, reference) of the passages naming a document by that number.
+        self._cited: dict[str, list[tuple[int, DocumentReference]]] = _Recent(DOCUMENTS_KEPT)
         self._doc_keys: dict[str, tuple[frozenset[str], str, str, list[DocumentReference]]] | None = None
         self._dated: dict[int, list[DocumentReference]] = _Recent(PASSAGES_KEPT)
         self._doc_facts: dict[str, tuple[set, set, str]] = _Recent(WHOLE_DOCUMENTS_KEPT)
@@ -108,17 +109,11 @@ class Catalogue:
     def prepare(self) -> None:
         """Make now what any question may need, so that no question pays for it (the index is being loaded).
 
-        A question naming "Chỉ thị 30" looked for the passages citing it among every passage holding "30"
-        and read each document's title: at 100,000 passages that took seconds, at every new number. Here
-        each passage and title is read once: the documents it names, by number.
+        A question naming "Chỉ thị 30" read every document's title for the documents carrying it out: at
+        5,000 documents that took a second, at every such question. Each title is read once here.
         """
         self.shaped("")
         self._document_keys()
-        cited: dict[str, list[tuple[int, DocumentReference]]] = {}
-        for row, chunk in enumerate(self.chunks):
-            for found in references_in(chunk.text):
-                cited.setdefault(found.number, []).append((row, found))
-        self._cited = cited
 
     def _document_keys(self) -> dict[str, tuple[frozenset[str], str, str, list[DocumentReference]]]:
         """Per document: the types it is or issues (folded), its number's parts, the documents its title names."""
@@ -384,24 +379,29 @@ class Catalogue:
             rows = self._postings(f"luat_{first}")
             return frozenset(self.chunks[r].id for r in rows
                              if re.search(r"\bluat " + re.escape(ref.number) + r"\b", self.folded(self.chunks[r].id)))
-        rows: set[int] = set()
-        digits = re.match(r"\d+", ref.number)
-        if digits:
-            n = int(digits.group(0))
-            for spelled in {str(n), f"{n:02d}", f"{n:03d}", ref.number}:
-                rows.update(self._postings(spelled))
-        if self._cited is not None:  # the passages that name a document by this number, read at load
-            return frozenset(self._ids[r] for r, found in self._cited.get(ref.number, ())
-                             if r in rows and set(found.types) & set(ref.types)
-                             and same_suffix(ref.suffix, found.suffix))
-        out = set()
-        for r in sorted(rows):
-            for found in self._references(r):
-                if found.number == ref.number and set(found.types) & set(ref.types) \
-                        and same_suffix(ref.suffix, found.suffix):
-                    out.add(self.chunks[r].id)
-                    break
-        return frozenset(out)
+        return frozenset(self._ids[r] for r, found in self._citing(ref.number)
+                         if set(found.types) & set(ref.types) and same_suffix(ref.suffix, found.suffix))
+
+    def _citing(self, number: str) -> list[tuple[int, DocumentReference]]:
+        """(row, reference) of each document reference by `number` in the passages holding that number (cached:
+        at 100,000 passages "30" is in 23,000 of them, read in seconds; the next question naming a document 30
+        of any type reads none)."""
+        pairs = self._cited.get(number)
+        if pairs is None:
+            rows: set[int] = set()
+            digits = re.match(r"\d+", number)
+            if digits:
+                n = int(digits.group(0))
+                for spelled in {str(n), f"{n:02d}", f"{n:03d}", number}:
+                    rows.update(self._postings(spelled))
+            pairs = []
+            for r in sorted(rows):
+                refs = self._refs.get(r)  # not kept: thousands of passages would push out the candidates' ones
+                pairs += [(r, found) for found in (refs if refs is not None else references_in(self.chunks[r].text))
+                          if found.number == number]
+            with self._lock:
+                self._cited[number] = pairs
+        return pairs
 
     def resolve(self, ref: DocumentReference) -> Resolution:
         return Resolution(ref, self.held(ref), self.cited_in(ref))
