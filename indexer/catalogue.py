@@ -58,6 +58,13 @@ DOCUMENTS_KEPT = 4096
 WHOLE_DOCUMENTS_KEPT = 256
 
 
+def _dated(folded: str, found: DocumentReference) -> bool:
+    """Whether the reference is followed by its date in the passage (`folded` as `_aligned` gives it)."""
+    at = folded.find(fold(found.text))
+    end = at + len(found.text)
+    return at >= 0 and bool(_DATE_NEAR.search(folded[end : end + 30]))
+
+
 class _Recent(dict):
     """A dict that forgets its oldest entry beyond `size` entries (writers hold the catalogue's lock)."""
 
@@ -89,8 +96,9 @@ class Catalogue:
                 self._rows_of_doc.setdefault(c.doc_id, []).append(i)
         self._folded: dict[int, str] = _Recent(PASSAGES_KEPT)
         self._refs: dict[int, list[DocumentReference]] = _Recent(PASSAGES_KEPT)
-        # Per number named in a question: (row, reference) of the passages naming a document by that number.
-        self._cited: dict[str, list[tuple[int, DocumentReference]]] = _Recent(DOCUMENTS_KEPT)
+        # Per number named in a question: the passages naming a document by that number, and those dating it.
+        self._cited: dict[str, dict[int, list[DocumentReference]]] = _Recent(DOCUMENTS_KEPT)
+        self._dated_by_number: dict[str, dict[int, list[DocumentReference]]] = _Recent(DOCUMENTS_KEPT)
         self._doc_keys: dict[str, tuple[frozenset[str], str, str, list[DocumentReference]]] | None = None
         self._dated: dict[int, list[DocumentReference]] = _Recent(PASSAGES_KEPT)
         self._doc_facts: dict[str, tuple[set, set, str]] = _Recent(WHOLE_DOCUMENTS_KEPT)
@@ -351,8 +359,24 @@ class Catalogue:
 
     def cites_with_date(self, chunk_id: str, ref: DocumentReference) -> bool:
         """Whether the passage gives the date of the cited document right after naming it."""
-        return any(found.number == ref.number and set(found.types) & set(ref.types)
-                   for found in self._dated_references(self._by_id[chunk_id]))
+        row = self._by_id[chunk_id]
+        if row in self._citing(ref.number):  # a question checks every passage citing the document: by number
+            dated = self._dated_citing(ref.number).get(row, ())
+        else:
+            dated = self._dated_references(row)
+        return any(found.number == ref.number and set(found.types) & set(ref.types) for found in dated)
+
+    def _dated_citing(self, number: str) -> dict[int, list[DocumentReference]]:
+        """Of `_citing(number)`, the references followed by their date (cached like it)."""
+        dated = self._dated_by_number.get(number)
+        if dated is None:
+            dated = {}
+            for row, refs in self._citing(number).items():
+                _, folded = _aligned(self.chunks[row].text)
+                dated[row] = [found for found in refs if _dated(folded, found)]
+            with self._lock:
+                self._dated_by_number[number] = dated
+        return dated
 
     def _dated_references(self, row: int) -> list[DocumentReference]:
         """The documents a passage names with their date right after (cached: a question about a much-cited
@@ -363,11 +387,7 @@ class Catalogue:
             refs = self._references(row)
             if refs:
                 _, folded = _aligned(self.chunks[row].text)
-                for found in refs:
-                    at = folded.find(fold(found.text))
-                    end = at + len(found.text)
-                    if at >= 0 and _DATE_NEAR.search(folded[end : end + 30]):
-                        dated.append(found)
+                dated = [found for found in refs if _dated(folded, found)]
             with self._lock:
                 self._dated[row] = dated
         return dated
@@ -379,13 +399,14 @@ class Catalogue:
             rows = self._postings(f"luat_{first}")
             return frozenset(self.chunks[r].id for r in rows
                              if re.search(r"\bluat " + re.escape(ref.number) + r"\b", self.folded(self.chunks[r].id)))
-        return frozenset(self._ids[r] for r, found in self._citing(ref.number)
-                         if set(found.types) & set(ref.types) and same_suffix(ref.suffix, found.suffix))
+        return frozenset(self._ids[r] for r, refs in self._citing(ref.number).items()
+                         if any(set(found.types) & set(ref.types) and same_suffix(ref.suffix, found.suffix)
+                                for found in refs))
 
-    def _citing(self, number: str) -> list[tuple[int, DocumentReference]]:
-        """(row, reference) of each document reference by `number` in the passages holding that number (cached:
-        at 100,000 passages "30" is in 23,000 of them, read in seconds; the next question naming a document 30
-        of any type reads none)."""
+    def _citing(self, number: str) -> dict[int, list[DocumentReference]]:
+        """The document references by `number` of each passage holding that number and naming a document by it
+        (cached: at 100,000 passages "30" is in 23,000 of them, read in seconds; the next question naming a
+        document 30 of any type reads none)."""
         pairs = self._cited.get(number)
         if pairs is None:
             rows: set[int] = set()
@@ -394,11 +415,13 @@ class Catalogue:
                 n = int(digits.group(0))
                 for spelled in {str(n), f"{n:02d}", f"{n:03d}", number}:
                     rows.update(self._postings(spelled))
-            pairs = []
+            pairs = {}
             for r in sorted(rows):
                 refs = self._refs.get(r)  # not kept: thousands of passages would push out the candidates' ones
-                pairs += [(r, found) for found in (refs if refs is not None else references_in(self.chunks[r].text))
-                          if found.number == number]
+                refs = [found for found in (refs if refs is not None else references_in(self.chunks[r].text))
+                        if found.number == number]
+                if refs:
+                    pairs[r] = refs
             with self._lock:
                 self._cited[number] = pairs
         return pairs
@@ -416,4 +439,5 @@ class Catalogue:
                    section=c.section, score=1.0, lexical_score=0.0, dense_score=0.0, kind=c.kind, part=c.part)
 
     def doc_of(self, chunk_id: str) -> str:
-        return self.chunks[self._by_id[chunk_id]].doc_id
+        row = self._by_id[chunk_id]
+        return self.chunks.doc_id(row) if hasattr(self.chunks, "doc_id") else self.chunks[row].doc_id

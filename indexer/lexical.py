@@ -196,19 +196,26 @@ class LexicalIndex:
         if not ids or k <= 0:
             return np.zeros(0, dtype=np.int64)
         postings = lambda i: self.postings[self.indptr[i]:self.indptr[i + 1]]  # noqa: E731
+
+        def union(term_ids) -> np.ndarray:  # a mark per document beats sorting 100,000 postings
+            mark = np.zeros(self.n_docs, dtype=bool)
+            for i in term_ids:
+                mark[postings(i)] = True
+            return np.flatnonzero(mark).astype(self.postings.dtype)
+
         # A first k-th best score: from the documents of the strongest terms.
-        seed, j = postings(ids[0]), 1
-        while len(seed) < 4 * k and j < len(ids):
-            seed = np.union1d(seed, postings(ids[j]))
+        j, size = 1, int(self.indptr[ids[0] + 1] - self.indptr[ids[0]])
+        while size < 4 * k and j < len(ids):
+            size += int(self.indptr[ids[j] + 1] - self.indptr[ids[j]])
             j += 1
-        seed = np.unique(seed)
+        seed = union(ids[:j])
         seed_scores = self.scores_of(query, seed)
         threshold = float(np.partition(seed_scores, len(seed) - k)[len(seed) - k]) if len(seed) >= k else 0.0
         # Weakest terms first: those whose bounds add up below the threshold cannot make a document on their own.
         bounds = np.cumsum([float(self.max_weight[i]) for i in reversed(ids)])
         weak = int(np.searchsorted(bounds, threshold, side="left"))  # bounds[:weak] < threshold
         strong = ids[:len(ids) - weak]
-        docs = np.unique(np.concatenate([postings(i) for i in strong])) if strong else seed
+        docs = union(strong) if strong else seed
         if len(docs) * self.FULL_PASS_SHARE > self.n_docs:  # one pass over every posting is cheaper then
             scores = self.scores(query)
             docs = np.flatnonzero(scores > 0)

@@ -69,6 +69,11 @@ class JsonLines:
         self._starts, self._ends = starts[keep], ends[keep].astype(np.int64)
         del data
 
+    def forget(self) -> None:
+        """Let go of the pages read so far (a first full pass would otherwise stay counted as resident)."""
+        if isinstance(self._map, mmap.mmap) and hasattr(mmap, "MADV_DONTNEED"):
+            self._map.madvise(mmap.MADV_DONTNEED)
+
     def __len__(self) -> int:
         return len(self._starts)
 
@@ -116,6 +121,7 @@ class StoredChunks(Sequence):
         self.kinds = list(kind_codes)
         self.doc_of_row = doc
         self.kind_of_row = kind
+        self._lines.forget()
         self.by_id = {c: i for i, c in enumerate(self.ids)}
         order = np.argsort(doc, kind="stable")
         bounds = np.searchsorted(doc[order], np.arange(len(self.doc_ids) + 1))

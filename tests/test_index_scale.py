@@ -2,6 +2,7 @@
 completed without re-embedding, and the catalogue's document lookups made at load; answers unchanged."""
 
 import json
+import re
 
 import faiss
 import numpy as np
@@ -10,7 +11,7 @@ import pytest
 import indexer.catalogue as catalogue_module
 import indexer.store as store
 from indexer.catalogue import Catalogue, _number_parts, same_suffix
-from indexer.question import references_in
+from indexer.question import _aligned_fold, references_in
 from indexer.store import DENSE, FORMAT_VERSION, KEYPOINTS, StoredChunks, load_index
 from indexer.text import fold
 
@@ -134,6 +135,18 @@ def _cited_in(chunks, ref):
         for f in references_in(c.text)))
 
 
+def _cites_with_date(chunk, ref):
+    """Catalogue.cites_with_date as it was: the passage's references read, their dates looked for."""
+    _, folded = _aligned_fold(chunk.text)
+    for f in references_in(chunk.text):
+        at = folded.find(fold(f.text))
+        if f.number == ref.number and set(f.types) & set(ref.types) and at >= 0 \
+                and re.search(r"^\W*(?:ngay\s*)?\d{1,2}\s*/\s*\d{1,2}\s*/\s*\d{4}|^\W*ngay\s+\d{1,2}\s+thang",
+                              folded[at + len(f.text):at + len(f.text) + 30]):
+            return True
+    return False
+
+
 def test_document_lookups_are_those_of_reading_every_title_and_passage(tmp_path, small_slices):  # noqa: F811
     kb = _kb(tmp_path, samples.build_knowledge(tmp_path / "knowledge"))
     kb.build()
@@ -143,15 +156,18 @@ def test_document_lookups_are_those_of_reading_every_title_and_passage(tmp_path,
     refs = {(r.types, r.number, r.suffix): r for c in stored.chunks for r in references_in(c.text)}
     refs.update({(r.types, r.number, r.suffix): r for q in QUESTIONS for r in references_in(q)})
     assert len(refs) > 5
-    cited = held = 0
+    cited = held = dated = 0
     for ref in refs.values():
         for _ in range(2):  # the second time from what the first one kept
             assert catalogue.held(ref) == _held(stored.documents, ref), ref
             if ref.types != ("luat",):
                 assert catalogue.cited_in(ref) == _cited_in(stored.chunks, ref), ref
+                for c in stored.chunks:
+                    assert catalogue.cites_with_date(c.id, ref) == _cites_with_date(c, ref), (ref, c.id)
         cited += bool(catalogue.cited_in(ref))
         held += bool(catalogue.held(ref))
-    assert cited > 3 and held > 1
+        dated += any(catalogue.cites_with_date(c, ref) for c in catalogue.cited_in(ref))
+    assert cited > 3 and held > 1 and dated > 1
 
 
 def test_the_catalogue_keeps_a_bounded_number_of_passages(tmp_path, small_slices, monkeypatch):  # noqa: F811
