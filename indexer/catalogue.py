@@ -51,9 +51,10 @@ def same_suffix(a: str, b: str) -> bool:
 
 
 # What is kept of the passages and documents a question has looked at. Everything fits in a small install;
-# in a large one (100,000 passages) unbounded caches grew by every question's candidates (RSS 630 -> 1,400 MB
-# over 500 questions). Whole documents' facts hold a document's folded text, so fewer of them.
-PASSAGES_KEPT = 8192
+# in a large one (100,000 passages) unbounded caches grew by every question's candidates (~30 a question; a
+# passage's terms, units and folded text weigh ~30 KB): 8,192 passages kept still added ~300 MB over 500
+# questions. Whole documents' facts hold a document's folded text, so fewer of them.
+PASSAGES_KEPT = 2048
 DOCUMENTS_KEPT = 4096
 WHOLE_DOCUMENTS_KEPT = 256
 

@@ -73,6 +73,15 @@ class JsonLines:
         """Let go of the pages read so far (a first full pass would otherwise stay counted as resident)."""
         if isinstance(self._map, mmap.mmap) and hasattr(mmap, "MADV_DONTNEED"):
             self._map.madvise(mmap.MADV_DONTNEED)
+            random_access(self._map)
+
+
+def random_access(mapped) -> None:
+    """Tell the kernel a mapping is read a record at a time: no read-ahead around each page read, which made a
+    few dozen vectors a question bring most of a 150 MB file into the process's resident memory."""
+    target = getattr(mapped, "_mmap", mapped)  # a numpy memmap keeps its mmap there
+    if isinstance(target, mmap.mmap) and hasattr(mmap, "MADV_RANDOM"):
+        target.madvise(mmap.MADV_RANDOM)
 
     def __len__(self) -> int:
         return len(self._starts)
@@ -87,6 +96,7 @@ class StoredKeypoints:
     def __init__(self, path: Path):
         self._lines = JsonLines(path)
         self._row = {self._lines[i]["doc_id"]: i for i in range(len(self._lines))}
+        self._lines.forget()
 
     def get(self, doc_id: str, default=None):
         i = self._row.get(doc_id)
@@ -255,6 +265,7 @@ def load_index(index_dir: Path) -> StoredIndex:
         dense = None
         if not isinstance(faiss_index, faiss.IndexFlat):
             dense = np.load(folder / DENSE, mmap_mode="r")
+            random_access(dense)
             faiss.downcast_index(faiss_index).hnsw.efSearch = HNSW_SEARCH_DEPTH
         lexical = LexicalIndex.load(folder)
     except (OSError, ValueError, KeyError, RuntimeError, AttributeError) as exc:
