@@ -52,6 +52,14 @@ HNSW_SEARCH_DEPTH = 128  # candidates explored per question (at least the 50 ask
 KEEP_VERSIONS = 3
 
 
+def random_access(mapped) -> None:
+    """Tell the kernel a mapping is read a record at a time: no read-ahead around each page read, which made a
+    few dozen vectors a question bring most of a 150 MB file into the process's resident memory."""
+    target = getattr(mapped, "_mmap", mapped)  # a numpy memmap keeps its mmap there
+    if isinstance(target, mmap.mmap) and hasattr(mmap, "MADV_RANDOM"):
+        target.madvise(mmap.MADV_RANDOM)
+
+
 class JsonLines:
     """A JSON-lines file, memory-mapped: line i is read and parsed when asked for."""
 
@@ -75,13 +83,6 @@ class JsonLines:
             self._map.madvise(mmap.MADV_DONTNEED)
             random_access(self._map)
 
-
-def random_access(mapped) -> None:
-    """Tell the kernel a mapping is read a record at a time: no read-ahead around each page read, which made a
-    few dozen vectors a question bring most of a 150 MB file into the process's resident memory."""
-    target = getattr(mapped, "_mmap", mapped)  # a numpy memmap keeps its mmap there
-    if isinstance(target, mmap.mmap) and hasattr(mmap, "MADV_RANDOM"):
-        target.madvise(mmap.MADV_RANDOM)
 
     def __len__(self) -> int:
         return len(self._starts)
