@@ -151,13 +151,14 @@ def test_document_lookups_are_those_of_reading_every_title_and_passage(tmp_path,
     kb = _kb(tmp_path, samples.build_knowledge(tmp_path / "knowledge"))
     kb.build()
     stored = load_index(kb.config.index_dir)
-    catalogue = Catalogue(stored.documents, stored.chunks, stored.lexical)
-    catalogue.prepare()
+    prepared = Catalogue(stored.documents, stored.chunks, stored.lexical)
+    prepared.prepare()  # every passage's and title's references read at load
+    lazy = Catalogue(stored.documents, list(stored.chunks), stored.lexical)  # read per number asked
     refs = {(r.types, r.number, r.suffix): r for c in stored.chunks for r in references_in(c.text)}
     refs.update({(r.types, r.number, r.suffix): r for q in QUESTIONS for r in references_in(q)})
     assert len(refs) > 5
     cited = held = dated = 0
-    for ref in refs.values():
+    for ref, catalogue in ((ref, c) for ref in refs.values() for c in (prepared, lazy)):
         for _ in range(2):  # the second time from what the first one kept
             assert catalogue.held(ref) == _held(stored.documents, ref), ref
             if ref.types != ("luat",):
