@@ -131,6 +131,8 @@ class Catalogue:
             for found in references_in(chunk.text):
                 cited.setdefault(found.number, {}).setdefault(row, []).append(found)
         self._every_citation = cited
+        if hasattr(self.chunks, "forget"):
+            self.chunks.forget()
 
     def _document_keys(self) -> dict[str, tuple[frozenset[str], str, str, list[DocumentReference]]]:
         """Per document: the types it is or issues (folded), its number's parts, the documents its title names."""

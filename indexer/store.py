@@ -167,6 +167,10 @@ class StoredChunks(Sequence):
         for i in range(len(self)):
             yield Chunk.from_dict(self._lines[i])  # a full pass does not flush the recent ones
 
+    def forget(self) -> None:
+        """Let go of the file's pages after a full pass (JsonLines.forget)."""
+        self._lines.forget()
+
     def doc_id(self, i: int) -> str:
         return self.doc_ids[int(self.doc_of_row[i])]
 
