@@ -4,6 +4,7 @@
     python bench/bench_index.py --devset     # only the dev-set numbers (hit@3, abstention)
     python bench/bench_index.py --latency    # only ask p50/p95 at ~1,000 chunks (side-by-side comparisons)
     python bench/bench_index.py --synthetic 5000
+    python bench/bench_index.py --synthetic 100000 --synthetic-only   # that section alone
 
 Sections:
   real       knowledge/ (the plan) with the default model: build chunks/s, ask p50/p95, RSS.
@@ -80,9 +81,10 @@ def percentile(values: list[float], p: float) -> float:
     return float(np.percentile(np.array(values), p))
 
 
-def time_asks(kb: KnowledgeBase, questions: list[str], cpu: list[float] | None = None) -> tuple[float, float, float]:
+def time_asks(kb: KnowledgeBase, questions: list[str], cpu: list[float] | None = None,
+              slowest: list[tuple[float, str]] | None = None) -> tuple[float, float, float]:
     """Wall p50/p95/max in ms; `cpu` gets each ask's process CPU time (all threads), which a busy machine
-    stretches far less than wall time."""
+    stretches far less than wall time; `slowest` the three slowest (ms, question)."""
     kb.ask("khởi động")  # first call pays lazy imports
     times = []
     for q in questions:
@@ -91,6 +93,8 @@ def time_asks(kb: KnowledgeBase, questions: list[str], cpu: list[float] | None =
         times.append((time.perf_counter() - t) * 1000)
         if cpu is not None:
             cpu.append((time.process_time() - c) * 1000)
+    if slowest is not None:
+        slowest += sorted(zip(times, questions), reverse=True)[:3]
     return percentile(times, 50), percentile(times, 95), max(times)
 
 
@@ -105,7 +109,8 @@ def latency_lines(kb: KnowledgeBase, questions: list[str]) -> list[str]:
     load = os.getloadavg()[0]
     cpu_new: list[float] = []
     cpu_cached: list[float] = []
-    p50, p95, worst = time_asks(kb, questions, cpu_new)
+    slowest: list[tuple[float, str]] = []
+    p50, p95, worst = time_asks(kb, questions, cpu_new, slowest)
     c50, c95, _ = time_asks(kb, questions, cpu_cached)  # same questions again: vectors come from the cache
     return [
         f"ask, new questions: p50 {p50:.1f} ms, p95 {p95:.1f} ms, max {worst:.1f} ms ({len(questions)} questions)",
@@ -114,6 +119,7 @@ def latency_lines(kb: KnowledgeBase, questions: list[str]) -> list[str]:
         f"  CPU time per ask (all threads): new questions p50 {percentile(cpu_new, 50):.1f} ms, "
         f"p95 {percentile(cpu_new, 95):.1f} ms; vector cached p50 {percentile(cpu_cached, 50):.1f} ms, "
         f"p95 {percentile(cpu_cached, 95):.1f} ms",
+        f"  slowest new questions: {'; '.join(f'{ms:.0f} ms {q[:50]!r}' for ms, q in slowest)}",
         f"  (load average while measuring: {load:.1f} on {os.cpu_count()} cores)",
     ]
 
@@ -398,6 +404,7 @@ def main() -> int:
     parser.add_argument("--latency", action="store_true",
                         help="only the question latency at ~1,000 chunks (encoding vs the rest), a minute or two")
     parser.add_argument("--synthetic", type=int, default=20000, help="synthetic corpus size in chunks (0 = skip)")
+    parser.add_argument("--synthetic-only", action="store_true", help="only the synthetic corpus section")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     with tempfile.TemporaryDirectory() as tmp:
@@ -407,6 +414,9 @@ def main() -> int:
             return 0
         if args.latency:
             bench_synthetic_small(tmp_path)
+            return 0
+        if args.synthetic_only:
+            bench_synthetic(tmp_path, args.synthetic)
             return 0
         bench_real(tmp_path)
         bench_processes(tmp_path)

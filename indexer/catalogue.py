@@ -50,6 +50,35 @@ def same_suffix(a: str, b: str) -> bool:
     return not a or not b or a == b or b.startswith(a + "/") or a.startswith(b + "/")
 
 
+# What is kept of the passages and documents a question has looked at. Everything fits in a small install;
+# in a large one (100,000 passages) unbounded caches grew by every question's candidates (~30 a question; a
+# passage's terms, units and folded text weigh ~30 KB): 8,192 passages kept still added ~300 MB over 500
+# questions. Whole documents' facts hold a document's folded text, so fewer of them.
+PASSAGES_KEPT = 2048
+DOCUMENTS_KEPT = 4096
+WHOLE_DOCUMENTS_KEPT = 256
+
+
+def _dated(folded: str, found: DocumentReference) -> bool:
+    """Whether the reference is followed by its date in the passage (`folded` as `_aligned` gives it)."""
+    at = folded.find(fold(found.text))
+    end = at + len(found.text)
+    return at >= 0 and bool(_DATE_NEAR.search(folded[end : end + 30]))
+
+
+class _Recent(dict):
+    """A dict that forgets its oldest entry beyond `size` entries (writers hold the catalogue's lock)."""
+
+    def __init__(self, size: int):
+        super().__init__()
+        self.size = size
+
+    def __setitem__(self, key, value) -> None:
+        if key not in self and len(self) >= self.size:
+            del self[next(iter(self))]
+        super().__setitem__(key, value)
+
+
 class Catalogue:
     """Reference lookups over one loaded index; passages are folded and scanned only when a question needs them."""
 
@@ -58,26 +87,66 @@ class Catalogue:
         self.dates = {d.doc_id: d.date_display for d in documents}  # for source lines
         self.chunks = chunks
         self.lexical = lexical  # read only: which terms exist, their idf and postings
-        self._by_id = {c.id: i for i, c in enumerate(chunks)}
-        self._rows_of_doc: dict[str, list[int]] = {}
-        for i, c in enumerate(chunks):
-            self._rows_of_doc.setdefault(c.doc_id, []).append(i)
-        self._folded: dict[int, str] = {}
-        self._refs: dict[int, list[DocumentReference]] = {}
-        self._dated: dict[int, list[DocumentReference]] = {}
-        self._doc_facts: dict[str, tuple[set, set, str]] = {}
-        self._terms: dict[str, frozenset[str]] = {}
-        self._names: dict[str, frozenset[str]] = {}
-        self._ordinals: dict[int, set] = {}
-        self._headings: dict[int, str] = {}
-        self._folded_names: dict[str, str] = {}
-        self._has_section: dict[tuple[str, object], bool] = {}
-        self._units: dict[str, list[tuple[str, frozenset[str]]]] = {}
-        self._own: dict[str, frozenset[str]] = {}
-        self._doc_terms: dict[str, frozenset[str]] = {}
+        if hasattr(chunks, "by_id"):  # indexer.store.StoredChunks: made once when the index is loaded
+            self._by_id, self._rows_of_doc, self._ids = chunks.by_id, chunks.rows_of_doc, chunks.ids
+        else:
+            self._ids = [c.id for c in chunks]
+            self._by_id = {c: i for i, c in enumerate(self._ids)}
+            self._rows_of_doc = {}
+            for i, c in enumerate(chunks):
+                self._rows_of_doc.setdefault(c.doc_id, []).append(i)
+        self._folded: dict[int, str] = _Recent(PASSAGES_KEPT)
+        self._refs: dict[int, list[DocumentReference]] = _Recent(PASSAGES_KEPT)
+        # Per number named in a question: the passages naming a document by that number, and those dating it.
+        self._cited: dict[str, dict[int, list[DocumentReference]]] = _Recent(DOCUMENTS_KEPT)
+        self._dated_by_number: dict[str, dict[int, list[DocumentReference]]] = _Recent(DOCUMENTS_KEPT)
+        self._every_citation: dict[str, dict[int, list[DocumentReference]]] | None = None  # by prepare()
+        self._doc_keys: dict[str, tuple[frozenset[str], str, str, list[DocumentReference]]] | None = None
+        self._dated: dict[int, list[DocumentReference]] = _Recent(PASSAGES_KEPT)
+        self._doc_facts: dict[str, tuple[set, set, str]] = _Recent(WHOLE_DOCUMENTS_KEPT)
+        self._terms: dict[str, frozenset[str]] = _Recent(PASSAGES_KEPT)
+        self._names: dict[str, frozenset[str]] = _Recent(DOCUMENTS_KEPT)
+        self._ordinals: dict[int, set] = _Recent(PASSAGES_KEPT)
+        self._headings: dict[int, str] = _Recent(PASSAGES_KEPT)
+        self._folded_names: dict[str, str] = _Recent(DOCUMENTS_KEPT)
+        self._has_section: dict[tuple[str, object], bool] = _Recent(DOCUMENTS_KEPT)
+        self._units: dict[str, list[tuple[str, frozenset[str]]]] = _Recent(PASSAGES_KEPT)
+        self._own: dict[str, frozenset[str]] = _Recent(PASSAGES_KEPT)
+        self._doc_terms: dict[str, frozenset[str]] = _Recent(WHOLE_DOCUMENTS_KEPT)
         self._shapes: frozenset[str] | None = None
-        self._heading_tokens: dict[str, frozenset[str]] = {}
+        self._heading_tokens: dict[str, frozenset[str]] = _Recent(PASSAGES_KEPT)
         self._lock = threading.Lock()
+
+    def prepare(self) -> None:
+        """Make now what any question may need, so that no question pays for it (the index is being loaded).
+
+        A question naming "Chỉ thị 30" read every document's title for the documents carrying it out, and the
+        first question naming a document 30 read every passage holding "30" for the ones citing it: at 100,000
+        passages (23,000 of them hold "30") that took seconds. Each title and passage is read once here
+        instead (seconds at 100,000 passages, milliseconds for a small install).
+        """
+        self.shaped("")
+        self._document_keys()
+        cited: dict[str, dict[int, list[DocumentReference]]] = {}
+        for row, chunk in enumerate(self.chunks):
+            for found in references_in(chunk.text):
+                cited.setdefault(found.number, {}).setdefault(row, []).append(found)
+        self._every_citation = cited
+        if hasattr(self.chunks, "forget"):
+            self.chunks.forget()
+
+    def _document_keys(self) -> dict[str, tuple[frozenset[str], str, str, list[DocumentReference]]]:
+        """Per document: the types it is or issues (folded), its number's parts, the documents its title names."""
+        keys = self._doc_keys
+        if keys is None:
+            keys = {}
+            for d in self.docs.values():
+                types = {fold(t) for t in (d.doc_type, *d.attachments) if t}
+                if "thong bao" in types and fold(d.title or "").startswith("ket luan"):
+                    types.add("ket luan")  # a "Thông báo kết luận" is "Kết luận 432" to most who cite it
+                keys[d.doc_id] = (frozenset(types), *_number_parts(d.number), references_in(d.title or ""))
+            self._doc_keys = keys
+        return keys
 
     # --- terms -------------------------------------------------------------------------------------
 
@@ -128,7 +197,7 @@ class Catalogue:
         """Search terms of a whole document (its name and every passage): what its signature or its
         recipients list answers for ("công văn … trả lời về thuế TNCN do ai ký")."""
         return self._memo(self._doc_terms, doc_id, lambda: frozenset().union(
-            self.name_terms(doc_id), *(self.own_terms(self.chunks[i].id) for i in self._rows_of_doc.get(doc_id, ()))))
+            self.name_terms(doc_id), *(self.own_terms(self._ids[i]) for i in self._rows_of_doc.get(doc_id, ()))))
 
     def _memo(self, cache: dict, key, compute):
         """`compute()`, kept in `cache` under `key`: passages are read only when a question needs them."""
@@ -278,21 +347,20 @@ class Catalogue:
 
     def held(self, ref: DocumentReference) -> tuple[str, ...]:
         out = []
+        wanted = set(ref.types)
         for d in self.docs.values():
             # A decision's attached Quy chế / Quy định carries the decision's number: "Quy định 212".
-            types = {fold(t) for t in (d.doc_type, *d.attachments) if t}
-            if "thong bao" in types and fold(d.title or "").startswith("ket luan"):
-                types.add("ket luan")  # a "Thông báo kết luận" is "Kết luận 432" to most who cite it
-            if not types & set(ref.types):
+            types, number, suffix, title_refs = self._document_keys()[d.doc_id]
+            if not types & wanted:
                 continue
             if ref.types == ("luat",):
                 if ref.number in fold(d.title or ""):
                     out.append(d.doc_id)
                 continue
-            number, suffix = _number_parts(d.number)
             if number and number == ref.number and same_suffix(ref.suffix, suffix):
                 out.append(d.doc_id)
-            elif not ref.suffix and (not number or number != ref.number) and self._titled_by(d, ref.number):
+            elif not ref.suffix and (not number or number != ref.number) \
+                    and any(r.number == ref.number for r in title_refs):
                 out.append(d.doc_id)  # "kế hoạch 30": the plan whose title carries out Directive 30
         return tuple(out)
 
@@ -300,23 +368,35 @@ class Catalogue:
         """Held documents whose title names the document as what they carry out or concern: the plan
         "Thực hiện Chỉ thị 30-CT/TW …" for "Chỉ thị 30" (type and number agree, the suffix if typed)."""
         out = []
+        keys = self._document_keys()
         for d in self.docs.values():
-            for found in references_in(d.title or ""):
+            for found in keys[d.doc_id][3]:
                 if found.number == ref.number and set(found.types) & set(ref.types) \
                         and same_suffix(ref.suffix, found.suffix):
                     out.append(d.doc_id)
                     break
         return tuple(out)
 
-    @staticmethod
-    def _titled_by(doc: DocumentInfo, number: str) -> bool:
-        """Whether the document's title names another document by that number ("Thực hiện Chỉ thị 30-CT/TW")."""
-        return any(r.number == number for r in references_in(doc.title or ""))
-
     def cites_with_date(self, chunk_id: str, ref: DocumentReference) -> bool:
         """Whether the passage gives the date of the cited document right after naming it."""
-        return any(found.number == ref.number and set(found.types) & set(ref.types)
-                   for found in self._dated_references(self._by_id[chunk_id]))
+        row = self._by_id[chunk_id]
+        if row in self._citing(ref.number):  # a question checks every passage citing the document: by number
+            dated = self._dated_citing(ref.number).get(row, ())
+        else:
+            dated = self._dated_references(row)
+        return any(found.number == ref.number and set(found.types) & set(ref.types) for found in dated)
+
+    def _dated_citing(self, number: str) -> dict[int, list[DocumentReference]]:
+        """Of `_citing(number)`, the references followed by their date (cached like it)."""
+        dated = self._dated_by_number.get(number)
+        if dated is None:
+            dated = {}
+            for row, refs in self._citing(number).items():
+                _, folded = _aligned(self.chunks[row].text)
+                dated[row] = [found for found in refs if _dated(folded, found)]
+            with self._lock:
+                self._dated_by_number[number] = dated
+        return dated
 
     def _dated_references(self, row: int) -> list[DocumentReference]:
         """The documents a passage names with their date right after (cached: a question about a much-cited
@@ -327,11 +407,7 @@ class Catalogue:
             refs = self._references(row)
             if refs:
                 _, folded = _aligned(self.chunks[row].text)
-                for found in refs:
-                    at = folded.find(fold(found.text))
-                    end = at + len(found.text)
-                    if at >= 0 and _DATE_NEAR.search(folded[end : end + 30]):
-                        dated.append(found)
+                dated = [found for found in refs if _dated(folded, found)]
             with self._lock:
                 self._dated[row] = dated
         return dated
@@ -343,20 +419,38 @@ class Catalogue:
             rows = self._postings(f"luat_{first}")
             return frozenset(self.chunks[r].id for r in rows
                              if re.search(r"\bluat " + re.escape(ref.number) + r"\b", self.folded(self.chunks[r].id)))
-        rows: set[int] = set()
-        digits = re.match(r"\d+", ref.number)
-        if digits:
-            n = int(digits.group(0))
-            for spelled in {str(n), f"{n:02d}", f"{n:03d}", ref.number}:
-                rows.update(self._postings(spelled))
-        out = set()
-        for r in sorted(rows):
-            for found in self._references(r):
-                if found.number == ref.number and set(found.types) & set(ref.types) \
-                        and same_suffix(ref.suffix, found.suffix):
-                    out.add(self.chunks[r].id)
-                    break
-        return frozenset(out)
+        return frozenset(self._ids[r] for r, refs in self._citing(ref.number).items()
+                         if any(set(found.types) & set(ref.types) and same_suffix(ref.suffix, found.suffix)
+                                for found in refs))
+
+    def _citing(self, number: str) -> dict[int, list[DocumentReference]]:
+        """The document references by `number` of each passage holding that number and naming a document by it
+        (cached: at 100,000 passages "30" is in 23,000 of them, read in seconds; the next question naming a
+        document 30 of any type reads none)."""
+        pairs = self._cited.get(number)
+        if pairs is None:
+            rows: set[int] = set()
+            digits = re.match(r"\d+", number)
+            if digits:
+                n = int(digits.group(0))
+                for spelled in {str(n), f"{n:02d}", f"{n:03d}", number}:
+                    rows.update(self._postings(spelled))
+            pairs = {}
+            every = self._every_citation
+            if every is not None:  # read at load: the same references, of the same passages
+                rows = rows & every.get(number, {}).keys()
+            for r in sorted(rows):
+                if every is not None:
+                    pairs[r] = every[number][r]
+                    continue
+                refs = self._refs.get(r)  # not kept: thousands of passages would push out the candidates' ones
+                refs = [found for found in (refs if refs is not None else references_in(self.chunks[r].text))
+                        if found.number == number]
+                if refs:
+                    pairs[r] = refs
+            with self._lock:
+                self._cited[number] = pairs
+        return pairs
 
     def resolve(self, ref: DocumentReference) -> Resolution:
         return Resolution(ref, self.held(ref), self.cited_in(ref))
@@ -371,4 +465,5 @@ class Catalogue:
                    section=c.section, score=1.0, lexical_score=0.0, dense_score=0.0, kind=c.kind, part=c.part)
 
     def doc_of(self, chunk_id: str) -> str:
-        return self.chunks[self._by_id[chunk_id]].doc_id
+        row = self._by_id[chunk_id]
+        return self.chunks.doc_id(row) if hasattr(self.chunks, "doc_id") else self.chunks[row].doc_id

@@ -53,15 +53,19 @@ class LexicalIndex:
 
     K1 = 1.2
     B = 0.9
+    FULL_PASS_SHARE = 8  # `top` scores every document when more than 1/8 of them are candidates
 
     def __init__(self, vocab: list[str], indptr: np.ndarray, postings: np.ndarray, tfs: np.ndarray,
                  lengths: np.ndarray, k1: float, b: float, term_ids: dict[str, int] | None = None,
-                 prior: np.ndarray | None = None):
+                 prior: np.ndarray | None = None, source: Path | None = None):
         self.vocab = vocab
         self.term_ids = term_ids if term_ids is not None else {t: i for i, t in enumerate(vocab)}
         self.indptr = indptr
         self.postings = postings  # document index of each posting, sorted within a term
-        self.tfs = tfs  # term frequency of each posting
+        # Term frequency of each posting: only a rebuild needs them once the weights are made, so an index
+        # read from `source` reads them again then (at 100,000 chunks they are ~100 MB).
+        self._tfs = tfs if source is None else None
+        self._source = source
         self.lengths = lengths  # tokens per document
         self.n_docs = len(lengths)
         self.k1 = k1
@@ -72,10 +76,22 @@ class LexicalIndex:
         # How common each term is in Vietnamese at large (indexer/prior.py) weighs on the ranking only.
         self.prior = prior if prior is not None and len(prior) == len(vocab) else term_prior(vocab)
         avgdl = max(float(lengths.mean()), 1e-9) if n else 1.0
-        term_of = np.repeat(np.arange(len(vocab), dtype=np.int64), np.diff(indptr))
+        term_of = np.repeat(np.arange(len(vocab), dtype=np.int32), np.diff(indptr))
         norm = k1 * (1.0 - b + b * lengths[postings] / avgdl)
         self.weights = (self.idf[term_of] * self.prior[term_of] * tfs * (k1 + 1.0) / (tfs + norm)).astype(np.float32)
         self.max_idf = math.log(1.0 + (n + 0.5) / 0.5)
+        # Each term's largest posting weight: what it can add to a document's score at most (see `top`).
+        self.max_weight = np.zeros(len(vocab), dtype=np.float32)
+        filled = np.flatnonzero(np.diff(indptr) > 0)
+        if len(filled):
+            self.max_weight[filled] = np.maximum.reduceat(self.weights, indptr[filled])
+
+    @property
+    def tfs(self) -> np.ndarray:
+        if self._tfs is None:
+            with np.load(self._source / "lexical.npz") as z:
+                self._tfs = z["tfs"]
+        return self._tfs
 
     @classmethod
     def _from_triplets(cls, vocab: dict[str, int], terms: np.ndarray, docs: np.ndarray, tfs: np.ndarray,
@@ -146,6 +162,71 @@ class LexicalIndex:
             out[self.postings[s:e]] += self.weights[s:e]
         return out
 
+    def scores_of(self, query: list[str], docs: np.ndarray) -> np.ndarray:
+        """`scores(query)[docs]` for sorted `docs`, without a score for every document: each term's postings
+        are searched for the documents (the same additions in the same order, so the same float32 values)."""
+        out = np.zeros(len(docs), dtype=np.float32)
+        if len(docs) == 0:
+            return out
+        for t in set(query):
+            i = self.term_ids.get(t)
+            if i is None:
+                continue
+            s, e = self.indptr[i], self.indptr[i + 1]
+            if s == e:
+                continue
+            at = np.minimum(np.searchsorted(self.postings[s:e], docs), e - s - 1)
+            found = self.postings[s:e][at] == docs
+            out[found] += self.weights[s:e][at[found]]
+        return out
+
+    def top(self, query: list[str], k: int) -> np.ndarray:
+        """The documents of the k best BM25 scores (those above 0), sorted by row, without adding up every
+        posting of the common terms (MaxScore).
+
+        At 100,000 chunks a question's common words ("xã", "thực hiện") have postings in most chunks, and
+        scoring every document cost more than the rest of the search. A document that has only terms whose
+        largest weights add up to less than the k-th best score found so far cannot be among the k best, so
+        only the postings of the other terms are candidates, each scored exactly. Ties at the k-th score
+        may be broken otherwise than an argpartition over every document would.
+        """
+        ids = sorted({self.term_ids[t] for t in query if t in self.term_ids},
+                     key=lambda i: -float(self.max_weight[i]))
+        ids = [i for i in ids if self.indptr[i + 1] > self.indptr[i]]
+        if not ids or k <= 0:
+            return np.zeros(0, dtype=np.int64)
+        postings = lambda i: self.postings[self.indptr[i]:self.indptr[i + 1]]  # noqa: E731
+
+        def union(term_ids) -> np.ndarray:  # a mark per document beats sorting 100,000 postings
+            mark = np.zeros(self.n_docs, dtype=bool)
+            for i in term_ids:
+                mark[postings(i)] = True
+            return np.flatnonzero(mark).astype(self.postings.dtype)
+
+        # A first k-th best score: from the documents of the strongest terms.
+        j, size = 1, int(self.indptr[ids[0] + 1] - self.indptr[ids[0]])
+        while size < 4 * k and j < len(ids):
+            size += int(self.indptr[ids[j] + 1] - self.indptr[ids[j]])
+            j += 1
+        seed = union(ids[:j])
+        seed_scores = self.scores_of(query, seed)
+        threshold = float(np.partition(seed_scores, len(seed) - k)[len(seed) - k]) if len(seed) >= k else 0.0
+        # Weakest terms first: those whose bounds add up below the threshold cannot make a document on their own.
+        bounds = np.cumsum([float(self.max_weight[i]) for i in reversed(ids)])
+        weak = int(np.searchsorted(bounds, threshold, side="left"))  # bounds[:weak] < threshold
+        strong = ids[:len(ids) - weak]
+        docs = union(strong) if strong else seed
+        if len(docs) * self.FULL_PASS_SHARE > self.n_docs:  # one pass over every posting is cheaper then
+            scores = self.scores(query)
+            docs = np.flatnonzero(scores > 0)
+            got = scores[docs]
+        else:
+            got = self.scores_of(query, docs)
+        if len(docs) > k:
+            keep = np.argpartition(-got, k - 1)[:k]
+            docs, got = docs[keep], got[keep]
+        return np.sort(docs[got > 0]).astype(np.int64)
+
     def evidence_terms(self, query: list[str]) -> list[tuple[str, float]]:
         """The query's topical terms with their idf: content syllables and bigrams without stopwords."""
         terms: dict[str, float] = {}
@@ -204,4 +285,4 @@ class LexicalIndex:
             arrays = z["indptr"], z["postings"], z["tfs"], z["lengths"]
             prior = z["prior"] if "prior" in z.files else None  # an index from before the prior: computed now
         vocab = json.loads((folder / "vocab.json").read_text(encoding="utf-8"))
-        return cls(vocab, *arrays, k1=k1, b=b, prior=prior)
+        return cls(vocab, *arrays, k1=k1, b=b, prior=prior, source=folder)

@@ -87,4 +87,6 @@ class SentenceVectors:
         if len(rows) != n_chunks + 1 or vectors.ndim != 2 or vectors.shape[1] != dimension \
                 or int(rows[-1]) != len(vectors):
             return cls.empty(n_chunks, dimension)
+        from indexer.store import random_access
+        random_access(vectors)
         return cls(vectors, rows)

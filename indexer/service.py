@@ -30,7 +30,8 @@ from indexer.prior import VERSION as PRIOR_VERSION
 from indexer.question import WHAT, analyse
 from indexer.reader import is_candidate, read_document
 from indexer.sentences import SentenceVectors, sentences
-from indexer.store import FORMAT_VERSION, SENTENCES_SINCE, StoredIndex, current_build_id, load_index, new_build_id, read_manifest, write_index
+from indexer.store import (FORMAT_VERSION, READABLE_FORMATS, SENTENCES_SINCE, StoredIndex, current_build_id,
+                           load_index, new_build_id, read_manifest, write_index)
 from indexer.structure import CHUNKER_VERSION, Chunk, DocumentInfo, KeyPoint, parse_document, slug
 from indexer.text import expand_abbreviations, fold
 from indexer.vectorcache import VectorCache, cache_dir, embed_resumable
@@ -130,14 +131,16 @@ class _Snapshot:
     def __init__(self, stored: StoredIndex, embedder: Embedder):
         self.stored = stored
         self.embedder = embedder
-        self._diacritics: DiacriticsModel | None = None
-        self._diacritics_loaded = False
+        # Read with the index, not at the first question typed without diacritics: that question paid the
+        # whole read (seconds for a large index).
+        self._diacritics = DiacriticsModel.load(stored.folder)
         self.chunks = stored.chunks
-        self.by_id = {c.id: i for i, c in enumerate(stored.chunks)}
+        self.by_id = stored.chunks.by_id
         self.docs = {d.doc_id: d for d in stored.documents}
         self.display = {d.doc_id: d.display for d in stored.documents}
         self.vectors = stored.vectors()
-        self.prior = np.array([KIND_PRIOR.get(c.kind, 1.0) for c in stored.chunks], dtype=np.float64)
+        kinds = np.array([KIND_PRIOR.get(k, 1.0) for k in stored.chunks.kinds], dtype=np.float64)
+        self.prior = kinds[stored.chunks.kind_of_row] if len(kinds) else np.zeros(0, dtype=np.float64)
         self._qcache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._qlock = threading.Lock()
 
@@ -159,10 +162,7 @@ class _Snapshot:
         return v
 
     def diacritics(self) -> DiacriticsModel | None:
-        """The index's syllable model, read on first need (only questions without diacritics use it)."""
-        if not self._diacritics_loaded:
-            self._diacritics = DiacriticsModel.load(self.stored.folder)
-            self._diacritics_loaded = True
+        """The index's syllable model (None for an index built before it existed)."""
         return self._diacritics
 
     def dense_text(self, query: str) -> str:
@@ -178,14 +178,19 @@ class _Snapshot:
         n = len(self.chunks)
         qtext = expand_abbreviations(query)
         qtok = terms(qtext)
-        bm = self.stored.lexical.scores(qtok)
         c = min(fusion.candidates, n)
-        lex_cand = np.argpartition(-bm, c - 1)[:c] if n > c else np.arange(n)
-        lex_cand = lex_cand[bm[lex_cand] > 0]
+        lexical = self.stored.lexical
+        if self.stored.approximate:  # a large index: no score for every chunk (LexicalIndex.top)
+            lex_cand = lexical.top(qtok, c)
+        else:
+            bm = lexical.scores(qtok)
+            lex_cand = np.argpartition(-bm, c - 1)[:c] if n > c else np.arange(n)
+            lex_cand = lex_cand[bm[lex_cand] > 0]
         qv = self.query_vector(self.dense_text(query)) if vector is None else vector
         _, ids = self.stored.faiss_index.search(qv[None, :], c)
         cand = np.union1d(lex_cand, ids[0][ids[0] >= 0]).astype(np.int64)
-        return Channels(rows=cand, lexical=bm[cand], dense=self.vectors[cand] @ qv,
+        scores = lexical.scores_of(qtok, cand) if self.stored.approximate else bm[cand]
+        return Channels(rows=cand, lexical=scores, dense=self.vectors[cand] @ qv,
                         terms=len(self.stored.lexical.evidence_terms(qtok)),
                         marked=marked_share(query) >= UNMARKED_SHARE)
 
@@ -197,7 +202,7 @@ class _Snapshot:
         vector = self.query_vector(self.dense_text(query)) if vector is None else vector
         ch = self.channels(query, fusion, vector)
         if exclude:  # documents the asker may not be answered from (the caller decides which)
-            keep = np.array([self.chunks[int(i)].doc_id not in exclude for i in ch.rows], dtype=bool)
+            keep = np.array([self.chunks.doc_id(int(i)) not in exclude for i in ch.rows], dtype=bool)
             ch = replace(ch, rows=ch.rows[keep], lexical=ch.lexical[keep], dense=ch.dense[keep])
         if len(ch.rows) == 0:
             return []
@@ -258,7 +263,8 @@ def _outline(info, hit: Hit, snapshot) -> Hit | None:
     else:
         return None
     prefix = chunk.path[:k]
-    inside = [c for c in snapshot.chunks if c.doc_id == chunk.doc_id and c.path[:k] == prefix]
+    inside = [c for c in map(snapshot.chunks.__getitem__, snapshot.chunks.rows_of_doc[chunk.doc_id])
+              if c.path[:k] == prefix]
     if len(inside) < 2 or all(len(c.path) <= k for c in inside):
         return None   # one passage, or no items below the part
     lines, seen = [prefix[-1]], set()
@@ -301,7 +307,7 @@ class KnowledgeBase:
         """Load the index folder; raise IndexNotFound or ModelMismatch."""
         stored = load_index(self.config.index_dir)
         m = stored.manifest
-        if m.get("format") != FORMAT_VERSION:
+        if m.get("format") not in READABLE_FORMATS:
             raise IndexNotFound(f"index at {self.config.index_dir} has an old format; run `loa index`")
         mismatch = _mismatch(m, self.config)
         if mismatch:
@@ -313,7 +319,10 @@ class KnowledgeBase:
                 f"{embedder.dimension}; run `loa index --force`"
             )
         snapshot = _Snapshot(stored, embedder)
+        catalogue = Catalogue(stored.documents, snapshot.chunks, stored.lexical)
+        catalogue.prepare()
         with self._lock:
+            self._catalogues = (snapshot, catalogue)
             self._snapshot = snapshot
 
     def reload_if_changed(self) -> bool:
@@ -430,6 +439,15 @@ class KnowledgeBase:
         doc = self.document(doc_id)
         return list(self._current().stored.keypoints.get(doc.doc_id, []))
 
+    def passages(self, doc_id: str) -> list[Chunk]:
+        """One document's passages in reading order (e.g. for drafting quiz questions from it)."""
+        snapshot = self._current()
+        chunks = snapshot.chunks
+        rows = getattr(chunks, "rows_of_doc", None)
+        if rows is not None:
+            return [chunks[i] for i in sorted(rows.get(doc_id, ()))]
+        return [c for c in chunks if c.doc_id == doc_id]
+
     def section(self, chunk_id: str) -> Section:
         """All chunks under the heading path of `chunk_id`, joined verbatim."""
         snapshot = self._current()
@@ -438,7 +456,8 @@ class KnowledgeBase:
             raise IndexerError(f"no passage {chunk_id!r} in the current index")
         chunk = snapshot.chunks[i]
         n = len(chunk.path)
-        parts = [c.text for c in snapshot.chunks if c.doc_id == chunk.doc_id and c.path[:n] == chunk.path]
+        parts = [c.text for c in map(snapshot.chunks.__getitem__, snapshot.chunks.rows_of_doc[chunk.doc_id])
+                 if c.path[:n] == chunk.path]
         return Section(snapshot.docs[chunk.doc_id], chunk.section, "\n".join(parts).replace("\t", CELL))
 
     def stats(self) -> IndexStats:
@@ -476,7 +495,7 @@ class KnowledgeBase:
                 reason = _mismatch(old_manifest, cfg)
                 if force:
                     report.rebuilt_reason = "forced (--force)"
-                elif old_manifest.get("format") not in (FORMAT_VERSION, SENTENCES_SINCE - 1):
+                elif old_manifest.get("format") not in (*READABLE_FORMATS, SENTENCES_SINCE - 1):
                     report.rebuilt_reason = "index format changed"
                 elif old_manifest.get("chunker_version") != CHUNKER_VERSION:
                     report.rebuilt_reason = "chunker updated"
@@ -490,10 +509,7 @@ class KnowledgeBase:
             old_files = (old.manifest.get("files", {}) if old else {})
             old_vectors = old.vectors() if old else None
             old_sentences = old.sentences if old is not None and old.has_sentences else None
-            old_rows: dict[str, list[int]] = {}
-            if old:
-                for i, c in enumerate(old.chunks):
-                    old_rows.setdefault(c.doc_id, []).append(i)
+            old_rows: dict[str, list[int]] = old.chunks.rows_of_doc if old else {}
             old_docs = {d.doc_id: d for d in old.documents} if old else {}
 
             named = knowledge_files(cfg)
@@ -549,6 +565,7 @@ class KnowledgeBase:
             # A newer diacritics model is relearnt and written with the old vectors; nothing is re-embedded.
             # So are new BM25 parameters and word-frequency weights (from the stored term counts).
             unchanged = (old is not None and old_sentences is not None
+                         and old.manifest.get("format") == FORMAT_VERSION  # an older one is rewritten
                          and not report.files_indexed and not report.files_removed
                          and old.manifest.get("diacritics", {}).get("version") == DIACRITICS_VERSION
                          and (old.lexical.k1, old.lexical.b) == (LexicalIndex.K1, LexicalIndex.B)

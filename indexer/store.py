@@ -9,9 +9,13 @@ the old link just before the swap can finish reading it.
 from __future__ import annotations
 
 import json
+import mmap
 import os
 import shutil
+import threading
 import uuid
+from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -24,27 +28,169 @@ from indexer.lexical import LexicalIndex
 from indexer.sentences import SentenceVectors
 from indexer.structure import Chunk, DocumentInfo, KeyPoint
 
-FORMAT_VERSION = 3  # 3: sentence vectors (an index of format 2 is completed, not re-embedded)
+# 3: sentence vectors (an index of format 2 is completed, not re-embedded). 4: a large index searches its
+# vectors approximately (HNSW) and keeps them exactly in vectors.npy; a format-3 folder is still read (it is
+# a format-4 one that searches exactly) and rewritten by the next `loa index` without re-embedding.
+FORMAT_VERSION = 4
+READABLE_FORMATS = (3, 4)
 SENTENCES_SINCE = 3
 MANIFEST = "manifest.json"
 CHUNKS = "chunks.jsonl"
 DOCUMENTS = "documents.json"
+KEYPOINTS = "keypoints.jsonl"  # format 4; before, each document's keypoints were inside documents.json
 VECTORS = "vectors.faiss"
+DENSE = "vectors.npy"  # the passage vectors of an approximate index, memory-mapped (exact cosines of candidates)
+
+# From this many chunks the dense channel's candidates come from an HNSW graph over 8-bit vectors instead of
+# comparing the question with every vector. Below, exact search costs a few milliseconds and a small install
+# keeps exactly the ranking it had. At 100,000 x 384 (the synthetic corpus of bench/bench_index.py) the exact
+# search took 40 ms a question (median, a busy 2-core machine) and 154 MB; the graph 1.2 ms and ~70 MB.
+APPROXIMATE_FROM = 50_000
+HNSW_NEIGHBOURS = 32
+HNSW_BUILD_DEPTH = 80
+HNSW_SEARCH_DEPTH = 128  # candidates explored per question (at least the 50 asked for)
 KEEP_VERSIONS = 3
+
+
+def random_access(mapped) -> None:
+    """Tell the kernel a mapping is read a record at a time: no read-ahead around each page read, which made a
+    few dozen vectors a question bring most of a 150 MB file into the process's resident memory."""
+    target = getattr(mapped, "_mmap", mapped)  # a numpy memmap keeps its mmap there
+    if isinstance(target, mmap.mmap) and hasattr(mmap, "MADV_RANDOM"):
+        target.madvise(mmap.MADV_RANDOM)
+
+
+class JsonLines:
+    """A JSON-lines file, memory-mapped: line i is read and parsed when asked for."""
+
+    def __init__(self, path: Path):
+        with open(path, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            self._map = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
+        data = np.frombuffer(self._map, dtype=np.uint8) if size else np.zeros(0, dtype=np.uint8)
+        # JSON escapes a newline inside a string, so every raw newline ends a record.
+        ends = np.flatnonzero(data == 10)
+        if size and data[-1] != 10:
+            ends = np.append(ends, size)
+        starts = np.concatenate([[0], ends[:-1] + 1]).astype(np.int64) if len(ends) else np.zeros(0, np.int64)
+        keep = ends > starts  # blank lines
+        self._starts, self._ends = starts[keep], ends[keep].astype(np.int64)
+        del data
+
+    def forget(self) -> None:
+        """Let go of the pages read so far (a first full pass would otherwise stay counted as resident)."""
+        if isinstance(self._map, mmap.mmap) and hasattr(mmap, "MADV_DONTNEED"):
+            self._map.madvise(mmap.MADV_DONTNEED)
+            random_access(self._map)
+
+
+    def __len__(self) -> int:
+        return len(self._starts)
+
+    def __getitem__(self, i: int):
+        return json.loads(self._map[int(self._starts[i]):int(self._ends[i])])
+
+
+class StoredKeypoints:
+    """Each document's outline, read from keypoints.jsonl when asked for (a large index has ~20 a document)."""
+
+    def __init__(self, path: Path):
+        self._lines = JsonLines(path)
+        self._row = {self._lines[i]["doc_id"]: i for i in range(len(self._lines))}
+        self._lines.forget()
+
+    def get(self, doc_id: str, default=None):
+        i = self._row.get(doc_id)
+        return default if i is None else [KeyPoint(**k) for k in self._lines[i]["keypoints"]]
+
+
+class StoredChunks(Sequence):
+    """The chunks of `chunks.jsonl`, each read from the memory-mapped file when asked for.
+
+    At 100,000 chunks the chunks as Python objects held about 300 MB and gave the garbage collector millions
+    of objects to walk; a question reads a few dozen of them. What a question needs for every candidate
+    (id, document, kind) stays in memory as compact arrays. Recently read chunks are kept (a question's
+    candidates are read several times: search, answer checks, excerpts).
+    """
+
+    RECENT = 2048
+
+    def __init__(self, path: Path):
+        self._lines = JsonLines(path)
+        n = len(self._lines)
+        self.ids: list[str] = []
+        doc_rows: dict[str, int] = {}
+        doc = np.zeros(n, dtype=np.int32)
+        kind = np.zeros(n, dtype=np.int8)
+        kind_codes: dict[str, int] = {}
+        for i in range(n):
+            d = self._lines[i]
+            self.ids.append(d["id"])
+            doc[i] = doc_rows.setdefault(d["doc_id"], len(doc_rows))
+            kind[i] = kind_codes.setdefault(d["kind"], len(kind_codes))
+        self.doc_ids = list(doc_rows)  # one per document, in order of first appearance
+        self.kinds = list(kind_codes)
+        self.doc_of_row = doc
+        self.kind_of_row = kind
+        self._lines.forget()
+        self.by_id = {c: i for i, c in enumerate(self.ids)}
+        order = np.argsort(doc, kind="stable")
+        bounds = np.searchsorted(doc[order], np.arange(len(self.doc_ids) + 1))
+        self.rows_of_doc = {d: order[bounds[j]:bounds[j + 1]].tolist() for j, d in enumerate(self.doc_ids)}
+        self._recent: OrderedDict[int, Chunk] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._lines)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        i = int(i)
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        with self._lock:
+            chunk = self._recent.get(i)
+            if chunk is not None:
+                self._recent.move_to_end(i)
+                return chunk
+        chunk = Chunk.from_dict(self._lines[i])
+        with self._lock:
+            self._recent[i] = chunk
+            if len(self._recent) > self.RECENT:
+                self._recent.popitem(last=False)
+        return chunk
+
+    def __iter__(self):
+        for i in range(len(self)):
+            yield Chunk.from_dict(self._lines[i])  # a full pass does not flush the recent ones
+
+    def forget(self) -> None:
+        """Let go of the file's pages after a full pass (JsonLines.forget)."""
+        self._lines.forget()
+
+    def doc_id(self, i: int) -> str:
+        return self.doc_ids[int(self.doc_of_row[i])]
+
+    def kind(self, i: int) -> str:
+        return self.kinds[int(self.kind_of_row[i])]
 
 
 @dataclass
 class StoredIndex:
-    """Everything in one index folder, loaded in memory."""
+    """Everything in one index folder: the small parts in memory, chunk texts and large vectors read on demand."""
 
     folder: Path
     manifest: dict
     documents: list[DocumentInfo]
-    keypoints: dict[str, list[KeyPoint]]
-    chunks: list[Chunk]
+    keypoints: "dict[str, list[KeyPoint]] | StoredKeypoints"
+    chunks: StoredChunks
     faiss_index: object
     lexical: LexicalIndex
     sentences: SentenceVectors
+    dense: np.ndarray | None = None  # vectors.npy, memory-mapped, when the FAISS index is approximate
 
     @property
     def has_sentences(self) -> bool:
@@ -55,10 +201,17 @@ class StoredIndex:
     def build_id(self) -> str:
         return self.manifest["build_id"]
 
+    @property
+    def approximate(self) -> bool:
+        return self.dense is not None
+
     def vectors(self) -> np.ndarray:
-        """The stored vectors as an (n, d) array; a view on the FAISS index's memory, not a copy."""
+        """The stored vectors as an (n, d) array: a view on the exact FAISS index's memory, or the memory-mapped
+        vectors.npy beside an approximate one; never a copy."""
         import faiss
 
+        if self.dense is not None:
+            return self.dense
         n, d = self.faiss_index.ntotal, int(self.manifest["dimension"])
         if n == 0:
             return np.zeros((0, d), dtype=np.float32)
@@ -107,17 +260,44 @@ def load_index(index_dir: Path) -> StoredIndex:
     try:
         docs_data = json.loads((folder / DOCUMENTS).read_text(encoding="utf-8"))
         documents = [DocumentInfo.from_dict(d["info"]) for d in docs_data]
-        keypoints = {d["info"]["doc_id"]: [KeyPoint(**k) for k in d["keypoints"]] for d in docs_data}
-        with open(folder / CHUNKS, encoding="utf-8") as f:
-            chunks = [Chunk.from_dict(json.loads(line)) for line in f if line.strip()]
+        if (folder / KEYPOINTS).exists():
+            keypoints = StoredKeypoints(folder / KEYPOINTS)
+        else:
+            keypoints = {d["info"]["doc_id"]: [KeyPoint(**k) for k in d["keypoints"]] for d in docs_data}
+        del docs_data
+        chunks = StoredChunks(folder / CHUNKS)
         faiss_index = faiss.read_index(str(folder / VECTORS))
+        dense = None
+        if not isinstance(faiss_index, faiss.IndexFlat):
+            dense = np.load(folder / DENSE, mmap_mode="r")
+            random_access(dense)
+            faiss.downcast_index(faiss_index).hnsw.efSearch = HNSW_SEARCH_DEPTH
         lexical = LexicalIndex.load(folder)
-    except (OSError, ValueError, KeyError, RuntimeError) as exc:
+    except (OSError, ValueError, KeyError, RuntimeError, AttributeError) as exc:
         raise IndexNotFound(f"index at {index_dir} is incomplete ({exc}); run `loa index --force`") from exc
-    if faiss_index.ntotal != len(chunks) or lexical.n_docs != len(chunks):
+    if faiss_index.ntotal != len(chunks) or lexical.n_docs != len(chunks) \
+            or (dense is not None and dense.shape != (len(chunks), int(manifest["dimension"]))):
         raise IndexNotFound(f"index at {index_dir} is inconsistent; run `loa index --force`")
     sentences = SentenceVectors.load(folder, len(chunks), int(manifest["dimension"]))
-    return StoredIndex(folder, manifest, documents, keypoints, chunks, faiss_index, lexical, sentences)
+    return StoredIndex(folder, manifest, documents, keypoints, chunks, faiss_index, lexical, sentences, dense)
+
+
+def vector_index(vectors: np.ndarray, dimension: int):
+    """The FAISS index of the passage vectors: exact (inner product = cosine of unit vectors) below
+    APPROXIMATE_FROM chunks, else an HNSW graph over 8-bit scalar-quantised vectors."""
+    import faiss
+
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    if len(vectors) < APPROXIMATE_FROM:
+        index = faiss.IndexFlatIP(dimension)
+    else:
+        index = faiss.IndexHNSWSQ(dimension, faiss.ScalarQuantizer.QT_8bit, HNSW_NEIGHBOURS,
+                                  faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = HNSW_BUILD_DEPTH
+        index.train(vectors)
+    if len(vectors):
+        index.add(vectors)
+    return index
 
 
 def write_index(index_dir: Path, manifest: dict, documents: list[DocumentInfo],
@@ -134,16 +314,19 @@ def write_index(index_dir: Path, manifest: dict, documents: list[DocumentInfo],
     final = root / build_id
     tmp.mkdir()
     try:
-        docs_data = [{"info": d.to_dict(), "keypoints": [k.to_dict() for k in keypoints.get(d.doc_id, [])]}
-                     for d in documents]
+        docs_data = [{"info": d.to_dict()} for d in documents]
         (tmp / DOCUMENTS).write_text(json.dumps(docs_data, ensure_ascii=False, indent=1), encoding="utf-8")
+        with open(tmp / KEYPOINTS, "w", encoding="utf-8") as f:
+            for d in documents:
+                points = [k.to_dict() for k in keypoints.get(d.doc_id, [])]
+                f.write(json.dumps({"doc_id": d.doc_id, "keypoints": points}, ensure_ascii=False) + "\n")
         with open(tmp / CHUNKS, "w", encoding="utf-8") as f:
             for c in chunks:
                 f.write(json.dumps(c.to_dict(), ensure_ascii=False) + "\n")
-        index = faiss.IndexFlatIP(int(manifest["dimension"]))
-        if len(vectors):
-            index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+        index = vector_index(vectors, int(manifest["dimension"]))
         faiss.write_index(index, str(tmp / VECTORS))
+        if not isinstance(index, faiss.IndexFlat):
+            np.save(tmp / DENSE, np.ascontiguousarray(vectors, dtype=np.float32))
         lexical.save(tmp)
         if sentences is not None:
             sentences.save(tmp)

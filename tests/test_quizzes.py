@@ -58,7 +58,7 @@ def test_a_bad_file_names_its_line(content, name, message):
 
 def test_drafts_from_the_plan_blank_a_term_of_the_sentence(shared_kb):
     plan = next(d for d in shared_kb.documents() if d.doc_id == "ke-hoach-thuc-hien-chi-thi-30-ct-tw")
-    chunks = [c for c in shared_kb._current().chunks if c.doc_id == plan.doc_id]
+    chunks = shared_kb.passages(plan.doc_id)
     drafts = draft_questions(chunks, lambda c: f"{plan.display}, {c.section}", count=5)
     assert len(drafts) >= 3
     kinds = dict(_TERM_KINDS)

@@ -61,7 +61,7 @@ def cmd_quiz(args) -> int:
             from indexer import KnowledgeBase
             kb = KnowledgeBase(args.settings.index_config)
             doc = kb.document(args.target)
-            chunks = [c for c in kb._current().chunks if c.doc_id == doc.doc_id]
+            chunks = kb.passages(doc.doc_id)
             questions = draft_questions(chunks, lambda c: f"{doc.display}, {c.section}", args.count)
             if not questions:
                 print(plain(T.DRAFT_NOTHING))

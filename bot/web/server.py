@@ -1043,7 +1043,7 @@ async def quiz_new(request: web.Request) -> web.StreamResponse:
                 return await quizzes(request, error=TQZ.DRAFT_NOTHING, status=400)
             doc = await loa.run(loa.kb.document, doc_id)
             count = parse_id(str(post.form.get("count", "5"))) or 5
-            chunks = [c for c in loa.kb._current().chunks if c.doc_id == doc.doc_id]
+            chunks = await loa.run(loa.kb.passages, doc.doc_id)
             questions = await loa.run(draft_questions, chunks, lambda c: f"{doc.display}, {c.section}",
                                       min(count, 30))
             if not questions:
