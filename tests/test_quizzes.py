@@ -273,9 +273,12 @@ async def test_members_take_it_as_telegram_polls_and_the_board_reads_the_results
         done = await h.tg.wait_for(lambda c: c.chat_id == a.id and "Xong bài" in c.text, mark)
         assert "<b>3/5</b>" in done.params["text"]
         assert "Đáp án đúng: <b>C. Ba</b>" in done.params["text"] and "Kế hoạch, mục III" in done.text
-        # A replayed poll answer changes nothing; a poll the bot never sent is ignored.
+        # A replayed poll answer changes nothing (the result is said again); a poll the bot never sent is
+        # ignored.
         mark = h.tg.mark()
         await a.answer_poll(poll.result["poll"]["id"], [1])
+        again = await h.tg.wait_for(lambda c: c.chat_id == a.id and "Xong bài" in c.text, mark)
+        assert "<b>3/5</b>" in again.params["text"]
         await a.answer_poll("poll-unknown", [0])
         assert "Bạn đã làm" in (await a.reply("/tracnghiem")).text
 

@@ -87,9 +87,9 @@ async def poll_answer(update: Update, context: LoaContext) -> None:
     except LoaError as e:   # late, or no longer a member: said politely in their chat
         await context.bot.send_message(member.chat_id, e.user_message, parse_mode=ParseMode.HTML)
         return
-    if step.repeated and step.right is not None:
-        return   # the same poll answered again (Telegram does not allow it; a replayed update)
-    await send_step(context.bot, loa, member.chat_id, step, quiz.feedback(step))
+    # A poll answered again is a replayed update (no revoting): the first answer stands, and the next
+    # question goes out again in case the crash came before it did.
+    await send_step(context.bot, loa, member.chat_id, step, "" if step.repeated else quiz.feedback(step))
 
 
 @admin_only
