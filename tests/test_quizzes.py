@@ -79,6 +79,8 @@ def test_drafts_from_the_plan_blank_a_term_of_the_sentence(shared_kb):
         assert d.options[d.correct[0]] == d.blank and len(set(d.options)) == len(d.options) >= 3
         assert all(same_kind(d.kind, o) for o in d.options), d   # options of one kind
         assert plan.display in d.source and plan.display in d.explanation
+        assert "Căn cứ" not in d.source   # the bases give options, never the question
+        assert not any(o.isupper() for o in d.options)
 
 
 def _loa(tmp_path, shared_kb) -> Loa:

@@ -185,6 +185,9 @@ def draft_questions(chunks, citation, count: int = 5, options: int = 4) -> list[
     for chunk in chunks:
         if getattr(chunk, "kind", "body") not in ("body", "basis"):
             continue
+        # The bases feed the options (their dates, numbers) but ask nothing worth learning: the date of the
+        # Nghị định a decision rests on is trivia, not what the quán triệt was about.
+        asks = chunk.kind == "body"
         for line in chunk.text.split("\n"):
             line = line.replace("\t", " ").strip(" -–•+")
             numbered = _NUMBERED.match(line)
@@ -195,12 +198,13 @@ def draft_questions(chunks, citation, count: int = 5, options: int = 4) -> list[
                 terms = _terms(sentence)
                 for kind, term in terms:
                     values = pool.setdefault(kind, [])
-                    if term not in values:
+                    if term not in values and not term.isupper():   # "ỦY BAN NHÂN DÂN" of a header: not an option
                         values.append(term)
                 # A sentence that says something: not a heading ("4. Trung tâm Văn hóa…"), not a lead-in
                 # ("… như sau:"), one term to blank.
-                if (len(terms) == 1 and 50 <= len(sentence) <= 320 and len(sentence.split()) >= 10
-                        and not sentence.endswith(":")):
+                if (asks and len(terms) == 1 and 50 <= len(sentence) <= 320 and len(sentence.split()) >= 10
+                        and not sentence.endswith(":")
+                        and len(terms[0][1].split()) * 5 <= len(sentence.split()) * 2):   # the blank ≤ 40 %
                     candidates.append((sentence, terms[0], chunk))
     assigned, heads = _assignments(chunks, options)
     candidates += assigned
