@@ -161,6 +161,10 @@ class _Snapshot:
                 self._qcache.popitem(last=False)
         return v
 
+    def passages(self, doc_id: str) -> list[Chunk]:
+        """One document's passages in reading order, read from the index file row by row."""
+        return [self.chunks[i] for i in self.chunks.rows_of_doc.get(doc_id, ())]
+
     def diacritics(self) -> DiacriticsModel | None:
         """The index's syllable model (None for an index built before it existed)."""
         return self._diacritics
@@ -263,8 +267,7 @@ def _outline(info, hit: Hit, snapshot) -> Hit | None:
     else:
         return None
     prefix = chunk.path[:k]
-    inside = [c for c in map(snapshot.chunks.__getitem__, snapshot.chunks.rows_of_doc[chunk.doc_id])
-              if c.path[:k] == prefix]
+    inside = [c for c in snapshot.passages(chunk.doc_id) if c.path[:k] == prefix]
     if len(inside) < 2 or all(len(c.path) <= k for c in inside):
         return None   # one passage, or no items below the part
     lines, seen = [prefix[-1]], set()
@@ -441,12 +444,7 @@ class KnowledgeBase:
 
     def passages(self, doc_id: str) -> list[Chunk]:
         """One document's passages in reading order (e.g. for drafting quiz questions from it)."""
-        snapshot = self._current()
-        chunks = snapshot.chunks
-        rows = getattr(chunks, "rows_of_doc", None)
-        if rows is not None:
-            return [chunks[i] for i in sorted(rows.get(doc_id, ()))]
-        return [c for c in chunks if c.doc_id == doc_id]
+        return self._current().passages(doc_id)
 
     def section(self, chunk_id: str) -> Section:
         """All chunks under the heading path of `chunk_id`, joined verbatim."""
@@ -456,8 +454,7 @@ class KnowledgeBase:
             raise IndexerError(f"no passage {chunk_id!r} in the current index")
         chunk = snapshot.chunks[i]
         n = len(chunk.path)
-        parts = [c.text for c in map(snapshot.chunks.__getitem__, snapshot.chunks.rows_of_doc[chunk.doc_id])
-                 if c.path[:n] == chunk.path]
+        parts = [c.text for c in snapshot.passages(chunk.doc_id) if c.path[:n] == chunk.path]
         return Section(snapshot.docs[chunk.doc_id], chunk.section, "\n".join(parts).replace("\t", CELL))
 
     def stats(self) -> IndexStats:
