@@ -14,6 +14,7 @@ from telegram.error import Forbidden, TelegramError
 from telegram.ext import Application, ContextTypes
 
 from bot.context import Loa
+from bot.relay import tell_chats
 from bot.render import pack_html
 from bot.services.reports import ReminderRun
 from bot.text import esc
@@ -112,13 +113,7 @@ async def send_weekly_reflections(app: Application, now: datetime | None = None)
     for board, chats, topics, total in await loa.run(loa.reflections.weekly, now):
         blocks = [TF.WEEKLY_HEAD.format(board=board), *reflect.trend_blocks(topics, total, 7),
                   TF.WEEKLY_FOOTER]
-        for chat_id in chats:
-            try:
-                for text in pack_html(blocks):
-                    await app.bot.send_message(chat_id, text, parse_mode=ParseMode.HTML)
-                told += 1
-            except TelegramError as e:
-                log.warning("could not send the weekly phản ánh digest to %s: %s", chat_id, e)
+        told += await tell_chats(app.bot, chats, blocks, "the weekly phản ánh digest")
     return told
 
 

@@ -7,6 +7,7 @@ import logging
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 
+from bot.relay import tell_chats
 from bot.render import pack_html
 from bot.services.reflections import parse_line
 from bot.text import esc, esc_short, fmt_datetime
@@ -36,7 +37,7 @@ async def submit(bot, loa, telegram_id: int, chat_id: int, line: str, source: st
     if got.urgent:
         notice = T.NOTICE_URGENT.format(id=got.id, kind=kind_name, who=_who(got.reporter),
                                         unit=esc(got.unit or T.NO_UNIT), text=esc(got.text))
-        await _tell(bot, got.board_chats, notice)
+        await tell_chats(bot, got.board_chats, [notice], "a phản ánh")
     return (T.SENT_URGENT if got.urgent else T.SENT).format(id=got.id, kind=kind_name,
                                                            board=esc(got.board))
 
@@ -47,15 +48,6 @@ def guided_line(kind: str, words: str) -> str:
     words = words.strip()
     urgent = words.lower().startswith(("khẩn", "khan", "gấp", "gap"))
     return f"{kind} | {words}" + (" | khẩn" if urgent else "")
-
-
-async def _tell(bot, chats: list[int], text: str) -> None:
-    for chat_id in chats:
-        try:
-            for part in pack_html([text]):
-                await bot.send_message(chat_id, part, parse_mode=ParseMode.HTML)
-        except TelegramError as e:
-            log.warning("could not tell board chat %s of a phản ánh: %s", chat_id, e)
 
 
 def mine_blocks(items, tz) -> list[str]:
@@ -109,9 +101,9 @@ async def escalate(bot, loa, scope, reflection_id: int, via: str = "chat"):
     """Pass it to the board above, which is told at once; the PassedUp."""
     up = await loa.run(loa.reflections.escalate, scope, reflection_id, via)
     r = up.info
-    await _tell(bot, up.board_chats, T.NOTICE_PASSED.format(
+    await tell_chats(bot, up.board_chats, [T.NOTICE_PASSED.format(
         from_board=esc(up.from_board), id=r.id, kind=T.KINDS[r.kind], who=_who(r.reporter),
-        unit=esc(r.unit or T.NO_UNIT), text=esc(r.text)))
+        unit=esc(r.unit or T.NO_UNIT), text=esc(r.text))], "a phản ánh passed up")
     return up
 
 

@@ -132,13 +132,23 @@ async def deliver_answer(bot, loa, scope, question_id: int, text: str, admin_cha
     return confirm.format(id=question_id, name=esc(ans.asker_name)), delivered
 
 
+async def tell_chats(bot, chats, blocks: list[str], about: str) -> int:
+    """HTML blocks to each of a board's chats (Telegram or Zalo), packed into messages; a chat that
+    cannot be reached is logged and the others still told. The number of chats told."""
+    told = 0
+    for chat_id in chats:
+        try:
+            for text in pack_html(blocks):
+                await bot.send_message(chat_id, text, parse_mode=ParseMode.HTML)
+            told += 1
+        except TelegramError as e:
+            log.warning("could not tell board chat %s of %s: %s", chat_id, about, e)
+    return told
+
+
 async def tell_board_of_join(bot, loa, member_id: int) -> None:
     """Someone joined a board: that board and the one above hear of it at once, on their
     channels (a stranger with a leaked board link is seen the moment they are in)."""
     chats, name, unit = await loa.run(loa.members.board_join_chats, member_id)
     text = TP.BOARD_JOINED_NOTICE.format(name=esc(name or "?"), unit=esc(unit), id=member_id)
-    for chat_id in chats:
-        try:
-            await bot.send_message(chat_id, text, parse_mode=ParseMode.HTML)
-        except TelegramError as e:
-            log.warning("could not tell board chat %s of a new board member: %s", chat_id, e)
+    await tell_chats(bot, chats, [text], "a new board member")
