@@ -20,6 +20,16 @@ def feedback(step: Step) -> str:
     return T.RIGHT if step.right else T.WRONG.format(right=esc(step.right_answer))
 
 
+def lead(step: Step, given: str = "") -> str:
+    """What goes before the next question: how the last answer went (`given`), and where a quiz left
+    half-way goes on."""
+    if step.resumed and step.question is not None:
+        q = step.question
+        given = "\n".join(p for p in (given, T.RESUMED.format(title=esc(step.quiz.title), number=q.number,
+                                                              count=q.count)) if p)
+    return given
+
+
 def typed_question(step: Step) -> str:
     """A question for a channel without polls: numbered options, answered by typing their numbers."""
     q = step.question

@@ -47,6 +47,12 @@ class Scope:
 TOP = Scope(0, None, None, None)
 
 
+def board_scope(unit_id: int | None, unit_ids: Iterable[int]) -> Scope:
+    """A unit's board when the server acts for it, no person behind it (a quiz's reminder, a report
+    draft): `unit_ids` is the unit and everything under it; None is the top board."""
+    return TOP if unit_id is None else Scope(0, None, unit_id, frozenset(unit_ids))
+
+
 def subtree(s: Session, unit_id: int | Iterable[int]) -> frozenset[int]:
     """`unit_id` (or each of several) and every unit under it (inactive ones too: their
     history stays visible)."""

@@ -17,7 +17,7 @@ from bot.context import LoaContext
 from bot.errors import LoaError
 from bot.handlers.common import admin_only, args_text, reply_html
 from bot.services.quizzes import LETTERS, Step
-from bot.text import esc, number_and_text
+from bot.text import esc, number_and_text, parse_id
 from bot.texts import quizzes as T
 
 log = logging.getLogger(__name__)
@@ -34,9 +34,7 @@ async def send_step(bot, loa, chat_id: int, step: Step, lead: str = "") -> None:
                                parse_mode=ParseMode.HTML)
         return
     q = step.question
-    if step.resumed:
-        lead = "\n".join(p for p in (lead, T.RESUMED.format(title=esc(step.quiz.title), number=q.number,
-                                                             count=q.count)) if p)
+    lead = quiz.lead(step, lead)
     question = f"Câu {q.number}/{q.count}. {q.text}"
     fits = len(question) <= POLL_QUESTION and all(len(o) <= POLL_OPTION for o in q.options)
     if not fits:   # the whole question as a message; the poll carries the letters
@@ -58,9 +56,7 @@ async def take_quiz(update: Update, context: LoaContext) -> None:
     """/tracnghiem [số bài]: the member's next question (a quiz left half-way goes on)."""
     loa = context.loa
     user, chat = update.effective_user, update.effective_chat
-    arg = args_text(update).strip().lstrip("#")
-    quiz_id = int(arg) if arg.isdigit() else None
-    step = await loa.run(loa.quizzes.start, user.id, quiz_id)
+    step = await loa.run(loa.quizzes.start, user.id, parse_id(args_text(update)))
     if step is None:
         await reply_html(update, quiz.choose(await loa.run(loa.quizzes.available, user.id)))
         return

@@ -18,7 +18,7 @@ from bot.db.models import (
     Q_ANSWERED_BY_BOARD, Q_ANSWERED_BY_DOCS, Q_ANSWERED_BY_FAQ, Q_HELD, Q_OPEN, Broadcast,
     Delivery, D_SENT, Member, Question,
 )
-from bot.scope import TOP, Scope
+from bot.scope import TOP, Scope, board_scope
 from bot.services.reports import Period, ReportsService, Summary, UnitRef, _Tree
 from bot.text import plain, shorten
 from bot.texts import periodic as T
@@ -152,7 +152,7 @@ class PeriodicService:
                                             topics, self.reflections.models_between(where, start, end))
         quizzes = []
         if self.quizzes is not None:
-            scope = TOP if ids is None else Scope(0, None, viewed.unit_id, frozenset(ids))
+            scope = TOP if ids is None else board_scope(viewed.unit_id, ids)
             quizzes = self.quizzes.period_results(scope, start, end)
         return PeriodicFigures(summary, lines, questions, viewed, parent, board, reflections, quizzes)
 

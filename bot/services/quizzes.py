@@ -28,9 +28,10 @@ from bot.db.models import (
     QZ_CLOSED, QZ_DRAFT, QZ_OPEN, Member, Quiz, QuizAnswer, QuizAttempt, QuizPoll, QuizQuestion, utcnow,
 )
 from bot.errors import InvalidInput, NotAllowed, NotFound
-from bot.scope import Scope, children, subtree
+from bot.scope import Scope, board_scope, children, subtree
 from bot.services import audit
 from bot.services.members import Actor, MembersService
+from bot.services.reports import _Tree
 from bot.text import clean, esc
 from bot.texts import quizzes as T
 from indexer.question import body_spans
@@ -721,11 +722,18 @@ class QuizzesService:
                 scope.where(Member.unit_id)).group_by(QuizAttempt.member_id)).all())
             unit_of = dict(s.execute(select(Member.id, Member.unit_id).where(Member.id.in_(list(best)))).all())
             unit_of.update(expected)
+            # Each member counts for the unit just under the board on the way to theirs (as /tonghop rolls
+            # up): the tree read once, not a subtree query per unit.
+            tree = _Tree(s)
+            expected_in: dict[int, list[int]] = {}
+            took_in: dict[int, list[int]] = {}
+            for members, into in ((expected, expected_in), ({m: unit_of.get(m) for m in best}, took_in)):
+                for m, u in members.items():
+                    if u is not None:
+                        into.setdefault(tree.top_of(u, scope.unit_id), []).append(m)
             rows = []
             for unit in children(s, scope):
-                inside = subtree(s, unit.id)
-                exp = [m for m, u in expected.items() if u in inside]
-                took = [m for m in best if unit_of.get(m) in inside]
+                exp, took = expected_in.get(unit.id, []), took_in.get(unit.id, [])
                 if not exp and not took:
                     continue   # outside the audience
                 rows.append(UnitResult(unit.id, unit.name, len(exp), len(took),
@@ -804,10 +812,8 @@ class QuizzesService:
         return done
 
     def _board_scope(self, board_unit_id: int | None) -> Scope:
-        if board_unit_id is None:
-            return Scope(0, None, None, None)
         with self.db.read() as s:
-            return Scope(0, None, board_unit_id, subtree(s, board_unit_id))
+            return board_scope(board_unit_id, subtree(s, board_unit_id) if board_unit_id is not None else ())
 
     def _local(self, at: datetime | None) -> str:
         if at is None:

@@ -367,8 +367,7 @@ class ZaloConversation:
     async def _quiz(self, account: Account, args: str) -> None:
         """/tracnghiem [số bài]: the next question, its options numbered, answered by typing numbers."""
         loa = self.loa
-        arg = args.strip().lstrip("#")
-        step = await loa.run(loa.quizzes.start, account.key, int(arg) if arg.isdigit() else None)
+        step = await loa.run(loa.quizzes.start, account.key, parse_id(args))
         if step is None:
             await self.reply(account, quiz.choose(await loa.run(loa.quizzes.available, account.key)))
             return
@@ -380,11 +379,8 @@ class ZaloConversation:
             await self.reply(account, [lead, quiz.finished(step)])
             return
         q = step.question
-        if step.resumed:
-            lead = "\n".join(p for p in (lead, TZQ.RESUMED.format(title=esc(step.quiz.title), number=q.number,
-                                                                     count=q.count)) if p)
         await self._save(account, {"quiz": [step.attempt_id, q.id, len(q.options)]})
-        await self.reply(account, [lead, quiz.typed_question(step)])
+        await self.reply(account, [quiz.lead(step, lead), quiz.typed_question(step)])
 
     async def _quiz_answer(self, account: Account, session: dict, text: str) -> None:
         """A typed answer to the question waiting ("2", "1,3"): stored once, then the next question."""
