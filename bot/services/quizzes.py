@@ -370,8 +370,10 @@ class MemberRow:
     finished_at: datetime | None
 
 
-def _info(s: Session, q: Quiz) -> QuizInfo:
-    count = s.scalar(select(func.count(QuizQuestion.id)).where(QuizQuestion.quiz_id == q.id)) or 0
+def _info(s: Session, q: Quiz, count: int | None = None) -> QuizInfo:
+    """The quiz as the channels show it; `count` (its questions) when already counted."""
+    if count is None:
+        count = s.scalar(select(func.count(QuizQuestion.id)).where(QuizQuestion.quiz_id == q.id)) or 0
     return QuizInfo(q.id, q.title, q.status, count, q.attempts, q.opens_at, q.closes_at, q.board_unit_id)
 
 
@@ -544,12 +546,13 @@ class QuizzesService:
         with self.db.read() as s:
             rows = s.scalars(select(Quiz).where(scope.where(Quiz.board_unit_id))
                              .order_by(Quiz.id.desc()).limit(50)).all()
-            out = []
-            for q in rows:
-                took = s.scalar(select(func.count(func.distinct(QuizAttempt.member_id))).where(
-                    QuizAttempt.quiz_id == q.id, QuizAttempt.finished_at.is_not(None))) or 0
-                out.append((_info(s, q), took))
-            return out
+            ids = [q.id for q in rows]   # the desk's overview asks at every view: two counts, not two a quiz
+            counts = dict(s.execute(select(QuizQuestion.quiz_id, func.count(QuizQuestion.id)).where(
+                QuizQuestion.quiz_id.in_(ids)).group_by(QuizQuestion.quiz_id)).all())
+            took = dict(s.execute(select(QuizAttempt.quiz_id, func.count(func.distinct(QuizAttempt.member_id)))
+                                  .where(QuizAttempt.quiz_id.in_(ids), QuizAttempt.finished_at.is_not(None))
+                                  .group_by(QuizAttempt.quiz_id)).all())
+            return [(_info(s, q, counts.get(q.id, 0)), took.get(q.id, 0)) for q in rows]
 
     # ------------------------------------------------------------ the member
     def _expected(self, s: Session, q: Quiz):
