@@ -533,3 +533,14 @@ async def test_a_board_sends_a_file_of_questions_in_the_chat_and_publishes(sqlit
         with loa.db.read() as s:
             from bot.db.models import Quiz
             assert s.get(Quiz, quiz_id).status == "open"
+
+
+def test_a_quiz_nobody_can_be_invited_to_stays_a_draft(tmp_path, shared_kb):
+    loa = _loa(tmp_path, shared_kb)
+    loa.members.add_unit("Chi bộ Trống")
+    units = loa.broadcasts.resolve_units(["Chi bộ Trống"])
+    quiz = loa.quizzes.create(None, "Thử", QUESTIONS[:2], {"units": units})
+    with pytest.raises(InvalidInput):
+        loa.quizzes.publish(None, quiz.id)
+    info, _ = loa.quizzes.questions(None, quiz.id)
+    assert info.status == "draft" and info.opens_at is None

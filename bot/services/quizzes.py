@@ -27,7 +27,7 @@ from bot.db import Database
 from bot.db.models import (
     QZ_CLOSED, QZ_DRAFT, QZ_OPEN, Member, Quiz, QuizAnswer, QuizAttempt, QuizPoll, QuizQuestion, utcnow,
 )
-from bot.errors import InvalidInput, NotAllowed, NotFound
+from bot.errors import InvalidInput, LoaError, NotAllowed, NotFound
 from bot.scope import Scope, board_scope, children, subtree
 from bot.services import audit
 from bot.services.members import Actor, MembersService
@@ -521,12 +521,23 @@ class QuizzesService:
                 raise InvalidInput(T.NO_QUESTIONS)
         until = T.INVITATION_UNTIL.format(until=self._local(info.closes_at)) if info.closes_at else ""
         text = T.INVITATION.format(title=esc(info.title), count=info.count, until=until)
-        sent = self.broadcasts.queue(scope, Draft(text=text, audience=q.audience, scheduled_at=q.opens_at),
-                                     via=via)
+        # Open before the invitation is queued: a member who taps /tracnghiem the second it arrives must
+        # find the quiz open. If nobody can be invited, it goes back to being a draft.
         with self.db.session() as s:
             q = s.get(Quiz, quiz_id)
-            q.status, q.published_at, q.broadcast_id = QZ_OPEN, now, sent.id
+            audience, opens_at = q.audience, q.opens_at   # the invitation goes when the quiz opens
+            q.status, q.published_at = QZ_OPEN, now
             q.opens_at = q.opens_at or now
+        try:
+            sent = self.broadcasts.queue(scope, Draft(text=text, audience=audience, scheduled_at=opens_at), via=via)
+        except LoaError:
+            with self.db.session() as s:
+                q = s.get(Quiz, quiz_id)
+                q.status, q.published_at, q.opens_at = QZ_DRAFT, None, opens_at
+            raise
+        with self.db.session() as s:
+            q = s.get(Quiz, quiz_id)
+            q.broadcast_id = sent.id
             audit.record(s, scope, "quiz", f"trắc nghiệm #{q.id}", "phát hành", via)
             s.flush()
             return _info(s, q)
