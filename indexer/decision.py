@@ -161,7 +161,7 @@ def signals(info: QuestionInfo, hit: Hit, rank: int, catalogue: Catalogue, terms
         float(sum(not c for c in checks)),
         float(not all(checks)),
         float(sum(checks)),
-        _form(info, hit),
+        _form(info, hit, folded),
         math.log(subject),
         math.log(weight / subject),
         _names_document(terms, hit, catalogue),
@@ -238,10 +238,11 @@ def _focus(info: QuestionInfo, hit: Hit, catalogue: Catalogue, terms) -> float:
     return best
 
 
-def _form(info: QuestionInfo, hit: Hit) -> float:
+def _form(info: QuestionInfo, hit: Hit, folded: str) -> float:
     """+1 when the passage is the part of a document the question asks for: the signature for "ai ký",
     "Nơi nhận" / "Kính gửi" for "gửi cho ai", the bases for "căn cứ", the header for who issued it or what
-    the document is (not its bases: they name other documents); 0 otherwise."""
+    the document is (not its bases: they name other documents), the article on taking effect for "hiệu lực từ
+    ngày nào" / "thay thế quyết định nào"; 0 otherwise."""
     if info.kind == WHO_SIGNED and hit.kind == "signature":
         return 1.0
     if info.asks_recipients and hit.kind == "recipients":
@@ -250,7 +251,14 @@ def _form(info: QuestionInfo, hit: Hit) -> float:
         return 1.0
     if (info.kind == WHO_ISSUED or info.about_document) and hit.kind == "header":
         return 1.0
+    if info.asks_effect and hit.kind == "body" and _TAKES_EFFECT.search(folded):
+        return 1.0
     return 0.0
+
+
+# The article on taking effect: "Quyết định này có hiệu lực kể từ …", "… thay thế Quyết định số …".
+_TAKES_EFFECT = re.compile(r"\b(co hieu luc|het hieu luc|thay the (quyet dinh|nghi quyet|quy dinh|quy che|chi thi|"
+                           r"ke hoach|huong dan|van ban|thong tu)|bai bo)\b")
 
 
 def rank_candidates(info: QuestionInfo, hits: list[Hit], catalogue: Catalogue, terms, unknown: float,

@@ -145,6 +145,8 @@ _CONTEXT_BEFORE = re.compile(r"(thuc hien|trien khai|quan triet|tuyen truyen|hoc
                              r"(?:cac\s+)?$")
 _CONTEXT_AFTER = re.compile(r"^\s*(?:[a-z0-9/-]+\s+){0,3}?(?:duoc|da|se)\s+(?:duoc\s+)?(trien khai|thuc hien|"
                             r"quan triet|pho bien|tuyen truyen|so ket|tong ket)")
+# When a document takes effect and what it replaces: its article "… có hiệu lực kể từ …, thay thế …".
+_EFFECT = re.compile(r" (hieu luc|co hieu luc|het hieu luc|thay the|bai bo|ap dung tu|thi hanh tu)( |$)")
 # Wording that asks what a named document itself is (issuer, date, number, subject), which the
 # document that cites it may state: "Chỉ thị 30 do ai ban hành", "… ngày nào", "… nói về gì".
 _ABOUT_DOCUMENT = re.compile(r" (ky ngay|ngay ky|so hieu|ky hieu|trich yeu|noi ve|ve van de|ve viec gi|ve linh vuc|"
@@ -516,6 +518,7 @@ class QuestionInfo:
     asks_basis: bool = False  # "căn cứ vào văn bản nào", "thực hiện kế hoạch nào": the legal bases
     asks_issue: bool = False  # "ban hành ngày nào", "ký khi nào", "số mấy": the header's date, number
     asks_recipients: bool = False  # "gửi cho ai", "nơi nhận": the recipients list
+    asks_effect: bool = False  # "hiệu lực từ ngày nào", "thay thế quyết định nào": the article on taking effect
     about_document: bool = False  # asks what a named document is (issuer, date, subject), not what it says
     small_talk: str | None = None
     search_text: str = ""
@@ -573,6 +576,7 @@ def analyse(text: str, known=None, vocabulary=None) -> QuestionInfo:
         asks_recipients=bool(re.search(r"\b(gui|noi nhan|gui toi|gui den|nhan duoc|pho bien den|duoc nhan|co nhan|"
                                        r"luu o|luu tai|luu (o )?dau|kinh gui)\b", folded)),
         about_document=bool(_ABOUT_DOCUMENT.search(padded)),
+        asks_effect=bool(_EFFECT.search(padded)),
         asks_issue=bool(re.search(r" (ban hanh|ky|ra|so hieu|so may|so bao nhieu|ngay thang)( |$)", padded)),
         small_talk=talk,
         search_text=search,

@@ -60,10 +60,13 @@ def respell(text: str, vocabulary) -> Respelling:
     text = nfc(text)
     text = _GLUED.sub(lambda m: f"{m.group(1)} {m.group(2)}", text)
     changes: list[tuple[str, str]] = []
+    words = [m.group(0) for m in _WORD.finditer(text)]
+    at = iter(range(len(words)))
 
     def fix(m: re.Match) -> str:
         word = m.group(0)
         f = fold(word)
+        i = next(at)
         if any(c.isdigit() for c in word) or (("/" in word or "-" in word) and f not in CHAT):
             return word  # numbers, "30-CT/TW", "CT-XH": as typed
         if f in CHAT and not (word.isupper() and len(word) > 1) and (vocabulary.count(f) == 0 or f in _ALWAYS):
@@ -74,9 +77,10 @@ def respell(text: str, vocabulary) -> Respelling:
         if f in _STOP or word.lower() in _STOP:
             return word  # "nhờ", "cho", "gì": how it is asked, never a typo to correct
         if vocabulary.count(f) > 0 or len(f) < 3:
-            if vocabulary.count(f) > 0 and f != word.lower() and _marks_unknown(word, vocabulary):
+            if vocabulary.count(f) > 0 and f != word.lower() and (
+                    _marks_unknown(word, vocabulary) or _pair_known(words, i, vocabulary)):
                 changes.append((word, f))
-                return f  # a known word with a wrong mark ("vịec"): read it by its letters
+                return f  # a known word with a wrong mark ("vịec", "phương thúc"): read it by its letters
             return word
         if _SYLLABLE.match(f) or f != word.lower():
             return word  # a Vietnamese word the documents happen not to use ("chót", "kênh"): not a typo
@@ -121,6 +125,23 @@ def _marks_unknown(word: str, vocabulary) -> bool:
     if _BARE_PAIR.search(plain):
         return True
     return plain == word and vocabulary.shaped(word)
+
+
+def _pair_known(words: list[str], i: int, vocabulary) -> bool:
+    """Whether a word the documents never spell with these marks makes, by its letters, a pair of words the
+    documents use with a neighbour typed as they spell it: "phương thúc" is "phương thức" mistyped (no
+    document has "thúc"; "phương thức" is theirs). A word they do spell so is never changed."""
+    if vocabulary.marked(words[i]):
+        return False
+    f = fold(words[i])
+    for j, pair in ((i - 1, (i - 1, i)), (i + 1, (i, i + 1))):
+        if 0 <= j < len(words) and not any(c.isdigit() for c in words[j]) and len(words[j]) > 1:
+            neighbour = words[j]
+            if fold(neighbour) != neighbour.lower() and not vocabulary.marked(neighbour):
+                continue  # the neighbour is no document word as typed either: no evidence
+            if vocabulary.count("_".join(fold(words[k]) for k in pair)) > 0:
+                return True
+    return False
 
 
 # Vowel pairs written only with their marks: "ie" is "iê", "uo" is "uô"/"ươ", "ye" is "yê" ("uy", "ua" aside).

@@ -18,7 +18,7 @@ from typing import NamedTuple
 
 from indexer.text import fold, nfc
 
-CHUNKER_VERSION = "5"
+CHUNKER_VERSION = "6"
 MAX_CHUNK_CHARS = 1200
 PATH_SEP = " › "
 
@@ -803,6 +803,10 @@ def _body(lines: list[Line], conventional: bool = True) -> _Body:
             while k < len(preamble) and len(preamble[k].text) <= 300 and (
                     preamble[k].text.rstrip().endswith((":", ",", ";")) or _is_upper(preamble[k].text)):
                 k += 1
+            # A closing sentence names who acts ("Ban Thường vụ Thị ủy chỉ đạo tổ chức triển khai thực hiện
+            # như sau:"): it opens the content, it is no basis. "QUYẾT ĐỊNH:" (capitals) stays with the bases.
+            if k - 1 > last and not _is_upper(preamble[k - 1].text) and preamble[k - 1].text.rstrip().endswith(":"):
+                k -= 1
             basis, preamble = preamble[:k], preamble[k:]
     return _Body(root, basis, preamble, recipients, signature)
 

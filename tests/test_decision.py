@@ -82,3 +82,23 @@ def test_the_issue_date_of_a_named_document_is_its_header(shared_kb):
     assert held.found and held.hits[0].kind == "header"
     cited = shared_kb.ask("chi thi 30 ban hanh ngay nao")
     assert cited.found and cited.hits[0].kind == "basis" and "05/02/2024" in cited.hits[0].text
+
+
+def test_the_article_on_taking_effect_is_the_form_asked_for():
+    """"hiệu lực từ ngày nào", "thay thế quyết định nào": the article "… có hiệu lực kể từ …, thay thế …" is
+    the part of a decision asked for, however few of the question's words it holds."""
+    from indexer.decision import _form
+    from indexer.question import analyse
+    from indexer.text import fold
+
+    article = Hit("d:5", "Điều 2. Quyết định này có hiệu lực kể từ ngày 01 tháng 12 năm 2025 và thay thế "
+                  "Quyết định số 17/2024/QĐ-UBND.", "Quyết định", "d", "Điều 2", 1.0, 1.0, 0.9)
+    other = Hit("d:6", "Điều 3. Chánh Văn phòng, Giám đốc các sở chịu trách nhiệm thi hành Quyết định này.",
+                "Quyết định", "d", "Điều 3", 1.0, 1.0, 0.9)
+    for asked in ("hieu luc qd 212 hai phong", "quy chế này có hiệu lực từ ngày nào",
+                  "qd ban hanh dieu le thay the nhung quyet dinh nao"):
+        info = analyse(asked)
+        assert info.asks_effect, asked
+        assert _form(info, article, fold(article.text)) == 1.0
+        assert _form(info, other, fold(other.text)) == 0.0
+    assert not analyse("hiệu quả công tác tuyên truyền miệng").asks_effect

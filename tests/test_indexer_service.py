@@ -182,7 +182,7 @@ def test_devset_quality_floors(kb):
     # take it a little under.
     assert len(held_out) >= 100 and len(held_out) >= 0.3 * len(questions)
     outcomes = run(kb, questions)
-    for part, floors in ((TUNE, (0.96, 0.82, 0.94, 0.90)), (HELD_OUT, (0.90, 0.72, 0.95, 0.78))):
+    for part, floors in ((TUNE, (0.96, 0.82, 0.93, 0.90)), (HELD_OUT, (0.90, 0.72, 0.95, 0.78))):
         t = trade_off([o for o in outcomes if o.question.split == part])
         top3, answered_right, declined, shown = floors
         assert t.hit_at_3 >= top3, (part, t)

@@ -56,6 +56,11 @@ def test_real_plan_chunks_follow_the_structure():
     assert "III. TỔ CHỨC THỰC HIỆN › 1. Ban Tuyên giáo Thị ủy" in sections
     basis = doc.chunks[1].text
     assert basis.startswith("- Căn cứ Kế hoạch số 129-KH/TU") and "105-HD/BTGTU" in basis
+    # The sentence closing the bases says who acts: it opens the content, it is no basis.
+    assert "chỉ đạo tổ chức triển khai" not in basis
+    opening = doc.chunks[2]
+    assert (opening.kind, opening.section) == ("body", "Mở đầu")
+    assert opening.text == "Ban Thường vụ Thị ủy chỉ đạo tổ chức triển khai thực hiện như sau:"
     # One item with its bullets is one chunk, and the text is the source verbatim.
     item = next(c for c in doc.chunks if c.section.endswith("1. Ban Tuyên giáo Thị ủy"))
     assert item.text in PLAN.read_text(encoding="utf-8").replace("\n\n", "\n")
@@ -264,3 +269,11 @@ def test_a_text_without_type_line_under_a_party_header_gets_its_real_title():
     # A heading that merely starts like a body ("HỘI NGHỊ …") is still the title.
     assert parse_document("HỘI NGHỊ BÁO CÁO VIÊN\n1. Nội dung\nBáo cáo tình hình.\n", "h",
                           "h.txt").info.title == "HỘI NGHỊ BÁO CÁO VIÊN"
+
+
+def test_the_enacting_word_stays_with_the_bases():
+    """"QUYẾT ĐỊNH:" closes the bases of a decision and says nothing of its own: no passage of its own."""
+    doc = parse(next(REAL.glob("quyet-dinh-170-*.txt")))
+    basis = next(c for c in doc.chunks if c.kind == "basis")
+    assert basis.text.splitlines()[-1] == "QUYẾT ĐỊNH:"
+    assert not any(c.section.endswith("Mở đầu") for c in doc.chunks)

@@ -12,6 +12,8 @@ class Vocabulary:
     def __init__(self, words: str):
         self.words = [normalize(w).lower() for w in words.split()]
         self.folded = {fold(w) for w in self.words}
+        # Pairs of neighbouring words, as the index holds them ("phuong_thuc").
+        self.folded |= {f"{fold(a)}_{fold(b)}" for a, b in zip(self.words, self.words[1:])}
         self.shapes = {strip_tones(w) for w in self.words}
 
     def count(self, folded: str) -> int:
@@ -47,3 +49,17 @@ def test_shorthand_and_typos_are_read_back(typed, read):
 ])
 def test_real_words_numbers_and_document_numbers_are_left_alone(typed):
     assert respell(typed, DOCS).text == typed
+
+
+PAIRS = Vocabulary("phương thức tuyên truyền đẩy mạnh hình thức")
+
+
+@pytest.mark.parametrize("typed, read", [
+    ("phương thúc mới", "phương thuc mới"),  # no document has "thúc" after "phương"; "phương thức" is theirs
+    ("hình thưc tuyên truyền", "hình thuc tuyên truyền"),
+    ("thúc đẩy tuyên truyền", "thúc đẩy tuyên truyền"),  # "thuc day" is no pair of theirs: a word of its own
+    ("phương thúc", "phương thuc"),
+    ("phuơng thúc", "phuơng thúc"),  # the neighbour is no document word as typed either: no evidence
+])
+def test_a_mark_typed_wrong_inside_a_pair_the_documents_use(typed, read):
+    assert respell(typed, PAIRS).text == read
