@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from indexer.answer import Answer, Citation, citation_line
+from indexer.answer import DECLINED_SMALL_TALK, Answer, Citation, citation_line
 from indexer.errors import IndexerError
 from indexer.service import IndexConfig, KnowledgeBase
 
@@ -179,11 +179,16 @@ def _batch_hit(h) -> dict:
 
 
 RELATED_TEXT = "Loa chưa chắc đoạn này trả lời đúng câu hỏi của bạn. Đoạn liên quan nhất:"
+# A greeting, thanks or "ok" typed at the console is not a question the documents fail to answer.
+SMALL_TALK_TEXT = ("Loa trả lời câu hỏi về các văn bản: hãy gõ một câu hỏi (có dấu hoặc không dấu), "
+                   "ví dụ: nhiem vu cua ban tuyen giao thi uy la gi")
 
 
 def answer_text(answer: Answer) -> str:
     """The answer as the console shows it: the quote, the most related passage marked as not sure, or
     "not covered"."""
+    if answer.reason == DECLINED_SMALL_TALK:
+        return SMALL_TALK_TEXT
     if answer.outcome != "related":
         return answer.answer
     q = answer.related[0]

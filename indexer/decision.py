@@ -43,7 +43,7 @@ SURE, RELATED, NONE = "sure", "related", "none"
 # The signals, in the model's order.
 FEATURES = ("coverage", "own", "rest", "short", "focus", "dense", "dense_gap", "fused", "first", "failed", "failed_any",
             "passed", "form", "subject", "preference", "document", "unknown", "terms", "rest_dense", "rest_focus",
-            "sentence_gap")
+            "sentence_gap", "form_named")
 # A question with this share of its topical weight in words no document uses is never answered as sure.
 UNKNOWN_SURE = 0.15
 # Below this share of the question's topical weight a passage rarely answers (`short` measures how far below).
@@ -170,7 +170,10 @@ def signals(info: QuestionInfo, hit: Hit, rank: int, catalogue: Catalogue, terms
         rest * hit.dense_score,
         0.0,
         hit.sentence_score - best_sentence,
+        0.0,
     ], dtype=np.float64)
+    # A part of the document asked for (its signature, header, bases) of the document the question names.
+    x[FEATURES.index("form_named")] = x[FEATURES.index("form")] * x[FEATURES.index("document")]
     x[FEATURES.index("rest_focus")] = rest * x[4]  # with `focus`: all the question asks, in one sentence
     return x
 

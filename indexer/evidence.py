@@ -260,13 +260,15 @@ def _activity_share(info: QuestionInfo, hit: Hit, catalogue: Catalogue,
     """How much of what the question asks a named body to do a passage that names the body says (0..1).
 
     "Chi bộ thôn sinh hoạt vào ngày nào": the chi bộ's list of tasks with a deadline for its report does
-    not answer it. The body itself, places, the passage's heading, how the question asks (dates, amounts,
-    "tổ chức") and abbreviations are set aside; 1.0 when nothing is left to check or the body is not named.
+    not answer it. The body itself, places, how the question asks (dates, amounts, "tổ chức") and
+    abbreviations are set aside; the passage's heading counts with every line; 1.0 when nothing is left to
+    check or the body is not named.
     """
     body_text = catalogue.folded(hit.chunk_id)
     if not any(body_named(body_text, body) for body in info.bodies):
         return 1.0
-    subject = set(catalogue.folded_heading(hit.chunk_id).split()) | _PLACES
+    heading = catalogue.folded_heading(hit.chunk_id)
+    subject = set(_PLACES)
     subject |= {w for body in info.bodies for part in body for w in part.split()}
     activity = []
     for t, w in terms:
@@ -279,7 +281,8 @@ def _activity_share(info: QuestionInfo, hit: Hit, catalogue: Catalogue,
         return 1.0
     if info.kind == WHEN:  # the date must be that of the task asked: the lines that give one must say it
         body_text = "\n".join(line for line in body_text.split("\n") if holds_kind(info, hit, line))
-    got = sum(w for phrase, w in activity if re.search(rf"\b{re.escape(phrase)}\b", body_text))
+    # The heading says the task of every line below it ("b) Rà soát … thiệt hại": "… trước ngày 08/12").
+    got = sum(w for phrase, w in activity if re.search(rf"\b{re.escape(phrase)}\b", body_text + "\n" + heading))
     return got / total
 
 
