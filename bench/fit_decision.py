@@ -10,7 +10,8 @@ probability: SURE maximises right answers minus twice the false ones (a quote fo
 not answer, or a wrong passage quoted: each costs the member more than a refusal does), RELATED maximises the
 right passages shown as related minus half the unanswerable questions shown one (the member who sees a
 passage that does not answer taps "Gửi câu hỏi cho Ban": half the cost of "no content" for what the documents
-say). The held-out parts are never read here: bench/bench_answers.py reports them.
+say). Both gains are flat near their best: the lowest threshold within a slack of the best is taken. The
+held-out parts are never read here: bench/bench_answers.py reports them.
 """
 
 from __future__ import annotations
@@ -37,6 +38,9 @@ UNRELATED_COST = 0.5   # an unanswerable question shown a passage "not sure": a 
 # the pick jumped with every refit; within this much of the best gain the lowest threshold is taken: when
 # unsure, show the most related passage and let the member decide (the guide's first principle).
 RELATED_SLACK = 1.5
+# The same holds for the sure threshold (0.50 and 0.55 within one question of each other in December 2026): within
+# this much of the best gain the lowest is taken — refusing what a document says is a failure too.
+SURE_SLACK = 1.5
 
 
 def rows(kb, questions):
@@ -126,16 +130,16 @@ def main() -> int:
     base = Model(tuple(float(w) for w in weights), bias, tuple(float(m) for m in mean),
                  tuple(float(s) for s in scale), 0.5, 0.2)
     print("\nthreshold  answered right  wrong  false answers (of unanswerable)  gain")
-    sure_pick, best_gain = None, -1e9
+    sure_gains = {}
     for s in [round(0.05 * i, 2) for i in range(2, 20)]:
         t = ledger(groups, base, s, s)
         na, nu = t["answerable"], t["unanswerable"]
         gain = t["right"] - FALSE_COST * (t["false_answers"] + t["wrong"])
         print(f"  {s:.2f}      {t['right']:4}/{na} ({t['right'] / na:.3f})  {t['wrong']:3}  "
               f"{t['false_answers']:3}/{nu} ({t['false_answers'] / max(nu, 1):.3f})  {gain:6.1f}")
-        if gain > best_gain:
-            sure_pick, best_gain = s, gain
-    sure_pick = sure_pick or 0.9
+        sure_gains[s] = gain
+    best_gain = max(sure_gains.values())
+    sure_pick = min(s for s, g in sure_gains.items() if g >= best_gain - SURE_SLACK)
     print("\nrelated   shown right/shown (answerable)  shown to unanswerable  gain")
     gains = {}
     for r in [round(0.02 * i, 2) for i in range(1, int(sure_pick / 0.02) + 1)]:

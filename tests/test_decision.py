@@ -102,3 +102,26 @@ def test_the_article_on_taking_effect_is_the_form_asked_for():
         assert _form(info, article, fold(article.text)) == 1.0
         assert _form(info, other, fold(other.text)) == 0.0
     assert not analyse("hiệu quả công tác tuyên truyền miệng").asks_effect
+
+
+def test_the_answer_asked_has_its_own_form():
+    """"vào năm nào" is answered by a year ("hằng năm" is none), "tháng mấy" by a month; "gửi những nơi nào",
+    "lưu ở đâu" by the list of recipients, which names no place."""
+    from indexer.evidence import holds_kind
+    from indexer.question import analyse
+    from indexer.text import fold
+
+    def holds(question: str, text: str, kind: str = "body") -> bool:
+        return holds_kind(analyse(question), Hit("d:1", text, "Kế hoạch", "d", "I", 1.0, 1.0, 0.9, kind=kind),
+                          fold(text))
+
+    yearly = "Hàng năm, đánh giá hiệu quả công tác tuyên truyền miệng. Tổ chức sơ kết Chỉ thị số 30-CT/TW."
+    assert not holds("so ket ct30 vao nam nao vay", yearly)
+    assert holds("so ket ct30 vao nam nao vay", "Sơ kết 5 năm thực hiện Chỉ thị vào năm 2029.")
+    assert holds("sơ kết chỉ thị khi nào", yearly)  # "khi nào" is answered by "hằng năm"
+    assert not holds("hội nghị họp tháng mấy", "Hội nghị họp hằng tháng.")
+    assert holds("hội nghị họp tháng mấy", "Hội nghị họp vào tháng 6 năm 2025.")
+    recipients = "Nơi nhận:\n- BTG Tỉnh ủy (báo cáo),\n- Các chi bộ, đảng bộ cơ sở,\n- Lưu: VT."
+    assert holds("ke hoach nay gui nhung noi nao", recipients, "recipients")
+    assert holds("kh nay luu o dau", recipients, "recipients")
+    assert not holds("hội nghị tổ chức ở đâu", recipients, "recipients")
