@@ -367,10 +367,10 @@ def scope(info: QuestionInfo, catalogue: Catalogue) -> tuple[set[str] | None, se
     return docs, chunks, missing
 
 
-# Words of how a question is put, not of what it is about ("lấy ở đâu", "bao lâu", "tên gì", "vì sao").
+# Words of how a question is put, not of what it is about ("lấy ở đâu", "bao lâu", "tên gì", "vì sao", "ai lo").
 _PHRASING_FOLDED = frozenset(fold(w) for w in (
     "lấy đi muốn vì lâu tên kênh xuống nghìn chót hơn rõ nhất lắm quá rất thêm cũng vẫn đang chưa luôn ngay "
-    "nữa chứ mà thôi nhiều ít đồng chí trước sau lần văn bản cái việc hướng đâu thế nào").split())
+    "nữa chứ mà thôi nhiều ít đồng chí trước sau lần văn bản cái việc hướng đâu thế nào lo").split())
 
 
 def unknown_words(words: list[str], catalogue: Catalogue) -> list[str]:

@@ -125,3 +125,16 @@ def test_the_answer_asked_has_its_own_form():
     assert holds("ke hoach nay gui nhung noi nao", recipients, "recipients")
     assert holds("kh nay luu o dau", recipients, "recipients")
     assert not holds("hội nghị tổ chức ở đâu", recipients, "recipients")
+
+
+def test_the_plan_answers_how_cadres_ask(shared_kb):
+    """The plan, asked as cadres ask: who acts (its opening sentence), "ai lo" (how it is asked, not what
+    about), where it was sent (the recipients, though they name no place)."""
+    opening = shared_kb.ask("cơ qan nào chỉ đạo tổ chức triển khai kh này")
+    assert opening.found and opening.hits[0].section == "Mở đầu"
+    assert "Ban Thường vụ Thị ủy chỉ đạo" in opening.quotes[0].excerpt
+    funds = shared_kb.ask("ai lo kinh phí cho đội ngũ tuyên truyền viên")
+    assert funds.found and funds.hits[0].section.startswith("III. TỔ CHỨC THỰC HIỆN › 2.")
+    sent = shared_kb.ask("ke hoach nay gui nhung noi nao")
+    shown = sent.quotes or sent.related
+    assert shown and shown[0].section == "Nơi nhận"
