@@ -69,6 +69,10 @@ def respell(text: str, vocabulary) -> Respelling:
         i = next(at)
         if any(c.isdigit() for c in word) or (("/" in word or "-" in word) and f not in CHAT):
             return word  # numbers, "30-CT/TW", "CT-XH": as typed
+        if word.lower() in _EITHER:  # "hđ": "hoạt động" or "hội đồng", whichever the documents say more
+            full = max(_EITHER[word.lower()], key=lambda r: vocabulary.count("_".join(fold(r).split())))
+            changes.append((word, full))
+            return full
         if f in CHAT and not (word.isupper() and len(word) > 1) and (vocabulary.count(f) == 0 or f in _ALWAYS):
             full = CHAT[f]
             if full != word:
@@ -97,6 +101,10 @@ def respell(text: str, vocabulary) -> Respelling:
     out = _WORD.sub(fix, text)
     return Respelling(out, tuple(changes))
 
+
+# Shorthand with more than one reading, as typed: the reading the documents use most is taken ("hđ" with its
+# "đ" is never "hướng dẫn", which "hd" stays).
+_EITHER = {"hđ": ("hoạt động", "hội đồng")}
 
 # Function words and question words, as typed (with or without marks): never corrected.
 _STOP = frozenset("là gì nào ai bao nhiêu thế như sao của và các những có không được trong về cho với ở tại để do này "

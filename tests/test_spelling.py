@@ -63,3 +63,11 @@ PAIRS = Vocabulary("phương thức tuyên truyền đẩy mạnh hình thức")
 ])
 def test_a_mark_typed_wrong_inside_a_pair_the_documents_use(typed, read):
     assert respell(typed, PAIRS).text == read
+
+
+def test_shorthand_of_two_readings_takes_the_one_the_documents_use():
+    activity = Vocabulary("kinh phí hoạt động của ban chỉ đạo")
+    council = Vocabulary("thành viên hội đồng thi đua khen thưởng")
+    assert respell("kinh phí hđ của bcđ", activity).text == "kinh phí hoạt động của bcđ"
+    assert respell("thành viên hđ thi đua", council).text == "thành viên hội đồng thi đua"
+    assert respell("hd 105 noi gi", activity).text == "hướng dẫn 105 noi gi"  # no "đ": the document type
