@@ -186,6 +186,10 @@ def _question_words(text: str) -> list[str]:
     return words
 
 
+# How "what is this document about" is put (folded words; function words such as "gì" are stop words already).
+_ABOUT_PHRASES = (("van", "de"), ("noi", "ve"), ("ve", "viec"), ("cai",), ("linh", "vuc"), ("trich", "yeu"))
+
+
 def question_terms(info: QuestionInfo) -> list[str]:
     """The question's topical search terms: folded syllables and bigrams, function words left out.
 
@@ -200,6 +204,13 @@ def question_terms(info: QuestionInfo) -> list[str]:
         if marked and w.isascii() and w in _STOP_MARKED:
             stop = True
         words.append("." if stop else w)
+    if info.about_document:  # "… về vấn đề gì", "… nói về cái gì": how the subject is asked, not a subject
+        folded = [fold(w) for w in words]
+        for phrase in _ABOUT_PHRASES:
+            n = len(phrase)
+            for i in range(len(words) - n + 1):
+                if tuple(folded[i:i + n]) == phrase:
+                    words[i:i + n] = ["."] * n
     # Typed with its marks, a word means that word: "đỏ" is not "do", "sản" is not "san" (the index keeps
     # each marked word as "~word" beside its folded form).
     marked_words = {fold(w): "~" + w for w in words if marked and w.isalpha() and not w.isascii()}
