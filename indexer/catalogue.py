@@ -218,17 +218,19 @@ class Catalogue:
         self._heading_tokens: dict[str, frozenset[str]] = _Recent(PASSAGES_KEPT)
         self._lock = threading.Lock()
 
-    def prepare(self, citations: Mapping[str, dict[int, list[DocumentReference]]] | None = None) -> None:
+    def prepare(self, citations: Mapping[str, dict[int, list[DocumentReference]]] | None = None,
+                previous: "Catalogue | None" = None) -> None:
         """Make now what any question may need, so that no question pays for it (the index is being loaded).
 
         A question naming "Chỉ thị 30" read every document's title for the documents carrying it out, and the
         first question naming a document 30 read every passage holding "30" for the ones citing it: at 100,000
         passages (23,000 of them hold "30") that took seconds. Each title is read once here instead, and the
         passages' citations come from the index folder (`citations`, found at build time); without them (an
-        index of format 4) every passage is read here (seconds at 100,000 passages).
+        index of format 4) every passage is read here (seconds at 100,000 passages). The titles of documents
+        unchanged since the `previous` catalogue (the index before an upload) are not read again.
         """
         self.shaped("")
-        self._document_keys()
+        self._document_keys(previous)
         if citations is not None:
             self._every_citation = citations
             return
@@ -236,12 +238,17 @@ class Catalogue:
         if hasattr(self.chunks, "forget"):
             self.chunks.forget()
 
-    def _document_keys(self) -> dict[str, tuple[frozenset[str], str, str, list[DocumentReference]]]:
+    def _document_keys(self, previous: "Catalogue | None" = None) \
+            -> dict[str, tuple[frozenset[str], str, str, list[DocumentReference]]]:
         """Per document: the types it is or issues (folded), its number's parts, the documents its title names."""
         keys = self._doc_keys
         if keys is None:
             keys = {}
+            known = previous._doc_keys if previous is not None and previous._doc_keys is not None else {}
             for d in self.docs.values():
+                if d.doc_id in known and previous.docs.get(d.doc_id) == d:
+                    keys[d.doc_id] = known[d.doc_id]
+                    continue
                 types = {fold(t) for t in (d.doc_type, *d.attachments) if t}
                 if "thong bao" in types and fold(d.title or "").startswith("ket luan"):
                     types.add("ket luan")  # a "Thông báo kết luận" is "Kết luận 432" to most who cite it

@@ -85,9 +85,18 @@ class LexicalIndex:
         # How common each term is in Vietnamese at large (indexer/prior.py) weighs on the ranking only.
         self.prior = prior if prior is not None and len(prior) == len(vocab) else term_prior(vocab)
         avgdl = max(average_length(lengths), 1e-9) if n else 1.0
-        term_of = np.repeat(np.arange(len(vocab), dtype=np.int32), np.diff(indptr))
-        norm = k1 * (1.0 - b + b * lengths[postings] / avgdl)
-        self.weights = (self.idf[term_of] * self.prior[term_of] * tfs * (k1 + 1.0) / (tfs + norm)).astype(np.float32)
+        # idf · prior · tf · (k1 + 1) / (tf + k1 · (1 - b + b · length / avgdl)), each operation in the same order
+        # and precision as one expression over every posting, with the per-term and per-document factors made
+        # first and fewer temporaries (a base merged with a delta is weighed again at each upload).
+        norm = k1 * (1.0 - b + b * lengths / avgdl)
+        weights = (self.idf * self.prior)[np.repeat(np.arange(len(vocab), dtype=np.int32), np.diff(indptr))]
+        weights *= tfs
+        weights *= np.float32(k1 + 1.0)
+        denominator = norm.astype(np.float32)[postings]
+        denominator += tfs
+        weights /= denominator
+        del denominator
+        self.weights = weights
         self.max_idf = math.log(1.0 + (n + 0.5) / 0.5)
         # Each term's largest posting weight: what it can add to a document's score at most (see `top`).
         self.max_weight = np.zeros(len(vocab), dtype=np.float32)

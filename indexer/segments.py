@@ -260,59 +260,76 @@ def merge_lexical(base_folder: Path, base_vocab: list[str], base_term_ids: dict[
     if prior is not None and len(prior) == n_base_terms and len(vocab) > n_base_terms:
         from indexer.prior import term_prior
         prior = np.concatenate([prior, term_prior(vocab[n_base_terms:])]).astype(prior.dtype)
-    tfs = plan.merge(base["tfs"], base["postings"])
+    tfs = plan.merge(base["tfs"])
     k1, b = base["k1"], base["b"]
     del base
 
     def merged_tfs() -> np.ndarray:
-        again = LexicalIndex.arrays(base_folder)
-        return plan.merge(again["tfs"], again["postings"])
+        return plan.merge(LexicalIndex.arrays(base_folder)["tfs"])
 
     return LexicalIndex(vocab, plan.indptr, plan.postings, tfs, lengths, k1, b, term_ids=term_ids,
                         prior=prior, source=merged_tfs)
 
 
 class _Plan:
-    """Where the base's kept postings and the delta's go in the merged arrays (computed once, applied to the
-    postings and to the term frequencies)."""
+    """Where the base's kept postings and the delta's go in the merged arrays: computed once, applied to the
+    postings and to the term frequencies, each in one copy of the base's arrays (`_splice`)."""
 
     def __init__(self, base: dict, delta: LexicalIndex, delta_term: np.ndarray, n_terms: int, layout: Layout):
         indptr, postings = base["indptr"], base["postings"]
         n_base_terms = len(indptr) - 1
-        self.layout = layout
-        moved = layout.of_base[postings]
-        keep = moved >= 0
-        if keep.all():
-            kept, kept_indptr = moved.astype(np.int32), indptr.astype(np.int64)
-        else:
-            kept = moved[keep].astype(np.int32)
-            counts = np.zeros(n_base_terms, dtype=np.int64)
-            filled = np.flatnonzero(np.diff(indptr) > 0)
-            if len(filled):
-                counts[filled] = np.add.reduceat(keep.astype(np.int64), indptr[filled])
-            kept_indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-        del moved, keep
+        # The base's postings as logical rows; a masked row as the next kept row's, so each term's stay sorted.
+        kept_row = layout.of_base >= 0
+        key = np.where(kept_row, layout.of_base, len(layout))[::-1]
+        key = np.minimum.accumulate(key)[::-1].astype(np.int32) if len(key) else key.astype(np.int32)
+        moved = key[postings]
+        masked = ~kept_row
+        self.gone = np.flatnonzero(masked[postings]) if masked.any() else np.zeros(0, dtype=np.int64)
+        gone_terms = np.searchsorted(indptr, self.gone, side="right") - 1
+        counts = np.zeros(n_terms, dtype=np.int64)
+        counts[:n_base_terms] = np.diff(indptr) - np.bincount(gone_terms, minlength=n_base_terms)
         terms = np.repeat(delta_term, np.diff(delta.indptr))
         rows = layout.of_delta[delta.postings]
         order = np.lexsort((rows, terms))
-        terms, rows = terms[order], rows[order]
+        terms, rows = terms[order], rows[order].astype(np.int32)
         self.delta_tfs = np.asarray(delta.tfs, dtype=np.float32)[order]
-        full = np.concatenate([kept_indptr, np.full(n_terms - n_base_terms, kept_indptr[-1], dtype=np.int64)])
-        # Each delta posting goes after the kept postings of the earlier terms and of its term's lower rows.
-        at = np.empty(len(terms), dtype=np.int64)
+        # Each delta posting goes before the first base posting of its term on a later row (a term new to the
+        # base: after every base posting, in term order).
+        self.at = np.full(len(terms), len(postings), dtype=np.int64)
         if len(terms):
             starts = np.flatnonzero(np.r_[True, terms[1:] != terms[:-1]])
             ends = np.r_[starts[1:], len(terms)]
             for s, e in zip(starts.tolist(), ends.tolist()):
                 t = int(terms[s])
-                lo, hi = int(full[t]), int(full[t + 1])
-                at[s:e] = lo + np.searchsorted(kept[lo:hi], rows[s:e])
-        self.at = at
-        self.postings = np.insert(kept, at, rows.astype(np.int32))
-        self.indptr = full + np.concatenate([[0], np.cumsum(np.bincount(terms, minlength=n_terms))]).astype(np.int64)
+                if t < n_base_terms:
+                    lo, hi = int(indptr[t]), int(indptr[t + 1])
+                    self.at[s:e] = lo + np.searchsorted(moved[lo:hi], rows[s:e])
+        self.postings = _splice(moved, self.gone, self.at, rows)
+        counts += np.bincount(terms, minlength=n_terms)
+        self.indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
 
-    def merge(self, base_tfs: np.ndarray, base_postings: np.ndarray) -> np.ndarray:
-        """The merged term frequencies (`base_postings` tell which of the base's are kept)."""
-        keep = self.layout.of_base[base_postings] >= 0
-        kept = base_tfs if keep.all() else base_tfs[keep]
-        return np.insert(kept, self.at, self.delta_tfs.astype(kept.dtype))
+    def merge(self, base_tfs: np.ndarray) -> np.ndarray:
+        """The merged term frequencies."""
+        return _splice(base_tfs, self.gone, self.at, self.delta_tfs)
+
+
+def _splice(values: np.ndarray, gone: np.ndarray, at: np.ndarray, inserted: np.ndarray) -> np.ndarray:
+    """`values` without the positions `gone`, with `inserted[j]` put before position `at[j]` (both sorted): one
+    copy of the pieces between these few places."""
+    inserted = inserted.astype(values.dtype, copy=False)
+    gone_at, insert_at = gone.tolist(), at.tolist()
+    pieces, start, g, a = [], 0, 0, 0
+    while g < len(gone_at) or a < len(insert_at):
+        if a < len(insert_at) and (g >= len(gone_at) or insert_at[a] <= gone_at[g]):
+            p = insert_at[a]
+            e = a
+            while e < len(insert_at) and insert_at[e] == p:
+                e += 1
+            pieces += [values[start:p], inserted[a:e]]
+            start, a = p, e
+        else:
+            p = gone_at[g]
+            pieces.append(values[start:p])
+            start, g = p + 1, g + 1
+    pieces.append(values[start:])
+    return np.concatenate(pieces)

@@ -330,7 +330,7 @@ class KnowledgeBase:
             )
         snapshot = _Snapshot(stored, embedder)
         catalogue = Catalogue(stored.documents, snapshot.chunks, stored.lexical)
-        catalogue.prepare(stored.citations)
+        catalogue.prepare(stored.citations, previous=self._catalogues[1] if self._catalogues is not None else None)
         with self._lock:
             self._catalogues = (snapshot, catalogue)
             self._snapshot = snapshot
