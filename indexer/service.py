@@ -61,9 +61,11 @@ class IndexConfig:
 DEFAULT_FUSION = Fusion()
 
 # A build writes a delta over the index's base (indexer.segments) while the delta's chunks and the base's masked
-# ones stay within this share of the base's chunks; beyond, it merges everything into a new base. Every delta
-# costs a load the merge of its lexical postings with the base's, and rewrites what earlier deltas held.
-DELTA_SHARE = 0.2
+# ones stay within this share of the base's chunks, or within DELTA_MIN_CHUNKS (a small install: a delta costs
+# nothing there either); beyond, it merges everything into a new base. Each update rewrites what earlier deltas
+# held and each load merges the delta's postings with the base's, so the delta is kept small.
+DELTA_SHARE = 0.1
+DELTA_MIN_CHUNKS = 2000
 
 # Below this share of marked syllables a question counts as typed without diacritics.
 UNMARKED_SHARE = 0.3
@@ -481,7 +483,7 @@ class KnowledgeBase:
 
         A few changed documents are written as a delta over the index's base (indexer.segments), in a time that
         grows with them, not with the index; a full build happens when the delta would exceed DELTA_SHARE of the
-        base, on `force`, or on `merge` (`loa index`: a delta is merged into a new base).
+        base (and DELTA_MIN_CHUNKS), on `force`, or on `merge` (`loa index`: a delta is merged into a new base).
         `progress(done, total)` follows the embedding of new chunks (the long part of a big build).
         """
         started = time.perf_counter()
@@ -587,7 +589,8 @@ class KnowledgeBase:
 
     def _delta_plan(self, old: StoredIndex, items) -> list[bool] | None:
         """Which documents a delta over the old index's base would hold (True: in the delta), or None when
-        a full build is due: the delta and the base's masked rows would exceed DELTA_SHARE of the base."""
+        a full build is due: the delta and the base's masked rows would exceed DELTA_SHARE of the base and
+        DELTA_MIN_CHUNKS."""
         base = old.base if old.is_delta else old
         in_delta = []
         delta_chunks, kept_base = 0, 0
@@ -599,7 +602,7 @@ class KnowledgeBase:
             else:
                 kept_base += len(rows)
         masked = len(base.chunks) - kept_base
-        if delta_chunks + masked > DELTA_SHARE * len(base.chunks):
+        if delta_chunks + masked > max(DELTA_SHARE * len(base.chunks), DELTA_MIN_CHUNKS):
             return None
         return in_delta
 

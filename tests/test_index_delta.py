@@ -92,8 +92,8 @@ def _same(delta: KnowledgeBase, full: KnowledgeBase) -> None:
 
 @pytest.fixture
 def wide_deltas(monkeypatch):
-    """The samples are ~80 chunks: a changed, an added and a removed document are over the default share."""
-    monkeypatch.setattr(service, "DELTA_SHARE", 0.9)
+    """Deltas whatever their size (the samples, ~80 chunks, are within DELTA_MIN_CHUNKS anyway)."""
+    monkeypatch.setattr(service, "DELTA_SHARE", 1.0)
 
 
 def test_a_delta_answers_as_a_full_rebuild(tmp_path, small_slices, wide_deltas):  # noqa: F811
@@ -161,14 +161,15 @@ def test_a_second_update_carries_the_first_and_a_merge_changes_nothing(tmp_path,
     assert kb.build(merge=True).build_id == merged.build_id  # now nothing to do
 
 
-def test_an_update_past_the_share_is_a_full_build(tmp_path, small_slices):  # noqa: F811
+def test_an_update_past_the_share_is_a_full_build(tmp_path, small_slices, monkeypatch):  # noqa: F811
+    monkeypatch.setattr(service, "DELTA_MIN_CHUNKS", 0)  # the samples count as a large index
     knowledge = samples.build_knowledge(tmp_path / "knowledge")
     kb = _kb(tmp_path / "var", knowledge)
     kb.build()
     (knowledge / "zz-thong-bao-lich-hop.txt").write_text(NEW_DOCUMENT, encoding="utf-8")
     kb.build()
     assert load_index(kb.config.index_dir).is_delta  # a few chunks: a delta
-    _edit(knowledge)  # with the added one, about a third of the samples
+    _edit(knowledge)  # with the added one, about a third of the samples' chunks
     kb.build()
     assert not load_index(kb.config.index_dir).is_delta
 
@@ -199,7 +200,7 @@ import indexer.service as service
 import indexer.store as store
 from indexer import IndexConfig, KnowledgeBase
 from pathlib import Path
-service.DELTA_SHARE = 0.9
+service.DELTA_SHARE = 1.0
 where = sys.argv[3]
 if where == "writing":  # the power goes while the delta's files are written
     real = store.SentenceVectors.save
