@@ -592,6 +592,8 @@ class KnowledgeBase:
         a full build is due: the delta and the base's masked rows would exceed DELTA_SHARE of the base and
         DELTA_MIN_CHUNKS."""
         base = old.base if old.is_delta else old
+        if old.is_delta and base.folder.parent != old.folder.parent:
+            return None  # a copied delta carrying its base inside (store.copy_index): merged into a base of its own
         in_delta = []
         delta_chunks, kept_base = 0, 0
         for doc_id, parsed, rows in items:

@@ -53,6 +53,7 @@ HNSW_NEIGHBOURS = 32
 HNSW_BUILD_DEPTH = 80
 HNSW_SEARCH_DEPTH = 128  # candidates explored per question (at least the 50 asked for)
 KEEP_VERSIONS = 3
+BASE_INSIDE = "base"  # a delta copied on its own carries its base in this subfolder (`copy_index`)
 
 
 def random_access(mapped) -> None:
@@ -320,6 +321,8 @@ def _load_delta(folder: Path, manifest: dict, reuse: StoredIndex | None) -> Stor
                                   SegmentedSentences, SegmentedVectors, merge_lexical)
 
     base_folder = folder.parent / manifest["base"]["folder"]
+    if not base_folder.is_dir() and (folder / BASE_INSIDE).is_dir():
+        base_folder = folder / BASE_INSIDE  # a copy (`copy_index`)
     base = None
     if reuse is not None:
         lent = reuse.base if reuse.base is not None else reuse
@@ -425,6 +428,18 @@ def write_index(index_dir: Path, manifest: dict, documents: list[DocumentInfo],
     _swap(index_dir, final)
     _prune(root, keep={final.name})
     return final
+
+
+def copy_index(index_dir: Path, dest: Path) -> Path:
+    """Copy the index's current version to `dest`, a folder that loads on its own (a backup): a delta takes its
+    base along."""
+    folder = index_dir.resolve()
+    manifest = read_manifest(folder) or {}
+    shutil.copytree(folder, dest, ignore=shutil.ignore_patterns(BASE_INSIDE))
+    if manifest.get("base"):
+        base = folder.parent / manifest["base"]["folder"]
+        shutil.copytree(base if base.is_dir() else folder / BASE_INSIDE, dest / BASE_INSIDE)
+    return dest
 
 
 def adopt(index_dir: Path) -> Path | None:

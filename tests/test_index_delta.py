@@ -331,3 +331,29 @@ async def test_an_upload_serves_without_rebuilding_the_rest(board):  # noqa: F81
     assert "tuần cuối tháng 10 hằng năm" in answer.text
     answer = await u.reply("Chỉ thị 30 do ai ban hành")  # the base still answers
     assert "Ban Bí thư Trung ương Đảng khóa XIII" in answer.text
+
+
+def test_a_copied_delta_loads_and_builds_on_its_own(tmp_path, small_slices, wide_deltas):  # noqa: F811
+    """`loa backup` copies the current version: a delta takes its base along, and the copy put back in place of
+    the index answers alike; the next build there merges it."""
+    from bot.services.status import backup
+    knowledge = samples.build_knowledge(tmp_path / "knowledge")
+    kb = _kb(tmp_path / "var", knowledge)
+    kb.build()
+    _edit(knowledge)
+    kb.build()
+    before = {q: _answered(kb, q) for q in QUESTIONS}
+    result = backup("postgresql://unused", kb.config.index_dir, tmp_path / "backups")
+    restored = tmp_path / "restored"
+    shutil.copytree(result.index, restored / "index")
+    again = _kb(restored, knowledge)
+    again.load()
+    assert again._current().stored.is_delta
+    assert {q: _answered(again, q) for q in QUESTIONS} == before
+    assert again.build().build_id == again.stats().build_id  # nothing changed: nothing written
+    (knowledge / "zz-thong-bao-2.txt").write_text(NEW_DOCUMENT.replace("99-TB", "98-TB"), encoding="utf-8")
+    small_slices.embedded = 0
+    report = again.build()
+    assert report.files_indexed == ["zz-thong-bao-2.txt"] and not load_index(again.config.index_dir).is_delta
+    assert report.chunks_embedded == small_slices.embedded - report.sentences_embedded < 10
+    assert {q: _answered(again, q)[0] for q in QUESTIONS} == {q: a[0] for q, a in before.items()}
