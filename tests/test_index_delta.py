@@ -357,3 +357,32 @@ def test_a_copied_delta_loads_and_builds_on_its_own(tmp_path, small_slices, wide
     assert report.files_indexed == ["zz-thong-bao-2.txt"] and not load_index(again.config.index_dir).is_delta
     assert report.chunks_embedded == small_slices.embedded - report.sentences_embedded < 10
     assert {q: _answered(again, q)[0] for q in QUESTIONS} == {q: a[0] for q, a in before.items()}
+
+
+def test_a_delta_over_an_approximate_base_answers_as_a_full_rebuild(tmp_path, small_slices, wide_deltas,  # noqa: F811
+                                                                     monkeypatch):
+    """A large base searches an HNSW graph: its masked rows are filtered inside the graph search."""
+    import faiss
+
+    import indexer.store as store
+    monkeypatch.setattr(store, "APPROXIMATE_FROM", 10)  # the samples' ~80 chunks count as a large index
+    knowledge = samples.build_knowledge(tmp_path / "knowledge")
+    kb = _kb(tmp_path / "delta", knowledge)
+    kb.build()
+    shutil.copytree(tmp_path / "delta", tmp_path / "full", symlinks=True)
+    _edit(knowledge)
+    kb.build()
+    stored = load_index(kb.config.index_dir)
+    assert stored.is_delta and stored.approximate and isinstance(stored.base.faiss_index, faiss.IndexHNSWSQ)
+    full = _kb(tmp_path / "full", knowledge)
+    full.build(merge=True)
+    assert load_index(full.config.index_dir).approximate
+    _same(kb, full)
+    # The graph never hands back a masked row, however many are asked for.
+    masked = {int(r) for r in np.flatnonzero(stored.layout.of_base < 0)}
+    assert masked
+    _, rows = stored.base.faiss_index.search(kb._current().vectors[np.arange(3)], 80)
+    assert masked & set(rows.ravel().tolist())  # unfiltered, the base has them
+    _, logical = stored.faiss_index.search(kb._current().vectors[np.arange(3)], 80)
+    assert (logical >= 0).all() and (logical < len(stored.chunks)).all()
+    assert all(stored.chunks.doc_id(int(r)) != "thong-bao-hoi-nghi-bao-cao-vien" for r in logical.ravel())
