@@ -311,6 +311,7 @@ def update_lines(kb: KnowledgeBase, knowledge: Path, embed_rate: float | None = 
                  if embed_rate and report.chunks_embedded else "")
         out.append(f"{label}: re-indexed and serving in {wall:.2f} s (build {report.seconds:.2f} s, then load "
                    f"{wall - report.seconds:.2f} s; embedded {report.chunks_embedded} chunks{embed}; {kind})")
+    out.append(f"RSS serving base + delta after both: {rss_mb():.0f} MB (peak so far {peak_rss_mb():.0f} MB)")
     t = time.perf_counter()
     fresh = KnowledgeBase(kb.config)
     fresh.load()
