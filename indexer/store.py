@@ -16,7 +16,7 @@ import threading
 import uuid
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -328,6 +328,8 @@ def _load_delta(folder: Path, manifest: dict, reuse: StoredIndex | None) -> Stor
         lent = reuse.base if reuse.base is not None else reuse
         if lent.folder == base_folder and lent.build_id == manifest["base"]["build_id"]:
             base = lent
+            if lent.lexical is not None:  # a whole index served so far: its weights are not kept alive by the delta
+                base = replace(lent, lexical=None, vocabulary=(lent.lexical.vocab, lent.lexical.term_ids))
     if base is None:
         base_manifest = read_manifest(base_folder)
         if base_manifest is None or base_manifest.get("build_id") != manifest["base"]["build_id"]:
