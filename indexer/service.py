@@ -582,8 +582,8 @@ class KnowledgeBase:
     def _loaded(self, manifest: dict) -> StoredIndex:
         """The index now at index_dir: the one being served when it is that version (read already), else read."""
         snapshot = self._snapshot
-        if snapshot is not None and snapshot.build_id == manifest.get("build_id") \
-                and snapshot.stored.folder == self.config.index_dir.resolve():
+        if snapshot is not None and snapshot.stored.folder == self.config.index_dir.resolve() \
+                and snapshot.stored.manifest == manifest:  # the same version, not edited since it was read
             return snapshot.stored
         return load_index(self.config.index_dir, reuse=snapshot.stored if snapshot is not None else None)
 
