@@ -284,14 +284,58 @@ class QueryModelStandIn:
         return out
 
 
+def update_lines(kb: KnowledgeBase, knowledge: Path, embed_rate: float | None = None) -> list[str]:
+    """What a board's upload costs while the bot serves: one file changed, then one added, each re-indexed and
+    served (`build`, which loads the new version, timed whole); then a fresh process loading the index, and
+    `loa index` merging the delta into a new base. Passage vectors come from the stand-in: the real model's
+    time for the file's own chunks is added from `embed_rate` when known."""
+    out = []
+    kb.ask("khởi động")
+    files = sorted(knowledge.iterdir())
+    changed, added = files[len(files) // 2], knowledge / "zz-moi.txt"
+
+    def change() -> None:
+        changed.write_text(changed.read_text(encoding="utf-8") + "\n\nBổ sung.", encoding="utf-8")
+
+    def add() -> None:
+        added.write_text(files[1].read_text(encoding="utf-8").replace("Số ", "Số 9", 1), encoding="utf-8")
+
+    for label, touch in (("one file changed", change), ("one file added", add)):
+        touch()
+        t = time.perf_counter()
+        report = kb.build()
+        wall = time.perf_counter() - t
+        stored = kb._current().stored
+        kind = f"a delta of {stored.manifest['delta']['chunks']} chunks" if stored.is_delta else "a full build"
+        embed = (f" + ~{report.chunks_embedded / embed_rate:.1f} s of real embedding"
+                 if embed_rate and report.chunks_embedded else "")
+        out.append(f"{label}: re-indexed and serving in {wall:.2f} s (build {report.seconds:.2f} s, then load "
+                   f"{wall - report.seconds:.2f} s; embedded {report.chunks_embedded} chunks{embed}; {kind})")
+    out.append(f"RSS serving base + delta after both: {rss_mb():.0f} MB (peak so far {peak_rss_mb():.0f} MB)")
+    t = time.perf_counter()
+    fresh = KnowledgeBase(kb.config)
+    fresh.load()
+    out.append(f"load by a new KnowledgeBase, as a restarted bot (base + delta): {time.perf_counter() - t:.2f} s")
+    del fresh
+    t = time.perf_counter()
+    merged = kb.build(merge=True)
+    out.append(f"`loa index` merging the delta into a new base: {time.perf_counter() - t:.2f} s "
+               f"(build {merged.seconds:.2f} s)")
+    return out
+
+
 def bench_synthetic_small(tmp: Path, target: int = 1000) -> None:
-    """Latency only, at the issue's first target size."""
+    """Latency, upload and load times at the issue's first target size."""
     print(f"\n== synthetic corpus, ~{target} chunks (latency)")
     synthetic_corpus(tmp / "syn1k" / "knowledge", target)
     register_model("bench-e5-queries", QueryModelStandIn)
     kb = KnowledgeBase(IndexConfig(tmp / "syn1k" / "knowledge", tmp / "syn1k" / "index", model="bench-e5-queries"))
     report = kb.build()
-    print(f"{report.chunks} chunks:")
+    t = time.perf_counter()
+    KnowledgeBase(kb.config).load()
+    print(f"{report.chunks} chunks: load index {time.perf_counter() - t:.2f} s")
+    for line in update_lines(kb, tmp / "syn1k" / "knowledge"):
+        print(line)
     rng = random.Random(5)
     pool = sentence_pool()
     questions = [f"{q} ({i})" for i, q in enumerate(devset_questions())]
@@ -351,8 +395,11 @@ def bench_synthetic(tmp: Path, target: int) -> None:
     print(f"incremental rebuild, nothing changed: {time.perf_counter() - t:.2f} s")
     (tmp / "syn" / "knowledge" / "vb-00000.txt").write_text(
         (tmp / "syn" / "knowledge" / "vb-00000.txt").read_text(encoding="utf-8") + "\n\nBổ sung.", encoding="utf-8")
-    again = kb.build()
-    print(f"incremental rebuild, one file changed: {again.seconds:.1f} s (re-embedded {again.chunks_embedded} chunks)")
+    again = kb.build(merge=True)
+    print(f"full rebuild, one file changed (`loa index`): {again.seconds:.1f} s "
+          f"(re-embedded {again.chunks_embedded} chunks)")
+    for line in update_lines(kb, tmp / "syn" / "knowledge", embed_rate):
+        print(line)
     del kb
     rss_before = rss_mb()
     t = time.perf_counter()

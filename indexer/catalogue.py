@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import threading
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
 
 from indexer.lexical import terms
 from indexer.question import DocumentReference, fold_passage, references_in
@@ -66,6 +70,103 @@ def _dated(folded: str, found: DocumentReference) -> bool:
     return at >= 0 and bool(_DATE_NEAR.search(folded[end : end + 30]))
 
 
+CITATIONS = "citations.jsonl"  # one line per number: the passages naming a document by it, with the references
+CITATION_NUMBERS = "citations.json"  # the numbers, in the order of those lines, and how they were found
+
+
+def references_version() -> str:
+    """A fingerprint of the code that finds references in a passage (indexer.question and what it reads): stored
+    citations found by other code are found again at load, and rewritten by the next build."""
+    global _REFERENCES_VERSION
+    if _REFERENCES_VERSION is None:
+        import indexer.question
+        import indexer.spelling
+        import indexer.text
+        digest = hashlib.sha256()
+        for module in (indexer.question, indexer.spelling, indexer.text):
+            digest.update(Path(module.__file__).read_bytes())
+        _REFERENCES_VERSION = digest.hexdigest()[:16]
+    return _REFERENCES_VERSION
+
+
+_REFERENCES_VERSION: str | None = None
+
+
+def citations_of(chunks) -> dict[str, dict[int, list[DocumentReference]]]:
+    """Per number, the rows of the passages naming a document by it, with those references (every passage
+    read: seconds at 100,000 passages, so done at build time and stored, see `save_citations`)."""
+    cited: dict[str, dict[int, list[DocumentReference]]] = {}
+    for row, chunk in enumerate(chunks):
+        for found in references_in(chunk.text):
+            cited.setdefault(found.number, {}).setdefault(row, []).append(found)
+    return cited
+
+
+def moved_citations(old: Mapping[str, dict[int, list[DocumentReference]]], keep, new) -> dict:
+    """`citations_of` a new build's passages from an old build's: `keep[old row]` is the row of a passage reused
+    (-1: gone); `new` are the (row, chunk) read this time, whose references are found now."""
+    cited: dict[str, dict[int, list[DocumentReference]]] = {}
+    for number in old:
+        for row, refs in old.get(number, {}).items():
+            if keep[row] >= 0:
+                cited.setdefault(number, {})[int(keep[row])] = refs
+    for row, chunk in new:
+        for found in references_in(chunk.text):
+            cited.setdefault(found.number, {}).setdefault(row, []).append(found)
+    return {number: dict(sorted(rows.items())) for number, rows in cited.items()}
+
+
+def save_citations(folder: Path, cited: dict[str, dict[int, list[DocumentReference]]]) -> None:
+    names = [f.name for f in fields(DocumentReference)]
+    numbers = list(cited)
+    with open(folder / CITATIONS, "w", encoding="utf-8") as f:
+        for number in numbers:
+            rows = [[row, [[getattr(r, n) for n in names] for r in refs]] for row, refs in cited[number].items()]
+            f.write(json.dumps(rows, ensure_ascii=False, separators=(",", ":")) + "\n")
+    (folder / CITATION_NUMBERS).write_text(json.dumps(
+        {"version": references_version(), "fields": names, "numbers": numbers}, ensure_ascii=False),
+        encoding="utf-8")
+
+
+class StoredCitations(Mapping):
+    """What `citations_of` found at build time, read from the index folder one number at a time."""
+
+    def __init__(self, folder: Path):
+        from indexer.store import JsonLines
+        head = json.loads((folder / CITATION_NUMBERS).read_text(encoding="utf-8"))
+        self._fields = head["fields"]
+        self._line = {number: i for i, number in enumerate(head["numbers"])}
+        self._lines = JsonLines(folder / CITATIONS)
+        if len(self._lines) != len(self._line):
+            raise ValueError(f"{CITATIONS} does not match {CITATION_NUMBERS}")
+
+    @classmethod
+    def load(cls, folder: Path) -> "StoredCitations | None":
+        """The stored citations, or None when there are none or other code found them (then found again)."""
+        try:
+            head = json.loads((folder / CITATION_NUMBERS).read_text(encoding="utf-8"))
+            if head.get("version") != references_version() \
+                    or head.get("fields") != [f.name for f in fields(DocumentReference)]:
+                return None
+            return cls(folder)
+        except (OSError, ValueError, KeyError):
+            return None
+
+    def __getitem__(self, number: str) -> dict[int, list[DocumentReference]]:
+        i = self._line[number]
+        out = {}
+        for row, refs in self._lines[i]:
+            out[row] = [DocumentReference(**{n: tuple(v) if isinstance(v, list) else v
+                                             for n, v in zip(self._fields, values)}) for values in refs]
+        return out
+
+    def __iter__(self):
+        return iter(self._line)
+
+    def __len__(self) -> int:
+        return len(self._line)
+
+
 class _Recent(dict):
     """A dict that forgets its oldest entry beyond `size` entries (writers hold the catalogue's lock)."""
 
@@ -117,30 +218,37 @@ class Catalogue:
         self._heading_tokens: dict[str, frozenset[str]] = _Recent(PASSAGES_KEPT)
         self._lock = threading.Lock()
 
-    def prepare(self) -> None:
+    def prepare(self, citations: Mapping[str, dict[int, list[DocumentReference]]] | None = None,
+                previous: "Catalogue | None" = None) -> None:
         """Make now what any question may need, so that no question pays for it (the index is being loaded).
 
         A question naming "Chỉ thị 30" read every document's title for the documents carrying it out, and the
         first question naming a document 30 read every passage holding "30" for the ones citing it: at 100,000
-        passages (23,000 of them hold "30") that took seconds. Each title and passage is read once here
-        instead (seconds at 100,000 passages, milliseconds for a small install).
+        passages (23,000 of them hold "30") that took seconds. Each title is read once here instead, and the
+        passages' citations come from the index folder (`citations`, found at build time); without them (an
+        index of format 4) every passage is read here (seconds at 100,000 passages). The titles of documents
+        unchanged since the `previous` catalogue (the index before an upload) are not read again.
         """
         self.shaped("")
-        self._document_keys()
-        cited: dict[str, dict[int, list[DocumentReference]]] = {}
-        for row, chunk in enumerate(self.chunks):
-            for found in references_in(chunk.text):
-                cited.setdefault(found.number, {}).setdefault(row, []).append(found)
-        self._every_citation = cited
+        self._document_keys(previous)
+        if citations is not None:
+            self._every_citation = citations
+            return
+        self._every_citation = citations_of(self.chunks)
         if hasattr(self.chunks, "forget"):
             self.chunks.forget()
 
-    def _document_keys(self) -> dict[str, tuple[frozenset[str], str, str, list[DocumentReference]]]:
+    def _document_keys(self, previous: "Catalogue | None" = None) \
+            -> dict[str, tuple[frozenset[str], str, str, list[DocumentReference]]]:
         """Per document: the types it is or issues (folded), its number's parts, the documents its title names."""
         keys = self._doc_keys
         if keys is None:
             keys = {}
+            known = previous._doc_keys if previous is not None and previous._doc_keys is not None else {}
             for d in self.docs.values():
+                if d.doc_id in known and previous.docs.get(d.doc_id) == d:
+                    keys[d.doc_id] = known[d.doc_id]
+                    continue
                 types = {fold(t) for t in (d.doc_type, *d.attachments) if t}
                 if "thong bao" in types and fold(d.title or "").startswith("ket luan"):
                     types.add("ket luan")  # a "Thông báo kết luận" is "Kết luận 432" to most who cite it
@@ -437,11 +545,12 @@ class Catalogue:
                     rows.update(self._postings(spelled))
             pairs = {}
             every = self._every_citation
-            if every is not None:  # read at load: the same references, of the same passages
-                rows = rows & every.get(number, {}).keys()
+            found_at = every.get(number, {}) if every is not None else None  # made at build or load: read once
+            if found_at is not None:  # the same references, of the same passages
+                rows = rows & found_at.keys()
             for r in sorted(rows):
-                if every is not None:
-                    pairs[r] = every[number][r]
+                if found_at is not None:
+                    pairs[r] = found_at[r]
                     continue
                 refs = self._refs.get(r)  # not kept: thousands of passages would push out the candidates' ones
                 refs = [found for found in (refs if refs is not None else references_in(self.chunks[r].text))

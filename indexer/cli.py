@@ -107,7 +107,7 @@ def _duration(seconds: float) -> str:
 
 def cmd_index(args: argparse.Namespace, kb: KnowledgeBase) -> int:
     """Build the index and print what was done; unreadable files make the exit code non-zero."""
-    report = kb.build(force=args.force, progress=BuildProgress())
+    report = kb.build(force=args.force, progress=BuildProgress(), merge=True)
     for line in report.lines():
         print(line)
     for name, reason in report.errors:

@@ -66,35 +66,30 @@ class DiacriticsModel:
         self.bigrams = bigrams  # "nhiệm vụ" -> count
         self.total = max(1, sum(unigrams.values()))
         self.spellings: dict[str, list[str]] = {}
-        for w in sorted(unigrams, key=lambda w: -unigrams[w]):
+        # Equal counts in the order of the spellings themselves, not of the documents that hold them: a delta
+        # merged with its base (indexer.segments) counts the same syllables in another order.
+        for w in sorted(unigrams, key=lambda w: (-unigrams[w], w)):
             if w not in (START, END):
                 self.spellings.setdefault(fold(w), []).append(w)
 
     @classmethod
     def learn(cls, texts: Iterable[str]) -> "DiacriticsModel":
         """Count syllables and syllable pairs of `texts` (as spelled, lower case)."""
-        uni: Counter[str] = Counter()
-        bi: Counter[str] = Counter()
-        segments = 0
+        return cls.from_counts(SyllableCounts.of(texts))
 
-        def count(words: list[str], times: int = 1) -> None:
-            words = [START, *(w for w in words if not w.isdigit()), END]
-            for w in words:
-                uni[w] += times
-            for a, b in zip(words, words[1:]):
-                bi[f"{a} {b}"] += times
-
-        for text in texts:
-            for words in _segments(text):
-                count(words)
-                segments += 1
-        times = max(3, segments // QUESTION_SHARE)
+    @classmethod
+    def from_counts(cls, counts: "SyllableCounts") -> "DiacriticsModel":
+        """The model of the documents counted: their counts, the question phrases, the pairs that help."""
+        uni: Counter[str] = Counter(counts.unigrams)
+        bi: Counter[str] = Counter(counts.bigrams)
+        times = max(3, counts.segments // QUESTION_SHARE)
         for words in _segments(QUESTION_PHRASES.replace(";", "\n")):
-            count(words, times)
+            _count(uni, bi, words, times)
         # A pair only helps when one of its syllables has more than one spelling.
         folded_spellings: Counter[str] = Counter(fold(w) for w in uni)
+        ambiguous = {w for w in uni if folded_spellings[fold(w)] > 1}
         bi = Counter({k: c for k, c in bi.items()
-                      if any(folded_spellings[fold(w)] > 1 for w in k.split(" ") if w not in (START, END))})
+                      if any(w in ambiguous for w in k.split(" ") if w not in (START, END))})
         return cls(dict(uni), dict(bi))
 
     def restore(self, text: str) -> str:
@@ -173,6 +168,59 @@ class DiacriticsModel:
         if data.get("version") != VERSION:
             return None
         return cls(data["unigrams"], data["bigrams"])
+
+
+def _count(uni: Counter, bi: Counter, words: list[str], times: int = 1) -> None:
+    words = [START, *(w for w in words if not w.isdigit()), END]
+    for w in words:
+        uni[w] += times
+    for a, b in zip(words, words[1:]):
+        bi[f"{a} {b}"] += times
+
+
+COUNTS_FILE = "diacritics-counts.json"
+
+
+class SyllableCounts:
+    """The syllables and syllable pairs of some passages, before the question phrases and the pair filter
+    (`DiacriticsModel.from_counts`): counts of a base and a delta add up, those of removed passages come off."""
+
+    def __init__(self, unigrams: Counter, bigrams: Counter, segments: int):
+        self.unigrams, self.bigrams, self.segments = unigrams, bigrams, segments
+
+    @classmethod
+    def of(cls, texts: Iterable[str]) -> "SyllableCounts":
+        uni: Counter[str] = Counter()
+        bi: Counter[str] = Counter()
+        segments = 0
+        for text in texts:
+            for words in _segments(text):
+                _count(uni, bi, words)
+                segments += 1
+        return cls(uni, bi, segments)
+
+    def __add__(self, other: "SyllableCounts") -> "SyllableCounts":
+        return SyllableCounts(self.unigrams + other.unigrams, self.bigrams + other.bigrams,
+                              self.segments + other.segments)
+
+    def __sub__(self, other: "SyllableCounts") -> "SyllableCounts":
+        return SyllableCounts(self.unigrams - other.unigrams, self.bigrams - other.bigrams,
+                              self.segments - other.segments)
+
+    def save(self, folder: Path) -> None:
+        (folder / COUNTS_FILE).write_text(json.dumps(
+            {"version": VERSION, "segments": self.segments, "unigrams": self.unigrams, "bigrams": self.bigrams},
+            ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+
+    @classmethod
+    def load(cls, folder: Path) -> "SyllableCounts | None":
+        try:
+            data = json.loads((folder / COUNTS_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if data.get("version") != VERSION:
+            return None
+        return cls(Counter(data["unigrams"]), Counter(data["bigrams"]), int(data["segments"]))
 
 
 def _match_case(original: str, restored: str) -> str:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter
+import re
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-
-import re
 
 from indexer.prior import term_prior
 from indexer.text import fold, normalize, tokens
@@ -41,6 +41,14 @@ def terms(text: str) -> list[str]:
     return out
 
 
+def average_length(lengths: np.ndarray) -> float:
+    """The mean document length as float32 arithmetic gives it for an exact total (every total below 2**24,
+    as numpy's float32 mean did), whatever the order of the documents: a delta merged with its base
+    (indexer.segments) then has the average length of a full build, to the last bit."""
+    total = float(np.sum(lengths, dtype=np.float64))  # whole numbers: exact up to 2**53
+    return float(np.float32(total) / np.float32(len(lengths)))
+
+
 class LexicalIndex:
     """Okapi BM25 with per-posting weights precomputed, so a query only touches its terms' postings.
 
@@ -57,13 +65,14 @@ class LexicalIndex:
 
     def __init__(self, vocab: list[str], indptr: np.ndarray, postings: np.ndarray, tfs: np.ndarray,
                  lengths: np.ndarray, k1: float, b: float, term_ids: dict[str, int] | None = None,
-                 prior: np.ndarray | None = None, source: Path | None = None):
+                 prior: np.ndarray | None = None, source: "Path | Callable[[], np.ndarray] | None" = None):
         self.vocab = vocab
         self.term_ids = term_ids if term_ids is not None else {t: i for i, t in enumerate(vocab)}
         self.indptr = indptr
         self.postings = postings  # document index of each posting, sorted within a term
         # Term frequency of each posting: only a rebuild needs them once the weights are made, so an index
-        # read from `source` reads them again then (at 100,000 chunks they are ~100 MB).
+        # read from `source` (its folder, or a function that makes them again) reads them again then (at 100,000
+        # chunks they are ~100 MB).
         self._tfs = tfs if source is None else None
         self._source = source
         self.lengths = lengths  # tokens per document
@@ -75,10 +84,19 @@ class LexicalIndex:
         self.idf = np.log1p((n - df + 0.5) / (df + 0.5)).astype(np.float32)  # the documents' own (evidence)
         # How common each term is in Vietnamese at large (indexer/prior.py) weighs on the ranking only.
         self.prior = prior if prior is not None and len(prior) == len(vocab) else term_prior(vocab)
-        avgdl = max(float(lengths.mean()), 1e-9) if n else 1.0
-        term_of = np.repeat(np.arange(len(vocab), dtype=np.int32), np.diff(indptr))
-        norm = k1 * (1.0 - b + b * lengths[postings] / avgdl)
-        self.weights = (self.idf[term_of] * self.prior[term_of] * tfs * (k1 + 1.0) / (tfs + norm)).astype(np.float32)
+        avgdl = max(average_length(lengths), 1e-9) if n else 1.0
+        # idf · prior · tf · (k1 + 1) / (tf + k1 · (1 - b + b · length / avgdl)), each operation in the same order
+        # and precision as one expression over every posting, with the per-term and per-document factors made
+        # first and fewer temporaries (a base merged with a delta is weighed again at each upload).
+        norm = k1 * (1.0 - b + b * lengths / avgdl)
+        weights = (self.idf * self.prior)[np.repeat(np.arange(len(vocab), dtype=np.int32), np.diff(indptr))]
+        weights *= tfs
+        weights *= np.float32(k1 + 1.0)
+        denominator = norm.astype(np.float32)[postings]
+        denominator += tfs
+        weights /= denominator
+        del denominator
+        self.weights = weights
         self.max_idf = math.log(1.0 + (n + 0.5) / 0.5)
         # Each term's largest posting weight: what it can add to a document's score at most (see `top`).
         self.max_weight = np.zeros(len(vocab), dtype=np.float32)
@@ -89,6 +107,8 @@ class LexicalIndex:
     @property
     def tfs(self) -> np.ndarray:
         if self._tfs is None:
+            if callable(self._source):
+                return self._source()  # not kept: made again by the next caller (a rare full build)
             with np.load(self._source / "lexical.npz") as z:
                 self._tfs = z["tfs"]
         return self._tfs
@@ -277,6 +297,15 @@ class LexicalIndex:
         np.savez(folder / "lexical.npz", indptr=self.indptr, postings=self.postings, tfs=self.tfs,
                  lengths=self.lengths, params=np.array([self.k1, self.b], dtype=np.float64), prior=self.prior)
         (folder / "vocab.json").write_text(json.dumps(self.vocab, ensure_ascii=False), encoding="utf-8")
+
+    @staticmethod
+    def arrays(folder: Path) -> dict:
+        """What `save` wrote, as arrays, without computing any weight (a base read to be merged with a delta)."""
+        with np.load(folder / "lexical.npz") as z:
+            out = {name: z[name] for name in ("indptr", "postings", "tfs", "lengths")}
+            out["k1"], out["b"] = z["params"].tolist()
+            out["prior"] = z["prior"] if "prior" in z.files else None
+        return out
 
     @classmethod
     def load(cls, folder: Path) -> "LexicalIndex":

@@ -17,10 +17,10 @@ from pathlib import Path
 import numpy as np
 
 from indexer.answer import CELL, DECLINED_SMALL_TALK, Answer, Hit, _cut, compose, excerpt
-from indexer.catalogue import Catalogue
+from indexer.catalogue import Catalogue, citations_of, moved_citations
 from indexer.diacritics import FILE as DIACRITICS_FILE
 from indexer.diacritics import VERSION as DIACRITICS_VERSION
-from indexer.diacritics import DiacriticsModel, marked_share
+from indexer.diacritics import DiacriticsModel, SyllableCounts, marked_share
 from indexer.embeddings import DEFAULT_MODEL, Embedder, engine_info, load_embedder
 from indexer.evidence import ANSWER_CANDIDATES, choose
 from indexer.errors import DocumentNotFound, DocumentUnreadable, IndexerError, IndexNotFound, ModelMismatch
@@ -30,7 +30,7 @@ from indexer.prior import VERSION as PRIOR_VERSION
 from indexer.question import WHAT, analyse
 from indexer.reader import is_candidate, read_document
 from indexer.sentences import SentenceVectors, sentences
-from indexer.store import (FORMAT_VERSION, READABLE_FORMATS, SENTENCES_SINCE, StoredIndex, current_build_id,
+from indexer.store import (FORMAT_VERSION, READABLE_FORMATS, SENTENCES_SINCE, StoredIndex, adopt, current_build_id,
                            load_index, new_build_id, read_manifest, write_index)
 from indexer.structure import CHUNKER_VERSION, Chunk, DocumentInfo, KeyPoint, parse_document, slug
 from indexer.text import expand_abbreviations, fold
@@ -59,6 +59,13 @@ class IndexConfig:
 # Tuned on the public Vietnamese sets with `bench/bench_retrieval.py --tune` (see indexer/fusion.py);
 # the coverage threshold on tests/devset.json with `bench/bench_index.py --devset`.
 DEFAULT_FUSION = Fusion()
+
+# A build writes a delta over the index's base (indexer.segments) while the delta's chunks and the base's masked
+# ones stay within this share of the base's chunks, or within DELTA_MIN_CHUNKS (a small install: a delta costs
+# nothing there either); beyond, it merges everything into a new base. Each update rewrites what earlier deltas
+# held and each load merges the delta's postings with the base's, so the delta is kept small.
+DELTA_SHARE = 0.1
+DELTA_MIN_CHUNKS = 2000
 
 # Below this share of marked syllables a question counts as typed without diacritics.
 UNMARKED_SHARE = 0.3
@@ -299,6 +306,7 @@ class KnowledgeBase:
         self._first_load = threading.Lock()
         self._failed_build_id: str | None = None
         self._catalogues: tuple[_Snapshot, Catalogue] | None = None
+        self._counts: tuple[Path, SyllableCounts] | None = None  # a base's syllable counts (_base_counts)
 
     # --- loading ---------------------------------------------------------------------------
 
@@ -308,7 +316,8 @@ class KnowledgeBase:
 
     def load(self) -> None:
         """Load the index folder; raise IndexNotFound or ModelMismatch."""
-        stored = load_index(self.config.index_dir)
+        previous = self._snapshot
+        stored = load_index(self.config.index_dir, reuse=previous.stored if previous is not None else None)
         m = stored.manifest
         if m.get("format") not in READABLE_FORMATS:
             raise IndexNotFound(f"index at {self.config.index_dir} has an old format; run `loa index`")
@@ -323,7 +332,7 @@ class KnowledgeBase:
             )
         snapshot = _Snapshot(stored, embedder)
         catalogue = Catalogue(stored.documents, snapshot.chunks, stored.lexical)
-        catalogue.prepare()
+        catalogue.prepare(stored.citations, previous=self._catalogues[1] if self._catalogues is not None else None)
         with self._lock:
             self._catalogues = (snapshot, catalogue)
             self._snapshot = snapshot
@@ -469,9 +478,12 @@ class KnowledgeBase:
 
     # --- building ----------------------------------------------------------------------------
 
-    def build(self, force: bool = False, progress=None) -> BuildReport:
+    def build(self, force: bool = False, progress=None, merge: bool = False) -> BuildReport:
         """Index the knowledge folder: re-read changed files only, write a new version, swap it in.
 
+        A few changed documents are written as a delta over the index's base (indexer.segments), in a time that
+        grows with them, not with the index; a full build happens when the delta would exceed DELTA_SHARE of the
+        base (and DELTA_MIN_CHUNKS), on `force`, or on `merge` (`loa index`: a delta is merged into a new base).
         `progress(done, total)` follows the embedding of new chunks (the long part of a big build).
         """
         started = time.perf_counter()
@@ -500,24 +512,18 @@ class KnowledgeBase:
                     report.rebuilt_reason = f"index {reason}"
                 else:
                     try:
-                        old = load_index(cfg.index_dir)
+                        old = self._loaded(old_manifest)
                     except IndexNotFound as exc:
                         report.rebuilt_reason = f"previous index unreadable: {exc}"
             old_files = (old.manifest.get("files", {}) if old else {})
-            old_vectors = old.vectors() if old else None
-            old_sentences = old.sentences if old is not None and old.has_sentences else None
             old_rows: dict[str, list[int]] = old.chunks.rows_of_doc if old else {}
             old_docs = {d.doc_id: d for d in old.documents} if old else {}
 
             named = knowledge_files(cfg)
             files = [path for _, path in named]
             ids = _doc_ids(files)
-            documents: list[DocumentInfo] = []
-            keypoints: dict[str, list[KeyPoint]] = {}
-            chunks: list[Chunk] = []
-            vectors: list[np.ndarray | None] = []  # one per chunk; None = to embed
-            sentence_parts: list[np.ndarray | None] = []  # one (k, d) array per chunk; None = to embed
-            sources: list[int] = []  # one per chunk: its row in the old index, -1 if read this time
+            # One per document, in build order: (doc id, the parsed document or None, its rows in the old index).
+            items: list[tuple[str, object, list[int]]] = []
             entries: dict[str, dict] = {}
             for name, path in named:
                 doc_id = ids[path]
@@ -527,18 +533,12 @@ class KnowledgeBase:
                     report.errors.append((name, f"cannot open: {exc.strerror or exc}"))
                     continue
                 sha = hashlib.sha256(data).hexdigest()
-                first = len(chunks)
                 entry = old_files.get(name)
                 if old and entry and entry["sha256"] == sha and entry["doc_id"] == doc_id and doc_id in old_docs:
                     rows = old_rows.get(doc_id, [])
-                    documents.append(old_docs[doc_id])
-                    keypoints[doc_id] = old.keypoints.get(doc_id, [])
-                    chunks.extend(old.chunks[i] for i in rows)
-                    vectors.extend(old_vectors[i] for i in rows)
-                    sentence_parts.extend((np.asarray(old_sentences.of(i)) if old_sentences is not None else None)
-                                          for i in rows)
-                    sources.extend(rows)
+                    items.append((doc_id, None, rows))
                     report.files_reused.append(name)
+                    n_chunks = len(rows)
                 else:
                     try:
                         parsed = parse_document(read_document(path), doc_id, name)
@@ -548,88 +548,228 @@ class KnowledgeBase:
                     if not parsed.chunks:
                         report.errors.append((name, "no text"))
                         continue
-                    documents.append(parsed.info)
-                    keypoints[doc_id] = parsed.keypoints
-                    chunks.extend(parsed.chunks)
-                    vectors.extend([None] * len(parsed.chunks))
-                    sentence_parts.extend([None] * len(parsed.chunks))
-                    sources.extend([-1] * len(parsed.chunks))
+                    items.append((doc_id, parsed, []))
                     report.files_indexed.append(name)
-                entries[name] = {"sha256": sha, "size": len(data), "doc_id": doc_id, "chunks": len(chunks) - first}
+                    n_chunks = len(parsed.chunks)
+                entries[name] = {"sha256": sha, "size": len(data), "doc_id": doc_id, "chunks": n_chunks}
             report.files_removed = sorted(set(old_files) - set(entries)) if old else []
-            report.documents, report.chunks = len(documents), len(chunks)
+            report.documents = len(items)
+            report.chunks = sum(len(rows) if parsed is None else len(parsed.chunks) for _, parsed, rows in items)
 
             # A newer diacritics model is relearnt and written with the old vectors; nothing is re-embedded.
             # So are new BM25 parameters and word-frequency weights (from the stored term counts).
-            unchanged = (old is not None and old_sentences is not None
-                         and old.manifest.get("format") == FORMAT_VERSION  # an older one is rewritten
-                         and not report.files_indexed and not report.files_removed
-                         and old.manifest.get("diacritics", {}).get("version") == DIACRITICS_VERSION
-                         and (old.lexical.k1, old.lexical.b) == (LexicalIndex.K1, LexicalIndex.B)
-                         and old.manifest.get("bm25", {}).get("prior") == PRIOR_VERSION)
-            if unchanged:
+            current = (old is not None and old.has_sentences
+                       and old.manifest.get("format") == FORMAT_VERSION  # an older one is rewritten
+                       and old.manifest.get("diacritics", {}).get("version") == DIACRITICS_VERSION
+                       and (old.lexical.k1, old.lexical.b) == (LexicalIndex.K1, LexicalIndex.B)
+                       and old.manifest.get("bm25", {}).get("prior") == PRIOR_VERSION
+                       and old.citations is not None)  # found by the code that reads references now
+            changed = bool(report.files_indexed or report.files_removed)
+            if current and not changed and not (merge and old.is_delta):
                 report.build_id = old.build_id
             else:
-                docs_by_id = {d.doc_id: d for d in documents}
-                todo = [i for i, v in enumerate(vectors) if v is None]
-                texts = {i: search_text(chunks[i], docs_by_id.get(chunks[i].doc_id)) for i in todo}
-                units = {i: sentences(chunks[i]) for i, p in enumerate(sentence_parts) if p is None}
-                n_units = sum(len(u) for u in units.values())
-                fresh, report.chunks_resumed = embed_resumable(
-                    embedder.encode_passages, [texts[i] for i in todo], cache,
-                    progress and (lambda done, total: progress(done, total + n_units)))
-                for j, i in enumerate(todo):
-                    vectors[i] = fresh[j]
-                report.chunks_embedded = len(todo)
-                flat = [u for i in sorted(units) for u in units[i]]
-                unit_vectors, units_resumed = embed_resumable(
-                    embedder.encode_passages, flat, cache,
-                    progress and (lambda done, total: progress(len(todo) + done, len(todo) + total)))
-                start = 0
-                for i in sorted(units):
-                    sentence_parts[i] = unit_vectors[start:start + len(units[i])]
-                    start += len(units[i])
-                sentence_vectors = SentenceVectors.from_parts(sentence_parts, embedder.dimension)
-                report.sentences_embedded = len(flat) - units_resumed
-                matrix = (np.vstack(vectors).astype(np.float32) if vectors
-                          else np.zeros((0, embedder.dimension), dtype=np.float32))
-                if old is not None:  # reused chunks keep their term counts; only new text is tokenised
-                    keep = np.full(len(old.chunks), -1, dtype=np.int64)
-                    for new_row, old_row in enumerate(sources):
-                        if old_row >= 0:
-                            keep[old_row] = new_row
-                    lexical = old.lexical.rebuild(keep, [(i, terms(texts[i])) for i in todo], len(chunks))
+                delta = self._delta_plan(old, items) if current and changed and not merge else None
+                if delta is not None:
+                    report.build_id = self._write_delta(old, items, delta, entries, report, embedder, cache,
+                                                        progress)
                 else:
-                    lexical = LexicalIndex.build([terms(texts[i]) for i in range(len(chunks))])
-                # Relearnt from every chunk each time: counting syllables is cheap next to embedding.
-                diacritics = DiacriticsModel.learn(f"{c.section}\n{c.text}" for c in chunks)
-                build_id = new_build_id()
-                manifest = {
-                    "format": FORMAT_VERSION,
-                    "chunker_version": CHUNKER_VERSION,
-                    "model": cfg.model,
-                    "dimension": embedder.dimension,
-                    "query_prefix": cfg.query_prefix,
-                    "passage_prefix": cfg.passage_prefix,
-                    "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                    "build_id": build_id,
-                    "documents": len(documents),
-                    "chunks": len(chunks),
-                    "bm25": {"k1": lexical.k1, "b": lexical.b, "prior": PRIOR_VERSION},
-                    "embedding": engine_info(cfg.model),
-                    "diacritics": {"file": DIACRITICS_FILE, "version": DIACRITICS_VERSION,
-                                   "syllables": len(diacritics.unigrams),
-                                   "pairs": len(diacritics.bigrams)},
-                    "files": entries,
-                    "errors": [list(e) for e in report.errors],
-                }
-                write_index(cfg.index_dir, manifest, documents, keypoints, chunks, matrix, lexical, diacritics,
-                            sentence_vectors)
-                report.build_id = build_id
+                    report.build_id = self._write_full(old, items, entries, report, embedder, cache, progress)
             cache.clear()  # the index now holds every vector
             report.seconds = time.perf_counter() - started
         self.load()
         return report
+
+    def _loaded(self, manifest: dict) -> StoredIndex:
+        """The index now at index_dir: the one being served when it is that version (read already), else read."""
+        snapshot = self._snapshot
+        if snapshot is not None and snapshot.stored.folder == self.config.index_dir.resolve() \
+                and snapshot.stored.manifest == manifest:  # the same version, not edited since it was read
+            return snapshot.stored
+        return load_index(self.config.index_dir, reuse=snapshot.stored if snapshot is not None else None)
+
+    def _delta_plan(self, old: StoredIndex, items) -> list[bool] | None:
+        """Which documents a delta over the old index's base would hold (True: in the delta), or None when
+        a full build is due: the delta and the base's masked rows would exceed DELTA_SHARE of the base and
+        DELTA_MIN_CHUNKS."""
+        base = old.base if old.is_delta else old
+        if old.is_delta and base.folder.parent != old.folder.parent:
+            return None  # a copied delta carrying its base inside (store.copy_index): merged into a base of its own
+        in_delta = []
+        delta_chunks, kept_base = 0, 0
+        for doc_id, parsed, rows in items:
+            carried = parsed is None and old.is_delta and bool(rows) and bool(old.layout.delta[rows[0]])
+            in_delta.append(parsed is not None or carried)
+            if in_delta[-1]:
+                delta_chunks += len(parsed.chunks) if parsed is not None else len(rows)
+            else:
+                kept_base += len(rows)
+        masked = len(base.chunks) - kept_base
+        if delta_chunks + masked > max(DELTA_SHARE * len(base.chunks), DELTA_MIN_CHUNKS):
+            return None
+        return in_delta
+
+    def _embed(self, chunks: list[Chunk], vectors: list, sentence_parts: list, docs_by_id: dict, report: BuildReport,
+               embedder: Embedder, cache: VectorCache, progress) -> tuple[np.ndarray, SentenceVectors, dict]:
+        """Fill in the vectors and sentence vectors left None (embedded, or read back from an interrupted
+        build's cache); return the passage matrix, the sentence vectors and the search texts embedded."""
+        todo = [i for i, v in enumerate(vectors) if v is None]
+        texts = {i: search_text(chunks[i], docs_by_id.get(chunks[i].doc_id)) for i in todo}
+        units = {i: sentences(chunks[i]) for i, p in enumerate(sentence_parts) if p is None}
+        n_units = sum(len(u) for u in units.values())
+        fresh, report.chunks_resumed = embed_resumable(
+            embedder.encode_passages, [texts[i] for i in todo], cache,
+            progress and (lambda done, total: progress(done, total + n_units)))
+        for j, i in enumerate(todo):
+            vectors[i] = fresh[j]
+        report.chunks_embedded = len(todo)
+        flat = [u for i in sorted(units) for u in units[i]]
+        unit_vectors, units_resumed = embed_resumable(
+            embedder.encode_passages, flat, cache,
+            progress and (lambda done, total: progress(len(todo) + done, len(todo) + total)))
+        start = 0
+        for i in sorted(units):
+            sentence_parts[i] = unit_vectors[start:start + len(units[i])]
+            start += len(units[i])
+        report.sentences_embedded = len(flat) - units_resumed
+        matrix = (np.vstack(vectors).astype(np.float32) if vectors
+                  else np.zeros((0, embedder.dimension), dtype=np.float32))
+        return matrix, SentenceVectors.from_parts(sentence_parts, embedder.dimension), texts
+
+    def _manifest(self, documents: list[DocumentInfo], n_chunks: int, lexical: LexicalIndex,
+                  diacritics: DiacriticsModel, entries: dict, report: BuildReport, dimension: int) -> dict:
+        cfg = self.config
+        return {
+            "format": FORMAT_VERSION,
+            "chunker_version": CHUNKER_VERSION,
+            "model": cfg.model,
+            "dimension": dimension,
+            "query_prefix": cfg.query_prefix,
+            "passage_prefix": cfg.passage_prefix,
+            "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "build_id": new_build_id(),
+            "documents": len(documents),
+            "chunks": n_chunks,
+            "bm25": {"k1": lexical.k1, "b": lexical.b, "prior": PRIOR_VERSION},
+            "embedding": engine_info(cfg.model),
+            "diacritics": {"file": DIACRITICS_FILE, "version": DIACRITICS_VERSION,
+                           "syllables": len(diacritics.unigrams),
+                           "pairs": len(diacritics.bigrams)},
+            "files": entries,
+            "errors": [list(e) for e in report.errors],
+        }
+
+    def _write_full(self, old: StoredIndex | None, items, entries: dict, report: BuildReport, embedder: Embedder,
+                    cache: VectorCache, progress) -> str:
+        """Write every document into a new base; return its build id."""
+        old_vectors = old.vectors() if old else None
+        old_sentences = old.sentences if old is not None and old.has_sentences else None
+        documents: list[DocumentInfo] = []
+        keypoints: dict[str, list[KeyPoint]] = {}
+        chunks: list[Chunk] = []
+        vectors: list[np.ndarray | None] = []  # one per chunk; None = to embed
+        sentence_parts: list[np.ndarray | None] = []  # one (k, d) array per chunk; None = to embed
+        sources: list[int] = []  # one per chunk: its row in the old index, -1 if read this time
+        old_docs = {d.doc_id: d for d in old.documents} if old else {}
+        for doc_id, parsed, rows in items:
+            if parsed is None:
+                documents.append(old_docs[doc_id])
+                keypoints[doc_id] = old.keypoints.get(doc_id, [])
+                chunks.extend(old.chunks[i] for i in rows)
+                vectors.extend(old_vectors[i] for i in rows)
+                sentence_parts.extend((np.asarray(old_sentences.of(i)) if old_sentences is not None else None)
+                                      for i in rows)
+                sources.extend(rows)
+            else:
+                documents.append(parsed.info)
+                keypoints[doc_id] = parsed.keypoints
+                chunks.extend(parsed.chunks)
+                vectors.extend([None] * len(parsed.chunks))
+                sentence_parts.extend([None] * len(parsed.chunks))
+                sources.extend([-1] * len(parsed.chunks))
+        docs_by_id = {d.doc_id: d for d in documents}
+        matrix, sentence_vectors, texts = self._embed(chunks, vectors, sentence_parts, docs_by_id, report, embedder,
+                                                      cache, progress)
+        todo = sorted(texts)
+        keep = np.full(len(old.chunks) if old is not None else 0, -1, dtype=np.int64)
+        for new_row, old_row in enumerate(sources):
+            if old_row >= 0:
+                keep[old_row] = new_row
+        if old is not None:  # reused chunks keep their term counts; only new text is tokenised
+            lexical = old.lexical.rebuild(keep, [(i, terms(texts[i])) for i in todo], len(chunks))
+        else:
+            lexical = LexicalIndex.build([terms(texts[i]) for i in range(len(chunks))])
+        # Relearnt from every chunk each time: counting syllables is cheap next to embedding.
+        counts = SyllableCounts.of(f"{c.section}\n{c.text}" for c in chunks)
+        diacritics = DiacriticsModel.from_counts(counts)
+        # Reused passages keep the references found in them; only new text is read (every passage when the old
+        # index has none stored, or found by other code).
+        if old is not None and old.citations is not None:
+            cited = moved_citations(old.citations, keep, [(i, chunks[i]) for i in todo])
+        else:
+            cited = citations_of(chunks)
+        manifest = self._manifest(documents, len(chunks), lexical, diacritics, entries, report, embedder.dimension)
+        write_index(self.config.index_dir, manifest, documents, keypoints, chunks, matrix, lexical, diacritics,
+                    sentence_vectors, citations=cited, counts=counts)
+        self._counts = None
+        return manifest["build_id"]
+
+    def _write_delta(self, old: StoredIndex, items, in_delta: list[bool], entries: dict, report: BuildReport,
+                     embedder: Embedder, cache: VectorCache, progress) -> str:
+        """Write the documents that differ from the old index's base as a delta over it; return its build id."""
+        base = old.base if old.is_delta else old
+        base_folder = adopt(self.config.index_dir) if not old.is_delta else base.folder
+        if base_folder is None:
+            raise IndexerError("the index disappeared during the build")
+        old_docs = {d.doc_id: d for d in old.documents}
+        old_vectors = old.vectors()
+        documents: list[DocumentInfo] = []
+        keypoints: dict[str, list[KeyPoint]] = {}
+        chunks: list[Chunk] = []
+        vectors: list[np.ndarray | None] = []
+        sentence_parts: list[np.ndarray | None] = []
+        kept_base: set[str] = set()
+        for (doc_id, parsed, rows), delta in zip(items, in_delta):
+            documents.append(parsed.info if parsed is not None else old_docs[doc_id])
+            if not delta:
+                kept_base.add(doc_id)
+            elif parsed is None:  # in the old delta already: carried over
+                keypoints[doc_id] = old.keypoints.get(doc_id, [])
+                chunks.extend(old.chunks[i] for i in rows)
+                vectors.extend(np.asarray(old_vectors[i]) for i in rows)
+                sentence_parts.extend(np.asarray(old.sentences.of(i)) for i in rows)
+            else:
+                keypoints[doc_id] = parsed.keypoints
+                chunks.extend(parsed.chunks)
+                vectors.extend([None] * len(parsed.chunks))
+                sentence_parts.extend([None] * len(parsed.chunks))
+        docs_by_id = {d.doc_id: d for d in documents}
+        matrix, sentence_vectors, _ = self._embed(chunks, vectors, sentence_parts, docs_by_id, report, embedder,
+                                                  cache, progress)
+        lexical = LexicalIndex.build([terms(search_text(c, docs_by_id.get(c.doc_id))) for c in chunks])
+        # The base's syllable counts, less its passages no longer served, plus the delta's: the counts of a full
+        # build of the same documents, so the same model.
+        masked = [i for d, rows in base.chunks.rows_of_doc.items() if d not in kept_base for i in rows]
+        counts = (self._base_counts(base_folder)
+                  - SyllableCounts.of(f"{c.section}\n{c.text}" for c in (base.chunks[i] for i in masked))
+                  + SyllableCounts.of(f"{c.section}\n{c.text}" for c in chunks))
+        diacritics = DiacriticsModel.from_counts(counts)
+        manifest = self._manifest(documents, report.chunks, lexical, diacritics, entries, report, embedder.dimension)
+        manifest["base"] = {"folder": base_folder.name, "build_id": base.build_id}
+        manifest["delta"] = {"documents": len(keypoints), "chunks": len(chunks), "masked": len(masked)}
+        write_index(self.config.index_dir, manifest, documents, keypoints, chunks, matrix, lexical, diacritics,
+                    sentence_vectors, citations=citations_of(chunks))
+        return manifest["build_id"]
+
+    def _base_counts(self, folder: Path) -> SyllableCounts:
+        """The syllable counts stored with a base (kept for the next delta over it)."""
+        cached = self._counts
+        if cached is not None and cached[0] == folder:
+            return cached[1]
+        counts = SyllableCounts.load(folder)
+        if counts is None:
+            raise IndexerError(f"index at {folder} has no syllable counts; run `loa index --force`")
+        self._counts = (folder, counts)
+        return counts
 
 
 def _mismatch(manifest: dict, cfg: IndexConfig) -> str | None:

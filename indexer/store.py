@@ -15,8 +15,8 @@ import shutil
 import threading
 import uuid
 from collections import OrderedDict
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -31,8 +31,11 @@ from indexer.structure import Chunk, DocumentInfo, KeyPoint
 # 3: sentence vectors (an index of format 2 is completed, not re-embedded). 4: a large index searches its
 # vectors approximately (HNSW) and keeps them exactly in vectors.npy; a format-3 folder is still read (it is
 # a format-4 one that searches exactly) and rewritten by the next `loa index` without re-embedding.
-FORMAT_VERSION = 4
-READABLE_FORMATS = (3, 4)
+# 5: the passages' citations found at build time (catalogue.CITATIONS), the diacritics model's raw counts, and a
+# version folder may be a delta over a base (indexer.segments); a format-4 folder is read (citations found at
+# load) and rewritten by the next `loa index`.
+FORMAT_VERSION = 5
+READABLE_FORMATS = (3, 4, 5)
 SENTENCES_SINCE = 3
 MANIFEST = "manifest.json"
 CHUNKS = "chunks.jsonl"
@@ -50,6 +53,7 @@ HNSW_NEIGHBOURS = 32
 HNSW_BUILD_DEPTH = 80
 HNSW_SEARCH_DEPTH = 128  # candidates explored per question (at least the 50 asked for)
 KEEP_VERSIONS = 3
+BASE_INSIDE = "base"  # a delta copied on its own carries its base in this subfolder (`copy_index`)
 
 
 def random_access(mapped) -> None:
@@ -191,6 +195,14 @@ class StoredIndex:
     lexical: LexicalIndex
     sentences: SentenceVectors
     dense: np.ndarray | None = None  # vectors.npy, memory-mapped, when the FAISS index is approximate
+    citations: "Mapping | None" = None  # catalogue.StoredCitations: None when not stored (format 4) or stale
+    base: "StoredIndex | None" = None  # a delta's base, read without its lexical index (indexer.segments)
+    layout: "Layout | None" = None  # a delta's logical rows
+    vocabulary: "tuple[list[str], dict[str, int]] | None" = None  # a base's lexical vocabulary, once read
+
+    @property
+    def is_delta(self) -> bool:
+        return self.base is not None
 
     @property
     def has_sentences(self) -> bool:
@@ -203,6 +215,8 @@ class StoredIndex:
 
     @property
     def approximate(self) -> bool:
+        if self.base is not None:
+            return self.base.approximate
         return self.dense is not None
 
     def vectors(self) -> np.ndarray:
@@ -249,46 +263,109 @@ def current_build_id(index_dir: Path) -> str | None:
     return manifest.get("build_id") if manifest else None
 
 
-def load_index(index_dir: Path) -> StoredIndex:
-    """Read one consistent version of the index (the link is resolved once, up front)."""
-    import faiss
+def load_index(index_dir: Path, reuse: StoredIndex | None = None) -> StoredIndex:
+    """Read one consistent version of the index (the link is resolved once, up front).
 
+    A delta is read with its base (indexer.segments); `reuse`, an index loaded before, lends its base when it is
+    the same folder (the bot reloading after an upload reads only the delta).
+    """
     folder = index_dir.resolve()
     manifest = read_manifest(folder)
     if manifest is None:
         raise IndexNotFound(f"no index at {index_dir}; run `loa index` first")
     try:
-        docs_data = json.loads((folder / DOCUMENTS).read_text(encoding="utf-8"))
-        documents = [DocumentInfo.from_dict(d["info"]) for d in docs_data]
-        if (folder / KEYPOINTS).exists():
-            keypoints = StoredKeypoints(folder / KEYPOINTS)
-        else:
-            keypoints = {d["info"]["doc_id"]: [KeyPoint(**k) for k in d["keypoints"]] for d in docs_data}
-        del docs_data
-        chunks = StoredChunks(folder / CHUNKS)
-        faiss_index = faiss.read_index(str(folder / VECTORS))
-        dense = None
-        if not isinstance(faiss_index, faiss.IndexFlat):
-            dense = np.load(folder / DENSE, mmap_mode="r")
-            random_access(dense)
-            faiss.downcast_index(faiss_index).hnsw.efSearch = HNSW_SEARCH_DEPTH
-        lexical = LexicalIndex.load(folder)
+        if manifest.get("base"):
+            return _load_delta(folder, manifest, reuse)
+        return _load_folder(folder, manifest)
     except (OSError, ValueError, KeyError, RuntimeError, AttributeError) as exc:
         raise IndexNotFound(f"index at {index_dir} is incomplete ({exc}); run `loa index --force`") from exc
-    if faiss_index.ntotal != len(chunks) or lexical.n_docs != len(chunks) \
+    except IndexNotFound as exc:
+        raise IndexNotFound(f"index at {index_dir} {exc}; run `loa index --force`") from exc
+
+
+def _load_folder(folder: Path, manifest: dict, lexical: bool = True, documents: list | None = None) -> StoredIndex:
+    """One version folder as it is (a delta's own documents only); `lexical=False`: its lexical index is not read
+    (a base about to be merged with a delta reads its arrays then)."""
+    import faiss
+
+    from indexer.catalogue import StoredCitations
+
+    has_keypoints = (folder / KEYPOINTS).exists()
+    docs_data = json.loads((folder / DOCUMENTS).read_text(encoding="utf-8")) \
+        if documents is None or not has_keypoints else None
+    if documents is None:
+        documents = [DocumentInfo.from_dict(d["info"]) for d in docs_data]
+    if has_keypoints:
+        keypoints = StoredKeypoints(folder / KEYPOINTS)
+    else:
+        keypoints = {d["info"]["doc_id"]: [KeyPoint(**k) for k in d["keypoints"]] for d in docs_data}
+    del docs_data
+    chunks = StoredChunks(folder / CHUNKS)
+    faiss_index = faiss.read_index(str(folder / VECTORS))
+    dense = None
+    if not isinstance(faiss_index, faiss.IndexFlat):
+        dense = np.load(folder / DENSE, mmap_mode="r")
+        random_access(dense)
+        faiss.downcast_index(faiss_index).hnsw.efSearch = HNSW_SEARCH_DEPTH
+    lex = LexicalIndex.load(folder) if lexical else None
+    if faiss_index.ntotal != len(chunks) or (lex is not None and lex.n_docs != len(chunks)) \
             or (dense is not None and dense.shape != (len(chunks), int(manifest["dimension"]))):
-        raise IndexNotFound(f"index at {index_dir} is inconsistent; run `loa index --force`")
+        raise IndexNotFound("is inconsistent")
     sentences = SentenceVectors.load(folder, len(chunks), int(manifest["dimension"]))
-    return StoredIndex(folder, manifest, documents, keypoints, chunks, faiss_index, lexical, sentences, dense)
+    return StoredIndex(folder, manifest, documents, keypoints, chunks, faiss_index, lex, sentences, dense,
+                       citations=StoredCitations.load(folder))
 
 
-def vector_index(vectors: np.ndarray, dimension: int):
+def _load_delta(folder: Path, manifest: dict, reuse: StoredIndex | None) -> StoredIndex:
+    from indexer.segments import (Layout, SegmentedChunks, SegmentedCitations, SegmentedKeypoints, SegmentedSearch,
+                                  SegmentedSentences, SegmentedVectors, merge_lexical)
+
+    base_folder = folder.parent / manifest["base"]["folder"]
+    if not base_folder.is_dir() and (folder / BASE_INSIDE).is_dir():
+        base_folder = folder / BASE_INSIDE  # a copy (`copy_index`)
+    base = None
+    if reuse is not None:
+        lent = reuse.base if reuse.base is not None else reuse
+        if lent.folder == base_folder and lent.build_id == manifest["base"]["build_id"]:
+            base = lent
+            if lent.lexical is not None:  # a whole index served so far: its weights are not kept alive by the delta
+                base = replace(lent, lexical=None, vocabulary=(lent.lexical.vocab, lent.lexical.term_ids))
+    if base is None:
+        base_manifest = read_manifest(base_folder)
+        if base_manifest is None or base_manifest.get("build_id") != manifest["base"]["build_id"]:
+            raise IndexNotFound(f"has lost its base {manifest['base']['folder']}")
+        base = _load_folder(base_folder, base_manifest, lexical=False)
+    documents = [DocumentInfo.from_dict(d["info"]) for d in
+                 json.loads((folder / DOCUMENTS).read_text(encoding="utf-8"))]
+    delta = _load_folder(folder, manifest, documents=documents)
+    layout = Layout(documents, base.chunks.rows_of_doc, delta.chunks.rows_of_doc, len(base.chunks), len(delta.chunks))
+    if len(layout) != int(manifest["chunks"]):
+        raise IndexNotFound("is inconsistent with its base")
+    if base.vocabulary is None:  # the base's vocabulary, kept with it for the next delta
+        if base.lexical is not None:
+            base.vocabulary = (base.lexical.vocab, base.lexical.term_ids)
+        else:
+            vocab = json.loads((base_folder / "vocab.json").read_text(encoding="utf-8"))
+            base.vocabulary = (vocab, {t: i for i, t in enumerate(vocab)})
+    lexical = merge_lexical(base_folder, *base.vocabulary, delta.lexical, layout)
+    citations = None
+    if base.citations is not None and delta.citations is not None:
+        citations = SegmentedCitations(base.citations, delta.citations, layout)
+    return StoredIndex(
+        folder, manifest, documents, SegmentedKeypoints(base.keypoints, delta.keypoints),
+        SegmentedChunks(base.chunks, delta.chunks, documents, layout),
+        SegmentedSearch(base.faiss_index, delta.faiss_index, layout), lexical,
+        SegmentedSentences(base.sentences, delta.sentences, layout),
+        SegmentedVectors(base.vectors(), delta.vectors(), layout), citations=citations, base=base, layout=layout)
+
+
+def vector_index(vectors: np.ndarray, dimension: int, exact: bool = False):
     """The FAISS index of the passage vectors: exact (inner product = cosine of unit vectors) below
-    APPROXIMATE_FROM chunks, else an HNSW graph over 8-bit scalar-quantised vectors."""
+    APPROXIMATE_FROM chunks or when asked (a delta), else an HNSW graph over 8-bit scalar-quantised vectors."""
     import faiss
 
     vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-    if len(vectors) < APPROXIMATE_FROM:
+    if exact or len(vectors) < APPROXIMATE_FROM:
         index = faiss.IndexFlatIP(dimension)
     else:
         index = faiss.IndexHNSWSQ(dimension, faiss.ScalarQuantizer.QT_8bit, HNSW_NEIGHBOURS,
@@ -303,9 +380,15 @@ def vector_index(vectors: np.ndarray, dimension: int):
 def write_index(index_dir: Path, manifest: dict, documents: list[DocumentInfo],
                 keypoints: dict[str, list[KeyPoint]], chunks: list[Chunk], vectors: np.ndarray,
                 lexical: LexicalIndex, diacritics: DiacriticsModel | None = None,
-                sentences: SentenceVectors | None = None) -> Path:
-    """Write a new version folder and point `index_dir` at it atomically; return the version folder."""
+                sentences: SentenceVectors | None = None, citations: dict | None = None,
+                counts: "SyllableCounts | None" = None) -> Path:
+    """Write a new version folder and point `index_dir` at it atomically; return the version folder.
+
+    A delta (`manifest["base"]` names its base folder) holds the chunks, vectors, lexical postings, keypoints and
+    citations of its own documents only, and `documents` in full (indexer.segments)."""
     import faiss
+
+    from indexer.catalogue import save_citations
 
     root = versions_root(index_dir)
     root.mkdir(parents=True, exist_ok=True)
@@ -318,12 +401,14 @@ def write_index(index_dir: Path, manifest: dict, documents: list[DocumentInfo],
         (tmp / DOCUMENTS).write_text(json.dumps(docs_data, ensure_ascii=False, indent=1), encoding="utf-8")
         with open(tmp / KEYPOINTS, "w", encoding="utf-8") as f:
             for d in documents:
-                points = [k.to_dict() for k in keypoints.get(d.doc_id, [])]
+                if d.doc_id not in keypoints:
+                    continue  # a delta's base holds it
+                points = [k.to_dict() for k in keypoints[d.doc_id]]
                 f.write(json.dumps({"doc_id": d.doc_id, "keypoints": points}, ensure_ascii=False) + "\n")
         with open(tmp / CHUNKS, "w", encoding="utf-8") as f:
             for c in chunks:
                 f.write(json.dumps(c.to_dict(), ensure_ascii=False) + "\n")
-        index = vector_index(vectors, int(manifest["dimension"]))
+        index = vector_index(vectors, int(manifest["dimension"]), exact=bool(manifest.get("base")))
         faiss.write_index(index, str(tmp / VECTORS))
         if not isinstance(index, faiss.IndexFlat):
             np.save(tmp / DENSE, np.ascontiguousarray(vectors, dtype=np.float32))
@@ -332,6 +417,10 @@ def write_index(index_dir: Path, manifest: dict, documents: list[DocumentInfo],
             sentences.save(tmp)
         if diacritics is not None:
             diacritics.save(tmp)
+        if counts is not None:
+            counts.save(tmp)
+        if citations is not None:
+            save_citations(tmp, citations)
         # The manifest goes last: a folder with a manifest is complete.
         (tmp / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
         os.replace(tmp, final)
@@ -341,6 +430,36 @@ def write_index(index_dir: Path, manifest: dict, documents: list[DocumentInfo],
     _swap(index_dir, final)
     _prune(root, keep={final.name})
     return final
+
+
+def copy_index(index_dir: Path, dest: Path) -> Path:
+    """Copy the index's current version to `dest`, a folder that loads on its own (a backup): a delta takes its
+    base along."""
+    folder = index_dir.resolve()
+    manifest = read_manifest(folder) or {}
+    shutil.copytree(folder, dest, ignore=shutil.ignore_patterns(BASE_INSIDE))
+    if manifest.get("base"):
+        base = folder.parent / manifest["base"]["folder"]
+        shutil.copytree(base if base.is_dir() else folder / BASE_INSIDE, dest / BASE_INSIDE)
+    return dest
+
+
+def adopt(index_dir: Path) -> Path | None:
+    """The version folder `index_dir` points to, made one if it is a plain folder (copied in by hand): a delta
+    names its base by its place among the versions. None when there is no index."""
+    if not index_dir.is_symlink():
+        manifest = read_manifest(index_dir)
+        if manifest is None:
+            return None
+        root = versions_root(index_dir)
+        root.mkdir(parents=True, exist_ok=True)
+        kept = root / str(manifest.get("build_id") or "")
+        if not manifest.get("build_id") or kept.exists():
+            kept = root / f"legacy-{new_build_id()}"
+        os.replace(index_dir, kept)
+        _swap(index_dir, kept)
+        return kept
+    return index_dir.resolve()
 
 
 def _swap(index_dir: Path, target: Path) -> None:
@@ -364,6 +483,11 @@ def _prune(root: Path, keep: set[str]) -> None:
         shutil.rmtree(stale, ignore_errors=True)  # left by a build that crashed
     versions = sorted((p for p in entries if not p.name.endswith(".tmp")), key=lambda p: p.stat().st_mtime,
                       reverse=True)
+    keep = set(keep)
+    for kept in versions[:KEEP_VERSIONS] + [root / k for k in list(keep)]:
+        base = (read_manifest(kept) or {}).get("base")  # a delta kept keeps its base
+        if base:
+            keep.add(base["folder"])
     for old in versions[KEEP_VERSIONS:]:
         if old.name not in keep:
             shutil.rmtree(old, ignore_errors=True)

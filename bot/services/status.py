@@ -105,8 +105,9 @@ def backup(database_url: str, index_dir: Path, out_dir: Path,
     index_dir = Path(index_dir)
     if index_dir.exists():
         index_copy = folder / "index"
-        # resolve() follows an index folder that is a symlink to its current version.
-        shutil.copytree(index_dir.resolve(), index_copy)
+        # The current version (a delta with its base), as a folder that loads on its own.
+        from indexer.store import copy_index
+        copy_index(index_dir, index_copy)
     uploads_copy = None
     if upload_dir is not None and Path(upload_dir).is_dir():
         uploads_copy = folder / "uploads"
