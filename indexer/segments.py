@@ -22,6 +22,7 @@ import numpy as np
 
 from indexer.lexical import LexicalIndex
 from indexer.sentences import SentenceVectors
+from indexer.store import checked_row
 from indexer.structure import Chunk, DocumentInfo
 
 
@@ -88,12 +89,7 @@ class SegmentedChunks(Sequence):
     def __getitem__(self, i):
         if isinstance(i, slice):
             return [self[j] for j in range(*i.indices(len(self)))]
-        i = int(i)
-        if i < 0:
-            i += len(self)
-        if not 0 <= i < len(self):
-            raise IndexError(i)
-        part, row = self._part(i)
+        part, row = self._part(checked_row(i, len(self)))
         return part[row]
 
     def __iter__(self):

@@ -141,7 +141,6 @@ def _pair_known(words: list[str], i: int, vocabulary) -> bool:
     document has "thúc"; "phương thức" is theirs). A word they do spell so is never changed."""
     if vocabulary.marked(words[i]):
         return False
-    f = fold(words[i])
     for j, pair in ((i - 1, (i - 1, i)), (i + 1, (i, i + 1))):
         if 0 <= j < len(words) and not any(c.isdigit() for c in words[j]) and len(words[j]) > 1:
             neighbour = words[j]

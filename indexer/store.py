@@ -17,6 +17,7 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -27,6 +28,10 @@ from indexer.errors import IndexNotFound
 from indexer.lexical import LexicalIndex
 from indexer.sentences import SentenceVectors
 from indexer.structure import Chunk, DocumentInfo, KeyPoint
+
+if TYPE_CHECKING:  # annotations only: segments imports this module
+    from indexer.diacritics import SyllableCounts
+    from indexer.segments import Layout
 
 # 3: sentence vectors (an index of format 2 is completed, not re-embedded). 4: a large index searches its
 # vectors approximately (HNSW) and keeps them exactly in vectors.npy; a format-3 folder is still read (it is
@@ -108,6 +113,16 @@ class StoredKeypoints:
         return default if i is None else [KeyPoint(**k) for k in self._lines[i]["keypoints"]]
 
 
+def checked_row(i, n: int) -> int:
+    """A sequence index as a row number in 0..n-1 (negative from the end); IndexError outside."""
+    i = int(i)
+    if i < 0:
+        i += n
+    if not 0 <= i < n:
+        raise IndexError(i)
+    return i
+
+
 class StoredChunks(Sequence):
     """The chunks of `chunks.jsonl`, each read from the memory-mapped file when asked for.
 
@@ -150,11 +165,7 @@ class StoredChunks(Sequence):
     def __getitem__(self, i):
         if isinstance(i, slice):
             return [self[j] for j in range(*i.indices(len(self)))]
-        i = int(i)
-        if i < 0:
-            i += len(self)
-        if not 0 <= i < len(self):
-            raise IndexError(i)
+        i = checked_row(i, len(self))
         with self._lock:
             chunk = self._recent.get(i)
             if chunk is not None:

@@ -76,13 +76,23 @@ def _edit(knowledge: Path) -> None:
     (knowledge / "thong-bao-hoi-nghi-bao-cao-vien.txt").unlink()
 
 
-def _same(delta: KnowledgeBase, full: KnowledgeBase) -> None:
+def _same(delta: KnowledgeBase, full: KnowledgeBase, approximate: bool = False) -> None:
+    """`approximate`: both search HNSW graphs over 8-bit vectors, each trained on its own rows, so the dense
+    channel's candidates may differ at the margin: the fused scores, normalised over the candidates, are then
+    compared to 1e-3 (the passages, their BM25 and exact cosines, and the answers stay equal)."""
     assert [d.doc_id for d in delta.documents()] == [d.doc_id for d in full.documents()]
     assert delta._current().stored.chunks.ids == full._current().stored.chunks.ids
     assert _weights(delta) == _weights(full)
     for q in QUESTIONS:
-        assert _searched(delta, q) == _searched(full, q), q
-        assert _answered(delta, q) == _answered(full, q), q
+        got, want = _searched(delta, q), _searched(full, q)
+        if approximate:
+            assert [h[:1] + h[2:] for h in got] == [h[:1] + h[2:] for h in want], q
+            assert np.allclose([h[1] for h in got], [h[1] for h in want], atol=1e-3), q
+            (o1, a1, ids1, s1), (o2, a2, ids2, s2) = _answered(delta, q), _answered(full, q)
+            assert (o1, a1, ids1) == (o2, a2, ids2) and np.allclose(s1, s2, atol=1e-3), q
+        else:
+            assert got == want, q
+            assert _answered(delta, q) == _answered(full, q), q
     for d in full.documents():
         assert delta.keypoints(d.doc_id) == full.keypoints(d.doc_id)
         assert [c.to_dict() for c in delta.passages(d.doc_id)] == [c.to_dict() for c in full.passages(d.doc_id)]
@@ -377,7 +387,7 @@ def test_a_delta_over_an_approximate_base_answers_as_a_full_rebuild(tmp_path, sm
     full = _kb(tmp_path / "full", knowledge)
     full.build(merge=True)
     assert load_index(full.config.index_dir).approximate
-    _same(kb, full)
+    _same(kb, full, approximate=True)
     # The graph never hands back a masked row, however many are asked for.
     masked = {int(r) for r in np.flatnonzero(stored.layout.of_base < 0)}
     assert masked
