@@ -245,7 +245,8 @@ def _form(info: QuestionInfo, hit: Hit, folded: str) -> float:
     """+1 when the passage is the part of a document the question asks for: the signature for "ai ký",
     "Nơi nhận" / "Kính gửi" for "gửi cho ai", the bases for "căn cứ", the header for who issued it or what
     the document is (not its bases: they name other documents), the article on taking effect for "hiệu lực từ
-    ngày nào" / "thay thế quyết định nào"; 0 otherwise."""
+    ngày nào" / "thay thế quyết định nào", a notice's "Địa điểm:" / "Thời gian:" for "ở đâu" / "khi nào";
+    0 otherwise."""
     if info.kind == WHO_SIGNED and hit.kind == "signature":
         return 1.0
     if info.asks_recipients and hit.kind == "recipients":
@@ -256,7 +257,14 @@ def _form(info: QuestionInfo, hit: Hit, folded: str) -> float:
         return 1.0
     if info.asks_effect and hit.kind == "body" and _TAKES_EFFECT.search(folded):
         return 1.0
+    if info.kind in _FIELDS and _FIELDS[info.kind].match(folded):
+        return 1.0  # a notice's labelled field: "2. Địa điểm: Hội trường …" for "họp ở đâu"
     return 0.0
+
+
+# The labelled fields of a notice or an invitation that answer a kind of question by themselves.
+_FIELDS = {WHERE: re.compile(r"^(?:[0-9ivx]+[.)]?\s+|[a-z][)]\s+)?dia diem\b"),
+           WHEN: re.compile(r"^(?:[0-9ivx]+[.)]?\s+|[a-z][)]\s+)?thoi gian\b")}
 
 
 # The article on taking effect: "Quyết định này có hiệu lực kể từ …", "… thay thế Quyết định số …".

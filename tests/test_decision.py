@@ -138,3 +138,20 @@ def test_the_plan_answers_how_cadres_ask(shared_kb):
     sent = shared_kb.ask("ke hoach nay gui nhung noi nao")
     shown = sent.quotes or sent.related
     assert shown and shown[0].section == "Nơi nhận"
+
+
+def test_a_notices_labelled_field_is_the_form_asked_for():
+    """"họp ở đâu": "2. Địa điểm: …"; "khi nào": "1. Thời gian: …" — the notice's own field answers it."""
+    from indexer.decision import _form
+    from indexer.question import analyse
+    from indexer.text import fold
+
+    place = Hit("n:3", "2. Địa điểm: Hội trường tầng 3, Trung tâm Chính trị thị xã.", "Thông báo", "n", "2. Địa điểm",
+                1.0, 1.0, 0.9)
+    time = Hit("n:2", "1. Thời gian: 01 buổi, khai mạc lúc 7 giờ 30 phút, thứ Năm, ngày 07/11/2024.", "Thông báo",
+               "n", "1. Thời gian", 1.0, 1.0, 0.9)
+    elsewhere = Hit("n:5", "Hội nghị tổ chức tại địa điểm do Ban Tuyên giáo bố trí.", "Thông báo", "n", "5.",
+                    1.0, 1.0, 0.9)
+    where, when = analyse("hội nghị báo cáo viên quý 4 họp ở đâu"), analyse("hội nghị báo cáo viên khai mạc khi nào")
+    assert _form(where, place, fold(place.text)) == 1.0 and _form(when, time, fold(time.text)) == 1.0
+    assert _form(where, time, fold(time.text)) == 0.0 and _form(where, elsewhere, fold(elsewhere.text)) == 0.0
