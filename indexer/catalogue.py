@@ -6,6 +6,7 @@ import hashlib
 import json
 import re
 import threading
+from itertools import compress
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -161,6 +162,7 @@ class StoredCitations(Mapping):
                                                   for n, v in zip(names, values)}) for values in head["references"]]
         self._line = {number: i for i, number in enumerate(head["numbers"])}
         self._lines = JsonLines(folder / CITATIONS)
+        self._last: tuple[int, list] | None = None
         if len(self._lines) != len(self._line):
             raise ValueError(f"{CITATIONS} does not match {CITATION_NUMBERS}")
 
@@ -178,12 +180,16 @@ class StoredCitations(Mapping):
             return None
 
     def _pairs(self, number: str, dated_only: bool) -> dict[int, list[DocumentReference]]:
-        rows, refs_at, flags = self._lines[self._line[number]]
+        line = self._line[number]
+        last = self._last  # a question reads a number's references, then its dated ones: parsed once
+        if last is None or last[0] != line:
+            last = (line, self._lines[line])
+            self._last = last
+        rows, refs_at, flags = last[1]
         out: dict[int, list[DocumentReference]] = {}
         references = self._references
-        for row, i, flag in zip(rows, refs_at, flags):
-            if dated_only and not flag:
-                continue
+        pairs = zip(rows, refs_at)
+        for row, i in (compress(pairs, flags) if dated_only else pairs):
             found = out.get(row)
             if found is None:
                 out[row] = [references[i]]
