@@ -493,7 +493,7 @@ def navigate(info: QuestionInfo, hits: list[Hit], catalogue: Catalogue, terms, d
     words = {w for t, _ in terms for w in _term_words(t) if w not in _SHOW_WORDS and not w.isdigit()}
     order = list(dict.fromkeys([h.doc_id for h in hits if docs is None or h.doc_id in docs] + sorted(docs or ())))
     for doc_id in order:
-        named = {w for t in catalogue.name_terms(doc_id) for w in _term_words(t)}
+        named = catalogue.name_words(doc_id)
         if not words <= named:
             continue  # it asks something in that part, or names another document
         sections = list(zip(catalogue.rows_of(doc_id), catalogue.sections(doc_id)))

@@ -208,15 +208,23 @@ class SegmentedCitations(Mapping):
     def __init__(self, base, delta, layout: Layout):
         self.base, self.delta, self.layout = base, delta, layout
 
-    def __getitem__(self, number: str) -> dict:
+    def _pairs(self, number: str, dated: bool) -> list[tuple[int, list]]:
         pairs = []
         for part, mapping in ((self.base, self.layout.of_base), (self.delta, self.layout.of_delta)):
-            for row, refs in part.get(number, {}).items():
+            for row, refs in (part.dated(number) if dated else part.get(number, {})).items():
                 if mapping[row] >= 0:
                     pairs.append((int(mapping[row]), refs))
+        return pairs
+
+    def __getitem__(self, number: str) -> dict:
+        pairs = self._pairs(number, False)
         if not pairs:
             raise KeyError(number)
         return dict(sorted(pairs))
+
+    def dated(self, number: str) -> dict:
+        """Of `self[number]`, the references followed by their date (catalogue.StoredCitations.dated)."""
+        return dict(sorted(self._pairs(number, True)))
 
     def __iter__(self):
         return iter(set(self.base) | set(self.delta))

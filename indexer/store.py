@@ -431,7 +431,7 @@ def write_index(index_dir: Path, manifest: dict, documents: list[DocumentInfo],
         if counts is not None:
             counts.save(tmp)
         if citations is not None:
-            save_citations(tmp, citations)
+            save_citations(tmp, citations, chunks)
         # The manifest goes last: a folder with a manifest is complete.
         (tmp / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
         os.replace(tmp, final)
