@@ -78,6 +78,12 @@ def fit(x: np.ndarray, y: np.ndarray, l2: float = L2, iterations: int = 50) -> t
     return w[:-1], float(w[-1])
 
 
+def lowest_near_best(gains: dict[float, float], slack: float) -> float:
+    """The lowest threshold whose gain is within `slack` of the best (the gains are flat near their best)."""
+    best = max(gains.values())
+    return min(t for t, g in gains.items() if g >= best - slack)
+
+
 def ledger(groups, model: Model, sure: float, related: float) -> dict:
     """Question-level outcomes on the tuning rows for two thresholds."""
     t = dict(answerable=0, unanswerable=0, right=0, wrong=0, related_right=0, related_shown=0, false_answers=0,
@@ -138,8 +144,7 @@ def main() -> int:
         print(f"  {s:.2f}      {t['right']:4}/{na} ({t['right'] / na:.3f})  {t['wrong']:3}  "
               f"{t['false_answers']:3}/{nu} ({t['false_answers'] / max(nu, 1):.3f})  {gain:6.1f}")
         sure_gains[s] = gain
-    best_gain = max(sure_gains.values())
-    sure_pick = min(s for s, g in sure_gains.items() if g >= best_gain - SURE_SLACK)
+    sure_pick = lowest_near_best(sure_gains, SURE_SLACK)
     print("\nrelated   shown right/shown (answerable)  shown to unanswerable  gain")
     gains = {}
     for r in [round(0.02 * i, 2) for i in range(1, int(sure_pick / 0.02) + 1)]:
@@ -149,9 +154,7 @@ def main() -> int:
         gains[r] = t["related_right"] - UNRELATED_COST * t["related_unans"]
         print(f"  {r:.2f}     {t['related_right']:3}/{shown:3} ({precision:.2f})  {t['related_unans']:3}"
               f"  {gains[r]:6.1f}")
-    best_related = max(gains.values(), default=0.0)
-    related_pick = (min(r for r, g in gains.items() if g >= best_related - RELATED_SLACK)
-                    if best_related > 0 else sure_pick)
+    related_pick = lowest_near_best(gains, RELATED_SLACK) if max(gains.values(), default=0.0) > 0 else sure_pick
     model = Model(base.weights, bias, base.mean, base.scale, sure_pick, related_pick,
                   f"tuning parts of {', '.join(SETS)}: {len(groups)} questions, {len(y)} candidate passages; "
                   f"L2 {args.l2}")

@@ -289,39 +289,34 @@ class Catalogue:
     def _document_keys(self, previous: "Catalogue | None" = None) \
             -> dict[str, tuple[frozenset[str], str, str, list[DocumentReference]]]:
         """Per document: the types it is or issues (folded), its number's parts, the documents its title names."""
-        keys = self._doc_keys
-        if keys is None:
-            keys = {}
-            known = previous._doc_keys if previous is not None and previous._doc_keys is not None else {}
-            for d in self.docs.values():
-                if d.doc_id in known and previous.docs.get(d.doc_id) == d:
-                    keys[d.doc_id] = known[d.doc_id]
-                    continue
+        if self._doc_keys is None:
+            def make(d: DocumentInfo):
                 types = {fold(t) for t in (d.doc_type, *d.attachments) if t}
                 if "thong bao" in types and fold(d.title or "").startswith("ket luan"):
                     types.add("ket luan")  # a "Thông báo kết luận" is "Kết luận 432" to most who cite it
-                keys[d.doc_id] = (frozenset(types), *_number_parts(d.number), references_in(d.title or ""))
-            self._doc_keys = keys
-        return keys
+                return frozenset(types), *_number_parts(d.number), references_in(d.title or "")
+            self._doc_keys = self._per_document(previous, "_doc_keys", make)
+        return self._doc_keys
+
+    def _per_document(self, previous: "Catalogue | None", attribute: str, make) -> dict:
+        """`make(document)` for every held document; an unchanged one keeps what `previous` (the catalogue
+        of the index served before a reload) made for it, under the same `attribute`."""
+        known = (getattr(previous, attribute) if previous is not None else None) or {}
+        return {d.doc_id: known[d.doc_id] if d.doc_id in known and previous.docs.get(d.doc_id) == d else make(d)
+                for d in self.docs.values()}
 
     def _document_name_words(self, previous: "Catalogue | None" = None) -> dict[str, frozenset[str]]:
         """Per document, the folded words of its name's search terms (`name_words`), made for every document
         at once: a question asking to see a part of "kế hoạch thực hiện chỉ thị 30" checks the name of every
         document citing Directive 30 (5,000 at 100,000 passages, 1.5 s the first time)."""
-        words = self._name_words
-        if words is None:
-            words = {}
-            known = previous._name_words if previous is not None and previous._name_words is not None else {}
-            for d in self.docs.values():
-                if d.doc_id in known and previous.docs.get(d.doc_id) == d:
-                    words[d.doc_id] = known[d.doc_id]
-                    continue
+        if self._name_words is None:
+            def make(d: DocumentInfo) -> frozenset[str]:
                 name = self.name_terms(d.doc_id)
                 # fold() maps character by character: the terms folded at once, then cut apart again.
-                words[d.doc_id] = frozenset(w for t in fold("\n".join(t.lstrip("~") for t in name)).split("\n")
-                                            for w in t.split("_")) if name else frozenset()
-            self._name_words = words
-        return words
+                return frozenset(w for t in fold("\n".join(t.lstrip("~") for t in name)).split("\n")
+                                 for w in t.split("_")) if name else frozenset()
+            self._name_words = self._per_document(previous, "_name_words", make)
+        return self._name_words
 
     def name_words(self, doc_id: str) -> frozenset[str]:
         """The folded words of a document's name's search terms ("chi", "thi" for the term "chi_thi")."""

@@ -148,12 +148,15 @@ def signals(info: QuestionInfo, hit: Hit, rank: int, catalogue: Catalogue, terms
     checks = _checks(info, hit, catalogue, folded, terms)
     weight = preference(info, hit, folded, catalogue)
     subject = subject_weight(info, catalogue.folded_heading(hit.chunk_id))
-    x = np.array([
+    focus = _focus(info, hit, catalogue, terms)
+    form = _form(info, hit, folded)
+    named = _names_document(terms, hit, catalogue)
+    return np.array([
         share,
         own,
         rest,
         max(0.0, SHORT_OF - rest),
-        _focus(info, hit, catalogue, terms),
+        focus,
         hit.dense_score,
         hit.dense_score - best_dense,
         hit.score,
@@ -161,21 +164,17 @@ def signals(info: QuestionInfo, hit: Hit, rank: int, catalogue: Catalogue, terms
         float(sum(not c for c in checks)),
         float(not all(checks)),
         float(sum(checks)),
-        _form(info, hit, folded),
+        form,
         math.log(subject),
         math.log(weight / subject),
-        _names_document(terms, hit, catalogue),
+        named,
         unknown,
         math.log1p(len(terms)),
         rest * hit.dense_score,
-        0.0,
+        rest * focus,  # all the question asks, in one sentence
         hit.sentence_score - best_sentence,
-        0.0,
+        form * named,  # the part of the document asked for (signature, header, bases) of the one it names
     ], dtype=np.float64)
-    # A part of the document asked for (its signature, header, bases) of the document the question names.
-    x[FEATURES.index("form_named")] = x[FEATURES.index("form")] * x[FEATURES.index("document")]
-    x[FEATURES.index("rest_focus")] = rest * x[4]  # with `focus`: all the question asks, in one sentence
-    return x
 
 
 def _checks(info: QuestionInfo, hit: Hit, catalogue: Catalogue, folded: str, terms) -> list[bool]:

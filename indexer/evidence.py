@@ -25,11 +25,9 @@ TIME = re.compile(
 )
 DAY = re.compile(r"\b\d{1,2}\s*/\s*\d{1,2}\b|\bngay\s+\d|\b(mung|mong)\s+\d|\bthu\s+(hai|ba|tu|nam|sau|bay)\b|"
                  r"\bchu nhat\b|\bhang ngay\b|\bngay (dau|cuoi)\b")  # "hằng tháng" does not say which day
-_ASKS_DAY = re.compile(r" (ngay nao|ngay may|hom nao|ngay bao nhieu|thu may) ")
-_ASKS_YEAR = re.compile(r" nam (nao|may|bao nhieu) ")
 YEAR = re.compile(r"(?<![\d/])(19|20)\d\d\b")
-_ASKS_MONTH = re.compile(r" thang (nao|may|bao nhieu) ")
 MONTH = re.compile(r"\bthang\s+(\d|[ivx]+\b|dau|cuoi)|\b\d{1,2}\s*/\s*\d{1,2}\b|\b\d{1,2}\s*/\s*(19|20)\d\d\b")
+_WHEN_FORMS = {"day": DAY, "year": YEAR, "month": MONTH}
 AMOUNT = re.compile(r"\d[\d.,]*\s*(dong|vnd|nghin|ngan|trieu|ty)\b|\d[\d.,]*\s*d(?![)\w])|\b(trieu|ty|nghin|ngan)\s+dong\b")
 COUNT = re.compile(r"\d|\b(mot|hai|ba|bon|tu|nam|sau|bay|tam|chin|muoi|tram|nghin|nhieu nhat|it nhat)\b|"
                    r"\bhang\s+(ngay|tuan|thang|quy|nam)\b|\bmoi\s+(nam|thang|quy|tuan)\b|\bdinh ky\b")
@@ -54,15 +52,8 @@ def holds_kind(info: QuestionInfo, hit: Hit, folded: str) -> bool:
         return bool(PLACE_LINE.search(folded) or PLACE.search(folded) or _PLACE_NAMED.search(hit.text))
     if info.kind == HOW_MUCH:
         return bool(AMOUNT.search(folded))
-    if info.kind == WHEN:
-        asked = " " + fold(info.text) + " "
-        if _ASKS_DAY.search(asked):  # "ngày nào" is answered by a day, not a quarter
-            return bool(DAY.search(folded))
-        if _ASKS_YEAR.search(asked):  # "vào năm nào" by a year, not "hằng năm"
-            return bool(YEAR.search(folded))
-        if _ASKS_MONTH.search(asked):  # "tháng mấy" by a month, not "hằng tháng"
-            return bool(MONTH.search(folded))
-        return bool(TIME.search(folded))
+    if info.kind == WHEN:  # the part of a date asked for (QuestionInfo.when_asked), else any time
+        return bool(_WHEN_FORMS.get(info.when_asked, TIME).search(folded))
     if info.kind == HOW_MANY:
         if info.counted:
             return counts(folded, info.counted)

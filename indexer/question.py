@@ -147,6 +147,19 @@ _CONTEXT_AFTER = re.compile(r"^\s*(?:[a-z0-9/-]+\s+){0,3}?(?:duoc|da|se)\s+(?:du
                             r"quan triet|pho bien|tuyen truyen|so ket|tong ket)")
 # When a document takes effect and what it replaces: its article "… có hiệu lực kể từ …, thay thế …".
 _EFFECT = re.compile(r" (hieu luc|co hieu luc|het hieu luc|thay the|bai bo|ap dung tu|thi hanh tu)( |$)")
+# Which part of a date "khi nào" asks for: "ngày nào" is answered by a day (not a quarter), "vào năm nào" by a
+# year (not "hằng năm"), "tháng mấy" by a month (not "hằng tháng").
+_ASKS = (("day", re.compile(r" (ngay nao|ngay may|hom nao|ngay bao nhieu|thu may) ")),
+         ("year", re.compile(r" nam (nao|may|bao nhieu) ")),
+         ("month", re.compile(r" thang (nao|may|bao nhieu) ")))
+
+
+def _when_asked(text: str) -> str:
+    """"day", "year", "month" or "" (see _ASKS), read on the question as typed."""
+    asked = " " + fold(text) + " "
+    return next((unit for unit, pattern in _ASKS if pattern.search(asked)), "")
+
+
 # Wording that asks what a named document itself is (issuer, date, number, subject), which the
 # document that cites it may state: "Chỉ thị 30 do ai ban hành", "… ngày nào", "… nói về gì".
 _ABOUT_DOCUMENT = re.compile(r" (ky ngay|ngay ky|so hieu|ky hieu|trich yeu|noi ve|ve van de|ve viec gi|ve linh vuc|"
@@ -519,6 +532,7 @@ class QuestionInfo:
     asks_issue: bool = False  # "ban hành ngày nào", "ký khi nào", "số mấy": the header's date, number
     asks_recipients: bool = False  # "gửi cho ai", "nơi nhận": the recipients list
     asks_effect: bool = False  # "hiệu lực từ ngày nào", "thay thế quyết định nào": the article on taking effect
+    when_asked: str = ""  # "day" ("ngày nào"), "year" ("năm nào"), "month" ("tháng mấy"), or "" (any time)
     about_document: bool = False  # asks what a named document is (issuer, date, subject), not what it says
     small_talk: str | None = None
     search_text: str = ""
@@ -577,6 +591,7 @@ def analyse(text: str, known=None, vocabulary=None) -> QuestionInfo:
                                        r"luu o|luu tai|luu (o )?dau|kinh gui)\b", folded)),
         about_document=bool(_ABOUT_DOCUMENT.search(padded)),
         asks_effect=bool(_EFFECT.search(padded)),
+        when_asked=_when_asked(text),
         asks_issue=bool(re.search(r" (ban hanh|ky|ra|so hieu|so may|so bao nhieu|ngay thang)( |$)", padded)),
         small_talk=talk,
         search_text=search,

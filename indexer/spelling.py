@@ -60,13 +60,14 @@ def respell(text: str, vocabulary) -> Respelling:
     text = nfc(text)
     text = _GLUED.sub(lambda m: f"{m.group(1)} {m.group(2)}", text)
     changes: list[tuple[str, str]] = []
-    words = [m.group(0) for m in _WORD.finditer(text)]
-    at = iter(range(len(words)))
+    found = list(_WORD.finditer(text))
+    words = [m.group(0) for m in found]
+    index = {m.start(): i for i, m in enumerate(found)}  # a word's place among its neighbours
 
     def fix(m: re.Match) -> str:
         word = m.group(0)
         f = fold(word)
-        i = next(at)
+        i = index[m.start()]
         if any(c.isdigit() for c in word) or (("/" in word or "-" in word) and f not in CHAT):
             return word  # numbers, "30-CT/TW", "CT-XH": as typed
         if word.lower() in _EITHER:  # "hđ": "hoạt động" or "hội đồng", whichever the documents say more
