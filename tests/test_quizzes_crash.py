@@ -16,7 +16,7 @@ from bot.services.members import MembersService
 from bot.services.quizzes import QuizzesService
 from tests.faketg import FakeTelegram, FakeUser
 from tests.test_quizzes import QUESTIONS
-from tests.test_reports_crash import start_bot, wait_polling
+from tests.test_reports_crash import shut_down, start_bot, wait_polling
 
 N = 6
 
@@ -85,8 +85,4 @@ async def test_kill_9_while_answering_loses_and_doubles_no_answer(sqlite_url, tm
         assert sorted(per.values()) == [len(QUESTIONS)] * N   # each question once, none lost
         assert {a.score for a in attempts} == {2}              # "A" is right for questions 1 and 5
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(10)
-        await tg.stop()
-        db.dispose()
+        await shut_down(proc, tg, db)

@@ -39,6 +39,16 @@ async def wait_polling(tg: FakeTelegram, since: int, proc: subprocess.Popen, tmp
     raise AssertionError("bot did not start polling")
 
 
+async def shut_down(proc: subprocess.Popen, tg: FakeTelegram, db: Database) -> None:
+    """After a crash test: the bot killed if still running (a graceful stop waits out a long poll; the data
+    is already checked), the fake Bot API stopped, the database let go."""
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait(10)
+    await tg.stop()
+    db.dispose()
+
+
 def integrity(db: Database) -> dict[int, int]:
     """Every saved draft has exactly one report and one create audit; nothing else exists."""
     with db.session() as s:
@@ -123,11 +133,7 @@ async def test_kill_during_confirmation_burst_loses_and_doubles_nothing(db_url, 
                  and "đã được lưu" in (c.params.get("text") or "")]
         assert len(again) >= len(before)
     finally:
-        if proc.poll() is None:
-            proc.kill()  # a graceful stop waits out a long poll; the data is already checked
-            proc.wait(10)
-        await tg.stop()
-        db.dispose()
+        await shut_down(proc, tg, db)
 
 
 async def saved_step(db: Database, user_id: int, content: str, timeout: float = 30) -> None:
@@ -182,8 +188,4 @@ async def test_guided_entry_continues_after_kill_9(sqlite_url, tmp_path):
         assert (r.content, r.participants, r.note) == (
             "Nội dung gõ trước khi bot bị tắt", 30, "tại nhà văn hóa")
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(10)
-        await tg.stop()
-        db.dispose()
+        await shut_down(proc, tg, db)

@@ -318,6 +318,21 @@ def _question_list(items, tz: ZoneInfo, csrf: str = "",
     return f'<ul class="q">{"".join(lis)}</ul>'
 
 
+def _back_links() -> str:
+    """The line above a desk page: back to the overview, and the log of what the board did."""
+    return f'<p><a href="./">{escape(T.BACK)}</a> · <a href="nhatky">{escape(T.AUDIT_LINK)}</a></p>'
+
+
+def _file_form(action: str, form_id: str, token: str, field_id: str, label: str, accept: str, button: str,
+               extra: str = "") -> str:
+    """A form that sends one file: its label, the file field, `extra` fields (markup) and its button."""
+    return (f'<form class="answer" method="post" action="{action}" enctype="multipart/form-data" id="{form_id}">'
+            f'{token}<label class="muted" for="{field_id}">{escape(label)}</label>'
+            f'<input id="{field_id}" type="file" name="file" accept="{accept}" required '
+            f'style="display:block;margin:4px 0">{extra}<button type="submit" class="btn">{escape(button)}</button>'
+            f'</form>')
+
+
 def _flash(notice: str = "", error: str = "") -> str:
     """What the last action did (green), or why it was refused (amber)."""
     return (f'<p class="ok" id="flash">{escape(notice)}</p>' if notice else "") + (
@@ -580,14 +595,9 @@ def documents_page(rows, title: str, csrf: str, max_mb: int, nonce: str, root: s
         listing = f'<ul class="q" id="docs">{"".join(lis)}</ul>'
     else:
         listing = f'<p class="muted" id="docs">{escape(T.DOCS_NONE)}</p>'
-    upload = (f'<form class="answer" method="post" action="vanban/tai" enctype="multipart/form-data" '
-              f'id="doc-upload">{token}<label class="muted" for="df">{escape(T.DOC_UPLOAD_HEAD)} '
-              f'(≤ {max_mb} MB)</label>'
-              f'<input id="df" type="file" name="file" accept=".docx,.pdf,.txt,.md" required '
-              f'style="display:block;margin:4px 0">'
-              f'<button type="submit" class="btn">{escape(T.BTN_UPLOAD)}</button></form>')
-    body = (f'<p><a href="./">{escape(T.BACK)}</a> · <a href="nhatky">{escape(T.AUDIT_LINK)}</a></p>'
-            f'{_flash(notice, error)}<section id="documents">'
+    upload = _file_form("vanban/tai", "doc-upload", token, "df", f"{T.DOC_UPLOAD_HEAD} (≤ {max_mb} MB)",
+                        ".docx,.pdf,.txt,.md", T.BTN_UPLOAD)
+    body = (f'{_back_links()}{_flash(notice, error)}<section id="documents">'
             f'<h2>{escape(T.DOCS_HEAD.format(count=len(rows)))}</h2>{upload}{listing}</section>')
     return board_page(title, body, nonce, root)
 
@@ -730,8 +740,7 @@ def reflections_page(items, counts: dict, status: str, title: str, csrf: str, tz
     listing = f'<ul class="q">{"".join(lis)}</ul>' if lis else \
         f'<p class="muted">{escape(T.REFLECTIONS_NONE)}</p>'
     what = dict(REFLECTION_FILTERS).get(status, T.REFLECTIONS_OPEN)
-    body = (f'<p><a href="./">{escape(T.BACK)}</a> · <a href="nhatky">{escape(T.AUDIT_LINK)}</a></p>'
-            f'{_flash(notice, error)}<section id="reflections">'
+    body = (f'{_back_links()}{_flash(notice, error)}<section id="reflections">'
             f'<h2>{escape(T.REFLECTIONS_HEAD.format(what=what, shown=len(items)))}</h2>'
             f'<p id="tabs">{tabs} · <a href="phananh/xuat.xlsx">{escape(T.REFLECTIONS_EXPORT)}</a></p>'
             f'{listing}</section>{_trends(*trends)}')
@@ -759,19 +768,15 @@ def quizzes_page(items, documents, title: str, csrf: str, nonce: str, root: str 
     listing = f'<ul class="q" id="quizzes">{rows}</ul>' if rows else \
         f'<p class="muted" id="quizzes">{escape(TQZ.LIST_EMPTY)}</p>'
     docs = "".join(f'<option value="{escape(d.doc_id)}">{escape(d.label)}</option>' for d in documents)
-    make = (f'<form class="answer" method="post" action="tracnghiem/tai" enctype="multipart/form-data" '
-            f'id="quiz-file">{token}<label class="muted" for="qf">{escape(TQZ.DESK_NEW_FILE)}</label>'
-            f'<input id="qf" type="file" name="file" accept=".csv,.xlsx" required style="display:block;margin:4px 0">'
-            f'<input name="title" placeholder="{escape(TQZ.DESK_TITLE)}" aria-label="{escape(TQZ.DESK_TITLE)}">'
-            f'<button type="submit" class="btn">{escape(TQZ.DESK_BTN_FILE)}</button></form>'
-            f'<form class="answer" method="post" action="tracnghiem/soan" id="quiz-draft">{token}'
+    title_field = f'<input name="title" placeholder="{escape(TQZ.DESK_TITLE)}" aria-label="{escape(TQZ.DESK_TITLE)}">'
+    make = (_file_form("tracnghiem/tai", "quiz-file", token, "qf", TQZ.DESK_NEW_FILE, ".csv,.xlsx", TQZ.DESK_BTN_FILE,
+                       title_field)
+            + f'<form class="answer" method="post" action="tracnghiem/soan" id="quiz-draft">{token}'
             f'<label class="muted" for="qd">{escape(TQZ.DESK_NEW_DOC)}</label>'
-            f'<select id="qd" name="doc" style="display:block;margin:4px 0">{docs}</select>'
-            f'<input name="title" placeholder="{escape(TQZ.DESK_TITLE)}" aria-label="{escape(TQZ.DESK_TITLE)}">'
+            f'<select id="qd" name="doc" style="display:block;margin:4px 0">{docs}</select>{title_field}'
             f'<input name="count" type="number" min="1" max="30" value="5" aria-label="{escape(TQZ.DESK_COUNT)}">'
             f'<button type="submit" class="btn">{escape(TQZ.DESK_BTN_DOC)}</button></form>')
-    body = (f'<p><a href="./">{escape(T.BACK)}</a> · <a href="nhatky">{escape(T.AUDIT_LINK)}</a></p>'
-            f'{_flash(notice, error)}<section id="quiz-list">'
+    body = (f'{_back_links()}{_flash(notice, error)}<section id="quiz-list">'
             f'<h2>{escape(TQZ.DESK_HEAD.format(count=len(items)))}</h2>{make}{listing}</section>')
     return board_page(title, body, nonce, root)
 
