@@ -46,8 +46,9 @@ def holds_kind(info: QuestionInfo, hit: Hit, folded: str) -> bool:
     """Whether the passage holds the kind of answer asked: a signature, an amount, a time, a count, a place."""
     if info.kind == WHO_SIGNED:
         return hit.kind == "signature"
-    if info.asks_recipients and hit.kind == "recipients":
-        return True  # "gửi những nơi nào", "lưu ở đâu": the list of recipients is the answer
+    if info.kind == WHERE and info.asks_recipients and hit.kind == "recipients":
+        return True  # "gửi những nơi nào", "lưu ở đâu": the list of recipients is the answer (no date for "… gửi
+        # báo cáo ngày nào": the list names no day)
     if info.kind == WHERE:
         return bool(PLACE_LINE.search(folded) or PLACE.search(folded) or _PLACE_NAMED.search(hit.text))
     if info.kind == HOW_MUCH:

@@ -155,3 +155,14 @@ def test_a_notices_labelled_field_is_the_form_asked_for():
     where, when = analyse("hội nghị báo cáo viên quý 4 họp ở đâu"), analyse("hội nghị báo cáo viên khai mạc khi nào")
     assert _form(where, place, fold(place.text)) == 1.0 and _form(when, time, fold(time.text)) == 1.0
     assert _form(where, time, fold(time.text)) == 0.0 and _form(where, elsewhere, fold(elsewhere.text)) == 0.0
+
+
+def test_the_recipients_list_dates_nothing():
+    """"hạn chót gửi báo cáo là ngày nào?": "gửi" does not make the recipients list, which names no day, a date."""
+    from indexer.evidence import holds_kind
+    from indexer.question import analyse
+    from indexer.text import fold
+
+    text = "Nơi nhận:\n- BTG Tỉnh ủy (báo cáo),\n- Lưu: VT."
+    hit = Hit("d:9", text, "Kế hoạch", "d", "Nơi nhận", 1.0, 1.0, 0.9, kind="recipients")
+    assert not holds_kind(analyse("hạn chót gửi báo cáo là ngày nào?"), hit, fold(text))
