@@ -6,9 +6,10 @@ and words the documents do not use), how close its closest sentence is next to t
 line of a long passage that says what is asked: indexer.sentences), its place in the ranking, whether it holds the kind of answer asked (a
 date for "khi nào", an amount for "bao nhiêu tiền"…), whether it names what the question names (a body, a
 group of people, a part of the document), whether the question names its document, and how much of the
-question is words no document uses. A logistic model turns them into the probability that the passage
-answers; its weights and the two thresholds live in decision.json, written by `bench/fit_decision.py` from
-the tuning parts of the dev sets (the held-out parts are never read by the fit).
+question is words no document uses. A linear score over them ranks the candidates (fitted to put a right
+passage first), and the best passage's score and its margin over the next give the probability that it
+answers; the weights, the calibration and the two thresholds live in decision.json, written by
+`bench/fit_decision.py` from the tuning parts of the dev sets (the held-out parts are never read by the fit).
 
 The best passage's probability decides among three outcomes: SURE (quote it as the answer), RELATED (show
 it labelled "not sure", the member decides whether to ask the board) and NONE (nothing related: the board).
@@ -52,34 +53,64 @@ SHORT_OF = 0.5
 FORMED_KINDS = {WHEN, HOW_MUCH, HOW_MANY, WHERE}
 
 
+# The score margin over the next candidate is read up to this (in score units): beyond it, no more certain.
+MARGIN_CAP = 5.0
+
+
 @dataclass(frozen=True)
 class Model:
-    """Logistic weights over standardised signals, and the two thresholds on the best passage's probability."""
+    """A ranking score over standardised signals, and the probability that a passage answers from its score and
+    its margin over the best other candidate of the same question; two thresholds on the best passage's
+    probability.
+
+    The score's weights are fitted to put a right passage first among each question's candidates (a
+    conditional logit: a softmax over the candidates); the probability (three numbers) is fitted on the first
+    candidate of each tuning question, right or not, answerable or not. Ranking and confidence are two
+    questions: which passage is the best here, and whether the best is good enough."""
 
     weights: tuple[float, ...]
-    bias: float
     mean: tuple[float, ...]
     scale: tuple[float, ...]
+    calibration: tuple[float, float, float]  # (score, margin, bias)
     sure: float
     related: float
     fitted_on: str = ""
 
+    def scores(self, x: np.ndarray) -> np.ndarray:
+        return ((x - np.asarray(self.mean)) / np.asarray(self.scale)) @ np.asarray(self.weights)
+
     def probability(self, x: np.ndarray) -> np.ndarray:
-        z = (x - np.asarray(self.mean)) / np.asarray(self.scale)
-        return 1.0 / (1.0 + np.exp(-(z @ np.asarray(self.weights) + self.bias)))
+        """The probability of each of one question's candidates (the rows of x) that it answers."""
+        s = self.scores(x)
+        return self.calibrated(s, margins(s))
+
+    def calibrated(self, s: np.ndarray, margin: np.ndarray) -> np.ndarray:
+        a, b, c = self.calibration
+        return 1.0 / (1.0 + np.exp(-(a * s + b * margin + c)))
 
     def to_json(self) -> dict:
         return {"features": list(FEATURES), "weights": [round(w, 5) for w in self.weights],
-                "bias": round(self.bias, 5), "mean": [round(m, 5) for m in self.mean],
-                "scale": [round(s, 5) for s in self.scale], "sure": self.sure, "related": self.related,
-                "fitted_on": self.fitted_on}
+                "mean": [round(m, 5) for m in self.mean], "scale": [round(s, 5) for s in self.scale],
+                "calibration": [round(c, 5) for c in self.calibration], "sure": self.sure,
+                "related": self.related, "fitted_on": self.fitted_on}
 
     @classmethod
     def from_json(cls, d: dict) -> "Model":
-        if list(d.get("features", [])) != list(FEATURES):
+        if list(d.get("features", [])) != list(FEATURES) or len(d.get("calibration", ())) != 3:
             raise ValueError("decision.json was fitted on other signals; run bench/fit_decision.py")
-        return cls(tuple(d["weights"]), d["bias"], tuple(d["mean"]), tuple(d["scale"]), d["sure"], d["related"],
-                   d.get("fitted_on", ""))
+        return cls(tuple(d["weights"]), tuple(d["mean"]), tuple(d["scale"]), tuple(d["calibration"]), d["sure"],
+                   d["related"], d.get("fitted_on", ""))
+
+
+def margins(s: np.ndarray) -> np.ndarray:
+    """Each score's margin over the best other score of the same question, within ±MARGIN_CAP (a lone
+    candidate: the cap)."""
+    if len(s) < 2:
+        return np.full(len(s), MARGIN_CAP)
+    order = np.argsort(-s)
+    best, second = s[order[0]], s[order[1]]
+    other = np.where(np.arange(len(s)) == order[0], second, best)
+    return np.clip(s - other, -MARGIN_CAP, MARGIN_CAP)
 
 
 @lru_cache(maxsize=4)
@@ -96,6 +127,7 @@ class Candidate:
     signals: np.ndarray | None  # None: ruled out by an absolute check (see `reason`)
     reason: str = ""
     probability: float = 0.0
+    score: float = 0.0  # the ranking score (Model.scores)
 
 
 def _absolute(info: QuestionInfo, hit: Hit, catalogue: Catalogue, bases_asked: bool) -> str:
@@ -289,10 +321,11 @@ def rank_candidates(info: QuestionInfo, hits: list[Hit], catalogue: Catalogue, t
         out.append(Candidate(hit, signals(info, hit, rank, catalogue, terms, unknown, best_dense, best_sentence)))
     scored = [c for c in out if c.signals is not None]
     if scored and model is not None:
-        p = model.probability(np.vstack([c.signals for c in scored]))
-        for c, pi in zip(scored, p):
-            c.probability = float(pi)
-    scored.sort(key=lambda c: -c.probability)
+        s = model.scores(np.vstack([c.signals for c in scored]))
+        p = model.calibrated(s, margins(s))
+        for c, si, pi in zip(scored, s, p):
+            c.score, c.probability = float(si), float(pi)
+    scored.sort(key=lambda c: -c.score)
     return scored + [c for c in out if c.signals is None]
 
 

@@ -54,6 +54,8 @@ def holds_kind(info: QuestionInfo, hit: Hit, folded: str) -> bool:
     if info.kind == HOW_MUCH:
         return bool(AMOUNT.search(folded))
     if info.kind == WHEN:  # the part of a date asked for (QuestionInfo.when_asked), else any time
+        if hit.kind == "header":  # the date of issue as printed, its day often left blank to be written in
+            return bool(TIME.search(folded))
         return bool(_WHEN_FORMS.get(info.when_asked, TIME).search(folded))
     if info.kind == HOW_MANY:
         if info.counted:
@@ -340,19 +342,23 @@ def scope(info: QuestionInfo, catalogue: Catalogue) -> tuple[set[str] | None, se
     missing: list[str] = []
     resolved = [(ref, catalogue.resolve(ref)) for ref in info.references]
     held_numbers = {ref.number for ref, found in resolved if found.held}
+    about = info.about_document or info.kind == WHO_ISSUED
+    carriers = {ref: catalogue.carried_out_by(ref) if not found.held and not about else () for ref, found in resolved}
+    # The documents the question names that answer from their own text: held, or carrying out the one named.
+    named = {d for ref, found in resolved for d in (found.held or carriers[ref])}
     for ref, found in resolved:
         if not found.held and ref.number in held_numbers:
             continue  # "thông báo kết luận 432": one document, named by two type words
-        about = info.about_document or info.kind == WHO_ISSUED
-        carriers = catalogue.carried_out_by(ref) if not found.held and not about else ()
         if found.held:
             docs = (docs or set()) | set(found.held)
-        elif carriers:
+        elif carriers[ref]:
             # "Chỉ thị 30 phổ biến tới những ai": the plan whose title carries out Directive 30 answers from
             # its own text, cited as itself.
-            docs = (docs or set()) | set(carriers)
+            docs = (docs or set()) | set(carriers[ref])
         elif not found.cited_in:
             missing.append(ref.display)
+        elif named & {catalogue.doc_of(c) for c in found.cited_in}:
+            continue  # "ngoài KH 129 thì KH CT30 còn thực hiện theo văn bản nào": what a named document says of it
         elif ref.context:
             docs = (docs or set()) | {catalogue.doc_of(c) for c in found.cited_in}
         elif about:
@@ -373,7 +379,7 @@ def scope(info: QuestionInfo, catalogue: Catalogue) -> tuple[set[str] | None, se
 # Words of how a question is put, not of what it is about ("lấy ở đâu", "bao lâu", "tên gì", "vì sao", "ai lo").
 _PHRASING_FOLDED = frozenset(fold(w) for w in (
     "lấy đi muốn vì lâu tên kênh xuống nghìn chót hơn rõ nhất lắm quá rất thêm cũng vẫn đang chưa luôn ngay "
-    "nữa chứ mà thôi nhiều ít đồng chí trước sau lần văn bản cái việc hướng đâu thế nào lo").split())
+    "nữa chứ mà thôi nhiều ít đồng chí trước sau lần văn bản cái việc hướng đâu thế nào lo ngoài").split())
 
 
 def unknown_words(words: list[str], catalogue: Catalogue) -> list[str]:

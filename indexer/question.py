@@ -154,10 +154,10 @@ _ASKS = (("day", re.compile(r" (ngay nao|ngay may|hom nao|ngay bao nhieu|thu may
          ("month", re.compile(r" thang (nao|may|bao nhieu) ")))
 
 
-def _when_asked(text: str) -> str:
-    """"day", "year", "month" or "" (see _ASKS), read on the question as typed."""
-    asked = " " + fold(text) + " "
-    return next((unit for unit, pattern in _ASKS if pattern.search(asked)), "")
+def _when_asked(padded: str) -> str:
+    """"day", "year", "month" or "" (see _ASKS), read on the question's folded words (" ngay nao? " has its
+    "?" apart from the word)."""
+    return next((unit for unit, pattern in _ASKS if pattern.search(padded)), "")
 
 
 # Wording that asks what a named document itself is (issuer, date, number, subject), which the
@@ -591,7 +591,7 @@ def analyse(text: str, known=None, vocabulary=None) -> QuestionInfo:
                                        r"luu o|luu tai|luu (o )?dau|kinh gui)\b", folded)),
         about_document=bool(_ABOUT_DOCUMENT.search(padded)),
         asks_effect=bool(_EFFECT.search(padded)),
-        when_asked=_when_asked(text),
+        when_asked=_when_asked(padded),
         asks_issue=bool(re.search(r" (ban hanh|ky|ra|so hieu|so may|so bao nhieu|ngay thang)( |$)", padded)),
         small_talk=talk,
         search_text=search,
