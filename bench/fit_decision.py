@@ -11,8 +11,10 @@ row: its signals (indexer.decision.FEATURES) and whether it is a right passage. 
    348 of 383 answerable questions against 346 for a logistic regression over single passages, and gave more
    right answers for the same false ones (gain 243 against 232, out of fold, mean of four splits).
 2. The probability that the best passage answers: a logistic regression on each tuning question's first
-   candidate (right passage or not; unanswerable questions count as not), over its score and its margin over
-   the next candidate.
+   candidate (right passage or not; unanswerable questions count as not), over its score, its margin over
+   the next candidate and the question's own signals (share of words no document uses, length), which
+   cannot rank but say how far the best can be trusted (the cap on questions much in unknown words stays:
+   without it, cross-validation moved within noise and "mẫu danh sách …" was answered with the list).
 3. The two thresholds on the best passage's probability: SURE maximises right answers minus twice the false
    ones (a quote for a question the documents do not answer, or a wrong passage quoted: each costs the member
    more than a refusal does), RELATED maximises the right passages shown as related minus half the
@@ -36,7 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.bench_answers import SETS, set_kb  # noqa: E402
-from indexer.decision import FEATURES, MODEL_FILE, Model, capped, margins, rank_candidates  # noqa: E402
+from indexer.decision import FEATURES, MODEL_FILE, QUESTION_SIGNALS, Model, calibration_inputs, capped, rank_candidates  # noqa: E402
 from indexer.evaluation import TUNE, load_devset  # noqa: E402
 from indexer.evidence import allowed_in, scope  # noqa: E402
 
@@ -129,8 +131,9 @@ def ledger(groups, model: Model, sure: float, related: float) -> dict:
     for q, cands in groups:
         best = None
         if cands:
-            s = model.scores(np.vstack([x for x, _, _ in cands]))
-            p = model.calibrated(s, margins(s))
+            x = np.vstack([x for x, _, _ in cands])
+            s = model.scores(x)
+            p = model.calibrated(s, x)
             j = int(np.argmax(s))
             # A capped passage (indexer.decision.decide) is at most related: just under the sure threshold.
             best = (min(float(p[j]), sure - 1e-9) if capped(cands[j][0]) else float(p[j]), cands[j][1])
@@ -178,15 +181,17 @@ def main() -> int:
     for q, c in groups:
         if not c:
             continue
-        s = ((np.vstack([xi for xi, _, _ in c]) - mean) / scale) @ weights
+        xq = np.vstack([xi for xi, _, _ in c])
+        s = ((xq - mean) / scale) @ weights
         j = int(np.argmax(s))
-        firsts.append((s[j], margins(s)[j]))
+        firsts.append(calibration_inputs(s, xq)[j])
         answered.append(float(q.answerable and c[j][1]))
-    (a, b), c0 = fit(np.array(firsts), np.array(answered), CALIBRATION_L2)
-    print(f"probability of the first candidate: score {a:+.3f}, margin {b:+.3f}, bias {c0:+.3f} "
-          f"({len(firsts)} questions, {int(sum(answered))} answered by their first candidate)")
+    reads, c0 = fit(np.array(firsts), np.array(answered), CALIBRATION_L2)
+    print("probability of the first candidate: " + ", ".join(
+        f"{name} {w:+.3f}" for name, w in zip(("score", "margin") + QUESTION_SIGNALS, reads))
+        + f", bias {c0:+.3f} ({len(firsts)} questions, {int(sum(answered))} answered by their first candidate)")
     base = Model(tuple(float(w) for w in weights), tuple(float(m) for m in mean), tuple(float(s) for s in scale),
-                 (float(a), float(b), float(c0)), 0.5, 0.2)
+                 tuple(float(r) for r in reads) + (float(c0),), 0.5, 0.2)
     print("\nthreshold  answered right  wrong  false answers (of unanswerable)  gain")
     sure_gains = {}
     for s in [round(0.05 * i, 2) for i in range(2, 20)]:

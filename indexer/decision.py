@@ -45,7 +45,11 @@ SURE, RELATED, NONE = "sure", "related", "none"
 FEATURES = ("coverage", "own", "rest", "short", "focus", "dense", "dense_gap", "fused", "first", "failed", "failed_any",
             "passed", "form", "subject", "preference", "document", "unknown", "terms", "rest_dense", "rest_focus",
             "sentence_gap", "form_named")
-# A question with this share of its topical weight in words no document uses is never answered as sure.
+# Signals of the question, not of the passage (the same for all its candidates): they cannot rank, but they
+# weigh on whether the best passage answers — how much of the question is words no document uses, how long it is.
+QUESTION_SIGNALS = ("unknown", "terms")
+# A question with this share of its topical weight in words no document uses is never answered as sure ("mẫu
+# danh sách …": the documents have the list, never a template of it).
 UNKNOWN_SURE = 0.15
 # Below this share of the question's topical weight a passage rarely answers (`short` measures how far below).
 SHORT_OF = 0.5
@@ -71,7 +75,7 @@ class Model:
     weights: tuple[float, ...]
     mean: tuple[float, ...]
     scale: tuple[float, ...]
-    calibration: tuple[float, float, float]  # (score, margin, bias)
+    calibration: tuple[float, ...]  # (score, margin, *QUESTION_SIGNALS, bias)
     sure: float
     related: float
     fitted_on: str = ""
@@ -82,11 +86,12 @@ class Model:
     def probability(self, x: np.ndarray) -> np.ndarray:
         """The probability of each of one question's candidates (the rows of x) that it answers."""
         s = self.scores(x)
-        return self.calibrated(s, margins(s))
+        return self.calibrated(s, x)
 
-    def calibrated(self, s: np.ndarray, margin: np.ndarray) -> np.ndarray:
-        a, b, c = self.calibration
-        return 1.0 / (1.0 + np.exp(-(a * s + b * margin + c)))
+    def calibrated(self, s: np.ndarray, x: np.ndarray) -> np.ndarray:
+        """From the candidates' scores `s` and signals `x` (rows of one question)."""
+        return 1.0 / (1.0 + np.exp(-(calibration_inputs(s, x) @ np.asarray(self.calibration[:-1])
+                                     + self.calibration[-1])))
 
     def to_json(self) -> dict:
         return {"features": list(FEATURES), "weights": [round(w, 5) for w in self.weights],
@@ -96,21 +101,25 @@ class Model:
 
     @classmethod
     def from_json(cls, d: dict) -> "Model":
-        if list(d.get("features", [])) != list(FEATURES) or len(d.get("calibration", ())) != 3:
+        if list(d.get("features", [])) != list(FEATURES) or len(d.get("calibration", ())) != 3 + len(QUESTION_SIGNALS):
             raise ValueError("decision.json was fitted on other signals; run bench/fit_decision.py")
         return cls(tuple(d["weights"]), tuple(d["mean"]), tuple(d["scale"]), tuple(d["calibration"]), d["sure"],
                    d["related"], d.get("fitted_on", ""))
 
 
+def calibration_inputs(s: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """What the probability reads of each candidate: its score, its margin and the question's own signals."""
+    return np.column_stack([s, margins(s)] + [x[:, FEATURES.index(f)] for f in QUESTION_SIGNALS])
+
+
 def margins(s: np.ndarray) -> np.ndarray:
-    """Each score's margin over the best other score of the same question, within ±MARGIN_CAP (a lone
-    candidate: the cap)."""
-    if len(s) < 2:
-        return np.full(len(s), MARGIN_CAP)
-    order = np.argsort(-s)
-    best, second = s[order[0]], s[order[1]]
-    other = np.where(np.arange(len(s)) == order[0], second, best)
-    return np.clip(s - other, -MARGIN_CAP, MARGIN_CAP)
+    """The best score's margin over the next (up to MARGIN_CAP; a lone candidate: the cap); 0 for the others, so
+    that whether another passage also answers (the "more" button) is read on its own score, as if it led."""
+    out = np.zeros(len(s))
+    if len(s):
+        order = np.argsort(-s)
+        out[order[0]] = min(s[order[0]] - s[order[1]], MARGIN_CAP) if len(s) > 1 else MARGIN_CAP
+    return out
 
 
 @lru_cache(maxsize=4)
@@ -321,8 +330,9 @@ def rank_candidates(info: QuestionInfo, hits: list[Hit], catalogue: Catalogue, t
         out.append(Candidate(hit, signals(info, hit, rank, catalogue, terms, unknown, best_dense, best_sentence)))
     scored = [c for c in out if c.signals is not None]
     if scored and model is not None:
-        s = model.scores(np.vstack([c.signals for c in scored]))
-        p = model.calibrated(s, margins(s))
+        x = np.vstack([c.signals for c in scored])
+        s = model.scores(x)
+        p = model.calibrated(s, x)
         for c, si, pi in zip(scored, s, p):
             c.score, c.probability = float(si), float(pi)
     scored.sort(key=lambda c: -c.score)

@@ -38,6 +38,18 @@ def test_three_outcomes_and_what_caps_them():
     assert decide([candidate(model, 0.99, failed_any=0.0, unknown=UNKNOWN_SURE)], model) == RELATED
 
 
+def test_words_no_document_uses_lower_the_probability():
+    """"thủ tục cấp sổ đỏ": the same best passage is less likely to answer a question much in words no document
+    uses; a question's own signals cannot rank its candidates, only weigh on the best."""
+    model = load_model()
+    x = np.array([model.mean, model.mean], dtype=np.float64)
+    x[0, FEATURES.index("coverage")] += 0.3
+    known, unknown = x.copy(), x.copy()
+    unknown[:, FEATURES.index("unknown")] = 0.5
+    assert np.allclose(model.scores(known) - model.scores(unknown), 0.0)
+    assert model.probability(unknown)[0] < model.probability(known)[0]
+
+
 def test_the_fit_recovers_which_signal_matters():
     rng = np.random.default_rng(7)
     x = rng.normal(size=(2000, 3))
