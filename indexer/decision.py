@@ -248,8 +248,11 @@ def _checks(info: QuestionInfo, hit: Hit, catalogue: Catalogue, folded: str, ter
             checks.append((head, n) in held_ordinals)
     # "Kế hoạch 1026 … ban hành ngày nào": a held document named by its number is dated by its header;
     # its bases and its body hold the dates of other documents and of tasks.
+    # So is the plan named by what it carries out ("Kế hoạch thực hiện Chỉ thị 30 … ban hành ngày nào").
     if info.kind == WHEN and info.asks_issue and info.references:
-        if hit.doc_id in {d for ref in info.references for d in catalogue.held(ref)}:
+        named = {d for ref in info.references
+                 for d in catalogue.held(ref) + (catalogue.carried_out_by(ref) if ref.context else ())}
+        if hit.doc_id in named:
             checks.append(hit.kind == "header")
     # The header answers what the document itself is (its date, number, issuer): the task words of
     # its title are not on its date line, and need not be.

@@ -58,6 +58,8 @@ def holds_kind(info: QuestionInfo, hit: Hit, folded: str) -> bool:
             return bool(TIME.search(folded))
         return bool(_WHEN_FORMS.get(info.when_asked, TIME).search(folded))
     if info.kind == HOW_MANY:
+        if info.asks_recipients and hit.kind == "recipients":
+            return True  # "gửi tới bao nhiêu nơi": the list of recipients is counted
         if info.counted:
             return counts(folded, info.counted)
         return bool(COUNT.search(folded))
@@ -69,6 +71,13 @@ _NUMBER = r"(?:\d+|mot|hai|ba|bon|tu|nam|sau|bay|tam|chin|muoi|it nhat mot|vai)"
 _PEOPLE = r"(?:nguoi|tuyen truyen vien|bao cao vien|dai bieu|dong chi|can bo|dang vien|thanh vien|ho)"
 
 
+# Nouns naming the items of a list ("mấy nội dung", "bao nhiêu nhiệm vụ"), and a list's item lines.
+_LISTED = frozenset(("noi dung", "y", "nhiem vu", "giai phap", "muc", "diem", "buoc", "yeu cau", "don vi", "co quan",
+                     "hinh thuc", "phuong thuc", "tieu chi", "tieu chuan", "bien phap", "nhom", "loai", "linh vuc",
+                     "muc tieu", "viec", "noi"))
+_LIST_ITEM = re.compile(r"(?m)^\s*(?:[-+•]|[a-z]\)|\d{1,2}[.)])\s+\S")
+
+
 def counts(folded: str, noun: str) -> bool:
     """Whether a number goes with the counted noun ("15 hộ", "mỗi quý một lần", "nhiệm kỳ 5 năm")."""
     if noun.split()[0] in ("phan", "ty"):  # "bao nhiêu phần trăm", "tỷ lệ bao nhiêu": "80%"
@@ -77,6 +86,8 @@ def counts(folded: str, noun: str) -> bool:
     if head == "lau":  # "bao lâu": a length of time
         return bool(re.search(rf"\b{_NUMBER}\s+(nam|thang|ngay|tuan|quy|gio|phut)\b|\b(hang|moi)\s+(nam|thang|quy|tuan|"
                               rf"ngay)\b|\bdinh ky\b", folded))  # "bao lâu một lần": also "hằng năm", "định kỳ"
+    if (noun in _LISTED or head in _LISTED) and len(_LIST_ITEM.findall(folded)) >= 2:
+        return True  # "tập trung vào mấy nội dung": documents list them ("- …" / "a) …") rather than count them
     # The noun as asked, or its head word alone: "mấy ngày cơ quan phải trả lời" counts "ngày".
     targets = {_PEOPLE} if head == "nguoi" else {re.escape(noun), re.escape(head)}
     # Up to three words between: "03 tuyên truyền viên giỏi", "100% các tỉnh ủy" ("100 phan tram cac tinh uy").

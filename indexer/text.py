@@ -315,6 +315,7 @@ _ROMAN_WORD = re.compile(r"^(?=[ivxlc]+$)m{0,3}(c[md]|d?c{0,3})(x[cl]|l?x{0,3})(
 _ORDINAL_HEADS = ("quy", "phan", "muc", "chuong", "dieu", "khoa", "dot", "giai doan")
 _ORDINAL = re.compile(r"\b(" + "|".join(h.replace(" ", r"\s+") for h in _ORDINAL_HEADS)
                       + r")\s+(?:thu\s+)?([ivxlc]+|\d{1,2})\b")
+_DOTTED = re.compile(r"\b(phan|muc)\s+([ivx]+)\s*\.\s*(\d{1,2})\b")  # "mục III.2": part III, its item 2
 _DAY_MONTH = re.compile(r"\b(\d{1,2})\s*[/.-]\s*(\d{1,2})(?:\s*[/.-]\s*(\d{4}))?\b")
 _SPELLED_DATE = re.compile(r"\b(?:ngay|mung|mong)\s+(\d{1,2})\s+thang\s+(\d{1,2})(?:\s+nam\s+(\d{4}))?\b")
 _MUNG = re.compile(r"\b(?:mùng|mồng|mung|mong)\s+(\d{1,2})\b", re.IGNORECASE)
@@ -343,13 +344,20 @@ def int_to_roman(n: int) -> str:
 
 
 def ordinals_in(s: str) -> set[tuple[str, int]]:
-    """Ordinals after "quý", "phần", "mục", "chương", "điều", "khóa", "đợt": {("quy", 4)} for "quý IV" or "quy 4"."""
+    """Ordinals after "quý", "phần", "mục", "chương", "điều", "khóa", "đợt": {("quy", 4)} for "quý IV" or "quy 4";
+    "mục III.2" is item 2 of part III: {("phan", 3), ("muc", 2)}."""
     out = set()
-    for m in _ORDINAL.finditer(fold(s)):
+    folded = fold(s)
+    for m in _ORDINAL.finditer(folded):
         raw = m.group(2)
         n = int(raw) if raw.isdigit() else roman_to_int(raw)
         if n:
             out.add((" ".join(m.group(1).split()), n))
+    for m in _DOTTED.finditer(folded):
+        part = roman_to_int(m.group(2))
+        if part:
+            out.discard((m.group(1), part))
+            out |= {("phan", part), ("muc", int(m.group(3)))}
     return out
 
 
