@@ -28,7 +28,9 @@ DAY = re.compile(r"\b\d{1,2}\s*/\s*\d{1,2}\b|\bngay\s+\d|\b(mung|mong)\s+\d|\bth
 YEAR = re.compile(r"(?<![\d/])(19|20)\d\d\b")
 MONTH = re.compile(r"\bthang\s+(\d|[ivx]+\b|dau|cuoi)|\b\d{1,2}\s*/\s*\d{1,2}\b|\b\d{1,2}\s*/\s*(19|20)\d\d\b")
 _WHEN_FORMS = {"day": DAY, "year": YEAR, "month": MONTH}
-AMOUNT = re.compile(r"\d[\d.,]*\s*(dong|vnd|nghin|ngan|trieu|ty)\b|\d[\d.,]*\s*d(?![)\w])|\b(trieu|ty|nghin|ngan)\s+dong\b")
+# A number (not an item's "8." before "Tỷ lệ …") with its unit of money.
+AMOUNT = re.compile(r"\d(?:[\d.,]*\d)?\s*(dong|vnd|nghin|ngan|trieu|ty(?! le))\b|\d(?:[\d.,]*\d)?\s*d(?![)\w])|"
+                    r"\b(trieu|ty|nghin|ngan)\s+dong\b")
 COUNT = re.compile(r"\d|\b(mot|hai|ba|bon|tu|nam|sau|bay|tam|chin|muoi|tram|nghin|nhieu nhat|it nhat)\b|"
                    r"\bhang\s+(ngay|tuan|thang|quy|nam)\b|\bmoi\s+(nam|thang|quy|tuan)\b|\bdinh ky\b")
 PHONE = re.compile(r"\b0\d{2,3}[ .]?\d{3,4}[ .]?\d{3,4}\b|\b1\d{2,3}\b(?=\D{0,20}(duong day|hotline|tong dai))")
@@ -390,7 +392,7 @@ def scope(info: QuestionInfo, catalogue: Catalogue) -> tuple[set[str] | None, se
 # Words of how a question is put, not of what it is about ("lấy ở đâu", "bao lâu", "tên gì", "vì sao", "ai lo").
 _PHRASING_FOLDED = frozenset(fold(w) for w in (
     "lấy đi muốn vì lâu tên kênh xuống nghìn chót hơn rõ nhất lắm quá rất thêm cũng vẫn đang chưa luôn ngay "
-    "nữa chứ mà thôi nhiều ít đồng chí trước sau lần văn bản cái việc hướng đâu thế nào lo ngoài").split())
+    "nữa chứ mà thôi nhiều ít đồng chí trước sau lần văn bản cái việc hướng đâu thế nào lo ngoài bên").split())
 
 
 def unknown_words(words: list[str], catalogue: Catalogue) -> list[str]:

@@ -464,10 +464,16 @@ _INTRODUCTION = re.compile(
     r"(?=(?:cho|xin|muon)\s+(?:(?:em|toi|minh|chau|con)\s+)?(?:duoc\s+)?hoi\b)")
 
 
+# Thanks after the question: "…, em cảm ơn nhiều", "… ạ. Cám ơn anh chị!", "… nhé, thanks".
+_THANKS_SUFFIX = re.compile(r"[,.!?;\s]+(?:(?:em|con|cháu|chau|mình|minh|tôi|toi)\s+)?(?:xin\s+)?"
+                            r"(?:cảm ơn|cám ơn|cam on|thanks|thank you|tks|thank)\b[^?]{0,40}$", re.IGNORECASE)
+
+
 def strip_greeting(text: str) -> str:
-    """"Chào ad, cho em hỏi …", "ad ơi …", "alo …", "em làm ở xã X, cho em hỏi …" → "cho em hỏi …" (none of
-    it is part of the question)."""
-    stripped = _GREETING_PREFIX.sub("", text, count=1)
+    """"Chào ad, cho em hỏi …", "ad ơi …", "alo …", "em làm ở xã X, cho em hỏi …" → "cho em hỏi …"; "…, em cảm
+    ơn nhiều" → "…" (none of it is part of the question)."""
+    stripped = _THANKS_SUFFIX.sub("", text, count=1)
+    stripped = _GREETING_PREFIX.sub("", stripped, count=1)
     stripped = _CALL_PREFIX.sub("", stripped, count=1)
     folded = fold(stripped)
     m = _INTRODUCTION.match(folded) if len(folded) == len(stripped) else None

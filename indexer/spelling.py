@@ -24,7 +24,7 @@ CHAT = {
     "nv": "nhiệm vụ", "tg": "thời gian", "bc": "báo cáo", "hd": "hướng dẫn", "tp": "thành phố",
     "nq": "nghị quyết", "ct": "chỉ thị", "kh": "kế hoạch", "cv": "công văn", "tb": "thông báo", "vb": "văn bản",
     "dt": "điện thoại", "bh": "bao giờ", "bjo": "bao giờ", "bgio": "bao giờ", "cx": "cũng", "cg": "cũng",
-    "r": "rồi", "z": "vậy", "ak": "à",
+    "r": "rồi", "z": "vậy", "ak": "à", "xd": "xây dựng", "ql": "quản lý",
 }
 # Shorthand that is also a word of the documents ("tt" Thường trực, "kh" in "KH/TU", "thi" in "thi đua") is
 # only written out when the documents do not use it as a word of their own (see `respell`).
@@ -70,6 +70,9 @@ def respell(text: str, vocabulary) -> Respelling:
         i = index[m.start()]
         if any(c.isdigit() for c in word) or (("/" in word or "-" in word) and f not in CHAT):
             return word  # numbers, "30-CT/TW", "CT-XH": as typed
+        if f == "dv" and i > 0 and fold(words[i - 1]) in ("cq", "quan"):
+            changes.append((word, "đơn vị"))  # "cq, đv": "cơ quan, đơn vị", the documents' pair
+            return "đơn vị"
         if word.lower() in _EITHER:  # "hđ": "hoạt động" or "hội đồng", whichever the documents say more
             full = max(_EITHER[word.lower()], key=lambda r: vocabulary.count("_".join(fold(r).split())))
             changes.append((word, full))
@@ -115,7 +118,7 @@ _STOP = frozenset("là gì nào ai bao nhiêu thế như sao của và các nh�
 
 # Shorthand written out even where a document uses the same letters as a word of its own: in a question
 # they are almost always the shorthand ("k" is never the letter k, "vs" never a word).
-_ALWAYS = frozenset({"vs", "k", "ko", "hok", "khg", "j", "ntn", "bn", "dc", "dv", "ng", "trc", "cbcc", "cbccvc",
+_ALWAYS = frozenset({"vs", "k", "ko", "hok", "khg", "j", "ntn", "bn", "dc", "dv", "ng", "trc", "cbcc", "cbccvc", "xd",
                      "d/c", "mn", "mng", "bnhieu", "bjo", "bgio", "cx", "bc", "cq", "nv", "vb", "tb", "cv", "nq",
                      "kh", "ct", "hd"})
 
