@@ -73,11 +73,11 @@ _NUMBER = r"(?:\d+|mot|hai|ba|bon|tu|nam|sau|bay|tam|chin|muoi|it nhat mot|vai)"
 _PEOPLE = r"(?:nguoi|tuyen truyen vien|bao cao vien|dai bieu|dong chi|can bo|dang vien|thanh vien|ho)"
 
 
-# Nouns naming the items of a list ("mấy nội dung", "bao nhiêu nhiệm vụ"), and a list's item lines.
+# Nouns naming the items of a list ("mấy nội dung", "bao nhiêu nhiệm vụ"): a passage of an introducing line and
+# two or more after it (one per item; the folded passage's first line is its heading path) answers them.
 _LISTED = frozenset(("noi dung", "y", "nhiem vu", "giai phap", "muc", "diem", "buoc", "yeu cau", "don vi", "co quan",
                      "hinh thuc", "phuong thuc", "tieu chi", "tieu chuan", "bien phap", "nhom", "loai", "linh vuc",
                      "muc tieu", "viec", "noi"))
-_LIST_ITEM = re.compile(r"(?m)^\s*(?:[-+•]|[a-z]\)|\d{1,2}[.)])\s+\S")
 
 
 def counts(folded: str, noun: str) -> bool:
@@ -88,8 +88,8 @@ def counts(folded: str, noun: str) -> bool:
     if head == "lau":  # "bao lâu": a length of time
         return bool(re.search(rf"\b{_NUMBER}\s+(nam|thang|ngay|tuan|quy|gio|phut)\b|\b(hang|moi)\s+(nam|thang|quy|tuan|"
                               rf"ngay)\b|\bdinh ky\b", folded))  # "bao lâu một lần": also "hằng năm", "định kỳ"
-    if (noun in _LISTED or head in _LISTED) and len(_LIST_ITEM.findall(folded)) >= 2:
-        return True  # "tập trung vào mấy nội dung": documents list them ("- …" / "a) …") rather than count them
+    if (noun in _LISTED or head in _LISTED) and sum(1 for line in folded.split("\n")[1:] if line.strip()) >= 3:
+        return True  # "tập trung vào mấy nội dung": documents list them (a line each) rather than count them
     # The noun as asked, or its head word alone: "mấy ngày cơ quan phải trả lời" counts "ngày".
     targets = {_PEOPLE} if head == "nguoi" else {re.escape(noun), re.escape(head)}
     # Up to three words between: "03 tuyên truyền viên giỏi", "100% các tỉnh ủy" ("100 phan tram cac tinh uy").

@@ -58,6 +58,24 @@ def test_what_a_count_goes_with():
     assert counts(fold_passage("đánh giá trong báo cáo tổng kết hằng năm"), "lau")
     assert not counts(fold_passage("đánh giá trong báo cáo tổng kết"), "lau")
     assert not counts(fold_passage("mỗi xã cử 03 tuyên truyền viên"), "ho")
+    # Documents list what "mấy nội dung / mấy ý" counts rather than give the number.
+    listed = "II › 1.\n1. Tổ chức hội nghị, tập trung vào nội dung trọng tâm sau:\n- Những điểm mới\n- Những quy định mới"
+    assert counts(fold_passage(listed), "noi dung") and counts(fold_passage(listed), "y")
+    assert not counts(fold_passage("II › Nội dung\ntập trung vào nội dung trọng tâm"), "noi dung")
+    assert not counts(fold_passage(listed), "ho")  # a list of topics counts no households
+
+
+def test_an_amount_is_a_number_with_its_money():
+    from indexer.evidence import AMOUNT
+    assert AMOUNT.search(fold_passage("mức chi 1.000.000 đồng/người")) and AMOUNT.search(fold_passage("10 tỷ đồng"))
+    assert AMOUNT.search(fold_passage("hỗ trợ 50.000 đ/buổi"))
+    assert not AMOUNT.search(fold_passage("8. Tỷ lệ cán bộ xếp loại hoàn thành xuất sắc nhiệm vụ"))  # item 8
+
+
+def test_a_dotted_part_and_item():
+    assert ordinals_in("mục III.2 gồm những cơ quan nào") == {("phan", 3), ("muc", 2)}
+    assert ordinals_in("phan ii.1 noi ve j") == {("phan", 2), ("muc", 1)}
+    assert ordinals_in("mục 3 phần II") == {("phan", 2), ("muc", 3)}
 
 
 def test_documents_named_in_a_question():
@@ -170,6 +188,10 @@ def test_section_labels_and_heading_shown_once():
     ("Dạ em làm ở văn phòng đảng ủy xã, cho em hỏi đơn vị nào làm đầu mối ạ?", "cho em hỏi đơn vị nào làm đầu mối ạ?"),
     ("em la ttv o khu pho, cho em hoi ke hoach la gi", "cho em hoi ke hoach la gi"),
     ("em là bí thư chi bộ thì phải làm gì", "em là bí thư chi bộ thì phải làm gì"),  # no question after it
+    # Nor are the thanks after it.
+    ("cho em hỏi chi bộ phải làm gì ạ, em cảm ơn nhiều", "cho em hỏi chi bộ phải làm gì ạ"),
+    ("hoi nghi ngay nao vay, cam on ad", "hoi nghi ngay nao vay"),
+    ("cảm ơn bot nhé", "cảm ơn bot nhé"),  # nothing before the thanks: small talk, kept
 ])
 def test_calling_out_before_the_question_is_no_part_of_it(typed, question):
     assert strip_greeting(typed) == question

@@ -36,6 +36,8 @@ DOCS = Vocabulary("việc quan trọng nhiệm vụ tuyên truyền viên đản
     ("ct30 gui cho ai", "chỉ thị 30 gui cho ai"),  # glued number
     ("kh129 cua TU", "kế hoạch 129 cua TU"),  # capitals are an abbreviation of the documents, kept
     ("nhiem vu dc giao j", "nhiem vu được giao gì"),
+    ("ai tham mưu xd kh", "ai tham mưu xây dựng kế hoạch"),
+    ("ở từng cq, đv có đc vận dụng k", "ở từng cơ quan, đơn vị có được vận dụng không"),  # "cq, đv": the pair
 ])
 def test_shorthand_and_typos_are_read_back(typed, read):
     assert respell(typed, DOCS).text == read
