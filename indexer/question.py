@@ -445,7 +445,7 @@ def small_talk(text: str) -> str | None:
 
 
 _GREETING_PREFIX = re.compile(
-    r"^\s*(?:(?:xin\s+)?ch[aà]o|hello|hi|alo|d[aạ]|v[aâ]ng|ok)\b[^,.!?\n]{0,25}?[,.!?\n]+\s*", re.IGNORECASE
+    r"^\s*(?:(?:xin\s+)?ch[aà]o|hello|hi|alo|d[aạ]|v[aâ]ng|ok)\b[^,.!?\n]{0,25}?[,.!?\n]+(?:\s+|$)", re.IGNORECASE
 )
 
 

@@ -188,6 +188,7 @@ def test_section_labels_and_heading_shown_once():
     ("Dạ em làm ở văn phòng đảng ủy xã, cho em hỏi đơn vị nào làm đầu mối ạ?", "cho em hỏi đơn vị nào làm đầu mối ạ?"),
     ("em la ttv o khu pho, cho em hoi ke hoach la gi", "cho em hoi ke hoach la gi"),
     ("em là bí thư chi bộ thì phải làm gì", "em là bí thư chi bộ thì phải làm gì"),  # no question after it
+    ("dạ cho em hỏi mục III.2 nói về ai ạ", "cho em hỏi mục III.2 nói về ai ạ"),  # "III.2" ends no greeting
     # Nor are the thanks after it.
     ("cho em hỏi chi bộ phải làm gì ạ, em cảm ơn nhiều", "cho em hỏi chi bộ phải làm gì ạ"),
     ("hoi nghi ngay nao vay, cam on ad", "hoi nghi ngay nao vay"),
