@@ -63,6 +63,13 @@ def respell(text: str, vocabulary) -> Respelling:
     found = list(_WORD.finditer(text))
     words = [m.group(0) for m in found]
     index = {m.start(): i for i, m in enumerate(found)}  # a word's place among its neighbours
+    # A question typed without any mark gets its shorthand written out without marks too: one way of writing
+    # for the whole question ("kh nay can cu vao vb nao": "ke hoach … van ban", not "kế hoạch … văn bản" among
+    # unmarked words, which read as other words and search differently).
+    plain = text.isascii()
+
+    def written(full: str) -> str:
+        return fold(full) if plain else full
 
     def fix(m: re.Match) -> str:
         word = m.group(0)
@@ -71,14 +78,14 @@ def respell(text: str, vocabulary) -> Respelling:
         if any(c.isdigit() for c in word) or (("/" in word or "-" in word) and f not in CHAT):
             return word  # numbers, "30-CT/TW", "CT-XH": as typed
         if f == "dv" and i > 0 and fold(words[i - 1]) in ("cq", "quan"):
-            changes.append((word, "đơn vị"))  # "cq, đv": "cơ quan, đơn vị", the documents' pair
-            return "đơn vị"
+            changes.append((word, written("đơn vị")))  # "cq, đv": "cơ quan, đơn vị", the documents' pair
+            return written("đơn vị")
         if word.lower() in _EITHER:  # "hđ": "hoạt động" or "hội đồng", whichever the documents say more
             full = max(_EITHER[word.lower()], key=lambda r: vocabulary.count("_".join(fold(r).split())))
             changes.append((word, full))
             return full
         if f in CHAT and not (word.isupper() and len(word) > 1) and (vocabulary.count(f) == 0 or f in _ALWAYS):
-            full = CHAT[f]
+            full = written(CHAT[f])
             if full != word:
                 changes.append((word, full))
             return full
