@@ -238,11 +238,12 @@ def _checks(info: QuestionInfo, hit: Hit, catalogue: Catalogue, folded: str, ter
     if info.asks_phone:
         checks.append(bool(PHONE.search(folded)))
     held_ordinals = catalogue.ordinals(hit.chunk_id) if info.ordinals else set()
+    item = {"phan", "muc"} <= {h for h, _ in info.ordinals}  # "phần II mục 2": "mục 2" is an item of part II
     for head, n in info.ordinals:
         if head in _SECTION_ORDINALS:
-            inside = _section_has_ordinal(body_section(hit), head, n)
-            if inside or catalogue.has_section(hit.doc_id, (head, n),
-                                               lambda s, h=head, k=n: _section_has_ordinal(s, h, k)):
+            inside = _section_has_ordinal(body_section(hit), head, n, item)
+            if inside or catalogue.has_section(hit.doc_id, (head, n, item),
+                                               lambda s, h=head, k=n: _section_has_ordinal(s, h, k, item)):
                 checks.append(inside)
         else:
             checks.append((head, n) in held_ordinals)

@@ -137,10 +137,11 @@ def subject_weight(info: QuestionInfo, heading: str) -> float:
     return 1.0
 
 
-def _section_has_ordinal(section: str, head: str, n: int) -> bool:
+def _section_has_ordinal(section: str, head: str, n: int, item: bool = False) -> bool:
     """Whether a heading path is in "phần III" (a top-level part: "III." or "Phần III"), "chương 2",
     "điều 4", "mục 3" (an item "3." or "Mục 3" at any level below the top, or part III when the
-    document's parts are numbered I, II, III: "mục III nói gì")."""
+    document's parts are numbered I, II, III: "mục III nói gì" — not when `item`: "phần II mục 2" names the
+    part as well, so "mục 2" is an item of it)."""
     parts = section.split(" › ")
     roman = int_to_roman(n)
     named = re.compile(rf"(?i)(chương|phần|mục)\s+({n}|{roman})\b")
@@ -151,8 +152,14 @@ def _section_has_ordinal(section: str, head: str, n: int) -> bool:
         word = "chương" if head == "chuong" else "điều"
         return any(re.match(rf"(?i){word}\s+({n}|{roman})\b", p) for p in parts)
     labels = [p.split(" ", 1)[0].rstrip(".)") for p in parts[1:]]  # mục
-    return (str(n) in labels or first_label == roman
+    return (str(n) in labels or (first_label == roman and not item)
             or any(named.match(p) and p.lower().startswith("mục") for p in parts))
+
+
+def has_ordinals(section: str, ordinals) -> bool:
+    """Whether a heading path is in every one of the (head, n) parts named ("phần II mục 2": item 2 of part II)."""
+    item = {"phan", "muc"} <= {h for h, _ in ordinals}
+    return all(_section_has_ordinal(section, h, n, item) for h, n in ordinals)
 
 
 def body_section(hit) -> str:
@@ -491,7 +498,8 @@ def allowed_in(docs: set[str] | None, chunks: set[str] | None):
 
 # Words that only ask to see a part ("phần II gồm những gì", "mục III nói gì", "nội dung chương 2").
 _SHOW_WORDS = frozenset("noi gom gi nhung noi_dung dung quy_dinh quy dinh cu_the cu the chinh the nao ve xem "
-                        "toan van trinh bay de cap".split())
+                        "toan van trinh bay de cap co may bao nhieu muc y diem phan khoan".split())
+# (… and "phần III có mấy mục", "mục II gồm bao nhiêu ý": the part, from its beginning, is what to count.)
 
 
 def navigate(info: QuestionInfo, hits: list[Hit], catalogue: Catalogue, terms, docs) -> list[Hit]:
@@ -509,9 +517,10 @@ def navigate(info: QuestionInfo, hits: list[Hit], catalogue: Catalogue, terms, d
             continue  # it asks something in that part, or names another document
         sections = list(zip(catalogue.rows_of(doc_id), catalogue.sections(doc_id)))
         # "mục III" is part III when the document has one (its parts numbered I, II, III), else item 3.
-        for reading in (("phan" if h == "muc" else h, n) for h, n in parts), parts:
+        as_parts = parts if any(h == "phan" for h, _ in parts) else [("phan" if h == "muc" else h, n) for h, n in parts]
+        for reading in as_parts, parts:  # "phần II mục 2": item 2 of part II, never part II twice
             reading = list(reading)
-            rows = [r for r, section in sections if all(_section_has_ordinal(section, h, n) for h, n in reading)]
+            rows = [r for r, section in sections if has_ordinals(section, reading)]
             if rows:
                 return [catalogue.hit(r) for r in rows[:1 + MORE_PASSAGES]]
     return []

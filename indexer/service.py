@@ -27,7 +27,7 @@ from indexer.errors import DocumentNotFound, DocumentUnreadable, IndexerError, I
 from indexer.fusion import Channels, Fusion, fuse
 from indexer.lexical import LexicalIndex, terms
 from indexer.prior import VERSION as PRIOR_VERSION
-from indexer.question import WHAT, analyse
+from indexer.question import HOW_MANY, WHAT, analyse
 from indexer.reader import is_candidate, read_document
 from indexer.sentences import SentenceVectors, sentences
 from indexer.store import (FORMAT_VERSION, READABLE_FORMATS, SENTENCES_SINCE, StoredIndex, adopt, current_build_id,
@@ -258,7 +258,7 @@ def _outline(info, hit: Hit, snapshot) -> Hit | None:
     the question names spans several passages: its heading and the first line of each item under it,
     verbatim, in order — the outline a reader would scan. None when the passage found is not inside
     such a part or the part is one passage (then that passage is the answer)."""
-    from indexer.evidence import _SECTION_ORDINALS, _section_has_ordinal
+    from indexer.evidence import _SECTION_ORDINALS, has_ordinals
     i = snapshot.by_id.get(hit.chunk_id)
     if i is None:
         return None
@@ -267,9 +267,11 @@ def _outline(info, hit: Hit, snapshot) -> Hit | None:
     wanted = [(h, n) for h, n in info.ordinals if h in _SECTION_ORDINALS]
     if not wanted:
         return None
-    for k in range(skip + 1, len(chunk.path) + 1):
+    heads = {h for h, _ in wanted}
+    # "phần II mục 2": an item under the part (the part's own heading holds "II" for either word).
+    for k in range(skip + (2 if {"phan", "muc"} <= heads else 1), len(chunk.path) + 1):
         section = " › ".join(chunk.path[skip:k])
-        if all(_section_has_ordinal(section, h, n) for h, n in wanted):
+        if has_ordinals(section, wanted):
             break
     else:
         return None
@@ -402,7 +404,7 @@ class KnowledgeBase:
                            confidence=choice.confidence, terms=info.terms, prefer=choice.prefer)
         passages = list(choice.passages)
         excerpts = [excerpt(h.text, h.section, info.terms, choice.prefer) for h in passages]
-        outline = _outline(info, passages[0], snapshot) if info.ordinals and info.kind == WHAT else None
+        outline = _outline(info, passages[0], snapshot) if info.ordinals and info.kind in (WHAT, HOW_MANY) else None
         if outline is not None:  # "mục III nói gì": the part's outline, then the passage found in it
             passages.insert(0, outline)
             excerpts.insert(0, outline.text)

@@ -150,6 +150,9 @@ def test_a_word_no_document_uses_is_not_answered_around(kb):
 @pytest.mark.parametrize("question, section", [
     ("phần III kế hoạch chỉ thị 30 nói gì", "III. TỔ CHỨC THỰC HIỆN"),  # a part, not item "3." of part I
     ("mục 3 phần II kế hoạch chỉ thị 30", "II. NỘI DUNG › 3."),
+    ("phần II mục 2 kh ct30 nói gì", "II. NỘI DUNG › 2."),  # the part's "II" is no "mục 2" when the part is named too
+    ("muc iii.2 ke hoach chi thi 30 noi ve ai", "III. TỔ CHỨC THỰC HIỆN › 2."),  # dotted: item 2 of part III
+    ("phần III kế hoạch chỉ thị 30 có mấy mục", "III. TỔ CHỨC THỰC HIỆN"),  # what to count: the part's outline
     ("chương II quy chế cung cấp thông tin", "Chương II."),
     ("dieu 3 quy che quy dinh gi", "Điều 3."),
 ])
