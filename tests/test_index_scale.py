@@ -185,12 +185,15 @@ def test_the_catalogue_keeps_a_bounded_number_of_passages(tmp_path, small_slices
     assert 0 < len(catalogue._folded) <= 3 and len(catalogue._terms) <= 3 and len(catalogue._doc_facts) <= 1
 
 
-@pytest.mark.parametrize("full_pass_share", [8, 0])  # 0: never one pass over every posting
+# (full pass share, search share, seed scored): 0 never one pass over every posting; a search share of 0 searches
+# every term's postings for the documents in scores_of, 10**9 walks them all; a seed of 1 k scored picks the seed's best.
+@pytest.mark.parametrize("shares", [(8, 16, 8), (0, 16, 8), (8, 0, 1), (0, 10**9, 1)])
 def test_the_k_best_lexical_scores_without_scoring_every_chunk(tmp_path, small_slices, monkeypatch,  # noqa: F811
-                                                               full_pass_share):
+                                                               shares):
     from indexer.lexical import LexicalIndex, terms
 
-    monkeypatch.setattr(LexicalIndex, "FULL_PASS_SHARE", full_pass_share)
+    for name, value in zip(("FULL_PASS_SHARE", "SEARCH_SHARE", "SEED_SCORED"), shares):
+        monkeypatch.setattr(LexicalIndex, name, value)
     from indexer.text import expand_abbreviations
 
     kb = _kb(tmp_path, samples.build_knowledge(tmp_path / "knowledge"))
@@ -200,8 +203,9 @@ def test_the_k_best_lexical_scores_without_scoring_every_chunk(tmp_path, small_s
     for q in QUESTIONS + ["xã", "khen thưởng tổ chức đảng", "nhiệm vụ"]:
         query = terms(expand_abbreviations(q))
         full = lexical.scores(query)
-        docs = np.sort(rng.choice(len(full), 40, replace=False))
-        assert np.array_equal(lexical.scores_of(query, docs), full[docs])  # the same float32 additions
+        for n in (3, 40):
+            docs = np.sort(rng.choice(len(full), n, replace=False))
+            assert np.array_equal(lexical.scores_of(query, docs), full[docs])  # the same float32 additions
         for k in (1, 5, 20):
             got = lexical.top(query, k)
             assert np.all(np.diff(got) > 0) and np.all(full[got] > 0)
