@@ -16,6 +16,8 @@ from indexer.lexical import terms
 from indexer.question import DocumentReference, fold_passage, references_in
 from indexer.structure import Chunk, DocumentInfo
 from indexer.text import dates_in, expand_abbreviations, fold, normalize, ordinals_in, strip_tones, tokens
+from indexer.text import (  # the abbreviation tables, for `_abbreviation_across`
+    _ABBR_EXACT, _ABBR_FOLDED, _ABBR_FULL, _ABBR_WORD, _START_EXACT, _START_FOLDED, _START_FULL, nfc)
 
 
 @dataclass(frozen=True)
@@ -118,6 +120,28 @@ _UNIT_END = re.compile(r"(?<=[.;])\s+")
 _DATE_NEAR = re.compile(r"^\W*(?:ngay\s*)?\d{1,2}\s*/\s*\d{1,2}\s*/\s*\d{4}|^\W*ngay\s+\d{1,2}\s+thang")
 
 
+def _abbreviation_across(left: str, right: str) -> bool:
+    """Whether an abbreviation or a full form (indexer.text.ABBREVIATIONS) could be read from the last words of
+    `left` into the first words of `right`. When none can, `expand_abbreviations` of the two joined by a line
+    break finds what it finds in each of them, and their search terms are those of each. (Here, not in
+    indexer.text: the stored citations are those of the code of indexer.text, see `references_version`.)"""
+    tail = _ABBR_WORD.findall(nfc(left))[-(_LONGEST - 1):] if _LONGEST > 1 else []
+    if not tail:
+        return False
+    words = tail + _ABBR_WORD.findall(nfc(right))[:_LONGEST - 1]
+    folded = [fold(w) for w in words]
+    for i in range(len(tail)):
+        for starts, mapping, seq in ((_START_FOLDED, _ABBR_FOLDED, folded), (_START_EXACT, _ABBR_EXACT, words),
+                                     (_START_FULL, _ABBR_FULL, folded)):
+            for size in starts.get(seq[i], ()):
+                if i + size > len(tail) and tuple(seq[i:i + size]) in mapping:
+                    return True
+    return False
+
+
+_LONGEST = max(len(key) for mapping in (_ABBR_EXACT, _ABBR_FOLDED, _ABBR_FULL) for key in mapping)
+
+
 def _aligned(text: str) -> tuple[str, str]:
     from indexer.question import _aligned_fold
     return _aligned_fold(text)
@@ -153,6 +177,7 @@ def _distinct(rows: np.ndarray) -> np.ndarray:
     return rows[np.concatenate(([True], rows[1:] != rows[:-1]))] if len(rows) else rows
 
 
+_OWN_EXTRA = ("header", "signature", "recipients")  # kinds whose hidden words count as the passage's own terms
 _LAWS = "\0luat"  # Catalogue._named's key for every law held (numbers and names are never empty nor start so)
 
 
@@ -335,9 +360,13 @@ class Catalogue:
         self._name_words: dict[str, frozenset[str]] | None = None  # by prepare()
         self._by_number: dict[str, list[str]] | None = None  # by prepare(): held documents by the numbers they carry
         self._dated: dict[int, list[DocumentReference]] = _Recent(PASSAGES_KEPT)
-        self._doc_facts: dict[str, tuple[set, set, str]] = _Recent(WHOLE_DOCUMENTS_KEPT)
+        # A question naming a date or a year reads each candidate's whole document (30 a question): only what it
+        # names is made of it (the dates, or the folded text).
+        self._doc_dates: dict[str, set] = _Recent(WHOLE_DOCUMENTS_KEPT)
+        self._doc_folded: dict[str, str] = _Recent(WHOLE_DOCUMENTS_KEPT)
         self._terms: dict[str, frozenset[str]] = _Recent(PASSAGES_KEPT)
         self._names: dict[str, frozenset[str]] = _Recent(DOCUMENTS_KEPT)
+        self._title_terms: dict[str, frozenset[str]] = _Recent(DOCUMENTS_KEPT)  # for `terms`
         self._ordinals: dict[int, set] = _Recent(PASSAGES_KEPT)
         self._headings: dict[int, str] = _Recent(PASSAGES_KEPT)
         self._folded_names: dict[str, str] = _Recent(DOCUMENTS_KEPT)
@@ -477,7 +506,7 @@ class Catalogue:
         """Search terms of the passage itself: its heading path and text (and, for a header, signature or
         recipients list, the hidden words that say what it is), not its document's name."""
         c = self.chunks[self._by_id[chunk_id]]
-        extra = c.search_extra if c.kind in ("header", "signature", "recipients") else ""
+        extra = c.search_extra if c.kind in _OWN_EXTRA else ""
         return self._memo(self._own, chunk_id, lambda: frozenset(
             terms(expand_abbreviations("\n".join((c.section, c.text, extra))))))
 
@@ -486,8 +515,17 @@ class Catalogue:
         c = self.chunks[self._by_id[chunk_id]]
         d = self.docs.get(c.doc_id)
         name = " ".join(p for p in (d.doc_type, d.number, d.title) if p) if d is not None else ""
-        return self._memo(self._terms, chunk_id, lambda: frozenset(
-            terms(expand_abbreviations("\n".join((c.section, c.text, c.search_extra, name))))))
+
+        def make() -> frozenset[str]:
+            if c.kind not in _OWN_EXTRA and not c.search_extra \
+                    and not _abbreviation_across(c.section + "\n" + c.text, name):
+                # `own_terms` of the same text, with the name's terms: each passage's text read once for both
+                # (a question's candidates at 100,000 passages are mostly read for the first time).
+                return self.own_terms(chunk_id) | self._memo(
+                    self._title_terms, c.doc_id, lambda: frozenset(terms(expand_abbreviations(name))))
+            return frozenset(terms(expand_abbreviations("\n".join((c.section, c.text, c.search_extra, name)))))
+
+        return self._memo(self._terms, chunk_id, make)
 
     # --- passages --------------------------------------------------------------------------------
 
@@ -569,19 +607,20 @@ class Catalogue:
                 self._has_section[(doc_id, key)] = found
         return found
 
-    def doc_facts(self, doc_id: str) -> tuple[set, set, str]:
-        """(dates, ordinals, folded text) of a whole document, for checks of "ngày 7/11", "quý IV", "năm 2025"."""
-        facts = self._doc_facts.get(doc_id)
-        if facts is None:
-            doc = self.docs.get(doc_id)
-            parts = [self.chunks[i].text for i in self._rows_of_doc.get(doc_id, [])]
-            if doc is not None:
-                parts += [doc.title or "", doc.date or ""]
-            text = "\n".join(parts)
-            facts = (dates_in(text), ordinals_in(text), fold(text))
-            with self._lock:
-                self._doc_facts[doc_id] = facts
-        return facts
+    def document_dates(self, doc_id: str) -> set:
+        """The dates of a whole document (its passages, title and date), for checks of "ngày 7/11" (cached)."""
+        return self._memo(self._doc_dates, doc_id, lambda: dates_in(self._document_text(doc_id)))
+
+    def folded_document(self, doc_id: str) -> str:
+        """A whole document (its passages, title and date) folded, for checks of "năm 2025" (cached)."""
+        return self._memo(self._doc_folded, doc_id, lambda: fold(self._document_text(doc_id)))
+
+    def _document_text(self, doc_id: str) -> str:
+        doc = self.docs.get(doc_id)
+        parts = [self.chunks[i].text for i in self._rows_of_doc.get(doc_id, [])]
+        if doc is not None:
+            parts += [doc.title or "", doc.date or ""]
+        return "\n".join(parts)
 
     def ordinals(self, chunk_id: str) -> set:
         """Ordinals ("quý IV", "khóa XIII") of a passage, its heading path and its document's title (cached).
