@@ -397,7 +397,7 @@ def passage_rates(texts: list[str]) -> float:
     return rate
 
 
-def bench_synthetic(tmp: Path, target: int) -> None:
+def bench_synthetic(tmp: Path, target: int, memory_questions: int = 0) -> None:
     print(f"\n== synthetic corpus, ~{target} chunks")
     t = time.perf_counter()
     n_docs = synthetic_corpus(tmp / "syn" / "knowledge", target)
@@ -446,6 +446,24 @@ def bench_synthetic(tmp: Path, target: int) -> None:
     for line in latency_lines(kb, questions):
         print(line)
     print(f"RSS {rss_mb():.0f} MB (peak during the build {peak_rss_mb():.0f} MB)")
+    if memory_questions:
+        print(memory_line(kb, pool, memory_questions))
+
+
+def memory_line(kb: KnowledgeBase, pool: list[str], n: int) -> str:
+    """Resident memory before and after `n` distinct new questions: what the caches keep must stay bounded."""
+    rng = random.Random(11)
+    before = rss_mb()
+    t = time.perf_counter()
+    for i in range(n):
+        kb.ask(" ".join(rng.choice(pool).split()[:rng.randint(4, 14)]) + f" xã {rng.choice(UNITS)} ({i})")
+    seconds = time.perf_counter() - t
+    after = rss_mb()
+    catalogue = kb._catalogue(kb._current())
+    kept = sum(len(v) for v in vars(catalogue).values() if isinstance(v, dict) and hasattr(v, "size"))
+    return (f"memory after {n} more distinct questions ({seconds / n * 1000:.0f} ms each): RSS {before:.0f} -> "
+            f"{after:.0f} MB ({after - before:+.0f} MB); the catalogue keeps {kept} entries, the chunk reader "
+            f"{len(kb._current().chunks._recent)} passages, the query vector cache {len(kb._current()._qcache)}")
 
 
 # --- dev set ----------------------------------------------------------------------------------
@@ -483,6 +501,8 @@ def main() -> int:
                         help="only the question latency at ~1,000 chunks (encoding vs the rest), a minute or two")
     parser.add_argument("--synthetic", type=int, default=20000, help="synthetic corpus size in chunks (0 = skip)")
     parser.add_argument("--synthetic-only", action="store_true", help="only the synthetic corpus section")
+    parser.add_argument("--memory-questions", type=int, default=2000,
+                        help="distinct questions asked of the synthetic index to see its memory grow (0 = skip)")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     with tempfile.TemporaryDirectory() as tmp:
@@ -494,13 +514,13 @@ def main() -> int:
             bench_synthetic_small(tmp_path)
             return 0
         if args.synthetic_only:
-            bench_synthetic(tmp_path, args.synthetic)
+            bench_synthetic(tmp_path, args.synthetic, args.memory_questions)
             return 0
         bench_real(tmp_path)
         bench_processes(tmp_path)
         bench_synthetic_small(tmp_path)
         if args.synthetic:
-            bench_synthetic(tmp_path, args.synthetic)
+            bench_synthetic(tmp_path, args.synthetic, args.memory_questions)
         bench_devset(tmp_path)
     return 0
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import sys
 import threading
 from collections.abc import Mapping, Set
 from dataclasses import dataclass, fields, replace
@@ -175,6 +176,13 @@ WHOLE_DOCUMENTS_KEPT = 256
 def _distinct(rows: np.ndarray) -> np.ndarray:
     """The distinct values of sorted `rows`."""
     return rows[np.concatenate(([True], rows[1:] != rows[:-1]))] if len(rows) else rows
+
+
+def _kept(words) -> frozenset[str]:
+    """`words` as a set to keep: each word the one string of that spelling, shared by every passage kept (the
+    same few thousand terms recur in every passage; a copy of each per passage made the kept ones weigh three
+    times more)."""
+    return frozenset(map(sys.intern, words))
 
 
 _OWN_EXTRA = ("header", "signature", "recipients")  # kinds whose hidden words count as the passage's own terms
@@ -482,7 +490,7 @@ class Catalogue:
         if out is None:
             d = self.docs.get(doc_id)
             parts = (d.doc_type, d.number, d.title, d.issuer, d.place) if d is not None else ()
-            out = frozenset(terms(expand_abbreviations(" \n".join(p for p in parts if p))))
+            out = _kept(terms(expand_abbreviations(" \n".join(p for p in parts if p))))
             with self._lock:
                 self._names[doc_id] = out
         return out
@@ -507,7 +515,7 @@ class Catalogue:
         recipients list, the hidden words that say what it is), not its document's name."""
         c = self.chunks[self._by_id[chunk_id]]
         extra = c.search_extra if c.kind in _OWN_EXTRA else ""
-        return self._memo(self._own, chunk_id, lambda: frozenset(
+        return self._memo(self._own, chunk_id, lambda: _kept(
             terms(expand_abbreviations("\n".join((c.section, c.text, extra))))))
 
     def terms(self, chunk_id: str) -> frozenset[str]:
@@ -522,8 +530,8 @@ class Catalogue:
                 # `own_terms` of the same text, with the name's terms: each passage's text read once for both
                 # (a question's candidates at 100,000 passages are mostly read for the first time).
                 return self.own_terms(chunk_id) | self._memo(
-                    self._title_terms, c.doc_id, lambda: frozenset(terms(expand_abbreviations(name))))
-            return frozenset(terms(expand_abbreviations("\n".join((c.section, c.text, c.search_extra, name)))))
+                    self._title_terms, c.doc_id, lambda: _kept(terms(expand_abbreviations(name))))
+            return _kept(terms(expand_abbreviations("\n".join((c.section, c.text, c.search_extra, name)))))
 
         return self._memo(self._terms, chunk_id, make)
 
@@ -545,7 +553,7 @@ class Catalogue:
 
         def cut() -> list[tuple[str, frozenset[str]]]:
             lines = self.folded(chunk_id).split("\n")[1:]  # the first line is the heading path
-            return [(unit, frozenset(tokens(unit))) for line in lines
+            return [(unit, _kept(tokens(unit))) for line in lines
                     for unit in (_UNIT_END.split(line) if len(line) > 260 else [line]) if unit.strip()]
 
         return self._memo(self._units, chunk_id, cut)
@@ -553,7 +561,7 @@ class Catalogue:
     def heading_tokens(self, chunk_id: str) -> frozenset[str]:
         """Search tokens of the passage's heading path, folded like `folded` (cached)."""
         return self._memo(self._heading_tokens, chunk_id,
-                          lambda: frozenset(tokens(self.folded(chunk_id).split("\n", 1)[0])))
+                          lambda: _kept(tokens(self.folded(chunk_id).split("\n", 1)[0])))
 
     def folded_heading(self, chunk_id: str) -> str:
         """The passage's own heading (last part of its path), folded like `folded` (cached)."""
