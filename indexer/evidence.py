@@ -6,6 +6,7 @@ these signals into one calibrated probability).
 from __future__ import annotations
 
 import re
+from collections.abc import Container
 from dataclasses import dataclass, field
 
 from indexer.answer import Hit
@@ -231,7 +232,7 @@ def weigh(terms: list[str], catalogue: Catalogue) -> tuple[tuple[str, float], ..
     return tuple(out)
 
 
-def coverage(terms: list[str] | tuple[tuple[str, float], ...], passage: frozenset[str],
+def coverage(terms: list[str] | tuple[tuple[str, float], ...], passage: Container[str],
              catalogue: Catalogue | None = None) -> float:
     """Share of the question's topical weight the passage holds; `terms` as weighed by `weigh`
     (or plain terms, weighed here with `catalogue`)."""
