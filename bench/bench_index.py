@@ -81,25 +81,52 @@ def percentile(values: list[float], p: float) -> float:
     return float(np.percentile(np.array(values), p))
 
 
+class TimedEncoder:
+    """The snapshot's embedder, its query encoding timed: what an ask spends after it is the issue's bound."""
+
+    def __init__(self, inner):
+        self.inner = inner
+        self.spent = 0.0
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+    def encode_queries(self, texts):
+        t = time.perf_counter()
+        try:
+            return self.inner.encode_queries(texts)
+        finally:
+            self.spent += time.perf_counter() - t
+
+
 def time_asks(kb: KnowledgeBase, questions: list[str], cpu: list[float] | None = None,
-              slowest: list[tuple[float, str]] | None = None) -> tuple[float, float, float]:
+              slowest: list[tuple[float, str]] | None = None, after: list[float] | None = None) -> tuple[float, float, float]:
     """Wall p50/p95/max in ms; `cpu` gets each ask's process CPU time (all threads), which a busy machine
-    stretches far less than wall time; `slowest` the three slowest (ms, question)."""
+    stretches far less than wall time; `slowest` the three slowest (ms, question); `after` each ask's wall time
+    after its query encoding."""
     kb.ask("khởi động")  # first call pays lazy imports
+    snapshot = kb._current()
+    timed = snapshot.embedder = TimedEncoder(snapshot.embedder)
     times = []
-    for q in questions:
-        t, c = time.perf_counter(), time.process_time()
-        kb.ask(q)
-        times.append((time.perf_counter() - t) * 1000)
-        if cpu is not None:
-            cpu.append((time.process_time() - c) * 1000)
+    try:
+        for q in questions:
+            timed.spent = 0.0
+            t, c = time.perf_counter(), time.process_time()
+            kb.ask(q)
+            times.append((time.perf_counter() - t) * 1000)
+            if cpu is not None:
+                cpu.append((time.process_time() - c) * 1000)
+            if after is not None:
+                after.append(times[-1] - timed.spent * 1000)
+    finally:
+        snapshot.embedder = timed.inner
     if slowest is not None:
         slowest += sorted(zip(times, questions), reverse=True)[:3]
     return percentile(times, 50), percentile(times, 95), max(times)
 
 
 def latency_lines(kb: KnowledgeBase, questions: list[str]) -> list[str]:
-    """Full ask on new questions, query encoding alone, and ask with the query vector cached."""
+    """Full ask on new questions, split at the query encoding, and ask with the query vector cached."""
     encoder = kb.embedder()
     enc = []
     for q in questions:
@@ -110,12 +137,16 @@ def latency_lines(kb: KnowledgeBase, questions: list[str]) -> list[str]:
     cpu_new: list[float] = []
     cpu_cached: list[float] = []
     slowest: list[tuple[float, str]] = []
-    p50, p95, worst = time_asks(kb, questions, cpu_new, slowest)
-    c50, c95, _ = time_asks(kb, questions, cpu_cached)  # same questions again: vectors come from the cache
+    after: list[float] = []
+    p50, p95, worst = time_asks(kb, questions, cpu_new, slowest, after)
+    c50, c95, cmax = time_asks(kb, questions, cpu_cached)  # same questions again: vectors come from the cache
     return [
         f"ask, new questions: p50 {p50:.1f} ms, p95 {p95:.1f} ms, max {worst:.1f} ms ({len(questions)} questions)",
+        f"  after query encoding (diacritics, BM25, HNSW/FAISS, fusion, answer): p50 {percentile(after, 50):.1f} ms, "
+        f"p95 {percentile(after, 95):.1f} ms, max {max(after):.1f} ms",
         f"  of which query encoding alone: p50 {percentile(enc, 50):.1f} ms, p95 {percentile(enc, 95):.1f} ms",
-        f"  ask with the query vector cached (BM25 + FAISS + fusion + answer): p50 {c50:.1f} ms, p95 {c95:.1f} ms",
+        f"  ask with the query vector cached (BM25 + FAISS + fusion + answer): p50 {c50:.1f} ms, p95 {c95:.1f} ms, "
+        f"max {cmax:.1f} ms",
         f"  CPU time per ask (all threads): new questions p50 {percentile(cpu_new, 50):.1f} ms, "
         f"p95 {percentile(cpu_new, 95):.1f} ms; vector cached p50 {percentile(cpu_cached, 50):.1f} ms, "
         f"p95 {percentile(cpu_cached, 95):.1f} ms",
@@ -366,7 +397,7 @@ def passage_rates(texts: list[str]) -> float:
     return rate
 
 
-def bench_synthetic(tmp: Path, target: int) -> None:
+def bench_synthetic(tmp: Path, target: int, memory_questions: int = 0) -> None:
     print(f"\n== synthetic corpus, ~{target} chunks")
     t = time.perf_counter()
     n_docs = synthetic_corpus(tmp / "syn" / "knowledge", target)
@@ -415,6 +446,24 @@ def bench_synthetic(tmp: Path, target: int) -> None:
     for line in latency_lines(kb, questions):
         print(line)
     print(f"RSS {rss_mb():.0f} MB (peak during the build {peak_rss_mb():.0f} MB)")
+    if memory_questions:
+        print(memory_line(kb, pool, memory_questions))
+
+
+def memory_line(kb: KnowledgeBase, pool: list[str], n: int) -> str:
+    """Resident memory before and after `n` distinct new questions: what the caches keep must stay bounded."""
+    rng = random.Random(11)
+    before = rss_mb()
+    t = time.perf_counter()
+    for i in range(n):
+        kb.ask(" ".join(rng.choice(pool).split()[:rng.randint(4, 14)]) + f" xã {rng.choice(UNITS)} ({i})")
+    seconds = time.perf_counter() - t
+    after = rss_mb()
+    catalogue = kb._catalogue(kb._current())
+    kept = sum(len(v) for v in vars(catalogue).values() if isinstance(v, dict) and hasattr(v, "size"))
+    return (f"memory after {n} more distinct questions ({seconds / n * 1000:.0f} ms each): RSS {before:.0f} -> "
+            f"{after:.0f} MB ({after - before:+.0f} MB); the catalogue keeps {kept} entries, the chunk reader "
+            f"{len(kb._current().chunks._recent)} passages, the query vector cache {len(kb._current()._qcache)}")
 
 
 # --- dev set ----------------------------------------------------------------------------------
@@ -452,6 +501,8 @@ def main() -> int:
                         help="only the question latency at ~1,000 chunks (encoding vs the rest), a minute or two")
     parser.add_argument("--synthetic", type=int, default=20000, help="synthetic corpus size in chunks (0 = skip)")
     parser.add_argument("--synthetic-only", action="store_true", help="only the synthetic corpus section")
+    parser.add_argument("--memory-questions", type=int, default=2000,
+                        help="distinct questions asked of the synthetic index to see its memory grow (0 = skip)")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     with tempfile.TemporaryDirectory() as tmp:
@@ -463,13 +514,13 @@ def main() -> int:
             bench_synthetic_small(tmp_path)
             return 0
         if args.synthetic_only:
-            bench_synthetic(tmp_path, args.synthetic)
+            bench_synthetic(tmp_path, args.synthetic, args.memory_questions)
             return 0
         bench_real(tmp_path)
         bench_processes(tmp_path)
         bench_synthetic_small(tmp_path)
         if args.synthetic:
-            bench_synthetic(tmp_path, args.synthetic)
+            bench_synthetic(tmp_path, args.synthetic, args.memory_questions)
         bench_devset(tmp_path)
     return 0
 

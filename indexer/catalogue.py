@@ -5,16 +5,21 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import sys
 import threading
-from itertools import compress
-from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from collections.abc import Mapping, Set
+from dataclasses import dataclass, fields, replace
+from itertools import chain
 from pathlib import Path
+
+import numpy as np
 
 from indexer.lexical import terms
 from indexer.question import DocumentReference, fold_passage, references_in
 from indexer.structure import Chunk, DocumentInfo
 from indexer.text import dates_in, expand_abbreviations, fold, normalize, ordinals_in, strip_tones, tokens
+from indexer.text import (  # the abbreviation tables, for `_abbreviation_across`
+    _ABBR_EXACT, _ABBR_FOLDED, _ABBR_FULL, _ABBR_WORD, _START_EXACT, _START_FOLDED, _START_FULL, nfc)
 
 
 @dataclass(frozen=True)
@@ -23,15 +28,120 @@ class Resolution:
 
     reference: DocumentReference
     held: tuple[str, ...]  # doc ids of the held documents it names
-    cited_in: frozenset[str]  # chunk ids of passages that name it
+    cited_in: "Passages"  # the passages that name it
 
     @property
     def known(self) -> bool:
         return bool(self.held or self.cited_in)
 
 
+class Passages(Set):
+    """A set of passages kept as their sorted rows, asked about by chunk id: at 100,000 passages "Chỉ thị 30"
+    is cited by 23,000 of them, and a question only asks whether its few candidates are among them."""
+
+    def __init__(self, rows: np.ndarray, ids, by_id: Mapping[str, int]):
+        self.rows = rows
+        self._ids, self._by_id = ids, by_id
+
+    def __contains__(self, chunk_id) -> bool:
+        row = self._by_id.get(chunk_id)
+        if row is None:
+            return False
+        at = int(np.searchsorted(self.rows, row))
+        return at < len(self.rows) and int(self.rows[at]) == row
+
+    def __iter__(self):
+        return (self._ids[r] for r in self.rows.tolist())
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __or__(self, other):
+        if isinstance(other, Passages):
+            return Passages(np.union1d(self.rows, other.rows), self._ids, self._by_id)
+        return super().__or__(other)
+
+    __hash__ = None
+
+
+@dataclass(frozen=True)
+class CitingPairs:
+    """The passages naming documents by one number: a (row, reference) pair at each position, as arrays (a
+    much-cited number has tens of thousands of them)."""
+
+    rows: np.ndarray  # int64: each pair's row (a row once per reference it names)
+    references: tuple[DocumentReference, ...]  # the distinct references
+    at: np.ndarray  # intp: each pair's reference, an index into `references`
+    dated: np.ndarray | None  # bool: the reference is followed by its date in the passage (None: not read yet)
+
+    def matching(self, test) -> np.ndarray:
+        """Whether each pair's reference passes `test(reference)` (each distinct reference tested once)."""
+        passes = np.array([bool(test(r)) for r in self.references], dtype=bool)
+        return passes[self.at] if len(self.at) else np.zeros(0, dtype=bool)
+
+    @classmethod
+    def of(cls, found_at: Mapping[int, list[DocumentReference]], dated=None) -> "CitingPairs":
+        """From {row: references} (and {row: dated references}, or None)."""
+        rows, at, flags = [], [], []
+        distinct: dict[DocumentReference, int] = {}
+        for row, refs in found_at.items():
+            dated_here = dated.get(row, ()) if dated is not None else ()
+            for found in refs:
+                rows.append(row)
+                at.append(distinct.setdefault(found, len(distinct)))
+                flags.append(found in dated_here)
+        return cls(np.array(rows, dtype=np.int64), tuple(distinct), np.array(at, dtype=np.intp),
+                   np.array(flags, dtype=bool) if dated is not None else None)
+
+    def by_row(self) -> dict[int, list[DocumentReference]]:
+        """{row: its references in order}, rows in order (`citations_of`'s form)."""
+        out: dict[int, list[DocumentReference]] = {}
+        order = np.argsort(self.rows, kind="stable")
+        for row, i in zip(self.rows[order].tolist(), self.at[order].tolist()):
+            out.setdefault(row, []).append(self.references[i])
+        return out
+
+    @staticmethod
+    def joined(parts: list[tuple[np.ndarray, "CitingPairs"]]) -> "CitingPairs | None":
+        """One set of pairs from several (rows mapped by each part's array: -1 drops the pair)."""
+        rows, at, dated, references = [], [], [], []
+        for mapping, p in parts:
+            logical = mapping[p.rows] if len(p.rows) else p.rows
+            keep = logical >= 0
+            rows.append(logical[keep].astype(np.int64))
+            at.append(p.at[keep] + len(references))
+            dated.append(p.dated[keep])
+            references += p.references
+        if not rows:
+            return None
+        return CitingPairs(np.concatenate(rows), tuple(references), np.concatenate(at).astype(np.intp),
+                           np.concatenate(dated))
+
+
 _UNIT_END = re.compile(r"(?<=[.;])\s+")
 _DATE_NEAR = re.compile(r"^\W*(?:ngay\s*)?\d{1,2}\s*/\s*\d{1,2}\s*/\s*\d{4}|^\W*ngay\s+\d{1,2}\s+thang")
+
+
+def _abbreviation_across(left: str, right: str) -> bool:
+    """Whether an abbreviation or a full form (indexer.text.ABBREVIATIONS) could be read from the last words of
+    `left` into the first words of `right`. When none can, `expand_abbreviations` of the two joined by a line
+    break finds what it finds in each of them, and their search terms are those of each. (Here, not in
+    indexer.text: the stored citations are those of the code of indexer.text, see `references_version`.)"""
+    tail = _ABBR_WORD.findall(nfc(left))[-(_LONGEST - 1):] if _LONGEST > 1 else []
+    if not tail:
+        return False
+    words = tail + _ABBR_WORD.findall(nfc(right))[:_LONGEST - 1]
+    folded = [fold(w) for w in words]
+    for i in range(len(tail)):
+        for starts, mapping, seq in ((_START_FOLDED, _ABBR_FOLDED, folded), (_START_EXACT, _ABBR_EXACT, words),
+                                     (_START_FULL, _ABBR_FULL, folded)):
+            for size in starts.get(seq[i], ()):
+                if i + size > len(tail) and tuple(seq[i:i + size]) in mapping:
+                    return True
+    return False
+
+
+_LONGEST = max(len(key) for mapping in (_ABBR_EXACT, _ABBR_FOLDED, _ABBR_FULL) for key in mapping)
 
 
 def _aligned(text: str) -> tuple[str, str]:
@@ -62,6 +172,28 @@ def same_suffix(a: str, b: str) -> bool:
 PASSAGES_KEPT = 2048
 DOCUMENTS_KEPT = 4096
 WHOLE_DOCUMENTS_KEPT = 256
+
+
+def _distinct(rows: np.ndarray) -> np.ndarray:
+    """The distinct values of sorted `rows`."""
+    return rows[np.concatenate(([True], rows[1:] != rows[:-1]))] if len(rows) else rows
+
+
+# A set of search terms as the catalogue keeps it: a dict of the terms (values unused). A dict holding only
+# strings is never walked by the garbage collector, a frozenset always is: at 100,000 passages the kept term sets
+# held 1.4 million references, and a full collection walking them took ~100 ms of some question.
+TermSet = dict[str, None]
+
+
+def _kept(words) -> TermSet:
+    """`words` as a set to keep: each word the one string of that spelling, shared by every passage kept (the
+    same few thousand terms recur in every passage; a copy of each per passage made the caches about twice as
+    heavy: ~130 MB instead of ~70 MB at 100,000 passages once full)."""
+    return dict.fromkeys(map(sys.intern, words))
+
+
+_OWN_EXTRA = ("header", "signature", "recipients")  # kinds whose hidden words count as the passage's own terms
+_LAWS = "\0luat"  # Catalogue._named's key for every law held (numbers and names are never empty nor start so)
 
 
 def _dated(folded: str, found: DocumentReference) -> bool:
@@ -162,7 +294,6 @@ class StoredCitations(Mapping):
                                                   for n, v in zip(names, values)}) for values in head["references"]]
         self._line = {number: i for i, number in enumerate(head["numbers"])}
         self._lines = JsonLines(folder / CITATIONS)
-        self._last: tuple[int, list] | None = None
         if len(self._lines) != len(self._line):
             raise ValueError(f"{CITATIONS} does not match {CITATION_NUMBERS}")
 
@@ -179,32 +310,21 @@ class StoredCitations(Mapping):
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
-    def _pairs(self, number: str, dated_only: bool) -> dict[int, list[DocumentReference]]:
-        line = self._line[number]
-        last = self._last  # a question reads a number's references, then its dated ones: parsed once
-        if last is None or last[0] != line:
-            last = (line, self._lines[line])
-            self._last = last
-        rows, refs_at, flags = last[1]
-        out: dict[int, list[DocumentReference]] = {}
-        references = self._references
-        pairs = zip(rows, refs_at)
-        for row, i in (compress(pairs, flags) if dated_only else pairs):
-            found = out.get(row)
-            if found is None:
-                out[row] = [references[i]]
-            else:
-                found.append(references[i])
-        return out
-
     def __getitem__(self, number: str) -> dict[int, list[DocumentReference]]:
-        return self._pairs(number, False)
+        found = self.pairs(number)
+        if found is None:
+            raise KeyError(number)
+        return found.by_row()
 
-    def dated(self, number: str) -> dict[int, list[DocumentReference]]:
-        """Of `self[number]`, the references followed by their date in the passage (rows with none left out)."""
-        if number not in self._line:
-            return {}
-        return self._pairs(number, True)
+    def pairs(self, number: str) -> CitingPairs | None:
+        """The number's line as arrays (None: no passage names a document by it)."""
+        line = self._line.get(number)
+        if line is None:
+            return None
+        rows, refs_at, flags = self._lines[line]
+        distinct, at = np.unique(np.array(refs_at, dtype=np.intp), return_inverse=True)
+        return CitingPairs(np.array(rows, dtype=np.int64), tuple(self._references[i] for i in distinct.tolist()),
+                           at.reshape(-1).astype(np.intp), np.array(flags, dtype=bool))
 
     def __iter__(self):
         return iter(self._line)
@@ -236,33 +356,41 @@ class Catalogue:
         self.lexical = lexical  # read only: which terms exist, their idf and postings
         if hasattr(chunks, "by_id"):  # indexer.store.StoredChunks: made once when the index is loaded
             self._by_id, self._rows_of_doc, self._ids = chunks.by_id, chunks.rows_of_doc, chunks.ids
+            self._doc_of_row, self._doc_names = chunks.doc_of_row, chunks.doc_ids
         else:
             self._ids = [c.id for c in chunks]
             self._by_id = {c: i for i, c in enumerate(self._ids)}
             self._rows_of_doc = {}
             for i, c in enumerate(chunks):
                 self._rows_of_doc.setdefault(c.doc_id, []).append(i)
+            self._doc_names = list(self._rows_of_doc)
+            numbers = {d: j for j, d in enumerate(self._doc_names)}
+            self._doc_of_row = np.array([numbers[c.doc_id] for c in chunks], dtype=np.int64)
         self._folded: dict[int, str] = _Recent(PASSAGES_KEPT)
         self._refs: dict[int, list[DocumentReference]] = _Recent(PASSAGES_KEPT)
-        # Per number named in a question: the passages naming a document by that number, and those dating it.
-        self._cited: dict[str, dict[int, list[DocumentReference]]] = _Recent(DOCUMENTS_KEPT)
-        self._dated_by_number: dict[str, dict[int, list[DocumentReference]]] = _Recent(DOCUMENTS_KEPT)
+        # Per number named in a question: the passages naming a document by that number (with the date flags).
+        self._cited: dict[str, CitingPairs] = _Recent(DOCUMENTS_KEPT)
         self._every_citation: dict[str, dict[int, list[DocumentReference]]] | None = None  # by prepare()
         self._doc_keys: dict[str, tuple[frozenset[str], str, str, list[DocumentReference]]] | None = None
         self._name_words: dict[str, frozenset[str]] | None = None  # by prepare()
+        self._by_number: dict[str, list[str]] | None = None  # by prepare(): held documents by the numbers they carry
         self._dated: dict[int, list[DocumentReference]] = _Recent(PASSAGES_KEPT)
-        self._doc_facts: dict[str, tuple[set, set, str]] = _Recent(WHOLE_DOCUMENTS_KEPT)
-        self._terms: dict[str, frozenset[str]] = _Recent(PASSAGES_KEPT)
-        self._names: dict[str, frozenset[str]] = _Recent(DOCUMENTS_KEPT)
+        # A question naming a date or a year reads each candidate's whole document (30 a question): only what it
+        # names is made of it (the dates, or the folded text).
+        self._doc_dates: dict[str, set] = _Recent(WHOLE_DOCUMENTS_KEPT)
+        self._doc_folded: dict[str, str] = _Recent(WHOLE_DOCUMENTS_KEPT)
+        self._terms: dict[str, TermSet] = _Recent(PASSAGES_KEPT)
+        self._names: dict[str, TermSet] = _Recent(DOCUMENTS_KEPT)
+        self._title_terms: dict[str, TermSet] = _Recent(DOCUMENTS_KEPT)  # for `terms`
         self._ordinals: dict[int, set] = _Recent(PASSAGES_KEPT)
         self._headings: dict[int, str] = _Recent(PASSAGES_KEPT)
         self._folded_names: dict[str, str] = _Recent(DOCUMENTS_KEPT)
         self._has_section: dict[tuple[str, object], bool] = _Recent(DOCUMENTS_KEPT)
-        self._units: dict[str, list[tuple[str, frozenset[str]]]] = _Recent(PASSAGES_KEPT)
-        self._own: dict[str, frozenset[str]] = _Recent(PASSAGES_KEPT)
-        self._doc_terms: dict[str, frozenset[str]] = _Recent(WHOLE_DOCUMENTS_KEPT)
+        self._units: dict[str, list[tuple[str, TermSet]]] = _Recent(PASSAGES_KEPT)
+        self._own: dict[str, TermSet] = _Recent(PASSAGES_KEPT)
+        self._doc_terms: dict[str, TermSet] = _Recent(WHOLE_DOCUMENTS_KEPT)
         self._shapes: frozenset[str] | None = None
-        self._heading_tokens: dict[str, frozenset[str]] = _Recent(PASSAGES_KEPT)
+        self._heading_tokens: dict[str, TermSet] = _Recent(PASSAGES_KEPT)
         self._lock = threading.Lock()
 
     def prepare(self, citations: Mapping[str, dict[int, list[DocumentReference]]] | None = None,
@@ -278,6 +406,7 @@ class Catalogue:
         """
         self.shaped("")
         self._document_keys(previous)
+        self._named("")
         self._document_name_words(previous)
         if citations is not None:
             self._every_citation = citations
@@ -354,27 +483,30 @@ class Catalogue:
         return float(self.lexical.idf[i]) if i is not None else self.lexical.max_idf
 
     def _postings(self, term: str) -> list[int]:
+        return self._posting_rows(term).tolist()
+
+    def _posting_rows(self, term: str) -> np.ndarray:
         i = self.lexical.term_ids.get(term)
         if i is None:
-            return []
-        return self.lexical.postings[self.lexical.indptr[i] : self.lexical.indptr[i + 1]].tolist()
+            return np.zeros(0, dtype=np.int64)
+        return self.lexical.postings[self.lexical.indptr[i] : self.lexical.indptr[i + 1]].astype(np.int64)
 
-    def name_terms(self, doc_id: str) -> frozenset[str]:
+    def name_terms(self, doc_id: str) -> TermSet:
         """Search terms of a document's name: type, number, title, issuer and place."""
         out = self._names.get(doc_id)
         if out is None:
             d = self.docs.get(doc_id)
             parts = (d.doc_type, d.number, d.title, d.issuer, d.place) if d is not None else ()
-            out = frozenset(terms(expand_abbreviations(" \n".join(p for p in parts if p))))
+            out = _kept(terms(expand_abbreviations(" \n".join(p for p in parts if p))))
             with self._lock:
                 self._names[doc_id] = out
         return out
 
-    def document_terms(self, doc_id: str) -> frozenset[str]:
+    def document_terms(self, doc_id: str) -> TermSet:
         """Search terms of a whole document (its name and every passage): what its signature or its
         recipients list answers for ("công văn … trả lời về thuế TNCN do ai ký")."""
-        return self._memo(self._doc_terms, doc_id, lambda: frozenset().union(
-            self.name_terms(doc_id), *(self.own_terms(self._ids[i]) for i in self._rows_of_doc.get(doc_id, ()))))
+        return self._memo(self._doc_terms, doc_id, lambda: _kept(chain(
+            self.name_terms(doc_id), *(self.own_terms(self._ids[i]) for i in self._rows_of_doc.get(doc_id, ())))))
 
     def _memo(self, cache: dict, key, compute):
         """`compute()`, kept in `cache` under `key`: passages are read only when a question needs them."""
@@ -385,21 +517,30 @@ class Catalogue:
                 cache[key] = value
         return value
 
-    def own_terms(self, chunk_id: str) -> frozenset[str]:
+    def own_terms(self, chunk_id: str) -> TermSet:
         """Search terms of the passage itself: its heading path and text (and, for a header, signature or
         recipients list, the hidden words that say what it is), not its document's name."""
         c = self.chunks[self._by_id[chunk_id]]
-        extra = c.search_extra if c.kind in ("header", "signature", "recipients") else ""
-        return self._memo(self._own, chunk_id, lambda: frozenset(
+        extra = c.search_extra if c.kind in _OWN_EXTRA else ""
+        return self._memo(self._own, chunk_id, lambda: _kept(
             terms(expand_abbreviations("\n".join((c.section, c.text, extra))))))
 
-    def terms(self, chunk_id: str) -> frozenset[str]:
+    def terms(self, chunk_id: str) -> TermSet:
         """Search terms of a passage as an answer sees it: heading path, text and its document's name."""
         c = self.chunks[self._by_id[chunk_id]]
         d = self.docs.get(c.doc_id)
         name = " ".join(p for p in (d.doc_type, d.number, d.title) if p) if d is not None else ""
-        return self._memo(self._terms, chunk_id, lambda: frozenset(
-            terms(expand_abbreviations("\n".join((c.section, c.text, c.search_extra, name))))))
+
+        def make() -> TermSet:
+            if c.kind not in _OWN_EXTRA and not c.search_extra \
+                    and not _abbreviation_across(c.section + "\n" + c.text, name):
+                # `own_terms` of the same text, with the name's terms: each passage's text read once for both
+                # (a question's candidates at 100,000 passages are mostly read for the first time).
+                return self.own_terms(chunk_id) | self._memo(
+                    self._title_terms, c.doc_id, lambda: _kept(terms(expand_abbreviations(name))))
+            return _kept(terms(expand_abbreviations("\n".join((c.section, c.text, c.search_extra, name)))))
+
+        return self._memo(self._terms, chunk_id, make)
 
     # --- passages --------------------------------------------------------------------------------
 
@@ -414,20 +555,20 @@ class Catalogue:
                 self._folded[i] = text
         return text
 
-    def units(self, chunk_id: str) -> list[tuple[str, frozenset[str]]]:
+    def units(self, chunk_id: str) -> list[tuple[str, TermSet]]:
         """The passage's lines, long ones cut into sentences: (folded text, its search tokens), cached."""
 
-        def cut() -> list[tuple[str, frozenset[str]]]:
+        def cut() -> list[tuple[str, TermSet]]:
             lines = self.folded(chunk_id).split("\n")[1:]  # the first line is the heading path
-            return [(unit, frozenset(tokens(unit))) for line in lines
+            return [(unit, _kept(tokens(unit))) for line in lines
                     for unit in (_UNIT_END.split(line) if len(line) > 260 else [line]) if unit.strip()]
 
         return self._memo(self._units, chunk_id, cut)
 
-    def heading_tokens(self, chunk_id: str) -> frozenset[str]:
+    def heading_tokens(self, chunk_id: str) -> TermSet:
         """Search tokens of the passage's heading path, folded like `folded` (cached)."""
         return self._memo(self._heading_tokens, chunk_id,
-                          lambda: frozenset(tokens(self.folded(chunk_id).split("\n", 1)[0])))
+                          lambda: _kept(tokens(self.folded(chunk_id).split("\n", 1)[0])))
 
     def folded_heading(self, chunk_id: str) -> str:
         """The passage's own heading (last part of its path), folded like `folded` (cached)."""
@@ -458,10 +599,11 @@ class Catalogue:
             out.append(c.section[len(prefix):] if prefix and c.section.startswith(prefix) else c.section)
         return out
 
-    def headers(self, doc_ids) -> set[str]:
-        """Chunk ids of the header passages (type, number, title) of the documents."""
-        return {self.chunks[i].id for d in doc_ids for i in self._rows_of_doc.get(d, [])
-                if self.chunks[i].kind == "header" and not self.chunks[i].part}
+    def headers(self, doc_ids) -> Passages:
+        """The header passages (type, number, title) of the documents."""
+        return self._passages(np.unique(np.array(
+            [i for d in doc_ids for i in self._rows_of_doc.get(d, [])
+             if self.chunks[i].kind == "header" and not self.chunks[i].part], dtype=np.int64)))
 
     def position(self, chunk_id: str) -> int:
         """The passage's place in the index (documents in order, passages in document order)."""
@@ -480,19 +622,20 @@ class Catalogue:
                 self._has_section[(doc_id, key)] = found
         return found
 
-    def doc_facts(self, doc_id: str) -> tuple[set, set, str]:
-        """(dates, ordinals, folded text) of a whole document, for checks of "ngày 7/11", "quý IV", "năm 2025"."""
-        facts = self._doc_facts.get(doc_id)
-        if facts is None:
-            doc = self.docs.get(doc_id)
-            parts = [self.chunks[i].text for i in self._rows_of_doc.get(doc_id, [])]
-            if doc is not None:
-                parts += [doc.title or "", doc.date or ""]
-            text = "\n".join(parts)
-            facts = (dates_in(text), ordinals_in(text), fold(text))
-            with self._lock:
-                self._doc_facts[doc_id] = facts
-        return facts
+    def document_dates(self, doc_id: str) -> set:
+        """The dates of a whole document (its passages, title and date), for checks of "ngày 7/11" (cached)."""
+        return self._memo(self._doc_dates, doc_id, lambda: dates_in(self._document_text(doc_id)))
+
+    def folded_document(self, doc_id: str) -> str:
+        """A whole document (its passages, title and date) folded, for checks of "năm 2025" (cached)."""
+        return self._memo(self._doc_folded, doc_id, lambda: fold(self._document_text(doc_id)))
+
+    def _document_text(self, doc_id: str) -> str:
+        doc = self.docs.get(doc_id)
+        parts = [self.chunks[i].text for i in self._rows_of_doc.get(doc_id, [])]
+        if doc is not None:
+            parts += [doc.title or "", doc.date or ""]
+        return "\n".join(parts)
 
     def ordinals(self, chunk_id: str) -> set:
         """Ordinals ("quý IV", "khóa XIII") of a passage, its heading path and its document's title (cached).
@@ -525,20 +668,21 @@ class Catalogue:
     def held(self, ref: DocumentReference) -> tuple[str, ...]:
         out = []
         wanted = set(ref.types)
-        for d in self.docs.values():
+        keys = self._document_keys()
+        for doc_id in self._named(_LAWS if ref.types == ("luat",) else ref.number):
             # A decision's attached Quy chế / Quy định carries the decision's number: "Quy định 212".
-            types, number, suffix, title_refs = self._document_keys()[d.doc_id]
+            types, number, suffix, title_refs = keys[doc_id]
             if not types & wanted:
                 continue
             if ref.types == ("luat",):
-                if ref.number in fold(d.title or ""):
-                    out.append(d.doc_id)
+                if ref.number in fold(self.docs[doc_id].title or ""):
+                    out.append(doc_id)
                 continue
             if number and number == ref.number and same_suffix(ref.suffix, suffix):
-                out.append(d.doc_id)
+                out.append(doc_id)
             elif not ref.suffix and (not number or number != ref.number) \
                     and any(r.number == ref.number for r in title_refs):
-                out.append(d.doc_id)  # "kế hoạch 30": the plan whose title carries out Directive 30
+                out.append(doc_id)  # "kế hoạch 30": the plan whose title carries out Directive 30
         return tuple(out)
 
     def carried_out_by(self, ref: DocumentReference) -> tuple[str, ...]:
@@ -546,43 +690,71 @@ class Catalogue:
         "Thực hiện Chỉ thị 30-CT/TW …" for "Chỉ thị 30" (type and number agree, the suffix if typed)."""
         out = []
         keys = self._document_keys()
-        for d in self.docs.values():
-            for found in keys[d.doc_id][3]:
+        for doc_id in self._named(ref.number):
+            for found in keys[doc_id][3]:
                 if found.number == ref.number and set(found.types) & set(ref.types) \
                         and same_suffix(ref.suffix, found.suffix):
-                    out.append(d.doc_id)
+                    out.append(doc_id)
                     break
         return tuple(out)
+
+    def _named(self, key: str) -> list[str]:
+        """The held documents, in order, numbered by `key` or whose title names a document by it (a law: by its
+        name); `LAWS` for every law. What `held` and `carried_out_by` look through: at 100,000 passages there are
+        5,000 documents to skip otherwise, at every check of every candidate."""
+        if self._by_number is None:
+            by_number: dict[str, list[str]] = {}
+            for doc_id, (types, number, _, title_refs) in self._document_keys().items():
+                keys = [number, *(r.number for r in title_refs)] + ([_LAWS] if "luat" in types else [])
+                for k in dict.fromkeys(keys):
+                    if k:
+                        by_number.setdefault(k, []).append(doc_id)
+            self._by_number = by_number
+        return self._by_number.get(key, [])
 
     def cites_with_date(self, chunk_id: str, ref: DocumentReference) -> bool:
         """Whether the passage gives the date of the cited document right after naming it."""
         row = self._by_id[chunk_id]
-        if row in self._citing(ref.number):  # a question checks every passage citing the document: by number
-            dated = self._dated_citing(ref.number).get(row, ())
-        else:
-            dated = self._dated_references(row)
-        return any(found.number == ref.number and set(found.types) & set(ref.types) for found in dated)
+        pairs = self._citing(ref.number)
+        here = pairs.rows == row
+        if here.any():  # a question checks every passage citing the document: by number
+            wanted = set(ref.types)
+            return bool(np.any(here & self._dated_flags(ref.number) & pairs.matching(lambda f: set(f.types) & wanted)))
+        return any(found.number == ref.number and set(found.types) & set(ref.types)
+                   for found in self._dated_references(row))
 
-    def _dated_citing(self, number: str) -> dict[int, list[DocumentReference]]:
-        """Of `_citing(number)`, the references followed by their date (cached like it)."""
-        dated = self._dated_by_number.get(number)
-        if dated is None:
-            every = self._every_citation
-            stored = every.dated(number) if hasattr(every, "dated") else None  # flagged at build time
-            dated = {}
-            for row, refs in self._citing(number).items():
-                if stored is not None:
-                    dated[row] = stored.get(row, [])
-                    continue
-                _, folded = _aligned(self.chunks[row].text)
-                dated[row] = [found for found in refs if _dated(folded, found)]
+    def dated_citing(self, ref: DocumentReference) -> Passages:
+        """Of `cited_in(ref)`, the passages that give the document's date right after naming it (`cites_with_date`
+        of each, from the number's arrays rather than passage by passage)."""
+        cited = self.cited_in(ref)
+        pairs = self._citing(ref.number)
+        wanted = set(ref.types)
+        dated = pairs.rows[self._dated_flags(ref.number) & pairs.matching(lambda f: set(f.types) & wanted)]
+        known = np.isin(cited.rows, pairs.rows, kind="sort")
+        rows = cited.rows[known][np.isin(cited.rows[known], dated, kind="sort")]
+        others = [r for r in cited.rows[~known].tolist()  # a law, cited by name: its passages read one by one
+                  if any(found.number == ref.number and set(found.types) & wanted
+                         for found in self._dated_references(r))]
+        return self._passages(np.union1d(rows, np.array(others, dtype=np.int64)) if others else rows)
+
+    def _dated_flags(self, number: str) -> np.ndarray:
+        """Whether each reference of `_citing(number)` is followed by its date in its passage (flagged at build
+        time when the citations are stored, else read here once per number)."""
+        pairs = self._citing(number)
+        if pairs.dated is None:
+            folded: dict[int, str] = {}
+            flags = []
+            for row, i in zip(pairs.rows.tolist(), pairs.at.tolist()):
+                if row not in folded:
+                    folded[row] = _aligned(self.chunks[row].text)[1]
+                flags.append(_dated(folded[row], pairs.references[i]))
+            pairs = replace(pairs, dated=np.array(flags, dtype=bool))
             with self._lock:
-                self._dated_by_number[number] = dated
-        return dated
+                self._cited[number] = pairs
+        return pairs.dated
 
     def _dated_references(self, row: int) -> list[DocumentReference]:
-        """The documents a passage names with their date right after (cached: a question about a much-cited
-        directive checks every passage that names it)."""
+        """The documents a passage names with their date right after (cached)."""
         dated = self._dated.get(row)
         if dated is None:
             dated = []
@@ -594,43 +766,61 @@ class Catalogue:
                 self._dated[row] = dated
         return dated
 
-    def cited_in(self, ref: DocumentReference) -> frozenset[str]:
-        """Chunk ids of the passages that name the document (by type and number, or a law by name)."""
+    def cited_in(self, ref: DocumentReference) -> Passages:
+        """The passages that name the document (by type and number, or a law by name)."""
         if ref.types == ("luat",):
             first = ref.number.split()[0]
-            rows = self._postings(f"luat_{first}")
-            return frozenset(self.chunks[r].id for r in rows
-                             if re.search(r"\bluat " + re.escape(ref.number) + r"\b", self.folded(self.chunks[r].id)))
-        return frozenset(self._ids[r] for r, refs in self._citing(ref.number).items()
-                         if any(set(found.types) & set(ref.types) and same_suffix(ref.suffix, found.suffix)
-                                for found in refs))
+            rows = [r for r in self._postings(f"luat_{first}")
+                    if re.search(r"\bluat " + re.escape(ref.number) + r"\b", self.folded(self._ids[r]))]
+            return self._passages(np.array(rows, dtype=np.int64))
+        pairs = self._citing(ref.number)
+        wanted = set(ref.types)
+        match = pairs.matching(lambda f: set(f.types) & wanted and same_suffix(ref.suffix, f.suffix))
+        return self._passages(_distinct(pairs.rows[match]))
 
-    def _citing(self, number: str) -> dict[int, list[DocumentReference]]:
+    def _passages(self, rows: np.ndarray) -> Passages:
+        """`rows` (sorted, distinct) as a set of passages."""
+        return Passages(rows, self._ids, self._by_id)
+
+    def documents_of(self, passages: Passages) -> set[str]:
+        """The doc ids of the passages' documents."""
+        mark = np.zeros(len(self._doc_names), dtype=bool)
+        mark[self._doc_of_row[passages.rows]] = True
+        return {self._doc_names[d] for d in np.flatnonzero(mark).tolist()}
+
+    def _citing(self, number: str) -> CitingPairs:
         """The document references by `number` of each passage holding that number and naming a document by it
-        (cached: at 100,000 passages "30" is in 23,000 of them, read in seconds; the next question naming a
-        document 30 of any type reads none)."""
+        (cached: at 100,000 passages "30" is in 23,000 of them; the next question naming a document 30 of any type
+        reads none)."""
         pairs = self._cited.get(number)
         if pairs is None:
-            rows: set[int] = set()
+            holding = np.zeros(0, dtype=np.int64)
             digits = re.match(r"\d+", number)
             if digits:
                 n = int(digits.group(0))
-                for spelled in {str(n), f"{n:02d}", f"{n:03d}", number}:
-                    rows.update(self._postings(spelled))
-            pairs = {}
+                holding = np.unique(np.concatenate(
+                    [holding] + [self._posting_rows(spelled) for spelled in {str(n), f"{n:02d}", f"{n:03d}", number}]))
             every = self._every_citation
-            found_at = every.get(number, {}) if every is not None else None  # made at build or load: read once
-            if found_at is not None:  # the same references, of the same passages
-                rows = rows & found_at.keys()
-            for r in sorted(rows):
-                if found_at is not None:
-                    pairs[r] = found_at[r]
-                    continue
-                refs = self._refs.get(r)  # not kept: thousands of passages would push out the candidates' ones
-                refs = [found for found in (refs if refs is not None else references_in(self.chunks[r].text))
-                        if found.number == number]
-                if refs:
-                    pairs[r] = refs
+            if hasattr(every, "pairs"):  # stored at build time (StoredCitations, SegmentedCitations)
+                pairs = every.pairs(number) or CitingPairs.of({}, {})
+            elif every is not None:  # found at load
+                pairs = CitingPairs.of(every.get(number, {}))
+            else:  # read now: the passages holding the number
+                found_at = {}
+                for r in holding.tolist():
+                    refs = self._refs.get(r)  # not kept: thousands of passages would push out the candidates' ones
+                    refs = [found for found in (refs if refs is not None else references_in(self.chunks[r].text))
+                            if found.number == number]
+                    if refs:
+                        found_at[r] = refs
+                pairs = CitingPairs.of(found_at)
+            # The same references, of the same passages; in order of rows, so that a reference's rows are sorted.
+            keep = np.isin(pairs.rows, holding)
+            if not keep.all() or np.any(pairs.rows[1:] < pairs.rows[:-1]):
+                keep = np.flatnonzero(keep)
+                keep = keep[np.argsort(pairs.rows[keep], kind="stable")]
+                pairs = CitingPairs(pairs.rows[keep], pairs.references, pairs.at[keep],
+                                    pairs.dated[keep] if pairs.dated is not None else None)
             with self._lock:
                 self._cited[number] = pairs
         return pairs

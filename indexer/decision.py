@@ -152,11 +152,13 @@ def _absolute(info: QuestionInfo, hit: Hit, catalogue: Catalogue, bases_asked: b
         return "header"  # the type, number, date and title answer what the document is, not what it says
     if hit.kind == "basis" and not bases_asked:
         return "bases"  # "Căn cứ …" answers what the document rests on (or what it says of another), not its content
-    if info.dates or info.years:
-        dates, _, doc_text = catalogue.doc_facts(hit.doc_id)
+    if info.dates:
+        dates = catalogue.document_dates(hit.doc_id)
         for d, m, y in info.dates:
             if not any(d == dd and m == mm and (y is None or yy is None or y == yy) for dd, mm, yy in dates):
                 return f"date {d}/{m}"
+    if info.years:
+        doc_text = catalogue.folded_document(hit.doc_id)
         for year in info.years:
             if str(year) not in doc_text:
                 return f"year {year}"

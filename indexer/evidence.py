@@ -6,10 +6,11 @@ these signals into one calibrated probability).
 from __future__ import annotations
 
 import re
+from collections.abc import Container
 from dataclasses import dataclass, field
 
 from indexer.answer import Hit
-from indexer.catalogue import Catalogue
+from indexer.catalogue import Catalogue, Passages
 from indexer.question import (
     BODY_HEADS, HOW_MANY, HOW_MUCH, WHEN, WHERE, WHO, WHO_ISSUED, WHO_SIGNED, QuestionInfo, body_named,
 )
@@ -253,7 +254,7 @@ def weigh(terms: list[str], catalogue: Catalogue) -> tuple[tuple[str, float], ..
     return tuple(out)
 
 
-def coverage(terms: list[str] | tuple[tuple[str, float], ...], passage: frozenset[str],
+def coverage(terms: list[str] | tuple[tuple[str, float], ...], passage: Container[str],
              catalogue: Catalogue | None = None) -> float:
     """Share of the question's topical weight the passage holds; `terms` as weighed by `weigh`
     (or plain terms, weighed here with `catalogue`)."""
@@ -349,7 +350,7 @@ def _unit_preference(info: QuestionInfo):
     return None if pattern is None else (lambda unit: bool(pattern.search(unit)))
 
 
-def scope(info: QuestionInfo, catalogue: Catalogue) -> tuple[set[str] | None, set[str] | None, list[str]]:
+def scope(info: QuestionInfo, catalogue: Catalogue) -> tuple[set[str] | None, Passages | None, list[str]]:
     """(allowed documents, allowed passages, documents not held) for the documents a question names.
 
     A held document is answered from itself, and so is one whose title says it carries out or concerns the
@@ -380,17 +381,17 @@ def scope(info: QuestionInfo, catalogue: Catalogue) -> tuple[set[str] | None, se
         elif named & {catalogue.doc_of(c) for c in found.cited_in}:
             continue  # "ngoài KH 129 thì KH CT30 còn thực hiện theo văn bản nào": what a named document says of it
         elif ref.context:
-            docs = (docs or set()) | {catalogue.doc_of(c) for c in found.cited_in}
+            docs = (docs or set()) | catalogue.documents_of(found.cited_in)
         elif about:
             # What a held document says of it (its date, issuer, subject) may be quoted; what it says may not.
-            cited = set(found.cited_in)
-            dated = {c for c in cited if catalogue.cites_with_date(c, ref)}
+            cited = found.cited_in
+            dated = catalogue.dated_citing(ref)
             if info.kind == WHEN or dated:
                 # "… ban hành ngày nào", "… do ai ban hành": where it is cited in full (number, date, issuer);
                 # a date is what must be there for "ngày nào". The title of the plan that carries it out
                 # names it with its issuer too ("Thực hiện Chỉ thị 30-CT/TW của Ban Bí thư …").
-                cited = dated | (catalogue.headers(catalogue.carried_out_by(ref)) if info.kind != WHEN else set())
-            chunks = (chunks or set()) | cited
+                cited = dated if info.kind == WHEN else dated | catalogue.headers(catalogue.carried_out_by(ref))
+            chunks = cited if chunks is None else chunks | cited
         else:
             missing.append(ref.display)
     return docs, chunks, missing
@@ -483,7 +484,7 @@ def choose(info: QuestionInfo, hits: list[Hit], catalogue: Catalogue, model=None
     return Choice([], ranked, DECLINED_NOT_FOUND, outcome=NONE, confidence=confidence)
 
 
-def allowed_in(docs: set[str] | None, chunks: set[str] | None):
+def allowed_in(docs: set[str] | None, chunks: Passages | None):
     """`hit -> why not` for the documents and passages a question's named documents allow (`scope`)."""
 
     def allowed(hit: Hit) -> str:

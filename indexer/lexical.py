@@ -62,6 +62,8 @@ class LexicalIndex:
     K1 = 1.2
     B = 0.9
     FULL_PASS_SHARE = 8  # `top` scores every document when more than 1/8 of them are candidates
+    SEARCH_SHARE = 16  # `scores_of` searches a term's postings for each document when they are 16 times more
+    SEED_SCORED = 8  # `top` scores at most 8 k documents exactly for its first k-th best score
 
     def __init__(self, vocab: list[str], indptr: np.ndarray, postings: np.ndarray, tfs: np.ndarray,
                  lengths: np.ndarray, k1: float, b: float, term_ids: dict[str, int] | None = None,
@@ -183,11 +185,16 @@ class LexicalIndex:
         return out
 
     def scores_of(self, query: list[str], docs: np.ndarray) -> np.ndarray:
-        """`scores(query)[docs]` for sorted `docs`, without a score for every document: each term's postings
-        are searched for the documents (the same additions in the same order, so the same float32 values)."""
+        """`scores(query)[docs]` for sorted `docs`, without a score for every document (the same additions in the
+        same order, so the same float32 values).
+
+        A term whose postings are many times more than the documents is searched for each document; the
+        postings of a commoner term are walked once against a mark per document instead (at 100,000 chunks,
+        searching 30,000 documents in each of 40 terms' postings took 40 ms, walking them 10)."""
         out = np.zeros(len(docs), dtype=np.float32)
         if len(docs) == 0:
             return out
+        dense = member = None  # by document, once a term is walked
         for t in set(query):
             i = self.term_ids.get(t)
             if i is None:
@@ -195,10 +202,23 @@ class LexicalIndex:
             s, e = self.indptr[i], self.indptr[i + 1]
             if s == e:
                 continue
-            at = np.minimum(np.searchsorted(self.postings[s:e], docs), e - s - 1)
-            found = self.postings[s:e][at] == docs
-            out[found] += self.weights[s:e][at[found]]
-        return out
+            postings, weights = self.postings[s:e], self.weights[s:e]
+            if len(docs) * self.SEARCH_SHARE < e - s:
+                at = np.minimum(np.searchsorted(postings, docs), e - s - 1)
+                found = postings[at] == docs
+                if dense is None:
+                    out[found] += weights[at[found]]
+                else:
+                    dense[docs[found]] += weights[at[found]]
+                continue
+            if dense is None:
+                dense = np.zeros(self.n_docs, dtype=np.float32)
+                dense[docs] = out
+                member = np.zeros(self.n_docs, dtype=bool)
+                member[docs] = True
+            inside = member[postings]
+            dense[postings[inside]] += weights[inside]
+        return out if dense is None else dense[docs]
 
     def top(self, query: list[str], k: int) -> np.ndarray:
         """The documents of the k best BM25 scores (those above 0), sorted by row, without adding up every
@@ -228,7 +248,19 @@ class LexicalIndex:
         while size < 4 * k and j < len(ids):
             size += int(self.indptr[ids[j] + 1] - self.indptr[ids[j]])
             j += 1
-        seed = union(ids[:j])
+        if size > self.SEED_SCORED * k:
+            # Any documents' k-th best score will do as a bound, the higher the better: those of the seed terms'
+            # documents that these terms alone score best (at 100,000 chunks a seed of a rare number and a
+            # common abbreviation held 30,000 documents, 40 ms to score exactly).
+            partial = np.zeros(self.n_docs, dtype=np.float32)
+            for i in ids[:j]:
+                partial[postings(i)] += self.weights[self.indptr[i]:self.indptr[i + 1]]
+            seed = np.flatnonzero(partial)
+            if len(seed) > self.SEED_SCORED * k:
+                seed = np.sort(seed[np.argpartition(-partial[seed], self.SEED_SCORED * k - 1)[:self.SEED_SCORED * k]])
+            seed = seed.astype(self.postings.dtype)
+        else:
+            seed = union(ids[:j])
         seed_scores = self.scores_of(query, seed)
         threshold = float(np.partition(seed_scores, len(seed) - k)[len(seed) - k]) if len(seed) >= k else 0.0
         # Weakest terms first: those whose bounds add up below the threshold cannot make a document on their own.

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from indexer.catalogue import CitingPairs
 from indexer.lexical import LexicalIndex
 from indexer.sentences import SentenceVectors
 from indexer.store import checked_row
@@ -208,23 +209,18 @@ class SegmentedCitations(Mapping):
     def __init__(self, base, delta, layout: Layout):
         self.base, self.delta, self.layout = base, delta, layout
 
-    def _pairs(self, number: str, dated: bool) -> list[tuple[int, list]]:
-        pairs = []
-        for part, mapping in ((self.base, self.layout.of_base), (self.delta, self.layout.of_delta)):
-            for row, refs in (part.dated(number) if dated else part.get(number, {})).items():
-                if mapping[row] >= 0:
-                    pairs.append((int(mapping[row]), refs))
-        return pairs
-
     def __getitem__(self, number: str) -> dict:
-        pairs = self._pairs(number, False)
-        if not pairs:
+        found = self.pairs(number)
+        if found is None or not len(found.rows):
             raise KeyError(number)
-        return dict(sorted(pairs))
+        return found.by_row()
 
-    def dated(self, number: str) -> dict:
-        """Of `self[number]`, the references followed by their date (catalogue.StoredCitations.dated)."""
-        return dict(sorted(self._pairs(number, True)))
+    def pairs(self, number: str):
+        """Both segments' pairs for the number, by logical row (catalogue.StoredCitations.pairs)."""
+        parts = [(mapping, found) for part, mapping in ((self.base, self.layout.of_base),
+                                                        (self.delta, self.layout.of_delta))
+                 for found in [part.pairs(number)] if found is not None]
+        return CitingPairs.joined(parts)
 
     def __iter__(self):
         return iter(set(self.base) | set(self.delta))

@@ -171,6 +171,26 @@ def test_document_lookups_are_those_of_reading_every_title_and_passage(tmp_path,
     assert cited > 3 and held > 1 and dated > 1
 
 
+def test_a_passages_terms_are_those_of_its_text_and_its_documents_name():
+    from indexer.lexical import terms
+    from indexer.structure import Chunk, DocumentInfo
+    from indexer.text import expand_abbreviations
+
+    # The title goes on where the text stops: "Mặt trận" + "Tổ quốc" is read as one name (MTTQ) only together.
+    docs = [DocumentInfo("a", None, None, "Tổ quốc Việt Nam", None, None, None, None, "a.txt"),
+            DocumentInfo("b", "12-KH/UBND", "Kế hoạch", "Về chuyển đổi số", None, None, None, None, "b.txt")]
+    chunks = [Chunk("a#1", "a", ("I. NỘI DUNG",), "body", "Ủy ban Mặt trận"),
+              Chunk("b#1", "b", ("1. BTG",), "body", "Ban Tuyên giáo phối hợp với MTTQ, 30-CT/TW ngày 5/2/2024"),
+              Chunk("b#2", "b", ("Nơi nhận",), "recipients", "- Lưu VP.", "Nơi nhận, gửi tới")]
+    catalogue = Catalogue(docs, chunks, None)
+    for c in chunks:
+        d = catalogue.docs[c.doc_id]
+        name = " ".join(p for p in (d.doc_type, d.number, d.title) if p)
+        assert set(catalogue.terms(c.id)) == set(terms(expand_abbreviations(
+            "\n".join((c.section, c.text, c.search_extra, name))))), c.id
+    assert "mttq" in catalogue.terms("a#1") and "mttq" not in catalogue.own_terms("a#1")
+
+
 def test_the_catalogue_keeps_a_bounded_number_of_passages(tmp_path, small_slices, monkeypatch):  # noqa: F811
     kb = _kb(tmp_path, samples.build_knowledge(tmp_path / "knowledge"))
     kb.build()
@@ -182,15 +202,19 @@ def test_the_catalogue_keeps_a_bounded_number_of_passages(tmp_path, small_slices
     small.load()
     assert {q: _answer(small, q) for q in QUESTIONS} == before
     catalogue = small._catalogue(small._current())
-    assert 0 < len(catalogue._folded) <= 3 and len(catalogue._terms) <= 3 and len(catalogue._doc_facts) <= 1
+    assert 0 < len(catalogue._folded) <= 3 and len(catalogue._terms) <= 3 and len(catalogue._doc_dates) <= 1 \
+        and len(catalogue._doc_folded) <= 1
 
 
-@pytest.mark.parametrize("full_pass_share", [8, 0])  # 0: never one pass over every posting
+# (full pass share, search share, seed scored): 0 never one pass over every posting; a search share of 0 searches
+# every term's postings for the documents in scores_of, 10**9 walks them all; a seed of 1 k scored picks the seed's best.
+@pytest.mark.parametrize("shares", [(8, 16, 8), (0, 16, 8), (8, 0, 1), (0, 10**9, 1)])
 def test_the_k_best_lexical_scores_without_scoring_every_chunk(tmp_path, small_slices, monkeypatch,  # noqa: F811
-                                                               full_pass_share):
+                                                               shares):
     from indexer.lexical import LexicalIndex, terms
 
-    monkeypatch.setattr(LexicalIndex, "FULL_PASS_SHARE", full_pass_share)
+    for name, value in zip(("FULL_PASS_SHARE", "SEARCH_SHARE", "SEED_SCORED"), shares):
+        monkeypatch.setattr(LexicalIndex, name, value)
     from indexer.text import expand_abbreviations
 
     kb = _kb(tmp_path, samples.build_knowledge(tmp_path / "knowledge"))
@@ -200,8 +224,9 @@ def test_the_k_best_lexical_scores_without_scoring_every_chunk(tmp_path, small_s
     for q in QUESTIONS + ["xã", "khen thưởng tổ chức đảng", "nhiệm vụ"]:
         query = terms(expand_abbreviations(q))
         full = lexical.scores(query)
-        docs = np.sort(rng.choice(len(full), 40, replace=False))
-        assert np.array_equal(lexical.scores_of(query, docs), full[docs])  # the same float32 additions
+        for n in (3, 40):
+            docs = np.sort(rng.choice(len(full), n, replace=False))
+            assert np.array_equal(lexical.scores_of(query, docs), full[docs])  # the same float32 additions
         for k in (1, 5, 20):
             got = lexical.top(query, k)
             assert np.all(np.diff(got) > 0) and np.all(full[got] > 0)
