@@ -378,7 +378,7 @@ def scope(info: QuestionInfo, catalogue: Catalogue) -> tuple[set[str] | None, Pa
             docs = (docs or set()) | set(carriers[ref])
         elif not found.cited_in:
             missing.append(ref.display)
-        elif named & {catalogue.doc_of(c) for c in found.cited_in}:
+        elif named & catalogue.documents_of(found.cited_in):
             continue  # "ngoài KH 129 thì KH CT30 còn thực hiện theo văn bản nào": what a named document says of it
         elif ref.context:
             docs = (docs or set()) | catalogue.documents_of(found.cited_in)
