@@ -161,13 +161,17 @@ class DiacriticsModel:
     @classmethod
     def load(cls, folder: Path) -> "DiacriticsModel | None":
         """The model stored in an index folder, or None if there is none (an index built before it existed)."""
-        try:
-            data = json.loads((folder / FILE).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None
-        if data.get("version") != VERSION:
-            return None
-        return cls(data["unigrams"], data["bigrams"])
+        data = _read(folder / FILE)
+        return cls(data["unigrams"], data["bigrams"]) if data is not None else None
+
+
+def _read(path: Path) -> dict | None:
+    """A stored file of this module, or None when it is missing, unreadable or of another VERSION."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if data.get("version") == VERSION else None
 
 
 def _count(uni: Counter, bi: Counter, words: list[str], times: int = 1) -> None:
@@ -214,13 +218,8 @@ class SyllableCounts:
 
     @classmethod
     def load(cls, folder: Path) -> "SyllableCounts | None":
-        try:
-            data = json.loads((folder / COUNTS_FILE).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None
-        if data.get("version") != VERSION:
-            return None
-        return cls(Counter(data["unigrams"]), Counter(data["bigrams"]), int(data["segments"]))
+        data = _read(folder / COUNTS_FILE)
+        return cls(Counter(data["unigrams"]), Counter(data["bigrams"]), int(data["segments"])) if data is not None else None
 
 
 def _match_case(original: str, restored: str) -> str:
